@@ -1,0 +1,152 @@
+//! `stanctl channels ls` and `stanctl channels show NAME`.
+
+use clap::Subcommand;
+use serde::Serialize;
+
+use stanctl::model::{Limits, LimitsSource};
+use stanctl::StoreReader;
+
+use super::output::{self, opt_num, opt_time, Format};
+use super::{Cli, Outcome};
+
+#[derive(Debug, Subcommand)]
+pub enum ChannelsCommand {
+    /// List every channel.
+    Ls,
+    /// One channel in detail.
+    Show {
+        /// Channel name.
+        name: String,
+    },
+}
+
+/// The JSON contract of `channels ls` (README.md).
+#[derive(Debug, Serialize)]
+pub struct ChannelRow {
+    pub name: String,
+    pub msgs: u64,
+    pub bytes: u64,
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub first_timestamp: Option<i64>,
+    pub last_timestamp: Option<i64>,
+    pub subscriptions: usize,
+    pub limits: Limits,
+    pub limits_source: LimitsSource,
+}
+
+pub fn channel_row(store: &mut dyn StoreReader, name: &str) -> anyhow::Result<ChannelRow> {
+    let stats = store.channel_stats(name)?;
+    let subscriptions = store.subscriptions(name)?.len();
+    let (limits, limits_source) = store.channel_limits(name)?;
+    Ok(ChannelRow {
+        name: stats.name,
+        msgs: stats.msgs,
+        bytes: stats.bytes,
+        first_seq: stats.first_seq,
+        last_seq: stats.last_seq,
+        first_timestamp: stats.first_timestamp,
+        last_timestamp: stats.last_timestamp,
+        subscriptions,
+        limits,
+        limits_source,
+    })
+}
+
+fn limit_text(v: Option<i64>, source: LimitsSource) -> String {
+    match source {
+        LimitsSource::Unknown => "unknown".into(),
+        _ => opt_num(v),
+    }
+}
+
+fn age_text(v: Option<i64>, source: LimitsSource) -> String {
+    match (source, v) {
+        (LimitsSource::Unknown, _) | (_, None) => "unknown".into(),
+        (_, Some(0)) => "unlimited".into(),
+        (_, Some(ns)) => format!("{}s", ns as f64 / 1e9),
+    }
+}
+
+pub fn run(
+    cli: &Cli,
+    cmd: &ChannelsCommand,
+    store: &mut dyn StoreReader,
+) -> anyhow::Result<Outcome> {
+    let names = match cmd {
+        ChannelsCommand::Ls => store.channel_names()?,
+        ChannelsCommand::Show { name } => vec![name.clone()],
+    };
+    let mut rows = Vec::with_capacity(names.len());
+    for name in &names {
+        rows.push(channel_row(store, name)?);
+    }
+    match (cli.format, cmd) {
+        (Format::Json, ChannelsCommand::Show { .. }) => output::print_json(&rows[0])?,
+        (Format::Json | Format::Ndjson, _) => output::print_json_list(cli.format, &rows)?,
+        (Format::Raw, _) => anyhow::bail!("--format raw is only for dump"),
+        (Format::Table, ChannelsCommand::Show { .. }) => {
+            let r = &rows[0];
+            let mut t = output::table(&["field", "value"]);
+            let src = r.limits_source;
+            for (k, v) in [
+                ("name", r.name.clone()),
+                ("msgs", r.msgs.to_string()),
+                ("bytes", r.bytes.to_string()),
+                ("first seq", r.first_seq.to_string()),
+                ("last seq", r.last_seq.to_string()),
+                ("first time", opt_time(r.first_timestamp)),
+                ("last time", opt_time(r.last_timestamp)),
+                ("subscriptions", r.subscriptions.to_string()),
+                ("max msgs", limit_text(r.limits.max_msgs, src)),
+                ("max bytes", limit_text(r.limits.max_bytes, src)),
+                ("max age", age_text(r.limits.max_age_ns, src)),
+                ("max subs", limit_text(r.limits.max_subs, src)),
+                ("max inactivity", age_text(r.limits.max_inactivity_ns, src)),
+                ("limits from", format!("{src:?}").to_lowercase()),
+            ] {
+                t.add_row(vec![k.to_string(), v]);
+            }
+            output::print_table(&t)?;
+        }
+        (Format::Table, ChannelsCommand::Ls) => {
+            let mut t = output::table(&[
+                "channel",
+                "msgs",
+                "bytes",
+                "first",
+                "last",
+                "first time",
+                "last time",
+                "subs",
+                "max msgs",
+                "max bytes",
+                "max age",
+            ]);
+            for r in &rows {
+                let src = r.limits_source;
+                t.add_row(vec![
+                    r.name.clone(),
+                    r.msgs.to_string(),
+                    r.bytes.to_string(),
+                    r.first_seq.to_string(),
+                    r.last_seq.to_string(),
+                    opt_time(r.first_timestamp),
+                    opt_time(r.last_timestamp),
+                    r.subscriptions.to_string(),
+                    limit_text(r.limits.max_msgs, src),
+                    limit_text(r.limits.max_bytes, src),
+                    age_text(r.limits.max_age_ns, src),
+                ]);
+            }
+            output::print_table(&t)?;
+            if rows
+                .iter()
+                .any(|r| r.limits_source == LimitsSource::Unknown)
+            {
+                eprintln!("note: the file store does not record limits; give the server's config with -c to see them and the view the server would recover");
+            }
+        }
+    }
+    Ok(Outcome::default())
+}

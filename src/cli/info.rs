@@ -1,0 +1,109 @@
+//! `stanctl info`: identity and totals of a store.
+
+use serde::Serialize;
+
+use stanctl::StoreReader;
+
+use super::output::{self, Format};
+use super::{Cli, Outcome};
+
+/// The JSON contract of `info` (README.md).
+#[derive(Debug, Serialize)]
+pub struct InfoRecord {
+    pub store: String,
+    pub cluster_id: Option<String>,
+    pub node_id: Option<String>,
+    pub channels: usize,
+    pub msgs: u64,
+    pub bytes: u64,
+    pub clients: usize,
+    pub subscriptions: usize,
+    /// File store only: the format version in every file header.
+    pub format_version: Option<u32>,
+    /// File store only: bytes of all files under the root.
+    pub disk_bytes: Option<u64>,
+}
+
+fn disk_usage(root: &std::path::Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            match entry.metadata() {
+                Ok(m) if m.is_dir() => stack.push(entry.path()),
+                Ok(m) => total += m.len(),
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}
+
+pub fn run(cli: &Cli, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
+    let server = store.server_info()?;
+    let names = store.channel_names()?;
+    let (mut msgs, mut bytes, mut subscriptions) = (0, 0, 0);
+    for name in &names {
+        let stats = store.channel_stats(name)?;
+        msgs += stats.msgs;
+        bytes += stats.bytes;
+        subscriptions += store.subscriptions(name)?.len();
+    }
+    let is_file = store.kind() == "file";
+    let root = cli.store.dir.clone();
+    let record = InfoRecord {
+        store: store.kind(),
+        cluster_id: server.as_ref().map(|s| s.cluster_id.clone()),
+        node_id: server.as_ref().and_then(|s| s.node_id.clone()),
+        channels: names.len(),
+        msgs,
+        bytes,
+        clients: store.clients()?.len(),
+        subscriptions,
+        format_version: is_file.then_some(1),
+        disk_bytes: if is_file {
+            root.as_deref().map(disk_usage)
+        } else {
+            None
+        },
+    };
+    match cli.format {
+        Format::Json | Format::Ndjson => output::print_json(&record)?,
+        Format::Raw => anyhow::bail!("--format raw is only for dump"),
+        Format::Table => {
+            let mut t = output::table(&["field", "value"]);
+            let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+            for (k, v) in [
+                ("store", record.store.clone()),
+                ("cluster id", opt(&record.cluster_id)),
+                ("node id", opt(&record.node_id)),
+                ("channels", record.channels.to_string()),
+                ("messages", record.msgs.to_string()),
+                ("bytes", record.bytes.to_string()),
+                ("clients", record.clients.to_string()),
+                ("subscriptions", record.subscriptions.to_string()),
+                (
+                    "format version",
+                    record
+                        .format_version
+                        .map(|v| v.to_string())
+                        .unwrap_or("-".into()),
+                ),
+                (
+                    "disk bytes",
+                    record
+                        .disk_bytes
+                        .map(|v| v.to_string())
+                        .unwrap_or("-".into()),
+                ),
+            ] {
+                t.add_row(vec![k.to_string(), v]);
+            }
+            output::print_table(&t)?;
+        }
+    }
+    Ok(Outcome::default())
+}

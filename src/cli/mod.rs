@@ -1,0 +1,117 @@
+//! The command line: arguments in, library calls, text or JSON out.
+
+mod channels;
+mod clients;
+mod completions;
+mod dump;
+mod info;
+mod output;
+mod store_args;
+mod subs;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use output::Format;
+pub use store_args::StoreArgs;
+
+/// Exit codes: 0 ok, 1 the store has problems, 2 usage or I/O error.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_PROBLEMS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "stanctl",
+    version,
+    about = "Inspect, dump and check NATS Streaming (STAN) stores, read-only and without a server"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Also print informational findings.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Print no findings (exit codes still tell).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Cluster id, node id, store type, totals and disk size.
+    Info,
+    /// Channels with counts, bytes, first/last sequence and time, limits.
+    #[command(subcommand)]
+    Channels(channels::ChannelsCommand),
+    /// Messages of a channel by sequence or time range.
+    Dump(dump::DumpArgs),
+    /// Clients recorded in the store.
+    #[command(subcommand)]
+    Clients(clients::ClientsCommand),
+    /// Subscriptions with last sent, lag and unacknowledged messages.
+    #[command(subcommand)]
+    Subs(subs::SubsCommand),
+    /// Print a shell completion script.
+    Completions(completions::CompletionsArgs),
+}
+
+/// What a command found, for the exit code.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub problems: bool,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(&cli) {
+        Ok(outcome) => ExitCode::from(if outcome.problems {
+            EXIT_PROBLEMS
+        } else {
+            EXIT_OK
+        }),
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::from(EXIT_OK),
+        Err(e) => {
+            eprintln!("stanctl: error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<Outcome> {
+    if let Command::Completions(args) = &cli.command {
+        return completions::run(args);
+    }
+    let mut store = cli.store.open()?;
+    let result = match &cli.command {
+        Command::Info => info::run(cli, store.as_mut()),
+        Command::Channels(cmd) => channels::run(cli, cmd, store.as_mut()),
+        Command::Dump(args) => dump::run(cli, args, store.as_mut()),
+        Command::Clients(cmd) => clients::run(cli, cmd, store.as_mut()),
+        Command::Subs(cmd) => subs::run(cli, cmd, store.as_mut()),
+        Command::Completions(_) => Ok(Outcome::default()),
+    };
+    let findings = store.findings();
+    let store_problems = output::report_findings(&findings, cli.verbose, cli.quiet);
+    let outcome = result?;
+    Ok(Outcome {
+        problems: outcome.problems || store_problems,
+    })
+}

@@ -1,0 +1,145 @@
+//! Which store to open: flags, the server's own flag spellings, or its
+//! configuration file.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+
+use stanctl::config::{load_config, ServerConfig};
+use stanctl::filestore::{FileStore, FileStoreOptions};
+use stanctl::sqlstore::{self, SqlDriver};
+use stanctl::StoreReader;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreType {
+    File,
+    Sql,
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// File store root directory (the server's -dir).
+    #[arg(long, global = true, alias = "datastore", value_name = "PATH")]
+    pub dir: Option<PathBuf>,
+
+    /// Store type (the server's -store); guessed from the other options when omitted.
+    #[arg(long, global = true, value_enum, alias = "store_type")]
+    pub store: Option<StoreType>,
+
+    /// SQL driver: postgres, mysql or sqlite.
+    #[arg(long, global = true, alias = "sql_driver", value_name = "DRIVER")]
+    pub sql_driver: Option<String>,
+
+    /// SQL data source, in the server's own form (Go MySQL DSN, Postgres key=value or URL, SQLite path).
+    #[arg(long, global = true, alias = "sql_source", value_name = "DSN")]
+    pub sql_source: Option<String>,
+
+    /// nats-streaming-server configuration file: store, dir, file and SQL options, limits.
+    #[arg(short = 'c', long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// CRC-32 polynomial the store was written with (the server's -file_crc_poly), decimal or 0x hex.
+    #[arg(long, global = true, alias = "file_crc_poly", value_name = "POLY", value_parser = parse_u32)]
+    pub file_crc_poly: Option<u32>,
+
+    /// Verify CRCs when reading (the server's -file_crc).
+    #[arg(long, global = true, alias = "file_crc", value_name = "BOOL")]
+    pub file_crc: Option<bool>,
+
+    /// "Now" for age limits (RFC 3339 or ns since the epoch); default: the current time.
+    #[arg(long, global = true, value_name = "TIME", value_parser = parse_time_arg)]
+    pub now: Option<i64>,
+}
+
+fn parse_u32(s: &str) -> Result<u32, String> {
+    let parsed = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) => u32::from_str_radix(hex, 16),
+        None => s.parse::<u32>(),
+    };
+    match parsed {
+        Ok(0) => Err("the polynomial must not be 0".into()),
+        Ok(v) => Ok(v),
+        Err(e) => Err(format!("{s:?}: {e}")),
+    }
+}
+
+pub fn parse_time_arg(s: &str) -> Result<i64, String> {
+    stanctl::timefmt::parse_time(s).ok_or_else(|| {
+        format!("{s:?}: expected RFC 3339 (2026-11-25T01:30:00Z), a date, or ns since the epoch")
+    })
+}
+
+impl StoreArgs {
+    /// Open the store these options name, read-only.
+    pub fn open(&self) -> anyhow::Result<Box<dyn StoreReader>> {
+        let config = match &self.config {
+            Some(path) => Some(load_config(path)?),
+            None => None,
+        };
+        let conf = config.as_ref();
+        let sql_driver = self
+            .sql_driver
+            .clone()
+            .or_else(|| conf.and_then(|c| c.sql.driver.clone()));
+        let sql_source = self
+            .sql_source
+            .clone()
+            .or_else(|| conf.and_then(|c| c.sql.source.clone()));
+        let dir = self
+            .dir
+            .clone()
+            .or_else(|| conf.and_then(|c| c.dir.clone()));
+        let store_type = match self.store {
+            Some(t) => t,
+            None => match conf.and_then(|c| c.store_type.as_deref()) {
+                Some(t) if t.eq_ignore_ascii_case("sql") => StoreType::Sql,
+                Some(t) if t.eq_ignore_ascii_case("file") => StoreType::File,
+                Some(t) => bail!("store type {t:?} in the configuration has nothing on disk to read"),
+                None if dir.is_some() => StoreType::File,
+                None if sql_source.is_some() => StoreType::Sql,
+                None => bail!("no store given: use --dir PATH, or --sql-driver and --sql-source, or -c CONFIG"),
+            },
+        };
+        match store_type {
+            StoreType::File => {
+                let Some(dir) = dir else {
+                    bail!("a file store needs --dir PATH (or dir in the configuration)");
+                };
+                let opts = self.file_options(conf);
+                let store = FileStore::open(&dir, opts)
+                    .with_context(|| format!("opening file store {}", dir.display()))?;
+                Ok(Box::new(store))
+            }
+            StoreType::Sql => {
+                let (Some(driver), Some(source)) = (sql_driver, sql_source) else {
+                    bail!("a SQL store needs --sql-driver and --sql-source (or sql_options in the configuration)");
+                };
+                let driver: SqlDriver = driver.parse()?;
+                Ok(sqlstore::open(driver, &source)?)
+            }
+        }
+    }
+
+    fn file_options(&self, conf: Option<&ServerConfig>) -> FileStoreOptions {
+        let mut opts = FileStoreOptions::default();
+        if let Some(poly) = self
+            .file_crc_poly
+            .or_else(|| conf.and_then(|c| c.file.crc_poly))
+        {
+            opts.crc_poly = poly;
+        }
+        if let Some(crc) = self.file_crc.or_else(|| conf.and_then(|c| c.file.crc)) {
+            opts.verify_crc = crc;
+        }
+        if let Some(now) = self.now {
+            opts.now_ns = now;
+        }
+        if let Some(conf) = conf {
+            let limits = conf.limits.clone();
+            opts.limits = Some(Arc::new(move |channel: &str| limits.for_channel(channel)));
+        }
+        opts
+    }
+}

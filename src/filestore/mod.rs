@@ -1,0 +1,792 @@
+//! The file store (`-store file`): read-only recovery of a store directory
+//! exactly as the server would do it (FORMAT.md sections 1-2).
+
+pub mod record;
+pub mod slice;
+pub mod writer;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use prost::Message as _;
+
+use crate::crc::Crc32;
+use crate::error::{Result, StoreError};
+use crate::model::{
+    ChannelStats, Client, Finding, Limits, LimitsSource, Message, MessageRange, ServerInfo,
+    Severity, Subscription,
+};
+use crate::proto::{
+    self, ClientDelete, ClientInfo, MsgProto, SubState, SubStateDelete, SubStateUpdate,
+};
+use crate::store::{MessageIter, StoreReader};
+use record::{Next, RecordReader};
+pub use slice::ReadOptions;
+use slice::{recover_slice, IndexEntry, SliceCursor, SliceFiles, SliceState};
+
+/// Limits of a channel by name, from the server configuration.
+pub type LimitsFn = Arc<dyn Fn(&str) -> Limits + Send + Sync>;
+
+/// How to read a file store.
+#[derive(Clone)]
+pub struct FileStoreOptions {
+    /// The server's `file_crc_poly` (reversed notation).
+    pub crc_poly: u32,
+    /// The server's `file_crc`: verify CRCs when reading.
+    pub verify_crc: bool,
+    /// The server's configured limits, applied as recovery would. `None`:
+    /// show what is on disk.
+    pub limits: Option<LimitsFn>,
+    /// "Now" for age limits, in ns since the Unix epoch.
+    pub now_ns: i64,
+}
+
+impl Default for FileStoreOptions {
+    fn default() -> Self {
+        FileStoreOptions {
+            crc_poly: crate::crc::IEEE,
+            verify_crc: true,
+            limits: None,
+            now_ns: now_ns(),
+        }
+    }
+}
+
+pub fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+// Record types of subs.dat and clients.dat (FORMAT.md 2.3, 2.5).
+const CLIENT_ADD: u8 = 1;
+const CLIENT_DELETE: u8 = 2;
+const SUB_NEW: u8 = 1;
+const SUB_UPDATE: u8 = 2;
+const SUB_DELETE: u8 = 3;
+const SUB_ACK: u8 = 4;
+const SUB_MSG: u8 = 5;
+
+/// A recovered channel: its non-empty slices, lowest number first, and the
+/// first sequence left after limits.
+#[derive(Debug, Clone)]
+struct ChannelState {
+    slices: Vec<SliceState>,
+    stats: ChannelStats,
+}
+
+/// A file store opened read-only.
+pub struct FileStore {
+    root: PathBuf,
+    opts: FileStoreOptions,
+    read: ReadOptions,
+    channels: BTreeMap<String, ChannelState>,
+    clients: Option<BTreeMap<String, Client>>,
+    server: Option<ServerInfo>,
+    findings: Vec<Finding>,
+}
+
+/// Polynomials worth trying when CRCs do not match (FORMAT.md 1.3): the
+/// polynomial is not stored anywhere.
+const KNOWN_POLYS: [(u32, &str); 3] = [
+    (crate::crc::IEEE, "IEEE"),
+    (0x82F6_3B78, "Castagnoli"),
+    (0xEB31_D82E, "Koopman"),
+];
+
+impl FileStore {
+    pub fn open(root: &Path, opts: FileStoreOptions) -> Result<Self> {
+        let meta = fs::metadata(root).map_err(|e| StoreError::io(root, e))?;
+        if !meta.is_dir() {
+            return Err(StoreError::Invalid(format!(
+                "{}: not a directory",
+                root.display()
+            )));
+        }
+        if !root.join("server.dat").exists() {
+            return Err(StoreError::NotAStore(root.to_path_buf()));
+        }
+        let read = ReadOptions {
+            crc: Crc32::new(opts.crc_poly),
+            verify_crc: opts.verify_crc,
+        };
+        let mut store = FileStore {
+            root: root.to_path_buf(),
+            opts,
+            read,
+            channels: BTreeMap::new(),
+            clients: None,
+            server: None,
+            findings: Vec::new(),
+        };
+        // Like the server, refuse a store whose server.dat does not check
+        // out; it is also where a wrong CRC polynomial shows first.
+        store.server = match store.read_server_info() {
+            Ok(info) => info,
+            Err(e @ StoreError::Corrupt { .. }) if e.to_string().contains("expected crc") => {
+                return Err(store.polynomial_hint(e));
+            }
+            Err(e) => return Err(e),
+        };
+        store.check_locks();
+        Ok(store)
+    }
+
+    /// Explain a server.dat CRC mismatch: name the polynomial that fits.
+    fn polynomial_hint(&self, err: StoreError) -> StoreError {
+        let path = self.root.join("server.dat");
+        let fits = KNOWN_POLYS.iter().find(|(poly, _)| {
+            *poly != self.opts.crc_poly && {
+                let read = ReadOptions {
+                    crc: Crc32::new(*poly),
+                    verify_crc: true,
+                };
+                RecordReader::open(&path, false, read.crc.clone(), true)
+                    .and_then(|mut r| Ok(matches!(r.next_record()?, Next::Record { .. })))
+                    .unwrap_or(false)
+            }
+        });
+        match fits {
+            Some((poly, name)) => {
+                let detail = match err {
+                    StoreError::Corrupt { message, .. } => message,
+                    other => other.to_string(),
+                };
+                StoreError::corrupt(
+                    &path,
+                    4,
+                    format!(
+                        "{detail}; the store was written with the {name} CRC polynomial: \
+                         use --file-crc-poly 0x{poly:08X}"
+                    ),
+                )
+            }
+            None => err,
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn check_locks(&mut self) {
+        let lock = self.root.join(".rootdir.lck");
+        if let Some(pid) = lock_holder(&lock) {
+            self.findings.push(Finding {
+                severity: Severity::Warning,
+                location: lock.display().to_string(),
+                message: format!(
+                    "a live server (pid {pid}) holds the store lock; reading anyway, read-only: \
+                     what it writes meanwhile may be missing or partial"
+                ),
+                server_behaviour: "a second fault-tolerant server waits for the lock".into(),
+            });
+        }
+        let truncate = self.root.join(".truncate.lck");
+        if truncate.exists() {
+            self.findings.push(Finding {
+                severity: Severity::Info,
+                location: truncate.display().to_string(),
+                message: "a server was started with -file_truncate_bad_eof and has not been restarted without it".into(),
+                server_behaviour: "refuses -file_truncate_bad_eof while this file exists; removes it on a start without the flag".into(),
+            });
+        }
+    }
+
+    fn channel_dir(&self, channel: &str) -> Result<PathBuf> {
+        let dir = self.root.join(channel);
+        if channel.is_empty() || channel.contains('/') || !dir.is_dir() {
+            return Err(StoreError::NoSuchChannel(channel.to_string()));
+        }
+        Ok(dir)
+    }
+
+    /// Slice files of a channel, by number. Names the server would reject
+    /// are reported and skipped.
+    fn slice_files(&mut self, dir: &Path) -> Result<Vec<SliceFiles>> {
+        let mut slices = Vec::new();
+        let entries = fs::read_dir(dir).map_err(|e| StoreError::io(dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| StoreError::io(dir, e))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let Some(middle) = name
+                .strip_prefix("msgs.")
+                .and_then(|n| n.strip_suffix(".dat"))
+            else {
+                continue;
+            };
+            if !entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+                continue;
+            }
+            match middle.parse::<i64>() {
+                Ok(n) if n >= 0 => slices.push(SliceFiles {
+                    number: n as u64,
+                    dat: entry.path(),
+                    idx: dir.join(format!("msgs.{n}.idx")),
+                }),
+                _ => self.findings.push(Finding {
+                    severity: Severity::Error,
+                    location: entry.path().display().to_string(),
+                    message: "message file name is not msgs.<number>.dat; skipped".into(),
+                    server_behaviour: "refuses to start (message log has an invalid name)".into(),
+                }),
+            }
+        }
+        slices.sort_by_key(|s| s.number);
+        Ok(slices)
+    }
+
+    fn channel(&mut self, channel: &str) -> Result<&ChannelState> {
+        if !self.channels.contains_key(channel) {
+            let state = self.recover_channel(channel)?;
+            self.channels.insert(channel.to_string(), state);
+        }
+        self.channels
+            .get(channel)
+            .ok_or_else(|| StoreError::NoSuchChannel(channel.to_string()))
+    }
+
+    fn recover_channel(&mut self, channel: &str) -> Result<ChannelState> {
+        let dir = self.channel_dir(channel)?;
+        let mut slices = Vec::new();
+        for files in self.slice_files(&dir)? {
+            if let Some(slice) = recover_slice(files, &self.read, &mut self.findings)? {
+                slices.push(slice);
+            }
+        }
+        let mut stats = ChannelStats {
+            name: channel.to_string(),
+            ..ChannelStats::default()
+        };
+        if let (Some(first), Some(last)) = (
+            slices.iter().map(|s| s.first).min_by_key(|e| e.seq),
+            slices.iter().map(|s| s.last).max_by_key(|e| e.seq),
+        ) {
+            stats.first_seq = first.seq;
+            stats.last_seq = last.seq;
+            stats.first_timestamp = Some(first.timestamp);
+            stats.last_timestamp = Some(last.timestamp);
+            stats.msgs = slices.iter().map(|s| s.count).sum();
+            stats.bytes = slices.iter().map(|s| s.bytes).sum();
+        }
+        let mut state = ChannelState { slices, stats };
+        if let Some(limits_fn) = self.opts.limits.clone() {
+            let limits = limits_fn(channel);
+            self.apply_limits(&mut state, &limits)?;
+        }
+        Ok(state)
+    }
+
+    /// Drop messages from the front as recovery does (2.8.3 steps 3-4). The
+    /// store is not touched: only the view changes.
+    fn apply_limits(&self, state: &mut ChannelState, limits: &Limits) -> Result<()> {
+        let max_msgs = limits.max_msgs.unwrap_or(0).max(0) as u64;
+        let max_bytes = limits.max_bytes.unwrap_or(0).max(0) as u64;
+        let max_age = limits.max_age_ns.unwrap_or(0).max(0);
+        if max_msgs == 0 && max_bytes == 0 && max_age == 0 {
+            return Ok(());
+        }
+        let stats = &mut state.stats;
+        let over_count = |s: &ChannelStats| {
+            s.msgs > 1
+                && ((max_msgs > 0 && s.msgs > max_msgs) || (max_bytes > 0 && s.bytes > max_bytes))
+        };
+        let expired = |s: &ChannelStats, ts: i64| {
+            s.msgs > 0 && max_age > 0 && self.opts.now_ns.saturating_sub(ts) >= max_age
+        };
+        let mut first_after: Option<IndexEntry> = None;
+        'slices: for slice in &state.slices {
+            let mut cursor = SliceCursor::open(slice, &self.read, 0)?;
+            while let Some((entry, _)) = cursor.next_entry()? {
+                if entry.seq < stats.first_seq {
+                    continue;
+                }
+                if over_count(stats) || expired(stats, entry.timestamp) {
+                    stats.msgs -= 1;
+                    stats.bytes = stats.bytes.saturating_sub(entry.accounted_bytes());
+                    stats.first_seq = entry.seq + 1;
+                } else {
+                    first_after = Some(entry);
+                    break 'slices;
+                }
+            }
+        }
+        match first_after {
+            Some(entry) => stats.first_timestamp = Some(entry.timestamp),
+            None => {
+                // Everything expired: the last sequence survives alone.
+                stats.first_timestamp = None;
+                stats.last_timestamp = None;
+                stats.msgs = 0;
+                stats.bytes = 0;
+                stats.first_seq = stats.last_seq + 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn read_server_info(&mut self) -> Result<Option<ServerInfo>> {
+        let path = self.root.join("server.dat");
+        let mut reader =
+            RecordReader::open(&path, false, self.read.crc.clone(), self.read.verify_crc)?;
+        let file_len = reader.file_len();
+        if file_len == 4 {
+            return Ok(None);
+        }
+        match reader.next_record()? {
+            Next::Record { payload, .. } => {
+                if file_len != 4 + 8 + payload.len() as u64 {
+                    return Err(StoreError::corrupt(
+                        &path,
+                        4,
+                        format!(
+                            "incorrect file size {file_len}: expected {} (header + one record)",
+                            12 + payload.len()
+                        ),
+                    ));
+                }
+                let info = proto::ServerInfo::decode(payload)
+                    .map_err(|e| StoreError::corrupt(&path, 4, format!("bad ServerInfo: {e}")))?;
+                Ok(Some(info.into()))
+            }
+            Next::CrcMismatch {
+                expected, actual, ..
+            } => Err(StoreError::corrupt(
+                &path,
+                4,
+                format!("corrupted data, expected crc to be 0x{expected:08x}, got 0x{actual:08x}"),
+            )),
+            other => Err(StoreError::corrupt(
+                &path,
+                4,
+                format!("expected one ServerInfo record, found {other:?}"),
+            )),
+        }
+    }
+
+    fn load_clients(&mut self) -> Result<&BTreeMap<String, Client>> {
+        if self.clients.is_none() {
+            let path = self.root.join("clients.dat");
+            let mut clients = BTreeMap::new();
+            if path.exists() {
+                let mut reader =
+                    RecordReader::open(&path, true, self.read.crc.clone(), self.read.verify_crc)?;
+                loop {
+                    let next = reader.next_record()?;
+                    let (offset, record_type, payload) = match next {
+                        Next::Record {
+                            offset,
+                            record_type,
+                            payload,
+                        } => (offset, record_type, payload),
+                        other => {
+                            if let Some(f) = damage_finding(&path, &other) {
+                                self.findings.push(f);
+                            }
+                            break;
+                        }
+                    };
+                    let bad = |e: prost::DecodeError| {
+                        StoreError::corrupt(&path, offset, format!("bad client record: {e}"))
+                    };
+                    match record_type {
+                        CLIENT_ADD => {
+                            let info = ClientInfo::decode(payload).map_err(bad)?;
+                            let client = Client::from(info);
+                            clients.insert(client.id.clone(), client);
+                        }
+                        CLIENT_DELETE => {
+                            let del = ClientDelete::decode(payload).map_err(bad)?;
+                            clients.remove(&proto::text(&del.id));
+                        }
+                        other => {
+                            self.findings.push(Finding {
+                                severity: Severity::Error,
+                                location: format!("{} at offset {offset}", path.display()),
+                                message: format!("invalid client record type {other}"),
+                                server_behaviour: "refuses to start".into(),
+                            });
+                            break;
+                        }
+                    }
+                }
+            }
+            self.clients = Some(clients);
+        }
+        Ok(self.clients.get_or_insert_with(BTreeMap::new))
+    }
+
+    /// Replay `subs.dat` (2.8.4) into every subscription it still holds,
+    /// including those the server would not bring back.
+    pub fn replay_subscriptions(&mut self, channel: &str) -> Result<Vec<Subscription>> {
+        let path = self.channel_dir(channel)?.join("subs.dat");
+        if !path.exists() {
+            return Ok(Vec::new());
+        }
+        let mut subs: BTreeMap<u64, (SubState, BTreeSet<u64>)> = BTreeMap::new();
+        let mut reader =
+            RecordReader::open(&path, true, self.read.crc.clone(), self.read.verify_crc)?;
+        loop {
+            let (offset, record_type, payload) = match reader.next_record()? {
+                Next::Record {
+                    offset,
+                    record_type,
+                    payload,
+                } => (offset, record_type, payload),
+                other => {
+                    if let Some(f) = damage_finding(&path, &other) {
+                        self.findings.push(f);
+                    }
+                    break;
+                }
+            };
+            let bad = |e: prost::DecodeError| {
+                StoreError::corrupt(&path, offset, format!("bad subscription record: {e}"))
+            };
+            match record_type {
+                SUB_NEW => {
+                    let state = SubState::decode(payload).map_err(bad)?;
+                    subs.insert(state.id, (state, BTreeSet::new()));
+                }
+                SUB_UPDATE => {
+                    let state = SubState::decode(payload).map_err(bad)?;
+                    match subs.get_mut(&state.id) {
+                        Some(entry) => entry.0 = state,
+                        None => {
+                            subs.insert(state.id, (state, BTreeSet::new()));
+                        }
+                    }
+                }
+                SUB_DELETE => {
+                    let del = SubStateDelete::decode(payload).map_err(bad)?;
+                    subs.remove(&del.id);
+                }
+                SUB_ACK | SUB_MSG => {
+                    let update = SubStateUpdate::decode(payload).map_err(bad)?;
+                    if let Some((state, pending)) = subs.get_mut(&update.id) {
+                        if record_type == SUB_MSG {
+                            pending.insert(update.seqno);
+                            state.last_sent = state.last_sent.max(update.seqno);
+                        } else {
+                            pending.remove(&update.seqno);
+                        }
+                    }
+                }
+                other => {
+                    self.findings.push(Finding {
+                        severity: Severity::Error,
+                        location: format!("{} at offset {offset}", path.display()),
+                        message: format!("unexpected record type {other}"),
+                        server_behaviour: "refuses to start".into(),
+                    });
+                    break;
+                }
+            }
+        }
+        Ok(subs
+            .into_values()
+            .map(|(state, pending)| {
+                let mut sub = Subscription::from_state(channel, &state);
+                sub.pending = pending.into_iter().collect();
+                sub
+            })
+            .collect())
+    }
+}
+
+/// A finding for whatever ended a record log other than a clean EOF.
+fn damage_finding(path: &Path, next: &Next<'_>) -> Option<Finding> {
+    let (severity, offset, message, server) = match next {
+        Next::Record { .. } | Next::Eof => return None,
+        Next::ZeroPadding { offset } => (
+            Severity::Warning,
+            *offset,
+            "zero-filled tail".to_string(),
+            "truncates the file here and continues",
+        ),
+        Next::HeaderOnlyAtEof { offset, size } => (
+            Severity::Warning,
+            *offset,
+            format!("record header (size {size}) with no payload at end of file"),
+            "treats it as end of file (quirk Q1)",
+        ),
+        Next::Torn { offset, .. } => (
+            Severity::Error,
+            *offset,
+            format!("torn record at end of file; ok_up_to={offset}"),
+            "refuses to start (unexpected EOF); with -file_truncate_bad_eof it truncates the file here",
+        ),
+        Next::CrcMismatch {
+            offset,
+            expected,
+            actual,
+            ..
+        } => (
+            Severity::Error,
+            *offset,
+            format!("corrupted data, expected crc to be 0x{expected:08x}, got 0x{actual:08x}"),
+            "refuses to start",
+        ),
+    };
+    Some(Finding {
+        severity,
+        location: format!("{} at offset {offset}", path.display()),
+        message,
+        server_behaviour: server.to_string(),
+    })
+}
+
+/// The pid of a process holding a POSIX write lock on `path`, if any.
+fn lock_holder(path: &Path) -> Option<i32> {
+    use std::os::fd::AsRawFd;
+    let file = fs::File::open(path).ok()?;
+    // SAFETY: a zeroed flock is a valid argument; F_GETLK only fills it in.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = libc::F_WRLCK as libc::c_short;
+    lock.l_whence = libc::SEEK_SET as libc::c_short;
+    // SAFETY: valid fd and pointer to a flock for the duration of the call.
+    let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETLK, &mut lock) };
+    (rc == 0 && lock.l_type != libc::F_UNLCK as libc::c_short).then_some(lock.l_pid)
+}
+
+impl StoreReader for FileStore {
+    fn kind(&self) -> String {
+        "file".to_string()
+    }
+
+    fn server_info(&mut self) -> Result<Option<ServerInfo>> {
+        Ok(self.server.clone())
+    }
+
+    fn channel_names(&mut self) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        let entries = fs::read_dir(&self.root).map_err(|e| StoreError::io(&self.root, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| StoreError::io(&self.root, e))?;
+            if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                names.push(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    fn channel_stats(&mut self, channel: &str) -> Result<ChannelStats> {
+        Ok(self.channel(channel)?.stats.clone())
+    }
+
+    fn channel_limits(&mut self, channel: &str) -> Result<(Limits, LimitsSource)> {
+        self.channel_dir(channel)?;
+        Ok(match &self.opts.limits {
+            Some(f) => (f(channel), LimitsSource::Config),
+            None => (Limits::default(), LimitsSource::Unknown),
+        })
+    }
+
+    fn messages<'a>(&'a mut self, channel: &str, range: MessageRange) -> Result<MessageIter<'a>> {
+        let state = self.channel(channel)?.clone();
+        let lo = range.from_seq.unwrap_or(0).max(state.stats.first_seq);
+        let hi = range.to_seq.unwrap_or(u64::MAX).min(state.stats.last_seq);
+        let slices = state
+            .slices
+            .into_iter()
+            .filter(|s| s.last.seq >= lo && s.first.seq <= hi)
+            .collect::<Vec<_>>();
+        Ok(Box::new(FileMessages {
+            read: self.read.clone(),
+            slices: slices.into_iter(),
+            current: None,
+            range,
+            lo,
+            hi,
+        }))
+    }
+
+    fn clients(&mut self) -> Result<Vec<Client>> {
+        Ok(self.load_clients()?.values().cloned().collect())
+    }
+
+    fn subscriptions(&mut self, channel: &str) -> Result<Vec<Subscription>> {
+        let all = self.replay_subscriptions(channel)?;
+        let clients = self
+            .load_clients()?
+            .keys()
+            .cloned()
+            .collect::<BTreeSet<_>>();
+        let mut kept = Vec::new();
+        for sub in all {
+            let client_known = clients.contains(&sub.client_id);
+            // recoverOneSub (FORMAT.md 2.8.4): what the server brings back.
+            let dropped = if !sub.is_durable {
+                (!client_known).then_some("its client is not in the store")
+            } else if !sub.queue_group.is_empty()
+                && !sub.client_id.is_empty()
+                && !client_known
+                && !sub.is_closed
+            {
+                Some("ghost durable queue member (client not in the store)")
+            } else {
+                None
+            };
+            match dropped {
+                Some(why) => self.findings.push(Finding {
+                    severity: Severity::Info,
+                    location: format!("{channel}/subs.dat subscription {}", sub.id),
+                    message: format!("subscription still in subs.dat but not recovered: {why}"),
+                    server_behaviour: "skips it at start-up".into(),
+                }),
+                None => kept.push(sub),
+            }
+        }
+        Ok(kept)
+    }
+
+    fn findings(&self) -> Vec<Finding> {
+        self.findings.clone()
+    }
+}
+
+struct OpenSlice {
+    cursor: SliceCursor,
+    data: Option<RecordReader>,
+    dat: PathBuf,
+}
+
+/// Streams messages slice by slice; memory stays at one record.
+struct FileMessages {
+    read: ReadOptions,
+    slices: std::vec::IntoIter<SliceState>,
+    current: Option<OpenSlice>,
+    range: MessageRange,
+    lo: u64,
+    hi: u64,
+}
+
+impl FileMessages {
+    fn next_message(&mut self) -> Result<Option<Message>> {
+        loop {
+            let Some(open) = self.current.as_mut() else {
+                let Some(slice) = self.slices.next() else {
+                    return Ok(None);
+                };
+                let cursor = SliceCursor::open(&slice, &self.read, self.lo)?;
+                self.current = Some(OpenSlice {
+                    cursor,
+                    data: None,
+                    dat: slice.files.dat.clone(),
+                });
+                continue;
+            };
+            let Some((entry, payload)) = open.cursor.next_entry()? else {
+                self.current = None;
+                continue;
+            };
+            if entry.seq < self.lo || !self.range.contains_timestamp(entry.timestamp) {
+                continue;
+            }
+            if entry.seq > self.hi {
+                self.current = None;
+                continue;
+            }
+            let payload = match payload {
+                Some(p) => p,
+                None => {
+                    if open.data.is_none() {
+                        open.data = Some(RecordReader::open(
+                            &open.dat,
+                            false,
+                            self.read.crc.clone(),
+                            self.read.verify_crc,
+                        )?);
+                    }
+                    let Some(data) = open.data.as_mut() else {
+                        continue;
+                    };
+                    read_indexed(data, &entry)?
+                }
+            };
+            let msg = MsgProto::decode(payload.as_slice()).map_err(|e| {
+                StoreError::corrupt(&open.dat, entry.offset, format!("bad MsgProto: {e}"))
+            })?;
+            if msg.sequence != entry.seq {
+                return Err(StoreError::corrupt(
+                    &open.dat,
+                    entry.offset,
+                    format!(
+                        "data record has sequence {}, index says {}",
+                        msg.sequence, entry.seq
+                    ),
+                ));
+            }
+            return Ok(Some(Message {
+                seq: msg.sequence,
+                timestamp: msg.timestamp,
+                subject: proto::text(&msg.subject),
+                reply: proto::text(&msg.reply),
+                data: msg.data,
+            }));
+        }
+    }
+}
+
+/// Read the data record an index entry points at.
+fn read_indexed(data: &mut RecordReader, entry: &IndexEntry) -> Result<Vec<u8>> {
+    data.seek_to(entry.offset)?;
+    let path = data.path().to_path_buf();
+    match data.next_record()? {
+        Next::Record { payload, .. } if payload.len() == entry.size as usize => {
+            Ok(payload.to_vec())
+        }
+        Next::Record { payload, .. } => Err(StoreError::corrupt(
+            &path,
+            entry.offset,
+            format!(
+                "seq {}: record size {} does not match the index size {}",
+                entry.seq,
+                payload.len(),
+                entry.size
+            ),
+        )),
+        Next::CrcMismatch {
+            expected, actual, ..
+        } => Err(StoreError::corrupt(
+            &path,
+            entry.offset,
+            format!(
+                "seq {}: corrupted data, expected crc to be 0x{expected:08x}, got 0x{actual:08x}",
+                entry.seq
+            ),
+        )),
+        other => Err(StoreError::corrupt(
+            &path,
+            entry.offset,
+            format!(
+                "seq {}: expected a message record, found {other:?}",
+                entry.seq
+            ),
+        )),
+    }
+}
+
+impl Iterator for FileMessages {
+    type Item = Result<Message>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.next_message() {
+            Ok(Some(m)) => Some(Ok(m)),
+            Ok(None) => None,
+            Err(e) => {
+                // After a bad record the data reader's position is unknown:
+                // reopen it for the next entry.
+                if let Some(open) = self.current.as_mut() {
+                    open.data = None;
+                }
+                Some(Err(e))
+            }
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! Record framing shared by every file of the file store (FORMAT.md 1.1-1.4,
+//! 2.8.5): a 4-byte version header, then `{u32 size|type, u32 crc, payload}`.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use crate::crc::Crc32;
+use crate::error::{Result, StoreError};
+
+pub const FILE_VERSION: u32 = 1;
+pub const HEADER_LEN: u64 = 8;
+/// Typed records keep the size in the low 24 bits.
+const TYPED_SIZE_MASK: u32 = 0x00FF_FFFF;
+const READ_BUFFER: usize = 1 << 20;
+
+/// Open a store file read-only. Never creates anything.
+pub fn open_read_only(path: &Path) -> Result<File> {
+    File::open(path).map_err(|e| StoreError::io(path, e))
+}
+
+/// Check the 4-byte version header of an open file (positioned at 0).
+pub fn check_version(file: &mut impl Read, path: &Path) -> Result<()> {
+    let mut word = [0u8; 4];
+    let mut got = 0;
+    while got < 4 {
+        match file.read(&mut word[got..]) {
+            Ok(0) => {
+                return Err(StoreError::corrupt(
+                    path,
+                    got as u64,
+                    "unable to verify file version: file shorter than the 4-byte header",
+                ))
+            }
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(StoreError::io(path, e)),
+        }
+    }
+    let version = u32::from_le_bytes(word);
+    if version != FILE_VERSION {
+        return Err(StoreError::UnsupportedVersion {
+            path: path.to_path_buf(),
+            found: version,
+        });
+    }
+    Ok(())
+}
+
+/// What the next read of a record file found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next<'a> {
+    Record {
+        offset: u64,
+        record_type: u8,
+        payload: &'a [u8],
+    },
+    /// Clean end of file.
+    Eof,
+    /// A header of zeros: the server truncates the file here (1.4).
+    ZeroPadding { offset: u64 },
+    /// A complete header with no payload byte after it: Go's ReadFull
+    /// reports plain EOF, so the server stops here without error (Q1).
+    HeaderOnlyAtEof { offset: u64, size: u32 },
+    /// A partial header or payload: "unexpected EOF" for the server.
+    Torn {
+        offset: u64,
+        /// Bytes the record needs (header + declared payload), if known.
+        needed: Option<u64>,
+        available: u64,
+    },
+    /// The CRC stored in the header does not match the payload.
+    CrcMismatch {
+        offset: u64,
+        record_type: u8,
+        expected: u32,
+        actual: u32,
+        payload: &'a [u8],
+    },
+}
+
+/// Sequential reader of framed records.
+pub struct RecordReader {
+    reader: BufReader<File>,
+    path: PathBuf,
+    offset: u64,
+    file_len: u64,
+    typed: bool,
+    crc: Crc32,
+    verify_crc: bool,
+    buf: Vec<u8>,
+}
+
+impl RecordReader {
+    /// Open `path`, check its version header and position at the first record.
+    pub fn open(path: &Path, typed: bool, crc: Crc32, verify_crc: bool) -> Result<Self> {
+        let mut file = open_read_only(path)?;
+        let file_len = file.metadata().map_err(|e| StoreError::io(path, e))?.len();
+        check_version(&mut file, path)?;
+        Ok(RecordReader {
+            reader: BufReader::with_capacity(READ_BUFFER, file),
+            path: path.to_path_buf(),
+            offset: 4,
+            file_len,
+            typed,
+            crc,
+            verify_crc,
+            buf: Vec::new(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Offset of the next record header.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    pub fn file_len(&self) -> u64 {
+        self.file_len
+    }
+
+    /// Move to the record header at `offset` (taken from an index).
+    pub fn seek_to(&mut self, offset: u64) -> Result<()> {
+        if offset != self.offset {
+            let delta = offset as i64 - self.offset as i64;
+            self.reader
+                .seek_relative(delta)
+                .map_err(|e| StoreError::io(&self.path, e))?;
+            self.offset = offset;
+        }
+        Ok(())
+    }
+
+    fn read_exact_at_most(&mut self, want: usize) -> Result<usize> {
+        let mut got = 0;
+        while got < want {
+            match self.reader.read(&mut self.buf[got..want]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(StoreError::io(&self.path, e)),
+            }
+        }
+        Ok(got)
+    }
+
+    /// Read the next record. Never allocates more than the file holds.
+    pub fn next_record(&mut self) -> Result<Next<'_>> {
+        let offset = self.offset;
+        let remaining = self.file_len.saturating_sub(offset);
+        if remaining == 0 {
+            return Ok(Next::Eof);
+        }
+        if self.buf.len() < HEADER_LEN as usize {
+            self.buf.resize(HEADER_LEN as usize, 0);
+        }
+        let got = self.read_exact_at_most(HEADER_LEN as usize)?;
+        if got == 0 {
+            // The file shrank under us (a live server truncating): stop here.
+            return Ok(Next::Eof);
+        }
+        if got < HEADER_LEN as usize {
+            self.offset += got as u64;
+            return Ok(Next::Torn {
+                offset,
+                needed: None,
+                available: got as u64,
+            });
+        }
+        let word0 = u32::from_le_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]);
+        let stored_crc = u32::from_le_bytes([self.buf[4], self.buf[5], self.buf[6], self.buf[7]]);
+        self.offset += HEADER_LEN;
+        if word0 == 0 && stored_crc == 0 {
+            return Ok(Next::ZeroPadding { offset });
+        }
+        let (record_type, size) = if self.typed {
+            ((word0 >> 24) as u8, word0 & TYPED_SIZE_MASK)
+        } else {
+            (0, word0)
+        };
+        let available = remaining - HEADER_LEN;
+        if available == 0 && size > 0 {
+            return Ok(Next::HeaderOnlyAtEof { offset, size });
+        }
+        if size as u64 > available {
+            // Do not read (or allocate) what the file cannot hold.
+            let skip = available as i64;
+            self.reader
+                .seek_relative(skip)
+                .map_err(|e| StoreError::io(&self.path, e))?;
+            self.offset += available;
+            return Ok(Next::Torn {
+                offset,
+                needed: Some(HEADER_LEN + size as u64),
+                available: remaining,
+            });
+        }
+        let size = size as usize;
+        if self.buf.len() < size {
+            self.buf.resize(size, 0);
+        }
+        let got = self.read_exact_at_most(size)?;
+        self.offset += got as u64;
+        if got < size {
+            return Ok(Next::Torn {
+                offset,
+                needed: Some(HEADER_LEN + size as u64),
+                available: HEADER_LEN + got as u64,
+            });
+        }
+        let payload = &self.buf[..size];
+        if self.verify_crc {
+            let actual = self.crc.checksum(payload);
+            if actual != stored_crc {
+                return Ok(Next::CrcMismatch {
+                    offset,
+                    record_type,
+                    expected: stored_crc,
+                    actual,
+                    payload,
+                });
+            }
+        }
+        Ok(Next::Record {
+            offset,
+            record_type,
+            payload,
+        })
+    }
+}
+
+/// Read exactly one record at `offset` of an untyped file, checking its
+/// size and CRC. Used to verify the record an index entry points at.
+pub fn read_record_at(
+    file: &mut File,
+    path: &Path,
+    file_len: u64,
+    offset: u64,
+    expected_size: u32,
+    crc: Option<&Crc32>,
+) -> Result<Vec<u8>> {
+    if offset < 4 || offset + HEADER_LEN > file_len {
+        return Err(StoreError::corrupt(
+            path,
+            offset,
+            format!("record header beyond end of file ({file_len} bytes)"),
+        ));
+    }
+    file.seek(SeekFrom::Start(offset))
+        .map_err(|e| StoreError::io(path, e))?;
+    let mut header = [0u8; 8];
+    file.read_exact(&mut header)
+        .map_err(|e| StoreError::io(path, e))?;
+    let size = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
+    let stored_crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+    if size != expected_size {
+        return Err(StoreError::corrupt(
+            path,
+            offset,
+            format!("record size {size} does not match the index size {expected_size}"),
+        ));
+    }
+    if offset + HEADER_LEN + size as u64 > file_len {
+        return Err(StoreError::corrupt(
+            path,
+            offset,
+            format!(
+                "unexpected EOF: record of {} bytes but only {} left in the file",
+                HEADER_LEN + size as u64,
+                file_len - offset
+            ),
+        ));
+    }
+    let mut payload = vec![0u8; size as usize];
+    file.read_exact(&mut payload)
+        .map_err(|e| StoreError::io(path, e))?;
+    if let Some(crc) = crc {
+        let actual = crc.checksum(&payload);
+        if actual != stored_crc {
+            return Err(StoreError::corrupt(
+                path,
+                offset,
+                format!(
+                    "corrupted data, expected crc to be 0x{stored_crc:08x}, got 0x{actual:08x}"
+                ),
+            ));
+        }
+    }
+    Ok(payload)
+}

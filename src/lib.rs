@@ -1,0 +1,16 @@
+//! stanctl: read, check and convert NATS Streaming Server (STAN) stores
+//! without a running server.
+
+pub mod config;
+pub mod crc;
+pub mod crypto;
+pub mod error;
+pub mod filestore;
+pub mod model;
+pub mod proto;
+pub mod sqlstore;
+pub mod store;
+pub mod timefmt;
+
+pub use error::{Result, StoreError};
+pub use store::StoreReader;

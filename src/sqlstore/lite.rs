@@ -1,0 +1,113 @@
+//! SQLite connection, opened with `SQLITE_OPEN_READ_ONLY`.
+
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags};
+
+use super::conn::{text_pair, Conn, Param, Row, Value};
+use super::dsn::SqliteDsn;
+use super::SqlDriver;
+use crate::error::{Result, StoreError};
+
+pub(crate) struct LiteConn {
+    conn: Connection,
+    in_tx: bool,
+}
+
+pub(crate) fn connect(dsn: &SqliteDsn) -> Result<LiteConn> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if dsn.uri {
+        flags |= OpenFlags::SQLITE_OPEN_URI;
+    }
+    let err = |message: String| StoreError::Sql {
+        location: format!("sqlite {}", dsn.path),
+        message,
+    };
+    if !dsn.uri && !std::path::Path::new(&dsn.path).is_file() {
+        return Err(err("no such file".into()));
+    }
+    let conn = Connection::open_with_flags(&dsn.path, flags)
+        .map_err(|e| err(format!("cannot open: {e}")))?;
+    // Belt and braces: refuse any write even through a writable URI.
+    conn.pragma_update(None, "query_only", true)
+        .map_err(|e| err(format!("cannot set query_only: {e}")))?;
+    Ok(LiteConn { conn, in_tx: false })
+}
+
+fn from_ref(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        // REAL in an integer column: keep it visible as text so the caller
+        // reports it.
+        ValueRef::Real(f) => Value::Text(f.to_string()),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
+    }
+}
+
+impl Conn for LiteConn {
+    fn driver(&self) -> SqlDriver {
+        SqlDriver::Sqlite
+    }
+
+    fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, String> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| e.to_string())?;
+        let n = stmt.column_count();
+        let values: Vec<rusqlite::types::Value> = params
+            .iter()
+            .map(|p| match p {
+                Param::Int(v) => Ok(rusqlite::types::Value::Integer(*v)),
+                Param::UInt(v) => i64::try_from(*v)
+                    .map(rusqlite::types::Value::Integer)
+                    .map_err(|_| format!("parameter {v} does not fit SQLite's 64-bit integers")),
+            })
+            .collect::<Result<_, String>>()?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(values))
+            .map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(|e| e.to_string())? {
+            let mut row = Vec::with_capacity(n);
+            for i in 0..n {
+                row.push(from_ref(r.get_ref(i).map_err(|e| e.to_string())?));
+            }
+            out.push(row);
+        }
+        Ok(out)
+    }
+
+    fn columns(&mut self) -> Result<Vec<(String, String)>, String> {
+        let rows = self.query(
+            "SELECT m.name, p.name FROM sqlite_schema AS m, pragma_table_info(m.name) AS p \
+             WHERE m.type = 'table' ORDER BY m.name, p.cid",
+            &[],
+        )?;
+        rows.into_iter().map(text_pair).collect()
+    }
+
+    fn quote(&self, ident: &str) -> String {
+        format!("\"{}\"", ident.replace('"', "\"\""))
+    }
+
+    fn begin_snapshot(&mut self) -> Result<(), String> {
+        // A deferred transaction takes its snapshot at the first read and
+        // keeps it until it ends.
+        self.conn
+            .execute_batch("BEGIN DEFERRED")
+            .map_err(|e| e.to_string())?;
+        self.in_tx = true;
+        Ok(())
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), String> {
+        self.conn.execute_batch(sql).map_err(|e| e.to_string())
+    }
+}
+
+impl Drop for LiteConn {
+    fn drop(&mut self) {
+        if self.in_tx {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! SQL stores (`-store sql`): PostgreSQL and MySQL/MariaDB as the server
+//! writes them, plus SQLite with the same tables (a `stanctl` extension,
+//! see [`schema::SQLITE_SCHEMA`]).
+//!
+//! [`open`] connects with the server's `-sql_source` and reads inside one
+//! read-only, repeatable-read transaction (a consistent snapshot) for the
+//! reader's whole life. The recovery rules are shared by every driver
+//! (`reader`, `recovery`); each driver only runs queries (`conn`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::{Result, StoreError};
+use crate::store::StoreReader;
+
+mod conn;
+pub mod dsn;
+mod lite;
+mod my;
+mod pg;
+mod reader;
+mod recovery;
+pub mod schema;
+
+pub use reader::SqlReader;
+
+/// The database behind a SQL store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SqlDriver {
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
+impl SqlDriver {
+    /// The canonical name (`postgres`, `mysql`, `sqlite`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SqlDriver::Postgres => "postgres",
+            SqlDriver::Mysql => "mysql",
+            SqlDriver::Sqlite => "sqlite",
+        }
+    }
+}
+
+impl fmt::Display for SqlDriver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for SqlDriver {
+    type Err = StoreError;
+
+    /// `postgres`, `postgresql`, `pgx`; `mysql`, `mariadb`; `sqlite`,
+    /// `sqlite3` (case-insensitive).
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" | "pgx" => Ok(SqlDriver::Postgres),
+            "mysql" | "mariadb" => Ok(SqlDriver::Mysql),
+            "sqlite" | "sqlite3" => Ok(SqlDriver::Sqlite),
+            _ => Err(StoreError::Invalid(format!(
+                "unknown SQL driver {s:?} (expected postgres, mysql or sqlite)"
+            ))),
+        }
+    }
+}
+
+/// Opens a SQL store read-only. `source` is the server's `-sql_source`
+/// (see [`dsn`]); for SQLite a file path or `file:` URI.
+pub fn open(driver: SqlDriver, source: &str) -> Result<Box<dyn StoreReader>> {
+    Ok(Box::new(open_reader(driver, source)?))
+}
+
+/// As [`open`], returning the concrete reader.
+pub fn open_reader(driver: SqlDriver, source: &str) -> Result<SqlReader> {
+    SqlReader::open(driver, source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn driver_names() {
+        for (s, d) in [
+            ("postgres", SqlDriver::Postgres),
+            ("PostgreSQL", SqlDriver::Postgres),
+            ("pgx", SqlDriver::Postgres),
+            ("mysql", SqlDriver::Mysql),
+            ("mariadb", SqlDriver::Mysql),
+            ("sqlite", SqlDriver::Sqlite),
+            ("sqlite3", SqlDriver::Sqlite),
+        ] {
+            assert_eq!(s.parse::<SqlDriver>().unwrap(), d);
+        }
+        assert!("oracle".parse::<SqlDriver>().is_err());
+        assert_eq!(SqlDriver::Mysql.to_string(), "mysql");
+    }
+}

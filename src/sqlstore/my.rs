@@ -1,0 +1,120 @@
+//! MySQL / MariaDB connection (`mysql` crate, no TLS). Statements go
+//! through the binary protocol (prepared), so integers arrive typed.
+
+use ::mysql::prelude::Queryable;
+use ::mysql::{Conn as MyConnection, Params};
+
+use super::conn::{scrub, text_pair, Conn, Param, Row, Value};
+use super::dsn::MysqlDsn;
+use super::SqlDriver;
+use crate::error::{Result, StoreError};
+
+pub(crate) struct MyConn {
+    conn: MyConnection,
+    password: Option<String>,
+    in_tx: bool,
+}
+
+pub(crate) fn connect(dsn: &MysqlDsn) -> Result<MyConn> {
+    let opts = dsn.opts()?;
+    let conn = MyConnection::new(opts).map_err(|e| StoreError::Sql {
+        location: format!("mysql {}", dsn.redacted()),
+        message: scrub(format!("cannot connect: {e}"), dsn.password.as_deref()),
+    })?;
+    Ok(MyConn {
+        conn,
+        password: dsn.password.clone(),
+        in_tx: false,
+    })
+}
+
+impl MyConn {
+    fn err(&self, e: ::mysql::Error) -> String {
+        scrub(e.to_string(), self.password.as_deref())
+    }
+}
+
+fn from_mysql(v: ::mysql::Value) -> Result<Value, String> {
+    use ::mysql::Value as M;
+    Ok(match v {
+        M::NULL => Value::Null,
+        M::Bytes(b) => Value::Bytes(b),
+        M::Int(i) => Value::Int(i),
+        M::UInt(u) => Value::UInt(u),
+        other => return Err(format!("unexpected column value {other:?}")),
+    })
+}
+
+impl Conn for MyConn {
+    fn driver(&self) -> SqlDriver {
+        SqlDriver::Mysql
+    }
+
+    fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, String> {
+        let params = if params.is_empty() {
+            Params::Empty
+        } else {
+            Params::Positional(
+                params
+                    .iter()
+                    .map(|p| match p {
+                        Param::Int(v) => ::mysql::Value::Int(*v),
+                        Param::UInt(v) => ::mysql::Value::UInt(*v),
+                    })
+                    .collect(),
+            )
+        };
+        let rows: Vec<::mysql::Row> = self.conn.exec(sql, params).map_err(|e| self.err(e))?;
+        rows.into_iter()
+            .map(|mut r| {
+                (0..r.len())
+                    .map(|i| {
+                        from_mysql(
+                            r.take::<::mysql::Value, _>(i)
+                                .unwrap_or(::mysql::Value::NULL),
+                        )
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn columns(&mut self) -> Result<Vec<(String, String)>, String> {
+        let rows = self.query(
+            "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION",
+            &[],
+        )?;
+        rows.into_iter().map(text_pair).collect()
+    }
+
+    fn quote(&self, ident: &str) -> String {
+        format!("`{}`", ident.replace('`', "``"))
+    }
+
+    fn begin_snapshot(&mut self) -> Result<(), String> {
+        // MySQL 5.6+ and MariaDB 10.0+ accept both; the first sets the
+        // isolation level of the next transaction, the second opens it with
+        // its snapshot taken now (InnoDB) and refuses writes (error 1792).
+        self.conn
+            .query_drop("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .map_err(|e| self.err(e))?;
+        self.conn
+            .query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+            .map_err(|e| self.err(e))?;
+        self.in_tx = true;
+        Ok(())
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), String> {
+        self.conn.query_drop(sql).map_err(|e| self.err(e))
+    }
+}
+
+impl Drop for MyConn {
+    fn drop(&mut self) {
+        if self.in_tx {
+            let _ = self.conn.query_drop("ROLLBACK");
+        }
+    }
+}

@@ -1,0 +1,1356 @@
+//! The SQL store reader: the server's recovery (FORMAT.md 4.6) over any
+//! [`Conn`], without writing anything.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use prost::Message as _;
+
+use super::conn::{Conn, Param, Row, Value};
+use super::dsn::Dsn;
+use super::recovery::{recovered_range, replay_pending, PendingRow};
+use super::schema::{COLUMNS, TABLES};
+use super::{lite, my, pg, SqlDriver};
+use crate::error::{Result, StoreError};
+use crate::model::{
+    ChannelStats, Client, Finding, Limits, LimitsSource, Message, MessageRange, ServerInfo,
+    Severity, Subscription,
+};
+use crate::proto;
+use crate::store::{MessageIter, StoreReader};
+
+/// Rows fetched per `Messages` query while streaming.
+const PAGE: usize = 1000;
+
+/// How long to wait before reading `StoreLock` a second time to see whether
+/// its tick moves (the owner increments it every second).
+const LOCK_RECHECK: Duration = Duration::from_millis(1500);
+
+/// A read-only SQL store. Build it with [`super::open`] or
+/// [`super::open_reader`].
+pub struct SqlReader {
+    conn: Box<dyn Conn>,
+    driver: SqlDriver,
+    source: String,
+    sql: Statements,
+    has_client_proto: bool,
+    /// Every `Channels` row, by id.
+    channels: Vec<ChannelRow>,
+    /// Channels the server recovers (`deleted = FALSE`), by name.
+    live: BTreeMap<String, usize>,
+    states: HashMap<i64, ChannelState>,
+    findings: Vec<Finding>,
+    /// (location, message) of every finding, to report each once.
+    reported: HashSet<(String, String)>,
+    server_checked: bool,
+}
+
+#[derive(Debug, Clone)]
+struct ChannelRow {
+    id: i64,
+    name: String,
+    maxseq: u64,
+    maxmsgs: Option<i64>,
+    maxbytes: Option<i64>,
+    maxage: Option<i64>,
+    live: bool,
+}
+
+#[derive(Debug, Clone)]
+struct ChannelState {
+    stats: ChannelStats,
+    subs: Vec<Subscription>,
+}
+
+/// The statements, with the table names as the database spells them.
+struct Statements {
+    channels_table: String,
+    server_info: String,
+    clients: String,
+    channels: String,
+    aggregates: String,
+    timestamp_at: String,
+    older_than: String,
+    subs: String,
+    pending: String,
+    page: String,
+    page_between: String,
+    count_subs: String,
+    lock: Option<String>,
+}
+
+fn loc_table(table: &str) -> String {
+    format!("table {table}")
+}
+
+fn loc_key(table: &str, key: &str) -> String {
+    format!("table {table}, key ({key})")
+}
+
+fn sql_err(location: impl Into<String>, message: impl Into<String>) -> StoreError {
+    StoreError::Sql {
+        location: location.into(),
+        message: message.into(),
+    }
+}
+
+fn finding(
+    severity: Severity,
+    location: String,
+    message: String,
+    server_behaviour: impl Into<String>,
+) -> Finding {
+    Finding {
+        severity,
+        location,
+        message,
+        server_behaviour: server_behaviour.into(),
+    }
+}
+
+/// Takes column `i` of a row (rows have the statement's column count).
+fn take(row: &mut Row, i: usize) -> Value {
+    row.get_mut(i)
+        .map_or(Value::Null, |v| std::mem::replace(v, Value::Null))
+}
+
+fn col_u64(row: &Row, i: usize, col: &str, loc: &str) -> Result<Option<u64>> {
+    row.get(i)
+        .unwrap_or(&Value::Null)
+        .as_u64()
+        .map_err(|e| sql_err(loc, format!("column {col}: {e}")))
+}
+
+fn col_i64(row: &Row, i: usize, col: &str, loc: &str) -> Result<Option<i64>> {
+    row.get(i)
+        .unwrap_or(&Value::Null)
+        .as_i64()
+        .map_err(|e| sql_err(loc, format!("column {col}: {e}")))
+}
+
+fn col_bytes(row: &mut Row, i: usize, col: &str, loc: &str) -> Result<Option<Vec<u8>>> {
+    take(row, i)
+        .into_bytes()
+        .map_err(|e| sql_err(loc, format!("column {col}: {e}")))
+}
+
+fn col_text(row: &mut Row, i: usize, col: &str, loc: &str) -> Result<Option<String>> {
+    take(row, i)
+        .into_text()
+        .map_err(|e| sql_err(loc, format!("column {col}: {e}")))
+}
+
+fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+impl SqlReader {
+    pub(crate) fn open(driver: SqlDriver, source: &str) -> Result<SqlReader> {
+        let dsn = Dsn::parse(driver, source)?;
+        let conn: Box<dyn Conn> = match &dsn {
+            Dsn::Postgres(d) => Box::new(pg::connect(d)?),
+            Dsn::Mysql(d) => Box::new(my::connect(d)?),
+            Dsn::Sqlite(d) => Box::new(lite::connect(d)?),
+        };
+        Self::with_conn(conn, dsn.redacted())
+    }
+
+    fn with_conn(mut conn: Box<dyn Conn>, source: String) -> Result<SqlReader> {
+        let driver = conn.driver();
+        let mut findings = Vec::new();
+        let columns = conn.columns().map_err(|e| {
+            sql_err(
+                format!("{driver} {source}"),
+                format!("cannot list the tables: {e}"),
+            )
+        })?;
+        let (sql, has_client_proto) =
+            resolve_schema(conn.as_ref(), &columns, &source, &mut findings)?;
+        let mut reader = SqlReader {
+            conn,
+            driver,
+            source,
+            sql,
+            has_client_proto,
+            channels: Vec::new(),
+            live: BTreeMap::new(),
+            states: HashMap::new(),
+            findings: Vec::new(),
+            reported: HashSet::new(),
+            server_checked: false,
+        };
+        for f in findings {
+            reader.push(f);
+        }
+        // Outside the snapshot: a repeatable read would never see the tick move.
+        reader.check_store_lock()?;
+        let source = reader.source.clone();
+        reader.conn.begin_snapshot().map_err(|e| {
+            sql_err(
+                format!("{driver} {source}"),
+                format!("cannot start a read-only transaction: {e}"),
+            )
+        })?;
+        reader.load_channels()?;
+        Ok(reader)
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[Param],
+        location: impl FnOnce() -> String,
+    ) -> Result<Vec<Row>> {
+        self.conn
+            .query(sql, params)
+            .map_err(|e| sql_err(location(), e))
+    }
+
+    fn push(&mut self, f: Finding) {
+        if self
+            .reported
+            .insert((f.location.clone(), f.message.clone()))
+        {
+            self.findings.push(f);
+        }
+    }
+
+    /// Attempts a write inside the reader's transaction and returns what the
+    /// database said. A correct reader always gets an error here.
+    #[doc(hidden)]
+    pub fn try_write_for_test(&mut self) -> Result<()> {
+        let sql = format!("UPDATE {} SET maxseq=maxseq", self.sql.channels_table);
+        self.conn
+            .execute(&sql)
+            .map_err(|e| sql_err(loc_table("Channels"), e))
+    }
+
+    /// The data source, password masked.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether `Clients` has the `proto` column (schema of v0.10.0+).
+    pub fn has_client_proto(&self) -> bool {
+        self.has_client_proto
+    }
+
+    // ------------------------------------------------------------ lock
+
+    fn read_lock(&mut self, sql: &str) -> Result<Vec<(String, u64)>> {
+        let loc = loc_table("StoreLock");
+        let rows = self.query(sql, &[], || loc.clone())?;
+        rows.into_iter()
+            .map(|mut r| {
+                let tick = col_u64(&r, 1, "tick", &loc)?.unwrap_or(0);
+                let id = col_text(&mut r, 0, "id", &loc)?.unwrap_or_default();
+                Ok((id, tick))
+            })
+            .collect()
+    }
+
+    /// FT mode: the lock owner bumps `tick` every second; a clean shutdown
+    /// resets the row to `('', 0)`.
+    fn check_store_lock(&mut self) -> Result<()> {
+        let Some(sql) = self.sql.lock.clone() else {
+            return Ok(());
+        };
+        let first = self.read_lock(&sql)?;
+        if !first.iter().any(|(id, tick)| !id.is_empty() || *tick != 0) {
+            return Ok(());
+        }
+        std::thread::sleep(LOCK_RECHECK);
+        let second = self.read_lock(&sql)?;
+        let owner = second
+            .first()
+            .or(first.first())
+            .map(|(id, _)| id.clone())
+            .unwrap_or_default();
+        if first != second {
+            self.push(finding(
+                Severity::Warning,
+                loc_table("StoreLock"),
+                format!(
+                    "a live server may hold the store lock: owner {owner:?}, tick moved from {:?} to {:?} in {} ms; \
+                     this snapshot is consistent but may be outdated at once",
+                    first.iter().map(|r| r.1).collect::<Vec<_>>(),
+                    second.iter().map(|r| r.1).collect::<Vec<_>>(),
+                    LOCK_RECHECK.as_millis()
+                ),
+                "a server in fault-tolerance mode owns the store and keeps writing to it",
+            ));
+        } else {
+            self.push(finding(
+                Severity::Warning,
+                loc_table("StoreLock"),
+                format!(
+                    "the store lock is held by {owner:?} (tick {}) but the tick did not move in {} ms: \
+                     its owner stopped without releasing it, or is stalled",
+                    second.first().map_or(0, |r| r.1),
+                    LOCK_RECHECK.as_millis()
+                ),
+                "a server in fault-tolerance mode takes the lock over after seeing the same tick in 3 checks \
+                 1.5 s apart",
+            ));
+        }
+        if second.len() > 1 {
+            self.push(finding(
+                Severity::Warning,
+                loc_table("StoreLock"),
+                format!("{} rows instead of one", second.len()),
+                "the server updates every row and compares the first",
+            ));
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ channels
+
+    fn load_channels(&mut self) -> Result<()> {
+        let sql = self.sql.channels.clone();
+        let rows = self.query(&sql, &[], || loc_table("Channels"))?;
+        let mut channels = Vec::with_capacity(rows.len());
+        for mut r in rows {
+            let id = col_i64(&r, 0, "id", &loc_table("Channels"))?
+                .ok_or_else(|| sql_err(loc_table("Channels"), "NULL id"))?;
+            let loc = loc_key("Channels", &format!("id={id}"));
+            let maxseq = col_u64(&r, 2, "maxseq", &loc)?;
+            if maxseq.is_none() {
+                self.push(finding(
+                    Severity::Warning,
+                    loc.clone(),
+                    "maxseq is NULL (read as 0)".into(),
+                    "the server's recovery fails to scan NULL into an integer and does not start",
+                ));
+            }
+            let row = ChannelRow {
+                id,
+                name: col_text(&mut r, 1, "name", &loc)?.unwrap_or_default(),
+                maxseq: maxseq.unwrap_or(0),
+                maxmsgs: col_i64(&r, 3, "maxmsgs", &loc)?,
+                maxbytes: col_i64(&r, 4, "maxbytes", &loc)?,
+                maxage: col_i64(&r, 5, "maxage", &loc)?,
+                live: col_i64(&r, 6, "deleted", &loc)? == Some(1),
+            };
+            channels.push(row);
+        }
+        channels.sort_by_key(|c| c.id);
+        let mut live = BTreeMap::new();
+        for (i, c) in channels.iter().enumerate() {
+            if !c.live {
+                continue;
+            }
+            if let Some(prev) = live.insert(c.name.clone(), i) {
+                self.push(finding(
+                    Severity::Warning,
+                    loc_key("Channels", &format!("id={}", c.id)),
+                    format!(
+                        "channel {:?} has several live rows (ids {} and {}); showing id {}",
+                        c.name, channels[prev].id, c.id, c.id
+                    ),
+                    "the server recovers both and keeps whichever it reads last",
+                ));
+            }
+        }
+        self.channels = channels;
+        self.live = live;
+        let deleted: Vec<ChannelRow> = self.channels.iter().filter(|c| !c.live).cloned().collect();
+        for c in deleted {
+            self.report_deleted_channel(&c)?;
+        }
+        Ok(())
+    }
+
+    fn report_deleted_channel(&mut self, c: &ChannelRow) -> Result<()> {
+        let loc = loc_key("Channels", &format!("id={}", c.id));
+        let sql = self.sql.aggregates.clone();
+        let rows = self.query(&sql, &[Param::Int(c.id)], || {
+            loc_key("Messages", &format!("id={}", c.id))
+        })?;
+        let msgs = rows
+            .first()
+            .map(|r| col_u64(r, 0, "count", &loc))
+            .transpose()?
+            .flatten()
+            .unwrap_or(0);
+        let sql = self.sql.count_subs.clone();
+        let rows = self.query(&sql, &[Param::Int(c.id)], || {
+            loc_key("Subscriptions", &format!("id={}", c.id))
+        })?;
+        let subs = rows
+            .first()
+            .map(|r| col_u64(r, 0, "count", &loc))
+            .transpose()?
+            .flatten()
+            .unwrap_or(0);
+        self.push(finding(
+            Severity::Info,
+            loc,
+            format!(
+                "channel {:?} is flagged deleted; {msgs} message rows and {subs} subscription rows remain",
+                c.name
+            ),
+            "not recovered; leftovers of a deletion interrupted by a stop are never cleaned up",
+        ));
+        Ok(())
+    }
+
+    fn channel_row(&self, name: &str) -> Result<&ChannelRow> {
+        self.live
+            .get(name)
+            .and_then(|&i| self.channels.get(i))
+            .ok_or_else(|| StoreError::NoSuchChannel(name.to_string()))
+    }
+
+    fn state(&mut self, name: &str) -> Result<&ChannelState> {
+        let row = self.channel_row(name)?.clone();
+        if !self.states.contains_key(&row.id) {
+            let st = self.recover_channel(&row)?;
+            self.states.insert(row.id, st);
+        }
+        self.states
+            .get(&row.id)
+            .ok_or_else(|| StoreError::NoSuchChannel(name.to_string()))
+    }
+
+    fn timestamp_at(&mut self, id: i64, seq: u64) -> Result<Option<i64>> {
+        let loc = loc_key("Messages", &format!("id={id}, seq={seq}"));
+        let sql = self.sql.timestamp_at.clone();
+        let rows = self.query(&sql, &[Param::Int(id), Param::UInt(seq)], || loc.clone())?;
+        match rows.first() {
+            Some(r) => col_i64(r, 0, "timestamp", &loc),
+            None => Ok(None),
+        }
+    }
+
+    /// `SQLStore.Recover` for one channel, minus the writes: no limit is
+    /// applied (the limits are the next server's configuration), nothing
+    /// is purged or garbage-collected.
+    fn recover_channel(&mut self, ch: &ChannelRow) -> Result<ChannelState> {
+        let id = ch.id;
+        let mloc = loc_key("Messages", &format!("id={id}"));
+        let sql = self.sql.aggregates.clone();
+        let rows = self.query(&sql, &[Param::Int(id)], || mloc.clone())?;
+        let agg = rows.first().cloned().unwrap_or_default();
+        let count = col_u64(&agg, 0, "COUNT(seq)", &mloc)?.unwrap_or(0);
+        let min_seq = col_u64(&agg, 1, "MIN(seq)", &mloc)?.unwrap_or(0);
+        let max_seq = col_u64(&agg, 2, "MAX(seq)", &mloc)?.unwrap_or(0);
+        let bytes = col_u64(&agg, 3, "SUM(size)", &mloc)?.unwrap_or(0);
+
+        let (subs, last_sents) = self.recover_subscriptions(ch, min_seq)?;
+        let (first, last) = recovered_range(min_seq, max_seq, ch.maxseq, last_sents);
+
+        let visible = count > 0 && first <= last && first >= min_seq;
+        let (first_timestamp, last_timestamp) = if visible {
+            (self.timestamp_at(id, first)?, self.timestamp_at(id, last)?)
+        } else {
+            (None, None)
+        };
+
+        let cloc = loc_key("Channels", &format!("id={id}"));
+        if count > 0 && first > max_seq {
+            self.push(finding(
+                Severity::Warning,
+                mloc.clone(),
+                format!(
+                    "channel {:?}: {count} message rows (seq {min_seq}..{max_seq}) lie below the recovered first \
+                     sequence {first} (Channels.maxseq {} or a subscription's last sent is higher)",
+                    ch.name, ch.maxseq
+                ),
+                "the server counts these rows but never delivers them",
+            ));
+        }
+        if let Some(maxage) = ch.maxage.filter(|a| *a > 0) {
+            if count > 0 {
+                let cutoff = now_ns().saturating_sub(maxage);
+                let sql = self.sql.older_than.clone();
+                let rows =
+                    self.query(&sql, &[Param::Int(id), Param::Int(cutoff)], || mloc.clone())?;
+                let old = rows
+                    .first()
+                    .map(|r| col_u64(r, 0, "COUNT(seq)", &mloc))
+                    .transpose()?
+                    .flatten();
+                if let Some(old) = old.filter(|n| *n > 0) {
+                    self.push(finding(
+                        Severity::Info,
+                        cloc.clone(),
+                        format!(
+                            "channel {:?}: {old} of {count} messages are older than the max_age recorded for the \
+                             channel ({} s); they are shown as stored",
+                            ch.name,
+                            maxage / 1_000_000_000
+                        ),
+                        "a server started with this max_age deletes them at start-up (Channels.maxseq keeps the \
+                         last sequence if none remains)",
+                    ));
+                }
+            }
+        }
+
+        let stats = ChannelStats {
+            name: ch.name.clone(),
+            msgs: count,
+            bytes,
+            first_seq: first,
+            last_seq: last,
+            first_timestamp,
+            last_timestamp,
+        };
+        Ok(ChannelState { stats, subs })
+    }
+
+    /// Subscriptions of a channel (`deleted = FALSE`) with their pending
+    /// rows replayed; also every last-sent value the server takes into the
+    /// channel's sequence (including rows without proto, which it skips).
+    fn recover_subscriptions(
+        &mut self,
+        ch: &ChannelRow,
+        min_seq: u64,
+    ) -> Result<(Vec<Subscription>, Vec<u64>)> {
+        let id = ch.id;
+        let sql = self.sql.subs.clone();
+        let rows = self.query(&sql, &[Param::Int(id)], || {
+            loc_key("Subscriptions", &format!("id={id}"))
+        })?;
+        let mut subs = Vec::new();
+        let mut last_sents = Vec::new();
+        let mut styles = (0usize, 0usize);
+        for mut r in rows {
+            let subid = col_u64(
+                &r,
+                0,
+                "subid",
+                &loc_key("Subscriptions", &format!("id={id}")),
+            )?
+            .unwrap_or(0);
+            let loc = loc_key("Subscriptions", &format!("id={id}, subid={subid}"));
+            let col_last_sent = col_u64(&r, 1, "lastsent", &loc)?;
+            if col_last_sent.is_none() {
+                self.push(finding(
+                    Severity::Warning,
+                    loc.clone(),
+                    "lastsent is NULL (read as 0)".into(),
+                    "the server's recovery fails to scan NULL into an integer and does not start",
+                ));
+            }
+            let col_last_sent = col_last_sent.unwrap_or(0);
+            let Some(bytes) = col_bytes(&mut r, 2, "proto", &loc)? else {
+                self.push(finding(
+                    Severity::Warning,
+                    loc,
+                    format!("proto is NULL; subscription skipped (its lastsent {col_last_sent} still counts)"),
+                    "the server skips the row but raises the channel's last sequence to its lastsent",
+                ));
+                last_sents.push(col_last_sent);
+                continue;
+            };
+            let state = match proto::SubState::decode(bytes.as_slice()) {
+                Ok(s) => s,
+                Err(e) => {
+                    self.push(finding(
+                        Severity::Error,
+                        loc,
+                        format!("proto ({} bytes) does not decode as spb.SubState: {e}; subscription skipped", bytes.len()),
+                        "recovery fails: the server does not start",
+                    ));
+                    last_sents.push(col_last_sent);
+                    continue;
+                }
+            };
+            if state.id != subid {
+                self.push(finding(
+                    Severity::Warning,
+                    loc.clone(),
+                    format!("proto has ID {} but the row's subid is {subid}", state.id),
+                    "the server uses the proto's ID, also to look up SubsPending",
+                ));
+            }
+            let pending_rows = self.pending_rows(state.id)?;
+            let replay = replay_pending(state.last_sent.max(col_last_sent), &pending_rows);
+            styles.0 += replay.caching_rows;
+            styles.1 += replay.no_caching_rows;
+            for bad in &replay.bad_lists {
+                self.push(finding(
+                    Severity::Error,
+                    loc_key(
+                        "SubsPending",
+                        &format!("subid={}, row={}", state.id, bad.row),
+                    ),
+                    format!("column {}: {}; list ignored", bad.column, bad.error),
+                    "recovery fails: the server does not start",
+                ));
+            }
+            let below: Vec<u64> = pending_rows
+                .iter()
+                .filter(|p| p.seq > 0 && p.seq < min_seq)
+                .map(|p| p.seq)
+                .collect();
+            if !below.is_empty() {
+                self.push(finding(
+                    Severity::Info,
+                    loc_key("SubsPending", &format!("subid={}", state.id)),
+                    format!(
+                        "{} pending rows reference sequences below the first stored message {min_seq}: {:?}",
+                        below.len(),
+                        below
+                    ),
+                    "a server running with sql_no_caching deletes these rows at start-up; a caching server keeps \
+                     them pending",
+                ));
+            }
+            let mut sub = Subscription::from_state(&ch.name, &state);
+            sub.last_sent = replay.last_sent;
+            sub.pending = replay.pending.into_iter().collect();
+            last_sents.push(sub.last_sent);
+            subs.push(sub);
+        }
+        if styles.0 > 0 && styles.1 > 0 {
+            self.push(finding(
+                Severity::Info,
+                loc_key("SubsPending", &format!("channel id={id}")),
+                format!(
+                    "channel {:?}: pending rows in both styles ({} caching, {} no-caching): sql_no_caching was \
+                     changed between runs",
+                    ch.name, styles.0, styles.1
+                ),
+                "acks are persisted only in the running mode's style; messages pending through the other style \
+                 are redelivered after every restart",
+            ));
+        }
+        subs.sort_by_key(|s| s.id);
+        Ok((subs, last_sents))
+    }
+
+    fn pending_rows(&mut self, subid: u64) -> Result<Vec<PendingRow>> {
+        let sloc = loc_key("SubsPending", &format!("subid={subid}"));
+        let sql = self.sql.pending.clone();
+        let rows = self.query(&sql, &[Param::UInt(subid)], || sloc.clone())?;
+        let mut out = Vec::with_capacity(rows.len());
+        for mut r in rows {
+            let row = col_u64(&r, 0, "row", &sloc)?.unwrap_or(0);
+            let loc = loc_key("SubsPending", &format!("subid={subid}, row={row}"));
+            let seq = col_u64(&r, 1, "seq", &loc)?;
+            let last_sent = col_u64(&r, 2, "lastsent", &loc)?;
+            if seq.is_none() || last_sent.is_none() {
+                self.push(finding(
+                    Severity::Warning,
+                    loc.clone(),
+                    "seq or lastsent is NULL (read as 0)".into(),
+                    "the server's recovery fails to scan NULL into an integer and does not start",
+                ));
+            }
+            out.push(PendingRow {
+                row,
+                seq: seq.unwrap_or(0),
+                last_sent: last_sent.unwrap_or(0),
+                pending: col_bytes(&mut r, 3, "pending", &loc)?,
+                acks: col_bytes(&mut r, 4, "acks", &loc)?,
+            });
+        }
+        Ok(out)
+    }
+
+    // ------------------------------------------------------------ server
+
+    fn check_server_info(
+        &mut self,
+        column_id: Option<String>,
+        version: Option<i64>,
+        info: &ServerInfo,
+    ) {
+        let loc = loc_key("ServerInfo", "uniquerow=1");
+        if version != Some(1) {
+            self.push(finding(
+                Severity::Error,
+                loc.clone(),
+                format!("version is {version:?}, expected 1"),
+                "the server refuses to start: \"sql: unsupported version\"",
+            ));
+        }
+        if column_id.as_deref() != Some(info.cluster_id.as_str()) {
+            self.push(finding(
+                Severity::Error,
+                loc,
+                format!(
+                    "id column {:?} differs from the cluster ID {:?} in proto",
+                    column_id, info.cluster_id
+                ),
+                "the server refuses to start: \"id in column does not match cluster ID in data\"",
+            ));
+        }
+    }
+
+    fn read_server_info(&mut self) -> Result<Option<ServerInfo>> {
+        let loc = loc_key("ServerInfo", "uniquerow=1");
+        let sql = self.sql.server_info.clone();
+        let rows = self.query(&sql, &[], || loc.clone())?;
+        let Some(mut r) = rows.into_iter().next() else {
+            if !self.server_checked && !self.channels.is_empty() {
+                self.push(finding(
+                    Severity::Warning,
+                    loc_table("ServerInfo"),
+                    format!("no ServerInfo row but {} channel rows", self.channels.len()),
+                    "the server does not start (\"no server info but channels\") before v0.25.0; v0.25.0+ \
+                     re-initialises the server info and recovers the channels",
+                ));
+            }
+            self.server_checked = true;
+            return Ok(None);
+        };
+        let version = col_i64(&r, 2, "version", &loc)?;
+        let column_id = col_text(&mut r, 0, "id", &loc)?;
+        let bytes = col_bytes(&mut r, 1, "proto", &loc)?.unwrap_or_default();
+        let info: ServerInfo = proto::ServerInfo::decode(bytes.as_slice())
+            .map_err(|e| {
+                sql_err(
+                    loc.clone(),
+                    format!("proto does not decode as spb.ServerInfo: {e}"),
+                )
+            })?
+            .into();
+        if !self.server_checked {
+            self.check_server_info(column_id, version, &info);
+            self.server_checked = true;
+        }
+        Ok(Some(info))
+    }
+
+    fn read_clients(&mut self) -> Result<Vec<Client>> {
+        let sql = self.sql.clients.clone();
+        let rows = self.query(&sql, &[], || loc_table("Clients"))?;
+        let mut clients = Vec::with_capacity(rows.len());
+        for mut r in rows {
+            let id = col_text(&mut r, 0, "id", &loc_table("Clients"))?.unwrap_or_default();
+            let loc = loc_key("Clients", &format!("id={id:?}"));
+            let hb = col_text(&mut r, 1, "hbinbox", &loc)?;
+            if hb.is_none() {
+                self.push(finding(
+                    Severity::Warning,
+                    loc.clone(),
+                    "hbinbox is NULL (read as empty)".into(),
+                    "the server's recovery fails to scan NULL into a string and does not start",
+                ));
+            }
+            let hb = hb.unwrap_or_default();
+            let bytes = if self.has_client_proto {
+                col_bytes(&mut r, 2, "proto", &loc)?
+            } else {
+                None
+            };
+            let client = match bytes.filter(|b| !b.is_empty()) {
+                None => Client {
+                    id,
+                    hb_inbox: hb,
+                    ..Client::default()
+                },
+                Some(b) => match proto::ClientInfo::decode(b.as_slice()) {
+                    Ok(info) => {
+                        let c = Client::from(info);
+                        if c.id != id {
+                            self.push(finding(
+                                Severity::Warning,
+                                loc,
+                                format!("proto has client ID {:?}", c.id),
+                                "the server uses the proto",
+                            ));
+                        }
+                        c
+                    }
+                    Err(e) => {
+                        self.push(finding(
+                            Severity::Warning,
+                            loc,
+                            format!("proto does not decode as spb.ClientInfo: {e}; using id and hbinbox"),
+                            "the server ignores the decoding error and keeps what it could decode",
+                        ));
+                        Client {
+                            id,
+                            hb_inbox: hb,
+                            ..Client::default()
+                        }
+                    }
+                },
+            };
+            clients.push(client);
+        }
+        clients.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(clients)
+    }
+}
+
+/// Maps the server's table names to the database's, checks columns, and
+/// builds the statements.
+fn resolve_schema(
+    conn: &dyn Conn,
+    columns: &[(String, String)],
+    source: &str,
+    findings: &mut Vec<Finding>,
+) -> Result<(Statements, bool)> {
+    let driver = conn.driver();
+    // table name as stored -> its columns (lower case), in order
+    let mut tables: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (t, c) in columns {
+        tables
+            .entry(t.clone())
+            .or_default()
+            .push(c.to_ascii_lowercase());
+    }
+    let mut actual: HashMap<&str, String> = HashMap::new();
+    for want in TABLES {
+        let found = if tables.contains_key(want) {
+            Some(want.to_string())
+        } else {
+            let mut matches = tables.keys().filter(|t| t.eq_ignore_ascii_case(want));
+            let m = matches.next().cloned();
+            if let (Some(m), Some(other)) = (&m, matches.next()) {
+                findings.push(finding(
+                    Severity::Warning,
+                    loc_table(want),
+                    format!("both {m:?} and {other:?} exist; reading {m:?}"),
+                    "the server's unquoted name resolves by the database's case rules",
+                ));
+            }
+            m
+        };
+        if let Some(f) = found {
+            actual.insert(want, f);
+        }
+    }
+    let missing: Vec<&str> = TABLES
+        .iter()
+        .copied()
+        .filter(|t| !actual.contains_key(t) && *t != "StoreLock")
+        .collect();
+    if !missing.is_empty() {
+        return Err(sql_err(
+            format!("{driver} {source}"),
+            format!(
+                "not a STAN SQL store: missing table(s) {} (expected {})",
+                missing.join(", "),
+                TABLES.join(", ")
+            ),
+        ));
+    }
+    let mut has_client_proto = true;
+    for (table, cols) in COLUMNS {
+        let Some(name) = actual.get(table) else {
+            findings.push(finding(
+                Severity::Warning,
+                loc_table(table),
+                "table missing".into(),
+                "the server cannot prepare its statements and does not start",
+            ));
+            continue;
+        };
+        let have = tables.get(name).cloned().unwrap_or_default();
+        let absent: Vec<&str> = cols
+            .iter()
+            .copied()
+            .filter(|c| !have.iter().any(|h| h == c))
+            .collect();
+        if table == "Clients" && absent == ["proto"] {
+            has_client_proto = false;
+            findings.push(finding(
+                Severity::Warning,
+                loc_table("Clients"),
+                "no proto column (schema written before v0.10.0); clients have only id and hbinbox".into(),
+                "a v0.10.0+ server does not start on this schema until `ALTER TABLE Clients ADD proto BLOB` \
+                 (BYTEA on PostgreSQL)",
+            ));
+            continue;
+        }
+        if !absent.is_empty() {
+            return Err(sql_err(
+                loc_table(table),
+                format!(
+                    "missing column(s) {} (expected {})",
+                    absent.join(", "),
+                    cols.join(", ")
+                ),
+            ));
+        }
+        if table == "Messages" && have != cols {
+            findings.push(finding(
+                Severity::Warning,
+                loc_table("Messages"),
+                format!("columns are {have:?}; the server inserts without a column list into (id, seq, timestamp, size, data)"),
+                "storing messages fails or fills the wrong columns",
+            ));
+        }
+    }
+    let q = |t: &str| actual.get(t).map(|n| conn.quote(n)).unwrap_or_default();
+    let row = conn.quote("row");
+    let (si, cl, ch, m, s, sp) = (
+        q("ServerInfo"),
+        q("Clients"),
+        q("Channels"),
+        q("Messages"),
+        q("Subscriptions"),
+        q("SubsPending"),
+    );
+    let page = format!("SELECT seq, timestamp, data FROM {m} WHERE id=? AND seq>? AND seq<=?");
+    let sql = Statements {
+        channels_table: ch.clone(),
+        server_info: format!("SELECT id, proto, version FROM {si} WHERE uniquerow=1"),
+        clients: if has_client_proto {
+            format!("SELECT id, hbinbox, proto FROM {cl}")
+        } else {
+            format!("SELECT id, hbinbox FROM {cl}")
+        },
+        channels: format!(
+            "SELECT id, name, maxseq, maxmsgs, maxbytes, maxage, CASE WHEN deleted=FALSE THEN 1 ELSE 0 END FROM {ch}"
+        ),
+        aggregates: format!(
+            "SELECT COUNT(seq), COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0), COALESCE(SUM(size), 0) FROM {m} WHERE id=?"
+        ),
+        timestamp_at: format!("SELECT timestamp FROM {m} WHERE id=? AND seq=?"),
+        older_than: format!("SELECT COUNT(seq) FROM {m} WHERE id=? AND timestamp<=?"),
+        subs: format!("SELECT subid, lastsent, proto FROM {s} WHERE id=? AND deleted=FALSE ORDER BY subid"),
+        pending: format!("SELECT {row}, seq, lastsent, pending, acks FROM {sp} WHERE subid=? ORDER BY {row}"),
+        page: format!("{page} ORDER BY seq LIMIT {PAGE}"),
+        page_between: format!("{page} AND timestamp>=? AND timestamp<=? ORDER BY seq LIMIT {PAGE}"),
+        count_subs: format!("SELECT COUNT(subid) FROM {s} WHERE id=?"),
+        lock: actual.get("StoreLock").map(|t| format!("SELECT id, tick FROM {}", conn.quote(t))),
+    };
+    Ok((sql, has_client_proto))
+}
+
+impl StoreReader for SqlReader {
+    fn kind(&self) -> String {
+        format!("sql/{}", self.driver)
+    }
+
+    fn server_info(&mut self) -> Result<Option<ServerInfo>> {
+        self.read_server_info()
+    }
+
+    fn channel_names(&mut self) -> Result<Vec<String>> {
+        Ok(self.live.keys().cloned().collect())
+    }
+
+    fn channel_stats(&mut self, channel: &str) -> Result<ChannelStats> {
+        Ok(self.state(channel)?.stats.clone())
+    }
+
+    fn channel_limits(&mut self, channel: &str) -> Result<(Limits, LimitsSource)> {
+        let row = self.channel_row(channel)?;
+        Ok((
+            Limits {
+                max_msgs: row.maxmsgs,
+                max_bytes: row.maxbytes,
+                max_age_ns: row.maxage,
+                max_subs: None,
+                max_inactivity_ns: None,
+            },
+            LimitsSource::Store,
+        ))
+    }
+
+    fn messages<'a>(&'a mut self, channel: &str, range: MessageRange) -> Result<MessageIter<'a>> {
+        let id = self.channel_row(channel)?.id;
+        let stats = self.state(channel)?.stats.clone();
+        let lo = stats.first_seq.max(range.from_seq.unwrap_or(0)).max(1);
+        let hi = stats.last_seq.min(range.to_seq.unwrap_or(u64::MAX));
+        let empty = stats.msgs == 0 || stats.first_seq == 0 || lo > hi;
+        Ok(Box::new(MessagePages {
+            reader: self,
+            channel_id: id,
+            after: lo - 1,
+            hi,
+            time: (range.since_ns.is_some() || range.until_ns.is_some()).then(|| {
+                (
+                    range.since_ns.unwrap_or(i64::MIN),
+                    range.until_ns.unwrap_or(i64::MAX),
+                )
+            }),
+            buf: VecDeque::new(),
+            done: empty,
+        }))
+    }
+
+    fn clients(&mut self) -> Result<Vec<Client>> {
+        self.read_clients()
+    }
+
+    fn subscriptions(&mut self, channel: &str) -> Result<Vec<Subscription>> {
+        Ok(self.state(channel)?.subs.clone())
+    }
+
+    fn findings(&self) -> Vec<Finding> {
+        self.findings.clone()
+    }
+}
+
+/// Streams `Messages` by key range, [`PAGE`] rows per query.
+struct MessagePages<'a> {
+    reader: &'a mut SqlReader,
+    channel_id: i64,
+    /// Highest sequence already fetched.
+    after: u64,
+    hi: u64,
+    /// Inclusive timestamp bounds on the `timestamp` column.
+    time: Option<(i64, i64)>,
+    buf: VecDeque<Result<Message>>,
+    done: bool,
+}
+
+impl MessagePages<'_> {
+    fn fetch(&mut self) -> Result<()> {
+        let id = self.channel_id;
+        let mut params = vec![
+            Param::Int(id),
+            Param::UInt(self.after),
+            Param::UInt(self.hi),
+        ];
+        let sql = match self.time {
+            Some((since, until)) => {
+                params.push(Param::Int(since));
+                params.push(Param::Int(until));
+                self.reader.sql.page_between.clone()
+            }
+            None => self.reader.sql.page.clone(),
+        };
+        let after = self.after;
+        let rows = self.reader.query(&sql, &params, || {
+            loc_key("Messages", &format!("id={id}, seq>{after}"))
+        })?;
+        if rows.len() < PAGE {
+            self.done = true;
+        }
+        for mut r in rows {
+            let seq = col_u64(
+                &r,
+                0,
+                "seq",
+                &loc_key("Messages", &format!("id={id}, seq>{after}")),
+            )?
+            .ok_or_else(|| sql_err(loc_key("Messages", &format!("id={id}")), "NULL seq"))?;
+            self.after = seq;
+            let item = self.decode(id, seq, &mut r);
+            self.buf.push_back(item);
+        }
+        if self.after >= self.hi {
+            self.done = true;
+        }
+        Ok(())
+    }
+
+    fn decode(&mut self, id: i64, seq: u64, r: &mut Row) -> Result<Message> {
+        let loc = loc_key("Messages", &format!("id={id}, seq={seq}"));
+        let column_ts = col_i64(r, 1, "timestamp", &loc)?;
+        let data = col_bytes(r, 2, "data", &loc)?.ok_or_else(|| {
+            sql_err(
+                loc.clone(),
+                "data is NULL (expected a marshaled pb.MsgProto)",
+            )
+        })?;
+        let m = proto::MsgProto::decode(data.as_slice()).map_err(|e| {
+            sql_err(
+                loc.clone(),
+                format!(
+                    "data ({} bytes) does not decode as pb.MsgProto: {e}",
+                    data.len()
+                ),
+            )
+        })?;
+        if m.sequence != seq {
+            self.reader.push(finding(
+                Severity::Warning,
+                loc.clone(),
+                format!(
+                    "MsgProto has sequence {} but the row's seq is {seq}",
+                    m.sequence
+                ),
+                "the server delivers the stored MsgProto as it is",
+            ));
+        }
+        if column_ts != Some(m.timestamp) {
+            self.reader.push(finding(
+                Severity::Warning,
+                loc,
+                format!("timestamp column {column_ts:?} differs from the MsgProto timestamp {}", m.timestamp),
+                "the server uses the column for expiry and time-based starts, the MsgProto for delivery",
+            ));
+        }
+        Ok(Message {
+            seq,
+            timestamp: m.timestamp,
+            subject: proto::text(&m.subject),
+            reply: proto::text(&m.reply),
+            data: m.data,
+        })
+    }
+}
+
+impl Iterator for MessagePages<'_> {
+    type Item = Result<Message>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.buf.pop_front() {
+                return Some(item);
+            }
+            if self.done {
+                return None;
+            }
+            if let Err(e) = self.fetch() {
+                // A failed query ends the stream after reporting it.
+                self.done = true;
+                return Some(Err(e));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An in-memory SQLite store built from the schema, read through the
+    /// shared logic (no external database needed).
+    fn store(setup: &str) -> (tempfile::TempDir, SqlReader) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let db = rusqlite::Connection::open(&path).unwrap();
+        db.execute_batch(super::super::schema::SQLITE_SCHEMA)
+            .unwrap();
+        db.execute_batch(setup).unwrap();
+        drop(db);
+        let r = SqlReader::open(SqlDriver::Sqlite, path.to_str().unwrap()).unwrap();
+        (dir, r)
+    }
+
+    fn msg(seq: u64, ts: i64, data: &[u8]) -> String {
+        let m = proto::MsgProto {
+            sequence: seq,
+            subject: b"foo".to_vec(),
+            data: bytes::Bytes::copy_from_slice(data),
+            timestamp: ts,
+            ..Default::default()
+        };
+        let b = m.encode_to_vec();
+        format!(
+            "INSERT INTO Messages VALUES (1, {seq}, {ts}, {}, x'{}');",
+            b.len(),
+            hex::encode(&b)
+        )
+    }
+
+    fn sub(subid: u64, last_sent: u64, col_last_sent: u64) -> String {
+        let s = proto::SubState {
+            id: subid,
+            client_id: b"c".to_vec(),
+            inbox: b"in".to_vec(),
+            last_sent,
+            ..Default::default()
+        };
+        format!(
+            "INSERT INTO Subscriptions (id, subid, lastsent, proto) VALUES (1, {subid}, {col_last_sent}, x'{}');",
+            hex::encode(s.encode_to_vec())
+        )
+    }
+
+    #[test]
+    fn all_expired_channel_continues_after_maxseq() {
+        let (_d, mut r) = store("INSERT INTO Channels (id, name, maxseq) VALUES (1, 'foo', 3);");
+        let st = r.channel_stats("foo").unwrap();
+        assert_eq!((st.first_seq, st.last_seq, st.msgs), (4, 3, 0));
+        assert_eq!(
+            r.messages("foo", MessageRange::default()).unwrap().count(),
+            0
+        );
+    }
+
+    #[test]
+    fn deleted_channels_are_skipped() {
+        let setup = format!(
+            "INSERT INTO Channels (id, name, deleted) VALUES (1, 'gone', TRUE), (2, 'kept', FALSE); {}",
+            msg(1, 10, b"x")
+        );
+        let (_d, mut r) = store(&setup);
+        assert_eq!(r.channel_names().unwrap(), vec!["kept".to_string()]);
+        assert!(matches!(
+            r.channel_stats("gone"),
+            Err(StoreError::NoSuchChannel(_))
+        ));
+        let f = r.findings();
+        assert!(
+            f.iter()
+                .any(|f| f.message.contains("flagged deleted")
+                    && f.message.contains("1 message rows")),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn subscription_last_sent_raises_the_channel_sequence() {
+        let setup = format!(
+            "INSERT INTO Channels (id, name) VALUES (1, 'foo'); {} {} {}
+             INSERT INTO SubsPending (subid, \"row\", seq) VALUES (7, 1, 5);",
+            msg(1, 10, b"a"),
+            msg(2, 11, b"b"),
+            sub(7, 1, 0)
+        );
+        let (_d, mut r) = store(&setup);
+        let st = r.channel_stats("foo").unwrap();
+        assert_eq!((st.first_seq, st.last_seq, st.msgs), (6, 5, 2));
+        assert_eq!((st.first_timestamp, st.last_timestamp), (None, None));
+        let subs = r.subscriptions("foo").unwrap();
+        assert_eq!((subs[0].last_sent, subs[0].pending.clone()), (5, vec![5]));
+        assert_eq!(
+            r.messages("foo", MessageRange::default()).unwrap().count(),
+            0
+        );
+        assert!(r
+            .findings()
+            .iter()
+            .any(|f| f.message.contains("lie below the recovered first")));
+    }
+
+    #[test]
+    fn null_proto_subscription_counts_only_its_lastsent() {
+        let setup = format!(
+            "INSERT INTO Channels (id, name) VALUES (1, 'foo'); {}
+             INSERT INTO Subscriptions (id, subid, lastsent, proto) VALUES (1, 3, 9, NULL);",
+            msg(1, 10, b"a")
+        );
+        let (_d, mut r) = store(&setup);
+        assert!(r.subscriptions("foo").unwrap().is_empty());
+        let st = r.channel_stats("foo").unwrap();
+        assert_eq!((st.first_seq, st.last_seq), (10, 9));
+    }
+
+    #[test]
+    fn bad_blobs_are_errors_or_findings_never_panics() {
+        let setup = format!(
+            "INSERT INTO Channels (id, name) VALUES (1, 'foo'); {}
+             INSERT INTO Messages VALUES (1, 2, 11, 3, x'ffffff');
+             INSERT INTO Messages VALUES (1, 3, 12, 0, NULL);
+             {}
+             INSERT INTO Subscriptions (id, subid, lastsent, proto) VALUES (1, 5, 0, x'0aff');
+             INSERT INTO Subscriptions (id, subid, lastsent, proto, deleted) VALUES (1, 6, 0, x'00', TRUE);
+             INSERT INTO SubsPending (subid, \"row\", seq, lastsent, pending, acks) VALUES (4, 1, 0, 2, '[1,', x'');
+             INSERT INTO Clients (id, hbinbox, proto) VALUES ('c', 'hb', x'0aff');",
+            msg(1, 10, b"a"),
+            sub(4, 0, 0)
+        );
+        let (_d, mut r) = store(&setup);
+        let items: Vec<_> = r
+            .messages("foo", MessageRange::default())
+            .unwrap()
+            .collect();
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0].as_ref().unwrap().data.as_ref(), b"a");
+        let e1 = items[1].as_ref().unwrap_err().to_string();
+        assert!(
+            e1.contains("table Messages, key (id=1, seq=2)") && e1.contains("pb.MsgProto"),
+            "{e1}"
+        );
+        let e2 = items[2].as_ref().unwrap_err().to_string();
+        assert!(e2.contains("seq=3") && e2.contains("NULL"), "{e2}");
+        let subs = r.subscriptions("foo").unwrap();
+        assert_eq!(subs.iter().map(|s| s.id).collect::<Vec<_>>(), vec![4]);
+        assert_eq!(subs[0].last_sent, 2);
+        let clients = r.clients().unwrap();
+        assert_eq!(
+            (clients[0].id.as_str(), clients[0].hb_inbox.as_str()),
+            ("c", "hb")
+        );
+        let f = r.findings();
+        assert!(
+            f.iter()
+                .any(|f| f.location == "table Subscriptions, key (id=1, subid=5)"),
+            "{f:?}"
+        );
+        assert!(
+            f.iter()
+                .any(|f| f.location == "table SubsPending, key (subid=4, row=1)"),
+            "{f:?}"
+        );
+        assert!(
+            f.iter().any(|f| f.location.starts_with("table Clients")),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn findings_are_reported_once() {
+        let m = proto::MsgProto {
+            sequence: 9,
+            timestamp: 10,
+            ..Default::default()
+        };
+        let setup = format!(
+            "INSERT INTO Channels (id, name) VALUES (1, 'foo');
+             INSERT INTO Messages VALUES (1, 1, 10, 4, x'{}');",
+            hex::encode(m.encode_to_vec())
+        );
+        let (_d, mut r) = store(&setup);
+        for _ in 0..3 {
+            let got: Vec<_> = r
+                .messages("foo", MessageRange::default())
+                .unwrap()
+                .collect();
+            assert_eq!(got.len(), 1);
+            assert_eq!(got[0].as_ref().unwrap().seq, 1);
+        }
+        let f = r.findings();
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("sequence 9"), "{f:?}");
+    }
+
+    #[test]
+    fn ranges_and_paging() {
+        let mut setup = String::from("INSERT INTO Channels (id, name) VALUES (1, 'foo');");
+        for seq in 1..=2500u64 {
+            setup.push_str(&msg(seq, 1000 + seq as i64, &seq.to_be_bytes()));
+        }
+        let (_d, mut r) = store(&setup);
+        let all: Vec<u64> = r
+            .messages("foo", MessageRange::default())
+            .unwrap()
+            .map(|m| m.unwrap().seq)
+            .collect();
+        assert_eq!(all, (1..=2500).collect::<Vec<_>>());
+        let range = MessageRange {
+            from_seq: Some(999),
+            to_seq: Some(2001),
+            since_ns: Some(1000 + 1500),
+            until_ns: None,
+        };
+        let some: Vec<u64> = r
+            .messages("foo", range)
+            .unwrap()
+            .map(|m| m.unwrap().seq)
+            .collect();
+        assert_eq!(some, (1500..=2001).collect::<Vec<_>>());
+        let st = r.channel_stats("foo").unwrap();
+        assert_eq!(
+            (st.first_timestamp, st.last_timestamp),
+            (Some(1001), Some(3500))
+        );
+        let none = MessageRange {
+            from_seq: Some(3000),
+            ..MessageRange::default()
+        };
+        assert_eq!(r.messages("foo", none).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn missing_tables_are_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (a INTEGER);")
+            .unwrap();
+        let e = SqlReader::open(SqlDriver::Sqlite, path.to_str().unwrap())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("not a STAN SQL store"), "{e}");
+    }
+}

@@ -1,0 +1,68 @@
+//! The interface every backend implements, so each command works on every
+//! backend and `migrate` is "read from one, write to the other".
+
+use crate::error::Result;
+use crate::model::{
+    ChannelStats, Client, Finding, Limits, LimitsSource, Message, MessageRange, ServerInfo,
+    Subscription,
+};
+
+/// A stream of messages in ascending sequence order.
+pub type MessageIter<'a> = Box<dyn Iterator<Item = Result<Message>> + 'a>;
+
+/// Read-only access to a store. Implementations never modify the store.
+pub trait StoreReader {
+    /// "file" or "sql/<driver>".
+    fn kind(&self) -> String;
+
+    /// `None` when the store holds no server information yet.
+    fn server_info(&mut self) -> Result<Option<ServerInfo>>;
+
+    /// Channel names, sorted.
+    fn channel_names(&mut self) -> Result<Vec<String>>;
+
+    /// Counts and ranges of one channel as the server would recover them.
+    fn channel_stats(&mut self, channel: &str) -> Result<ChannelStats>;
+
+    /// Limits the store knows for a channel, and where they came from.
+    fn channel_limits(&mut self, channel: &str) -> Result<(Limits, LimitsSource)>;
+
+    /// Messages of a channel within `range`, ascending, streamed.
+    fn messages<'a>(&'a mut self, channel: &str, range: MessageRange) -> Result<MessageIter<'a>>;
+
+    /// Clients the server would recover.
+    fn clients(&mut self) -> Result<Vec<Client>>;
+
+    /// Subscriptions of one channel the server would recover, by id.
+    fn subscriptions(&mut self, channel: &str) -> Result<Vec<Subscription>>;
+
+    /// Problems and notable states met so far.
+    fn findings(&self) -> Vec<Finding>;
+}
+
+/// Builds a new store. Nothing is visible at the target until `finish`
+/// succeeds: a writer that fails or is dropped leaves no store that looks
+/// valid.
+pub trait StoreWriter {
+    /// Write the server's identity. Called once, first.
+    fn server_info(&mut self, info: &ServerInfo) -> Result<()>;
+
+    fn add_client(&mut self, client: &Client) -> Result<()>;
+
+    /// Start a channel; its messages follow in ascending sequence order.
+    /// `stats` is the source's view (first/last sequence), `limits` what the
+    /// target records where it can.
+    fn begin_channel(&mut self, stats: &ChannelStats, limits: &Limits) -> Result<()>;
+
+    fn append_message(&mut self, msg: &Message) -> Result<()>;
+
+    /// Add a subscription of the current channel. Returns the id it got in
+    /// the target (SQL ids are unique across channels).
+    fn add_subscription(&mut self, sub: &Subscription) -> Result<u64>;
+
+    /// End the current channel.
+    fn end_channel(&mut self) -> Result<()>;
+
+    /// Make the store visible at its target.
+    fn finish(self: Box<Self>) -> Result<()>;
+}

@@ -1,0 +1,107 @@
+//! Helpers shared by the integration tests: fixtures, their manifests, the
+//! real binary, and file hashes.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    fixtures_dir().join(name)
+}
+
+pub fn manifest(name: &str) -> Value {
+    let path = fixture(name).join("MANIFEST.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub fn stanctl() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("stanctl").expect("stanctl binary");
+    cmd.env_remove("NATS_STREAMING_ENCRYPTION_KEY");
+    cmd
+}
+
+/// Run stanctl, expect `code`, parse stdout as JSON.
+pub fn json_with_code(args: &[&str], code: i32) -> Value {
+    let out = stanctl().args(args).output().expect("run stanctl");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stanctl {args:?}: exit {:?}, stderr:\n{stderr}",
+        out.status.code()
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stanctl {args:?}: stdout is not JSON ({e}), stderr:\n{stderr}"))
+}
+
+pub fn json(args: &[&str]) -> Value {
+    json_with_code(args, 0)
+}
+
+/// Run stanctl and parse each stdout line as JSON.
+pub fn ndjson_with_code(args: &[&str], code: i32) -> Vec<Value> {
+    let out = stanctl().args(args).output().expect("run stanctl");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stanctl {args:?}: stderr:\n{stderr}"
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf8 stdout")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect()
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+/// Every file under `root` with its size and SHA-256, plus directories.
+pub fn hash_tree(root: &Path) -> BTreeMap<PathBuf, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        out.insert(dir.clone(), "dir".to_string());
+        for entry in std::fs::read_dir(&dir).expect("read_dir") {
+            let entry = entry.expect("entry");
+            let path = entry.path();
+            if entry.file_type().expect("type").is_dir() {
+                stack.push(path);
+            } else {
+                let data = std::fs::read(&path).expect("read");
+                out.insert(path, format!("{} {}", data.len(), sha256_hex(&data)));
+            }
+        }
+    }
+    out
+}
+
+pub fn u64_of(v: &Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("not a u64: {v}"))
+}
+
+pub fn str_of(v: &Value) -> &str {
+    v.as_str().unwrap_or("")
+}
+
+/// The ground truth of a fixture. A damaged-* fixture's MANIFEST.json
+/// repeats its original's truth but with timestamps rounded through a
+/// float (e.g. 1795570245580426804 → ...800), so its exact values come
+/// from the manifest of the fixture it was derived from.
+pub fn truth(name: &str) -> Value {
+    let m = manifest(name);
+    match m["damage"]["derived_from"].as_str() {
+        Some(original) => manifest(original),
+        None => m,
+    }
+}

@@ -1,0 +1,329 @@
+//! Command-line behaviour on real fixtures: dump ranges and formats,
+//! read-only proof, closed pipes, completions.
+
+mod common;
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use base64::Engine as _;
+use common::*;
+use serde_json::Value;
+
+fn basic() -> String {
+    fixture("file-basic-v0.23")
+        .join("store")
+        .display()
+        .to_string()
+}
+
+fn manifest_msgs(channel: &str) -> Vec<Value> {
+    let m = manifest("file-basic-v0.23");
+    m["channels"]
+        .as_array()
+        .expect("channels")
+        .iter()
+        .find(|c| c["name"] == channel)
+        .expect("channel")["messages"]
+        .as_array()
+        .expect("messages")
+        .clone()
+}
+
+fn seqs(args: &[&str]) -> Vec<u64> {
+    ndjson_with_code(args, 0)
+        .iter()
+        .map(|v| u64_of(&v["seq"]))
+        .collect()
+}
+
+#[test]
+fn dump_ranges_select_what_the_manifest_says() {
+    let dir = basic();
+    let base = [
+        "--dir",
+        dir.as_str(),
+        "dump",
+        "--channel",
+        "orders.eu",
+        "--format",
+        "ndjson",
+    ];
+    let with = |extra: &[&str]| {
+        let mut a = base.to_vec();
+        a.extend_from_slice(extra);
+        seqs(&a)
+    };
+    assert_eq!(
+        with(&["--from-seq", "5", "--to-seq", "9"]),
+        vec![5, 6, 7, 8, 9]
+    );
+    assert_eq!(with(&["--last", "3"]), vec![33, 34, 35]);
+    assert_eq!(with(&["--from-seq", "34", "--last", "10"]), vec![34, 35]);
+    assert!(with(&["--from-seq", "36"]).is_empty());
+    // Time bounds from the manifest's server timestamps.
+    let msgs = manifest_msgs("orders.eu");
+    let ts = |seq: usize| {
+        msgs[seq - 1]["timestamp_ns"]
+            .as_i64()
+            .expect("ts")
+            .to_string()
+    };
+    assert_eq!(
+        with(&["--since", &ts(10), "--until", &ts(12)]),
+        vec![10, 11, 12]
+    );
+    let want: Vec<u64> = (10..=35).collect();
+    assert_eq!(with(&["--since", &ts(10)]), want);
+}
+
+#[test]
+fn dump_json_is_one_array_of_the_same_objects() {
+    let dir = basic();
+    let arr = json(&[
+        "--dir",
+        &dir,
+        "dump",
+        "--channel",
+        "payments",
+        "--format",
+        "json",
+    ]);
+    let lines = ndjson_with_code(
+        &[
+            "--dir",
+            &dir,
+            "dump",
+            "--channel",
+            "payments",
+            "--format",
+            "ndjson",
+        ],
+        0,
+    );
+    assert_eq!(arr.as_array().expect("array"), &lines);
+    let msgs = manifest_msgs("payments");
+    assert_eq!(lines.len(), msgs.len());
+    for (g, w) in lines.iter().zip(&msgs) {
+        let data = match str_of(&g["encoding"]) {
+            "utf8" => str_of(&g["payload"]).as_bytes().to_vec(),
+            "base64" => base64::engine::general_purpose::STANDARD
+                .decode(str_of(&g["payload"]))
+                .expect("b64"),
+            other => panic!("encoding {other}"),
+        };
+        assert_eq!(sha256_hex(&data), str_of(&w["payload_sha256"]));
+    }
+}
+
+#[test]
+fn dump_payload_encodings() {
+    let dir = basic();
+    let msgs = manifest_msgs("bin.data");
+    for (how, decode) in [
+        (
+            "hex",
+            (|s: &str| hex::decode(s).expect("hex")) as fn(&str) -> Vec<u8>,
+        ),
+        ("base64", |s: &str| {
+            base64::engine::general_purpose::STANDARD
+                .decode(s)
+                .expect("b64")
+        }),
+    ] {
+        let got = ndjson_with_code(
+            &[
+                "--dir",
+                &dir,
+                "dump",
+                "--channel",
+                "bin.data",
+                "--format",
+                "ndjson",
+                "--payload",
+                how,
+            ],
+            0,
+        );
+        for (g, w) in got.iter().zip(&msgs) {
+            assert_eq!(g["encoding"], how);
+            assert_eq!(
+                sha256_hex(&decode(str_of(&g["payload"]))),
+                str_of(&w["payload_sha256"])
+            );
+        }
+    }
+}
+
+#[test]
+fn dump_raw_writes_payload_bytes_only() {
+    let dir = basic();
+    let msgs = manifest_msgs("bin.data");
+    for w in &msgs {
+        let seq = w["seq"].to_string();
+        let out = stanctl()
+            .args([
+                "--dir",
+                &dir,
+                "dump",
+                "--channel",
+                "bin.data",
+                "--format",
+                "raw",
+                "--from-seq",
+                &seq,
+                "--to-seq",
+                &seq,
+            ])
+            .output()
+            .expect("run");
+        assert!(out.status.success());
+        assert_eq!(
+            sha256_hex(&out.stdout),
+            str_of(&w["payload_sha256"]),
+            "seq {seq}"
+        );
+    }
+}
+
+#[test]
+fn closed_pipe_ends_quietly() {
+    let dir = basic();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("stanctl"))
+        .args([
+            "--dir",
+            &dir,
+            "dump",
+            "--channel",
+            "bin.data",
+            "--format",
+            "raw",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 10];
+    stdout.read_exact(&mut first).expect("read");
+    drop(stdout);
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn table_output_names_every_channel() {
+    let out = stanctl()
+        .args(["--dir", &basic(), "channels", "ls"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for ch in [
+        "orders.eu",
+        "orders.us",
+        "payments",
+        "audit.log",
+        "bin.data",
+    ] {
+        assert!(text.contains(ch), "{text}");
+    }
+    assert!(
+        text.contains("unknown"),
+        "limits are unknown without -c: {text}"
+    );
+}
+
+#[test]
+fn server_flag_spellings_are_accepted() {
+    let dir = basic();
+    let a = json(&[
+        "--store",
+        "file",
+        "--dir",
+        &dir,
+        "--file_crc_poly",
+        "0xEDB88320",
+        "channels",
+        "ls",
+        "--format",
+        "json",
+    ]);
+    let b = json(&["--dir", &dir, "channels", "ls", "--format", "json"]);
+    assert_eq!(a, b);
+}
+
+/// Every fixture file, hashed before and after every command, is unchanged,
+/// and no lock or index file was created.
+#[test]
+fn commands_never_modify_a_store() {
+    let root = fixtures_dir();
+    let before = hash_tree(&root);
+    for entry in std::fs::read_dir(&root).expect("fixtures") {
+        let path = entry.expect("entry").path();
+        let store = if path.join("store").is_dir() {
+            path.join("store")
+        } else if path.join("node/store").is_dir() {
+            path.join("node/store")
+        } else {
+            continue;
+        };
+        let dir = store.display().to_string();
+        for cmd in [
+            vec!["info"],
+            vec!["channels", "ls"],
+            vec!["clients", "ls"],
+            vec!["subs", "ls"],
+        ] {
+            let mut args = vec!["--dir", dir.as_str()];
+            args.extend(cmd);
+            let out = stanctl().args(&args).output().expect("run");
+            assert!(
+                matches!(out.status.code(), Some(0) | Some(1)),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        for ch in std::fs::read_dir(&store).expect("store") {
+            let ch = ch.expect("entry");
+            if ch.path().is_dir() {
+                let name = ch.file_name().to_string_lossy().into_owned();
+                let out = stanctl()
+                    .args(["--dir", &dir, "dump", "--channel", &name, "--format", "raw"])
+                    .output()
+                    .expect("run");
+                assert!(matches!(out.status.code(), Some(0) | Some(1)));
+            }
+        }
+    }
+    assert_eq!(hash_tree(&root), before, "a fixture changed");
+}
+
+#[test]
+fn completions_are_up_to_date() {
+    for (shell, file) in [
+        ("bash", "stanctl.bash"),
+        ("zsh", "_stanctl"),
+        ("fish", "stanctl.fish"),
+    ] {
+        let out = stanctl()
+            .args(["completions", shell])
+            .output()
+            .expect("run");
+        assert!(out.status.success());
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("completions")
+            .join(file);
+        let checked_in = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            checked_in == out.stdout,
+            "{} is stale: run scripts/update-completions.sh",
+            path.display()
+        );
+    }
+}

@@ -1,0 +1,253 @@
+//! Damaged and crashed stores: stanctl reads them the way the real server
+//! did (each MANIFEST.json's `damage` section), warns, and exits 1 where
+//! the server refused the store — never a panic.
+
+mod common;
+
+use common::*;
+
+fn store(name: &str) -> String {
+    fixture(name).join("store").display().to_string()
+}
+
+fn real_server_seqs(name: &str, run: usize) -> Vec<u64> {
+    let m = manifest(name);
+    m["damage"]["real_server_behaviour"][run]["reader_received_seqs"]
+        .as_array()
+        .expect("reader_received_seqs")
+        .iter()
+        .map(u64_of)
+        .collect()
+}
+
+fn dump_seqs(out: &[u8]) -> Vec<u64> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("json line");
+            u64_of(&v["seq"])
+        })
+        .collect()
+}
+
+#[test]
+fn truncated_tail_reads_what_truncation_would_keep() {
+    let name = "damaged-truncated-tail-v0.23";
+    let m = manifest(name);
+    let dir = store(name);
+    // The server refused to start (exit 1); with -file_truncate_bad_eof it
+    // kept seqs 1..34. stanctl shows those, names the file and the offset
+    // the server named ("truncate this file to this offset: 2741"), exit 1.
+    let runs = m["damage"]["real_server_behaviour"]
+        .as_array()
+        .expect("runs");
+    assert_eq!(runs[0]["exit"], 1);
+    let kept = real_server_seqs(name, 1);
+    let out = stanctl()
+        .args([
+            "--dir",
+            &dir,
+            "dump",
+            "--channel",
+            "orders.eu",
+            "--format",
+            "ndjson",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(dump_seqs(&out.stdout), kept);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let offset = runs[0]["log_warnings_errors"]
+        .as_array()
+        .expect("log")
+        .iter()
+        .filter_map(|l| l.as_str()?.split("to this offset: ").nth(1))
+        .next()
+        .expect("offset in server log")
+        .trim_end_matches('.')
+        .to_string();
+    assert!(stderr.contains("orders.eu/msgs.1.dat"), "{stderr}");
+    assert!(stderr.contains(&format!("offset {offset}")), "{stderr}");
+    assert!(stderr.contains("ok_up_to"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let ch = json_with_code(
+        &[
+            "--dir",
+            &dir,
+            "channels",
+            "show",
+            "orders.eu",
+            "--format",
+            "json",
+        ],
+        1,
+    );
+    let after = &runs[1]["channel_after_recovery"];
+    assert_eq!(ch["first_seq"], after["first_seq"]);
+    assert_eq!(ch["last_seq"], after["last_seq"]);
+    assert_eq!(ch["msgs"], after["msgs"]);
+}
+
+#[test]
+fn crc_flip_is_reported_for_its_message_only() {
+    let name = "damaged-crc-flip-v0.23";
+    let m = manifest(name);
+    let details = &m["damage"]["details"];
+    let seq = u64_of(&details["message_seq"]);
+    let dir = store(name);
+    // The server recovered 35 messages (it trusts the index) and failed
+    // when it read seq 12.
+    let after = &m["damage"]["real_server_behaviour"][0]["channel_after_recovery"];
+    let ch = json(&[
+        "--dir",
+        &dir,
+        "channels",
+        "show",
+        "orders.eu",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(ch["msgs"], after["msgs"]);
+    assert_eq!(ch["last_seq"], after["last_seq"]);
+
+    let out = stanctl()
+        .args([
+            "--dir",
+            &dir,
+            "dump",
+            "--channel",
+            "orders.eu",
+            "--format",
+            "ndjson",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let got = dump_seqs(&out.stdout);
+    let all: Vec<u64> = (1..=u64_of(&after["last_seq"])).collect();
+    let without: Vec<u64> = all.iter().copied().filter(|s| *s != seq).collect();
+    assert_eq!(got, without, "every message but the damaged one");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("seq {seq}")), "{stderr}");
+    assert!(
+        stderr.contains("expected crc to be 0x72c22422, got 0xff4ad9c0"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("msgs.1.dat"), "{stderr}");
+
+    // With --file-crc=false, as the server with -file_crc=false, all 35.
+    let out = stanctl()
+        .args([
+            "--dir",
+            &dir,
+            "--file_crc=false",
+            "dump",
+            "--channel",
+            "orders.eu",
+            "--format",
+            "ndjson",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(dump_seqs(&out.stdout), real_server_seqs(name, 1));
+}
+
+#[test]
+fn missing_index_is_rebuilt_in_memory_with_a_warning() {
+    let name = "damaged-idx-deleted-v0.23";
+    let dir = store(name);
+    let out = stanctl()
+        .args([
+            "--dir",
+            &dir,
+            "dump",
+            "--channel",
+            "orders.eu",
+            "--format",
+            "ndjson",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "the server started fine");
+    assert_eq!(dump_seqs(&out.stdout), real_server_seqs(name, 0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("msgs.1.idx") && stderr.contains("index file missing"),
+        "{stderr}"
+    );
+    assert!(
+        !fixture(name).join("store/orders.eu/msgs.1.idx").exists(),
+        "no index written"
+    );
+}
+
+#[test]
+fn torn_kill9_tail_is_ignored_like_the_server() {
+    // The .idx does not reference the partial 2.5 MB record: the server
+    // trusted the index and ignored it (quirk Q3); so do we.
+    let name = "file-torn-tail-kill9-v0.23";
+    let m = manifest(name);
+    let dir = store(name);
+    let ch = json(&[
+        "--dir",
+        &dir,
+        "channels",
+        "show",
+        "ingest.big",
+        "--format",
+        "json",
+    ]);
+    let want = m["real_server_recovery_check"]["channels"]
+        .as_array()
+        .expect("channels")
+        .iter()
+        .find(|c| c["name"] == "ingest.big")
+        .expect("ingest.big")
+        .clone();
+    assert_eq!(ch["last_seq"], want["last_seq"]);
+    assert_eq!(ch["msgs"], want["msgs"]);
+}
+
+#[test]
+fn wrong_crc_polynomial_is_a_clear_error_not_a_panic() {
+    let dir = store("file-basic-v0.23");
+    let out = stanctl()
+        .args([
+            "--dir",
+            &dir,
+            "--file-crc-poly",
+            "0x82F63B78",
+            "channels",
+            "ls",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("server.dat") && stderr.contains("crc"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn not_a_store_is_a_usage_error() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = stanctl()
+        .args([
+            "--dir",
+            tmp.path().to_str().expect("path"),
+            "channels",
+            "ls",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no server.dat"));
+}
