@@ -16,7 +16,14 @@
 //! Lexer quirks kept from nats-server because they decide what the server
 //! accepts: an unquoted `10s` or `1h30m` is a string (so it works as a
 //! duration), but an unquoted `1m` is the integer 1 000 000 and `1.5s` is a
-//! syntax error; durations should be quoted.
+//! syntax error; durations should be quoted. Odder ones (a key left without
+//! a value before `}` shifting the keys of the enclosing maps, a lone `/`
+//! acting as a separator, ...) are kept too: while this module was written
+//! its parse trees and per-channel limits were compared with the Go code
+//! (nats-server v2.9.24 `conf`, the streaming server's limits inheritance)
+//! on thousands of random and mangled files. The one deliberate difference:
+//! inside an array `]` ends a number (`[1, 2]`), where nats-server reads
+//! `2]` as a string and fails.
 //!
 //! Semantics follow `server/conf.go` of nats-streaming-server v0.25.6: keys
 //! are matched case-insensitively with their aliases; if the file has a
@@ -26,6 +33,7 @@
 //! must be a string, a count an integer, ...). Later occurrences of a key
 //! override earlier ones.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -323,11 +331,14 @@ impl StoreLimits {
         let global = self.global_eff();
         // Last definition of a name wins.
         let mut unique: Vec<(&str, &LimitsSpec)> = Vec::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
         for (name, spec) in &self.channels {
-            if let Some(slot) = unique.iter_mut().find(|(n, _)| *n == name.as_str()) {
-                slot.1 = spec;
-            } else {
-                unique.push((name.as_str(), spec));
+            match seen.get(name.as_str()).and_then(|&i| unique.get_mut(i)) {
+                Some(slot) => slot.1 = spec,
+                None => {
+                    seen.insert(name.as_str(), unique.len());
+                    unique.push((name.as_str(), spec));
+                }
             }
         }
         let mut sorted: Vec<(Vec<&str>, &LimitsSpec)> = unique
@@ -653,6 +664,33 @@ struct Entry {
 // Parser (nats-server conf syntax)
 // ---------------------------------------------------------------------------
 
+/// A map being built: entries in file order, a later duplicate key
+/// replacing the earlier value.
+#[derive(Debug, Default)]
+struct Scope {
+    entries: Vec<Entry>,
+    index: HashMap<String, usize>,
+}
+
+impl Scope {
+    fn set(&mut self, key: String, node: Node) {
+        match self.index.get(&key).and_then(|&i| self.entries.get_mut(i)) {
+            Some(e) => e.node = node,
+            None => {
+                self.index.insert(key.clone(), self.entries.len());
+                self.entries.push(Entry { key, node });
+            }
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&Node> {
+        self.index
+            .get(key)
+            .and_then(|&i| self.entries.get(i))
+            .map(|e| &e.node)
+    }
+}
+
 #[derive(Debug)]
 struct SyntaxError {
     line: usize,
@@ -669,7 +707,7 @@ struct Parser<'a> {
     depth: usize,
     env_depth: usize,
     /// Maps being built, outermost first (for `$variable` lookups).
-    scopes: Vec<Vec<Entry>>,
+    scopes: Vec<Scope>,
     /// Keys waiting for their value (see `set`).
     keys: Vec<String>,
     /// The value being read is an array element.
@@ -859,17 +897,13 @@ impl<'a> Parser<'a> {
             return self.err_at(node.line, "a value has no key");
         };
         if let Some(scope) = self.scopes.last_mut() {
-            if let Some(e) = scope.iter_mut().find(|e| e.key == key) {
-                e.node = node;
-            } else {
-                scope.push(Entry { key, node });
-            }
+            scope.set(key, node);
         }
         Ok(())
     }
 
     fn parse_document(mut self) -> PResult<Vec<Entry>> {
-        self.scopes.push(Vec::new());
+        self.scopes.push(Scope::default());
         loop {
             // Top level: blanks, new lines, comments and '{' (JSON-like
             // files) are skipped. A '}' is read as a key, as nats-server
@@ -917,7 +951,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        Ok(self.scopes.pop().unwrap_or_default())
+        Ok(self.scopes.pop().unwrap_or_default().entries)
     }
 
     /// Parses `key [sep] value` and stores it in the current scope. Returns
@@ -925,7 +959,7 @@ impl<'a> Parser<'a> {
     fn parse_entry(&mut self, top: bool) -> PResult<String> {
         let key_line = self.line;
         let (key, bare) = self.parse_key()?;
-        if bare && key.eq_ignore_ascii_case("include") && self.peek().is_some_and(is_blank) {
+        if bare && key.eq_ignore_ascii_case("include") && self.peek().is_some_and(is_space) {
             return self.err_at(
                 key_line,
                 "'include' is not supported by stanctl; expected the included file's content inline",
@@ -1078,7 +1112,7 @@ impl<'a> Parser<'a> {
 
     fn parse_map(&mut self, open_line: usize) -> PResult<Node> {
         self.enter("map")?;
-        self.scopes.push(Vec::new());
+        self.scopes.push(Scope::default());
         loop {
             self.skip_spaces_and_comments();
             match self.peek() {
@@ -1128,7 +1162,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth = self.depth.saturating_sub(1);
-        let entries = self.scopes.pop().unwrap_or_default();
+        let entries = self.scopes.pop().unwrap_or_default().entries;
         Ok(Node::map(entries, open_line))
     }
 
@@ -1503,8 +1537,8 @@ impl<'a> Parser<'a> {
             .scopes
             .iter()
             .rev()
-            .find_map(|scope| scope.iter().find(|e| e.key == name))
-            .map(|e| e.node.clone());
+            .find_map(|scope| scope.get(name))
+            .cloned();
         let mut node = match found {
             Some(n) => n,
             None => match std::env::var(name) {
@@ -1813,6 +1847,12 @@ impl Interp<'_> {
         sl: &mut StoreLimits,
         setters: &mut GlobalSetters,
     ) -> Result<()> {
+        let mut index: HashMap<String, usize> = sl
+            .channels
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| (name.clone(), i))
+            .collect();
         for e in self.map(key, node)? {
             let (k, n) = (e.key.as_str(), &e.node);
             let name = e.key.to_lowercase();
@@ -1837,10 +1877,12 @@ impl Interp<'_> {
                         for le in self.map(&ch.key, &ch.node)? {
                             self.limit_key(&le.key, &le.node, &mut spec)?;
                         }
-                        if let Some(slot) = sl.channels.iter_mut().find(|(c, _)| *c == ch.key) {
-                            slot.1 = spec;
-                        } else {
-                            sl.channels.push((ch.key.clone(), spec));
+                        match index.get(&ch.key).and_then(|&i| sl.channels.get_mut(i)) {
+                            Some(slot) => slot.1 = spec,
+                            None => {
+                                index.insert(ch.key.clone(), sl.channels.len());
+                                sl.channels.push((ch.key.clone(), spec));
+                            }
                         }
                     }
                 }

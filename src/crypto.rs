@@ -334,6 +334,16 @@ pub fn encrypt_with_master(
     seal(&key.0, cipher, nonce, plaintext)
 }
 
+/// A stricter guess than [`envelope_cipher`] for display without a key: the
+/// server's nonces end in a big-endian message counter, so in practice
+/// their bytes 4..8 (the counter's high half) are zero. Random binary
+/// payloads that merely start with 1 or 2 are not taken for ciphertext.
+pub fn likely_envelope(data: &[u8]) -> Option<Cipher> {
+    let cipher = envelope_cipher(data)?;
+    let counter_high = data.get(CODE_SIZE + 4..CODE_SIZE + 8)?;
+    counter_high.iter().all(|&b| b == 0).then_some(cipher)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,6 +37,13 @@ pub enum StoreError {
     #[error("config {path}: {message}")]
     Config { path: PathBuf, message: String },
 
+    #[error("channel {channel:?} seq {seq}: {message}")]
+    Decrypt {
+        channel: String,
+        seq: u64,
+        message: String,
+    },
+
     #[error("{0}")]
     Invalid(String),
 }

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod crc;
 pub mod crypto;
+pub mod decrypt;
 pub mod error;
 pub mod filestore;
 pub mod model;

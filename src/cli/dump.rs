@@ -6,8 +6,9 @@ use base64::Engine as _;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
+use stanctl::crypto::{likely_envelope, Cipher};
 use stanctl::model::{Message, MessageRange};
-use stanctl::StoreReader;
+use stanctl::{StoreError, StoreReader};
 
 use super::output::{self, Format};
 use super::store_args::parse_time_arg;
@@ -58,7 +59,12 @@ pub struct MessageRecord<'a> {
     pub reply: &'a str,
     pub size: usize,
     pub payload: String,
+    /// `utf8`, `base64` or `hex`; `encrypted` when no key was given and the
+    /// payload is an encryption envelope (then `payload` is its base64).
     pub encoding: &'static str,
+    /// The cipher of an encrypted payload (`AES` or `CHACHA`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cipher: Option<&'static str>,
 }
 
 pub fn encode_payload(data: &[u8], how: PayloadEncoding) -> (String, &'static str) {
@@ -79,8 +85,20 @@ pub fn encode_payload(data: &[u8], how: PayloadEncoding) -> (String, &'static st
     }
 }
 
-fn record<'a>(channel: &'a str, m: &'a Message, how: PayloadEncoding) -> MessageRecord<'a> {
-    let (payload, encoding) = encode_payload(&m.data, how);
+fn record<'a>(
+    channel: &'a str,
+    m: &'a Message,
+    how: PayloadEncoding,
+    encrypted: Option<Cipher>,
+) -> MessageRecord<'a> {
+    let (payload, encoding) = match encrypted {
+        // Ciphertext is not data: say so, keep the envelope in base64.
+        Some(_) => (
+            base64::engine::general_purpose::STANDARD.encode(&m.data),
+            "encrypted",
+        ),
+        None => encode_payload(&m.data, how),
+    };
     MessageRecord {
         channel,
         seq: m.seq,
@@ -90,6 +108,7 @@ fn record<'a>(channel: &'a str, m: &'a Message, how: PayloadEncoding) -> Message
         size: m.data.len(),
         payload,
         encoding,
+        cipher: encrypted.map(Cipher::name),
     }
 }
 
@@ -109,6 +128,8 @@ pub fn run(cli: &Cli, args: &DumpArgs, store: &mut dyn StoreReader) -> anyhow::R
         }
     }
     let channel = args.channel.as_str();
+    let have_key = cli.store.encryption_key()?.is_some();
+    let mut warned_encrypted = false;
     let mut out = output::stdout();
     if cli.format == Format::Table {
         // Streamed as aligned lines: a table widget would hold every row.
@@ -126,6 +147,12 @@ pub fn run(cli: &Cli, args: &DumpArgs, store: &mut dyn StoreReader) -> anyhow::R
     for item in store.messages(channel, range)? {
         let m = match item {
             Ok(m) => m,
+            Err(e @ StoreError::Decrypt { .. }) => {
+                // A wrong key fails every message: name the first, stop.
+                eprintln!("stanctl: error: {e} (is the encryption key right?)");
+                problems = true;
+                break;
+            }
             Err(e) => {
                 // One bad record does not hide the others.
                 eprintln!("stanctl: error: {channel}: {e}");
@@ -133,18 +160,39 @@ pub fn run(cli: &Cli, args: &DumpArgs, store: &mut dyn StoreReader) -> anyhow::R
                 continue;
             }
         };
+        let encrypted = if have_key {
+            None
+        } else {
+            likely_envelope(&m.data)
+        };
+        if let (Some(cipher), false) = (encrypted, warned_encrypted) {
+            eprintln!(
+                "stanctl: note: payloads of {channel:?} are encrypted ({}); give the key with \
+                 --encryption-key-file or {} to decrypt them",
+                cipher.name(),
+                super::store_args::KEY_ENV
+            );
+            warned_encrypted = true;
+        }
         match cli.format {
+            Format::Raw if encrypted.is_some() => {
+                eprintln!("stanctl: error: {channel} seq {}: payload is encrypted; not writing ciphertext as data", m.seq);
+                problems = true;
+            }
             Format::Raw => out.write_all(&m.data)?,
             Format::Ndjson => {
-                serde_json::to_writer(&mut out, &record(channel, &m, args.payload))?;
+                serde_json::to_writer(&mut out, &record(channel, &m, args.payload, encrypted))?;
                 out.write_all(b"\n")?;
             }
             Format::Json => {
                 out.write_all(if first { b"\n" } else { b",\n" })?;
-                serde_json::to_writer(&mut out, &record(channel, &m, args.payload))?;
+                serde_json::to_writer(&mut out, &record(channel, &m, args.payload, encrypted))?;
             }
             Format::Table => {
-                let (mut payload, _) = encode_payload(&m.data, args.payload);
+                let (mut payload, _) = match encrypted {
+                    Some(c) => (format!("<encrypted, {}>", c.name()), ""),
+                    None => encode_payload(&m.data, args.payload),
+                };
                 if payload.chars().count() > 60 {
                     payload = payload.chars().take(57).collect::<String>() + "...";
                 }

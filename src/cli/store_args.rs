@@ -8,6 +8,7 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 
 use stanctl::config::{load_config, ServerConfig};
+use stanctl::decrypt::DecryptingReader;
 use stanctl::filestore::{FileStore, FileStoreOptions};
 use stanctl::sqlstore::{self, SqlDriver};
 use stanctl::StoreReader;
@@ -48,6 +49,21 @@ pub struct StoreArgs {
     #[arg(long, global = true, alias = "file_crc", value_name = "BOOL")]
     pub file_crc: Option<bool>,
 
+    /// File holding the encryption key (the whole file, one trailing newline removed).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub encryption_key_file: Option<PathBuf>,
+
+    /// Encryption key (visible in the process list: prefer --encryption-key-file or
+    /// NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server).
+    #[arg(
+        long,
+        global = true,
+        alias = "encryption_key",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
+    pub encryption_key: Option<String>,
+
     /// "Now" for age limits (RFC 3339 or ns since the epoch); default: the current time.
     #[arg(long, global = true, value_name = "TIME", value_parser = parse_time_arg)]
     pub now: Option<i64>,
@@ -71,13 +87,61 @@ pub fn parse_time_arg(s: &str) -> Result<i64, String> {
     })
 }
 
+/// The environment variable the server reads its key from.
+pub const KEY_ENV: &str = "NATS_STREAMING_ENCRYPTION_KEY";
+
 impl StoreArgs {
-    /// Open the store these options name, read-only.
-    pub fn open(&self) -> anyhow::Result<Box<dyn StoreReader>> {
-        let config = match &self.config {
+    fn config(&self) -> anyhow::Result<Option<ServerConfig>> {
+        Ok(match &self.config {
             Some(path) => Some(load_config(path)?),
             None => None,
-        };
+        })
+    }
+
+    /// The encryption key, if any: a key file first, then the environment
+    /// (which the server prefers over its configured key), then the flag,
+    /// then the config file. Never printed.
+    pub fn encryption_key(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        if let Some(path) = &self.encryption_key_file {
+            let mut key = std::fs::read(path)
+                .with_context(|| format!("reading the encryption key file {}", path.display()))?;
+            if key.last() == Some(&b'\n') {
+                key.pop();
+                if key.last() == Some(&b'\r') {
+                    key.pop();
+                }
+            }
+            if key.is_empty() {
+                bail!("the encryption key file {} is empty", path.display());
+            }
+            return Ok(Some(key));
+        }
+        if let Some(env) = std::env::var_os(KEY_ENV).filter(|v| !v.is_empty()) {
+            return Ok(Some(env.as_encoded_bytes().to_vec()));
+        }
+        if let Some(key) = self.encryption_key.as_ref().filter(|k| !k.is_empty()) {
+            return Ok(Some(key.clone().into_bytes()));
+        }
+        let config = self.config()?;
+        Ok(config
+            .and_then(|c| c.encryption_key)
+            .filter(|k| !k.is_empty())
+            .map(String::into_bytes))
+    }
+
+    /// Open the store these options name, read-only, decrypting payloads
+    /// when a key is given.
+    pub fn open(&self) -> anyhow::Result<Box<dyn StoreReader>> {
+        let store = self.open_raw()?;
+        Ok(match self.encryption_key()? {
+            Some(key) => Box::new(DecryptingReader::new(store, &key)),
+            None => store,
+        })
+    }
+
+    /// Open the store without decrypting anything.
+    pub fn open_raw(&self) -> anyhow::Result<Box<dyn StoreReader>> {
+        let config = self.config()?;
         let conf = config.as_ref();
         let sql_driver = self
             .sql_driver
