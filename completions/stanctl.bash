@@ -34,6 +34,9 @@ _stanctl() {
             stanctl,info)
                 cmd="stanctl__subcmd__info"
                 ;;
+            stanctl,migrate)
+                cmd="stanctl__subcmd__migrate"
+                ;;
             stanctl,subs)
                 cmd="stanctl__subcmd__subs"
                 ;;
@@ -91,6 +94,9 @@ _stanctl() {
             stanctl__subcmd__help,info)
                 cmd="stanctl__subcmd__help__subcmd__info"
                 ;;
+            stanctl__subcmd__help,migrate)
+                cmd="stanctl__subcmd__help__subcmd__migrate"
+                ;;
             stanctl__subcmd__help,subs)
                 cmd="stanctl__subcmd__help__subcmd__subs"
                 ;;
@@ -137,7 +143,7 @@ _stanctl() {
 
     case "${cmd}" in
         stanctl)
-            opts="-c -v -q -h -V --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --now --format --verbose --quiet --help --version info channels dump clients subs completions help"
+            opts="-c -v -q -h -V --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help --version info channels dump clients subs migrate completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -175,6 +181,14 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -191,7 +205,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__channels)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --now --format --verbose --quiet --help ls show help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help ls show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,6 +241,14 @@ _stanctl() {
                     ;;
                 --file-crc)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --now)
@@ -301,7 +323,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__channels__subcmd__ls)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -337,6 +359,14 @@ _stanctl() {
                     ;;
                 --file-crc)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --now)
@@ -355,7 +385,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__channels__subcmd__show)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -393,6 +423,14 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -409,7 +447,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__clients)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --now --format --verbose --quiet --help ls show help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help ls show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -445,6 +483,14 @@ _stanctl() {
                     ;;
                 --file-crc)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --now)
@@ -519,7 +565,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__clients__subcmd__ls)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -555,6 +601,14 @@ _stanctl() {
                     ;;
                 --file-crc)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --now)
@@ -573,7 +627,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__clients__subcmd__show)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -611,6 +665,14 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -627,7 +689,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__completions)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --now --format --verbose --quiet --help bash elvish fish powershell zsh"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -665,6 +727,14 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -681,7 +751,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__dump)
-            opts="-c -v -q -h --channel --from-seq --to-seq --since --until --last --payload --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --channel --from-seq --to-seq --since --until --last --payload --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -747,6 +817,14 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -763,7 +841,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__help)
-            opts="info channels dump clients subs completions help"
+            opts="info channels dump clients subs migrate completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -916,6 +994,20 @@ _stanctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        stanctl__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         stanctl__subcmd__help__subcmd__subs)
             opts="ls show"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -959,7 +1051,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__info)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -995,6 +1087,124 @@ _stanctl() {
                     ;;
                 --file-crc)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__migrate)
+            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help file-to-sql sql-to-file file-to-file sql-to-sql"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-sql-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-sql-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slice-max-msgs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slice-max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slice-max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-file-crc-poly)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --channel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-seq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-encryption-cipher)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "file sql" -- "${cur}"))
+                    return 0
+                    ;;
+                --sql-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sql-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc-poly)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --now)
@@ -1013,7 +1223,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__subs)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --now --format --verbose --quiet --help ls show help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help ls show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1049,6 +1259,14 @@ _stanctl() {
                     ;;
                 --file-crc)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --now)
@@ -1123,7 +1341,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__subs__subcmd__ls)
-            opts="-c -v -q -h --channel --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --channel --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1165,6 +1383,14 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1181,7 +1407,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__subs__subcmd__show)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1217,6 +1443,14 @@ _stanctl() {
                     ;;
                 --file-crc)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --now)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_stanctl_global_optspecs
-    string join \n dir= store= sql-driver= sql-source= c/config= file-crc-poly= file-crc= now= format= v/verbose q/quiet h/help V/version
+    string join \n dir= store= sql-driver= sql-source= c/config= file-crc-poly= file-crc= encryption-key-file= encryption-key= now= format= v/verbose q/quiet h/help V/version
 end
 
 function __fish_stanctl_needs_command
@@ -33,6 +33,8 @@ complete -c stanctl -n "__fish_stanctl_needs_command" -s c -l config -d 'nats-st
 complete -c stanctl -n "__fish_stanctl_needs_command" -l file-crc-poly -d 'CRC-32 polynomial the store was written with (the server\'s -file_crc_poly), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_needs_command" -l file-crc -d 'Verify CRCs when reading (the server\'s -file_crc)' -r -f -a "true\t''
 false\t''"
+complete -c stanctl -n "__fish_stanctl_needs_command" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
+complete -c stanctl -n "__fish_stanctl_needs_command" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_needs_command" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_needs_command" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
@@ -47,6 +49,7 @@ complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "channels" -d 'Chann
 complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "dump" -d 'Messages of a channel by sequence or time range'
 complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "clients" -d 'Clients recorded in the store'
 complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "subs" -d 'Subscriptions with last sent, lag and unacknowledged messages'
+complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "migrate" -d 'Copy a store to another backend (the source is never modified)'
 complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c stanctl -n "__fish_stanctl_using_subcommand info" -l dir -d 'File store root directory (the server\'s -dir)' -r -F
@@ -58,6 +61,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand info" -s c -l config -d 
 complete -c stanctl -n "__fish_stanctl_using_subcommand info" -l file-crc-poly -d 'CRC-32 polynomial the store was written with (the server\'s -file_crc_poly), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand info" -l file-crc -d 'Verify CRCs when reading (the server\'s -file_crc)' -r -f -a "true\t''
 false\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand info" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand info" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand info" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand info" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
@@ -75,6 +80,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish_seen_subcommand_from ls show help" -l file-crc-poly -d 'CRC-32 polynomial the store was written with (the server\'s -file_crc_poly), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish_seen_subcommand_from ls show help" -l file-crc -d 'Verify CRCs when reading (the server\'s -file_crc)' -r -f -a "true\t''
 false\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish_seen_subcommand_from ls show help" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish_seen_subcommand_from ls show help" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish_seen_subcommand_from ls show help" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish_seen_subcommand_from ls show help" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
@@ -95,6 +102,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_see
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from ls" -l file-crc-poly -d 'CRC-32 polynomial the store was written with (the server\'s -file_crc_poly), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from ls" -l file-crc -d 'Verify CRCs when reading (the server\'s -file_crc)' -r -f -a "true\t''
 false\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from ls" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from ls" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from ls" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from ls" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
@@ -112,6 +121,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_see
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from show" -l file-crc-poly -d 'CRC-32 polynomial the store was written with (the server\'s -file_crc_poly), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from show" -l file-crc -d 'Verify CRCs when reading (the server\'s -file_crc)' -r -f -a "true\t''
 false\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from show" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from show" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from show" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from show" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
@@ -142,6 +153,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -s c -l config -d 
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l file-crc-poly -d 'CRC-32 polynomial the store was written with (the server\'s -file_crc_poly), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l file-crc -d 'Verify CRCs when reading (the server\'s -file_crc)' -r -f -a "true\t''
 false\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
@@ -159,6 +172,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -l file-crc-poly -d 'CRC-32 polynomial the store was written with (the server\'s -file_crc_poly), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -l file-crc -d 'Verify CRCs when reading (the server\'s -file_crc)' -r -f -a "true\t''
 false\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
@@ -179,6 +194,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from ls" -l file-crc-poly -d 'CRC-32 polynomial the store was written with (the server\'s -file_crc_poly), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from ls" -l file-crc -d 'Verify CRCs when reading (the server\'s -file_crc)' -r -f -a "true\t''
 false\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from ls" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from ls" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from ls" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from ls" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
@@ -196,6 +213,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from show" -l file-crc-poly -d 'CRC-32 polynomial the store was written with (the server\'s -file_crc_poly), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from show" -l file-crc -d 'Verify CRCs when reading (the server\'s -file_crc)' -r -f -a "true\t''
 false\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from show" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from show" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from show" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from show" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
@@ -216,6 +235,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_see
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_seen_subcommand_from ls show help" -l file-crc-poly -d 'CRC-32 polynomial the store was written with (the server\'s -file_crc_poly), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_seen_subcommand_from ls show help" -l file-crc -d 'Verify CRCs when reading (the server\'s -file_crc)' -r -f -a "true\t''
 false\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_seen_subcommand_from ls show help" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_seen_subcommand_from ls show help" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_seen_subcommand_from ls show help" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_seen_subcommand_from ls show help" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
@@ -237,6 +258,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_su
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from ls" -l file-crc-poly -d 'CRC-32 polynomial the store was written with (the server\'s -file_crc_poly), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from ls" -l file-crc -d 'Verify CRCs when reading (the server\'s -file_crc)' -r -f -a "true\t''
 false\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from ls" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from ls" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from ls" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from ls" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
@@ -254,6 +277,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_su
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from show" -l file-crc-poly -d 'CRC-32 polynomial the store was written with (the server\'s -file_crc_poly), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from show" -l file-crc -d 'Verify CRCs when reading (the server\'s -file_crc)' -r -f -a "true\t''
 false\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from show" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from show" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from show" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from show" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
@@ -265,6 +290,41 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_su
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List subscriptions'
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from help" -f -a "show" -d 'One subscription with its full pending list'
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l to-dir -d 'Target file store directory (must not exist, or be empty)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l to-sql-driver -d 'Target SQL driver: sqlite (default), postgres or mysql' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l to-sql-source -d 'Target SQL data source (a file path for SQLite)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l slice-max-msgs -d 'Target slices: at most this many messages (0 = unchecked)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l slice-max-bytes -d 'Target slices: at most this many bytes (default 64 MiB, as the server)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l slice-max-age -d 'Target slices: at most this age span (e.g. 1h)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l to-file-crc-poly -d 'CRC-32 polynomial of the target file store (default IEEE)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l channel -d 'Only these channels (repeatable; subject wildcards allowed)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l from-seq -d 'Only messages from this sequence on' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l since -d 'Only messages at or after this time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l to-encryption-key-file -d 'Encrypt the target\'s payloads with the key in this file' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l to-encryption-cipher -d 'Cipher for --to-encryption-key-file: AES or CHACHA' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l dir -d 'File store root directory (the server\'s -dir)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l store -d 'Store type (the server\'s -store); guessed from the other options when omitted' -r -f -a "file\t''
+sql\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l sql-driver -d 'SQL driver: postgres, mysql or sqlite' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l sql-source -d 'SQL data source, in the server\'s own form (Go MySQL DSN, Postgres key=value or URL, SQLite path)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -s c -l config -d 'nats-streaming-server configuration file: store, dir, file and SQL options, limits' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l file-crc-poly -d 'CRC-32 polynomial the store was written with (the server\'s -file_crc_poly), decimal or 0x hex' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l file-crc -d 'Verify CRCs when reading (the server\'s -file_crc)' -r -f -a "true\t''
+false\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
+json\t'One JSON document'
+ndjson\t'One JSON object per line'
+raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l to-sql-no-caching -d 'Write SubsPending in the server\'s no_caching style (one row per unacknowledged message); it must match the server\'s sql no_caching'
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l force -d 'Replace the content of a non-empty SQL target'
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l verify -d 'Re-read the target and compare everything with the source'
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -l to-plaintext -d 'Write decrypted payloads (needs the source key)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -s v -l verbose -d 'Also print informational findings'
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -s q -l quiet -d 'Print no findings (exit codes still tell)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l dir -d 'File store root directory (the server\'s -dir)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l store -d 'Store type (the server\'s -store); guessed from the other options when omitted' -r -f -a "file\t''
 sql\t''"
@@ -274,6 +334,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -s c -l con
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l file-crc-poly -d 'CRC-32 polynomial the store was written with (the server\'s -file_crc_poly), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l file-crc -d 'Verify CRCs when reading (the server\'s -file_crc)' -r -f -a "true\t''
 false\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
@@ -282,13 +344,14 @@ raw\t'Payload bytes only (dump)'"
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -s q -l quiet -d 'Print no findings (exit codes still tell)'
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs completions help" -f -a "info" -d 'Cluster id, node id, store type, totals and disk size'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs completions help" -f -a "channels" -d 'Channels with counts, bytes, first/last sequence and time, limits'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs completions help" -f -a "dump" -d 'Messages of a channel by sequence or time range'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs completions help" -f -a "clients" -d 'Clients recorded in the store'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs completions help" -f -a "subs" -d 'Subscriptions with last sent, lag and unacknowledged messages'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate completions help" -f -a "info" -d 'Cluster id, node id, store type, totals and disk size'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate completions help" -f -a "channels" -d 'Channels with counts, bytes, first/last sequence and time, limits'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate completions help" -f -a "dump" -d 'Messages of a channel by sequence or time range'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate completions help" -f -a "clients" -d 'Clients recorded in the store'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate completions help" -f -a "subs" -d 'Subscriptions with last sent, lag and unacknowledged messages'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate completions help" -f -a "migrate" -d 'Copy a store to another backend (the source is never modified)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c stanctl -n "__fish_stanctl_using_subcommand help; and __fish_seen_subcommand_from channels" -f -a "ls" -d 'List every channel'
 complete -c stanctl -n "__fish_stanctl_using_subcommand help; and __fish_seen_subcommand_from channels" -f -a "show" -d 'One channel in detail'
 complete -c stanctl -n "__fish_stanctl_using_subcommand help; and __fish_seen_subcommand_from clients" -f -a "ls" -d 'List clients'

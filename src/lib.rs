@@ -7,6 +7,8 @@ pub mod crypto;
 pub mod decrypt;
 pub mod error;
 pub mod filestore;
+pub mod generate;
+pub mod migrate;
 pub mod model;
 pub mod proto;
 pub mod sqlstore;

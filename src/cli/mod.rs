@@ -5,6 +5,7 @@ mod clients;
 mod completions;
 mod dump;
 mod info;
+mod migrate;
 mod output;
 mod store_args;
 mod subs;
@@ -62,6 +63,8 @@ pub enum Command {
     /// Subscriptions with last sent, lag and unacknowledged messages.
     #[command(subcommand)]
     Subs(subs::SubsCommand),
+    /// Copy a store to another backend (the source is never modified).
+    Migrate(migrate::MigrateArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
 }
@@ -96,8 +99,10 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<Outcome> {
-    if let Command::Completions(args) = &cli.command {
-        return completions::run(args);
+    match &cli.command {
+        Command::Completions(args) => return completions::run(args),
+        Command::Migrate(args) => return migrate::run(cli, args),
+        _ => {}
     }
     let mut store = cli.store.open()?;
     let result = match &cli.command {
@@ -106,7 +111,7 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Dump(args) => dump::run(cli, args, store.as_mut()),
         Command::Clients(cmd) => clients::run(cli, cmd, store.as_mut()),
         Command::Subs(cmd) => subs::run(cli, cmd, store.as_mut()),
-        Command::Completions(_) => Ok(Outcome::default()),
+        Command::Completions(_) | Command::Migrate(_) => Ok(Outcome::default()),
     };
     let findings = store.findings();
     let store_problems = output::report_findings(&findings, cli.verbose, cli.quiet);

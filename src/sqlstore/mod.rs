@@ -21,8 +21,10 @@ mod pg;
 mod reader;
 mod recovery;
 pub mod schema;
+mod writer;
 
 pub use reader::SqlReader;
+pub use writer::{create_writer, SqlWriter, SqlWriterOptions};
 
 /// The database behind a SQL store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

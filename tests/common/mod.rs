@@ -2,6 +2,8 @@
 //! real binary, and file hashes.
 #![allow(dead_code)]
 
+pub mod expect;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -103,5 +105,113 @@ pub fn truth(name: &str) -> Value {
     match m["damage"]["derived_from"].as_str() {
         Some(original) => manifest(original),
         None => m,
+    }
+}
+
+/// An empty database made for one test on the servers that
+/// scripts/test-databases.sh provides, dropped at the end.
+pub struct TempDb {
+    pub driver: &'static str,
+    pub dsn: String,
+    name: String,
+    admin: String,
+}
+
+/// The admin DSN of a driver's test server, or `None` (with a note) when
+/// the tests run without scripts/test-databases.sh. Under CI a missing
+/// database is a failure, not a skip.
+pub fn admin_dsn(driver: &str) -> Option<String> {
+    let var = match driver {
+        "postgres" => "STANCTL_TEST_PG_ADMIN",
+        _ => "STANCTL_TEST_MYSQL_ADMIN",
+    };
+    match std::env::var(var) {
+        Ok(v) => Some(v),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("{var} is not set: run the tests through scripts/test-databases.sh")
+        }
+        Err(_) => {
+            eprintln!(
+                "note: {var} not set; skipping {driver} (run through scripts/test-databases.sh)"
+            );
+            None
+        }
+    }
+}
+
+impl TempDb {
+    pub fn create(driver: &'static str, label: &str) -> Option<TempDb> {
+        let admin = admin_dsn(driver)?;
+        let name = format!(
+            "stanctl_t_{}_{}_{}",
+            label.replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0)
+        );
+        let dsn = match driver {
+            "postgres" => {
+                let mut client =
+                    postgres::Client::connect(&admin, postgres::NoTls).expect("pg admin");
+                client
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create db");
+                let kept: Vec<&str> = admin
+                    .split_whitespace()
+                    .filter(|p| !p.starts_with("dbname="))
+                    .collect();
+                format!("{} dbname={name}", kept.join(" "))
+            }
+            _ => {
+                let url = mysql_url(&admin);
+                let mut conn = mysql::Conn::new(mysql::Opts::from_url(&url).expect("url"))
+                    .expect("mysql admin");
+                use mysql::prelude::Queryable;
+                conn.query_drop(format!("CREATE DATABASE {name}"))
+                    .expect("create db");
+                format!("{}{name}", admin.trim_end_matches('/').to_string() + "/")
+            }
+        };
+        Some(TempDb {
+            driver,
+            dsn,
+            name,
+            admin,
+        })
+    }
+}
+
+/// `user[:pass]@tcp(host:port)/db` → `mysql://user[:pass]@host:port/db`.
+pub fn mysql_url(go_dsn: &str) -> String {
+    let (user, rest) = go_dsn.split_once('@').unwrap_or(("root", go_dsn));
+    let rest = rest.trim_start_matches("tcp(");
+    let (addr, db) = rest.split_once(")/").unwrap_or((rest, ""));
+    format!("mysql://{user}@{addr}/{db}")
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {}", self.name);
+        match self.driver {
+            "postgres" => {
+                if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+                    let _ = c.batch_execute(&format!(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
+                        self.name
+                    ));
+                    let _ = c.batch_execute(&sql);
+                }
+            }
+            _ => {
+                if let Ok(opts) = mysql::Opts::from_url(&mysql_url(&self.admin)) {
+                    if let Ok(mut c) = mysql::Conn::new(opts) {
+                        use mysql::prelude::Queryable;
+                        let _ = c.query_drop(sql);
+                    }
+                }
+            }
+        }
     }
 }

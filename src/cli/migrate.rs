@@ -1,0 +1,437 @@
+//! `stanctl migrate file-to-sql | sql-to-file | file-to-file | sql-to-sql`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use stanctl::crypto::{Cipher, MasterKey};
+use stanctl::decrypt::DecryptingReader;
+use stanctl::filestore::writer::{FileStoreWriter, FileWriterOptions, SliceLimits};
+use stanctl::filestore::{FileStore, FileStoreOptions};
+use stanctl::migrate::{self, MigrateReport, PayloadCrypto, Progress, Selection, VerifyReport};
+use stanctl::sqlstore::{self, SqlDriver, SqlWriterOptions};
+use stanctl::store::StoreWriter;
+use stanctl::StoreReader;
+
+use super::output::{self, Format};
+use super::store_args::parse_time_arg;
+use super::{Cli, Outcome};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Direction {
+    FileToSql,
+    SqlToFile,
+    FileToFile,
+    SqlToSql,
+}
+
+impl Direction {
+    fn source_is_file(self) -> bool {
+        matches!(self, Direction::FileToSql | Direction::FileToFile)
+    }
+    fn target_is_file(self) -> bool {
+        matches!(self, Direction::SqlToFile | Direction::FileToFile)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Source and target backends. The source is given with the global store
+    /// options (--dir, --sql-driver/--sql-source, -c).
+    #[arg(value_enum)]
+    pub direction: Direction,
+
+    /// Target file store directory (must not exist, or be empty).
+    #[arg(long, value_name = "PATH")]
+    pub to_dir: Option<PathBuf>,
+
+    /// Target SQL driver: sqlite (default), postgres or mysql.
+    #[arg(long, value_name = "DRIVER", default_value = "sqlite")]
+    pub to_sql_driver: String,
+
+    /// Target SQL data source (a file path for SQLite).
+    #[arg(long, value_name = "DSN")]
+    pub to_sql_source: Option<String>,
+
+    /// Write SubsPending in the server's no_caching style (one row per
+    /// unacknowledged message); it must match the server's sql no_caching.
+    #[arg(long, alias = "no-caching")]
+    pub to_sql_no_caching: bool,
+
+    /// Replace the content of a non-empty SQL target.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Target slices: at most this many messages (0 = unchecked).
+    #[arg(long, value_name = "N")]
+    pub slice_max_msgs: Option<u64>,
+
+    /// Target slices: at most this many bytes (default 64 MiB, as the server).
+    #[arg(long, value_name = "BYTES")]
+    pub slice_max_bytes: Option<u64>,
+
+    /// Target slices: at most this age span (e.g. 1h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub slice_max_age: Option<i64>,
+
+    /// CRC-32 polynomial of the target file store (default IEEE).
+    #[arg(long, value_name = "POLY")]
+    pub to_file_crc_poly: Option<String>,
+
+    /// Only these channels (repeatable; subject wildcards allowed).
+    #[arg(long = "channel", value_name = "NAME")]
+    pub channels: Vec<String>,
+
+    /// Only messages from this sequence on.
+    #[arg(long, value_name = "SEQ")]
+    pub from_seq: Option<u64>,
+
+    /// Only messages at or after this time.
+    #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
+    pub since: Option<i64>,
+
+    /// Re-read the target and compare everything with the source.
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Encrypt the target's payloads with the key in this file.
+    #[arg(long, value_name = "PATH")]
+    pub to_encryption_key_file: Option<PathBuf>,
+
+    /// Cipher for --to-encryption-key-file: AES or CHACHA.
+    #[arg(long, value_name = "CIPHER", default_value = "AES")]
+    pub to_encryption_cipher: String,
+
+    /// Write decrypted payloads (needs the source key).
+    #[arg(long)]
+    pub to_plaintext: bool,
+}
+
+fn parse_duration(s: &str) -> Result<i64, String> {
+    stanctl::config::parse_duration_ns(s)
+        .ok_or_else(|| format!("{s:?}: expected a duration like 30s, 1h"))
+}
+
+fn read_key_file(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
+    let mut key =
+        std::fs::read(path).with_context(|| format!("reading key file {}", path.display()))?;
+    while matches!(key.last(), Some(b'\n' | b'\r')) {
+        key.pop();
+    }
+    if key.is_empty() {
+        bail!("key file {} is empty", path.display());
+    }
+    Ok(key)
+}
+
+/// Where the target is, enough to write it and to read it back.
+enum Target {
+    File {
+        dir: PathBuf,
+        opts: FileWriterOptions,
+    },
+    Sql {
+        driver: SqlDriver,
+        source: String,
+        opts: SqlWriterOptions,
+    },
+}
+
+impl Target {
+    fn writer(&self) -> anyhow::Result<Box<dyn StoreWriter>> {
+        Ok(match self {
+            Target::File { dir, opts } => Box::new(FileStoreWriter::create(dir, opts.clone())?),
+            Target::Sql {
+                driver,
+                source,
+                opts,
+            } => sqlstore::create_writer(*driver, source, opts.clone())?,
+        })
+    }
+
+    fn reader(&self) -> anyhow::Result<Box<dyn StoreReader>> {
+        Ok(match self {
+            Target::File { dir, opts } => Box::new(FileStore::open(
+                dir,
+                FileStoreOptions {
+                    crc_poly: opts.crc_poly,
+                    ..FileStoreOptions::default()
+                },
+            )?),
+            Target::Sql { driver, source, .. } => sqlstore::open(*driver, source)?,
+        })
+    }
+}
+
+fn target(args: &MigrateArgs) -> anyhow::Result<Target> {
+    if args.direction.target_is_file() {
+        let Some(dir) = args.to_dir.clone() else {
+            bail!("a file target needs --to-dir PATH");
+        };
+        let mut opts = FileWriterOptions::default();
+        if let Some(poly) = &args.to_file_crc_poly {
+            let parsed = match poly.strip_prefix("0x").or_else(|| poly.strip_prefix("0X")) {
+                Some(hex) => u32::from_str_radix(hex, 16),
+                None => poly.parse(),
+            };
+            opts.crc_poly = parsed.with_context(|| format!("--to-file-crc-poly {poly:?}"))?;
+        }
+        let mut slices = SliceLimits::default();
+        let any = args.slice_max_msgs.is_some()
+            || args.slice_max_bytes.is_some()
+            || args.slice_max_age.is_some();
+        if any {
+            // As the server: once one slice limit is set, unset ones are unchecked.
+            slices = SliceLimits {
+                max_msgs: args.slice_max_msgs.unwrap_or(0),
+                max_bytes: args.slice_max_bytes.unwrap_or(0),
+                max_age_ns: args.slice_max_age.unwrap_or(0),
+            };
+        }
+        opts.slices = slices;
+        Ok(Target::File { dir, opts })
+    } else {
+        let driver: SqlDriver = args.to_sql_driver.parse()?;
+        let Some(source) = args.to_sql_source.clone() else {
+            bail!("a SQL target needs --to-sql-source (a file path for SQLite)");
+        };
+        Ok(Target::Sql {
+            driver,
+            source,
+            opts: SqlWriterOptions {
+                no_caching: args.to_sql_no_caching,
+                force: args.force,
+            },
+        })
+    }
+}
+
+/// Progress bars on a terminal: one per channel and one in total.
+struct Bars {
+    multi: MultiProgress,
+    total: ProgressBar,
+    channel: Option<ProgressBar>,
+}
+
+impl Bars {
+    fn new(total_msgs: u64) -> Self {
+        let multi = MultiProgress::new();
+        let total = multi.add(ProgressBar::new(total_msgs));
+        total.set_style(
+            ProgressStyle::with_template(
+                "total   {bar:30} {pos}/{len} msgs {binary_bytes} {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Bars {
+            multi,
+            total,
+            channel: None,
+        }
+    }
+}
+
+impl Progress for Bars {
+    fn channel_start(&mut self, channel: &str, msgs: u64) {
+        let bar = self
+            .multi
+            .insert_before(&self.total, ProgressBar::new(msgs));
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:20} {bar:30} {pos}/{len} msgs {per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_prefix(channel.to_string());
+        self.channel = Some(bar);
+    }
+    fn message(&mut self, _bytes: u64) {
+        self.total.inc(1);
+        if let Some(bar) = &self.channel {
+            bar.inc(1);
+        }
+    }
+    fn channel_end(&mut self) {
+        if let Some(bar) = self.channel.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    migration: &'a MigrateReport,
+    seconds: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verify: Option<&'a VerifyReport>,
+}
+
+pub fn run(cli: &Cli, args: &MigrateArgs) -> anyhow::Result<Outcome> {
+    if args.to_plaintext && args.to_encryption_key_file.is_some() {
+        bail!("--to-plaintext and --to-encryption-key-file exclude each other");
+    }
+    let target = target(args)?;
+    let mut source = cli.store.open_raw()?;
+    if args.direction.source_is_file() != (source.kind() == "file") {
+        bail!(
+            "{:?} needs a {} source, but the source options name a {} store",
+            args.direction,
+            if args.direction.source_is_file() {
+                "file"
+            } else {
+                "SQL"
+            },
+            source.kind()
+        );
+    }
+    let source_key = cli.store.encryption_key()?;
+    let target_key = match &args.to_encryption_key_file {
+        Some(path) => Some(read_key_file(path)?),
+        None => None,
+    };
+    let crypto = match (&target_key, args.to_plaintext) {
+        (Some(key), _) => PayloadCrypto::Encrypt {
+            source: source_key.as_deref().map(MasterKey::from_user_key),
+            target: MasterKey::from_user_key(key),
+            cipher: args.to_encryption_cipher.parse::<Cipher>()?,
+        },
+        (None, true) => match &source_key {
+            Some(key) => PayloadCrypto::Decrypt {
+                source: MasterKey::from_user_key(key),
+            },
+            None => bail!("--to-plaintext needs the source key (--encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY)"),
+        },
+        (None, false) => PayloadCrypto::Keep,
+    };
+    let selection = Selection {
+        channels: args.channels.clone(),
+        from_seq: args.from_seq,
+        since_ns: args.since,
+    };
+    let started = Instant::now();
+    let show_progress = !cli.quiet && std::io::stderr().is_terminal();
+    let mut bars;
+    let mut silent = migrate::NoProgress;
+    let progress: &mut dyn Progress = if show_progress {
+        let mut total = 0;
+        for name in source.channel_names()? {
+            if selection.wants(&name) {
+                total += source.channel_stats(&name)?.msgs;
+            }
+        }
+        bars = Bars::new(total);
+        &mut bars
+    } else {
+        &mut silent
+    };
+    let report = migrate::migrate(
+        source.as_mut(),
+        target.writer()?,
+        &selection,
+        &crypto,
+        progress,
+    )?;
+    let seconds = started.elapsed().as_secs_f64();
+    // Damage the source reader worked around was carried over as the
+    // server would recover it: say what it was.
+    let source_problems = output::report_findings(&source.findings(), cli.verbose, cli.quiet);
+
+    let verify = if args.verify {
+        // Compare plaintext when the payload encryption changed, else the
+        // stored bytes as they are.
+        let mut src = cli.store.open_raw()?;
+        let mut dst = target.reader()?;
+        if !matches!(crypto, PayloadCrypto::Keep) {
+            if let Some(key) = &source_key {
+                src = Box::new(DecryptingReader::new(src, key));
+            }
+            if let Some(key) = &target_key {
+                dst = Box::new(DecryptingReader::new(dst, key));
+            }
+        }
+        Some(migrate::verify(src.as_mut(), dst.as_mut(), &selection)?)
+    } else {
+        None
+    };
+
+    let summary = Summary {
+        migration: &report,
+        seconds,
+        verify: verify.as_ref(),
+    };
+    match cli.format {
+        Format::Json | Format::Ndjson => output::print_json(&summary)?,
+        Format::Raw => bail!("--format raw is only for dump"),
+        Format::Table => {
+            let mut t =
+                output::table(&["channel", "msgs", "payload bytes", "first", "last", "subs"]);
+            for c in &report.channels {
+                t.add_row(vec![
+                    c.name.clone(),
+                    c.msgs.to_string(),
+                    c.payload_bytes.to_string(),
+                    c.first_seq.to_string(),
+                    c.last_seq.to_string(),
+                    c.subscriptions.to_string(),
+                ]);
+            }
+            output::print_table(&t)?;
+            let rate = if seconds > 0.0 {
+                report.msgs as f64 / seconds
+            } else {
+                0.0
+            };
+            println!(
+                "migrated cluster {:?}: {} channels, {} messages ({} payload bytes), {} subscriptions, {} clients in {:.2}s ({:.0} msgs/s)",
+                report.cluster_id,
+                report.channels.len(),
+                report.msgs,
+                report.payload_bytes,
+                report.subscriptions,
+                report.clients,
+                seconds,
+                rate
+            );
+            if let Some(v) = &verify {
+                let mut t = output::table(&[
+                    "channel",
+                    "source msgs",
+                    "target msgs",
+                    "source subs",
+                    "target subs",
+                    "differences",
+                ]);
+                for c in &v.channels {
+                    t.add_row(vec![
+                        c.name.clone(),
+                        c.source_msgs.to_string(),
+                        c.target_msgs.to_string(),
+                        c.source_subscriptions.to_string(),
+                        c.target_subscriptions.to_string(),
+                        c.differences.to_string(),
+                    ]);
+                }
+                output::print_table(&t)?;
+                for d in &v.differences {
+                    eprintln!(
+                        "stanctl: difference: {}: source {} / target {}",
+                        d.what, d.source, d.target
+                    );
+                }
+                println!(
+                    "verify: {} ({} differences; clients {} / {})",
+                    if v.ok { "OK" } else { "FAILED" },
+                    v.difference_count,
+                    v.clients_source,
+                    v.clients_target
+                );
+            }
+        }
+    }
+    Ok(Outcome {
+        problems: source_problems || verify.is_some_and(|v| !v.ok),
+    })
+}

@@ -1,0 +1,819 @@
+//! The SQL store writer: builds a store the real server recovers (FORMAT.md
+//! 4.2 - 4.6, migration rules in section 9) in PostgreSQL, MySQL/MariaDB or
+//! SQLite.
+//!
+//! Everything is written inside one transaction that only
+//! [`StoreWriter::finish`] commits (SQLite: a temporary file renamed into
+//! place), so a migration that fails or is interrupted leaves the target as
+//! it was. The `ServerInfo` row, without which the server treats a
+//! database as new, is written last, just before the commit.
+//!
+//! Rows are batched per table (PostgreSQL: binary `COPY`; MySQL: multi-row
+//! `INSERT`s sized under `max_allowed_packet`; SQLite: cached prepared
+//! statements), so memory stays bounded whatever the size of a channel.
+//!
+//! Subscription IDs are renumbered to be unique across the database (the
+//! file store numbers them per channel, `SubsPending` is keyed by subid
+//! only), and the pending sets are written in the row style the target
+//! server's `sql_no_caching` setting expects (4.5).
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+
+use prost::Message as _;
+
+use super::dsn::Dsn;
+use super::schema::{COLUMNS, TABLES};
+use super::SqlDriver;
+use crate::error::{Result, StoreError};
+use crate::model::{ChannelStats, Client, Limits, Message, ServerInfo, Subscription};
+use crate::proto;
+use crate::store::StoreWriter;
+
+mod lite;
+mod my;
+mod pg;
+
+/// How to write the target store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SqlWriterOptions {
+    /// The target server's `sql_no_caching` (`-sql_no_caching`): one
+    /// `SubsPending` row per pending sequence instead of one JSON row per
+    /// subscription. It must match the server's setting, or acks of the
+    /// migrated pending messages are never persisted (FORMAT.md 4.5).
+    pub no_caching: bool,
+    /// Delete every row of a target that already holds a store (in the same
+    /// transaction; SQLite: replace the file) instead of refusing.
+    pub force: bool,
+}
+
+/// Opens `source` for writing a new store. For PostgreSQL and MySQL the
+/// STAN tables are created when the database has none; a database whose
+/// tables hold rows is refused unless `opts.force`. For SQLite `source` is
+/// the file to create; an existing non-empty file is refused unless
+/// `opts.force`.
+pub fn create_writer(
+    driver: SqlDriver,
+    source: &str,
+    opts: SqlWriterOptions,
+) -> Result<Box<dyn StoreWriter>> {
+    let dsn = Dsn::parse(driver, source)?;
+    let target: Box<dyn Target> = match &dsn {
+        Dsn::Postgres(d) => Box::new(pg::PgTarget::open(d, opts.force)?),
+        Dsn::Mysql(d) => Box::new(my::MyTarget::open(d, opts.force)?),
+        Dsn::Sqlite(d) => Box::new(lite::LiteTarget::open(d, opts.force)?),
+    };
+    Ok(Box::new(SqlWriter::new(target, opts)))
+}
+
+// ---------------------------------------------------------------- rows
+
+/// The tables the writer fills (`StoreLock` is left alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Table {
+    ServerInfo,
+    Clients,
+    Channels,
+    Messages,
+    Subscriptions,
+    SubsPending,
+}
+
+impl Table {
+    /// Every table, in the order buffered rows are flushed; `ServerInfo`
+    /// comes last.
+    pub(crate) const ALL: [Table; 6] = [
+        Table::Clients,
+        Table::Channels,
+        Table::Messages,
+        Table::Subscriptions,
+        Table::SubsPending,
+        Table::ServerInfo,
+    ];
+
+    /// The server's spelling.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Table::ServerInfo => "ServerInfo",
+            Table::Clients => "Clients",
+            Table::Channels => "Channels",
+            Table::Messages => "Messages",
+            Table::Subscriptions => "Subscriptions",
+            Table::SubsPending => "SubsPending",
+        }
+    }
+
+    /// The columns the writer fills, in the order of its rows.
+    pub(crate) fn columns(self) -> &'static [&'static str] {
+        match self {
+            Table::ServerInfo => &["uniquerow", "id", "proto", "version"],
+            Table::Clients => &["id", "hbinbox", "proto"],
+            Table::Channels => &[
+                "id", "name", "maxseq", "maxmsgs", "maxbytes", "maxage", "deleted",
+            ],
+            Table::Messages => &["id", "seq", "timestamp", "size", "data"],
+            Table::Subscriptions => &["id", "subid", "lastsent", "proto", "deleted"],
+            Table::SubsPending => &["subid", "row", "seq", "lastsent", "pending", "acks"],
+        }
+    }
+
+    /// How many leading columns form the primary key.
+    fn key_len(self) -> usize {
+        match self {
+            Table::ServerInfo | Table::Clients | Table::Channels => 1,
+            Table::Messages | Table::Subscriptions | Table::SubsPending => 2,
+        }
+    }
+}
+
+/// A column value as the writer produces it; each target converts it to
+/// the column's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Val<'a> {
+    Null,
+    Int(i64),
+    UInt(u64),
+    Bool(bool),
+    Bytes(&'a [u8]),
+    Text(&'a str),
+}
+
+impl Val<'_> {
+    /// The value as an integer (booleans are 0/1).
+    pub(crate) fn as_i128(&self) -> Option<i128> {
+        match *self {
+            Val::Int(v) => Some(i128::from(v)),
+            Val::UInt(v) => Some(i128::from(v)),
+            Val::Bool(b) => Some(i128::from(b)),
+            _ => None,
+        }
+    }
+
+    /// Approximate size on the wire.
+    pub(crate) fn wire_len(&self) -> usize {
+        match self {
+            Val::Null => 0,
+            Val::Int(_) | Val::UInt(_) => 8,
+            Val::Bool(_) => 1,
+            Val::Bytes(b) => b.len(),
+            Val::Text(t) => t.len(),
+        }
+    }
+}
+
+/// `col=value, ...` for the key columns of a row.
+pub(crate) fn describe_key(table: Table, row: &[Val<'_>]) -> String {
+    let mut out = String::new();
+    for (col, v) in table.columns().iter().zip(row).take(table.key_len()) {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        let _ = match v {
+            Val::Null => write!(out, "{col}=NULL"),
+            Val::Int(i) => write!(out, "{col}={i}"),
+            Val::UInt(u) => write!(out, "{col}={u}"),
+            Val::Bool(b) => write!(out, "{col}={b}"),
+            Val::Bytes(b) => write!(out, "{col}=<{} bytes>", b.len()),
+            Val::Text(t) => write!(out, "{col}={t:?}"),
+        };
+    }
+    out
+}
+
+/// The rows buffered for one table: counts and the keys of the first and
+/// last row, to name them when the database refuses the batch.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    pub(crate) rows: usize,
+    pub(crate) bytes: usize,
+    first: String,
+    last: String,
+}
+
+impl Batch {
+    pub(crate) fn note(&mut self, table: Table, row: &[Val<'_>], bytes: usize) {
+        let key = describe_key(table, row);
+        if self.rows == 0 {
+            self.first.clone_from(&key);
+        }
+        self.last = key;
+        self.rows += 1;
+        self.bytes += bytes;
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.rows = 0;
+        self.bytes = 0;
+        self.first.clear();
+        self.last.clear();
+    }
+
+    /// `<target>: table T, key (...)`, or the key range of the batch.
+    pub(crate) fn location(&self, target: &str, table: Table) -> String {
+        if self.rows <= 1 {
+            format!("{target}: table {}, key ({})", table.name(), self.first)
+        } else {
+            format!(
+                "{target}: table {}, {} rows with keys ({}) to ({})",
+                table.name(),
+                self.rows,
+                self.first,
+                self.last
+            )
+        }
+    }
+}
+
+pub(crate) fn sql_err(location: impl Into<String>, message: impl Into<String>) -> StoreError {
+    StoreError::Sql {
+        location: location.into(),
+        message: message.into(),
+    }
+}
+
+/// `<target>: table T, key (...)` for one row.
+pub(crate) fn row_location(target: &str, table: Table, row: &[Val<'_>]) -> String {
+    format!(
+        "{target}: table {}, key ({})",
+        table.name(),
+        describe_key(table, row)
+    )
+}
+
+/// A database being written, inside its transaction.
+pub(crate) trait Target {
+    /// How the server's driver writes an empty `pending`/`acks` list: the
+    /// MySQL driver sends NULL, the PostgreSQL driver an empty byte string
+    /// (FORMAT.md 4.5).
+    fn empty_list(&self) -> Val<'static>;
+
+    /// Adds a row (`table.columns()` order); may only buffer it.
+    fn insert(&mut self, table: Table, row: &[Val<'_>]) -> Result<()>;
+
+    /// Sends every buffered row.
+    fn flush(&mut self) -> Result<()>;
+
+    /// Sends what is buffered and commits: the store becomes visible.
+    /// Dropping a target that was not committed rolls everything back.
+    fn commit(&mut self) -> Result<()>;
+}
+
+// ---------------------------------------------------------------- schema
+
+/// The STAN tables found in the target and the names the catalog gives
+/// them.
+#[derive(Debug, Default)]
+pub(crate) struct Existing {
+    /// Server spelling -> catalog name, for the tables present.
+    pub(crate) names: BTreeMap<&'static str, String>,
+}
+
+impl Existing {
+    pub(crate) fn complete(&self) -> bool {
+        self.names.len() == TABLES.len()
+    }
+
+    pub(crate) fn name(&self, table: Table) -> Option<&str> {
+        self.names.get(table.name()).map(String::as_str)
+    }
+}
+
+/// Finds the STAN tables in `(table, column)` catalog rows and checks that
+/// each one present has the columns the server's statements use.
+/// PostgreSQL folds the server's unquoted names to lower case, so there the
+/// lower-case table is preferred; elsewhere the server's exact spelling.
+pub(crate) fn inspect(
+    driver: SqlDriver,
+    catalog: &[(String, String)],
+    target: &str,
+) -> Result<Existing> {
+    let mut tables: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (t, c) in catalog {
+        tables
+            .entry(t.as_str())
+            .or_default()
+            .push(c.to_ascii_lowercase());
+    }
+    let mut existing = Existing::default();
+    for want in TABLES {
+        let preferred = match driver {
+            SqlDriver::Postgres => want.to_ascii_lowercase(),
+            _ => want.to_string(),
+        };
+        let found = if tables.contains_key(preferred.as_str()) {
+            Some(preferred)
+        } else {
+            tables
+                .keys()
+                .find(|t| t.eq_ignore_ascii_case(want))
+                .map(|t| t.to_string())
+        };
+        if let Some(f) = found {
+            existing.names.insert(want, f);
+        }
+    }
+    let blob = match driver {
+        SqlDriver::Postgres => "BYTEA",
+        _ => "BLOB",
+    };
+    for (table, cols) in COLUMNS {
+        let Some(name) = existing.names.get(table) else {
+            continue;
+        };
+        let have = tables.get(name.as_str()).cloned().unwrap_or_default();
+        let absent: Vec<&str> = cols
+            .iter()
+            .copied()
+            .filter(|c| !have.iter().any(|h| h == c))
+            .collect();
+        if table == "Clients" && absent == ["proto"] {
+            return Err(sql_err(
+                format!("{target}: table {name}"),
+                format!(
+                    "no proto column: the schema predates NATS Streaming v0.10.0, on which current servers do \
+                     not start; add the column first with `ALTER TABLE {name} ADD proto {blob}`"
+                ),
+            ));
+        }
+        if !absent.is_empty() {
+            return Err(sql_err(
+                format!("{target}: table {name}"),
+                format!(
+                    "missing column(s) {} (the server's statements use {}); fix or drop the table",
+                    absent.join(", "),
+                    cols.join(", ")
+                ),
+            ));
+        }
+        if table == "Messages" && have != cols {
+            return Err(sql_err(
+                format!("{target}: table {name}"),
+                format!(
+                    "columns are ({}); the server inserts messages without a column list and needs exactly \
+                     ({})",
+                    have.join(", "),
+                    cols.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(existing)
+}
+
+/// What the writer asks of a connection before it writes.
+pub(crate) trait Probe {
+    fn target(&self) -> String;
+    /// Quotes an identifier.
+    fn quote(&self, ident: &str) -> String;
+    /// Whether `quoted_table` holds at least one row.
+    fn has_rows(&mut self, quoted_table: &str) -> Result<bool, String>;
+    /// Runs a statement that returns nothing.
+    fn exec(&mut self, sql: &str) -> Result<(), String>;
+    /// The non-empty `StoreLock.id` values.
+    fn lock_owners(&mut self, quoted_table: &str) -> Result<Vec<String>, String>;
+}
+
+/// Refuses a target that already holds a store, unless `force`, in which
+/// case every row of the six data tables is deleted (inside the writer's
+/// transaction, which must already be open). `StoreLock` is left alone.
+pub(crate) fn ensure_empty(p: &mut dyn Probe, existing: &Existing, force: bool) -> Result<()> {
+    let target = p.target();
+    let mut full = Vec::new();
+    for table in Table::ALL {
+        let Some(name) = existing.name(table) else {
+            continue;
+        };
+        let quoted = p.quote(name);
+        let rows = p
+            .has_rows(&quoted)
+            .map_err(|e| sql_err(format!("{target}: table {name}"), e))?;
+        if rows {
+            full.push((name.to_string(), quoted));
+        }
+    }
+    let mut owners = Vec::new();
+    if let Some(lock) = existing.names.get("StoreLock") {
+        let quoted = p.quote(lock);
+        owners = p
+            .lock_owners(&quoted)
+            .map_err(|e| sql_err(format!("{target}: table {lock}"), e))?;
+    }
+    if force {
+        for (name, quoted) in &full {
+            p.exec(&format!("DELETE FROM {quoted}"))
+                .map_err(|e| sql_err(format!("{target}: table {name}"), e))?;
+        }
+        return Ok(());
+    }
+    if full.is_empty() && owners.is_empty() {
+        return Ok(());
+    }
+    let mut why = Vec::new();
+    if !full.is_empty() {
+        why.push(format!(
+            "rows in {}",
+            full.iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !owners.is_empty() {
+        why.push(format!(
+            "StoreLock is held by {owners:?} (a fault-tolerant server may be running)"
+        ));
+    }
+    Err(sql_err(
+        target,
+        format!(
+            "the target already holds a STAN store ({}); refusing to write over it without force (which \
+             deletes every row first, in the same transaction)",
+            why.join("; ")
+        ),
+    ))
+}
+
+/// The statements of a schema script, one by one.
+pub(crate) fn statements(script: &str) -> impl Iterator<Item = &str> {
+    script.split(';').map(str::trim).filter(|s| !s.is_empty())
+}
+
+// ---------------------------------------------------------------- writer
+
+/// The channel being written.
+struct Current {
+    id: i64,
+    name: String,
+    last_seq: u64,
+    /// The channel's `SubsPending.row` counter (the server keeps one per
+    /// channel).
+    next_row: u64,
+}
+
+/// Most pending sequences one caching-mode `SubsPending` row holds: a
+/// subscription with more gets several rows (the server's own rows hold at
+/// most about 2000, as it flushes at 2000), which keeps each JSON list
+/// under the 64 KiB of the upstream MySQL `BLOB` columns.
+const PENDING_PER_ROW: usize = 2000;
+
+/// Writes a SQL store; see the module documentation.
+pub struct SqlWriter {
+    target: Box<dyn Target>,
+    no_caching: bool,
+    /// `(cluster id, encoded spb.ServerInfo)`, written at `finish`.
+    server: Option<(String, Vec<u8>)>,
+    next_channel_id: i64,
+    next_sub_id: u64,
+    channel: Option<Current>,
+    names: HashSet<String>,
+    scratch: Vec<u8>,
+    /// The first error: the transaction is no longer usable after it.
+    failed: Option<String>,
+}
+
+impl SqlWriter {
+    fn new(target: Box<dyn Target>, opts: SqlWriterOptions) -> Self {
+        SqlWriter {
+            target,
+            no_caching: opts.no_caching,
+            server: None,
+            next_channel_id: 1,
+            next_sub_id: 1,
+            channel: None,
+            names: HashSet::new(),
+            scratch: Vec::new(),
+            failed: None,
+        }
+    }
+
+    /// Runs `f` unless an earlier call failed; remembers a failure.
+    fn guard<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        if let Some(e) = &self.failed {
+            return Err(StoreError::Invalid(format!(
+                "the SQL writer stopped at an earlier error (nothing was committed): {e}"
+            )));
+        }
+        let r = f(self);
+        if let Err(e) = &r {
+            self.failed = Some(e.to_string());
+        }
+        r
+    }
+
+    fn current(&mut self) -> Result<&mut Current> {
+        self.channel
+            .as_mut()
+            .ok_or_else(|| StoreError::Invalid("no channel started (begin_channel first)".into()))
+    }
+
+    fn write_pending(&mut self, subid: u64, last_sent: u64, pending: &[u64]) -> Result<()> {
+        let empty = self.target.empty_list();
+        if self.no_caching {
+            for &seq in pending {
+                let row = self.next_row()?;
+                self.target.insert(
+                    Table::SubsPending,
+                    &[
+                        Val::UInt(subid),
+                        Val::UInt(row),
+                        Val::UInt(seq),
+                        Val::UInt(0),
+                        Val::Null,
+                        Val::Null,
+                    ],
+                )?;
+            }
+            return Ok(());
+        }
+        for chunk in pending.chunks(PENDING_PER_ROW) {
+            let row = self.next_row()?;
+            let json = seq_list_json(chunk);
+            self.target.insert(
+                Table::SubsPending,
+                &[
+                    Val::UInt(subid),
+                    Val::UInt(row),
+                    Val::UInt(0),
+                    Val::UInt(last_sent),
+                    Val::Bytes(json.as_bytes()),
+                    empty,
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn next_row(&mut self) -> Result<u64> {
+        let ch = self.current()?;
+        let row = ch.next_row;
+        ch.next_row += 1;
+        Ok(row)
+    }
+}
+
+/// `[1,2,3]`: the server's JSON for a list of sequences.
+fn seq_list_json(seqs: &[u64]) -> String {
+    let mut s = String::with_capacity(seqs.len() * 8 + 2);
+    s.push('[');
+    for (i, seq) in seqs.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, "{seq}");
+    }
+    s.push(']');
+    s
+}
+
+fn server_proto(info: &ServerInfo) -> proto::ServerInfo {
+    proto::ServerInfo {
+        cluster_id: info.cluster_id.clone().into_bytes(),
+        discovery: info.discovery.clone().into_bytes(),
+        publish: info.publish.clone().into_bytes(),
+        subscribe: info.subscribe.clone().into_bytes(),
+        unsubscribe: info.unsubscribe.clone().into_bytes(),
+        close: info.close.clone().into_bytes(),
+        sub_close: info.sub_close.clone().into_bytes(),
+        acks_subs: info.acks_subs.clone().into_bytes(),
+        node_id: info.node_id.clone().unwrap_or_default().into_bytes(),
+    }
+}
+
+/// A limit for an integer column (unknown = 0, "unlimited").
+fn limit(v: Option<i64>) -> Val<'static> {
+    Val::Int(v.unwrap_or(0))
+}
+
+impl StoreWriter for SqlWriter {
+    fn server_info(&mut self, info: &ServerInfo) -> Result<()> {
+        self.guard(|w| {
+            // Kept for `finish`: the row marks the store as valid, so it
+            // goes in last.
+            w.server = Some((info.cluster_id.clone(), server_proto(info).encode_to_vec()));
+            Ok(())
+        })
+    }
+
+    fn add_client(&mut self, client: &Client) -> Result<()> {
+        self.guard(|w| {
+            let info = proto::ClientInfo::from(client).encode_to_vec();
+            w.target.insert(
+                Table::Clients,
+                &[
+                    Val::Text(&client.id),
+                    Val::Text(&client.hb_inbox),
+                    Val::Bytes(&info),
+                ],
+            )
+        })
+    }
+
+    fn begin_channel(&mut self, stats: &ChannelStats, limits: &Limits) -> Result<()> {
+        self.guard(|w| {
+            w.channel = None;
+            if !w.names.insert(stats.name.clone()) {
+                return Err(StoreError::Invalid(format!(
+                    "channel {:?} written twice",
+                    stats.name
+                )));
+            }
+            let id = w.next_channel_id;
+            w.next_channel_id += 1;
+            // maxseq = the last sequence keeps the channel's numbering even
+            // when none of its messages are written (FORMAT.md 9).
+            w.target.insert(
+                Table::Channels,
+                &[
+                    Val::Int(id),
+                    Val::Text(&stats.name),
+                    Val::UInt(stats.last_seq),
+                    limit(limits.max_msgs),
+                    limit(limits.max_bytes),
+                    limit(limits.max_age_ns),
+                    Val::Bool(false),
+                ],
+            )?;
+            w.channel = Some(Current {
+                id,
+                name: stats.name.clone(),
+                last_seq: 0,
+                next_row: 1,
+            });
+            Ok(())
+        })
+    }
+
+    fn append_message(&mut self, msg: &Message) -> Result<()> {
+        self.guard(|w| {
+            let ch = w.current()?;
+            if msg.seq <= ch.last_seq {
+                return Err(StoreError::Invalid(format!(
+                    "channel {:?}: message {} after {}: sequences must ascend",
+                    ch.name, msg.seq, ch.last_seq
+                )));
+            }
+            ch.last_seq = msg.seq;
+            let id = ch.id;
+            // The MsgProto as the server stores it; `data` is copied as it
+            // is (it may be an encryption envelope, FORMAT.md 3.3).
+            let record = proto::MsgProto {
+                sequence: msg.seq,
+                subject: msg.subject.clone().into_bytes(),
+                reply: msg.reply.clone().into_bytes(),
+                data: msg.data.clone(),
+                timestamp: msg.timestamp,
+                ..Default::default()
+            };
+            let mut buf = std::mem::take(&mut w.scratch);
+            buf.clear();
+            record
+                .encode(&mut buf)
+                .map_err(|e| StoreError::Invalid(format!("encoding message {}: {e}", msg.seq)))?;
+            let size = i64::try_from(buf.len()).unwrap_or(i64::MAX);
+            let r = w.target.insert(
+                Table::Messages,
+                &[
+                    Val::Int(id),
+                    Val::UInt(msg.seq),
+                    Val::Int(msg.timestamp),
+                    Val::Int(size),
+                    Val::Bytes(&buf),
+                ],
+            );
+            w.scratch = buf;
+            r
+        })
+    }
+
+    fn add_subscription(&mut self, sub: &Subscription) -> Result<u64> {
+        self.guard(|w| {
+            let channel_id = w.current()?.id;
+            let subid = w.next_sub_id;
+            w.next_sub_id += 1;
+            let mut state = proto::SubState::from(sub);
+            state.id = subid;
+            let bytes = state.encode_to_vec();
+            w.target.insert(
+                Table::Subscriptions,
+                &[
+                    Val::Int(channel_id),
+                    Val::UInt(subid),
+                    Val::UInt(sub.last_sent),
+                    Val::Bytes(&bytes),
+                    Val::Bool(false),
+                ],
+            )?;
+            let mut pending: Vec<u64> = sub.pending.iter().copied().filter(|s| *s > 0).collect();
+            pending.sort_unstable();
+            pending.dedup();
+            w.write_pending(subid, sub.last_sent, &pending)?;
+            Ok(subid)
+        })
+    }
+
+    fn end_channel(&mut self) -> Result<()> {
+        self.guard(|w| {
+            w.channel = None;
+            Ok(())
+        })
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<()> {
+        self.guard(|w| {
+            w.channel = None;
+            let (cluster_id, info) = w.server.take().ok_or_else(|| {
+                StoreError::Invalid("no server info written: nothing committed".into())
+            })?;
+            // Everything else first, so that even a partially visible
+            // target never holds the row that makes it a store.
+            w.target.flush()?;
+            w.target.insert(
+                Table::ServerInfo,
+                &[
+                    Val::Int(1),
+                    Val::Text(&cluster_id),
+                    Val::Bytes(&info),
+                    Val::Int(1),
+                ],
+            )?;
+            w.target.commit()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_lists() {
+        assert_eq!(seq_list_json(&[]), "[]");
+        assert_eq!(seq_list_json(&[4, 6, 7]), "[4,6,7]");
+        assert_eq!(
+            super::super::recovery::decode_seq_list(Some(seq_list_json(&[1, u64::MAX]).as_bytes()))
+                .unwrap(),
+            vec![1, u64::MAX]
+        );
+    }
+
+    #[test]
+    fn keys_and_locations() {
+        let row = [Val::Int(1), Val::UInt(5), Val::Int(7)];
+        assert_eq!(describe_key(Table::Messages, &row), "id=1, seq=5");
+        assert_eq!(
+            describe_key(Table::Clients, &[Val::Text("me")]),
+            "id=\"me\""
+        );
+        let mut b = Batch::default();
+        b.note(Table::Messages, &row, 10);
+        assert_eq!(
+            b.location("t", Table::Messages),
+            "t: table Messages, key (id=1, seq=5)"
+        );
+        b.note(Table::Messages, &[Val::Int(1), Val::UInt(9)], 10);
+        assert_eq!(
+            b.location("t", Table::Messages),
+            "t: table Messages, 2 rows with keys (id=1, seq=5) to (id=1, seq=9)"
+        );
+        assert_eq!((b.rows, b.bytes), (2, 20));
+        b.clear();
+        assert_eq!(b.rows, 0);
+    }
+
+    #[test]
+    fn inspect_refuses_old_and_odd_schemas() {
+        let cat = |extra: &[(&str, &str)]| -> Vec<(String, String)> {
+            let mut v: Vec<(String, String)> = COLUMNS
+                .iter()
+                .filter(|(t, _)| *t != "Clients")
+                .flat_map(|(t, cols)| cols.iter().map(move |c| (t.to_string(), c.to_string())))
+                .collect();
+            v.extend(extra.iter().map(|(t, c)| (t.to_string(), c.to_string())));
+            v
+        };
+        let old = cat(&[("Clients", "id"), ("Clients", "hbinbox")]);
+        let e = inspect(SqlDriver::Mysql, &old, "mysql x")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ALTER TABLE Clients ADD proto BLOB"), "{e}");
+        let current = cat(&[
+            ("Clients", "id"),
+            ("Clients", "hbinbox"),
+            ("Clients", "proto"),
+        ]);
+        let ex = inspect(SqlDriver::Mysql, &current, "mysql x").unwrap();
+        assert!(ex.complete());
+        assert_eq!(ex.name(Table::SubsPending), Some("SubsPending"));
+        // PostgreSQL: lower-case names; the hint names the catalog's table.
+        let lower: Vec<(String, String)> = old
+            .iter()
+            .map(|(t, c)| (t.to_ascii_lowercase(), c.clone()))
+            .collect();
+        let e = inspect(SqlDriver::Postgres, &lower, "postgres x")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ALTER TABLE clients ADD proto BYTEA"), "{e}");
+        let none = inspect(SqlDriver::Postgres, &[("other".into(), "a".into())], "p").unwrap();
+        assert!(none.names.is_empty());
+    }
+}

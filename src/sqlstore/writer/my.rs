@@ -1,0 +1,323 @@
+//! MySQL / MariaDB target. `CREATE TABLE` commits implicitly in MySQL, so
+//! missing tables are created first (empty, committed); every row is then
+//! written in one InnoDB transaction committed at the end. Rows go in with
+//! multi-row prepared `INSERT`s, each kept under the server's
+//! `max_allowed_packet`.
+
+use std::collections::HashMap;
+
+use ::mysql::prelude::Queryable;
+use ::mysql::{Conn as MyConnection, Params, Value as MyValue};
+
+use super::{
+    ensure_empty, inspect, row_location, sql_err, statements, Batch, Existing, Probe, Table,
+    Target, Val,
+};
+use crate::error::Result;
+use crate::sqlstore::conn::scrub;
+use crate::sqlstore::dsn::MysqlDsn;
+use crate::sqlstore::schema::MYSQL_SCHEMA;
+use crate::sqlstore::SqlDriver;
+
+/// Rows per `INSERT` (7 columns: far below the 65 535 placeholders limit).
+const MAX_ROWS: usize = 1000;
+/// Bytes per `INSERT`, at most (also bounded by `max_allowed_packet`).
+const MAX_BYTES: usize = 8 << 20;
+/// Room left in a packet for the statement's framing.
+const PACKET_MARGIN: usize = 64 << 10;
+/// Per-value overhead in a `COM_STMT_EXECUTE` packet (type, length).
+const VALUE_OVERHEAD: usize = 11;
+
+struct MyTable {
+    /// `INSERT INTO t (cols) VALUES `
+    head: String,
+    /// `(?, ?, ...)`
+    group: String,
+    values: Vec<MyValue>,
+    batch: Batch,
+}
+
+pub(crate) struct MyTarget {
+    conn: MyConnection,
+    password: Option<String>,
+    target: String,
+    tables: HashMap<Table, MyTable>,
+    max_packet: usize,
+    /// Bytes per `INSERT`.
+    budget: usize,
+    in_tx: bool,
+}
+
+fn quote(ident: &str) -> String {
+    format!("`{}`", ident.replace('`', "``"))
+}
+
+fn to_value(v: &Val<'_>) -> MyValue {
+    match *v {
+        Val::Null => MyValue::NULL,
+        Val::Int(i) => MyValue::Int(i),
+        Val::UInt(u) => MyValue::UInt(u),
+        Val::Bool(b) => MyValue::Int(i64::from(b)),
+        Val::Bytes(b) => MyValue::Bytes(b.to_vec()),
+        Val::Text(t) => MyValue::Bytes(t.as_bytes().to_vec()),
+    }
+}
+
+impl MyTarget {
+    pub(crate) fn open(dsn: &MysqlDsn, force: bool) -> Result<MyTarget> {
+        let target = format!("mysql {}", dsn.redacted());
+        let opts = dsn.opts()?;
+        let conn = MyConnection::new(opts).map_err(|e| {
+            sql_err(
+                &target,
+                scrub(format!("cannot connect: {e}"), dsn.password.as_deref()),
+            )
+        })?;
+        let mut t = MyTarget {
+            conn,
+            password: dsn.password.clone(),
+            target,
+            tables: HashMap::new(),
+            max_packet: 0,
+            budget: 0,
+            in_tx: false,
+        };
+        // Out-of-range values are errors, not silently clamped; no engine
+        // may be substituted for InnoDB.
+        t.run("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'")?;
+        let db: Option<Option<String>> = t
+            .conn
+            .query_first("SELECT DATABASE()")
+            .map_err(|e| sql_err(&t.target, t.err(&e)))?;
+        if db.flatten().is_none() {
+            return Err(sql_err(
+                &t.target,
+                "no database selected: name one in the source (user@tcp(host:port)/dbname)",
+            ));
+        }
+        let mut existing = inspect(SqlDriver::Mysql, &t.catalog()?, &t.target)?;
+        if !existing.complete() {
+            for stmt in statements(MYSQL_SCHEMA) {
+                t.run(stmt)?;
+            }
+            existing = inspect(SqlDriver::Mysql, &t.catalog()?, &t.target)?;
+        }
+        t.check_engines(&existing)?;
+        let packet: Option<u64> = t
+            .conn
+            .query_first("SELECT @@max_allowed_packet")
+            .map_err(|e| sql_err(&t.target, t.err(&e)))?;
+        t.max_packet = usize::try_from(packet.unwrap_or(4 << 20)).unwrap_or(usize::MAX);
+        t.budget = t
+            .max_packet
+            .saturating_sub(PACKET_MARGIN)
+            .clamp(16 << 10, MAX_BYTES);
+        t.run("START TRANSACTION")?;
+        t.in_tx = true;
+        ensure_empty(&mut t, &existing, force)?;
+        for table in Table::ALL {
+            let name = existing
+                .name(table)
+                .ok_or_else(|| sql_err(&t.target, format!("table {} not found", table.name())))?;
+            let cols: Vec<String> = table.columns().iter().map(|c| quote(c)).collect();
+            let marks = vec!["?"; cols.len()].join(",");
+            t.tables.insert(
+                table,
+                MyTable {
+                    head: format!("INSERT INTO {} ({}) VALUES ", quote(name), cols.join(",")),
+                    group: format!("({marks})"),
+                    values: Vec::new(),
+                    batch: Batch::default(),
+                },
+            );
+        }
+        Ok(t)
+    }
+
+    fn err(&self, e: &::mysql::Error) -> String {
+        scrub(e.to_string(), self.password.as_deref())
+    }
+
+    fn run(&mut self, sql: &str) -> Result<()> {
+        self.conn
+            .query_drop(sql)
+            .map_err(|e| sql_err(&self.target, self.err(&e)))
+    }
+
+    fn catalog(&mut self) -> Result<Vec<(String, String)>> {
+        self.conn
+            .query(
+                "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS \
+                 WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION",
+            )
+            .map_err(|e| {
+                sql_err(
+                    &self.target,
+                    format!("cannot list the tables: {}", self.err(&e)),
+                )
+            })
+    }
+
+    /// A failed migration is undone by a rollback: every data table must
+    /// be transactional (InnoDB), not MyISAM, Aria, MEMORY...
+    fn check_engines(&mut self, existing: &Existing) -> Result<()> {
+        let rows: Vec<(String, Option<String>, Option<String>)> = self
+            .conn
+            .query(
+                "SELECT t.TABLE_NAME, t.ENGINE, e.TRANSACTIONS FROM information_schema.TABLES t \
+                 LEFT JOIN information_schema.ENGINES e ON e.ENGINE = t.ENGINE \
+                 WHERE t.TABLE_SCHEMA = DATABASE()",
+            )
+            .map_err(|e| sql_err(&self.target, self.err(&e)))?;
+        for table in Table::ALL {
+            let Some(name) = existing.name(table) else {
+                continue;
+            };
+            let Some((_, engine, tx)) = rows.iter().find(|(t, _, _)| t == name) else {
+                continue;
+            };
+            if !tx.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("YES")) {
+                let engine = engine.clone().unwrap_or_default();
+                return Err(sql_err(
+                    format!("{}: table {name}", self.target),
+                    format!(
+                        "uses the {engine} engine, which has no transactions: a failed migration could not be \
+                         undone; convert it first with `ALTER TABLE {name} ENGINE=InnoDB`"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn send(&mut self, table: Table) -> Result<()> {
+        let MyTarget {
+            conn,
+            password,
+            target,
+            tables,
+            ..
+        } = self;
+        let Some(tb) = tables.get_mut(&table) else {
+            return Ok(());
+        };
+        if tb.batch.rows == 0 {
+            return Ok(());
+        }
+        let mut sql = String::with_capacity(tb.head.len() + tb.batch.rows * (tb.group.len() + 1));
+        sql.push_str(&tb.head);
+        for i in 0..tb.batch.rows {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&tb.group);
+        }
+        let values = std::mem::take(&mut tb.values);
+        conn.exec_drop(sql.as_str(), Params::Positional(values))
+            .map_err(|e| {
+                sql_err(
+                    tb.batch.location(target, table),
+                    scrub(e.to_string(), password.as_deref()),
+                )
+            })?;
+        tb.batch.clear();
+        Ok(())
+    }
+}
+
+impl Probe for MyTarget {
+    fn target(&self) -> String {
+        self.target.clone()
+    }
+
+    fn quote(&self, ident: &str) -> String {
+        quote(ident)
+    }
+
+    fn has_rows(&mut self, quoted_table: &str) -> Result<bool, String> {
+        let r: Option<i64> = self
+            .conn
+            .query_first(format!("SELECT 1 FROM {quoted_table} LIMIT 1"))
+            .map_err(|e| self.err(&e))?;
+        Ok(r.is_some())
+    }
+
+    fn exec(&mut self, sql: &str) -> Result<(), String> {
+        self.conn.query_drop(sql).map_err(|e| self.err(&e))
+    }
+
+    fn lock_owners(&mut self, quoted_table: &str) -> Result<Vec<String>, String> {
+        let rows: Vec<Option<String>> = self
+            .conn
+            .query(format!(
+                "SELECT id FROM {quoted_table} WHERE id IS NOT NULL AND id <> ''"
+            ))
+            .map_err(|e| self.err(&e))?;
+        Ok(rows.into_iter().flatten().collect())
+    }
+}
+
+impl Target for MyTarget {
+    fn empty_list(&self) -> Val<'static> {
+        // go-sql-driver/mysql sends an empty []byte as NULL.
+        Val::Null
+    }
+
+    fn insert(&mut self, table: Table, row: &[Val<'_>]) -> Result<()> {
+        let size: usize = row.iter().map(|v| v.wire_len() + VALUE_OVERHEAD).sum();
+        if size + 1024 > self.max_packet {
+            return Err(sql_err(
+                row_location(&self.target, table, row),
+                format!(
+                    "the row takes {size} bytes, more than the server's max_allowed_packet ({} bytes); raise \
+                     max_allowed_packet (and make sure the column type holds it)",
+                    self.max_packet
+                ),
+            ));
+        }
+        let full = self
+            .tables
+            .get(&table)
+            .is_some_and(|tb| tb.batch.rows > 0 && tb.batch.bytes + size > self.budget);
+        if full {
+            self.send(table)?;
+        }
+        let target = self.target.clone();
+        let Some(tb) = self.tables.get_mut(&table) else {
+            return Err(sql_err(
+                row_location(&target, table, row),
+                "table not prepared",
+            ));
+        };
+        tb.values.extend(row.iter().map(to_value));
+        tb.batch.note(table, row, size);
+        if tb.batch.rows >= MAX_ROWS || tb.batch.bytes >= self.budget {
+            self.send(table)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        for table in Table::ALL {
+            self.send(table)?;
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.flush()?;
+        self.run("COMMIT")
+            .map_err(|e| sql_err(&self.target, format!("commit failed: {e}")))?;
+        self.in_tx = false;
+        Ok(())
+    }
+}
+
+impl Drop for MyTarget {
+    fn drop(&mut self) {
+        if self.in_tx {
+            // Not committed: no row stays (tables created are left empty).
+            let _ = self.conn.query_drop("ROLLBACK");
+        }
+    }
+}
