@@ -19,6 +19,9 @@ _stanctl() {
             stanctl,channels)
                 cmd="stanctl__subcmd__channels"
                 ;;
+            stanctl,check)
+                cmd="stanctl__subcmd__check"
+                ;;
             stanctl,clients)
                 cmd="stanctl__subcmd__clients"
                 ;;
@@ -34,8 +37,17 @@ _stanctl() {
             stanctl,info)
                 cmd="stanctl__subcmd__info"
                 ;;
+            stanctl,manifest)
+                cmd="stanctl__subcmd__manifest"
+                ;;
             stanctl,migrate)
                 cmd="stanctl__subcmd__migrate"
+                ;;
+            stanctl,salvage)
+                cmd="stanctl__subcmd__salvage"
+                ;;
+            stanctl,sql)
+                cmd="stanctl__subcmd__sql"
                 ;;
             stanctl,subs)
                 cmd="stanctl__subcmd__subs"
@@ -79,6 +91,9 @@ _stanctl() {
             stanctl__subcmd__help,channels)
                 cmd="stanctl__subcmd__help__subcmd__channels"
                 ;;
+            stanctl__subcmd__help,check)
+                cmd="stanctl__subcmd__help__subcmd__check"
+                ;;
             stanctl__subcmd__help,clients)
                 cmd="stanctl__subcmd__help__subcmd__clients"
                 ;;
@@ -94,8 +109,17 @@ _stanctl() {
             stanctl__subcmd__help,info)
                 cmd="stanctl__subcmd__help__subcmd__info"
                 ;;
+            stanctl__subcmd__help,manifest)
+                cmd="stanctl__subcmd__help__subcmd__manifest"
+                ;;
             stanctl__subcmd__help,migrate)
                 cmd="stanctl__subcmd__help__subcmd__migrate"
+                ;;
+            stanctl__subcmd__help,salvage)
+                cmd="stanctl__subcmd__help__subcmd__salvage"
+                ;;
+            stanctl__subcmd__help,sql)
+                cmd="stanctl__subcmd__help__subcmd__sql"
                 ;;
             stanctl__subcmd__help,subs)
                 cmd="stanctl__subcmd__help__subcmd__subs"
@@ -112,11 +136,77 @@ _stanctl() {
             stanctl__subcmd__help__subcmd__clients,show)
                 cmd="stanctl__subcmd__help__subcmd__clients__subcmd__show"
                 ;;
+            stanctl__subcmd__help__subcmd__migrate,file-to-file)
+                cmd="stanctl__subcmd__help__subcmd__migrate__subcmd__file__subcmd__to__subcmd__file"
+                ;;
+            stanctl__subcmd__help__subcmd__migrate,file-to-sql)
+                cmd="stanctl__subcmd__help__subcmd__migrate__subcmd__file__subcmd__to__subcmd__sql"
+                ;;
+            stanctl__subcmd__help__subcmd__migrate,sql-to-file)
+                cmd="stanctl__subcmd__help__subcmd__migrate__subcmd__sql__subcmd__to__subcmd__file"
+                ;;
+            stanctl__subcmd__help__subcmd__migrate,sql-to-sql)
+                cmd="stanctl__subcmd__help__subcmd__migrate__subcmd__sql__subcmd__to__subcmd__sql"
+                ;;
+            stanctl__subcmd__help__subcmd__migrate,to-jetstream)
+                cmd="stanctl__subcmd__help__subcmd__migrate__subcmd__to__subcmd__jetstream"
+                ;;
+            stanctl__subcmd__help__subcmd__sql,upgrade)
+                cmd="stanctl__subcmd__help__subcmd__sql__subcmd__upgrade"
+                ;;
             stanctl__subcmd__help__subcmd__subs,ls)
                 cmd="stanctl__subcmd__help__subcmd__subs__subcmd__ls"
                 ;;
             stanctl__subcmd__help__subcmd__subs,show)
                 cmd="stanctl__subcmd__help__subcmd__subs__subcmd__show"
+                ;;
+            stanctl__subcmd__migrate,file-to-file)
+                cmd="stanctl__subcmd__migrate__subcmd__file__subcmd__to__subcmd__file"
+                ;;
+            stanctl__subcmd__migrate,file-to-sql)
+                cmd="stanctl__subcmd__migrate__subcmd__file__subcmd__to__subcmd__sql"
+                ;;
+            stanctl__subcmd__migrate,help)
+                cmd="stanctl__subcmd__migrate__subcmd__help"
+                ;;
+            stanctl__subcmd__migrate,sql-to-file)
+                cmd="stanctl__subcmd__migrate__subcmd__sql__subcmd__to__subcmd__file"
+                ;;
+            stanctl__subcmd__migrate,sql-to-sql)
+                cmd="stanctl__subcmd__migrate__subcmd__sql__subcmd__to__subcmd__sql"
+                ;;
+            stanctl__subcmd__migrate,to-jetstream)
+                cmd="stanctl__subcmd__migrate__subcmd__to__subcmd__jetstream"
+                ;;
+            stanctl__subcmd__migrate__subcmd__help,file-to-file)
+                cmd="stanctl__subcmd__migrate__subcmd__help__subcmd__file__subcmd__to__subcmd__file"
+                ;;
+            stanctl__subcmd__migrate__subcmd__help,file-to-sql)
+                cmd="stanctl__subcmd__migrate__subcmd__help__subcmd__file__subcmd__to__subcmd__sql"
+                ;;
+            stanctl__subcmd__migrate__subcmd__help,help)
+                cmd="stanctl__subcmd__migrate__subcmd__help__subcmd__help"
+                ;;
+            stanctl__subcmd__migrate__subcmd__help,sql-to-file)
+                cmd="stanctl__subcmd__migrate__subcmd__help__subcmd__sql__subcmd__to__subcmd__file"
+                ;;
+            stanctl__subcmd__migrate__subcmd__help,sql-to-sql)
+                cmd="stanctl__subcmd__migrate__subcmd__help__subcmd__sql__subcmd__to__subcmd__sql"
+                ;;
+            stanctl__subcmd__migrate__subcmd__help,to-jetstream)
+                cmd="stanctl__subcmd__migrate__subcmd__help__subcmd__to__subcmd__jetstream"
+                ;;
+            stanctl__subcmd__sql,help)
+                cmd="stanctl__subcmd__sql__subcmd__help"
+                ;;
+            stanctl__subcmd__sql,upgrade)
+                cmd="stanctl__subcmd__sql__subcmd__upgrade"
+                ;;
+            stanctl__subcmd__sql__subcmd__help,help)
+                cmd="stanctl__subcmd__sql__subcmd__help__subcmd__help"
+                ;;
+            stanctl__subcmd__sql__subcmd__help,upgrade)
+                cmd="stanctl__subcmd__sql__subcmd__help__subcmd__upgrade"
                 ;;
             stanctl__subcmd__subs,help)
                 cmd="stanctl__subcmd__subs__subcmd__help"
@@ -143,7 +233,7 @@ _stanctl() {
 
     case "${cmd}" in
         stanctl)
-            opts="-c -v -q -h -V --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help --version info channels dump clients subs migrate completions help"
+            opts="-c -v -q -h -V --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help --version info channels dump clients subs migrate check manifest sql salvage completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -189,6 +279,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -205,7 +299,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__channels)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help ls show help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help ls show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -248,6 +342,10 @@ _stanctl() {
                     return 0
                     ;;
                 --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-log-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -323,7 +421,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__channels__subcmd__ls)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,6 +464,10 @@ _stanctl() {
                     return 0
                     ;;
                 --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-log-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -385,7 +487,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__channels__subcmd__show)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -431,6 +533,88 @@ _stanctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__check)
+            opts="-c -v -q -h --deep --fail-on --server-version --expect --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning info" -- "${cur}"))
+                    return 0
+                    ;;
+                --server-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "file sql" -- "${cur}"))
+                    return 0
+                    ;;
+                --sql-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sql-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc-poly)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -447,7 +631,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__clients)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help ls show help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help ls show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -490,6 +674,10 @@ _stanctl() {
                     return 0
                     ;;
                 --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-log-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -565,7 +753,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__clients__subcmd__ls)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -608,6 +796,10 @@ _stanctl() {
                     return 0
                     ;;
                 --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-log-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -627,7 +819,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__clients__subcmd__show)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -673,6 +865,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -689,7 +885,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__completions)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help bash elvish fish powershell zsh"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -735,6 +931,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -751,7 +951,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__dump)
-            opts="-c -v -q -h --channel --from-seq --to-seq --since --until --last --payload --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --channel --from-seq --to-seq --since --until --last --payload --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -825,6 +1025,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -841,7 +1045,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__help)
-            opts="info channels dump clients subs migrate completions help"
+            opts="info channels dump clients subs migrate check manifest sql salvage completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -885,6 +1089,20 @@ _stanctl() {
         stanctl__subcmd__help__subcmd__channels__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -994,9 +1212,135 @@ _stanctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        stanctl__subcmd__help__subcmd__migrate)
+        stanctl__subcmd__help__subcmd__manifest)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__help__subcmd__migrate)
+            opts="file-to-sql sql-to-file file-to-file sql-to-sql to-jetstream"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__help__subcmd__migrate__subcmd__file__subcmd__to__subcmd__file)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__help__subcmd__migrate__subcmd__file__subcmd__to__subcmd__sql)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__help__subcmd__migrate__subcmd__sql__subcmd__to__subcmd__file)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__help__subcmd__migrate__subcmd__sql__subcmd__to__subcmd__sql)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__help__subcmd__migrate__subcmd__to__subcmd__jetstream)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__help__subcmd__salvage)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__help__subcmd__sql)
+            opts="upgrade"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__help__subcmd__sql__subcmd__upgrade)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1051,7 +1395,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__info)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1097,6 +1441,84 @@ _stanctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__manifest)
+            opts="-o -c -v -q -h --messages --output --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "file sql" -- "${cur}"))
+                    return 0
+                    ;;
+                --sql-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sql-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc-poly)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1113,8 +1535,74 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__migrate)
-            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help file-to-sql sql-to-file file-to-file sql-to-sql"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help file-to-sql sql-to-file file-to-file sql-to-sql to-jetstream help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "file sql" -- "${cur}"))
+                    return 0
+                    ;;
+                --sql-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sql-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc-poly)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__migrate__subcmd__file__subcmd__to__subcmd__file)
+            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1207,6 +1695,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1222,8 +1714,648 @@ _stanctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        stanctl__subcmd__subs)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help ls show help"
+        stanctl__subcmd__migrate__subcmd__file__subcmd__to__subcmd__sql)
+            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-sql-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-sql-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slice-max-msgs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slice-max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slice-max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-file-crc-poly)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --channel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-seq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-encryption-cipher)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "file sql" -- "${cur}"))
+                    return 0
+                    ;;
+                --sql-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sql-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc-poly)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__migrate__subcmd__help)
+            opts="file-to-sql sql-to-file file-to-file sql-to-sql to-jetstream help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__migrate__subcmd__help__subcmd__file__subcmd__to__subcmd__file)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__migrate__subcmd__help__subcmd__file__subcmd__to__subcmd__sql)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__migrate__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__migrate__subcmd__help__subcmd__sql__subcmd__to__subcmd__file)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__migrate__subcmd__help__subcmd__sql__subcmd__to__subcmd__sql)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__migrate__subcmd__help__subcmd__to__subcmd__jetstream)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__migrate__subcmd__sql__subcmd__to__subcmd__file)
+            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-sql-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-sql-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slice-max-msgs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slice-max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slice-max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-file-crc-poly)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --channel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-seq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-encryption-cipher)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "file sql" -- "${cur}"))
+                    return 0
+                    ;;
+                --sql-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sql-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc-poly)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__migrate__subcmd__sql__subcmd__to__subcmd__sql)
+            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-sql-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-sql-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slice-max-msgs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slice-max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slice-max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-file-crc-poly)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --channel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-seq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-encryption-cipher)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "file sql" -- "${cur}"))
+                    return 0
+                    ;;
+                --sql-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sql-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc-poly)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__migrate__subcmd__to__subcmd__jetstream)
+            opts="-c -v -q -h --server --creds --user --password --token --tls-ca --tls-cert --tls-key --dry-run --channel --client --stream-name --stream-prefix --subject-prefix --replicas --no-limits --max-pending-acks --no-consumers --no-first-seq --verify --keep-encrypted --timeout --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --creds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --channel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stream-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stream-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subject-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replicas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-pending-acks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "file sql" -- "${cur}"))
+                    return 0
+                    ;;
+                --sql-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sql-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc-poly)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__salvage)
+            opts="-c -v -q -h --to-dir --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "file sql" -- "${cur}"))
+                    return 0
+                    ;;
+                --sql-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sql-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc-poly)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__sql)
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help upgrade help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1266,6 +2398,184 @@ _stanctl() {
                     return 0
                     ;;
                 --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__sql__subcmd__help)
+            opts="upgrade help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__sql__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__sql__subcmd__help__subcmd__upgrade)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__sql__subcmd__upgrade)
+            opts="-c -v -q -h --apply --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "file sql" -- "${cur}"))
+                    return 0
+                    ;;
+                --sql-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sql-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc-poly)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stanctl__subcmd__subs)
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help ls show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "file sql" -- "${cur}"))
+                    return 0
+                    ;;
+                --sql-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sql-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc-poly)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file-crc)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-log-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1341,7 +2651,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__subs__subcmd__ls)
-            opts="-c -v -q -h --channel --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --channel --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1391,6 +2701,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cluster-log-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --now)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1407,7 +2721,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__subs__subcmd__show)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1450,6 +2764,10 @@ _stanctl() {
                     return 0
                     ;;
                 --encryption-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-log-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

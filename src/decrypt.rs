@@ -9,7 +9,8 @@ use bytes::Bytes;
 use crate::crypto::{decrypt_payload, ChannelKey, MasterKey};
 use crate::error::{Result, StoreError};
 use crate::model::{
-    ChannelStats, Client, Finding, Limits, LimitsSource, MessageRange, ServerInfo, Subscription,
+    ChannelStats, Client, ClusterInfo, Finding, Limits, LimitsSource, MessageRange, ServerInfo,
+    Subscription,
 };
 use crate::store::{MessageIter, StoreReader};
 
@@ -80,5 +81,9 @@ impl StoreReader for DecryptingReader {
 
     fn findings(&self) -> Vec<Finding> {
         self.inner.findings()
+    }
+
+    fn cluster(&self) -> Option<ClusterInfo> {
+        self.inner.cluster()
     }
 }

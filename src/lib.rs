@@ -1,6 +1,7 @@
 //! stanctl: read, check and convert NATS Streaming Server (STAN) stores
 //! without a running server.
 
+pub mod check;
 pub mod config;
 pub mod crc;
 pub mod crypto;
@@ -8,9 +9,11 @@ pub mod decrypt;
 pub mod error;
 pub mod filestore;
 pub mod generate;
+pub mod jetstream;
 pub mod migrate;
 pub mod model;
 pub mod proto;
+pub mod raft;
 pub mod sqlstore;
 pub mod store;
 pub mod timefmt;

@@ -48,7 +48,7 @@ pub fn subject_matches(pattern: &str, subject: &str) -> bool {
     let mut subject_tokens = subject.split('.');
     for p in pattern.split('.') {
         match (p, subject_tokens.next()) {
-            (">", Some(_)) => return true,
+            (">", Some(s)) => return !s.is_empty(),
             ("*", Some(_)) => {}
             (p, Some(s)) if p == s => {}
             _ => return false,
@@ -97,9 +97,13 @@ pub fn migrate(
     crypto: &PayloadCrypto,
     progress: &mut dyn Progress,
 ) -> Result<MigrateReport> {
-    let info = src.server_info()?.ok_or_else(|| {
+    let mut info = src.server_info()?.ok_or_else(|| {
         StoreError::Invalid("the source holds no server information: nothing to migrate".into())
     })?;
+    // The target is a standalone store: a cluster node's clients and
+    // subscriptions (from its Raft log) are written into it, and a node id
+    // would make the server look for a Raft log it does not have.
+    info.node_id = None;
     dst.server_info(&info)?;
     let mut report = MigrateReport {
         cluster_id: info.cluster_id.clone(),

@@ -151,3 +151,16 @@ pub struct Finding {
     /// What the real server does with it.
     pub server_behaviour: String,
 }
+
+/// A clustered node's Raft state, for `info` (FORMAT.md section 7).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ClusterInfo {
+    pub raft_dir: String,
+    pub node_id: String,
+    pub peers: Vec<String>,
+    pub last_index: u64,
+    pub last_term: u64,
+    pub snapshot_index: Option<u64>,
+    /// Entries up to here are known to be committed; later ones may not be.
+    pub commit_lower_bound: u64,
+}

@@ -122,6 +122,11 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// [`text`] taking ownership: no copy when the bytes are valid UTF-8.
+pub fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 impl From<ServerInfo> for crate::model::ServerInfo {
     fn from(p: ServerInfo) -> Self {
         crate::model::ServerInfo {

@@ -3,8 +3,8 @@
 
 use crate::error::Result;
 use crate::model::{
-    ChannelStats, Client, Finding, Limits, LimitsSource, Message, MessageRange, ServerInfo,
-    Subscription,
+    ChannelStats, Client, ClusterInfo, Finding, Limits, LimitsSource, Message, MessageRange,
+    ServerInfo, Subscription,
 };
 
 /// A stream of messages in ascending sequence order.
@@ -38,6 +38,11 @@ pub trait StoreReader {
 
     /// Problems and notable states met so far.
     fn findings(&self) -> Vec<Finding>;
+
+    /// The Raft state when the store is a cluster node read with its log.
+    fn cluster(&self) -> Option<ClusterInfo> {
+        None
+    }
 }
 
 /// Builds a new store. Nothing is visible at the target until `finish`

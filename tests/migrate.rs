@@ -55,7 +55,7 @@ fn file_to_file_keeps_every_fixture() {
                 "7",
             ],
         );
-        written_file_store(name, &dst, key_options(name)).check_all(name);
+        written_file_store(&dst, key_options(name)).check_all(name);
         assert!(dst.join("server.dat").exists());
     }
 }
@@ -67,11 +67,11 @@ fn file_to_sqlite_and_back() {
         let db = tmp.path().join("store.db");
         let src = fixture_file_store(name);
         migrate(&src, &["file-to-sql", "--to-sql-source", path_str(&db)]);
-        let sql = sql_store(name, "sqlite", path_str(&db), key_options(name), false);
+        let sql = sql_store("sqlite", path_str(&db), key_options(name), false);
         sql.check_all(name);
         let back = tmp.path().join("back");
         migrate(&sql, &["sql-to-file", "--to-dir", path_str(&back)]);
-        written_file_store(name, &back, key_options(name)).check_all(name);
+        written_file_store(&back, key_options(name)).check_all(name);
     }
 }
 
@@ -89,7 +89,7 @@ fn file_to_sqlite_no_caching_style() {
             "--to-sql-no-caching",
         ],
     );
-    sql_store(name, "sqlite", path_str(&db), vec![], false).check_all(name);
+    sql_store("sqlite", path_str(&db), vec![], false).check_all(name);
 }
 
 fn file_to_server_db(driver: &'static str) {
@@ -113,13 +113,13 @@ fn file_to_server_db(driver: &'static str) {
                 &db.dsn,
             ],
         );
-        let sql = sql_store(name, driver, &db.dsn, key_options(name), false);
+        let sql = sql_store(driver, &db.dsn, key_options(name), false);
         sql.check_all(name);
         // And back to a file store.
         let tmp = tempfile::tempdir().expect("tmp");
         let back = tmp.path().join("back");
         migrate(&sql, &["sql-to-file", "--to-dir", path_str(&back)]);
-        written_file_store(name, &back, key_options(name)).check_all(name);
+        written_file_store(&back, key_options(name)).check_all(name);
     }
 }
 
@@ -164,14 +164,14 @@ fn sql_fixtures_to_every_backend() {
             eprintln!("note: {var} not set; run through scripts/test-databases.sh");
             continue;
         };
-        let src = sql_store(name, driver, &dsn, vec![], true);
+        let src = sql_store(driver, &dsn, vec![], true);
         let tmp = tempfile::tempdir().expect("tmp");
         let dir = tmp.path().join("store");
         migrate(&src, &["sql-to-file", "--to-dir", path_str(&dir)]);
-        written_file_store(name, &dir, vec![]).check_all(name);
+        written_file_store(&dir, vec![]).check_all(name);
         let db = tmp.path().join("store.db");
         migrate(&src, &["sql-to-sql", "--to-sql-source", path_str(&db)]);
-        sql_store(name, "sqlite", path_str(&db), vec![], false).check_all(name);
+        sql_store("sqlite", path_str(&db), vec![], false).check_all(name);
         let other = if driver == "postgres" {
             "mysql"
         } else {
@@ -188,7 +188,7 @@ fn sql_fixtures_to_every_backend() {
                     &target.dsn,
                 ],
             );
-            sql_store(name, other, &target.dsn, vec![], false).check_all(name);
+            sql_store(other, &target.dsn, vec![], false).check_all(name);
         }
     }
 }
@@ -254,7 +254,7 @@ fn re_encrypt_and_decrypt_keep_every_payload() {
         "--encryption-key-file".to_string(),
         path_str(&new_key).to_string(),
     ];
-    sql_store(name, "sqlite", path_str(&db), new_keys.clone(), false).check_all(name);
+    sql_store("sqlite", path_str(&db), new_keys.clone(), false).check_all(name);
     let raw = ndjson_with_code(
         &[
             "--sql-driver",
@@ -275,7 +275,7 @@ fn re_encrypt_and_decrypt_keep_every_payload() {
         "ChaCha envelopes"
     );
     // ChaCha → plaintext file store.
-    let sql = sql_store(name, "sqlite", path_str(&db), new_keys, false);
+    let sql = sql_store("sqlite", path_str(&db), new_keys, false);
     let plain = tmp.path().join("plain");
     migrate(
         &sql,
@@ -286,10 +286,10 @@ fn re_encrypt_and_decrypt_keep_every_payload() {
             "--to-plaintext",
         ],
     );
-    written_file_store(name, &plain, vec![]).check_all(name);
+    written_file_store(&plain, vec![]).check_all(name);
     // Plaintext → AES again.
     let back = tmp.path().join("aes");
-    let plain_src = written_file_store(name, &plain, vec![]);
+    let plain_src = written_file_store(&plain, vec![]);
     migrate(
         &plain_src,
         &[
@@ -301,7 +301,6 @@ fn re_encrypt_and_decrypt_keep_every_payload() {
         ],
     );
     written_file_store(
-        name,
         &back,
         vec!["--encryption-key-file".into(), path_str(&new_key).into()],
     )

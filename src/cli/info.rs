@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use stanctl::model::ClusterInfo;
 use stanctl::StoreReader;
 
 use super::output::{self, Format};
@@ -22,6 +23,8 @@ pub struct InfoRecord {
     pub format_version: Option<u32>,
     /// File store only: bytes of all files under the root.
     pub disk_bytes: Option<u64>,
+    /// Cluster node read with its Raft log: node, peers, log position.
+    pub cluster: Option<ClusterInfo>,
 }
 
 fn disk_usage(root: &std::path::Path) -> u64 {
@@ -64,6 +67,7 @@ pub fn run(cli: &Cli, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
         clients: store.clients()?.len(),
         subscriptions,
         format_version: is_file.then_some(1),
+        cluster: store.cluster(),
         disk_bytes: if is_file {
             root.as_deref().map(disk_usage)
         } else {
@@ -101,6 +105,28 @@ pub fn run(cli: &Cli, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
                 ),
             ] {
                 t.add_row(vec![k.to_string(), v]);
+            }
+            if let Some(c) = &record.cluster {
+                for (k, v) in [
+                    ("raft log", c.raft_dir.clone()),
+                    ("peers", c.peers.join(", ")),
+                    (
+                        "last index / term",
+                        format!("{} / {}", c.last_index, c.last_term),
+                    ),
+                    (
+                        "snapshot index",
+                        c.snapshot_index
+                            .map(|i| i.to_string())
+                            .unwrap_or("-".into()),
+                    ),
+                    (
+                        "committed up to (at least)",
+                        c.commit_lower_bound.to_string(),
+                    ),
+                ] {
+                    t.add_row(vec![k.to_string(), v]);
+                }
             }
             output::print_table(&t)?;
         }

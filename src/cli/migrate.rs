@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use clap::{Args, ValueEnum};
+use clap::{Args, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -22,7 +22,8 @@ use super::output::{self, Format};
 use super::store_args::parse_time_arg;
 use super::{Cli, Outcome};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// Source and target backends of a migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
     FileToSql,
     SqlToFile,
@@ -39,13 +40,36 @@ impl Direction {
     }
 }
 
+/// `stanctl migrate ...`: the source is given with the global store options
+/// (--dir, --sql-driver/--sql-source, -c).
+#[derive(Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// File store to SQL (SQLite by default, PostgreSQL, MySQL/MariaDB).
+    FileToSql(MigrateArgs),
+    /// SQL store to file store.
+    SqlToFile(MigrateArgs),
+    /// File store to a new file store (re-slice, change CRC polynomial or encryption).
+    FileToFile(MigrateArgs),
+    /// SQL store to another SQL store.
+    SqlToSql(MigrateArgs),
+    /// Any store to NATS JetStream: channels become streams, durables consumers.
+    ToJetstream(super::jetstream::JetStreamArgs),
+}
+
+impl MigrateCommand {
+    fn parts(&self) -> Option<(Direction, &MigrateArgs)> {
+        match self {
+            MigrateCommand::FileToSql(a) => Some((Direction::FileToSql, a)),
+            MigrateCommand::SqlToFile(a) => Some((Direction::SqlToFile, a)),
+            MigrateCommand::FileToFile(a) => Some((Direction::FileToFile, a)),
+            MigrateCommand::SqlToSql(a) => Some((Direction::SqlToSql, a)),
+            MigrateCommand::ToJetstream(_) => None,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
-    /// Source and target backends. The source is given with the global store
-    /// options (--dir, --sql-driver/--sql-source, -c).
-    #[arg(value_enum)]
-    pub direction: Direction,
-
     /// Target file store directory (must not exist, or be empty).
     #[arg(long, value_name = "PATH")]
     pub to_dir: Option<PathBuf>,
@@ -168,8 +192,8 @@ impl Target {
     }
 }
 
-fn target(args: &MigrateArgs) -> anyhow::Result<Target> {
-    if args.direction.target_is_file() {
+fn target(direction: Direction, args: &MigrateArgs) -> anyhow::Result<Target> {
+    if direction.target_is_file() {
         let Some(dir) = args.to_dir.clone() else {
             bail!("a file target needs --to-dir PATH");
         };
@@ -269,17 +293,23 @@ struct Summary<'a> {
     verify: Option<&'a VerifyReport>,
 }
 
-pub fn run(cli: &Cli, args: &MigrateArgs) -> anyhow::Result<Outcome> {
+pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
+    if let MigrateCommand::ToJetstream(args) = cmd {
+        return super::jetstream::run(cli, args);
+    }
+    let Some((direction, args)) = cmd.parts() else {
+        bail!("not a store-to-store migration");
+    };
     if args.to_plaintext && args.to_encryption_key_file.is_some() {
         bail!("--to-plaintext and --to-encryption-key-file exclude each other");
     }
-    let target = target(args)?;
+    let target = target(direction, args)?;
     let mut source = cli.store.open_raw()?;
-    if args.direction.source_is_file() != (source.kind() == "file") {
+    if direction.source_is_file() != (source.kind() == "file") {
         bail!(
             "{:?} needs a {} source, but the source options name a {} store",
-            args.direction,
-            if args.direction.source_is_file() {
+            direction,
+            if direction.source_is_file() {
                 "file"
             } else {
                 "SQL"

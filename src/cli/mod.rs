@@ -1,12 +1,17 @@
 //! The command line: arguments in, library calls, text or JSON out.
 
 mod channels;
+mod check;
 mod clients;
 mod completions;
 mod dump;
 mod info;
+mod jetstream;
+mod manifest;
 mod migrate;
 mod output;
+mod salvage;
+mod sql;
 mod store_args;
 mod subs;
 
@@ -64,7 +69,17 @@ pub enum Command {
     #[command(subcommand)]
     Subs(subs::SubsCommand),
     /// Copy a store to another backend (the source is never modified).
-    Migrate(migrate::MigrateArgs),
+    #[command(subcommand)]
+    Migrate(Box<migrate::MigrateCommand>),
+    /// Integrity and compatibility check: exit 0 clean, 1 problems, 2 cannot open.
+    Check(check::CheckArgs),
+    /// Write a MANIFEST-shaped JSON description of the store (for check --expect).
+    Manifest(manifest::ManifestArgs),
+    /// SQL store schema upgrade (the one command that writes, with --apply).
+    #[command(subcommand)]
+    Sql(sql::SqlCommand),
+    /// Copy what is recoverable from a damaged file store into a new one.
+    Salvage(salvage::SalvageArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
 }
@@ -102,6 +117,9 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     match &cli.command {
         Command::Completions(args) => return completions::run(args),
         Command::Migrate(args) => return migrate::run(cli, args),
+        Command::Check(args) => return check::run(cli, args),
+        Command::Sql(cmd) => return sql::run(cli, cmd),
+        Command::Salvage(args) => return salvage::run(cli, args),
         _ => {}
     }
     let mut store = cli.store.open()?;
@@ -111,7 +129,12 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Dump(args) => dump::run(cli, args, store.as_mut()),
         Command::Clients(cmd) => clients::run(cli, cmd, store.as_mut()),
         Command::Subs(cmd) => subs::run(cli, cmd, store.as_mut()),
-        Command::Completions(_) | Command::Migrate(_) => Ok(Outcome::default()),
+        Command::Manifest(args) => manifest::run(cli, args, store.as_mut()),
+        Command::Completions(_)
+        | Command::Migrate(_)
+        | Command::Check(_)
+        | Command::Sql(_)
+        | Command::Salvage(_) => Ok(Outcome::default()),
     };
     let findings = store.findings();
     let store_problems = output::report_findings(&findings, cli.verbose, cli.quiet);

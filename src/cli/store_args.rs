@@ -10,6 +10,9 @@ use clap::{Args, ValueEnum};
 use stanctl::config::{load_config, ServerConfig};
 use stanctl::decrypt::DecryptingReader;
 use stanctl::filestore::{FileStore, FileStoreOptions};
+use stanctl::model::{Finding, Severity};
+use stanctl::raft::node_reader::NodeReader;
+use stanctl::raft::{find_raft_dir, read_node_with_store, RaftOptions};
 use stanctl::sqlstore::{self, SqlDriver};
 use stanctl::StoreReader;
 
@@ -63,6 +66,15 @@ pub struct StoreArgs {
         hide_env_values = true
     )]
     pub encryption_key: Option<String>,
+
+    /// Raft log directory of a cluster node (the server's -cluster_log_path); found
+    /// next to the store when omitted.
+    #[arg(long, global = true, alias = "cluster_log_path", value_name = "PATH")]
+    pub cluster_log_path: Option<PathBuf>,
+
+    /// Cluster node: stop the Raft log replay at the last entry known to be committed.
+    #[arg(long, global = true)]
+    pub strict_commit: bool,
 
     /// "Now" for age limits (RFC 3339 or ns since the epoch); default: the current time.
     #[arg(long, global = true, value_name = "TIME", value_parser = parse_time_arg)]
@@ -174,7 +186,11 @@ impl StoreArgs {
                 let opts = self.file_options(conf);
                 let store = FileStore::open(&dir, opts)
                     .with_context(|| format!("opening file store {}", dir.display()))?;
-                Ok(Box::new(store))
+                let log_path = self
+                    .cluster_log_path
+                    .clone()
+                    .or_else(|| conf.and_then(|c| c.cluster_log_path.clone()));
+                self.with_raft_log(store, &dir, log_path)
             }
             StoreType::Sql => {
                 let (Some(driver), Some(source)) = (sql_driver, sql_source) else {
@@ -182,6 +198,65 @@ impl StoreArgs {
                 };
                 let driver: SqlDriver = driver.parse()?;
                 Ok(sqlstore::open(driver, &source)?)
+            }
+        }
+    }
+
+    /// A cluster node keeps its clients and subscriptions in the Raft log:
+    /// read them from there when the store is clustered (FORMAT.md 2.11).
+    fn with_raft_log(
+        &self,
+        mut store: FileStore,
+        dir: &std::path::Path,
+        log_path: Option<PathBuf>,
+    ) -> anyhow::Result<Box<dyn StoreReader>> {
+        let info = store.server_info()?;
+        let node_id = info.as_ref().and_then(|i| i.node_id.clone());
+        if node_id.is_none() && log_path.is_none() {
+            return Ok(Box::new(store));
+        }
+        let cluster_id = info.map(|i| i.cluster_id).unwrap_or_default();
+        let Some(raft_dir) = find_raft_dir(dir, &cluster_id, log_path.as_deref()) else {
+            if let Some(path) = &log_path {
+                bail!(
+                    "no raft.log under {} (expected <log_path>/{cluster_id}/raft.log)",
+                    path.display()
+                );
+            }
+            store.add_finding(Finding {
+                severity: Severity::Warning,
+                location: dir.join("server.dat").display().to_string(),
+                message: format!(
+                    "cluster node {:?}: its clients and subscriptions live in the Raft log, which was not found next to the store; give --cluster-log-path",
+                    node_id.unwrap_or_default()
+                ),
+                server_behaviour: "recovers them from the Raft log and snapshots".into(),
+            });
+            return Ok(Box::new(store));
+        };
+        let opts = RaftOptions {
+            encryption_key: self.encryption_key()?,
+            strict_commit: self.strict_commit,
+        };
+        match read_node_with_store(&raft_dir, &opts, Some(&mut store)) {
+            Ok(node) => Ok(Box::new(NodeReader::new(Box::new(store), node))),
+            Err(e) => {
+                // Messages are still readable from the store: say what is
+                // missing and why, and go on (exit status 1).
+                let no_key = opts.encryption_key.is_none();
+                store.add_finding(Finding {
+                    severity: if no_key {
+                        Severity::Warning
+                    } else {
+                        Severity::Error
+                    },
+                    location: raft_dir.display().to_string(),
+                    message: format!(
+                        "clients and subscriptions of this cluster node are not shown: {e}"
+                    ),
+                    server_behaviour: "recovers them from the Raft log and snapshots".into(),
+                });
+                Ok(Box::new(store))
             }
         }
     }

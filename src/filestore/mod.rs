@@ -10,6 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use bytes::Bytes;
 use prost::Message as _;
 
 use crate::crc::Crc32;
@@ -22,7 +23,7 @@ use crate::proto::{
     self, ClientDelete, ClientInfo, MsgProto, SubState, SubStateDelete, SubStateUpdate,
 };
 use crate::store::{MessageIter, StoreReader};
-use record::{Next, RecordReader};
+use record::{ChunkReader, Next, RecordReader};
 pub use slice::ReadOptions;
 use slice::{recover_slice, IndexEntry, SliceCursor, SliceFiles, SliceState};
 
@@ -166,6 +167,11 @@ impl FileStore {
             }
             None => err,
         }
+    }
+
+    /// Record something noticed about the store from outside the reader.
+    pub fn add_finding(&mut self, finding: Finding) {
+        self.findings.push(finding);
     }
 
     pub fn root(&self) -> &Path {
@@ -652,7 +658,7 @@ impl StoreReader for FileStore {
 
 struct OpenSlice {
     cursor: SliceCursor,
-    data: Option<RecordReader>,
+    data: Option<ChunkReader>,
     dat: PathBuf,
 }
 
@@ -693,12 +699,11 @@ impl FileMessages {
                 continue;
             }
             let payload = match payload {
-                Some(p) => p,
+                Some(p) => Bytes::from(p),
                 None => {
                     if open.data.is_none() {
-                        open.data = Some(RecordReader::open(
+                        open.data = Some(ChunkReader::open(
                             &open.dat,
-                            false,
                             self.read.crc.clone(),
                             self.read.verify_crc,
                         )?);
@@ -709,7 +714,7 @@ impl FileMessages {
                     read_indexed(data, &entry)?
                 }
             };
-            let msg = MsgProto::decode(payload.as_slice()).map_err(|e| {
+            let msg = MsgProto::decode(payload).map_err(|e| {
                 StoreError::corrupt(&open.dat, entry.offset, format!("bad MsgProto: {e}"))
             })?;
             if msg.sequence != entry.seq {
@@ -725,8 +730,8 @@ impl FileMessages {
             return Ok(Some(Message {
                 seq: msg.sequence,
                 timestamp: msg.timestamp,
-                subject: proto::text(&msg.subject),
-                reply: proto::text(&msg.reply),
+                subject: proto::into_text(msg.subject),
+                reply: proto::into_text(msg.reply),
                 data: msg.data,
             }));
         }
@@ -734,42 +739,12 @@ impl FileMessages {
 }
 
 /// Read the data record an index entry points at.
-fn read_indexed(data: &mut RecordReader, entry: &IndexEntry) -> Result<Vec<u8>> {
-    data.seek_to(entry.offset)?;
+fn read_indexed(data: &mut ChunkReader, entry: &IndexEntry) -> Result<Bytes> {
     let path = data.path().to_path_buf();
-    match data.next_record()? {
-        Next::Record { payload, .. } if payload.len() == entry.size as usize => {
-            Ok(payload.to_vec())
-        }
-        Next::Record { payload, .. } => Err(StoreError::corrupt(
-            &path,
-            entry.offset,
-            format!(
-                "seq {}: record size {} does not match the index size {}",
-                entry.seq,
-                payload.len(),
-                entry.size
-            ),
-        )),
-        Next::CrcMismatch {
-            expected, actual, ..
-        } => Err(StoreError::corrupt(
-            &path,
-            entry.offset,
-            format!(
-                "seq {}: corrupted data, expected crc to be 0x{expected:08x}, got 0x{actual:08x}",
-                entry.seq
-            ),
-        )),
-        other => Err(StoreError::corrupt(
-            &path,
-            entry.offset,
-            format!(
-                "seq {}: expected a message record, found {other:?}",
-                entry.seq
-            ),
-        )),
-    }
+    data.read_sized(entry.offset, entry.size)?
+        .map_err(|problem| {
+            StoreError::corrupt(&path, entry.offset, format!("seq {}: {problem}", entry.seq))
+        })
 }
 
 impl Iterator for FileMessages {

@@ -191,6 +191,11 @@ fn read_index(
         ));
         return Ok(IndexOutcome::Rebuild);
     }
+    if let Some(tally) = index_summary(&mut file, files, opts)? {
+        return Ok(IndexOutcome::Trusted(tally));
+    }
+    file.seek(SeekFrom::Start(4))
+        .map_err(|e| StoreError::io(idx_path, e))?;
     let mut reader = BufReader::with_capacity(INDEX_BUFFER, file);
     let mut tally = Tally::default();
     let mut raw = [0u8; 32];
@@ -253,6 +258,54 @@ fn read_index(
         return Ok(IndexOutcome::Rebuild);
     }
     Ok(IndexOutcome::Trusted(tally))
+}
+
+/// Counts and ranges of a well-formed index from its first and last
+/// records alone, so `channels ls` does not grow with the message count.
+/// Applies only when the index is exactly what the writer produces: whole
+/// records, gap-free sequences, contiguous data records from offset 4, and
+/// a last record the data file confirms. Anything else returns `None` and
+/// the index is read record by record, as the server does (`check` always
+/// reads every record).
+fn index_summary(file: &mut File, files: &SliceFiles, opts: &ReadOptions) -> Result<Option<Tally>> {
+    let path = &files.idx;
+    let len = file.metadata().map_err(|e| StoreError::io(path, e))?.len();
+    if len < 4 + 2 * INDEX_RECORD_LEN || (len - 4) % INDEX_RECORD_LEN != 0 {
+        return Ok(None);
+    }
+    let records = (len - 4) / INDEX_RECORD_LEN;
+    let mut read_at = |pos: u64| -> Result<Option<IndexEntry>> {
+        let mut raw = [0u8; 32];
+        file.seek(SeekFrom::Start(pos))
+            .map_err(|e| StoreError::io(path, e))?;
+        if read_up_to(file, &mut raw, path)? < raw.len() || raw.iter().all(|&b| b == 0) {
+            return Ok(None);
+        }
+        let (entry, stored) = IndexEntry::decode(&raw);
+        Ok((opts.crc.checksum(&raw[0..28]) == stored).then_some(entry))
+    };
+    let (Some(first), Some(last)) = (read_at(4)?, read_at(len - INDEX_RECORD_LEN)?) else {
+        return Ok(None);
+    };
+    let contiguous = first.offset == 4
+        && last.seq >= first.seq
+        && last.seq - first.seq + 1 == records
+        && last.offset >= first.offset;
+    if !contiguous || verify_entry(&files.dat, &last, &opts.crc).is_err() {
+        return Ok(None);
+    }
+    // Data records are back to back from offset 4: their total size
+    // follows from the last one's end.
+    let data_bytes = last.offset + 8 + last.size as u64 - 4;
+    if data_bytes < records * 8 {
+        return Ok(None);
+    }
+    Ok(Some(Tally {
+        first: Some(first),
+        last: Some(last),
+        count: records,
+        bytes: data_bytes + records * INDEX_RECORD_LEN,
+    }))
 }
 
 /// The server's check of the last indexed message: size, CRC (always),
@@ -395,6 +448,10 @@ enum CursorKind {
         reader: BufReader<File>,
         path: PathBuf,
         remaining: u64,
+        /// Record number of the next entry.
+        position: u64,
+        crc: Crc32,
+        verify_crc: bool,
     },
     Data {
         reader: RecordReader,
@@ -422,6 +479,9 @@ impl SliceCursor {
                         reader: BufReader::with_capacity(INDEX_BUFFER, file),
                         path,
                         remaining: records - skip,
+                        position: skip,
+                        crc: opts.crc.clone(),
+                        verify_crc: opts.verify_crc,
                     },
                 })
             }
@@ -446,6 +506,9 @@ impl SliceCursor {
                 reader,
                 path,
                 remaining,
+                position,
+                crc,
+                verify_crc,
             } => {
                 if *remaining == 0 {
                     return Ok(None);
@@ -457,7 +520,18 @@ impl SliceCursor {
                     return Ok(None);
                 }
                 *remaining -= 1;
-                Ok(Some((IndexEntry::decode(&raw).0, None)))
+                let (entry, stored) = IndexEntry::decode(&raw);
+                if *verify_crc && crc.checksum(&raw[0..28]) != stored {
+                    // Only possible when the summary skipped this record:
+                    // the server would have rebuilt the index from data.
+                    return Err(StoreError::corrupt(
+                        path.as_path(),
+                        4 + (*position) * INDEX_RECORD_LEN,
+                        "index record CRC mismatch (run stanctl check; the server rebuilds this index from the data file)",
+                    ));
+                }
+                *position += 1;
+                Ok(Some((entry, None)))
             }
             CursorKind::Data { reader, end } => {
                 if reader.offset() >= *end {

@@ -97,6 +97,10 @@ impl MyTarget {
         }
         let mut existing = inspect(SqlDriver::Mysql, &t.catalog()?, &t.target)?;
         if !existing.complete() {
+            // The DDL below commits at once: refuse a store in use before it.
+            if !force {
+                ensure_empty(&mut t, &existing, false)?;
+            }
             for stmt in statements(MYSQL_SCHEMA) {
                 t.run(stmt)?;
             }

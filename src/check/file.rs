@@ -1,0 +1,2378 @@
+//! Integrity check of a file store (FORMAT.md sections 1-2): every file's
+//! version header, the framing and CRC of every record, index <-> data
+//! agreement, sequence gaps, torn and zero-padded tails, orphan records,
+//! unknown record types, stray files and a live lock holder.
+//!
+//! Each slice is also run through the server's own recovery decision
+//! (2.8.2): is the index trusted, or would the server rebuild it from the
+//! data file, and where would that scan stop? Findings say which.
+//!
+//! Nothing is written. Memory stays bounded: files are streamed, and no
+//! payload larger than what is left in its file is ever allocated.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use prost::Message as _;
+
+use super::compat::{Constraint, Verdict};
+use super::{Finding, Severity, Stats};
+use crate::crc::Crc32;
+use crate::crypto::{likely_envelope, Cipher};
+use crate::error::{Result, StoreError};
+use crate::proto::{self, ClientDelete, ClientInfo, MsgProto, SubState, SubStateDelete};
+
+const HEADER: u64 = 8;
+const INDEX_RECORD: u64 = 32;
+const READ_BUFFER: usize = 256 * 1024;
+/// Findings listed per file before the rest are summarised.
+const MAX_PER_FILE: usize = 25;
+/// `server.dat` is one small record; anything bigger is damage.
+const SERVER_DAT_MAX: u64 = 1 << 20;
+
+const CLIENT_ADD: u8 = 1;
+const CLIENT_DELETE: u8 = 2;
+const SUB_NEW: u8 = 1;
+const SUB_UPDATE: u8 = 2;
+const SUB_DELETE: u8 = 3;
+const SUB_ACK: u8 = 4;
+const SUB_MSG: u8 = 5;
+
+/// Polynomials worth trying when `server.dat` does not check out
+/// (FORMAT.md 1.3: the polynomial is not stored).
+const KNOWN_POLYS: [(u32, &str); 3] = [
+    (crate::crc::IEEE, "IEEE"),
+    (0x82F6_3B78, "Castagnoli"),
+    (0xEB31_D82E, "Koopman"),
+];
+
+const REFUSES: &str = "refuses to start";
+
+/// How to check.
+#[derive(Debug, Clone)]
+pub struct FileCheckOptions {
+    /// The server's `file_crc_poly`.
+    pub crc_poly: u32,
+    /// The server's `file_crc`: whether it verifies CRCs when reading.
+    pub verify_crc: bool,
+    /// Read and verify every message, not only what the server reads at
+    /// start-up.
+    pub deep: bool,
+}
+
+impl Default for FileCheckOptions {
+    fn default() -> Self {
+        FileCheckOptions {
+            crc_poly: crate::crc::IEEE,
+            verify_crc: true,
+            deep: false,
+        }
+    }
+}
+
+/// What the check found.
+#[derive(Debug, Clone, Default)]
+pub struct FileCheck {
+    pub findings: Vec<Finding>,
+    /// Version constraints derived from what is on disk.
+    pub constraints: Vec<Constraint>,
+    pub notes: Vec<String>,
+    pub stats: Stats,
+    /// Cluster id from `server.dat`, if readable.
+    pub cluster_id: Option<String>,
+}
+
+/// Check the file store at `root`. Errors only when it cannot be opened at
+/// all (not a directory, no `server.dat`).
+pub fn check(root: &Path, opts: &FileCheckOptions) -> Result<FileCheck> {
+    let meta = fs::metadata(root).map_err(|e| StoreError::io(root, e))?;
+    if !meta.is_dir() {
+        return Err(StoreError::Invalid(format!(
+            "{}: not a directory",
+            root.display()
+        )));
+    }
+    if !root.join("server.dat").exists() {
+        return Err(StoreError::NotAStore(root.to_path_buf()));
+    }
+    let mut c = Checker {
+        root: root.to_path_buf(),
+        opts: opts.clone(),
+        crc: Crc32::new(opts.crc_poly),
+        out: FileCheck::default(),
+        per_file: BTreeMap::new(),
+        features: Features::default(),
+        clients: BTreeSet::new(),
+    };
+    c.run()?;
+    Ok(c.out)
+}
+
+// ------------------------------------------------------------------ helpers
+
+/// Go's `strconv.ParseInt(s, 10, 64)`: optional sign, decimal digits,
+/// leading zeros accepted.
+pub fn go_parse_int(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse::<i64>().ok()
+}
+
+/// `util.IsChannelNameValid(name, false)`.
+pub fn channel_name_valid(name: &str) -> bool {
+    let b = name.as_bytes();
+    if b.is_empty() || b[0] == b'.' {
+        return false;
+    }
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'/' || c == b'*' || c == b'>' {
+            return false;
+        }
+        if c == b'.' && (i == b.len() - 1 || b[i + 1] == b'.') {
+            return false;
+        }
+    }
+    true
+}
+
+/// The pid of a process holding a POSIX write lock on `path`, if any.
+pub fn lock_holder(path: &Path) -> Option<i32> {
+    use std::os::fd::AsRawFd;
+    let file = File::open(path).ok()?;
+    // SAFETY: a zeroed flock is a valid argument; F_GETLK only fills it in.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = libc::F_WRLCK as libc::c_short;
+    lock.l_whence = libc::SEEK_SET as libc::c_short;
+    // SAFETY: valid fd and pointer to a flock for the duration of the call.
+    let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETLK, &mut lock) };
+    (rc == 0 && lock.l_type != libc::F_UNLCK as libc::c_short).then_some(lock.l_pid)
+}
+
+/// The sequence at the start of a (possibly partial) MsgProto: field 1,
+/// varint.
+fn seq_hint(payload: &[u8]) -> Option<u64> {
+    if payload.first() != Some(&0x08) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for (i, &b) in payload.iter().skip(1).take(10).enumerate() {
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+fn le32(b: &[u8]) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[..4]);
+    u32::from_le_bytes(w)
+}
+
+fn le64(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(w)
+}
+
+fn seqs_text(first: u64, last: u64) -> String {
+    if first == last {
+        format!("seq {first}")
+    } else {
+        format!("seqs {first}-{last}")
+    }
+}
+
+/// A file read sequentially with a known position and length.
+struct Src {
+    reader: BufReader<File>,
+    pos: u64,
+    len: u64,
+}
+
+impl Src {
+    fn open(path: &Path) -> io::Result<Src> {
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        Ok(Src {
+            reader: BufReader::with_capacity(READ_BUFFER, file),
+            pos: 0,
+            len,
+        })
+    }
+
+    fn remaining(&self) -> u64 {
+        self.len.saturating_sub(self.pos)
+    }
+
+    fn seek(&mut self, offset: u64) -> io::Result<()> {
+        if offset != self.pos {
+            let delta = offset as i128 - self.pos as i128;
+            match i64::try_from(delta) {
+                Ok(d) => self.reader.seek_relative(d)?,
+                Err(_) => {
+                    self.reader.seek(SeekFrom::Start(offset))?;
+                }
+            }
+            self.pos = offset;
+        }
+        Ok(())
+    }
+
+    /// Read up to `buf.len()` bytes; fewer only at end of file.
+    fn read_up_to(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut got = 0;
+        while got < buf.len() {
+            match self.reader.read(&mut buf[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.pos += got as u64;
+        Ok(got)
+    }
+
+    /// Read `n` bytes (already known to be in the file).
+    fn read_vec(&mut self, n: u64) -> io::Result<Vec<u8>> {
+        let want = n.min(self.remaining()) as usize;
+        let mut buf = vec![0u8; want];
+        let got = self.read_up_to(&mut buf)?;
+        buf.truncate(got);
+        Ok(buf)
+    }
+
+    /// Offset of the first non-zero byte at or after `from`, if any.
+    fn first_nonzero(&mut self, from: u64) -> io::Result<Option<u64>> {
+        self.seek(from)?;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let at = self.pos;
+            let got = self.read_up_to(&mut buf)?;
+            if got == 0 {
+                return Ok(None);
+            }
+            if let Some(i) = buf[..got].iter().position(|&b| b != 0) {
+                return Ok(Some(at + i as u64));
+            }
+        }
+    }
+
+    fn version(&mut self) -> io::Result<Option<u32>> {
+        self.seek(0)?;
+        let mut w = [0u8; 4];
+        if self.read_up_to(&mut w)? < 4 {
+            return Ok(None);
+        }
+        Ok(Some(u32::from_le_bytes(w)))
+    }
+}
+
+/// One step of a framed-record walk.
+enum Step {
+    Eof,
+    Record {
+        offset: u64,
+        rtype: u8,
+        size: u64,
+        stored_crc: u32,
+        /// `None` when the payload was skipped.
+        payload: Option<Vec<u8>>,
+    },
+    /// `word0 == 0 && crc == 0`.
+    Zero {
+        offset: u64,
+    },
+    /// A complete header with no payload byte at end of file (Q1).
+    HeaderOnly {
+        offset: u64,
+        size: u64,
+    },
+    /// A partial header or payload.
+    Torn {
+        offset: u64,
+        /// Bytes the record needs (header + payload), when the header is
+        /// complete.
+        needed: Option<u64>,
+        available: u64,
+        seq_hint: Option<u64>,
+    },
+}
+
+/// Walks `{u32 word0, u32 crc, payload}` records.
+struct Walker {
+    src: Src,
+    typed: bool,
+}
+
+impl Walker {
+    fn open(path: &Path, typed: bool) -> io::Result<Walker> {
+        Ok(Walker {
+            src: Src::open(path)?,
+            typed,
+        })
+    }
+
+    fn offset(&self) -> u64 {
+        self.src.pos
+    }
+
+    fn step(&mut self, read_payload: bool) -> io::Result<Step> {
+        let offset = self.src.pos;
+        let mut h = [0u8; 8];
+        let got = self.src.read_up_to(&mut h)?;
+        if got == 0 {
+            return Ok(Step::Eof);
+        }
+        if got < 8 {
+            return Ok(Step::Torn {
+                offset,
+                needed: None,
+                available: got as u64,
+                seq_hint: None,
+            });
+        }
+        let word0 = le32(&h[0..4]);
+        let stored_crc = le32(&h[4..8]);
+        let (rtype, size) = if self.typed {
+            ((word0 >> 24) as u8, u64::from(word0 & 0x00FF_FFFF))
+        } else {
+            (0u8, u64::from(word0))
+        };
+        if size == 0 && rtype == 0 && stored_crc == 0 {
+            return Ok(Step::Zero { offset });
+        }
+        let left = self.src.remaining();
+        if left == 0 && size > 0 {
+            return Ok(Step::HeaderOnly { offset, size });
+        }
+        if size > left {
+            let partial = self.src.read_vec(left.min(16))?;
+            let hint = if self.typed { None } else { seq_hint(&partial) };
+            self.src.seek(self.src.len)?;
+            return Ok(Step::Torn {
+                offset,
+                needed: Some(HEADER + size),
+                available: HEADER + left,
+                seq_hint: hint,
+            });
+        }
+        let payload = if read_payload {
+            Some(self.src.read_vec(size)?)
+        } else {
+            self.src.seek(offset + HEADER + size)?;
+            None
+        };
+        Ok(Step::Record {
+            offset,
+            rtype,
+            size,
+            stored_crc,
+            payload,
+        })
+    }
+}
+
+/// A 32-byte index record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    at: u64,
+    seq: u64,
+    offset: u64,
+    timestamp: i64,
+    size: u64,
+}
+
+/// What the server does with a slice's index (2.8.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Mode {
+    /// The index is trusted; the data file is not scanned.
+    Trusted,
+    /// The data file is scanned and the index rebuilt.
+    Scan,
+}
+
+#[derive(Default)]
+struct Features {
+    node_id: Option<String>,
+    client_v010: bool,
+    sub_closed: bool,
+    sub_records_clustered: Option<String>,
+    high_slice: Option<(i64, String)>,
+    encrypted: Option<(Cipher, String)>,
+    index_gap: Option<String>,
+    zero_padding: Option<String>,
+    no_server_info_with_channels: bool,
+    legacy: bool,
+    server_info_fields: Option<(bool, bool)>,
+}
+
+/// The server's view of one slice.
+#[derive(Debug, Clone)]
+struct SliceView {
+    number: i64,
+    rel: String,
+    first: u64,
+    last: u64,
+    count: u64,
+}
+
+struct Checker {
+    root: PathBuf,
+    opts: FileCheckOptions,
+    crc: Crc32,
+    out: FileCheck,
+    per_file: BTreeMap<String, usize>,
+    features: Features,
+    /// Clients recovered from clients.dat.
+    clients: BTreeSet<String>,
+}
+
+impl Checker {
+    fn push(&mut self, f: Finding) {
+        let key = f.file.clone().unwrap_or_else(|| f.location.clone());
+        let n = self.per_file.entry(key).or_insert(0);
+        *n += 1;
+        if *n <= MAX_PER_FILE {
+            self.out.findings.push(f);
+        }
+    }
+
+    fn io_finding(&mut self, rel: &str, e: &io::Error) {
+        self.push(
+            Finding::at_file(Severity::Error, "file.unreadable", rel, None)
+                .msg(format!("cannot read: {e}"))
+                .expected("a readable file")
+                .found(e.to_string())
+                .server("fails to open it and refuses to start"),
+        );
+    }
+
+    fn run(&mut self) -> Result<()> {
+        let entries = fs::read_dir(&self.root).map_err(|e| StoreError::io(&self.root, e))?;
+        let mut dirs = Vec::new();
+        let mut files = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| StoreError::io(&self.root, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => dirs.push(name),
+                Ok(_) => files.push(name),
+                Err(e) => return Err(StoreError::io(entry.path(), e)),
+            }
+        }
+        dirs.sort();
+        files.sort();
+        self.out.stats.channels = dirs.len() as u64;
+
+        self.detect_legacy();
+        if self.features.legacy {
+            self.finish_constraints(!dirs.is_empty());
+            return Ok(());
+        }
+        let info = self.check_server_dat(!dirs.is_empty());
+        if info.is_none() && !dirs.is_empty() {
+            self.features.no_server_info_with_channels = true;
+        }
+        self.check_clients();
+        for name in &files {
+            self.root_file(name);
+        }
+        for name in &dirs {
+            self.check_channel(name);
+        }
+        self.finish_constraints(!dirs.is_empty());
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ root
+
+    fn detect_legacy(&mut self) {
+        // FORMAT.md 2.14: text clients.dat, server.dat without CRC.
+        let clients = self.root.join("clients.dat");
+        let mut text = false;
+        if let Ok(mut src) = Src::open(&clients) {
+            let mut b = [0u8; 6];
+            if src.read_up_to(&mut b).unwrap_or(0) == 6 {
+                text = le32(&b[0..4]) == 1 && (&b[4..6] == b"A " || &b[4..6] == b"D ");
+            }
+        }
+        if text {
+            self.features.legacy = true;
+            self.push(
+                Finding::at_file(
+                    Severity::Error,
+                    "store.legacy_layout",
+                    "clients.dat",
+                    Some(4),
+                )
+                .msg("legacy v0.1.0 layout: clients.dat holds text lines (\"A <id> <inbox>\")")
+                .expected("typed records {type<<24|size, crc, ClientInfo} (v0.2.0+)")
+                .found("text records of the v0.1.0 file store")
+                .server(
+                    "v0.2.0 and later cannot read it (no converter exists); only v0.1.0 opens it",
+                ),
+            );
+        }
+    }
+
+    fn root_file(&mut self, name: &str) {
+        match name {
+            "server.dat" | "clients.dat" => {}
+            ".rootdir.lck" => {
+                let path = self.root.join(name);
+                match lock_holder(&path) {
+                    Some(pid) => self.push(
+                        Finding::at_file(Severity::Warning, "store.locked", name, None)
+                            .msg(format!(
+                                "a live server (pid {pid}) holds the store lock: what it writes meanwhile may show up as partial records"
+                            ))
+                            .expected("no process holding the lock")
+                            .found(format!("POSIX write lock held by pid {pid}"))
+                            .server("a second fault-tolerant server waits for the lock; the running one keeps writing"),
+                    ),
+                    None => self.push(
+                        Finding::at_file(Severity::Info, "store.lock_file", name, None)
+                            .msg("lock file of a fault-tolerance (FT) server; not held now")
+                            .expected("-")
+                            .found("unlocked .rootdir.lck")
+                            .server("an FT server locks it at start-up"),
+                    ),
+                }
+            }
+            ".truncate.lck" => self.push(
+                Finding::at_file(Severity::Info, "store.truncate_lock", name, None)
+                    .msg("a server was started with -file_truncate_bad_eof and not restarted without it since")
+                    .expected("-")
+                    .found(".truncate.lck")
+                    .server("refuses -file_truncate_bad_eof while it exists; removes it on a start without the flag"),
+            ),
+            _ => {
+                let temp = name
+                    .strip_prefix("clients.dat")
+                    .or_else(|| name.strip_prefix("subs"))
+                    .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+                if temp {
+                    self.push(
+                        Finding::at_file(Severity::Warning, "store.compaction_leftover", name, None)
+                            .msg("leftover temporary file of an interrupted compaction")
+                            .expected("no temporary file (it is renamed over its target when compaction ends)")
+                            .found(format!("{name}: a crash happened during compaction"))
+                            .server("ignores it; it can be removed once the store checks out"),
+                    );
+                } else {
+                    self.push(
+                        Finding::at_file(Severity::Info, "store.stray_file", name, None)
+                            .msg("file unknown to the store")
+                            .expected("server.dat, clients.dat, lock files and channel directories")
+                            .found(name.to_string())
+                            .server("ignores regular files in the root"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Check `server.dat`; returns the ServerInfo when it is readable.
+    fn check_server_dat(&mut self, has_channels: bool) -> Option<proto::ServerInfo> {
+        let rel = "server.dat";
+        let path = self.root.join(rel);
+        let mut src = match Src::open(&path) {
+            Ok(s) => s,
+            Err(e) => {
+                self.io_finding(rel, &e);
+                return None;
+            }
+        };
+        self.out.stats.files += 1;
+        self.out.stats.bytes += src.len;
+        let len = src.len;
+        if !self.version_ok(&mut src, rel) {
+            return None;
+        }
+        if len == 4 {
+            if has_channels {
+                self.push(
+                    Finding::at_file(Severity::Warning, "server.empty_with_channels", rel, Some(4))
+                        .msg("no server information, but channel directories exist")
+                        .expected("one ServerInfo record")
+                        .found("the 4-byte header only")
+                        .server("v0.25.0+: writes new server information and recovers the channels; before v0.25.0: starts empty and ignores them"),
+                );
+            } else {
+                self.push(
+                    Finding::at_file(Severity::Info, "server.empty", rel, Some(4))
+                        .msg("no server information: the store was never used")
+                        .expected("-")
+                        .found("header only")
+                        .server("starts with an empty store"),
+                );
+            }
+            return None;
+        }
+        if len > SERVER_DAT_MAX {
+            self.push(
+                Finding::at_file(Severity::Error, "server.size", rel, Some(4))
+                    .msg(format!(
+                        "server.dat is {len} bytes; it holds one small record"
+                    ))
+                    .expected("4 + 8 + size of one ServerInfo record")
+                    .found(format!("{len} bytes"))
+                    .server(format!("{REFUSES} (incorrect file size)")),
+            );
+            return None;
+        }
+        let mut buf = Vec::new();
+        if let Err(e) = src.seek(0).and_then(|_| src.reader.read_to_end(&mut buf)) {
+            self.io_finding(rel, &e);
+            return None;
+        }
+        if buf.len() < 12 {
+            self.push(
+                Finding::at_file(Severity::Error, "record.torn", rel, Some(4))
+                    .msg(format!(
+                        "partial record header ({} of 8 bytes)",
+                        buf.len() - 4
+                    ))
+                    .expected("an 8-byte record header")
+                    .found(format!("{} bytes", buf.len() - 4))
+                    .ok_up_to(4)
+                    .server(format!("{REFUSES} (server file corrupted: unexpected EOF)")),
+            );
+            return None;
+        }
+        let size = u64::from(le32(&buf[4..8]));
+        let stored = le32(&buf[8..12]);
+        if size == 0 && stored == 0 {
+            self.push(
+                Finding::at_file(Severity::Error, "record.zero_padding", rel, Some(4))
+                    .msg("zero-filled record header")
+                    .expected("one ServerInfo record")
+                    .found("zeros")
+                    .server(format!(
+                        "{REFUSES} (server file corrupted: end of file padded with zeros)"
+                    )),
+            );
+            return None;
+        }
+        if len == 12 {
+            self.push(
+                Finding::at_file(Severity::Error, "record.header_only", rel, Some(4))
+                    .msg(format!("record header (size {size}) with no payload"))
+                    .expected(format!("{size} payload bytes"))
+                    .found("end of file")
+                    .server("reads it as end of file: the store is treated as having no server information (quirk Q1)"),
+            );
+            return None;
+        }
+        if 12 + size != len {
+            let (code, what) = if 12 + size > len {
+                ("record.torn", "unexpected EOF")
+            } else {
+                ("server.size", "incorrect file size")
+            };
+            self.push(
+                Finding::at_file(Severity::Error, code, rel, Some(4))
+                    .msg(format!(
+                        "server.dat is {len} bytes; its record needs {}",
+                        12 + size
+                    ))
+                    .expected(format!("{} bytes (header + one record)", 12 + size))
+                    .found(format!("{len} bytes"))
+                    .length(len - 4)
+                    .server(format!("{REFUSES} ({what})")),
+            );
+            return None;
+        }
+        let payload = &buf[12..];
+        self.out.stats.records += 1;
+        self.out.stats.crc_verified += 1;
+        let actual = self.crc.checksum(payload);
+        if actual != stored {
+            let fits = KNOWN_POLYS.iter().find(|(poly, _)| {
+                *poly != self.opts.crc_poly && Crc32::new(*poly).checksum(payload) == stored
+            });
+            match fits {
+                Some((poly, name)) => {
+                    self.push(
+                        Finding::at_file(Severity::Error, "crc.polynomial", rel, Some(4))
+                            .msg(format!(
+                                "CRCs were written with the {name} polynomial (0x{poly:08X}), not the configured 0x{:08X}; checking the rest with {name}",
+                                self.opts.crc_poly
+                            ))
+                            .expected(format!("crc 0x{actual:08x} (polynomial 0x{:08X})", self.opts.crc_poly))
+                            .found(format!("crc 0x{stored:08x}"))
+                            .server(format!("{REFUSES} unless run with -file_crc_poly {poly} (use --file-crc-poly 0x{poly:08X} here)")),
+                    );
+                    self.crc = Crc32::new(*poly);
+                }
+                None => {
+                    self.push(
+                        Finding::at_file(Severity::Error, "record.crc", rel, Some(4))
+                            .msg("ServerInfo record CRC mismatch")
+                            .expected(format!("crc 0x{stored:08x} (stored)"))
+                            .found(format!("crc 0x{actual:08x} (computed)"))
+                            .length(len - 4)
+                            .server(if self.opts.verify_crc {
+                                format!("{REFUSES} (corrupted data)")
+                            } else {
+                                "does not verify it (file_crc=false) and uses what decodes"
+                                    .to_string()
+                            }),
+                    );
+                    return None;
+                }
+            }
+        }
+        match proto::ServerInfo::decode(payload) {
+            Ok(info) => {
+                let cluster = proto::text(&info.cluster_id);
+                if cluster.is_empty() {
+                    self.push(
+                        Finding::at_file(Severity::Warning, "server.no_cluster_id", rel, Some(12))
+                            .msg("ServerInfo has no cluster id")
+                            .expected("a cluster id")
+                            .found("empty")
+                            .server("starts with its configured cluster id"),
+                    );
+                }
+                if !info.node_id.is_empty() {
+                    self.features.node_id = Some(proto::text(&info.node_id));
+                }
+                self.features.server_info_fields =
+                    Some((!info.sub_close.is_empty(), !info.acks_subs.is_empty()));
+                self.out.cluster_id = Some(cluster);
+                Some(info)
+            }
+            Err(e) => {
+                self.push(
+                    Finding::at_file(Severity::Error, "record.decode", rel, Some(4))
+                        .msg(format!("ServerInfo does not decode: {e}"))
+                        .expected("a spb.ServerInfo protobuf")
+                        .found(format!("{} undecodable bytes", payload.len()))
+                        .server(REFUSES),
+                );
+                None
+            }
+        }
+    }
+
+    /// The 4-byte version header; false (with a finding) when bad.
+    fn version_ok(&mut self, src: &mut Src, rel: &str) -> bool {
+        match src.version() {
+            Err(e) => {
+                self.io_finding(rel, &e);
+                false
+            }
+            Ok(None) => {
+                self.push(
+                    Finding::at_file(Severity::Error, "file.version", rel, Some(0))
+                        .msg(format!(
+                            "file shorter than its 4-byte version header ({} bytes)",
+                            src.len
+                        ))
+                        .expected("u32 version 1")
+                        .found(format!("{} bytes", src.len))
+                        .server(format!("{REFUSES} (unable to verify file version)")),
+                );
+                false
+            }
+            Ok(Some(1)) => true,
+            Ok(Some(v)) => {
+                self.push(
+                    Finding::at_file(Severity::Error, "file.version", rel, Some(0))
+                        .msg(format!("unsupported file version {v}"))
+                        .expected("1")
+                        .found(v.to_string())
+                        .server(format!("{REFUSES} (unsupported file version)")),
+                );
+                false
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ record logs
+
+    /// Report how a typed record log ended, when not cleanly. Returns true
+    /// when the server would refuse to start.
+    fn log_end(&mut self, rel: &str, walker: &mut Walker, step: &Step) -> bool {
+        let len = walker.src.len;
+        match *step {
+            Step::Zero { offset } => {
+                self.features
+                    .zero_padding
+                    .get_or_insert_with(|| rel.to_string());
+                let after = walker.src.first_nonzero(offset).unwrap_or(None);
+                let (sev, msg) = match after {
+                    Some(at) => (
+                        Severity::Error,
+                        format!("zero-filled record header, but non-zero bytes follow at offset {at}: records after the zeros are lost"),
+                    ),
+                    None => (Severity::Warning, "zero-filled tail (after a crash)".to_string()),
+                };
+                self.push(
+                    Finding::at_file(sev, "record.zero_padding", rel, Some(offset))
+                        .msg(msg)
+                        .expected("a record header or end of file")
+                        .found(format!("{} zero bytes", after.unwrap_or(len) - offset))
+                        .length(len - offset)
+                        .ok_up_to(offset)
+                        .server("truncates the file here and continues"),
+                );
+                false
+            }
+            Step::HeaderOnly { offset, size } => {
+                self.push(
+                    Finding::at_file(Severity::Warning, "record.header_only", rel, Some(offset))
+                        .msg(format!("record header (size {size}) with no payload at end of file (quirk Q1)"))
+                        .expected(format!("{size} payload bytes"))
+                        .found("end of file")
+                        .length(HEADER)
+                        .ok_up_to(offset)
+                        .server("treats it as end of file without truncating; the next record is appended after these 8 bytes and a later read fails there"),
+                );
+                false
+            }
+            Step::Torn {
+                offset,
+                needed,
+                available,
+                ..
+            } => {
+                let what = match needed {
+                    Some(n) => format!("torn record: needs {n} bytes, {available} left"),
+                    None => format!("torn record header: {available} of 8 bytes"),
+                };
+                self.push(
+                    Finding::at_file(Severity::Error, "record.torn", rel, Some(offset))
+                        .msg(format!("{what}; ok_up_to={offset}"))
+                        .expected(needed.map_or("an 8-byte header".to_string(), |n| format!("{n} bytes")))
+                        .found(format!("{available} bytes before end of file"))
+                        .length(len - offset)
+                        .ok_up_to(offset)
+                        .truncation(super::Truncation {
+                            truncate_to: offset,
+                            drops_bytes: len - offset,
+                            drops_seqs: None,
+                        })
+                        .server(format!("{REFUSES} (unexpected EOF); with -file_truncate_bad_eof it truncates the file to {offset} and continues")),
+                );
+                true
+            }
+            Step::Eof | Step::Record { .. } => false,
+        }
+    }
+
+    fn check_clients(&mut self) {
+        let rel = "clients.dat";
+        let path = self.root.join(rel);
+        if !path.exists() {
+            self.push(
+                Finding::at_file(Severity::Info, "clients.missing", rel, None)
+                    .msg("clients.dat missing")
+                    .expected("clients.dat")
+                    .found("no file")
+                    .server("creates it (no client is recovered)"),
+            );
+            return;
+        }
+        let mut walker = match Walker::open(&path, true) {
+            Ok(w) => w,
+            Err(e) => {
+                self.io_finding(rel, &e);
+                return;
+            }
+        };
+        self.out.stats.files += 1;
+        self.out.stats.bytes += walker.src.len;
+        if !self.version_ok(&mut walker.src, rel) {
+            return;
+        }
+        let mut clients: BTreeMap<String, u64> = BTreeMap::new();
+        let mut records = 0u64;
+        loop {
+            let step = match walker.step(true) {
+                Ok(s) => s,
+                Err(e) => {
+                    self.io_finding(rel, &e);
+                    break;
+                }
+            };
+            let Step::Record {
+                offset,
+                rtype,
+                size,
+                stored_crc,
+                payload,
+            } = step
+            else {
+                self.log_end(rel, &mut walker, &step);
+                break;
+            };
+            records += 1;
+            let payload = payload.unwrap_or_default();
+            if !self.record_crc(rel, offset, size, stored_crc, &payload, "client record") {
+                continue;
+            }
+            match rtype {
+                CLIENT_ADD => match ClientInfo::decode(payload.as_slice()) {
+                    Ok(info) => {
+                        self.check_canonical(rel, offset, rtype, "ClientInfo", &info, &payload);
+                        if info.protocol != 0 || !info.conn_id.is_empty() {
+                            self.features.client_v010 = true;
+                        }
+                        clients.insert(proto::text(&info.id), offset);
+                    }
+                    Err(e) => self.decode_error(rel, offset, size, "ClientInfo", &e),
+                },
+                CLIENT_DELETE => match ClientDelete::decode(payload.as_slice()) {
+                    Ok(del) => {
+                        self.check_canonical(rel, offset, rtype, "ClientDelete", &del, &payload);
+                        clients.remove(&proto::text(&del.id));
+                    }
+                    Err(e) => self.decode_error(rel, offset, size, "ClientDelete", &e),
+                },
+                other => self.push(
+                    Finding::at_file(Severity::Error, "record.unknown_type", rel, Some(offset))
+                        .msg(format!("invalid client record type {other}"))
+                        .expected("type 1 (add) or 2 (delete)")
+                        .found(format!("type {other}"))
+                        .length(HEADER + size)
+                        .server(format!("{REFUSES} (invalid client record type)")),
+                ),
+            }
+        }
+        if self.features.node_id.is_some() && records > 0 {
+            self.push(
+                Finding::at_file(Severity::Info, "clients.clustered", rel, Some(4))
+                    .msg(format!("{records} client records in a clustered store"))
+                    .expected("header only (a clustered server keeps clients in its Raft log)")
+                    .found(format!("{records} records"))
+                    .server("recovers them, then relies on the Raft log"),
+            );
+        }
+        self.clients = clients.into_keys().collect();
+    }
+
+    /// Verify a typed record's CRC; false (with a finding) on mismatch.
+    fn record_crc(
+        &mut self,
+        rel: &str,
+        offset: u64,
+        size: u64,
+        stored: u32,
+        payload: &[u8],
+        what: &str,
+    ) -> bool {
+        self.out.stats.records += 1;
+        self.out.stats.crc_verified += 1;
+        let actual = self.crc.checksum(payload);
+        if actual == stored {
+            return true;
+        }
+        self.push(
+            Finding::at_file(Severity::Error, "record.crc", rel, Some(offset))
+                .msg(format!(
+                    "{what}: corrupted data, expected crc to be 0x{stored:08x}, got 0x{actual:08x}"
+                ))
+                .expected(format!("crc 0x{stored:08x} (stored in the header)"))
+                .found(format!("crc 0x{actual:08x} (computed over the payload)"))
+                .length(HEADER + size)
+                .ok_up_to(offset)
+                .server(if self.opts.verify_crc {
+                    format!("{REFUSES} (corrupted data; -file_truncate_bad_eof does not repair it)")
+                } else {
+                    "does not verify it (file_crc=false) and uses what decodes".to_string()
+                }),
+        );
+        false
+    }
+
+    /// The server writes canonical proto3 (FORMAT.md 1.5): a payload that
+    /// does not re-encode to the same bytes carries fields its record type
+    /// does not have (a damaged type byte, or a foreign writer).
+    fn check_canonical<M: prost::Message>(
+        &mut self,
+        rel: &str,
+        offset: u64,
+        rtype: u8,
+        what: &str,
+        decoded: &M,
+        payload: &[u8],
+    ) {
+        if decoded.encoded_len() == payload.len() && decoded.encode_to_vec() == payload {
+            return;
+        }
+        self.push(
+            Finding::at_file(Severity::Warning, "record.not_canonical", rel, Some(offset))
+                .msg(format!(
+                    "record of type {rtype}: its {} payload bytes are not the encoding of a {what} ({} bytes re-encoded); a damaged type byte?",
+                    payload.len(),
+                    decoded.encoded_len()
+                ))
+                .expected(format!("a canonical {what}"))
+                .found(format!("{} bytes, {} of them unknown to a {what}", payload.len(), payload.len().abs_diff(decoded.encoded_len())))
+                .length(HEADER + payload.len() as u64)
+                .server(format!("decodes it as a {what}, ignoring the unknown fields")),
+        );
+    }
+
+    fn decode_error(
+        &mut self,
+        rel: &str,
+        offset: u64,
+        size: u64,
+        what: &str,
+        e: &prost::DecodeError,
+    ) {
+        self.push(
+            Finding::at_file(Severity::Error, "record.decode", rel, Some(offset))
+                .msg(format!("{what} does not decode: {e}"))
+                .expected(format!("a {what} protobuf"))
+                .found(format!("{size} undecodable bytes"))
+                .length(HEADER + size)
+                .server(REFUSES),
+        );
+    }
+
+    // ------------------------------------------------------------ channels
+
+    fn check_channel(&mut self, name: &str) {
+        let dir = self.root.join(name);
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) => {
+                self.io_finding(name, &e);
+                return;
+            }
+        };
+        let mut slices: Vec<(i64, String)> = Vec::new();
+        let mut idx_files: BTreeSet<String> = BTreeSet::new();
+        let mut has_subs = false;
+        let mut others: Vec<(String, bool)> = Vec::new();
+        for entry in entries.flatten() {
+            let fname = entry.file_name().to_string_lossy().into_owned();
+            let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            if is_dir {
+                others.push((fname, true));
+                continue;
+            }
+            if fname == "subs.dat" {
+                has_subs = true;
+                continue;
+            }
+            if let Some(middle) = fname
+                .strip_prefix("msgs.")
+                .and_then(|n| n.strip_suffix(".dat"))
+            {
+                match go_parse_int(middle) {
+                    Some(n) => slices.push((n, fname)),
+                    None => self.push(
+                        Finding::at_file(
+                            Severity::Error,
+                            "slice.bad_name",
+                            &format!("{name}/{fname}"),
+                            None,
+                        )
+                        .msg("message file name is not msgs.<number>.dat")
+                        .expected("msgs.<integer>.dat")
+                        .found(fname.clone())
+                        .server(format!("{REFUSES} (message log has an invalid name)")),
+                    ),
+                }
+                continue;
+            }
+            if fname.starts_with("msgs.") && fname.ends_with(".idx") {
+                idx_files.insert(fname);
+                continue;
+            }
+            others.push((fname, false));
+        }
+        slices.sort();
+        let valid_name = channel_name_valid(name);
+        if !valid_name {
+            self.push(
+                Finding::at_file(Severity::Warning, "channel.invalid_name", name, None)
+                    .msg(format!("directory {name:?} is not a valid channel name"))
+                    .expected("a channel name (no '/', no wildcards, no leading, trailing or double '.')")
+                    .found(name.to_string())
+                    .server("recovers every directory of the root as a channel and creates subs.dat in it; clients cannot use this one"),
+            );
+        }
+        if slices.is_empty() && !has_subs {
+            if others.is_empty() {
+                self.push(
+                    Finding::at_file(Severity::Info, "channel.empty_dir", name, None)
+                        .msg("empty directory")
+                        .expected("subs.dat and message slices")
+                        .found("nothing")
+                        .server("recovers it as an empty channel and creates subs.dat"),
+                );
+            } else {
+                let sample: Vec<&str> = others.iter().take(3).map(|(n, _)| n.as_str()).collect();
+                self.push(
+                    Finding::at_file(Severity::Warning, "channel.not_a_channel", name, None)
+                        .msg(format!(
+                            "directory holds no channel files but {} other entries ({})",
+                            others.len(),
+                            sample.join(", ")
+                        ))
+                        .expected("subs.dat and msgs.N.dat/idx")
+                        .found(format!("{} unrelated entries", others.len()))
+                        .server(format!("recovers it as a channel named {name:?} (every directory of the root is one) and creates subs.dat in it; move it out of the store root")),
+                );
+            }
+            return;
+        }
+        for (other, is_dir) in &others {
+            let rel = format!("{name}/{other}");
+            let bak = other.ends_with(".bak") && other.starts_with("msgs.");
+            self.push(
+                Finding::at_file(
+                    Severity::Info,
+                    if bak {
+                        "slice.archived"
+                    } else {
+                        "channel.stray_file"
+                    },
+                    &rel,
+                    None,
+                )
+                .msg(if bak {
+                    "slice renamed for the archive script (slice_archive_script)".to_string()
+                } else if *is_dir {
+                    "sub-directory in a channel directory".to_string()
+                } else {
+                    "file unknown to the store".to_string()
+                })
+                .expected("subs.dat, msgs.N.dat, msgs.N.idx")
+                .found(other.clone())
+                .server("ignores it"),
+            );
+        }
+        // Index files without their data file.
+        let expected_idx: BTreeSet<String> = slices
+            .iter()
+            .map(|(n, _)| format!("msgs.{n}.idx"))
+            .collect();
+        for idx in idx_files.difference(&expected_idx) {
+            self.push(
+                Finding::at_file(
+                    Severity::Warning,
+                    "slice.orphan_index",
+                    &format!("{name}/{idx}"),
+                    None,
+                )
+                .msg("index file without its data file")
+                .expected(idx.replace(".idx", ".dat"))
+                .found("no data file")
+                .server("ignores it (slices are found by their .dat)"),
+            );
+        }
+        let mut views: Vec<SliceView> = Vec::new();
+        let mut seen_numbers: BTreeMap<i64, String> = BTreeMap::new();
+        for (n, fname) in &slices {
+            if let Some(prev) = seen_numbers.insert(*n, fname.clone()) {
+                self.push(
+                    Finding::at_file(
+                        Severity::Warning,
+                        "slice.duplicate_number",
+                        &format!("{name}/{fname}"),
+                        None,
+                    )
+                    .msg(format!(
+                        "slice number {n} also used by {prev}; both use msgs.{n}.idx"
+                    ))
+                    .expected("one data file per slice number")
+                    .found(format!("{prev} and {fname}"))
+                    .server(
+                        "recovers both against the same index file; the second replaces the first",
+                    ),
+                );
+            }
+            if *n > 5 && self.features.high_slice.as_ref().is_none_or(|(m, _)| n > m) {
+                self.features.high_slice = Some((*n, format!("{name}/{fname}")));
+            }
+            if let Some(view) = self.check_slice(name, *n, fname) {
+                views.push(view);
+            }
+        }
+        // Order and continuity across slices.
+        for w in views.windows(2) {
+            let (a, b) = (&w[0], &w[1]);
+            if b.first <= a.last {
+                self.push(
+                    Finding::at_file(Severity::Warning, "slice.overlap", &b.rel, None)
+                        .msg(format!(
+                            "slice {} starts at seq {} but slice {} ends at seq {}",
+                            b.number, b.first, a.number, a.last
+                        ))
+                        .expected(format!("first seq > {}", a.last))
+                        .found(format!("first seq {}", b.first))
+                        .seq(Some(b.first))
+                        .server("assumes lower slice numbers hold lower sequences: limits remove the wrong slice and lookups may find the wrong message"),
+                );
+            } else if b.first > a.last + 1 {
+                self.push(
+                    Finding::at_file(Severity::Warning, "slice.gap", &b.rel, None)
+                        .msg(format!(
+                            "sequence gap between slices: {} missing",
+                            seqs_text(a.last + 1, b.first - 1)
+                        ))
+                        .expected(format!("first seq {}", a.last + 1))
+                        .found(format!("first seq {}", b.first))
+                        .seq(Some(a.last + 1))
+                        .server("serves the channel with the hole (a deleted slice file?)"),
+                );
+            }
+        }
+        let last_seq = views.iter().map(|v| v.last).max().unwrap_or(0);
+        let first_seq = views.iter().map(|v| v.first).min().unwrap_or(0);
+        let count: u64 = views.iter().map(|v| v.count).sum();
+        if has_subs {
+            self.check_subs(name, first_seq, last_seq, count);
+        } else {
+            self.push(
+                Finding::at_file(
+                    Severity::Info,
+                    "subs.missing",
+                    &format!("{name}/subs.dat"),
+                    None,
+                )
+                .msg("subs.dat missing")
+                .expected("subs.dat")
+                .found("no file")
+                .server("creates it (no subscription is recovered)"),
+            );
+        }
+    }
+
+    /// Check one slice; returns the server's view when it has messages.
+    fn check_slice(&mut self, channel: &str, number: i64, fname: &str) -> Option<SliceView> {
+        let dat_rel = format!("{channel}/{fname}");
+        let idx_rel = format!("{channel}/msgs.{number}.idx");
+        let dat_path = self.root.join(&dat_rel);
+        let idx_path = self.root.join(&idx_rel);
+        let mut dat = match Walker::open(&dat_path, false) {
+            Ok(w) => w,
+            Err(e) => {
+                self.io_finding(&dat_rel, &e);
+                return None;
+            }
+        };
+        self.out.stats.files += 1;
+        self.out.stats.bytes += dat.src.len;
+        let dat_len = dat.src.len;
+        if !self.version_ok(&mut dat.src, &dat_rel) {
+            return None;
+        }
+
+        // ---- 1. the index, as the server reads it.
+        let idx = self.read_index(&idx_rel, &idx_path, dat_len);
+        let mut mode = if idx.rebuild_reason.is_some() {
+            Mode::Scan
+        } else {
+            Mode::Trusted
+        };
+        if mode == Mode::Trusted {
+            if let Some(last) = idx.entries_last {
+                if let Err(problem) = self.verify_last(&dat_path, &last) {
+                    self.push(
+                        Finding::at_file(Severity::Warning, "index.last_mismatch", &dat_rel, Some(last.offset))
+                            .msg(format!(
+                                "last index entry (seq {}) does not match the data file: {problem}",
+                                last.seq
+                            ))
+                            .expected(format!("a {}-byte record of seq {} with a valid CRC", last.size, last.seq))
+                            .found(problem.clone())
+                            .seq(Some(last.seq))
+                            .server("discards the index and rebuilds it from the data file (v0.10.0+; older servers trust it)"),
+                    );
+                    mode = Mode::Scan;
+                }
+            }
+        }
+        if idx.fatal {
+            return None;
+        }
+
+        // ---- 2. the data file, merged with the index entries.
+        let mut entries = IndexStream::open(&idx_path, idx.usable);
+        let last_indexed = idx.entries_last.map(|e| e.offset);
+        let deep = self.opts.deep;
+        let mut next = entries.next_entry();
+        let mut scan_done = false;
+        let mut tally = Tally::default();
+        let mut orphans: Option<(u64, u64, Option<u64>, u64)> = None; // (count, first offset, first seq, bytes)
+        let mut unindexed_mid = 0u64;
+        let mut bad_offsets: Vec<Entry> = Vec::new();
+        if dat.src.seek(4).is_err() {
+            return None;
+        }
+        loop {
+            let off = dat.offset();
+            let past_index = last_indexed.is_none_or(|l| off > l);
+            let read_payload =
+                deep || mode == Mode::Scan || Some(off) == last_indexed || past_index;
+            let step = match dat.step(read_payload) {
+                Ok(s) => s,
+                Err(e) => {
+                    self.io_finding(&dat_rel, &e);
+                    break;
+                }
+            };
+            match step {
+                Step::Eof => break,
+                Step::Record {
+                    offset,
+                    size,
+                    stored_crc,
+                    payload,
+                    ..
+                } => {
+                    self.out.stats.records += 1;
+                    while let Some(e) = next.filter(|e| e.offset < offset) {
+                        bad_offsets.push(e);
+                        next = entries.next_entry();
+                    }
+                    let matched = next.filter(|e| e.offset == offset);
+                    if matched.is_some() {
+                        next = entries.next_entry();
+                    }
+                    let mut crc_ok = None;
+                    let mut msg: Option<std::result::Result<MsgProto, String>> = None;
+                    if let Some(p) = &payload {
+                        self.out.stats.crc_verified += 1;
+                        let actual = self.crc.checksum(p);
+                        crc_ok = Some(actual == stored_crc);
+                        if actual != stored_crc {
+                            let seq = matched.map(|e| e.seq).or_else(|| seq_hint(p));
+                            let server = if mode == Mode::Trusted && past_index {
+                                "ignores it: the record is not in the trusted index".to_string()
+                            } else if mode == Mode::Scan && !scan_done && self.opts.verify_crc {
+                                format!("{REFUSES}: the index rebuild stops on this CRC error (-file_truncate_bad_eof does not repair it)")
+                            } else if self.opts.verify_crc {
+                                "starts (it reads only the last record of a slice), then fails to deliver this message: corrupted data on lookup".to_string()
+                            } else {
+                                "does not verify CRCs (file_crc=false): delivers the corrupted payload".to_string()
+                            };
+                            self.push(
+                                Finding::at_file(Severity::Error, "record.crc", &dat_rel, Some(offset))
+                                    .msg(format!(
+                                        "message record{}: corrupted data, expected crc to be 0x{stored_crc:08x}, got 0x{actual:08x}",
+                                        seq.map_or(String::new(), |s| format!(" (seq {s})"))
+                                    ))
+                                    .expected(format!("crc 0x{stored_crc:08x} (stored in the header)"))
+                                    .found(format!("crc 0x{actual:08x} (computed over the payload)"))
+                                    .length(HEADER + size)
+                                    .seq(seq)
+                                    .ok_up_to(offset)
+                                    .server(server),
+                            );
+                        }
+                        self.out.stats.messages_decoded += 1;
+                        msg = Some(MsgProto::decode(p.as_slice()).map_err(|e| e.to_string()));
+                    }
+                    if let (Some(Ok(m)), Some(p)) = (&msg, &payload) {
+                        self.check_canonical(&dat_rel, offset, 0, "MsgProto", m, p);
+                    }
+                    if let Some(Ok(m)) = &msg {
+                        if let Some(cipher) = likely_envelope(&m.data) {
+                            self.features
+                                .encrypted
+                                .get_or_insert((cipher, dat_rel.clone()));
+                        }
+                    }
+                    if let Some(Err(e)) = &msg {
+                        if crc_ok == Some(true) {
+                            self.push(
+                                Finding::at_file(
+                                    Severity::Error,
+                                    "record.decode",
+                                    &dat_rel,
+                                    Some(offset),
+                                )
+                                .msg(format!("message record does not decode: {e}"))
+                                .expected("a pb.MsgProto")
+                                .found(format!("{size} undecodable bytes"))
+                                .length(HEADER + size)
+                                .seq(matched.map(|e| e.seq))
+                                .server(
+                                    if mode == Mode::Scan && !scan_done {
+                                        REFUSES
+                                    } else {
+                                        "fails to deliver this message"
+                                    },
+                                ),
+                            );
+                        }
+                    }
+                    match matched {
+                        Some(e) => self.compare_entry(&dat_rel, &e, size, msg.as_ref()),
+                        None if next.is_some() => unindexed_mid += 1,
+                        None if mode == Mode::Trusted => {
+                            let seq = match &msg {
+                                Some(Ok(m)) => Some(m.sequence),
+                                _ => None,
+                            };
+                            let o = orphans.get_or_insert((0, offset, seq, 0));
+                            o.0 += 1;
+                            o.3 += HEADER + size;
+                        }
+                        None => {}
+                    }
+                    if mode == Mode::Scan && !scan_done {
+                        let crc_fails = self.opts.verify_crc && crc_ok == Some(false);
+                        match &msg {
+                            _ if crc_fails => scan_done = true,
+                            Some(Err(_)) => scan_done = true,
+                            Some(Ok(m)) => tally.add(m.sequence),
+                            None => {}
+                        }
+                    }
+                }
+                Step::Zero { offset } => {
+                    self.features
+                        .zero_padding
+                        .get_or_insert_with(|| dat_rel.clone());
+                    let after = dat.src.first_nonzero(offset).unwrap_or(None);
+                    let later = next.filter(|e| e.offset > offset);
+                    let scanning = mode == Mode::Scan && !scan_done;
+                    let (sev, msg, server) = match (after, scanning) {
+                        (None, true) => (
+                            Severity::Warning,
+                            "zero-filled tail (after a crash)".to_string(),
+                            "truncates the data file here and continues".to_string(),
+                        ),
+                        (None, false) => (
+                            Severity::Warning,
+                            "zero-filled tail after the last indexed message".to_string(),
+                            "ignores it while the index is trusted and appends after the zeros (quirk Q4); an index rebuild truncates the file here".to_string(),
+                        ),
+                        (Some(at), true) => (
+                            Severity::Error,
+                            format!("zero-filled bytes followed by more data at offset {at}"),
+                            "truncates the data file here while rebuilding the index: the records after the zeros are lost".to_string(),
+                        ),
+                        (Some(at), false) => (
+                            Severity::Warning,
+                            format!("zero-filled bytes inside the data file, more records follow at offset {at} (quirk Q4)"),
+                            "reads the indexed records; an index rebuild would truncate the file here and lose everything after it".to_string(),
+                        ),
+                    };
+                    self.push(
+                        Finding::at_file(sev, "record.zero_padding", &dat_rel, Some(offset))
+                            .msg(msg)
+                            .expected("a record header or end of file")
+                            .found(format!("{} zero bytes", after.unwrap_or(dat_len) - offset))
+                            .length(after.unwrap_or(dat_len) - offset)
+                            .ok_up_to(offset)
+                            .server(server),
+                    );
+                    if scanning {
+                        scan_done = true;
+                    }
+                    // Resynchronise on the next index entry, if any.
+                    match later {
+                        Some(e) if dat.src.seek(e.offset).is_ok() => continue,
+                        _ => break,
+                    }
+                }
+                Step::HeaderOnly { offset, size } => {
+                    self.push(
+                        Finding::at_file(Severity::Warning, "record.header_only", &dat_rel, Some(offset))
+                            .msg(format!("record header (size {size}) with no payload at end of file (quirk Q1)"))
+                            .expected(format!("{size} payload bytes"))
+                            .found("end of file")
+                            .length(HEADER)
+                            .ok_up_to(offset)
+                            .server("treats it as end of file without truncating; the next message is appended after these 8 bytes and a later index rebuild fails there"),
+                    );
+                    break;
+                }
+                Step::Torn {
+                    offset,
+                    needed,
+                    available,
+                    seq_hint: hint,
+                } => {
+                    // Index entries at or after this offset: those sequences
+                    // are in the damaged part.
+                    let mut dropped: Option<(u64, u64)> = None;
+                    let mut beyond = next;
+                    while let Some(e) = beyond {
+                        if e.offset >= offset {
+                            dropped = Some(match dropped {
+                                None => (e.seq, e.seq),
+                                Some((a, b)) => (a.min(e.seq), b.max(e.seq)),
+                            });
+                        }
+                        beyond = entries.next_entry();
+                    }
+                    next = None;
+                    let dropped = dropped.or(hint.map(|s| (s, s)));
+                    let what = match needed {
+                        Some(n) => format!("torn record: needs {n} bytes, {available} left"),
+                        None => format!("torn record header: {available} of 8 bytes"),
+                    };
+                    let indexed = last_indexed.is_some_and(|l| offset <= l);
+                    let scanning = mode == Mode::Scan && !scan_done;
+                    let truncation = super::Truncation {
+                        truncate_to: offset,
+                        drops_bytes: dat_len - offset,
+                        drops_seqs: dropped,
+                    };
+                    let lost = match dropped {
+                        Some((a, b)) => format!(", dropping {}", seqs_text(a, b)),
+                        None => String::new(),
+                    };
+                    let f = Finding::at_file(
+                        if scanning || indexed {
+                            Severity::Error
+                        } else {
+                            Severity::Warning
+                        },
+                        "record.torn",
+                        &dat_rel,
+                        Some(offset),
+                    )
+                    .msg(format!("{what}; ok_up_to={offset}"))
+                    .expected(
+                        needed.map_or("an 8-byte header".to_string(), |n| format!("{n} bytes")),
+                    )
+                    .found(format!("{available} bytes before end of file"))
+                    .length(dat_len - offset)
+                    .seq(dropped.map(|d| d.0))
+                    .ok_up_to(offset)
+                    .truncation(truncation);
+                    let f = if scanning {
+                        f.server(format!(
+                            "{REFUSES} (unexpected EOF); with -file_truncate_bad_eof it truncates the file to {offset} and continues{lost}"
+                        ))
+                    } else if indexed {
+                        f.server("starts with the index, but cannot read the indexed messages in the torn part")
+                    } else {
+                        f.server(format!(
+                            "ignores it while the index is trusted (the record is not indexed), appends new messages after it; an index rebuild stops here: unexpected EOF, -file_truncate_bad_eof would truncate to {offset}"
+                        ))
+                    };
+                    self.push(f);
+                    break;
+                }
+            }
+        }
+        // Entries the walk never reached.
+        while let Some(e) = next {
+            bad_offsets.push(e);
+            next = entries.next_entry();
+        }
+        if !bad_offsets.is_empty() {
+            let first = bad_offsets[0];
+            let beyond = first.offset >= dat_len;
+            self.push(
+                Finding::at_file(Severity::Error, "index.bad_offset", &idx_rel, Some(first.at))
+                    .msg(format!(
+                        "{} index entr{} point{} at no record of {dat_rel} (first: seq {} at offset {}{})",
+                        bad_offsets.len(),
+                        if bad_offsets.len() == 1 { "y" } else { "ies" },
+                        if bad_offsets.len() == 1 { "s" } else { "" },
+                        first.seq,
+                        first.offset,
+                        if beyond { ", beyond the end of the file" } else { ", not a record boundary" }
+                    ))
+                    .expected("the offset of a record header in the data file")
+                    .found(format!("offset {} (data file {dat_len} bytes)", first.offset))
+                    .seq(Some(first.seq))
+                    .server(if mode == Mode::Trusted {
+                        "starts with the index but fails to read these messages (quirk Q5 leaves such offsets)"
+                    } else {
+                        "ignores the index: it rebuilds it from the data file"
+                    }),
+            );
+        }
+        if unindexed_mid > 0 {
+            self.push(
+                Finding::at_file(Severity::Warning, "data.unindexed", &dat_rel, None)
+                    .msg(format!("{unindexed_mid} records in the middle of the data file have no index entry"))
+                    .expected("one index entry per record")
+                    .found(format!("{unindexed_mid} records skipped by the index"))
+                    .server(if mode == Mode::Trusted { "never serves them" } else { "indexes them when it rebuilds the index" }),
+            );
+        }
+        if let Some((count, first_off, first_seq, bytes)) = orphans {
+            let next_seq = idx.last_seq.map_or(1, |s| s.saturating_add(1));
+            self.push(
+                Finding::at_file(Severity::Warning, "data.orphan_records", &dat_rel, Some(first_off))
+                    .msg(format!(
+                        "{count} orphan data record{} after the last index entry{} (quirk Q3)",
+                        if count == 1 { "" } else { "s" },
+                        first_seq.map_or(String::new(), |s| format!(", first seq {s}"))
+                    ))
+                    .expected(format!("no data after the last indexed record (seq {})", idx.last_seq.unwrap_or(0)))
+                    .found(format!("{count} complete records, {bytes} bytes"))
+                    .length(bytes)
+                    .seq(first_seq)
+                    .server(format!(
+                        "trusts the index and ignores them; the next stored message gets seq {next_seq} again and is appended after them"
+                    )),
+            );
+        }
+        let (first, last, count) = match mode {
+            Mode::Trusted => (
+                idx.first_seq.unwrap_or(0),
+                idx.last_seq.unwrap_or(0),
+                idx.usable,
+            ),
+            Mode::Scan => match (tally.first, tally.last) {
+                (Some(f), Some(l)) => (f, l, tally.count),
+                _ => (0, 0, 0),
+            },
+        };
+        if count == 0 {
+            return None;
+        }
+        Some(SliceView {
+            number,
+            rel: dat_rel,
+            first,
+            last,
+            count,
+        })
+    }
+
+    /// Compare a matched index entry with its record.
+    fn compare_entry(
+        &mut self,
+        dat_rel: &str,
+        e: &Entry,
+        size: u64,
+        msg: Option<&std::result::Result<MsgProto, String>>,
+    ) {
+        if e.size != size {
+            self.push(
+                Finding::at_file(Severity::Error, "index.size_mismatch", dat_rel, Some(e.offset))
+                    .msg(format!("seq {}: record size {size} does not match the index size {}", e.seq, e.size))
+                    .expected(format!("{} bytes (index)", e.size))
+                    .found(format!("{size} bytes (record header)"))
+                    .seq(Some(e.seq))
+                    .server("fails to read this message (record size mismatch); for a slice's last message: rebuilds the index"),
+            );
+        }
+        if let Some(Ok(m)) = msg {
+            if m.sequence != e.seq {
+                self.push(
+                    Finding::at_file(Severity::Error, "index.seq_mismatch", dat_rel, Some(e.offset))
+                        .msg(format!("data record has sequence {}, index says {}", m.sequence, e.seq))
+                        .expected(format!("seq {}", e.seq))
+                        .found(format!("seq {}", m.sequence))
+                        .seq(Some(e.seq))
+                        .server("serves the record under the index's sequence; for a slice's last message: rebuilds the index"),
+                );
+            }
+            if m.timestamp != e.timestamp {
+                self.push(
+                    Finding::at_file(Severity::Warning, "index.timestamp_mismatch", dat_rel, Some(e.offset))
+                        .msg(format!("seq {}: record timestamp {} differs from the index's {}", e.seq, m.timestamp, e.timestamp))
+                        .expected(format!("timestamp {}", e.timestamp))
+                        .found(format!("timestamp {}", m.timestamp))
+                        .seq(Some(e.seq))
+                        .server("uses the index timestamp for age limits and time lookups, the record's for delivery"),
+                );
+            }
+        }
+    }
+
+    /// The server's check of the last indexed message: size, CRC (always),
+    /// sequence.
+    fn verify_last(&mut self, dat: &Path, e: &Entry) -> std::result::Result<(), String> {
+        let mut src = Src::open(dat).map_err(|err| err.to_string())?;
+        if e.offset < 4 || e.offset >= src.len {
+            return Err(format!(
+                "offset {} is beyond the end of the file ({} bytes): EOF",
+                e.offset, src.len
+            ));
+        }
+        src.seek(e.offset).map_err(|err| err.to_string())?;
+        let mut h = [0u8; 8];
+        let got = src.read_up_to(&mut h).map_err(|err| err.to_string())?;
+        if got < 8 {
+            return Err("unable to read last record: unexpected EOF".into());
+        }
+        let size = u64::from(le32(&h[0..4]));
+        if size != e.size {
+            return Err(format!(
+                "expected record size to be {} bytes, got {size} bytes",
+                e.size
+            ));
+        }
+        if size > src.remaining() {
+            return Err(format!(
+                "unable to read last record: unexpected EOF (record needs {} bytes, {} left)",
+                HEADER + size,
+                HEADER + src.remaining()
+            ));
+        }
+        let payload = src.read_vec(size).map_err(|err| err.to_string())?;
+        let stored = le32(&h[4..8]);
+        let actual = self.crc.checksum(&payload);
+        self.out.stats.crc_verified += 1;
+        if actual != stored {
+            return Err(format!(
+                "corrupted data, expected crc to be 0x{stored:08x}, got 0x{actual:08x}"
+            ));
+        }
+        let m = MsgProto::decode(payload.as_slice())
+            .map_err(|err| format!("error decoding message: {err}"))?;
+        if m.sequence != e.seq {
+            return Err(format!(
+                "last message sequence in index is {}, data file is {}",
+                e.seq, m.sequence
+            ));
+        }
+        Ok(())
+    }
+
+    fn read_index(&mut self, idx_rel: &str, idx_path: &Path, dat_len: u64) -> IndexSummary {
+        let mut s = IndexSummary::default();
+        let mut src = match Src::open(idx_path) {
+            Ok(src) => src,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let severity = if dat_len > 4 {
+                    Severity::Error
+                } else {
+                    Severity::Info
+                };
+                self.push(
+                    Finding::at_file(severity, "index.missing", idx_rel, None)
+                        .msg("index file missing")
+                        .expected(format!("{idx_rel} with one 32-byte record per message"))
+                        .found("no file")
+                        .server("rebuilds it from the data file at start-up"),
+                );
+                s.rebuild_reason = Some("index file missing".into());
+                return s;
+            }
+            Err(e) => {
+                self.io_finding(idx_rel, &e);
+                s.fatal = true;
+                return s;
+            }
+        };
+        self.out.stats.files += 1;
+        self.out.stats.bytes += src.len;
+        if !self.version_ok(&mut src, idx_rel) {
+            s.fatal = true;
+            return s;
+        }
+        let mut raw = [0u8; 32];
+        let mut prev: Option<Entry> = None;
+        let mut crc_errors = 0u64;
+        loop {
+            let at = src.pos;
+            let got = match src.read_up_to(&mut raw) {
+                Ok(n) => n,
+                Err(e) => {
+                    self.io_finding(idx_rel, &e);
+                    s.fatal = true;
+                    return s;
+                }
+            };
+            if got == 0 {
+                break;
+            }
+            if got < raw.len() {
+                if s.problem.is_none() {
+                    self.push(
+                        Finding::at_file(Severity::Warning, "index.partial", idx_rel, Some(at))
+                            .msg(format!("partial index record ({got} of 32 bytes)"))
+                            .expected("32 bytes")
+                            .found(format!("{got} bytes"))
+                            .length(got as u64)
+                            .server("discards the index and rebuilds it from the data file"),
+                    );
+                    s.rebuild_reason
+                        .get_or_insert("partial index record".into());
+                    s.problem = Some(at);
+                }
+                break;
+            }
+            if raw.iter().all(|&b| b == 0) {
+                let after = src.first_nonzero(at).unwrap_or(None);
+                if s.problem.is_none() {
+                    self.features
+                        .zero_padding
+                        .get_or_insert_with(|| idx_rel.to_string());
+                    self.push(
+                        Finding::at_file(
+                            if after.is_some() { Severity::Error } else { Severity::Warning },
+                            "index.zero_padding",
+                            idx_rel,
+                            Some(at),
+                        )
+                        .msg(match after {
+                            Some(o) => format!("zero-filled index record, followed by more index data at offset {o}"),
+                            None => "zero-filled index tail (after a crash)".to_string(),
+                        })
+                        .expected("an index record or end of file")
+                        .found("32 zero bytes")
+                        .length(src.len - at)
+                        .ok_up_to(at)
+                        .server("truncates the index file here; what follows is lost (messages after it become orphan data records)"),
+                    );
+                    s.problem = Some(at);
+                }
+                break;
+            }
+            self.out.stats.index_records += 1;
+            let e = Entry {
+                at,
+                seq: le64(&raw[0..8]),
+                offset: le64(&raw[8..16]),
+                timestamp: le64(&raw[16..24]) as i64,
+                size: u64::from(le32(&raw[24..28])),
+            };
+            let stored = le32(&raw[28..32]);
+            let actual = self.crc.checksum(&raw[0..28]);
+            if actual != stored {
+                crc_errors += 1;
+                if s.problem.is_none() {
+                    self.push(
+                        Finding::at_file(
+                            if self.opts.verify_crc {
+                                Severity::Warning
+                            } else {
+                                Severity::Error
+                            },
+                            "index.crc",
+                            idx_rel,
+                            Some(at),
+                        )
+                        .msg(format!(
+                            "index record CRC mismatch (entry {})",
+                            (at - 4) / INDEX_RECORD
+                        ))
+                        .expected(format!("crc 0x{stored:08x} (stored)"))
+                        .found(format!("crc 0x{actual:08x} (computed)"))
+                        .length(INDEX_RECORD)
+                        .server(if self.opts.verify_crc {
+                            "discards the index and rebuilds it from the data file"
+                        } else {
+                            "does not verify index CRCs (file_crc=false): trusts this damaged entry"
+                        }),
+                    );
+                    s.problem = Some(at);
+                    if self.opts.verify_crc {
+                        s.rebuild_reason
+                            .get_or_insert("index record CRC mismatch".into());
+                    }
+                }
+                if self.opts.verify_crc {
+                    continue;
+                }
+            }
+            if s.problem.is_some() && self.opts.verify_crc {
+                continue;
+            }
+            if let Some(p) = prev {
+                if e.seq <= p.seq {
+                    self.push(
+                        Finding::at_file(Severity::Error, "index.order", idx_rel, Some(at))
+                            .msg(format!("sequence {} after {}", e.seq, p.seq))
+                            .expected(format!("seq > {}", p.seq))
+                            .found(format!("seq {}", e.seq))
+                            .seq(Some(e.seq))
+                            .server("serves the wrong messages for these sequences"),
+                    );
+                } else if e.seq != p.seq + 1 {
+                    self.features
+                        .index_gap
+                        .get_or_insert_with(|| idx_rel.to_string());
+                    self.push(
+                        Finding::at_file(Severity::Warning, "index.gap", idx_rel, Some(at))
+                            .msg(format!("sequence gap: {} missing", seqs_text(p.seq + 1, e.seq - 1)))
+                            .expected(format!("seq {}", p.seq + 1))
+                            .found(format!("seq {}", e.seq))
+                            .seq(Some(p.seq + 1))
+                            .server("v0.16.2+ tolerate gaps; older servers assume none and may return the wrong message for a sequence"),
+                    );
+                }
+                if e.timestamp < p.timestamp {
+                    self.push(
+                        Finding::at_file(
+                            Severity::Info,
+                            "index.timestamp_order",
+                            idx_rel,
+                            Some(at),
+                        )
+                        .msg(format!("seq {}: timestamp goes back in time", e.seq))
+                        .expected(format!(">= {}", p.timestamp))
+                        .found(e.timestamp.to_string())
+                        .seq(Some(e.seq))
+                        .server("time-based lookups and age limits may skip messages"),
+                    );
+                }
+                if e.offset != p.offset.wrapping_add(HEADER).wrapping_add(p.size) {
+                    self.push(
+                        Finding::at_file(
+                            Severity::Warning,
+                            "index.offset_chain",
+                            idx_rel,
+                            Some(at),
+                        )
+                        .msg(format!(
+                            "seq {} at offset {}, but seq {} ends at {} (quirk Q5?)",
+                            e.seq,
+                            e.offset,
+                            p.seq,
+                            p.offset.wrapping_add(HEADER).wrapping_add(p.size)
+                        ))
+                        .expected(format!(
+                            "offset {}",
+                            p.offset.wrapping_add(HEADER).wrapping_add(p.size)
+                        ))
+                        .found(format!("offset {}", e.offset))
+                        .seq(Some(e.seq))
+                        .server("reads each message at its indexed offset"),
+                    );
+                }
+            } else if e.offset != 4 {
+                self.push(
+                    Finding::at_file(Severity::Warning, "index.offset_chain", idx_rel, Some(at))
+                        .msg(format!(
+                            "first entry (seq {}) at offset {}",
+                            e.seq, e.offset
+                        ))
+                        .expected("offset 4 (first record after the version header)")
+                        .found(format!("offset {}", e.offset))
+                        .seq(Some(e.seq))
+                        .server("reads each message at its indexed offset"),
+                );
+            }
+            prev = Some(e);
+            s.usable += 1;
+            s.first_seq.get_or_insert(e.seq);
+            s.last_seq = Some(e.seq);
+            s.entries_last = Some(e);
+        }
+        if crc_errors > 1 {
+            self.push(
+                Finding::at_file(Severity::Warning, "index.crc", idx_rel, None)
+                    .msg(format!(
+                        "{crc_errors} index records with a CRC mismatch in all"
+                    ))
+                    .expected("0")
+                    .found(crc_errors.to_string())
+                    .server("rebuilds the index from the data file"),
+            );
+        }
+        if s.rebuild_reason.is_none() && s.usable == 0 {
+            s.rebuild_reason = Some("index has no record".into());
+            if dat_len > 4 {
+                self.push(
+                    Finding::at_file(Severity::Info, "index.empty", idx_rel, Some(4))
+                        .msg("index file has no record while the data file has data")
+                        .expected("one record per message")
+                        .found("header only")
+                        .server("scans the data file and rebuilds the index; truncations during that scan are applied to the index file (quirk Q2)"),
+                );
+            }
+        }
+        s
+    }
+
+    // ------------------------------------------------------------ subs.dat
+
+    fn check_subs(&mut self, channel: &str, first_seq: u64, last_seq: u64, msgs: u64) {
+        let rel = format!("{channel}/subs.dat");
+        let path = self.root.join(&rel);
+        let mut walker = match Walker::open(&path, true) {
+            Ok(w) => w,
+            Err(e) => {
+                self.io_finding(&rel, &e);
+                return;
+            }
+        };
+        self.out.stats.files += 1;
+        self.out.stats.bytes += walker.src.len;
+        if !self.version_ok(&mut walker.src, &rel) {
+            return;
+        }
+        // id -> (state, pending, offset of its last state record)
+        let mut subs: BTreeMap<u64, (SubState, BTreeSet<u64>, u64)> = BTreeMap::new();
+        let mut records = 0u64;
+        loop {
+            let step = match walker.step(true) {
+                Ok(s) => s,
+                Err(e) => {
+                    self.io_finding(&rel, &e);
+                    break;
+                }
+            };
+            let Step::Record {
+                offset,
+                rtype,
+                size,
+                stored_crc,
+                payload,
+            } = step
+            else {
+                self.log_end(&rel, &mut walker, &step);
+                break;
+            };
+            records += 1;
+            let payload = payload.unwrap_or_default();
+            if !self.record_crc(
+                &rel,
+                offset,
+                size,
+                stored_crc,
+                &payload,
+                "subscription record",
+            ) {
+                continue;
+            }
+            match rtype {
+                SUB_NEW | SUB_UPDATE => match SubState::decode(payload.as_slice()) {
+                    Ok(state) => {
+                        self.check_canonical(&rel, offset, rtype, "SubState", &state, &payload);
+                        if state.is_closed {
+                            self.features.sub_closed = true;
+                        }
+                        match subs.get_mut(&state.id) {
+                            Some(entry) if rtype == SUB_UPDATE => {
+                                entry.0 = state;
+                                entry.2 = offset;
+                            }
+                            _ => {
+                                subs.insert(state.id, (state, BTreeSet::new(), offset));
+                            }
+                        }
+                    }
+                    Err(e) => self.decode_error(&rel, offset, size, "SubState", &e),
+                },
+                SUB_DELETE => match SubStateDelete::decode(payload.as_slice()) {
+                    Ok(del) => {
+                        self.check_canonical(&rel, offset, rtype, "SubStateDelete", &del, &payload);
+                        subs.remove(&del.id);
+                    }
+                    Err(e) => self.decode_error(&rel, offset, size, "SubStateDelete", &e),
+                },
+                SUB_ACK | SUB_MSG => match proto::SubStateUpdate::decode(payload.as_slice()) {
+                    Ok(u) => {
+                        self.check_canonical(&rel, offset, rtype, "SubStateUpdate", &u, &payload);
+                        if let Some((state, pending, _)) = subs.get_mut(&u.id) {
+                            if rtype == SUB_MSG {
+                                pending.insert(u.seqno);
+                                state.last_sent = state.last_sent.max(u.seqno);
+                            } else {
+                                pending.remove(&u.seqno);
+                            }
+                        }
+                    }
+                    Err(e) => self.decode_error(&rel, offset, size, "SubStateUpdate", &e),
+                },
+                other => self.push(
+                    Finding::at_file(Severity::Error, "record.unknown_type", &rel, Some(offset))
+                        .msg(format!("unexpected record type {other}"))
+                        .expected("type 1 (new), 2 (update), 3 (delete), 4 (ack) or 5 (sent)")
+                        .found(format!("type {other}"))
+                        .length(HEADER + size)
+                        .server(format!("{REFUSES} (unexpected record type)")),
+                ),
+            }
+        }
+        if let Some(node) = &self.features.node_id {
+            if records > 0 {
+                self.features
+                    .sub_records_clustered
+                    .get_or_insert_with(|| rel.clone());
+                self.push(
+                    Finding::at_file(Severity::Info, "subs.clustered", &rel, Some(4))
+                        .msg(format!(
+                            "{records} subscription records in a clustered store (node {node})"
+                        ))
+                        .expected("header only (v0.14.1+ keep subscriptions in the Raft log)")
+                        .found(format!("{records} records"))
+                        .server("uses them only to compute the next subscription id"),
+                );
+            }
+            return;
+        }
+        for (id, (state, pending, at)) in &subs {
+            let client = proto::text(&state.client_id);
+            let durable = state.is_durable || !state.durable_name.is_empty();
+            let queue = !state.q_group.is_empty();
+            let known = self.clients.contains(&client);
+            if !durable && !known {
+                self.push(
+                    Finding::at_file(Severity::Info, "subs.not_recovered", &rel, Some(*at))
+                        .msg(format!(
+                            "subscription {id}: its client {client:?} is not in clients.dat"
+                        ))
+                        .expected("the client of a non-durable subscription in clients.dat")
+                        .found("no such client")
+                        .server(
+                            "skips it at start-up (its records stay until the next compaction)",
+                        ),
+                );
+                continue;
+            }
+            if durable && queue && !client.is_empty() && !known && !state.is_closed {
+                self.push(
+                    Finding::at_file(Severity::Warning, "subs.ghost_queue_member", &rel, Some(*at))
+                        .msg(format!("durable queue member {id} of client {client:?}, which is not in clients.dat"))
+                        .expected("a connected client, or the shadow subscription (no client)")
+                        .found(format!("client {client:?} unknown"))
+                        .server("logs it as a ghost durable queue subscriber and deletes it from the store at start-up"),
+                );
+                continue;
+            }
+            if msgs > 0 || last_seq > 0 {
+                if state.last_sent > last_seq {
+                    self.push(
+                        Finding::at_file(Severity::Warning, "subs.beyond_last", &rel, Some(*at))
+                            .msg(format!(
+                                "subscription {id}: last sent {} is beyond the channel's last message {last_seq}",
+                                state.last_sent
+                            ))
+                            .expected(format!("<= {last_seq}"))
+                            .found(state.last_sent.to_string())
+                            .server("keeps it; messages stored later with those sequences are not delivered to it"),
+                    );
+                }
+                if let Some(&p) = pending.iter().next_back().filter(|&&p| p > last_seq) {
+                    self.push(
+                        Finding::at_file(Severity::Warning, "subs.pending_missing", &rel, Some(*at))
+                            .msg(format!("subscription {id}: pending seq {p} is not in the channel (last seq {last_seq})"))
+                            .expected(format!("pending sequences within {first_seq}-{last_seq}"))
+                            .found(format!("seq {p}"))
+                            .server("cannot redeliver it"),
+                    );
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ versions
+
+    fn finish_constraints(&mut self, has_channels: bool) {
+        let f = &self.features;
+        let mut c: Vec<Constraint> = Vec::new();
+        let mut notes: Vec<String> = Vec::new();
+        if f.legacy {
+            c.push(Constraint::since(
+                "0.2.0",
+                Verdict::Incompatible,
+                "legacy v0.1.0 layout (text clients.dat, no CRC): no later server reads it",
+            ));
+            notes.push("written by v0.1.0".into());
+            self.out.constraints = c;
+            self.out.notes = notes;
+            return;
+        }
+        c.push(Constraint::before(
+            "0.2.0",
+            Verdict::Incompatible,
+            "v0.1.0 reads only its own legacy layout (no CRC framing, text clients.dat)",
+        ));
+        if let Some((n, file)) = &f.high_slice {
+            c.push(Constraint::before(
+                "0.3.4",
+                Verdict::Incompatible,
+                format!("slice numbers above 5 ({file}): servers up to v0.3.0 open exactly msgs.1-5.dat and ignore the rest"),
+            ));
+            notes.push(format!(
+                "slices numbered up to {n}: written by v0.3.4 or later"
+            ));
+        }
+        if let Some(file) = &f.zero_padding {
+            c.push(Constraint::before(
+                "0.7.0",
+                Verdict::Incompatible,
+                format!("zero-filled tail in {file}: servers before v0.7.0 do not recognise zero padding"),
+            ));
+        }
+        if f.sub_closed {
+            c.push(Constraint::before(
+                "0.6.0",
+                Verdict::Caveats,
+                "offline durables (SubState.IsClosed): servers before v0.6.0 ignore the flag",
+            ));
+        }
+        if let Some(node) = &f.node_id {
+            c.push(Constraint::before(
+                "0.8.0-beta",
+                Verdict::Caveats,
+                format!("clustered store (node {node}): servers before v0.8.0-beta have no clustering and find no clients or subscriptions"),
+            ));
+            c.push(Constraint::since(
+                "0.8.0-beta",
+                Verdict::Caveats,
+                format!("clustered store (node {node}): clients and subscriptions live in the Raft log; start the server clustered with that node id and its cluster_log_path"),
+            ));
+            notes.push(format!("written by a clustered server (node id {node})"));
+        }
+        if let Some(file) = &f.sub_records_clustered {
+            notes.push(format!(
+                "subscription records in a clustered store ({file}): written by v0.8.0-beta - v0.14.0"
+            ));
+        }
+        if f.client_v010 {
+            notes.push(
+                "client records carry connection id and protocol: written by v0.10.0 or later"
+                    .into(),
+            );
+        }
+        if let Some((cipher, file)) = &f.encrypted {
+            c.push(Constraint::before(
+                "0.12.0",
+                Verdict::Incompatible,
+                format!("payloads are encrypted ({}, e.g. {file}): servers before v0.12.0 deliver the encryption envelope as the payload", cipher.name()),
+            ));
+            c.push(Constraint::since(
+                "0.12.0",
+                Verdict::Caveats,
+                format!(
+                    "payloads are encrypted ({}): the server needs the encryption key",
+                    cipher.name()
+                ),
+            ));
+            notes.push("encrypted payloads: written by v0.12.0 or later".into());
+        }
+        if let Some(file) = &f.index_gap {
+            c.push(Constraint::before(
+                "0.16.2",
+                Verdict::Caveats,
+                format!("sequence gaps inside {file}: servers before v0.16.2 assume none and may serve the wrong message"),
+            ));
+        }
+        if f.no_server_info_with_channels && has_channels {
+            c.push(Constraint::before(
+                "0.25.0",
+                Verdict::Incompatible,
+                "server.dat is empty but channels exist: servers before v0.25.0 start empty and ignore the channels",
+            ));
+            c.push(Constraint::since(
+                "0.25.0",
+                Verdict::Caveats,
+                "server.dat is empty but channels exist: v0.25.0+ writes new server information and recovers them",
+            ));
+        }
+        if let Some((sub_close, acks_subs)) = f.server_info_fields {
+            if !sub_close || !acks_subs {
+                notes.push(
+                    "ServerInfo lacks SubClose/AcksSubs (written before v0.4.0): a newer server rewrites server.dat at start-up".into(),
+                );
+            }
+        }
+        self.out.constraints = c;
+        self.out.notes = notes;
+    }
+}
+
+#[derive(Debug, Default)]
+struct IndexSummary {
+    /// Entries the server reads (before any problem).
+    usable: u64,
+    first_seq: Option<u64>,
+    last_seq: Option<u64>,
+    /// The last usable entry (for the last-record check), when trusted.
+    entries_last: Option<Entry>,
+    /// Why the server would rebuild the index, if it would.
+    rebuild_reason: Option<String>,
+    /// Offset of the first problem in the index file.
+    problem: Option<u64>,
+    /// The server refuses the whole store here (bad version header).
+    fatal: bool,
+}
+
+/// Streams the first `limit` records of an index file.
+struct IndexStream {
+    src: Option<Src>,
+    left: u64,
+}
+
+impl IndexStream {
+    fn open(path: &Path, limit: u64) -> IndexStream {
+        let src = Src::open(path)
+            .ok()
+            .and_then(|mut s| s.seek(4).ok().map(|_| s));
+        IndexStream { src, left: limit }
+    }
+
+    fn next_entry(&mut self) -> Option<Entry> {
+        let src = self.src.as_mut()?;
+        if self.left == 0 {
+            return None;
+        }
+        let at = src.pos;
+        let mut raw = [0u8; 32];
+        if src.read_up_to(&mut raw).ok()? < 32 || raw.iter().all(|&b| b == 0) {
+            return None;
+        }
+        self.left -= 1;
+        Some(Entry {
+            at,
+            seq: le64(&raw[0..8]),
+            offset: le64(&raw[8..16]),
+            timestamp: le64(&raw[16..24]) as i64,
+            size: u64::from(le32(&raw[24..28])),
+        })
+    }
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    first: Option<u64>,
+    last: Option<u64>,
+    count: u64,
+}
+
+impl Tally {
+    fn add(&mut self, seq: u64) {
+        self.first.get_or_insert(seq);
+        self.last = Some(seq);
+        self.count += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_parse_int_rules() {
+        assert_eq!(go_parse_int("1"), Some(1));
+        assert_eq!(go_parse_int("01"), Some(1));
+        assert_eq!(go_parse_int("+7"), Some(7));
+        assert_eq!(go_parse_int("-1"), Some(-1));
+        assert_eq!(go_parse_int(""), None);
+        assert_eq!(go_parse_int("1a"), None);
+        assert_eq!(go_parse_int(" 1"), None);
+        assert_eq!(go_parse_int("99999999999999999999"), None);
+    }
+
+    #[test]
+    fn channel_names() {
+        assert!(channel_name_valid("orders.eu"));
+        assert!(!channel_name_valid(".x"));
+        assert!(!channel_name_valid("x."));
+        assert!(!channel_name_valid("a..b"));
+        assert!(!channel_name_valid("a.*"));
+        assert!(!channel_name_valid(""));
+    }
+
+    #[test]
+    fn seq_hints() {
+        assert_eq!(seq_hint(&[0x08, 0x23, 0x12]), Some(35));
+        assert_eq!(seq_hint(&[0x08, 0x96, 0x01]), Some(150));
+        assert_eq!(seq_hint(&[0x12, 0x01]), None);
+        assert_eq!(seq_hint(&[0x08, 0x96]), None);
+    }
+}

@@ -1,0 +1,627 @@
+//! `stanctl salvage --to-dir NEW`: copy everything recoverable from a
+//! (damaged) file store into a new, clean one, never in place.
+//!
+//! Every data file is scanned record by record, independently of its
+//! index: a record is kept when its framing, CRC and protobuf check out.
+//! After a bad record the scan resynchronises on the next index entry that
+//! points at a valid record, else on the next offset where a valid record
+//! starts (bounded search), so records after a damaged one survive; torn
+//! tails are cut. Records the server would ignore after the last index
+//! entry (quirk Q3) are kept: they were written and usually acknowledged.
+//! Indexes are rebuilt by the writer. Subscriptions and clients are
+//! replayed record by record, skipping damaged records.
+//!
+//! The report lists what was kept and what was dropped: sequence ranges
+//! and byte ranges per file.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File};
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use prost::Message as _;
+use serde::Serialize;
+
+use super::file::{channel_name_valid, go_parse_int};
+use crate::crc::Crc32;
+use crate::error::{Result, StoreError};
+use crate::filestore::writer::{FileStoreWriter, FileWriterOptions};
+use crate::model::{ChannelStats, Client, Limits, Message, ServerInfo, Subscription};
+use crate::proto::{
+    self, ClientDelete, ClientInfo, MsgProto, SubState, SubStateDelete, SubStateUpdate,
+};
+use crate::store::StoreWriter;
+
+/// Bytes searched for the next valid record after a bad one.
+const RESYNC_WINDOW: u64 = 64 << 20;
+
+#[derive(Debug, Clone)]
+pub struct SalvageOptions {
+    pub crc_poly: u32,
+    pub writer: FileWriterOptions,
+}
+
+impl Default for SalvageOptions {
+    fn default() -> Self {
+        SalvageOptions {
+            crc_poly: crate::crc::IEEE,
+            writer: FileWriterOptions::default(),
+        }
+    }
+}
+
+/// A byte range that was not copied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DroppedBytes {
+    pub file: String,
+    pub from: u64,
+    /// Exclusive.
+    pub to: u64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ChannelReport {
+    pub name: String,
+    pub kept_messages: u64,
+    /// Kept sequences as ranges.
+    pub kept: Vec<(u64, u64)>,
+    /// Sequences known to have existed (index entries, gaps) that could not
+    /// be recovered.
+    pub dropped_seqs: Vec<(u64, u64)>,
+    /// Records kept that the server ignored (after the last index entry).
+    pub recovered_unindexed: u64,
+    pub subscriptions: u64,
+    pub dropped_subscription_records: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SalvageReport {
+    pub source: String,
+    pub target: String,
+    pub cluster_id: String,
+    pub clients: u64,
+    pub channels: Vec<ChannelReport>,
+    pub dropped_bytes: Vec<DroppedBytes>,
+    pub notes: Vec<String>,
+}
+
+/// Where a message's record is.
+#[derive(Debug, Clone)]
+struct Loc {
+    file: usize,
+    offset: u64,
+}
+
+struct Data {
+    file: File,
+    len: u64,
+}
+
+impl Data {
+    fn open(path: &Path) -> io::Result<Data> {
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        Ok(Data { file, len })
+    }
+
+    fn read_at(&mut self, offset: u64, n: u64) -> io::Result<Vec<u8>> {
+        let n = n.min(self.len.saturating_sub(offset));
+        let mut buf = vec![0u8; n as usize];
+        self.file.seek(SeekFrom::Start(offset))?;
+        self.file.read_exact(&mut buf)?;
+        Ok(buf)
+    }
+
+    /// Whether every byte from `offset` to the end is zero.
+    fn all_zero_from(&mut self, offset: u64) -> bool {
+        let mut at = offset;
+        while at < self.len {
+            let Ok(buf) = self.read_at(at, 1 << 20) else {
+                return false;
+            };
+            if buf.is_empty() || buf.iter().any(|&b| b != 0) {
+                return buf.is_empty();
+            }
+            at += buf.len() as u64;
+        }
+        true
+    }
+
+    /// A valid untyped record at `offset`: (size, message).
+    fn record_at(&mut self, offset: u64, crc: &Crc32) -> Option<(u64, MsgProto)> {
+        if offset + 8 > self.len {
+            return None;
+        }
+        let h = self.read_at(offset, 8).ok()?;
+        let size = u64::from(u32::from_le_bytes([h[0], h[1], h[2], h[3]]));
+        let stored = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
+        if size == 0 || offset + 8 + size > self.len {
+            return None;
+        }
+        let payload = self.read_at(offset + 8, size).ok()?;
+        if crc.checksum(&payload) != stored {
+            return None;
+        }
+        let msg = MsgProto::decode(payload.as_slice()).ok()?;
+        (msg.sequence > 0).then_some((size, msg))
+    }
+
+    /// The next offset in `(from, from + window]` where a valid record
+    /// starts. Candidates are pre-filtered on the MsgProto's first byte.
+    fn resync(&mut self, from: u64, crc: &Crc32) -> io::Result<Option<u64>> {
+        let end = self.len.min(from.saturating_add(RESYNC_WINDOW));
+        let mut chunk_start = from + 1;
+        let chunk = 1 << 20;
+        while chunk_start + 9 <= end {
+            let buf = self.read_at(chunk_start, (chunk + 9).min(end - chunk_start))?;
+            for i in 0..buf.len().saturating_sub(8) {
+                // header (8 bytes) then payload starting with 0x08 (field 1).
+                if buf[i + 8] != 0x08 {
+                    continue;
+                }
+                let at = chunk_start + i as u64;
+                if self.record_at(at, crc).is_some() {
+                    return Ok(Some(at));
+                }
+            }
+            chunk_start += chunk;
+        }
+        Ok(None)
+    }
+}
+
+fn ranges(seqs: impl IntoIterator<Item = u64>) -> Vec<(u64, u64)> {
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for s in seqs {
+        match out.last_mut() {
+            Some(last) if last.1.checked_add(1) == Some(s) => last.1 = s,
+            _ => out.push((s, s)),
+        }
+    }
+    out
+}
+
+/// Index entries of a slice whose own CRC checks out: (seq, offset).
+fn index_entries(path: &Path, crc: &Crc32) -> Vec<(u64, u64)> {
+    let Ok(bytes) = fs::read(path) else {
+        return Vec::new();
+    };
+    if bytes.len() < 4 {
+        return Vec::new();
+    }
+    bytes[4..]
+        .chunks_exact(32)
+        .filter_map(|r| {
+            let stored = u32::from_le_bytes([r[28], r[29], r[30], r[31]]);
+            if r.iter().all(|&b| b == 0) || crc.checksum(&r[0..28]) != stored {
+                return None;
+            }
+            let mut s = [0u8; 8];
+            s.copy_from_slice(&r[0..8]);
+            let mut o = [0u8; 8];
+            o.copy_from_slice(&r[8..16]);
+            Some((u64::from_le_bytes(s), u64::from_le_bytes(o)))
+        })
+        .collect()
+}
+
+/// Typed records of a log, skipping damaged ones: (type, payload).
+fn typed_records(
+    path: &Path,
+    rel: &str,
+    crc: &Crc32,
+    dropped: &mut Vec<DroppedBytes>,
+) -> (Vec<(u8, Vec<u8>)>, u64) {
+    let Ok(bytes) = fs::read(path) else {
+        return (Vec::new(), 0);
+    };
+    let mut out = Vec::new();
+    let mut bad = 0u64;
+    if bytes.len() < 4 {
+        return (out, 0);
+    }
+    let mut pos = 4usize;
+    while pos < bytes.len() {
+        if pos + 8 > bytes.len() {
+            dropped.push(DroppedBytes {
+                file: rel.to_string(),
+                from: pos as u64,
+                to: bytes.len() as u64,
+                reason: "torn record header".into(),
+            });
+            bad += 1;
+            break;
+        }
+        let word0 =
+            u32::from_le_bytes([bytes[pos], bytes[pos + 1], bytes[pos + 2], bytes[pos + 3]]);
+        let stored = u32::from_le_bytes([
+            bytes[pos + 4],
+            bytes[pos + 5],
+            bytes[pos + 6],
+            bytes[pos + 7],
+        ]);
+        if word0 == 0 && stored == 0 {
+            if bytes[pos..].iter().any(|&b| b != 0) {
+                dropped.push(DroppedBytes {
+                    file: rel.to_string(),
+                    from: pos as u64,
+                    to: bytes.len() as u64,
+                    reason: "zero padding followed by data".into(),
+                });
+                bad += 1;
+            }
+            break;
+        }
+        let rtype = (word0 >> 24) as u8;
+        let size = (word0 & 0x00FF_FFFF) as usize;
+        let end = pos + 8 + size;
+        if end > bytes.len() {
+            dropped.push(DroppedBytes {
+                file: rel.to_string(),
+                from: pos as u64,
+                to: bytes.len() as u64,
+                reason: "torn record".into(),
+            });
+            bad += 1;
+            break;
+        }
+        let payload = &bytes[pos + 8..end];
+        if crc.checksum(payload) == stored {
+            out.push((rtype, payload.to_vec()));
+        } else {
+            dropped.push(DroppedBytes {
+                file: rel.to_string(),
+                from: pos as u64,
+                to: end as u64,
+                reason: "CRC mismatch".into(),
+            });
+            bad += 1;
+        }
+        pos = end;
+    }
+    (out, bad)
+}
+
+/// Copy what is recoverable from `root` into `target` (which must not
+/// exist or be empty, and must not be inside `root`).
+pub fn salvage(root: &Path, target: &Path, opts: &SalvageOptions) -> Result<SalvageReport> {
+    let root_abs = fs::canonicalize(root).map_err(|e| StoreError::io(root, e))?;
+    let target_parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let parent_abs =
+        fs::canonicalize(&target_parent).map_err(|e| StoreError::io(&target_parent, e))?;
+    if parent_abs.starts_with(&root_abs) {
+        return Err(StoreError::Invalid(format!(
+            "{}: the target must be outside the source store (a directory inside it would be read as a channel)",
+            target.display()
+        )));
+    }
+    let crc = Crc32::new(opts.crc_poly);
+    let mut report = SalvageReport {
+        source: root.display().to_string(),
+        target: target.display().to_string(),
+        ..SalvageReport::default()
+    };
+    // Server information.
+    let server_path = root.join("server.dat");
+    let server_bytes = fs::read(&server_path).map_err(|e| StoreError::io(&server_path, e))?;
+    let info = server_bytes
+        .get(12..)
+        .and_then(|p| proto::ServerInfo::decode(p).ok())
+        .map(ServerInfo::from)
+        .ok_or_else(|| {
+            StoreError::corrupt(&server_path, 4, "server.dat holds no readable ServerInfo: nothing to salvage the store identity from")
+        })?;
+    if server_bytes.len() >= 12 {
+        let stored = u32::from_le_bytes([
+            server_bytes[8],
+            server_bytes[9],
+            server_bytes[10],
+            server_bytes[11],
+        ]);
+        if crc.checksum(&server_bytes[12..]) != stored {
+            report
+                .notes
+                .push("server.dat CRC mismatch: its record decoded anyway and was kept".into());
+        }
+    }
+    report.cluster_id = info.cluster_id.clone();
+    let clustered = info.node_id.is_some();
+    let mut writer: Box<dyn StoreWriter> =
+        Box::new(FileStoreWriter::create(target, opts.writer.clone())?);
+    writer.server_info(&info)?;
+
+    // Clients.
+    let mut clients: BTreeMap<String, Client> = BTreeMap::new();
+    let (records, bad) = typed_records(
+        &root.join("clients.dat"),
+        "clients.dat",
+        &crc,
+        &mut report.dropped_bytes,
+    );
+    for (rtype, payload) in records {
+        match rtype {
+            1 => match ClientInfo::decode(payload.as_slice()) {
+                Ok(ci) => {
+                    let c = Client::from(ci);
+                    clients.insert(c.id.clone(), c);
+                }
+                Err(_) => report
+                    .notes
+                    .push("clients.dat: an undecodable client record was skipped".into()),
+            },
+            2 => match ClientDelete::decode(payload.as_slice()) {
+                Ok(d) => {
+                    clients.remove(&proto::text(&d.id));
+                }
+                Err(_) => report
+                    .notes
+                    .push("clients.dat: an undecodable delete record was skipped".into()),
+            },
+            other => report.notes.push(format!(
+                "clients.dat: record of unknown type {other} skipped"
+            )),
+        }
+    }
+    if bad > 0 {
+        report
+            .notes
+            .push(format!("clients.dat: {bad} damaged records skipped"));
+    }
+    for c in clients.values() {
+        writer.add_client(c)?;
+    }
+    report.clients = clients.len() as u64;
+
+    // Channels.
+    let mut names: Vec<String> = fs::read_dir(root)
+        .map_err(|e| StoreError::io(root, e))?
+        .flatten()
+        .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in names {
+        if !channel_name_valid(&name) {
+            report
+                .notes
+                .push(format!("{name}: not a valid channel name, not copied"));
+            continue;
+        }
+        let ch = salvage_channel(
+            root,
+            &name,
+            &crc,
+            &clients,
+            clustered,
+            &mut report,
+            writer.as_mut(),
+        )?;
+        report.channels.push(ch);
+    }
+    writer.finish()?;
+    Ok(report)
+}
+
+fn salvage_channel(
+    root: &Path,
+    name: &str,
+    crc: &Crc32,
+    clients: &BTreeMap<String, Client>,
+    clustered: bool,
+    report: &mut SalvageReport,
+    writer: &mut dyn StoreWriter,
+) -> Result<ChannelReport> {
+    let dir = root.join(name);
+    let mut slices: Vec<(i64, String)> = fs::read_dir(&dir)
+        .map_err(|e| StoreError::io(&dir, e))?
+        .flatten()
+        .filter_map(|e| {
+            let f = e.file_name().to_string_lossy().into_owned();
+            let n = go_parse_int(f.strip_prefix("msgs.")?.strip_suffix(".dat")?)?;
+            Some((n, f))
+        })
+        .collect();
+    slices.sort();
+    let mut out = ChannelReport {
+        name: name.to_string(),
+        ..ChannelReport::default()
+    };
+    let mut files: Vec<(String, Data)> = Vec::new();
+    let mut locs: BTreeMap<u64, Loc> = BTreeMap::new();
+    let mut known: BTreeSet<u64> = BTreeSet::new();
+    for (n, fname) in &slices {
+        let rel = format!("{name}/{fname}");
+        let path = dir.join(fname);
+        let mut data = match Data::open(&path) {
+            Ok(d) => d,
+            Err(e) => {
+                report
+                    .notes
+                    .push(format!("{rel}: unreadable ({e}), skipped"));
+                continue;
+            }
+        };
+        let entries = index_entries(&dir.join(format!("msgs.{n}.idx")), crc);
+        let last_indexed = entries.iter().map(|e| e.1).max();
+        known.extend(entries.iter().map(|e| e.0));
+        let hints: BTreeSet<u64> = entries.iter().map(|e| e.1).collect();
+        let file_idx = files.len();
+        let mut pos = 4u64;
+        let version_ok = data
+            .read_at(0, 4)
+            .map(|b| b.len() == 4 && u32::from_le_bytes([b[0], b[1], b[2], b[3]]) == 1)
+            .unwrap_or(false);
+        if !version_ok {
+            report.notes.push(format!(
+                "{rel}: bad version header; records searched anyway"
+            ));
+        }
+        while pos < data.len {
+            if let Some((size, msg)) = data.record_at(pos, crc) {
+                if let std::collections::btree_map::Entry::Vacant(v) = locs.entry(msg.sequence) {
+                    let indexed = hints.contains(&pos);
+                    if !indexed && last_indexed.is_some_and(|l| pos > l) {
+                        out.recovered_unindexed += 1;
+                    }
+                    v.insert(Loc {
+                        file: file_idx,
+                        offset: pos,
+                    });
+                }
+                known.insert(msg.sequence);
+                pos += 8 + size;
+                continue;
+            }
+            // Damage at `pos`: the next valid record, preferring index hints.
+            let hinted = hints
+                .range(pos + 1..)
+                .copied()
+                .find(|&h| data.record_at(h, crc).is_some());
+            let next = match hinted {
+                Some(h) => Some(h),
+                None => data
+                    .resync(pos, crc)
+                    .map_err(|e| StoreError::io(&path, e))?,
+            };
+            let trailing_zeros = next.is_none() && data.all_zero_from(pos);
+            if !trailing_zeros {
+                report.dropped_bytes.push(DroppedBytes {
+                    file: rel.clone(),
+                    from: pos,
+                    to: next.unwrap_or(data.len),
+                    reason: if next.is_some() {
+                        "damaged record(s); resynchronised on the next valid record".into()
+                    } else {
+                        "damaged or torn tail".into()
+                    },
+                });
+            }
+            match next {
+                Some(n) => pos = n,
+                None => break,
+            }
+        }
+        files.push((rel, data));
+    }
+    // Interior gaps count as lost too.
+    if let (Some(&lo), Some(&hi)) = (known.iter().next(), known.iter().next_back()) {
+        if hi - lo < 100_000_000 {
+            known.extend(lo..=hi);
+        }
+    }
+    let kept: Vec<u64> = locs.keys().copied().collect();
+    out.kept = ranges(kept.iter().copied());
+    out.dropped_seqs = ranges(known.iter().copied().filter(|s| !locs.contains_key(s)));
+    let (first, last) = (
+        kept.first().copied().unwrap_or(0),
+        kept.last().copied().unwrap_or(0),
+    );
+    writer.begin_channel(
+        &ChannelStats {
+            name: name.to_string(),
+            first_seq: first,
+            last_seq: last,
+            msgs: kept.len() as u64,
+            ..ChannelStats::default()
+        },
+        &Limits::default(),
+    )?;
+    for (seq, loc) in &locs {
+        let Some((rel, data)) = files.get_mut(loc.file) else {
+            continue;
+        };
+        let Some((_, msg)) = data.record_at(loc.offset, crc) else {
+            report
+                .notes
+                .push(format!("{rel}: seq {seq} changed while salvaging; skipped"));
+            continue;
+        };
+        writer.append_message(&Message {
+            seq: msg.sequence,
+            timestamp: msg.timestamp,
+            subject: proto::text(&msg.subject),
+            reply: proto::text(&msg.reply),
+            data: msg.data,
+        })?;
+        out.kept_messages += 1;
+    }
+    // Subscriptions, as the server would recover them.
+    let subs_rel = format!("{name}/subs.dat");
+    let (records, bad) = typed_records(
+        &dir.join("subs.dat"),
+        &subs_rel,
+        crc,
+        &mut report.dropped_bytes,
+    );
+    out.dropped_subscription_records = bad;
+    let mut subs: BTreeMap<u64, (SubState, BTreeSet<u64>)> = BTreeMap::new();
+    for (rtype, payload) in records {
+        match rtype {
+            1 | 2 => {
+                if let Ok(s) = SubState::decode(payload.as_slice()) {
+                    match subs.get_mut(&s.id) {
+                        Some(e) if rtype == 2 => e.0 = s,
+                        _ => {
+                            subs.insert(s.id, (s, BTreeSet::new()));
+                        }
+                    }
+                } else {
+                    out.dropped_subscription_records += 1;
+                }
+            }
+            3 => {
+                if let Ok(d) = SubStateDelete::decode(payload.as_slice()) {
+                    subs.remove(&d.id);
+                } else {
+                    out.dropped_subscription_records += 1;
+                }
+            }
+            4 | 5 => {
+                if let Ok(u) = SubStateUpdate::decode(payload.as_slice()) {
+                    if let Some((s, pending)) = subs.get_mut(&u.id) {
+                        if rtype == 5 {
+                            pending.insert(u.seqno);
+                            s.last_sent = s.last_sent.max(u.seqno);
+                        } else {
+                            pending.remove(&u.seqno);
+                        }
+                    }
+                } else {
+                    out.dropped_subscription_records += 1;
+                }
+            }
+            _ => out.dropped_subscription_records += 1,
+        }
+    }
+    if !clustered {
+        for (state, pending) in subs.into_values() {
+            let mut sub = Subscription::from_state(name, &state);
+            sub.pending = pending.into_iter().collect();
+            let known_client = clients.contains_key(&sub.client_id);
+            let skipped = if !sub.is_durable {
+                !known_client
+            } else {
+                !sub.queue_group.is_empty()
+                    && !sub.client_id.is_empty()
+                    && !known_client
+                    && !sub.is_closed
+            };
+            if skipped {
+                report.notes.push(format!(
+                    "{subs_rel}: subscription {} not copied: the server would not recover it (client {:?} unknown)",
+                    sub.id, sub.client_id
+                ));
+                continue;
+            }
+            writer.add_subscription(&sub)?;
+            out.subscriptions += 1;
+        }
+    }
+    writer.end_channel()?;
+    Ok(out)
+}

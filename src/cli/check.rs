@@ -1,0 +1,407 @@
+//! `stanctl check`: integrity and compatibility of a store, and its
+//! comparison with an expected description (`--expect`).
+//!
+//! Exit status: 0 clean, 1 findings at or above `--fail-on` (or a
+//! difference with `--expect`, or a `--server-version` that cannot open
+//! the store), 2 the store cannot be opened or bad usage.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+
+use stanctl::check::compat::{Compatibility, Verdict, Version};
+use stanctl::check::file::FileCheckOptions;
+use stanctl::check::sql::SqlCheckOptions;
+use stanctl::check::{expect, file, severity_name, sql, Finding, Report, Severity};
+use stanctl::config::load_config;
+use stanctl::sqlstore::SqlDriver;
+
+use super::output::{self, Format};
+use super::store_args::{StoreArgs, StoreType};
+use super::{Cli, Outcome};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        }
+    }
+}
+
+fn parse_version(s: &str) -> Result<Version, String> {
+    s.parse()
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Read and verify every message. Default: what the server reads at
+    /// start-up (every index record, the last record of each slice, every
+    /// subs.dat/clients.dat record) plus the framing of every data record.
+    #[arg(long)]
+    pub deep: bool,
+
+    /// Exit 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+
+    /// Also answer whether this server version opens the store (exit 1 if
+    /// not), e.g. 0.10.0.
+    #[arg(long, value_name = "X.Y.Z", value_parser = parse_version)]
+    pub server_version: Option<Version>,
+
+    /// Compare the store with an expected description (a fixture's
+    /// MANIFEST.json or `stanctl manifest` output); exit 1 on any difference.
+    #[arg(long, value_name = "FILE.json")]
+    pub expect: Option<PathBuf>,
+}
+
+/// The store the options name, resolved without opening it.
+pub enum Target {
+    File {
+        dir: PathBuf,
+        crc_poly: u32,
+        verify_crc: bool,
+    },
+    Sql {
+        driver: SqlDriver,
+        source: String,
+    },
+}
+
+/// Resolve `--dir` / `--sql-*` / `-c` as `StoreArgs::open` does.
+pub fn resolve(store: &StoreArgs) -> anyhow::Result<Target> {
+    let config = match &store.config {
+        Some(path) => Some(load_config(path)?),
+        None => None,
+    };
+    let conf = config.as_ref();
+    let sql_driver = store
+        .sql_driver
+        .clone()
+        .or_else(|| conf.and_then(|c| c.sql.driver.clone()));
+    let sql_source = store
+        .sql_source
+        .clone()
+        .or_else(|| conf.and_then(|c| c.sql.source.clone()));
+    let dir = store
+        .dir
+        .clone()
+        .or_else(|| conf.and_then(|c| c.dir.clone()));
+    let store_type = match store.store {
+        Some(t) => t,
+        None => match conf.and_then(|c| c.store_type.as_deref()) {
+            Some(t) if t.eq_ignore_ascii_case("sql") => StoreType::Sql,
+            Some(t) if t.eq_ignore_ascii_case("file") => StoreType::File,
+            Some(t) => bail!("store type {t:?} in the configuration has nothing on disk to read"),
+            None if dir.is_some() => StoreType::File,
+            None if sql_source.is_some() => StoreType::Sql,
+            None => bail!(
+                "no store given: use --dir PATH, or --sql-driver and --sql-source, or -c CONFIG"
+            ),
+        },
+    };
+    Ok(match store_type {
+        StoreType::File => {
+            let Some(dir) = dir else {
+                bail!("a file store needs --dir PATH (or dir in the configuration)");
+            };
+            Target::File {
+                dir,
+                crc_poly: store
+                    .file_crc_poly
+                    .or_else(|| conf.and_then(|c| c.file.crc_poly))
+                    .unwrap_or(stanctl::crc::IEEE),
+                verify_crc: store
+                    .file_crc
+                    .or_else(|| conf.and_then(|c| c.file.crc))
+                    .unwrap_or(true),
+            }
+        }
+        StoreType::Sql => {
+            let (Some(driver), Some(source)) = (sql_driver, sql_source) else {
+                bail!("a SQL store needs --sql-driver and --sql-source (or sql_options in the configuration)");
+            };
+            Target::Sql {
+                driver: driver.parse()?,
+                source,
+            }
+        }
+    })
+}
+
+/// Run every check and build the report (no output).
+pub fn build_report(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Report> {
+    let target = resolve(&cli.store)?;
+    let mut report = match &target {
+        Target::File {
+            dir,
+            crc_poly,
+            verify_crc,
+        } => {
+            let opts = FileCheckOptions {
+                crc_poly: *crc_poly,
+                verify_crc: *verify_crc,
+                deep: args.deep,
+            };
+            let out = file::check(dir, &opts)
+                .with_context(|| format!("opening file store {}", dir.display()))?;
+            Report {
+                ok: false,
+                store: "file".into(),
+                source: dir.display().to_string(),
+                deep: args.deep,
+                findings: out.findings,
+                counts: Default::default(),
+                compatibility: Compatibility::compute(
+                    &out.constraints,
+                    args.server_version.as_ref(),
+                    out.notes,
+                ),
+                expect: None,
+                schema: Vec::new(),
+                stats: out.stats,
+            }
+        }
+        Target::Sql { driver, source } => {
+            let opts = SqlCheckOptions {
+                deep: args.deep,
+                target: args.server_version.clone(),
+            };
+            let out = sql::check(*driver, source, &opts)?;
+            Report {
+                ok: false,
+                store: format!("sql/{driver}"),
+                source: out.source.clone(),
+                deep: args.deep,
+                findings: out.findings,
+                counts: Default::default(),
+                compatibility: Compatibility::compute(
+                    &out.constraints,
+                    args.server_version.as_ref(),
+                    out.notes,
+                ),
+                expect: None,
+                schema: out.schema,
+                stats: out.stats,
+            }
+        }
+    };
+    if let Some(v) = &report.compatibility.server_version {
+        if v.verdict == Verdict::Incompatible {
+            let mut f = Finding::new(
+                Severity::Error,
+                "compat.server_version",
+                format!("server {}", v.version),
+            )
+            .msg(format!(
+                "server {} cannot open this store: {}",
+                v.version,
+                v.reasons.join("; ")
+            ))
+            .expected(format!("a store {} opens", v.version))
+            .found(v.reasons.first().cloned().unwrap_or_default())
+            .server("refuses to start, or loses or garbles data");
+            // Carry the fix of the schema finding that explains it.
+            if let Some(fix) = report
+                .findings
+                .iter()
+                .find(|f| !f.fix.is_empty() && f.code.starts_with("schema."))
+                .map(|f| f.fix.clone())
+            {
+                f.fix = fix;
+            }
+            report.findings.push(f);
+        }
+    }
+    if let Some(path) = &args.expect {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let expected: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
+        let file = path.display().to_string();
+        let result = cli
+            .store
+            .open()
+            .and_then(|mut store| Ok(expect::compare(store.as_mut(), &expected, &file)?));
+        report.expect = Some(match result {
+            Ok(r) => r,
+            Err(e) => expect::ExpectReport {
+                file,
+                differences: vec![expect::Difference {
+                    path: "store".into(),
+                    expected: serde_json::Value::String("a readable store".into()),
+                    found: serde_json::Value::String(format!("{e:#}")),
+                    message: format!("the store cannot be read to compare it: {e:#}"),
+                }],
+                ..Default::default()
+            },
+        });
+    }
+    report.finish(args.fail_on.severity());
+    Ok(report)
+}
+
+pub fn run(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Outcome> {
+    if cli.format == Format::Raw {
+        bail!("check writes table or json output");
+    }
+    let report = build_report(cli, args)?;
+    match cli.format {
+        Format::Json => output::print_json(&report)?,
+        Format::Ndjson => {
+            let mut out = output::stdout();
+            serde_json::to_writer(&mut out, &report)?;
+            out.write_all(b"\n")?;
+            out.flush()?;
+        }
+        _ => print_table(&report, cli.verbose, cli.quiet)?,
+    }
+    Ok(Outcome {
+        problems: !report.ok,
+    })
+}
+
+fn print_table(report: &Report, verbose: bool, quiet: bool) -> anyhow::Result<()> {
+    let mut out = output::stdout();
+    writeln!(
+        out,
+        "store: {} {}{}",
+        report.store,
+        report.source,
+        if report.deep { " (deep)" } else { "" }
+    )?;
+    if !quiet {
+        for f in &report.findings {
+            if f.severity == Severity::Info && !verbose {
+                continue;
+            }
+            writeln!(
+                out,
+                "{:<7} {}: {} [{}]",
+                severity_name(f.severity),
+                f.location,
+                f.message,
+                f.code
+            )?;
+            if !f.expected.is_empty() || !f.found.is_empty() {
+                writeln!(out, "        expected: {}; found: {}", f.expected, f.found)?;
+            }
+            if !f.server_behaviour.is_empty() {
+                writeln!(out, "        server: {}", f.server_behaviour)?;
+            }
+            if let Some(t) = &f.truncate_bad_eof {
+                writeln!(
+                    out,
+                    "        -file_truncate_bad_eof: truncate to {} (drops {} bytes{})",
+                    t.truncate_to,
+                    t.drops_bytes,
+                    t.drops_seqs
+                        .map_or(String::new(), |(a, b)| format!(", seqs {a}-{b}"))
+                )?;
+            }
+            for (driver, fix) in &f.fix {
+                writeln!(out, "        fix ({driver}): {fix}")?;
+            }
+        }
+    }
+    let c = &report.compatibility;
+    writeln!(
+        out,
+        "compatibility: opens with {}",
+        if c.opens_with.is_empty() {
+            "no release".to_string()
+        } else {
+            c.opens_with.join(", ")
+        }
+    )?;
+    for r in &c.ranges {
+        if r.verdict == Verdict::Compatible && !verbose {
+            continue;
+        }
+        let range = if r.from == r.to {
+            r.from.clone()
+        } else {
+            format!("{} - {}", r.from, r.to)
+        };
+        writeln!(
+            out,
+            "  {range}: {}{}",
+            verdict_name(r.verdict),
+            if r.reasons.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", r.reasons.join("; "))
+            }
+        )?;
+    }
+    for n in &c.notes {
+        writeln!(out, "  note: {n}")?;
+    }
+    if let Some(v) = &c.server_version {
+        writeln!(
+            out,
+            "server {}: {}{}",
+            v.version,
+            if v.opens {
+                "opens it"
+            } else {
+                "does NOT open it"
+            },
+            if v.reasons.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", v.reasons.join("; "))
+            }
+        )?;
+    }
+    if let Some(e) = &report.expect {
+        writeln!(
+            out,
+            "expect {}: {} difference(s) ({} channels, {} messages, {} subscriptions, {} clients compared)",
+            e.file,
+            e.differences.len(),
+            e.compared.channels,
+            e.compared.messages,
+            e.compared.subscriptions,
+            e.compared.clients
+        )?;
+        for d in &e.differences {
+            writeln!(out, "  {}: {}", d.path, d.message)?;
+        }
+        for s in &e.skipped {
+            writeln!(out, "  skipped: {s}")?;
+        }
+    }
+    writeln!(
+        out,
+        "{}: {} error(s), {} warning(s), {} info; {} files, {} records, {} CRCs verified",
+        if report.ok { "OK" } else { "FAIL" },
+        report.counts.error,
+        report.counts.warning,
+        report.counts.info,
+        report.stats.files,
+        report.stats.records,
+        report.stats.crc_verified
+    )?;
+    out.flush()?;
+    Ok(())
+}
+
+fn verdict_name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Compatible => "compatible",
+        Verdict::Caveats => "opens, with caveats",
+        Verdict::Incompatible => "incompatible",
+    }
+}

@@ -1,0 +1,547 @@
+//! `stanctl migrate to-jetstream`: channels → streams, durables →
+//! consumers, on a running nats-server, from a store read offline.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use clap::Args;
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use stanctl::crypto::likely_envelope;
+use stanctl::jetstream::{
+    self, ConnectionOptions, ConsumerKind, MigrationReport, Plan, PlanOptions, RunOptions,
+    VerifyReport,
+};
+use stanctl::migrate::{NoProgress, Progress};
+use stanctl::model::MessageRange;
+use stanctl::StoreReader;
+
+use super::output::{self, Format};
+use super::{Cli, Outcome};
+
+#[derive(Debug, Args)]
+pub struct JetStreamArgs {
+    /// Target nats-server(s): nats://HOST:PORT (tls://... for TLS), comma-separated.
+    #[arg(long, value_name = "URL", env = "NATS_URL")]
+    pub server: Option<String>,
+
+    /// Credentials file (JWT and NKey seed).
+    #[arg(long, value_name = "FILE")]
+    pub creds: Option<PathBuf>,
+
+    /// User name (with --password).
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Password (with --user).
+    #[arg(long, value_name = "PASSWORD")]
+    pub password: Option<String>,
+
+    /// Authentication token.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+
+    /// CA certificate to verify the server with.
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+
+    /// Client certificate (with --tls-key).
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Client certificate key (with --tls-cert).
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Print the plan (streams, limits, consumers) and change nothing; needs no server.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Only these channels (repeatable; subject wildcards allowed).
+    #[arg(long = "channel", value_name = "NAME")]
+    pub channels: Vec<String>,
+
+    /// Only subscriptions of these client ids (repeatable).
+    #[arg(long = "client", value_name = "ID")]
+    pub clients: Vec<String>,
+
+    /// Name the stream of a channel, instead of the naming rule (repeatable).
+    #[arg(long = "stream-name", value_name = "CHANNEL=NAME", value_parser = parse_stream_name)]
+    pub stream_names: Vec<(String, String)>,
+
+    /// Prepended to every stream name made by the rule.
+    #[arg(long, value_name = "PREFIX", default_value = "")]
+    pub stream_prefix: String,
+
+    /// Prepended verbatim to every subject (e.g. "migrated.").
+    #[arg(long, value_name = "PREFIX", default_value = "")]
+    pub subject_prefix: String,
+
+    /// Stream replicas (clustered JetStream).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub replicas: usize,
+
+    /// Make unlimited streams instead of carrying the channels' limits over.
+    #[arg(long)]
+    pub no_limits: bool,
+
+    /// Publishes awaiting their acknowledgement at most.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub max_pending_acks: usize,
+
+    /// Migrate messages only, no consumers.
+    #[arg(long)]
+    pub no_consumers: bool,
+
+    /// Do not set streams' first sequence, even on nats-server 2.10+
+    /// (JetStream sequences then start at 1; the mapping is reported).
+    #[arg(long)]
+    pub no_first_seq: bool,
+
+    /// Afterwards, compare every stream message and consumer with the store.
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Copy payloads as stored even when they look encrypted and no key is given.
+    #[arg(long)]
+    pub keep_encrypted: bool,
+
+    /// Bound of every request to the server.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
+    pub timeout: Duration,
+}
+
+fn parse_stream_name(s: &str) -> Result<(String, String), String> {
+    match s.rsplit_once('=') {
+        Some((c, n)) if !c.is_empty() && !n.is_empty() => Ok((c.to_string(), n.to_string())),
+        _ => Err(format!("{s:?}: expected CHANNEL=NAME")),
+    }
+}
+
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    match stanctl::config::parse_duration_ns(s) {
+        Some(ns) if ns > 0 => Ok(Duration::from_nanos(ns as u64)),
+        _ => Err(format!("{s:?}: expected a duration like 10s")),
+    }
+}
+
+/// Progress bars on a terminal: one per channel and one in total.
+struct Bars {
+    multi: MultiProgress,
+    total: ProgressBar,
+    channel: Option<ProgressBar>,
+}
+
+impl Bars {
+    fn new(total_msgs: u64) -> Self {
+        let multi = MultiProgress::new();
+        let total = multi.add(ProgressBar::new(total_msgs));
+        total.set_style(
+            ProgressStyle::with_template(
+                "total   {bar:30} {pos}/{len} msgs {binary_bytes} {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Bars {
+            multi,
+            total,
+            channel: None,
+        }
+    }
+}
+
+impl Progress for Bars {
+    fn channel_start(&mut self, channel: &str, msgs: u64) {
+        let bar = self
+            .multi
+            .insert_before(&self.total, ProgressBar::new(msgs));
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:20} {bar:30} {pos}/{len} msgs {per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_prefix(channel.to_string());
+        self.channel = Some(bar);
+    }
+    fn message(&mut self, _bytes: u64) {
+        self.total.inc(1);
+        if let Some(bar) = &self.channel {
+            bar.inc(1);
+        }
+    }
+    fn channel_end(&mut self) {
+        if let Some(bar) = self.channel.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Drop for Bars {
+    fn drop(&mut self) {
+        self.total.finish_and_clear();
+    }
+}
+
+/// Refuse to copy ciphertext by mistake: the first message of each channel
+/// is checked when no key is given.
+fn check_plaintext(store: &mut dyn StoreReader, plan: &Plan) -> anyhow::Result<()> {
+    for sp in plan.streams.iter().filter(|s| s.msgs > 0) {
+        let first = store
+            .messages(&sp.channel, MessageRange::default())?
+            .next()
+            .transpose()?;
+        if let Some(cipher) = first.and_then(|m| likely_envelope(&m.data)) {
+            bail!(
+                "payloads of channel {:?} look encrypted ({}): give the key (--encryption-key-file or \
+                 NATS_STREAMING_ENCRYPTION_KEY), or --keep-encrypted to copy them as stored",
+                sp.channel,
+                cipher.name()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn limit(v: i64) -> String {
+    if v < 0 {
+        "unlimited".into()
+    } else {
+        v.to_string()
+    }
+}
+
+fn age(ns: i64) -> String {
+    if ns <= 0 {
+        "unlimited".into()
+    } else if ns % 1_000_000_000 == 0 {
+        format!("{}s", ns / 1_000_000_000)
+    } else {
+        format!("{ns}ns")
+    }
+}
+
+fn kind_text(k: ConsumerKind) -> &'static str {
+    match k {
+        ConsumerKind::Durable => "durable",
+        ConsumerKind::DurableQueue => "durable queue",
+    }
+}
+
+fn seq_list(seqs: &[u64]) -> String {
+    const SHOWN: usize = 12;
+    let mut s: Vec<String> = seqs.iter().take(SHOWN).map(u64::to_string).collect();
+    if seqs.len() > SHOWN {
+        s.push(format!("… ({} in all)", seqs.len()));
+    }
+    s.join(",")
+}
+
+fn print_plan(plan: &Plan) -> anyhow::Result<()> {
+    let mut t = output::table(&[
+        "channel",
+        "stream",
+        "subject",
+        "msgs",
+        "stan seqs",
+        "max msgs",
+        "max bytes",
+        "max age",
+        "consumers",
+        "skipped subs",
+    ]);
+    for s in &plan.streams {
+        t.add_row(vec![
+            s.channel.clone(),
+            s.stream.clone(),
+            s.subject.clone(),
+            s.msgs.to_string(),
+            format!("{}..{}", s.first_seq, s.last_seq),
+            limit(s.limits.max_msgs),
+            limit(s.limits.max_bytes),
+            age(s.limits.max_age_ns),
+            s.consumers.len().to_string(),
+            s.skipped.len().to_string(),
+        ]);
+    }
+    output::print_table(&t)?;
+    let consumers: Vec<_> = plan
+        .streams
+        .iter()
+        .flat_map(|s| s.consumers.iter().map(move |c| (s, c)))
+        .collect();
+    if !consumers.is_empty() {
+        let mut t = output::table(&[
+            "stream",
+            "consumer",
+            "kind",
+            "stan durable",
+            "clients",
+            "redelivered first",
+            "then from",
+            "ack wait",
+            "max ack pending",
+        ]);
+        for (s, c) in consumers {
+            t.add_row(vec![
+                s.stream.clone(),
+                c.name.clone(),
+                kind_text(c.kind).to_string(),
+                c.stan_key.clone(),
+                c.clients.join(","),
+                seq_list(&c.pending),
+                c.next_new_seq.to_string(),
+                format!("{}s", c.ack_wait_s),
+                c.max_ack_pending.to_string(),
+            ]);
+        }
+        output::print_table(&t)?;
+    }
+    let skipped: Vec<_> = plan
+        .streams
+        .iter()
+        .flat_map(|s| s.skipped.iter().map(move |k| (s, k)))
+        .collect();
+    if !skipped.is_empty() {
+        let mut t = output::table(&["channel", "sub id", "client", "kind", "skipped because"]);
+        for (s, k) in skipped {
+            t.add_row(vec![
+                s.channel.clone(),
+                k.id.to_string(),
+                k.client_id.clone(),
+                k.kind.to_string(),
+                k.reason.clone(),
+            ]);
+        }
+        output::print_table(&t)?;
+    }
+    for s in &plan.streams {
+        for n in &s.notes {
+            println!("note: {} → {}: {n}", s.channel, s.stream);
+        }
+    }
+    println!(
+        "plan for cluster {:?}: {} streams, {} messages, {} consumers, {} subscriptions skipped; \
+         streams start at the channel's first sequence on nats-server 2.10+",
+        plan.cluster_id,
+        plan.totals.streams,
+        plan.totals.msgs,
+        plan.totals.consumers,
+        plan.totals.skipped_subscriptions
+    );
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    #[serde(flatten)]
+    report: &'a MigrationReport,
+    seconds: f64,
+}
+
+fn print_report(report: &MigrationReport, seconds: f64) -> anyhow::Result<()> {
+    let mut t = output::table(&[
+        "channel",
+        "stream",
+        "published",
+        "already there",
+        "stream seqs",
+        "sequences",
+        "consumers",
+    ]);
+    for s in &report.streams {
+        let seqs = if s.seq_preserved {
+            "= STAN".to_string()
+        } else {
+            "mapped (see below)".to_string()
+        };
+        t.add_row(vec![
+            s.channel.clone(),
+            s.stream.clone(),
+            s.published.to_string(),
+            s.already_present.to_string(),
+            format!("{}..{}", s.js_first_seq, s.js_last_seq),
+            seqs,
+            s.consumers.len().to_string(),
+        ]);
+    }
+    output::print_table(&t)?;
+    let consumers: Vec<_> = report
+        .streams
+        .iter()
+        .flat_map(|s| s.consumers.iter().map(move |c| (s, c)))
+        .collect();
+    if !consumers.is_empty() {
+        let mut t = output::table(&[
+            "stream",
+            "consumer",
+            "stan durable",
+            "action",
+            "redelivered first",
+            "then from",
+        ]);
+        for (s, c) in consumers {
+            t.add_row(vec![
+                s.stream.clone(),
+                c.name.clone(),
+                c.stan_key.clone(),
+                format!("{:?}", c.action).to_lowercase(),
+                seq_list(&c.pending_js),
+                c.next_new_js.to_string(),
+            ]);
+        }
+        output::print_table(&t)?;
+    }
+    for s in &report.streams {
+        if !s.seq_preserved {
+            for r in &s.seq_mapping {
+                println!(
+                    "mapping: {} STAN seq {}..{} = JetStream seq {}..{}",
+                    s.stream,
+                    r.stan_first,
+                    r.stan_last,
+                    r.js_first,
+                    r.js_first + (r.stan_last - r.stan_first)
+                );
+            }
+        }
+        for n in &s.notes {
+            println!("note: {}: {n}", s.stream);
+        }
+    }
+    let t = &report.totals;
+    let rate = if seconds > 0.0 {
+        t.published as f64 / seconds
+    } else {
+        0.0
+    };
+    println!(
+        "migrated cluster {:?} to {} (nats-server {}): {} streams, {} messages published ({} already there), \
+         {} consumers created, {} existing, {} left alone, {} subscriptions skipped, in {:.2}s ({:.0} msgs/s)",
+        report.cluster_id,
+        report.server,
+        report.server_version,
+        t.streams,
+        t.published,
+        t.already_present,
+        t.consumers_created,
+        t.consumers_existing,
+        t.consumers_skipped,
+        t.skipped_subscriptions,
+        seconds,
+        rate
+    );
+    if let Some(v) = &report.verify {
+        print_verify(v)?;
+    }
+    Ok(())
+}
+
+fn print_verify(v: &VerifyReport) -> anyhow::Result<()> {
+    let mut t = output::table(&[
+        "stream",
+        "source msgs",
+        "stream msgs",
+        "stream seqs",
+        "stan seqs",
+        "seq = stan",
+        "consumers",
+        "differences",
+    ]);
+    for s in &v.streams {
+        t.add_row(vec![
+            s.stream.clone(),
+            s.source_msgs.to_string(),
+            s.stream_msgs.to_string(),
+            format!("{}..{}", s.js_first_seq, s.js_last_seq),
+            format!("{}..{}", s.stan_first_seq, s.stan_last_seq),
+            if s.seq_preserved { "yes" } else { "no" }.to_string(),
+            s.consumers_checked.to_string(),
+            s.differences.to_string(),
+        ]);
+    }
+    output::print_table(&t)?;
+    for d in &v.differences {
+        eprintln!("stanctl: difference: {d}");
+    }
+    println!(
+        "verify: {} ({} differences)",
+        if v.ok { "OK" } else { "FAILED" },
+        v.difference_count
+    );
+    Ok(())
+}
+
+pub fn run(cli: &Cli, args: &JetStreamArgs) -> anyhow::Result<Outcome> {
+    if matches!(cli.format, Format::Raw) {
+        bail!("--format raw is only for dump");
+    }
+    let have_key = cli.store.encryption_key()?.is_some();
+    let mut store = cli.store.open()?;
+    let plan_opts = PlanOptions {
+        channels: args.channels.clone(),
+        clients: args.clients.clone(),
+        stream_prefix: args.stream_prefix.clone(),
+        subject_prefix: args.subject_prefix.clone(),
+        stream_names: args.stream_names.iter().cloned().collect(),
+        replicas: args.replicas.max(1),
+        no_limits: args.no_limits,
+    };
+    let plan = jetstream::build_plan(store.as_mut(), &plan_opts)?;
+    if !have_key && !args.keep_encrypted {
+        check_plaintext(store.as_mut(), &plan)?;
+    }
+    if args.dry_run {
+        match cli.format {
+            Format::Table => print_plan(&plan)?,
+            _ => output::print_json(&plan)?,
+        }
+        let problems = output::report_findings(&store.findings(), cli.verbose, cli.quiet);
+        return Ok(Outcome { problems });
+    }
+    let Some(server) = args.server.clone() else {
+        bail!("--server URL is needed (or NATS_URL), unless --dry-run");
+    };
+    let conn = ConnectionOptions {
+        server,
+        creds: args.creds.clone(),
+        user: args.user.clone(),
+        password: args.password.clone(),
+        token: args.token.clone(),
+        tls_ca: args.tls_ca.clone(),
+        tls_cert: args.tls_cert.clone(),
+        tls_key: args.tls_key.clone(),
+        timeout: args.timeout,
+    };
+    let opts = RunOptions {
+        max_pending_acks: args.max_pending_acks.max(1),
+        consumers: !args.no_consumers,
+        use_first_seq: !args.no_first_seq,
+        verify: args.verify,
+        timeout: args.timeout,
+    };
+    let started = Instant::now();
+    let show_progress = !cli.quiet && std::io::stderr().is_terminal();
+    let mut bars;
+    let mut silent = NoProgress;
+    let progress: &mut dyn Progress = if show_progress {
+        bars = Bars::new(plan.totals.msgs);
+        &mut bars
+    } else {
+        &mut silent
+    };
+    let report = jetstream::migrate(store.as_mut(), &plan, &conn, &opts, progress)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let source_problems = output::report_findings(&store.findings(), cli.verbose, cli.quiet);
+    match cli.format {
+        Format::Table => print_report(&report, seconds)?,
+        _ => output::print_json(&Summary {
+            report: &report,
+            seconds,
+        })?,
+    }
+    Ok(Outcome {
+        problems: source_problems || report.verify.as_ref().is_some_and(|v| !v.ok),
+    })
+}

@@ -1,0 +1,351 @@
+//! Durable subscriptions → durable pull consumers, positioned where STAN
+//! left them.
+//!
+//! A consumer starts at the first message the application must receive
+//! next: its first unacknowledged message, or the first never sent. To make
+//! JetStream's state match STAN's, stanctl then plays the application once:
+//! it pulls every message up to the subscription's last sent one, acks
+//! those STAN had seen acknowledged, and NAKs the unacknowledged ones —
+//! first with a 1 ns delay, which JetStream stores as "redelivery due now"
+//! (so it survives a server restart), then plainly, which queues them for
+//! immediate redelivery. The application then receives exactly what STAN
+//! would have delivered: the unacknowledged messages (flagged as
+//! redelivered), in order, then the ones never sent.
+//!
+//! A consumer is made with a description saying it is being positioned;
+//! only when it is complete does it get its final description and
+//! `max_ack_pending`. A rerun leaves complete consumers alone and remakes
+//! incomplete ones.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use async_nats::jetstream::consumer::{self, pull, AckPolicy, DeliverPolicy};
+use async_nats::jetstream::AckKind;
+use async_nats::jetstream::ErrorCode;
+use futures::StreamExt;
+use serde_json::json;
+
+use super::connect::{bounded, Server};
+use super::plan::{ConsumerKind, ConsumerPlan, Plan, StreamPlan};
+use super::{ConsumerAction, ConsumerReport, RunOptions, SeqMap};
+
+/// Description of a consumer stanctl is still positioning.
+pub const POSITIONING: &str = "stanctl: positioning from STAN (incomplete)";
+
+/// Description of a complete consumer.
+pub fn final_description(plan: &Plan, sp: &StreamPlan, cp: &ConsumerPlan) -> String {
+    let kind = match cp.kind {
+        ConsumerKind::Durable => "durable",
+        ConsumerKind::DurableQueue => "durable queue group",
+    };
+    format!(
+        "stanctl: STAN {kind} {} on channel {} of cluster {}",
+        cp.stan_key, sp.channel, plan.cluster_id
+    )
+}
+
+/// Consumer info, `None` when there is no such consumer.
+pub async fn consumer_info(
+    server: &Server,
+    stream: &str,
+    name: &str,
+) -> anyhow::Result<Option<consumer::Info>> {
+    match server
+        .api::<_, consumer::Info>(format!("CONSUMER.INFO.{stream}.{name}"), &json!({}))
+        .await?
+    {
+        Ok(info) => Ok(Some(info)),
+        Err(e) if e.error_code() == ErrorCode::CONSUMER_NOT_FOUND => Ok(None),
+        Err(e) => bail!("consumer {name} of stream {stream}: {e}"),
+    }
+}
+
+/// Where a consumer goes, in JetStream sequences.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub deliver_from: u64,
+    pub last_sent: u64,
+    pub pending: Vec<u64>,
+    pub missing: Vec<u64>,
+}
+
+/// Translate the STAN position of `cp` with `map`. `before_first` is the
+/// JetStream sequence just before the stream's first migrated message.
+pub fn position(cp: &ConsumerPlan, map: &SeqMap, before_first: u64) -> Position {
+    let mut pending = Vec::new();
+    let mut missing = Vec::new();
+    for &s in &cp.pending {
+        match map.js_of(s) {
+            Some(j) => pending.push(j),
+            None => missing.push(s),
+        }
+    }
+    let last_sent = map.js_floor(cp.last_sent).unwrap_or(before_first);
+    // Pending sequences are at most last sent; keep only those (a store
+    // could say otherwise after damage).
+    pending.retain(|&j| j <= last_sent);
+    let deliver_from = pending.first().copied().unwrap_or(last_sent + 1);
+    Position {
+        deliver_from,
+        last_sent,
+        pending,
+        missing,
+    }
+}
+
+fn config(
+    cp: &ConsumerPlan,
+    deliver_from: u64,
+    description: String,
+    max_ack_pending: i64,
+) -> pull::Config {
+    pull::Config {
+        durable_name: Some(cp.name.clone()),
+        description: Some(description),
+        deliver_policy: DeliverPolicy::ByStartSequence {
+            start_sequence: deliver_from,
+        },
+        ack_policy: AckPolicy::Explicit,
+        ack_wait: Duration::from_secs(u64::try_from(cp.ack_wait_s).unwrap_or(30)),
+        max_ack_pending,
+        ..pull::Config::default()
+    }
+}
+
+/// Create and position the consumer of `cp` (or find it done).
+pub async fn migrate_consumer(
+    server: &Server,
+    plan: &Plan,
+    sp: &StreamPlan,
+    cp: &ConsumerPlan,
+    map: &SeqMap,
+    stream_last_js: u64,
+    opts: &RunOptions,
+) -> anyhow::Result<ConsumerReport> {
+    let before_first = map.first_js().map(|f| f - 1).unwrap_or(stream_last_js);
+    let pos = position(cp, map, before_first);
+    let mut report = ConsumerReport {
+        name: cp.name.clone(),
+        stan_key: cp.stan_key.clone(),
+        action: ConsumerAction::Created,
+        deliver_from_js: pos.deliver_from,
+        pending_js: pos.pending.clone(),
+        next_new_js: pos.last_sent + 1,
+        pending_missing: pos.missing.clone(),
+    };
+    let done = final_description(plan, sp, cp);
+    if let Some(info) = consumer_info(server, &sp.stream, &cp.name).await? {
+        let desc = info.config.description.clone().unwrap_or_default();
+        if desc == done {
+            report.action = ConsumerAction::Exists;
+            return Ok(report);
+        }
+        if desc != POSITIONING {
+            report.action = ConsumerAction::SkippedForeign;
+            return Ok(report);
+        }
+        let deleted = server
+            .api::<_, serde_json::Value>(
+                format!("CONSUMER.DELETE.{}.{}", sp.stream, cp.name),
+                &json!({}),
+            )
+            .await?;
+        if let Err(e) = deleted {
+            bail!(
+                "deleting the incomplete consumer {} of stream {}: {e}",
+                cp.name,
+                sp.stream
+            );
+        }
+        report.action = ConsumerAction::Recreated;
+    }
+    let stream = bounded(server.timeout * 2, server.js.get_stream_no_info(&sp.stream))
+        .await?
+        .with_context(|| format!("stream {}", sp.stream))?;
+    const BATCH: u64 = 256;
+    let positioning_max = i64::try_from(pos.pending.len() as u64 + BATCH + 1).unwrap_or(i64::MAX);
+    let consumer = bounded(
+        server.timeout * 2,
+        stream.create_consumer(config(
+            cp,
+            pos.deliver_from,
+            POSITIONING.into(),
+            positioning_max,
+        )),
+    )
+    .await?
+    .with_context(|| format!("creating consumer {} on stream {}", cp.name, sp.stream))?;
+
+    // Play the application once: ack what STAN had acked, hold the rest.
+    let pending: BTreeSet<u64> = pos.pending.iter().copied().collect();
+    let mut held = Vec::new();
+    let mut deferred_ack = None;
+    let mut last_seen = pos.deliver_from - 1;
+    let mut empty_rounds = 0;
+    while last_seen < pos.last_sent {
+        let want = (pos.last_sent - last_seen).min(BATCH) as usize;
+        let mut batch = bounded(
+            opts.timeout * 2,
+            consumer
+                .batch()
+                .max_messages(want)
+                .expires(Duration::from_secs(2))
+                .messages(),
+        )
+        .await?
+        .with_context(|| format!("pulling from consumer {}", cp.name))?;
+        let mut got = 0;
+        while let Some(item) = bounded(opts.timeout * 2, batch.next()).await? {
+            let m = item.map_err(|e| anyhow::anyhow!("pulling from consumer {}: {e}", cp.name))?;
+            let seq = m
+                .info()
+                .map_err(|e| anyhow::anyhow!("consumer {}: {e}", cp.name))?
+                .stream_sequence;
+            if seq <= last_seen {
+                // A held message redelivered after its ack wait.
+                continue;
+            }
+            if seq > pos.last_sent {
+                bail!(
+                    "consumer {}: delivered stream seq {seq}, beyond the last sent {}",
+                    cp.name,
+                    pos.last_sent
+                );
+            }
+            got += 1;
+            last_seen = seq;
+            if pending.contains(&seq) {
+                held.push(m);
+            } else if let Some(prev) = deferred_ack.replace(m) {
+                ack(&prev, AckKind::Ack, opts).await?;
+            }
+        }
+        if got == 0 {
+            empty_rounds += 1;
+            if empty_rounds >= 5 {
+                bail!(
+                    "consumer {}: no message after stream seq {last_seen} (expected up to {})",
+                    cp.name,
+                    pos.last_sent
+                );
+            }
+        } else {
+            empty_rounds = 0;
+        }
+    }
+    // Redelivery due now, stored (survives a restart)...
+    for m in &held {
+        ack(m, AckKind::Nak(Some(Duration::from_nanos(1))), opts).await?;
+    }
+    // ...and queued now, in order.
+    let n = held.len();
+    for (i, m) in held.iter().enumerate() {
+        if i + 1 == n && deferred_ack.is_none() {
+            double_ack(m, AckKind::Nak(None), opts).await?;
+        } else {
+            ack(m, AckKind::Nak(None), opts).await?;
+        }
+    }
+    if let Some(m) = &deferred_ack {
+        double_ack(m, AckKind::Ack, opts).await?;
+    }
+
+    // Check the state, then mark the consumer complete.
+    let info = consumer_info(server, &sp.stream, &cp.name)
+        .await?
+        .with_context(|| format!("consumer {} disappeared", cp.name))?;
+    if info.delivered.stream_sequence != pos.last_sent || info.num_ack_pending != pos.pending.len()
+    {
+        bail!(
+            "consumer {} of stream {}: positioned at delivered {} with {} unacknowledged, expected {} and {} (a rerun makes it again)",
+            cp.name,
+            sp.stream,
+            info.delivered.stream_sequence,
+            info.num_ack_pending,
+            pos.last_sent,
+            pos.pending.len()
+        );
+    }
+    bounded(
+        server.timeout * 2,
+        stream.create_consumer(config(cp, pos.deliver_from, done, cp.max_ack_pending)),
+    )
+    .await?
+    .with_context(|| format!("completing consumer {} on stream {}", cp.name, sp.stream))?;
+    Ok(report)
+}
+
+async fn ack(
+    m: &async_nats::jetstream::Message,
+    kind: AckKind,
+    opts: &RunOptions,
+) -> anyhow::Result<()> {
+    bounded(opts.timeout * 2, m.ack_with(kind))
+        .await?
+        .map_err(|e| anyhow::anyhow!("acknowledging: {e}"))
+}
+
+async fn double_ack(
+    m: &async_nats::jetstream::Message,
+    kind: AckKind,
+    opts: &RunOptions,
+) -> anyhow::Result<()> {
+    bounded(opts.timeout * 2, m.double_ack_with(kind))
+        .await?
+        .map_err(|e| anyhow::anyhow!("acknowledging: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions() {
+        let cp = ConsumerPlan {
+            name: "d".into(),
+            kind: ConsumerKind::Durable,
+            stan_key: "c/d".into(),
+            durable_name: "d".into(),
+            queue_group: None,
+            clients: vec!["c".into()],
+            subscription_ids: vec![1],
+            offline: false,
+            ack_wait_s: 30,
+            max_ack_pending: 10,
+            last_sent: 15,
+            pending: vec![2, 4, 6, 7],
+            deliver_from_seq: 2,
+            next_new_seq: 16,
+        };
+        // Identity from 3 on (1 and 2 expired in STAN).
+        let mut map = SeqMap::default();
+        for s in 3..=20 {
+            map.push(s, s);
+        }
+        let p = position(&cp, &map, 2);
+        assert_eq!(p.pending, [4, 6, 7]);
+        assert_eq!(p.missing, [2]);
+        assert_eq!(p.deliver_from, 4);
+        assert_eq!(p.last_sent, 15);
+        // Shifted: STAN 3.. → JS 1..
+        let mut map = SeqMap::default();
+        for s in 3..=20 {
+            map.push(s, s - 2);
+        }
+        let p = position(&cp, &map, 0);
+        assert_eq!(p.pending, [2, 4, 5]);
+        assert_eq!(p.deliver_from, 2);
+        assert_eq!(p.last_sent, 13);
+        // Nothing sent yet.
+        let cp0 = ConsumerPlan {
+            last_sent: 0,
+            pending: vec![],
+            ..cp
+        };
+        let p = position(&cp0, &map, 0);
+        assert_eq!(p.deliver_from, 1);
+        assert_eq!(p.last_sent, 0);
+    }
+}

@@ -1,0 +1,409 @@
+//! `--verify`: every stream against its channel in the store — message
+//! count, first/last sequence, and each message's payload and headers —
+//! and every consumer's configuration (and position, when this run made it).
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
+use futures::StreamExt;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::model::{Message, MessageRange};
+use crate::store::StoreReader;
+
+use super::connect::{bounded, Server};
+use super::consumers::consumer_info;
+use super::plan::{Plan, StreamPlan};
+use super::publish::{msg_id, stan_seq_of, stream_info};
+use super::{
+    header_value, ConsumerAction, MigrationReport, RunOptions, SeqMap, StreamReport, HDR_CHANNEL,
+    HDR_MSG_ID, HDR_REPLY, HDR_SEQUENCE, HDR_TIMESTAMP,
+};
+
+/// Differences listed at most (all are counted).
+const MAX_LISTED: usize = 100;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StreamVerify {
+    pub channel: String,
+    pub stream: String,
+    /// Messages of the channel from the stream's first STAN sequence on.
+    pub source_msgs: u64,
+    pub stream_msgs: u64,
+    pub js_first_seq: u64,
+    pub js_last_seq: u64,
+    pub stan_first_seq: u64,
+    pub stan_last_seq: u64,
+    /// Every JetStream sequence equals the message's STAN sequence.
+    pub seq_preserved: bool,
+    pub messages_checked: u64,
+    pub consumers_checked: usize,
+    pub differences: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerifyReport {
+    pub ok: bool,
+    pub streams: Vec<StreamVerify>,
+    pub difference_count: usize,
+    /// The first differences found.
+    pub differences: Vec<String>,
+}
+
+impl VerifyReport {
+    fn diff(&mut self, sv: &mut StreamVerify, what: String) {
+        sv.differences += 1;
+        self.difference_count += 1;
+        if self.differences.len() < MAX_LISTED {
+            self.differences.push(what);
+        }
+    }
+}
+
+fn sha(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+/// Verify after a migration (consumer positions too, for consumers this
+/// run made).
+pub async fn verify(
+    server: &Server,
+    store: &mut dyn StoreReader,
+    plan: &Plan,
+    report: &MigrationReport,
+    maps: &[SeqMap],
+    opts: &RunOptions,
+) -> anyhow::Result<VerifyReport> {
+    let mut out = VerifyReport::default();
+    for (i, sp) in plan.streams.iter().enumerate() {
+        let sr = report.streams.get(i);
+        let map = maps.get(i);
+        let sv = verify_stream(server, store, plan, sp, sr, map, opts, &mut out).await?;
+        out.streams.push(sv);
+    }
+    out.ok = out.difference_count == 0;
+    Ok(out)
+}
+
+/// Verify the streams of `plan` (consumer configurations only).
+pub async fn verify_streams(
+    server: &Server,
+    store: &mut dyn StoreReader,
+    plan: &Plan,
+    opts: &RunOptions,
+) -> anyhow::Result<VerifyReport> {
+    let mut out = VerifyReport::default();
+    for sp in &plan.streams {
+        let sv = verify_stream(server, store, plan, sp, None, None, opts, &mut out).await?;
+        out.streams.push(sv);
+    }
+    out.ok = out.difference_count == 0;
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn verify_stream(
+    server: &Server,
+    store: &mut dyn StoreReader,
+    plan: &Plan,
+    sp: &StreamPlan,
+    sr: Option<&StreamReport>,
+    map: Option<&SeqMap>,
+    opts: &RunOptions,
+    out: &mut VerifyReport,
+) -> anyhow::Result<StreamVerify> {
+    let mut sv = StreamVerify {
+        channel: sp.channel.clone(),
+        stream: sp.stream.clone(),
+        seq_preserved: true,
+        ..StreamVerify::default()
+    };
+    let Some(info) = stream_info(server, &sp.stream).await? else {
+        out.diff(&mut sv, format!("stream {}: missing", sp.stream));
+        return Ok(sv);
+    };
+    let state = &info.state;
+    sv.stream_msgs = state.messages;
+    sv.js_first_seq = state.first_sequence;
+    sv.js_last_seq = state.last_sequence;
+    let stan_first = if state.messages > 0 {
+        stan_seq_of(server, sp, state.first_sequence).await?
+    } else {
+        0
+    };
+    sv.stan_first_seq = stan_first;
+
+    // Read the stream with an ephemeral consumer, alongside the channel.
+    let range = MessageRange {
+        from_seq: (stan_first > 0).then_some(stan_first),
+        ..MessageRange::default()
+    };
+    let mut source = store.messages(&sp.channel, range)?;
+    let mut expected_js = state.first_sequence;
+    if state.messages > 0 {
+        let stream = bounded(server.timeout * 2, server.js.get_stream_no_info(&sp.stream))
+            .await?
+            .with_context(|| format!("stream {}", sp.stream))?;
+        let reader = bounded(
+            server.timeout * 2,
+            stream.create_consumer(pull::Config {
+                deliver_policy: DeliverPolicy::All,
+                ack_policy: AckPolicy::None,
+                inactive_threshold: Duration::from_secs(60),
+                description: Some("stanctl verify".into()),
+                ..pull::Config::default()
+            }),
+        )
+        .await?
+        .with_context(|| format!("reading stream {}", sp.stream))?;
+        let mut last_js = state.first_sequence - 1;
+        let mut empty_rounds = 0;
+        while last_js < state.last_sequence {
+            let want = (state.last_sequence - last_js).min(1000) as usize;
+            let mut batch = bounded(
+                opts.timeout * 2,
+                reader
+                    .batch()
+                    .max_messages(want)
+                    .expires(Duration::from_secs(2))
+                    .messages(),
+            )
+            .await?
+            .with_context(|| format!("reading stream {}", sp.stream))?;
+            let mut got = 0;
+            while let Some(item) = bounded(opts.timeout * 2, batch.next()).await? {
+                let m = item.map_err(|e| anyhow::anyhow!("reading stream {}: {e}", sp.stream))?;
+                let js = m
+                    .info()
+                    .map_err(|e| anyhow::anyhow!("stream {}: {e}", sp.stream))?
+                    .stream_sequence;
+                if js <= last_js {
+                    continue;
+                }
+                got += 1;
+                last_js = js;
+                sv.messages_checked += 1;
+                let src = match source.next() {
+                    Some(r) => Some(r?),
+                    None => None,
+                };
+                compare(
+                    plan,
+                    sp,
+                    &m,
+                    js,
+                    expected_js,
+                    src.as_ref(),
+                    map,
+                    &mut sv,
+                    out,
+                );
+                expected_js = js + 1;
+            }
+            if got == 0 {
+                empty_rounds += 1;
+                if empty_rounds >= 5 {
+                    out.diff(
+                        &mut sv,
+                        format!(
+                            "stream {}: could not read past seq {last_js} (last {})",
+                            sp.stream, state.last_sequence
+                        ),
+                    );
+                    break;
+                }
+            } else {
+                empty_rounds = 0;
+            }
+        }
+        let _ = bounded(
+            server.timeout * 2,
+            stream.delete_consumer(&reader.cached_info().name),
+        )
+        .await;
+    }
+    sv.source_msgs = sv.messages_checked;
+    let mut extra = 0u64;
+    for item in source.by_ref() {
+        let msg = item?;
+        extra += 1;
+        if extra == 1 {
+            out.diff(
+                &mut sv,
+                format!(
+                    "stream {}: channel {:?} seq {} and later are not in the stream",
+                    sp.stream, sp.channel, msg.seq
+                ),
+            );
+        }
+    }
+    sv.source_msgs += extra;
+    drop(source);
+    if sv.stream_msgs != sv.messages_checked {
+        let what = format!(
+            "stream {}: {} messages, {} read",
+            sp.stream, sv.stream_msgs, sv.messages_checked
+        );
+        out.diff(&mut sv, what);
+    }
+
+    for cp in &sp.consumers {
+        let Some(cr) = sr.and_then(|r| r.consumers.iter().find(|c| c.name == cp.name)) else {
+            if sr.is_some() {
+                continue; // consumers not migrated in this run
+            }
+            check_consumer_config(server, sp, cp, &mut sv, out).await?;
+            continue;
+        };
+        if cr.action == ConsumerAction::SkippedForeign {
+            continue;
+        }
+        let Some(info) = check_consumer_config(server, sp, cp, &mut sv, out).await? else {
+            continue;
+        };
+        if matches!(
+            cr.action,
+            ConsumerAction::Created | ConsumerAction::Recreated
+        ) {
+            let next_js = cr.next_new_js;
+            if info.delivered.stream_sequence + 1 != next_js {
+                out.diff(
+                    &mut sv,
+                    format!(
+                        "consumer {}: delivered up to {}, expected {}",
+                        cp.name,
+                        info.delivered.stream_sequence,
+                        next_js - 1
+                    ),
+                );
+            }
+            if info.num_ack_pending != cr.pending_js.len() {
+                out.diff(
+                    &mut sv,
+                    format!(
+                        "consumer {}: {} unacknowledged, expected {}",
+                        cp.name,
+                        info.num_ack_pending,
+                        cr.pending_js.len()
+                    ),
+                );
+            }
+        }
+    }
+    Ok(sv)
+}
+
+async fn check_consumer_config(
+    server: &Server,
+    sp: &StreamPlan,
+    cp: &super::ConsumerPlan,
+    sv: &mut StreamVerify,
+    out: &mut VerifyReport,
+) -> anyhow::Result<Option<async_nats::jetstream::consumer::Info>> {
+    sv.consumers_checked += 1;
+    let Some(info) = consumer_info(server, &sp.stream, &cp.name).await? else {
+        out.diff(
+            sv,
+            format!("consumer {} of stream {}: missing", cp.name, sp.stream),
+        );
+        return Ok(None);
+    };
+    let c = &info.config;
+    if c.durable_name.as_deref() != Some(cp.name.as_str()) {
+        out.diff(
+            sv,
+            format!("consumer {}: not durable ({:?})", cp.name, c.durable_name),
+        );
+    }
+    if c.ack_wait != Duration::from_secs(u64::try_from(cp.ack_wait_s).unwrap_or(0)) {
+        out.diff(
+            sv,
+            format!(
+                "consumer {}: ack wait {:?}, expected {}s",
+                cp.name, c.ack_wait, cp.ack_wait_s
+            ),
+        );
+    }
+    if c.max_ack_pending != cp.max_ack_pending {
+        out.diff(
+            sv,
+            format!(
+                "consumer {}: max ack pending {}, expected {}",
+                cp.name, c.max_ack_pending, cp.max_ack_pending
+            ),
+        );
+    }
+    Ok(Some(info))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compare(
+    plan: &Plan,
+    sp: &StreamPlan,
+    m: &async_nats::jetstream::Message,
+    js: u64,
+    expected_js: u64,
+    src: Option<&Message>,
+    map: Option<&SeqMap>,
+    sv: &mut StreamVerify,
+    out: &mut VerifyReport,
+) {
+    let at = format!("stream {} seq {js}", sp.stream);
+    let Some(src) = src else {
+        out.diff(sv, format!("{at}: not in the channel (extra message)"));
+        return;
+    };
+    sv.stan_last_seq = src.seq;
+    if js != src.seq {
+        sv.seq_preserved = false;
+    }
+    if js != expected_js {
+        out.diff(sv, format!("{at}: expected seq {expected_js} (gap)"));
+    }
+    if let Some(j) = map.and_then(|mp| mp.js_of(src.seq)) {
+        if j != js {
+            out.diff(sv, format!("{at}: STAN seq {} was mapped to {j}", src.seq));
+        }
+    }
+    if m.subject.as_str() != sp.subject {
+        out.diff(sv, format!("{at}: subject {:?}", m.subject.as_str()));
+    }
+    if m.payload != src.data {
+        out.diff(
+            sv,
+            format!(
+                "{at}: payload sha256 {} ({} bytes), STAN seq {} has {} ({} bytes)",
+                sha(&m.payload),
+                m.payload.len(),
+                src.seq,
+                sha(&src.data),
+                src.data.len()
+            ),
+        );
+    }
+    let header = |name: &str| m.headers.as_ref().and_then(|h| header_value(h, name));
+    let want = [
+        (
+            HDR_MSG_ID,
+            Some(msg_id(&plan.cluster_id, &sp.channel, src.seq)),
+        ),
+        (HDR_CHANNEL, Some(sp.channel.clone())),
+        (HDR_SEQUENCE, Some(src.seq.to_string())),
+        (HDR_TIMESTAMP, Some(src.timestamp.to_string())),
+        (
+            HDR_REPLY,
+            (!src.reply.is_empty()).then(|| src.reply.clone()),
+        ),
+    ];
+    for (name, value) in want {
+        let got = header(name);
+        if got != value {
+            out.diff(
+                sv,
+                format!("{at}: header {name} {got:?}, expected {value:?}"),
+            );
+        }
+    }
+}

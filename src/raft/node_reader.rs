@@ -1,0 +1,81 @@
+//! A cluster node as a whole: messages from its file store, clients and
+//! subscriptions from its Raft log and snapshot (FORMAT.md 2.11, 7.7).
+
+use super::NodeState;
+use crate::error::Result;
+use crate::model::{
+    ChannelStats, Client, ClusterInfo, Finding, Limits, LimitsSource, MessageRange, ServerInfo,
+    Subscription,
+};
+use crate::store::{MessageIter, StoreReader};
+
+pub struct NodeReader {
+    store: Box<dyn StoreReader>,
+    node: NodeState,
+}
+
+impl NodeReader {
+    pub fn new(store: Box<dyn StoreReader>, node: NodeState) -> Self {
+        NodeReader { store, node }
+    }
+}
+
+impl StoreReader for NodeReader {
+    fn kind(&self) -> String {
+        self.store.kind()
+    }
+
+    fn server_info(&mut self) -> Result<Option<ServerInfo>> {
+        self.store.server_info()
+    }
+
+    fn channel_names(&mut self) -> Result<Vec<String>> {
+        self.store.channel_names()
+    }
+
+    fn channel_stats(&mut self, channel: &str) -> Result<ChannelStats> {
+        self.store.channel_stats(channel)
+    }
+
+    fn channel_limits(&mut self, channel: &str) -> Result<(Limits, LimitsSource)> {
+        self.store.channel_limits(channel)
+    }
+
+    fn messages<'a>(&'a mut self, channel: &str, range: MessageRange) -> Result<MessageIter<'a>> {
+        self.store.messages(channel, range)
+    }
+
+    fn clients(&mut self) -> Result<Vec<Client>> {
+        Ok(self.node.clients.clone())
+    }
+
+    fn subscriptions(&mut self, channel: &str) -> Result<Vec<Subscription>> {
+        let mut subs: Vec<Subscription> = self
+            .node
+            .subscriptions
+            .iter()
+            .filter(|s| s.channel == channel)
+            .cloned()
+            .collect();
+        subs.sort_by_key(|s| s.id);
+        Ok(subs)
+    }
+
+    fn findings(&self) -> Vec<Finding> {
+        let mut all = self.store.findings();
+        all.extend(self.node.findings.iter().cloned());
+        all
+    }
+
+    fn cluster(&self) -> Option<ClusterInfo> {
+        Some(ClusterInfo {
+            raft_dir: self.node.raft_dir.display().to_string(),
+            node_id: self.node.node_id.clone(),
+            peers: self.node.peers.clone(),
+            last_index: self.node.last_index,
+            last_term: self.node.last_term,
+            snapshot_index: self.node.snapshot_index,
+            commit_lower_bound: self.node.commit_lower_bound,
+        })
+    }
+}

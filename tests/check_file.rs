@@ -1,0 +1,409 @@
+//! `stanctl check` on the real file-store fixtures: every damaged fixture
+//! gives the finding its MANIFEST.json `damage` section describes (file,
+//! offset, what the real server did), every clean fixture passes, and
+//! hand-made damage (stray files, Q1, Q3, unknown record types, zero
+//! padding, a live lock) is reported where it is.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use serde_json::Value;
+
+fn store(name: &str) -> String {
+    let base = fixture(name);
+    let dir = if base.join("node/store").is_dir() {
+        base.join("node/store")
+    } else {
+        base.join("store")
+    };
+    dir.display().to_string()
+}
+
+/// Run `check` with `extra` args, expect `code`, return the JSON report.
+fn check(dir: &str, extra: &[&str], code: i32) -> Value {
+    let mut args = vec!["--dir", dir, "check", "--format", "json"];
+    args.extend_from_slice(extra);
+    json_with_code(&args, code)
+}
+
+fn findings<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
+/// `store/orders.eu/msgs.1.dat` -> `orders.eu/msgs.1.dat`
+fn store_relative(manifest_path: &str) -> &str {
+    manifest_path
+        .strip_prefix("store/")
+        .unwrap_or(manifest_path)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn copy_store(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    copy_dir(Path::new(&store(name)), &dir);
+    (tmp, dir)
+}
+
+fn append(path: &Path, bytes: &[u8]) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    f.write_all(bytes).unwrap();
+}
+
+fn record(word0: u32, payload: &[u8]) -> Vec<u8> {
+    let mut out = word0.to_le_bytes().to_vec();
+    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+#[test]
+fn truncated_tail_is_reported_where_the_server_failed() {
+    let name = "damaged-truncated-tail-v0.23";
+    let m = manifest(name);
+    let damage = &m["damage"];
+    let runs = damage["real_server_behaviour"].as_array().unwrap();
+    assert_eq!(runs[0]["started"], false);
+    // The offset the real server named: "truncate this file to this offset: 2741".
+    let offset: u64 = runs[0]["log_warnings_errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l.as_str()?.split("to this offset: ").nth(1))
+        .next()
+        .expect("offset in the server log")
+        .trim_end_matches('.')
+        .parse()
+        .unwrap();
+    let report = check(&store(name), &[], 1);
+    assert_eq!(report["ok"], false);
+    let torn = findings(&report, "record.torn");
+    assert_eq!(torn.len(), 1, "{report:#}");
+    let f = torn[0];
+    assert_eq!(f["severity"], "error");
+    assert_eq!(
+        f["file"],
+        store_relative(str_of(&damage["details"]["file"]))
+    );
+    assert_eq!(u64_of(&f["offset"]), offset);
+    assert_eq!(u64_of(&f["ok_up_to"]), offset);
+    let t = &f["truncate_bad_eof"];
+    assert_eq!(u64_of(&t["truncate_to"]), offset);
+    let new_size = u64_of(&damage["details"]["new_size"]);
+    assert_eq!(u64_of(&t["drops_bytes"]), new_size - offset);
+    // What the truncating run lost: the sequences after its last_seq.
+    let after = &runs[1]["channel_after_recovery"];
+    let original_last = truth(name)["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == after["name"])
+        .map(|c| u64_of(&c["last_seq"]))
+        .unwrap();
+    assert_eq!(
+        t["drops_seqs"],
+        serde_json::json!([u64_of(&after["last_seq"]) + 1, original_last])
+    );
+    assert!(str_of(&f["server_behaviour"]).contains("refuses to start"));
+    // The index is rejected first, as the server logged.
+    assert_eq!(findings(&report, "index.last_mismatch").len(), 1);
+    assert_eq!(report["counts"]["error"], 1);
+}
+
+#[test]
+fn crc_flip_is_found_by_deep_check_only_like_the_server() {
+    let name = "damaged-crc-flip-v0.23";
+    let m = manifest(name);
+    let details = &m["damage"]["details"];
+    // The real server started: it reads only the last record of a slice.
+    assert_eq!(m["damage"]["real_server_behaviour"][0]["started"], true);
+    let report = check(&store(name), &[], 0);
+    assert!(findings(&report, "record.crc").is_empty());
+
+    let report = check(&store(name), &["--deep"], 1);
+    let crc = findings(&report, "record.crc");
+    assert_eq!(crc.len(), 1, "{report:#}");
+    let f = crc[0];
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["file"], store_relative(str_of(&details["file"])));
+    assert_eq!(f["seq"], details["message_seq"]);
+    // The flipped byte lies inside the reported record.
+    let (start, len, flipped) = (
+        u64_of(&f["offset"]),
+        u64_of(&f["length"]),
+        u64_of(&details["offset"]),
+    );
+    assert!(start <= flipped && flipped < start + len, "{f:#}");
+    // The server's own error text.
+    let log = str_of(&m["damage"]["real_server_behaviour"][0]["log_warnings_errors"][0]);
+    let expected = log.split("err=").nth(1).unwrap();
+    assert!(
+        str_of(&f["message"]).contains(expected),
+        "{f:#}\n{expected}"
+    );
+    assert!(str_of(&f["server_behaviour"]).contains("fails to deliver"));
+}
+
+#[test]
+fn deleted_index_is_reported() {
+    let name = "damaged-idx-deleted-v0.23";
+    let m = manifest(name);
+    let report = check(&store(name), &[], 1);
+    let missing = findings(&report, "index.missing");
+    assert_eq!(missing.len(), 1, "{report:#}");
+    assert_eq!(
+        missing[0]["file"],
+        store_relative(str_of(&m["damage"]["details"]["file"]))
+    );
+    assert_eq!(missing[0]["severity"], "error");
+    assert!(str_of(&missing[0]["server_behaviour"]).contains("rebuilds"));
+}
+
+const CLEAN: &[&str] = &[
+    "file-basic-v0.23",
+    "file-basic-v0.9",
+    "file-nocrc-v0.23",
+    "file-encrypted-v0.23",
+    "file-slices-v0.23",
+    "file-kill9-v0.23",
+    "file-torn-tail-kill9-v0.23",
+    "cluster-3node-v0.23",
+    "cluster-encrypted-v0.23",
+];
+
+#[test]
+fn clean_fixtures_pass() {
+    for name in CLEAN {
+        for deep in [false, true] {
+            let extra: &[&str] = if deep { &["--deep"] } else { &[] };
+            let report = check(&store(name), extra, 0);
+            assert_eq!(report["ok"], true, "{name}: {report:#}");
+            assert_eq!(report["counts"]["error"], 0, "{name}: {report:#}");
+            assert_eq!(report["deep"], deep);
+            for key in ["findings", "counts", "compatibility"] {
+                assert!(!report[key].is_null(), "{name}: {key}");
+            }
+            assert!(u64_of(&report["stats"]["crc_verified"]) > 0);
+        }
+    }
+}
+
+#[test]
+fn torn_unindexed_tail_after_kill9_is_a_warning() {
+    // The server trusted the index and started; the torn record is latent.
+    let report = check(&store("file-torn-tail-kill9-v0.23"), &[], 0);
+    let torn = findings(&report, "record.torn");
+    assert_eq!(torn.len(), 1, "{report:#}");
+    assert_eq!(torn[0]["severity"], "warning");
+    assert_eq!(torn[0]["file"], "ingest.big/msgs.1.dat");
+    let size = std::fs::metadata(
+        Path::new(&store("file-torn-tail-kill9-v0.23")).join("ingest.big/msgs.1.dat"),
+    )
+    .unwrap()
+    .len();
+    assert_eq!(
+        u64_of(&torn[0]["offset"]) + u64_of(&torn[0]["truncate_bad_eof"]["drops_bytes"]),
+        size
+    );
+    assert!(str_of(&torn[0]["server_behaviour"]).contains("ignores it"));
+}
+
+#[test]
+fn fail_on_warning_makes_warnings_fail() {
+    check(
+        &store("file-torn-tail-kill9-v0.23"),
+        &["--fail-on", "warning"],
+        1,
+    );
+    check(&store("file-basic-v0.23"), &["--fail-on", "info"], 0);
+}
+
+#[test]
+fn server_version_answers_with_the_exit_status() {
+    let basic = store("file-basic-v0.23");
+    let r = check(&basic, &["--server-version", "0.23.2"], 0);
+    assert_eq!(r["compatibility"]["server_version"]["opens"], true);
+    check(&basic, &["--server-version", "0.10.0"], 0);
+    // v0.1.0 reads only its legacy layout.
+    let r = check(&basic, &["--server-version", "0.1.0"], 1);
+    assert_eq!(
+        r["compatibility"]["server_version"]["verdict"],
+        "incompatible"
+    );
+    // Encrypted payloads: delivered as ciphertext before v0.12.0.
+    let enc = store("file-encrypted-v0.23");
+    let r = check(&enc, &["--server-version", "0.11.2"], 1);
+    let reasons = r["compatibility"]["server_version"]["reasons"].to_string();
+    assert!(reasons.contains("encrypt"), "{reasons}");
+    let r = check(&enc, &["--server-version", "0.12.0"], 0);
+    assert_eq!(r["compatibility"]["server_version"]["verdict"], "caveats");
+    // Slices above 5 are ignored by v0.3.0 and older.
+    let slices = store("file-slices-v0.23");
+    check(&slices, &["--server-version", "0.3.0"], 1);
+    check(&slices, &["--server-version", "0.3.4"], 0);
+    let r = check(&slices, &[], 0);
+    assert_eq!(
+        r["compatibility"]["opens_with"],
+        serde_json::json!(["v0.3.4 - v0.25.6"])
+    );
+    // A bad version is a usage error.
+    let out = stanctl()
+        .args(["--dir", &basic, "check", "--server-version", "x.y"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn cannot_open_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    for dir in [tmp.path().join("nope"), tmp.path().to_path_buf()] {
+        let out = stanctl()
+            .args(["--dir", dir.to_str().unwrap(), "check"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", dir.display());
+    }
+}
+
+#[test]
+fn table_output_names_file_offset_and_server_behaviour() {
+    let out = stanctl()
+        .args(["--dir", &store("damaged-truncated-tail-v0.23"), "check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("orders.eu/msgs.1.dat at offset 2741"),
+        "{text}"
+    );
+    assert!(text.contains("ok_up_to=2741"), "{text}");
+    assert!(
+        text.contains("-file_truncate_bad_eof: truncate to 2741"),
+        "{text}"
+    );
+    assert!(text.contains("FAIL"), "{text}");
+}
+
+#[test]
+fn hand_made_damage_is_located() {
+    let (_tmp, dir) = copy_store("file-basic-v0.23");
+    let d = dir.to_str().unwrap();
+    // Q3: drop the last index record; the last data record becomes an orphan.
+    let idx = dir.join("orders.eu/msgs.1.idx");
+    let len = std::fs::metadata(&idx).unwrap().len();
+    let f = std::fs::OpenOptions::new().write(true).open(&idx).unwrap();
+    f.set_len(len - 32).unwrap();
+    drop(f);
+    // Q1: a record header with no payload at the end of another data file.
+    let dat = dir.join("orders.us/msgs.1.dat");
+    let dat_len = std::fs::metadata(&dat).unwrap().len();
+    append(&dat, &[10, 0, 0, 0, 0x34, 0x12, 0, 0]);
+    // An unknown record type (9) with a valid CRC in subs.dat.
+    let subs = dir.join("payments/subs.dat");
+    let subs_len = std::fs::metadata(&subs).unwrap().len();
+    append(&subs, &record((9 << 24) | 2, &[0x08, 0x01]));
+    // Zero padding at the end of clients.dat.
+    let clients = dir.join("clients.dat");
+    let clients_len = std::fs::metadata(&clients).unwrap().len();
+    append(&clients, &[0u8; 16]);
+    // Stray files and a directory that is not a channel.
+    std::fs::write(dir.join("subs4123456"), [1, 0, 0, 0]).unwrap();
+    std::fs::write(dir.join("notes.txt"), b"hello").unwrap();
+    std::fs::create_dir(dir.join("raft")).unwrap();
+    std::fs::write(dir.join("raft/raft.log"), b"x").unwrap();
+    std::fs::copy(
+        dir.join("audit.log/msgs.1.dat"),
+        dir.join("audit.log/msgs.1.dat.bak"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("bin.data/msgs.x.dat"), [1, 0, 0, 0]).unwrap();
+
+    let report = check(d, &[], 1);
+    let one = |code: &str| -> Value {
+        let f = findings(&report, code);
+        assert_eq!(f.len(), 1, "{code}: {report:#}");
+        f[0].clone()
+    };
+    let orphan = one("data.orphan_records");
+    assert_eq!(orphan["file"], "orders.eu/msgs.1.dat");
+    assert_eq!(orphan["offset"], 2741);
+    assert_eq!(orphan["seq"], 35);
+    assert!(str_of(&orphan["server_behaviour"]).contains("seq 35 again"));
+    let q1 = one("record.header_only");
+    assert_eq!(q1["file"], "orders.us/msgs.1.dat");
+    assert_eq!(u64_of(&q1["offset"]), dat_len);
+    let unknown = one("record.unknown_type");
+    assert_eq!(unknown["file"], "payments/subs.dat");
+    assert_eq!(u64_of(&unknown["offset"]), subs_len);
+    assert_eq!(unknown["severity"], "error");
+    let zero = one("record.zero_padding");
+    assert_eq!(zero["file"], "clients.dat");
+    assert_eq!(u64_of(&zero["offset"]), clients_len);
+    assert_eq!(one("store.compaction_leftover")["file"], "subs4123456");
+    assert_eq!(one("store.stray_file")["file"], "notes.txt");
+    assert_eq!(one("channel.not_a_channel")["file"], "raft");
+    assert_eq!(one("slice.archived")["file"], "audit.log/msgs.1.dat.bak");
+    let bad = one("slice.bad_name");
+    assert_eq!(bad["file"], "bin.data/msgs.x.dat");
+    assert!(str_of(&bad["server_behaviour"]).contains("invalid name"));
+}
+
+#[test]
+fn live_lock_holder_is_reported() {
+    use std::os::fd::AsRawFd;
+    let (_tmp, dir) = copy_store("file-basic-v0.23");
+    let lock_path = dir.join(".rootdir.lck");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&lock_path)
+        .unwrap();
+    // The lock the server takes (F_SETLK, F_WRLCK, whole file).
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = libc::F_WRLCK as libc::c_short;
+    lock.l_whence = libc::SEEK_SET as libc::c_short;
+    let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETLK, &lock) };
+    assert_eq!(rc, 0);
+    let report = check(dir.to_str().unwrap(), &[], 0);
+    let f = findings(&report, "store.locked");
+    assert_eq!(f.len(), 1, "{report:#}");
+    assert!(str_of(&f[0]["message"]).contains(&std::process::id().to_string()));
+    drop(file);
+    let report = check(dir.to_str().unwrap(), &[], 0);
+    assert!(findings(&report, "store.locked").is_empty());
+    assert_eq!(findings(&report, "store.lock_file").len(), 1);
+}
+
+#[test]
+fn check_never_writes() {
+    for name in ["damaged-truncated-tail-v0.23", "damaged-idx-deleted-v0.23"] {
+        let dir = store(name);
+        let before = hash_tree(Path::new(&dir));
+        check(&dir, &["--deep"], 1);
+        assert_eq!(hash_tree(Path::new(&dir)), before, "{name}");
+    }
+}

@@ -1,0 +1,956 @@
+//! `stanctl migrate to-jetstream` against real nats-servers with JetStream,
+//! checked against the fixtures' MANIFEST.json ground truth.
+//!
+//! The servers come from scripts/test-nats.sh: STANCTL_TEST_NATS_URL (a
+//! current nats-server, which can start a stream at a given sequence),
+//! STANCTL_TEST_NATS_OLD_URL (an older one, which cannot) and
+//! STANCTL_TEST_NATS_BIN (the current binary, for the restart test, which
+//! runs its own server). Without them the tests say so and pass, except
+//! under CI, where they fail.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::{self, consumer::pull, stream};
+use futures::StreamExt;
+use serde_json::Value;
+
+use common::expect::*;
+use common::*;
+use stanctl::generate::{generate_store, GenOptions};
+
+/// Every file-store fixture a real server ran.
+const FIXTURES: [&str; 6] = [
+    "file-basic-v0.23",
+    "file-basic-v0.9",
+    "file-nocrc-v0.23",
+    "file-encrypted-v0.23",
+    "file-slices-v0.23",
+    "file-kill9-v0.23",
+];
+
+fn env_var(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("{var} is not set: run the tests through scripts/test-nats.sh")
+        }
+        _ => {
+            eprintln!("note: {var} not set; skipping (run through scripts/test-nats.sh)");
+            None
+        }
+    }
+}
+
+/// Stream and subject prefixes no other test (or run) uses.
+fn unique(label: &str) -> (String, String) {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let tag = format!("{}{n}x{nanos:x}", std::process::id());
+    let label = label.replace(|c: char| !c.is_ascii_alphanumeric(), "_");
+    (format!("T{tag}_{label}_"), format!("t{tag}.{label}."))
+}
+
+/// The naming rule (README): characters outside [A-Za-z0-9_-] become '_'.
+fn rule(channel: &str) -> String {
+    channel
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A message read back from a stream.
+#[derive(Debug)]
+struct Got {
+    js: u64,
+    subject: String,
+    headers: BTreeMap<String, String>,
+    payload: Vec<u8>,
+    redelivered: bool,
+}
+
+impl Got {
+    fn stan_seq(&self) -> u64 {
+        self.headers
+            .get("Nats-Streaming-Sequence")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("message {} has no STAN sequence", self.js))
+    }
+}
+
+fn got_of(m: &jetstream::Message) -> Got {
+    let info = m.info().expect("jetstream message");
+    let headers = m
+        .headers
+        .as_ref()
+        .map(|h| {
+            h.iter()
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        v.first()
+                            .map(|x| x.as_str().to_string())
+                            .unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Got {
+        js: info.stream_sequence,
+        subject: m.subject.to_string(),
+        headers,
+        payload: m.payload.to_vec(),
+        redelivered: info.delivered > 1,
+    }
+}
+
+/// A client of one server, deleting the streams of its prefix at the end.
+struct Nats {
+    rt: tokio::runtime::Runtime,
+    js: jetstream::Context,
+    prefix: String,
+}
+
+impl Nats {
+    fn connect(url: &str, prefix: &str) -> Nats {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            let attempt = rt.block_on(async {
+                tokio::time::timeout(
+                    Duration::from_secs(5),
+                    async_nats::ConnectOptions::new()
+                        .connection_timeout(Duration::from_secs(3))
+                        .connect(url),
+                )
+                .await
+            });
+            match attempt {
+                Ok(Ok(c)) => break c,
+                _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
+                Ok(Err(e)) => panic!("connecting to {url}: {e}"),
+                Err(_) => panic!("connecting to {url}: timed out"),
+            }
+        };
+        let js = {
+            let _runtime = rt.enter();
+            jetstream::new(client)
+        };
+        Nats {
+            rt,
+            js,
+            prefix: prefix.to_string(),
+        }
+    }
+
+    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt
+            .block_on(async { tokio::time::timeout(Duration::from_secs(120), f).await })
+            .expect("a NATS operation timed out")
+    }
+
+    fn stream_info(&self, name: &str) -> Option<stream::Info> {
+        self.block_on(async {
+            let mut s = self.js.get_stream(name).await.ok()?;
+            s.info().await.ok().cloned()
+        })
+    }
+
+    fn consumer_info(&self, stream: &str, name: &str) -> Option<jetstream::consumer::Info> {
+        self.block_on(async {
+            let s = self.js.get_stream(stream).await.ok()?;
+            s.consumer_info(name).await.ok()
+        })
+    }
+
+    /// Every message of a stream, in order.
+    fn stream_messages(&self, name: &str) -> Vec<Got> {
+        let info = self
+            .stream_info(name)
+            .unwrap_or_else(|| panic!("stream {name} missing"));
+        let total = info.state.messages as usize;
+        self.block_on(async {
+            let s = self.js.get_stream(name).await.expect("stream");
+            let c = s
+                .create_consumer(pull::Config {
+                    ack_policy: jetstream::consumer::AckPolicy::None,
+                    inactive_threshold: Duration::from_secs(30),
+                    ..pull::Config::default()
+                })
+                .await
+                .expect("reader consumer");
+            let mut out = Vec::new();
+            let mut empty = 0;
+            while out.len() < total && empty < 10 {
+                let mut batch = c
+                    .batch()
+                    .max_messages(500)
+                    .expires(Duration::from_secs(1))
+                    .messages()
+                    .await
+                    .expect("batch");
+                let before = out.len();
+                while let Some(m) = batch.next().await {
+                    out.push(got_of(&m.expect("message")));
+                }
+                if out.len() == before {
+                    empty += 1;
+                }
+            }
+            out
+        })
+    }
+
+    /// Pull `n` messages from a durable consumer, acking each, then check
+    /// that nothing else comes.
+    fn pull(&self, stream: &str, consumer: &str, n: usize) -> (Vec<Got>, usize) {
+        self.block_on(async {
+            let s = self.js.get_stream(stream).await.expect("stream");
+            let c: jetstream::consumer::PullConsumer =
+                s.get_consumer(consumer).await.expect("consumer");
+            let mut out = Vec::new();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while out.len() < n && Instant::now() < deadline {
+                let mut batch = c
+                    .batch()
+                    .max_messages(n - out.len())
+                    .expires(Duration::from_millis(1500))
+                    .messages()
+                    .await
+                    .expect("batch");
+                while let Some(m) = batch.next().await {
+                    let m = m.expect("message");
+                    out.push(got_of(&m));
+                    m.double_ack().await.expect("ack");
+                }
+            }
+            let mut extra = 0;
+            let mut batch = c
+                .batch()
+                .max_messages(10)
+                .expires(Duration::from_millis(700))
+                .messages()
+                .await
+                .expect("batch");
+            while let Some(m) = batch.next().await {
+                if m.is_ok() {
+                    extra += 1;
+                }
+            }
+            (out, extra)
+        })
+    }
+
+    fn delete_prefix(&self) {
+        self.block_on(async {
+            let mut names = self.js.stream_names();
+            let mut mine = Vec::new();
+            while let Some(n) = names.next().await {
+                match n {
+                    Ok(n) if n.starts_with(&self.prefix) => mine.push(n),
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+            for n in mine {
+                let _ = self.js.delete_stream(&n).await;
+            }
+        });
+    }
+}
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        if !self.prefix.is_empty() {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.delete_prefix()));
+        }
+    }
+}
+
+/// Run `migrate to-jetstream` on fixture `name` as the server ran it.
+fn migrate_fixture(name: &str, url: &str, sp: &str, subj: &str, extra: &[&str]) -> Value {
+    let store = fixture_file_store(name);
+    let mut args = store.args(&[
+        "migrate",
+        "to-jetstream",
+        "--server",
+        url,
+        "--stream-prefix",
+        sp,
+        "--subject-prefix",
+        subj,
+        "--verify",
+        "--format",
+        "json",
+    ]);
+    args.extend_from_slice(extra);
+    let report = json(&args);
+    assert_eq!(report["verify"]["ok"], true, "{name}: verify: {report:#}");
+    report
+}
+
+fn report_stream<'a>(report: &'a Value, channel: &str) -> &'a Value {
+    report["streams"]
+        .as_array()
+        .expect("streams")
+        .iter()
+        .find(|s| s["channel"] == channel)
+        .unwrap_or_else(|| panic!("no stream for channel {channel}"))
+}
+
+/// The durables of the manifest, grouped as stanctl groups them: the STAN
+/// key (`client/durable`, or the stored `durable:group`) → members.
+fn manifest_durables(m: &Value) -> BTreeMap<(String, String), Vec<&Value>> {
+    let mut out: BTreeMap<(String, String), Vec<&Value>> = BTreeMap::new();
+    for s in m["subscriptions"].as_array().expect("subscriptions") {
+        if s["expected_in_store_at_shutdown"].as_bool() != Some(true)
+            || s["is_durable"].as_bool() != Some(true)
+        {
+            continue;
+        }
+        let key = match s["queue_group_as_stored_by_server"].as_str() {
+            Some(g) if s["is_queue"].as_bool() == Some(true) => g.to_string(),
+            _ => format!("{}/{}", str_of(&s["client_id"]), str_of(&s["durable_name"])),
+        };
+        out.entry((str_of(&s["subject"]).to_string(), key))
+            .or_default()
+            .push(s);
+    }
+    out
+}
+
+/// STAN sequences a durable receives next, from the manifest: its
+/// unacknowledged messages still in the channel, then the never sent ones.
+fn expected_next(members: &[&Value], channel: &Value) -> (Vec<u64>, usize) {
+    let in_view: BTreeSet<u64> = expected_messages(channel)
+        .iter()
+        .map(|m| u64_of(&m["seq"]))
+        .collect();
+    let pending: BTreeSet<u64> = members
+        .iter()
+        .flat_map(|s| {
+            s["pending_unacked_seqs_at_shutdown"]
+                .as_array()
+                .expect("pending")
+                .iter()
+                .map(u64_of)
+        })
+        .filter(|s| in_view.contains(s))
+        .collect();
+    let last_sent = members
+        .iter()
+        .map(|s| u64_of(&s["last_received_seq"]))
+        .max()
+        .unwrap_or(0);
+    let mut seqs: Vec<u64> = pending.iter().copied().collect();
+    let redelivered = seqs.len();
+    seqs.extend(in_view.iter().copied().filter(|&s| s > last_sent));
+    (seqs, redelivered)
+}
+
+/// Stream contents against the manifest.
+fn check_streams(nats: &Nats, name: &str, report: &Value, sp: &str, subj: &str, preserved: bool) {
+    let m = truth(name);
+    for w in m["channels"].as_array().expect("channels") {
+        let channel = str_of(&w["name"]);
+        let ctx = format!("{name}/{channel}");
+        let rs = report_stream(report, channel);
+        let stream = str_of(&rs["stream"]).to_string();
+        assert_eq!(
+            stream,
+            format!("{sp}{}", rule(channel)),
+            "{ctx}: stream name"
+        );
+        let want = expected_messages(w);
+        // Without a settable first sequence, only a channel starting at 1
+        // keeps its sequences.
+        let first_is_1 = want.first().is_none_or(|f| u64_of(&f["seq"]) == 1);
+        let identity = preserved || first_is_1;
+        assert_eq!(rs["seq_preserved"], identity, "{ctx}: seq_preserved");
+        let got = nats.stream_messages(&stream);
+        assert_eq!(got.len(), want.len(), "{ctx}: message count");
+        let info = nats.stream_info(&stream).expect("stream");
+        assert_eq!(
+            info.state.messages as usize,
+            want.len(),
+            "{ctx}: stream state"
+        );
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            let seq = u64_of(&w["seq"]);
+            if identity {
+                assert_eq!(g.js, seq, "{ctx}: JetStream seq = STAN seq");
+            } else {
+                assert_eq!(g.js, info.state.first_sequence + i as u64, "{ctx}: dense");
+            }
+            assert_eq!(
+                g.subject,
+                format!("{subj}{channel}"),
+                "{ctx}#{seq}: subject"
+            );
+            assert_eq!(g.stan_seq(), seq, "{ctx}#{seq}: Nats-Streaming-Sequence");
+            assert_eq!(
+                g.headers
+                    .get("Nats-Streaming-Timestamp")
+                    .map(String::as_str),
+                Some(w["timestamp_ns"].to_string().as_str()),
+                "{ctx}#{seq}: Nats-Streaming-Timestamp"
+            );
+            assert_eq!(
+                g.headers.get("Nats-Streaming-Channel").map(String::as_str),
+                Some(channel),
+                "{ctx}#{seq}: Nats-Streaming-Channel"
+            );
+            assert_eq!(
+                g.headers.get("Nats-Msg-Id").cloned(),
+                Some(format!("{}:{channel}:{seq}", str_of(&m["cluster_id"]))),
+                "{ctx}#{seq}: Nats-Msg-Id"
+            );
+            assert_eq!(
+                sha256_hex(&g.payload),
+                str_of(&w["payload_sha256"]),
+                "{ctx}#{seq}: payload"
+            );
+        }
+    }
+}
+
+/// Consumers against the manifest: durable, configured, and delivering
+/// exactly the pending messages then the unsent ones.
+fn check_consumers(nats: &Nats, name: &str, report: &Value, preserved: bool) {
+    let m = truth(name);
+    let durables = manifest_durables(&m);
+    let consumers: usize = report["streams"]
+        .as_array()
+        .expect("streams")
+        .iter()
+        .map(|s| s["consumers"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(consumers, durables.len(), "{name}: consumer count");
+    for ((channel, key), members) in &durables {
+        let ctx = format!("{name}/{channel}/{key}");
+        let rs = report_stream(report, channel);
+        let stream = str_of(&rs["stream"]);
+        let rc = rs["consumers"]
+            .as_array()
+            .expect("consumers")
+            .iter()
+            .find(|c| c["stan_key"] == key.as_str())
+            .unwrap_or_else(|| panic!("{ctx}: not in the report"));
+        let cname = str_of(&rc["name"]);
+        let info = nats
+            .consumer_info(stream, cname)
+            .unwrap_or_else(|| panic!("{ctx}: consumer {cname} missing"));
+        assert_eq!(
+            info.config.durable_name.as_deref(),
+            Some(cname),
+            "{ctx}: durable"
+        );
+        let ack_wait = u64_of(&members[0]["ack_wait_sec"]);
+        assert_eq!(
+            info.config.ack_wait,
+            Duration::from_secs(ack_wait),
+            "{ctx}: ack wait"
+        );
+        let max_inflight: i64 = members
+            .iter()
+            .map(|s| s["max_inflight"].as_i64().expect("max_inflight"))
+            .sum();
+        assert_eq!(
+            info.config.max_ack_pending, max_inflight,
+            "{ctx}: max ack pending"
+        );
+        let w = m["channels"]
+            .as_array()
+            .expect("channels")
+            .iter()
+            .find(|c| c["name"] == channel.as_str())
+            .expect("channel");
+        let (want, redelivered) = expected_next(members, w);
+        let (got, extra) = nats.pull(stream, cname, want.len());
+        let got_seqs: Vec<u64> = got.iter().map(Got::stan_seq).collect();
+        assert_eq!(got_seqs, want, "{ctx}: what the application receives next");
+        assert_eq!(extra, 0, "{ctx}: messages after the last one");
+        for (i, g) in got.iter().enumerate() {
+            assert_eq!(
+                g.redelivered,
+                i < redelivered,
+                "{ctx}: redelivered flag of STAN seq {}",
+                g.stan_seq()
+            );
+            if preserved || rs["seq_preserved"] == true {
+                assert_eq!(g.js, g.stan_seq(), "{ctx}: JetStream seq = STAN seq");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_fixture_to_a_current_server() {
+    let Some(url) = env_var("STANCTL_TEST_NATS_URL") else {
+        return;
+    };
+    for name in FIXTURES {
+        let (sp, subj) = unique(name);
+        let nats = Nats::connect(&url, &sp);
+        let report = migrate_fixture(name, &url, &sp, &subj, &[]);
+        assert_eq!(report["first_seq_supported"], true, "{name}");
+        let m = truth(name);
+        let msgs: u64 = m["channels"]
+            .as_array()
+            .expect("channels")
+            .iter()
+            .map(|c| expected_messages(c).len() as u64)
+            .sum();
+        assert_eq!(
+            u64_of(&report["totals"]["published"]),
+            msgs,
+            "{name}: published"
+        );
+        check_streams(&nats, name, &report, &sp, &subj, true);
+        check_consumers(&nats, name, &report, true);
+        if name == "file-slices-v0.23" {
+            // Limits from the configuration the server ran with.
+            let limits = |ch: &str| {
+                nats.stream_info(&format!("{sp}{}", rule(ch)))
+                    .expect("stream")
+                    .config
+            };
+            assert_eq!(limits("metrics.cpu").max_messages, 120);
+            assert_eq!(limits("events.ttl").max_age, Duration::from_secs(10));
+            assert!(limits("kv.sized").max_bytes >= 6000);
+            // STAN's default limit, which a configuration file leaves as is.
+            assert_eq!(limits("logs.app").max_messages, 1_000_000);
+        }
+    }
+}
+
+#[test]
+fn older_server_records_the_sequence_mapping() {
+    let Some(url) = env_var("STANCTL_TEST_NATS_OLD_URL") else {
+        return;
+    };
+    let old_is_current = std::env::var("STANCTL_TEST_NATS_OLD_IS_CURRENT").as_deref() == Ok("1");
+    let extra: &[&str] = if old_is_current {
+        eprintln!("note: no nats-server older than 2.10; testing the mapping with --no-first-seq");
+        &["--no-first-seq"]
+    } else {
+        &[]
+    };
+    for name in ["file-slices-v0.23", "file-basic-v0.23"] {
+        let (sp, subj) = unique(name);
+        let nats = Nats::connect(&url, &sp);
+        let report = migrate_fixture(name, &url, &sp, &subj, extra);
+        assert_eq!(report["first_seq_supported"], false, "{name}");
+        let m = truth(name);
+        for w in m["channels"].as_array().expect("channels") {
+            let channel = str_of(&w["name"]);
+            let want = expected_messages(w);
+            let first = u64_of(&want[0]["seq"]);
+            let last = u64_of(&want[want.len() - 1]["seq"]);
+            let rs = report_stream(&report, channel);
+            assert_eq!(rs["seq_preserved"], first == 1, "{name}/{channel}");
+            assert_eq!(
+                rs["seq_mapping"],
+                serde_json::json!([{"stan_first": first, "stan_last": last, "js_first": 1}]),
+                "{name}/{channel}: mapping"
+            );
+        }
+        check_streams(&nats, name, &report, &sp, &subj, false);
+        check_consumers(&nats, name, &report, false);
+    }
+}
+
+/// A nats-server this test runs, killed at the end.
+struct OwnServer {
+    child: Child,
+    bin: String,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl OwnServer {
+    fn start(bin: &str, dir: &Path, port: u16) -> OwnServer {
+        let child = Command::new(bin)
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+            .arg(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nats-server");
+        OwnServer {
+            child,
+            bin: bin.to_string(),
+            port,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// Stop it gracefully (SIGTERM) and start it again on its directory.
+    fn restart(&mut self) {
+        let pid = self.child.id() as libc::pid_t;
+        // SAFETY: signalling our own child process.
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.child.try_wait().expect("wait").is_none() {
+            assert!(Instant::now() < deadline, "nats-server did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        *self = OwnServer::start(&self.bin, &self.dir, self.port);
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+#[test]
+fn consumers_survive_a_server_restart() {
+    let Some(bin) = env_var("STANCTL_TEST_NATS_BIN") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut server = OwnServer::start(&bin, tmp.path(), free_port());
+    let url = server.url();
+    let mut runs = Vec::new();
+    {
+        let _ready = Nats::connect(&url, "");
+        for name in FIXTURES {
+            let (sp, subj) = unique(name);
+            // Unlimited streams: events.ttl keeps a 10 s max_age otherwise.
+            let report = migrate_fixture(name, &url, &sp, &subj, &["--no-limits"]);
+            runs.push((name, sp, subj, report));
+        }
+    }
+    server.restart();
+    let nats = Nats::connect(&url, "");
+    for (name, _, _, report) in &runs {
+        for s in report["streams"].as_array().expect("streams") {
+            for c in s["consumers"].as_array().expect("consumers") {
+                let info = nats
+                    .consumer_info(str_of(&s["stream"]), str_of(&c["name"]))
+                    .unwrap_or_else(|| {
+                        panic!("{name}: consumer {} lost in the restart", c["name"])
+                    });
+                assert_eq!(
+                    info.config.durable_name.as_deref(),
+                    Some(str_of(&c["name"])),
+                    "{name}: durable after the restart"
+                );
+            }
+        }
+    }
+    // JetStream re-queues the unacknowledged messages of a restored consumer
+    // 0.5 to 1.5 s after it starts.
+    std::thread::sleep(Duration::from_millis(2500));
+    for (name, sp, subj, report) in &runs {
+        check_streams(&nats, name, report, sp, subj, true);
+        check_consumers(&nats, name, report, true);
+    }
+}
+
+#[test]
+fn running_twice_changes_nothing() {
+    let Some(url) = env_var("STANCTL_TEST_NATS_URL") else {
+        return;
+    };
+    let name = "file-basic-v0.23";
+    let (sp, subj) = unique("twice");
+    let nats = Nats::connect(&url, &sp);
+    let first = migrate_fixture(name, &url, &sp, &subj, &[]);
+    let counts = |r: &Value| -> BTreeMap<String, u64> {
+        r["streams"]
+            .as_array()
+            .expect("streams")
+            .iter()
+            .map(|s| {
+                let stream = str_of(&s["stream"]).to_string();
+                let n = nats.stream_info(&stream).expect("stream").state.messages;
+                (stream, n)
+            })
+            .collect()
+    };
+    let before = counts(&first);
+    let second = migrate_fixture(name, &url, &sp, &subj, &[]);
+    assert_eq!(counts(&second), before, "message counts after a second run");
+    assert_eq!(u64_of(&second["totals"]["published"]), 0);
+    assert_eq!(
+        second["totals"]["already_present"],
+        first["totals"]["published"]
+    );
+    assert_eq!(u64_of(&second["totals"]["consumers_created"]), 0);
+    assert_eq!(
+        second["totals"]["consumers_existing"],
+        first["totals"]["consumers_created"]
+    );
+    for s in second["streams"].as_array().expect("streams") {
+        assert_eq!(s["resumed"], true);
+        for c in s["consumers"].as_array().expect("consumers") {
+            assert_eq!(c["action"], "exists");
+        }
+    }
+}
+
+#[test]
+fn killed_halfway_then_rerun_completes_without_duplicates() {
+    let Some(url) = env_var("STANCTL_TEST_NATS_URL") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let src = tmp.path().join("store");
+    let total = 60_000;
+    generate_store(
+        &src,
+        &GenOptions {
+            channels: 1,
+            msgs: total,
+            size: 64,
+            subs: 1,
+            ..GenOptions::default()
+        },
+    )
+    .expect("generate");
+    let (sp, subj) = unique("kill");
+    let nats = Nats::connect(&url, &sp);
+    let stream = format!("{sp}gen_channel_0");
+    let dir = src.to_str().expect("path");
+    let args = [
+        "--dir",
+        dir,
+        "migrate",
+        "to-jetstream",
+        "--server",
+        &url,
+        "--stream-prefix",
+        &sp,
+        "--subject-prefix",
+        &subj,
+        "--quiet",
+    ];
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("stanctl"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            panic!("the migration finished before it could be killed: make the store bigger");
+        }
+        let n = nats.stream_info(&stream).map_or(0, |i| i.state.messages);
+        if n >= 2_000 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the migration did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    std::thread::sleep(Duration::from_millis(300));
+    let partial = nats.stream_info(&stream).expect("stream").state.messages;
+    assert!(
+        partial < total,
+        "the migration finished before it was killed: make the store bigger"
+    );
+
+    let mut rerun: Vec<&str> = args.to_vec();
+    rerun.pop();
+    rerun.extend(["--verify", "--format", "json"]);
+    let report = json(&rerun);
+    assert_eq!(
+        report["verify"]["ok"], true,
+        "verify after the rerun: {report:#}"
+    );
+    let rs = &report["streams"][0];
+    assert_eq!(rs["resumed"], true);
+    assert_eq!(u64_of(&rs["already_present"]), partial);
+    assert_eq!(u64_of(&rs["published"]), total - partial);
+    let info = nats.stream_info(&stream).expect("stream");
+    assert_eq!(info.state.messages, total, "no duplicates, nothing missing");
+    assert_eq!(info.state.first_sequence, 1);
+    assert_eq!(info.state.last_sequence, total);
+    let got = nats.stream_messages(&stream);
+    let seqs: Vec<u64> = got.iter().map(Got::stan_seq).collect();
+    assert_eq!(seqs, (1..=total).collect::<Vec<_>>(), "STAN sequences");
+    assert!(got.iter().all(|g| g.js == g.stan_seq()));
+}
+
+#[test]
+fn dry_run_prints_the_plan() {
+    let dir = fixture("file-basic-v0.23").join("store");
+    let dir = dir.to_str().expect("path");
+    let plan = json(&[
+        "--dir",
+        dir,
+        "migrate",
+        "to-jetstream",
+        "--dry-run",
+        "--format",
+        "json",
+        "--stream-prefix",
+        "P_",
+        "--subject-prefix",
+        "new.",
+        "--stream-name",
+        "payments=PAY",
+    ]);
+    assert_eq!(plan["cluster_id"], "stanctl-basic");
+    let streams = plan["streams"].as_array().expect("streams");
+    let by_channel: BTreeMap<&str, &Value> =
+        streams.iter().map(|s| (str_of(&s["channel"]), s)).collect();
+    assert_eq!(by_channel["orders.eu"]["stream"], "P_orders_eu");
+    assert_eq!(by_channel["orders.eu"]["name_source"], "rule");
+    assert_eq!(by_channel["orders.eu"]["subject"], "new.orders.eu");
+    assert_eq!(by_channel["payments"]["stream"], "PAY");
+    assert_eq!(by_channel["payments"]["name_source"], "override");
+    assert_eq!(by_channel["orders.eu"]["stream_first_seq"], 1);
+    assert_eq!(by_channel["orders.eu"]["limits"]["max_msgs"], -1);
+
+    let m = truth("file-basic-v0.23");
+    for ((channel, key), members) in manifest_durables(&m) {
+        let s = by_channel[channel.as_str()];
+        let c = s["consumers"]
+            .as_array()
+            .expect("consumers")
+            .iter()
+            .find(|c| c["stan_key"] == key.as_str())
+            .unwrap_or_else(|| panic!("{channel}/{key}: not planned"));
+        let queue = members[0]["is_queue"].as_bool() == Some(true);
+        let durable = str_of(&members[0]["durable_name"]);
+        let want_name = if queue {
+            rule(&format!("{durable}_{}", str_of(&members[0]["queue_group"])))
+        } else {
+            rule(durable)
+        };
+        assert_eq!(c["name"], want_name.as_str(), "{channel}/{key}");
+        assert_eq!(
+            c["kind"],
+            if queue { "durable_queue" } else { "durable" },
+            "{channel}/{key}"
+        );
+        let (want, redelivered) = expected_next(&members, by_channel_manifest(&m, &channel));
+        let pending: Vec<u64> = c["pending"]
+            .as_array()
+            .expect("pending")
+            .iter()
+            .map(u64_of)
+            .collect();
+        assert_eq!(pending, want[..redelivered], "{channel}/{key}: pending");
+        if let Some(next) = want.get(redelivered) {
+            assert_eq!(u64_of(&c["next_new_seq"]), *next, "{channel}/{key}: next");
+        }
+    }
+    // Non-durable subscriptions are listed, not migrated.
+    let skipped: usize = streams
+        .iter()
+        .map(|s| s["skipped"].as_array().map_or(0, Vec::len))
+        .sum();
+    let plain = m["subscriptions"]
+        .as_array()
+        .expect("subs")
+        .iter()
+        .filter(|s| {
+            s["expected_in_store_at_shutdown"].as_bool() == Some(true)
+                && s["is_durable"].as_bool() != Some(true)
+        })
+        .count();
+    assert_eq!(skipped, plain);
+    assert_eq!(
+        u64_of(&plan["totals"]["skipped_subscriptions"]),
+        plain as u64
+    );
+
+    // Names that would collide are refused when both are explicit.
+    let out = stanctl()
+        .args([
+            "--dir",
+            dir,
+            "migrate",
+            "to-jetstream",
+            "--dry-run",
+            "--stream-name",
+            "payments=X",
+            "--stream-name",
+            "orders.eu=X",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn by_channel_manifest<'a>(m: &'a Value, channel: &str) -> &'a Value {
+    m["channels"]
+        .as_array()
+        .expect("channels")
+        .iter()
+        .find(|c| c["name"] == channel)
+        .expect("channel")
+}
+
+#[test]
+fn encrypted_store_needs_its_key() {
+    let name = "file-encrypted-v0.23";
+    let dir = fixture(name).join("store");
+    let out = stanctl()
+        .args([
+            "--dir",
+            dir.to_str().expect("path"),
+            "migrate",
+            "to-jetstream",
+            "--dry-run",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("look encrypted"));
+    let mut args = vec![
+        "--dir".to_string(),
+        dir.display().to_string(),
+        "migrate".into(),
+        "to-jetstream".into(),
+        "--dry-run".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(key_options(name));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let plan = json(&args);
+    assert_eq!(u64_of(&plan["totals"]["msgs"]), 108);
+}
