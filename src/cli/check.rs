@@ -154,8 +154,15 @@ pub fn build_report(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Report> {
                 verify_crc: *verify_crc,
                 deep: args.deep,
             };
-            let out = file::check(dir, &opts)
+            let mut out = file::check(dir, &opts)
                 .with_context(|| format!("opening file store {}", dir.display()))?;
+            // A cluster node's clients and subscriptions are in its Raft log.
+            for f in cli.store.raft_log_findings(dir)? {
+                let mut finding = Finding::new(f.severity.into(), "raft.log", f.location);
+                finding.message = f.message;
+                finding.server_behaviour = f.server_behaviour;
+                out.findings.push(finding);
+            }
             Report {
                 ok: false,
                 store: "file".into(),

@@ -99,6 +99,13 @@ pub fn parse_time_arg(s: &str) -> Result<i64, String> {
     })
 }
 
+/// What a file store's Raft log gave.
+enum NodeLoad {
+    Standalone,
+    Node(Box<stanctl::raft::NodeState>),
+    Unavailable(Finding),
+}
+
 /// The environment variable the server reads its key from.
 pub const KEY_ENV: &str = "NATS_STREAMING_ENCRYPTION_KEY";
 
@@ -210,10 +217,28 @@ impl StoreArgs {
         dir: &std::path::Path,
         log_path: Option<PathBuf>,
     ) -> anyhow::Result<Box<dyn StoreReader>> {
+        Ok(match self.load_node(&mut store, dir, log_path)? {
+            NodeLoad::Standalone => Box::new(store),
+            NodeLoad::Node(node) => Box::new(NodeReader::new(Box::new(store), *node)),
+            NodeLoad::Unavailable(finding) => {
+                // Messages are still readable from the store: say what is
+                // missing and why, and go on.
+                store.add_finding(finding);
+                Box::new(store)
+            }
+        })
+    }
+
+    fn load_node(
+        &self,
+        store: &mut FileStore,
+        dir: &std::path::Path,
+        log_path: Option<PathBuf>,
+    ) -> anyhow::Result<NodeLoad> {
         let info = store.server_info()?;
         let node_id = info.as_ref().and_then(|i| i.node_id.clone());
         if node_id.is_none() && log_path.is_none() {
-            return Ok(Box::new(store));
+            return Ok(NodeLoad::Standalone);
         }
         let cluster_id = info.map(|i| i.cluster_id).unwrap_or_default();
         let Some(raft_dir) = find_raft_dir(dir, &cluster_id, log_path.as_deref()) else {
@@ -223,7 +248,7 @@ impl StoreArgs {
                     path.display()
                 );
             }
-            store.add_finding(Finding {
+            return Ok(NodeLoad::Unavailable(Finding {
                 severity: Severity::Warning,
                 location: dir.join("server.dat").display().to_string(),
                 message: format!(
@@ -231,34 +256,47 @@ impl StoreArgs {
                     node_id.unwrap_or_default()
                 ),
                 server_behaviour: "recovers them from the Raft log and snapshots".into(),
-            });
-            return Ok(Box::new(store));
+            }));
         };
         let opts = RaftOptions {
             encryption_key: self.encryption_key()?,
             strict_commit: self.strict_commit,
         };
-        match read_node_with_store(&raft_dir, &opts, Some(&mut store)) {
-            Ok(node) => Ok(Box::new(NodeReader::new(Box::new(store), node))),
-            Err(e) => {
-                // Messages are still readable from the store: say what is
-                // missing and why, and go on (exit status 1).
-                let no_key = opts.encryption_key.is_none();
-                store.add_finding(Finding {
-                    severity: if no_key {
-                        Severity::Warning
-                    } else {
-                        Severity::Error
-                    },
-                    location: raft_dir.display().to_string(),
-                    message: format!(
-                        "clients and subscriptions of this cluster node are not shown: {e}"
-                    ),
-                    server_behaviour: "recovers them from the Raft log and snapshots".into(),
-                });
-                Ok(Box::new(store))
-            }
-        }
+        Ok(match read_node_with_store(&raft_dir, &opts, Some(store)) {
+            Ok(node) => NodeLoad::Node(Box::new(node)),
+            Err(e) => NodeLoad::Unavailable(Finding {
+                // Without a key an encrypted log is expected to stay closed;
+                // anything else is damage.
+                severity: if opts.encryption_key.is_none() && e.to_string().contains("encrypted") {
+                    Severity::Warning
+                } else {
+                    Severity::Error
+                },
+                location: raft_dir.display().to_string(),
+                message: format!(
+                    "clients and subscriptions of this cluster node are not shown: {e}"
+                ),
+                server_behaviour: "recovers them from the Raft log and snapshots".into(),
+            }),
+        })
+    }
+
+    /// For `check`: what reading a cluster node's Raft log found (a torn or
+    /// unreadable log, disagreements with the message store); nothing for a
+    /// standalone store.
+    pub fn raft_log_findings(&self, dir: &std::path::Path) -> anyhow::Result<Vec<Finding>> {
+        let config = self.config()?;
+        let conf = config.as_ref();
+        let mut store = FileStore::open(dir, self.file_options(conf))?;
+        let log_path = self
+            .cluster_log_path
+            .clone()
+            .or_else(|| conf.and_then(|c| c.cluster_log_path.clone()));
+        Ok(match self.load_node(&mut store, dir, log_path)? {
+            NodeLoad::Standalone => Vec::new(),
+            NodeLoad::Node(node) => node.findings,
+            NodeLoad::Unavailable(finding) => vec![finding],
+        })
     }
 
     fn file_options(&self, conf: Option<&ServerConfig>) -> FileStoreOptions {

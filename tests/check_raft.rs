@@ -1,0 +1,134 @@
+//! A cluster node's Raft log is part of its store: `check` reports a torn
+//! or garbled log, snapshot or meta.json with the file and offset, exit 1,
+//! and never panics.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn node_copy(tmp: &Path) -> std::path::PathBuf {
+    let node = tmp.join("node");
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(fixture("cluster-3node-v0.23").join("node"))
+        .arg(&node)
+        .status()
+        .expect("cp");
+    assert!(status.success());
+    let _ = std::process::Command::new("chmod")
+        .arg("-R")
+        .arg("u+w")
+        .arg(&node)
+        .status();
+    node
+}
+
+fn check_json(store: &Path) -> (Option<i32>, serde_json::Value) {
+    let out = stanctl()
+        .args([
+            "--dir",
+            store.to_str().expect("p"),
+            "check",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (
+        out.status.code(),
+        serde_json::from_slice(&out.stdout).expect("json"),
+    )
+}
+
+fn raft_findings(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "raft.log")
+        .map(|f| {
+            (
+                str_of(&f["severity"]).to_string(),
+                format!("{} {}", str_of(&f["location"]), str_of(&f["message"])),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn intact_cluster_node_checks_clean() {
+    let (code, report) = check_json(&fixture("cluster-3node-v0.23").join("node/store"));
+    assert_eq!(code, Some(0), "{report:#}");
+    assert!(raft_findings(&report).iter().all(|(sev, _)| sev != "error"));
+}
+
+#[test]
+fn truncated_raft_log_is_an_error_naming_the_page() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let node = node_copy(tmp.path());
+    let log = node.join("raft/stanctl-c3/raft.log");
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&log)
+        .expect("open");
+    f.set_len(20_000).expect("truncate");
+    let (code, report) = check_json(&node.join("store"));
+    assert_eq!(code, Some(1));
+    let found = raft_findings(&report);
+    assert!(
+        found.iter().any(|(sev, text)| sev == "error"
+            && text.contains("raft.log")
+            && text.contains("page")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn garbage_snapshot_and_meta_are_reported() {
+    for file in ["state.bin", "meta.json"] {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let node = node_copy(tmp.path());
+        let snaps = node.join("raft/stanctl-c3/snapshots");
+        let snap = std::fs::read_dir(&snaps)
+            .expect("snapshots")
+            .next()
+            .expect("one")
+            .expect("entry")
+            .path();
+        std::fs::write(snap.join(file), b"garbage").expect("write");
+        let (code, report) = check_json(&node.join("store"));
+        assert_eq!(code, Some(1), "{file}: {report:#}");
+        let found = raft_findings(&report);
+        assert!(
+            found.iter().any(|(_, text)| text.contains(file)),
+            "{file}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn bit_flips_in_the_raft_log_never_panic() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let node = node_copy(tmp.path());
+    let log = node.join("raft/stanctl-c3/raft.log");
+    let pristine = std::fs::read(&log).expect("read");
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    for _ in 0..20 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let mut bytes = pristine.clone();
+        let at = (state % bytes.len() as u64) as usize;
+        bytes[at] ^= 1 << (state % 8);
+        std::fs::write(&log, &bytes).expect("write");
+        let (code, _) = check_json(&node.join("store"));
+        assert!(
+            matches!(code, Some(0) | Some(1)),
+            "flip at {at}: exit {code:?}"
+        );
+    }
+}
