@@ -158,7 +158,7 @@ pub fn build_report(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Report> {
                 .with_context(|| format!("opening file store {}", dir.display()))?;
             // A cluster node's clients and subscriptions are in its Raft log.
             for f in cli.store.raft_log_findings(dir)? {
-                let mut finding = Finding::new(f.severity.into(), "raft.log", f.location);
+                let mut finding = Finding::new(f.severity, "raft.log", f.location);
                 finding.message = f.message;
                 finding.server_behaviour = f.server_behaviour;
                 out.findings.push(finding);
