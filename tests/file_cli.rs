@@ -327,3 +327,19 @@ fn completions_are_up_to_date() {
         );
     }
 }
+
+#[test]
+fn readme_holds_the_sqlite_schema() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("README");
+    for line in stanctl::sqlstore::schema::SQLITE_SCHEMA
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+    {
+        assert!(
+            readme.contains(line.trim()),
+            "README.md lacks the schema line {line:?}"
+        );
+    }
+}
