@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
-exec scripts/test-databases.sh cargo test --all-targets
+exec scripts/test-databases.sh scripts/test-nats.sh cargo test --all-targets

@@ -204,8 +204,8 @@ impl Nats {
             while out.len() < total && empty < 10 {
                 let mut batch = c
                     .batch()
-                    .max_messages(500)
-                    .expires(Duration::from_secs(1))
+                    .max_messages((total - out.len()).min(500))
+                    .expires(Duration::from_secs(2))
                     .messages()
                     .await
                     .expect("batch");
@@ -245,13 +245,8 @@ impl Nats {
                 }
             }
             let mut extra = 0;
-            let mut batch = c
-                .batch()
-                .max_messages(10)
-                .expires(Duration::from_millis(700))
-                .messages()
-                .await
-                .expect("batch");
+            // No wait: anything deliverable comes at once.
+            let mut batch = c.fetch().max_messages(10).messages().await.expect("batch");
             while let Some(m) = batch.next().await {
                 if m.is_ok() {
                     extra += 1;
@@ -289,7 +284,18 @@ impl Drop for Nats {
 
 /// Run `migrate to-jetstream` on fixture `name` as the server ran it.
 fn migrate_fixture(name: &str, url: &str, sp: &str, subj: &str, extra: &[&str]) -> Value {
-    let store = fixture_file_store(name);
+    migrate_store(&fixture_file_store(name), name, url, sp, subj, extra)
+}
+
+/// Run `migrate to-jetstream` on `store` (holding fixture `name`).
+fn migrate_store(
+    store: &Subject,
+    name: &str,
+    url: &str,
+    sp: &str,
+    subj: &str,
+    extra: &[&str],
+) -> Value {
     let mut args = store.args(&[
         "migrate",
         "to-jetstream",
@@ -590,9 +596,14 @@ struct OwnServer {
 
 impl OwnServer {
     fn start(bin: &str, dir: &Path, port: u16) -> OwnServer {
+        OwnServer::start_with(bin, dir, port, &[])
+    }
+
+    fn start_with(bin: &str, dir: &Path, port: u16, extra: &[&str]) -> OwnServer {
         let child = Command::new(bin)
             .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
             .arg(dir)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -734,7 +745,7 @@ fn killed_halfway_then_rerun_completes_without_duplicates() {
     };
     let tmp = tempfile::tempdir().expect("tmp");
     let src = tmp.path().join("store");
-    let total = 60_000;
+    let total = 100_000;
     generate_store(
         &src,
         &GenOptions {
@@ -953,4 +964,170 @@ fn encrypted_store_needs_its_key() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let plan = json(&args);
     assert_eq!(u64_of(&plan["totals"]["msgs"]), 108);
+}
+
+/// The SQL fixtures (real servers' PostgreSQL and MariaDB stores, loaded by
+/// scripts/test-databases.sh) migrate the same way.
+#[test]
+fn sql_fixtures_to_a_current_server() {
+    let Some(url) = env_var("STANCTL_TEST_NATS_URL") else {
+        return;
+    };
+    for (name, driver, var) in [
+        (
+            "sql-postgres-v0.23",
+            "postgres",
+            "STANCTL_TEST_PG_SQL_POSTGRES_V0_23",
+        ),
+        (
+            "sql-mysql-v0.23",
+            "mysql",
+            "STANCTL_TEST_MYSQL_SQL_MYSQL_V0_23",
+        ),
+        (
+            "sql-postgres-v0.9",
+            "postgres",
+            "STANCTL_TEST_PG_SQL_POSTGRES_V0_9",
+        ),
+        (
+            "sql-mysql-v0.9",
+            "mysql",
+            "STANCTL_TEST_MYSQL_SQL_MYSQL_V0_9",
+        ),
+    ] {
+        let Some(dsn) = env_var(var) else {
+            continue;
+        };
+        let store = sql_store(driver, &dsn, vec![], true);
+        let (sp, subj) = unique(name);
+        let nats = Nats::connect(&url, &sp);
+        let report = migrate_store(&store, name, &url, &sp, &subj, &[]);
+        check_streams(&nats, name, &report, &sp, &subj, true);
+        check_consumers(&nats, name, &report, true);
+    }
+}
+
+/// A run killed while positioning a consumer leaves it marked incomplete:
+/// the rerun makes it again. Consumers stanctl did not make are left alone.
+#[test]
+fn rerun_remakes_incomplete_consumers() {
+    let Some(url) = env_var("STANCTL_TEST_NATS_URL") else {
+        return;
+    };
+    let name = "file-basic-v0.23";
+    let (sp, subj) = unique("incomplete");
+    let nats = Nats::connect(&url, &sp);
+    let first = migrate_fixture(name, &url, &sp, &subj, &["--no-consumers"]);
+    assert_eq!(u64_of(&first["totals"]["consumers_created"]), 0);
+    let eu = format!("{sp}orders_eu");
+    let pay = format!("{sp}payments");
+    nats.block_on(async {
+        let make = |stream: String, durable: &'static str, description: &'static str| {
+            let js = nats.js.clone();
+            async move {
+                let s = js.get_stream(&stream).await.expect("stream");
+                s.create_consumer(pull::Config {
+                    durable_name: Some(durable.to_string()),
+                    description: Some(description.to_string()),
+                    ack_policy: jetstream::consumer::AckPolicy::Explicit,
+                    ..pull::Config::default()
+                })
+                .await
+                .expect("consumer");
+            }
+        };
+        // As a killed run leaves it, at the wrong position...
+        make(
+            eu.clone(),
+            "dur-orders",
+            "stanctl: positioning from STAN (incomplete)",
+        )
+        .await;
+        // ...and one of somebody else's.
+        make(pay.clone(), "pay-dur", "the application's own").await;
+    });
+    let second = migrate_fixture(name, &url, &sp, &subj, &[]);
+    let action = |channel: &str, consumer: &str| {
+        report_stream(&second, channel)["consumers"]
+            .as_array()
+            .expect("consumers")
+            .iter()
+            .find(|c| c["name"] == consumer)
+            .map(|c| c["action"].clone())
+            .unwrap_or_else(|| panic!("{consumer} not in the report"))
+    };
+    assert_eq!(action("orders.eu", "dur-orders"), "recreated");
+    assert_eq!(action("payments", "pay-dur"), "skipped_foreign");
+    assert_eq!(action("orders.us", "qdur_workers"), "created");
+    let info = nats.consumer_info(&pay, "pay-dur").expect("pay-dur");
+    assert_eq!(
+        info.config.description.as_deref(),
+        Some("the application's own")
+    );
+    let m = truth(name);
+    let durables = manifest_durables(&m);
+    let members = &durables[&("orders.eu".to_string(), "worker-a/dur-orders".to_string())];
+    let channel = by_channel_manifest(&m, "orders.eu");
+    let (want, _) = expected_next(members, channel);
+    let (got, extra) = nats.pull(&eu, "dur-orders", want.len());
+    let got: Vec<u64> = got.iter().map(Got::stan_seq).collect();
+    assert_eq!(got, want);
+    assert_eq!(extra, 0);
+}
+
+/// User and password, and token, as the `nats` CLI takes them.
+#[test]
+fn authenticates() {
+    let Some(bin) = env_var("STANCTL_TEST_NATS_BIN") else {
+        return;
+    };
+    let dir = fixture("file-kill9-v0.23").join("store");
+    let dir = dir.to_str().expect("path");
+    for (server_args, good, bad) in [
+        (
+            &["--user", "mig", "--pass", "s3cret"][..],
+            &["--user", "mig", "--password", "s3cret"][..],
+            &["--user", "mig", "--password", "wrong"][..],
+        ),
+        (
+            &["--auth", "t0ken"][..],
+            &["--token", "t0ken"][..],
+            &["--token", "nope"][..],
+        ),
+    ] {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let server = OwnServer::start_with(&bin, tmp.path(), free_port(), server_args);
+        let url = server.url();
+        let wait = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", server.port)).is_err() {
+            assert!(Instant::now() < wait, "nats-server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let base = [
+            "--dir",
+            dir,
+            "migrate",
+            "to-jetstream",
+            "--server",
+            &url,
+            "--timeout",
+            "3s",
+            "--format",
+            "json",
+            "--verify",
+        ];
+        let mut args = base.to_vec();
+        args.extend_from_slice(good);
+        let report = json(&args);
+        assert_eq!(report["verify"]["ok"], true);
+        assert_eq!(u64_of(&report["totals"]["published"]), 23);
+        let mut args = base.to_vec();
+        args.extend_from_slice(bad);
+        let out = stanctl().args(&args).output().expect("run");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{server_args:?}: bad credentials"
+        );
+    }
 }

@@ -12,8 +12,8 @@ use serde::Serialize;
 
 use stanctl::crypto::likely_envelope;
 use stanctl::jetstream::{
-    self, ConnectionOptions, ConsumerKind, MigrationReport, Plan, PlanOptions, RunOptions,
-    VerifyReport,
+    self, ConnectionOptions, ConsumerAction, ConsumerKind, MigrationReport, Plan, PlanOptions,
+    RunOptions, VerifyReport,
 };
 use stanctl::migrate::{NoProgress, Progress};
 use stanctl::model::MessageRange;
@@ -386,7 +386,13 @@ fn print_report(report: &MigrationReport, seconds: f64) -> anyhow::Result<()> {
                 s.stream.clone(),
                 c.name.clone(),
                 c.stan_key.clone(),
-                format!("{:?}", c.action).to_lowercase(),
+                match c.action {
+                    ConsumerAction::Created => "created",
+                    ConsumerAction::Recreated => "recreated",
+                    ConsumerAction::Exists => "exists",
+                    ConsumerAction::SkippedForeign => "left alone (not stanctl's)",
+                }
+                .to_string(),
                 seq_list(&c.pending_js),
                 c.next_new_js.to_string(),
             ]);

@@ -22,12 +22,14 @@ pub mod plan;
 pub mod publish;
 pub mod verify;
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::migrate::Progress;
-use crate::store::StoreReader;
+use crate::model::{Message, MessageRange};
+use crate::store::{MessageIter, StoreReader};
 
 pub use connect::ConnectionOptions;
 pub use plan::{build_plan, ConsumerKind, ConsumerPlan, Plan, PlanOptions, StreamPlan};
@@ -61,6 +63,59 @@ pub fn header_value(headers: &async_nats::HeaderMap, name: &str) -> Option<Strin
     headers
         .get(header_name(name))
         .map(|v| v.as_str().to_string())
+}
+
+/// Messages of a channel read off the async runtime: a store may block on
+/// its own runtime (the `postgres` client does), which tokio only allows
+/// outside of ours. Reads go in chunks through `block_in_place`; the
+/// iterator is dropped the same way.
+pub(crate) struct BlockingMessages<'a> {
+    inner: Option<MessageIter<'a>>,
+    buf: VecDeque<crate::Result<Message>>,
+}
+
+impl<'a> BlockingMessages<'a> {
+    const CHUNK: usize = 512;
+
+    pub(crate) fn open(
+        store: &'a mut dyn StoreReader,
+        channel: &str,
+        range: MessageRange,
+    ) -> crate::Result<Self> {
+        let inner = blocking(|| store.messages(channel, range))?;
+        Ok(BlockingMessages {
+            inner: Some(inner),
+            buf: VecDeque::new(),
+        })
+    }
+
+    pub(crate) fn next_message(&mut self) -> Option<crate::Result<Message>> {
+        if self.buf.is_empty() {
+            let inner = self.inner.as_mut()?;
+            self.buf = blocking(|| inner.by_ref().take(Self::CHUNK).collect());
+        }
+        self.buf.pop_front()
+    }
+}
+
+impl Drop for BlockingMessages<'_> {
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.take() {
+            blocking(move || drop(inner));
+        }
+    }
+}
+
+/// Run blocking store code from inside the runtime.
+pub(crate) fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    tokio::task::block_in_place(f)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
 }
 
 /// How a migration runs.
@@ -245,9 +300,7 @@ pub fn migrate(
     opts: &RunOptions,
     progress: &mut dyn Progress,
 ) -> anyhow::Result<MigrationReport> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = runtime()?;
     rt.block_on(migrate_async(store, plan, conn, opts, progress))
 }
 
@@ -309,7 +362,7 @@ async fn migrate_async(
     if opts.verify {
         report.verify = Some(verify::verify(&server, store, plan, &report, &maps, opts).await?);
     }
-    server.client.flush().await.ok();
+    let _ = connect::bounded(opts.timeout, server.client.flush()).await;
     Ok(report)
 }
 
@@ -321,9 +374,7 @@ pub fn verify_only(
     conn: &ConnectionOptions,
     opts: &RunOptions,
 ) -> anyhow::Result<VerifyReport> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = runtime()?;
     rt.block_on(async {
         let server = connect::connect(conn).await?;
         verify::verify_streams(&server, store, plan, opts).await

@@ -83,8 +83,8 @@ pub fn resolve(candidates: &[Candidate]) -> Result<BTreeMap<String, String>, Str
     }
     let mut out = BTreeMap::new();
     for (name, group) in &by_name {
-        if group.len() == 1 {
-            out.insert(group[0].key.clone(), name.to_string());
+        if let [only] = group.as_slice() {
+            out.insert(only.key.clone(), name.to_string());
             continue;
         }
         let explicit: Vec<&str> = group

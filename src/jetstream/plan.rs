@@ -425,17 +425,15 @@ fn plan_consumers(
     }
     // Names over every durable of the channel, whatever the client filter.
     let mut plain_names: BTreeMap<String, usize> = BTreeMap::new();
-    for members in groups.values() {
-        if members[0].queue_group.is_empty() {
-            *plain_names
-                .entry(members[0].durable_name.clone())
-                .or_default() += 1;
+    for s in groups.values().filter_map(|m| m.first()) {
+        if s.queue_group.is_empty() {
+            *plain_names.entry(s.durable_name.clone()).or_default() += 1;
         }
     }
     let candidates: Vec<Candidate> = groups
         .iter()
-        .map(|(key, members)| {
-            let s = members[0];
+        .filter_map(|(key, members)| Some((key, *members.first()?)))
+        .map(|(key, s)| {
             let raw = if s.queue_group.is_empty() {
                 if plain_names.get(&s.durable_name).copied().unwrap_or(0) > 1 {
                     format!("{}_{}", s.client_id, s.durable_name)
@@ -465,7 +463,9 @@ fn plan_consumers(
         if !wanted {
             continue;
         }
-        let first = members[0];
+        let Some(&first) = members.first() else {
+            continue;
+        };
         let queue = !first.queue_group.is_empty();
         let (durable_name, queue_group) = if queue {
             let (d, g) = split_queue(&first.queue_group);

@@ -28,7 +28,7 @@ use crate::store::StoreReader;
 use super::connect::{bounded, Server};
 use super::plan::{Plan, StreamPlan};
 use super::{
-    header_name, header_value, RunOptions, SeqMap, StreamReport, HDR_CHANNEL,
+    header_name, header_value, BlockingMessages, RunOptions, SeqMap, StreamReport, HDR_CHANNEL,
     HDR_EXPECTED_LAST_SEQ, HDR_MSG_ID, HDR_REPLY, HDR_SEQUENCE, HDR_TIMESTAMP,
 };
 
@@ -222,8 +222,8 @@ pub async fn migrate_stream(
     let limit = opts.max_pending_acks.max(1);
     progress.channel_start(&sp.channel, sp.msgs);
     {
-        let iter = store.messages(&sp.channel, range)?;
-        for item in iter {
+        let mut source = BlockingMessages::open(store, &sp.channel, range)?;
+        while let Some(item) = source.next_message() {
             let msg = item?;
             let len = msg.data.len() as u64;
             if let Some((first, last)) = resume {

@@ -18,8 +18,8 @@ use super::consumers::consumer_info;
 use super::plan::{Plan, StreamPlan};
 use super::publish::{msg_id, stan_seq_of, stream_info};
 use super::{
-    header_value, ConsumerAction, MigrationReport, RunOptions, SeqMap, StreamReport, HDR_CHANNEL,
-    HDR_MSG_ID, HDR_REPLY, HDR_SEQUENCE, HDR_TIMESTAMP,
+    header_value, BlockingMessages, ConsumerAction, MigrationReport, RunOptions, SeqMap,
+    StreamReport, HDR_CHANNEL, HDR_MSG_ID, HDR_REPLY, HDR_SEQUENCE, HDR_TIMESTAMP,
 };
 
 /// Differences listed at most (all are counted).
@@ -140,7 +140,7 @@ async fn verify_stream(
         from_seq: (stan_first > 0).then_some(stan_first),
         ..MessageRange::default()
     };
-    let mut source = store.messages(&sp.channel, range)?;
+    let mut source = BlockingMessages::open(store, &sp.channel, range)?;
     let mut expected_js = state.first_sequence;
     if state.messages > 0 {
         let stream = bounded(server.timeout * 2, server.js.get_stream_no_info(&sp.stream))
@@ -185,7 +185,7 @@ async fn verify_stream(
                 got += 1;
                 last_js = js;
                 sv.messages_checked += 1;
-                let src = match source.next() {
+                let src = match source.next_message() {
                     Some(r) => Some(r?),
                     None => None,
                 };
@@ -226,7 +226,7 @@ async fn verify_stream(
     }
     sv.source_msgs = sv.messages_checked;
     let mut extra = 0u64;
-    for item in source.by_ref() {
+    while let Some(item) = source.next_message() {
         let msg = item?;
         extra += 1;
         if extra == 1 {
