@@ -15,11 +15,10 @@ use stanctl::check::compat::{Compatibility, Verdict, Version};
 use stanctl::check::file::FileCheckOptions;
 use stanctl::check::sql::SqlCheckOptions;
 use stanctl::check::{expect, file, severity_name, sql, Finding, Report, Severity};
-use stanctl::config::load_config;
 use stanctl::sqlstore::SqlDriver;
 
 use super::output::{self, Format};
-use super::store_args::{StoreArgs, StoreType};
+use super::store_args::{StoreArgs, StoreLocation};
 use super::{Cli, Outcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,64 +78,18 @@ pub enum Target {
     },
 }
 
-/// Resolve `--dir` / `--sql-*` / `-c` as `StoreArgs::open` does.
+/// Resolve `--dir` / `--sql-*` / `-c` exactly as `StoreArgs::open` does.
 pub fn resolve(store: &StoreArgs) -> anyhow::Result<Target> {
-    let config = match &store.config {
-        Some(path) => Some(load_config(path)?),
-        None => None,
-    };
-    let conf = config.as_ref();
-    let sql_driver = store
-        .sql_driver
-        .clone()
-        .or_else(|| conf.and_then(|c| c.sql.driver.clone()));
-    let sql_source = store
-        .sql_source
-        .clone()
-        .or_else(|| conf.and_then(|c| c.sql.source.clone()));
-    let dir = store
-        .dir
-        .clone()
-        .or_else(|| conf.and_then(|c| c.dir.clone()));
-    let store_type = match store.store {
-        Some(t) => t,
-        None => match conf.and_then(|c| c.store_type.as_deref()) {
-            Some(t) if t.eq_ignore_ascii_case("sql") => StoreType::Sql,
-            Some(t) if t.eq_ignore_ascii_case("file") => StoreType::File,
-            Some(t) => bail!("store type {t:?} in the configuration has nothing on disk to read"),
-            None if dir.is_some() => StoreType::File,
-            None if sql_source.is_some() => StoreType::Sql,
-            None => bail!(
-                "no store given: use --dir PATH, or --sql-driver and --sql-source, or -c CONFIG"
-            ),
-        },
-    };
-    Ok(match store_type {
-        StoreType::File => {
-            let Some(dir) = dir else {
-                bail!("a file store needs --dir PATH (or dir in the configuration)");
-            };
+    Ok(match store.location()? {
+        StoreLocation::File(dir) => {
+            let opts = store.read_options()?;
             Target::File {
                 dir,
-                crc_poly: store
-                    .file_crc_poly
-                    .or_else(|| conf.and_then(|c| c.file.crc_poly))
-                    .unwrap_or(stanctl::crc::IEEE),
-                verify_crc: store
-                    .file_crc
-                    .or_else(|| conf.and_then(|c| c.file.crc))
-                    .unwrap_or(true),
+                crc_poly: opts.crc_poly,
+                verify_crc: opts.verify_crc,
             }
         }
-        StoreType::Sql => {
-            let (Some(driver), Some(source)) = (sql_driver, sql_source) else {
-                bail!("a SQL store needs --sql-driver and --sql-source (or sql_options in the configuration)");
-            };
-            Target::Sql {
-                driver: driver.parse()?,
-                source,
-            }
-        }
+        StoreLocation::Sql { driver, source } => Target::Sql { driver, source },
     })
 }
 

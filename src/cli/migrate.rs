@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use stanctl::crypto::{Cipher, MasterKey};
@@ -19,6 +18,7 @@ use stanctl::store::StoreWriter;
 use stanctl::StoreReader;
 
 use super::output::{self, Format};
+use super::progress::Bars;
 use super::store_args::parse_time_arg;
 use super::{Cli, Outcome};
 
@@ -232,56 +232,6 @@ fn target(direction: Direction, args: &MigrateArgs) -> anyhow::Result<Target> {
                 force: args.force,
             },
         })
-    }
-}
-
-/// Progress bars on a terminal: one per channel and one in total.
-struct Bars {
-    multi: MultiProgress,
-    total: ProgressBar,
-    channel: Option<ProgressBar>,
-}
-
-impl Bars {
-    fn new(total_msgs: u64) -> Self {
-        let multi = MultiProgress::new();
-        let total = multi.add(ProgressBar::new(total_msgs));
-        total.set_style(
-            ProgressStyle::with_template(
-                "total   {bar:30} {pos}/{len} msgs {binary_bytes} {per_sec} eta {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        Bars {
-            multi,
-            total,
-            channel: None,
-        }
-    }
-}
-
-impl Progress for Bars {
-    fn channel_start(&mut self, channel: &str, msgs: u64) {
-        let bar = self
-            .multi
-            .insert_before(&self.total, ProgressBar::new(msgs));
-        bar.set_style(
-            ProgressStyle::with_template("{prefix:20} {bar:30} {pos}/{len} msgs {per_sec}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.set_prefix(channel.to_string());
-        self.channel = Some(bar);
-    }
-    fn message(&mut self, _bytes: u64) {
-        self.total.inc(1);
-        if let Some(bar) = &self.channel {
-            bar.inc(1);
-        }
-    }
-    fn channel_end(&mut self) {
-        if let Some(bar) = self.channel.take() {
-            bar.finish_and_clear();
-        }
     }
 }
 

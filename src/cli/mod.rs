@@ -10,6 +10,7 @@ mod jetstream;
 mod manifest;
 mod migrate;
 mod output;
+mod progress;
 mod salvage;
 mod sql;
 mod store_args;

@@ -99,6 +99,12 @@ pub fn parse_time_arg(s: &str) -> Result<i64, String> {
     })
 }
 
+/// A store named by the options, not yet opened.
+pub enum StoreLocation {
+    File(PathBuf),
+    Sql { driver: SqlDriver, source: String },
+}
+
 /// What a file store's Raft log gave.
 enum NodeLoad {
     Standalone,
@@ -162,6 +168,29 @@ impl StoreArgs {
     pub fn open_raw(&self) -> anyhow::Result<Box<dyn StoreReader>> {
         let config = self.config()?;
         let conf = config.as_ref();
+        match self.locate(conf)? {
+            StoreLocation::File(dir) => {
+                let opts = self.file_options(conf);
+                let store = FileStore::open(&dir, opts)
+                    .with_context(|| format!("opening file store {}", dir.display()))?;
+                let log_path = self
+                    .cluster_log_path
+                    .clone()
+                    .or_else(|| conf.and_then(|c| c.cluster_log_path.clone()));
+                self.with_raft_log(store, &dir, log_path)
+            }
+            StoreLocation::Sql { driver, source } => Ok(sqlstore::open(driver, &source)?),
+        }
+    }
+
+    /// Which store the options name (flags first, then the config file),
+    /// without opening it.
+    pub fn location(&self) -> anyhow::Result<StoreLocation> {
+        let config = self.config()?;
+        self.locate(config.as_ref())
+    }
+
+    fn locate(&self, conf: Option<&ServerConfig>) -> anyhow::Result<StoreLocation> {
         let sql_driver = self
             .sql_driver
             .clone()
@@ -186,27 +215,26 @@ impl StoreArgs {
             },
         };
         match store_type {
-            StoreType::File => {
-                let Some(dir) = dir else {
-                    bail!("a file store needs --dir PATH (or dir in the configuration)");
-                };
-                let opts = self.file_options(conf);
-                let store = FileStore::open(&dir, opts)
-                    .with_context(|| format!("opening file store {}", dir.display()))?;
-                let log_path = self
-                    .cluster_log_path
-                    .clone()
-                    .or_else(|| conf.and_then(|c| c.cluster_log_path.clone()));
-                self.with_raft_log(store, &dir, log_path)
-            }
+            StoreType::File => match dir {
+                Some(dir) => Ok(StoreLocation::File(dir)),
+                None => bail!("a file store needs --dir PATH (or dir in the configuration)"),
+            },
             StoreType::Sql => {
                 let (Some(driver), Some(source)) = (sql_driver, sql_source) else {
                     bail!("a SQL store needs --sql-driver and --sql-source (or sql_options in the configuration)");
                 };
-                let driver: SqlDriver = driver.parse()?;
-                Ok(sqlstore::open(driver, &source)?)
+                Ok(StoreLocation::Sql {
+                    driver: driver.parse()?,
+                    source,
+                })
             }
         }
+    }
+
+    /// How a file store is read: CRC polynomial and verification, limits.
+    pub fn read_options(&self) -> anyhow::Result<FileStoreOptions> {
+        let config = self.config()?;
+        Ok(self.file_options(config.as_ref()))
     }
 
     /// A cluster node keeps its clients and subscriptions in the Raft log:
