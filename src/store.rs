@@ -39,6 +39,20 @@ pub trait StoreReader {
     /// Problems and notable states met so far.
     fn findings(&self) -> Vec<Finding>;
 
+    /// Hand each payload of a channel within `range` to `visit`, in order,
+    /// as `messages` would yield it (an `Err` for a message that cannot be
+    /// read; the walk goes on). Backends may do it without building
+    /// messages: `dump --format raw` uses it. An error of `visit` ends the
+    /// walk and is returned.
+    fn for_each_payload(
+        &mut self,
+        channel: &str,
+        range: MessageRange,
+        visit: &mut dyn FnMut(Result<&[u8]>) -> std::io::Result<()>,
+    ) -> Result<()> {
+        payloads_from_messages(self.messages(channel, range)?, visit)
+    }
+
     /// The Raft state when the store is a cluster node read with its log.
     fn cluster(&self) -> Option<ClusterInfo> {
         None
@@ -70,4 +84,22 @@ pub trait StoreWriter {
 
     /// Make the store visible at its target.
     fn finish(self: Box<Self>) -> Result<()>;
+}
+
+/// `for_each_payload` over any message stream.
+pub fn payloads_from_messages(
+    messages: MessageIter<'_>,
+    visit: &mut dyn FnMut(Result<&[u8]>) -> std::io::Result<()>,
+) -> Result<()> {
+    for item in messages {
+        let outcome = match &item {
+            Ok(m) => visit(Ok(&m.data)),
+            Err(_) => match item {
+                Err(e) => visit(Err(e)),
+                Ok(_) => Ok(()),
+            },
+        };
+        outcome.map_err(|e| crate::error::StoreError::io("<output>", e))?;
+    }
+    Ok(())
 }

@@ -343,3 +343,44 @@ fn readme_holds_the_sqlite_schema() {
         );
     }
 }
+
+#[test]
+fn raw_dump_of_a_channel_is_its_payloads_in_order() {
+    for channel in ["orders.eu", "orders.us", "payments", "audit.log"] {
+        let msgs = manifest_msgs(channel);
+        let Some(want) = msgs.iter().map(payload_bytes).collect::<Option<Vec<_>>>() else {
+            continue;
+        };
+        let out = stanctl()
+            .args([
+                "--dir",
+                &basic(),
+                "dump",
+                "--channel",
+                channel,
+                "--format",
+                "raw",
+            ])
+            .output()
+            .expect("run");
+        assert!(out.status.success());
+        assert_eq!(out.stdout, want.concat(), "{channel}");
+        let part = stanctl()
+            .args([
+                "--dir",
+                &basic(),
+                "dump",
+                "--channel",
+                channel,
+                "--format",
+                "raw",
+                "--from-seq",
+                "3",
+                "--to-seq",
+                "5",
+            ])
+            .output()
+            .expect("run");
+        assert_eq!(part.stdout, want[2..5].concat(), "{channel} 3..5");
+    }
+}

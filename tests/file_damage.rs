@@ -251,3 +251,48 @@ fn not_a_store_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no server.dat"));
 }
+
+/// `dump --format raw` takes a faster path (payloads found in place); it
+/// must give the same bytes and the same damage handling.
+#[test]
+fn raw_dump_skips_only_the_damaged_message() {
+    let name = "damaged-crc-flip-v0.23";
+    let truth = truth(name);
+    let seq_bad = u64_of(&manifest(name)["damage"]["details"]["message_seq"]);
+    let channel = truth["channels"]
+        .as_array()
+        .expect("channels")
+        .iter()
+        .find(|c| c["name"] == "orders.eu")
+        .expect("orders.eu");
+    let want: Vec<u8> = channel["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| u64_of(&m["seq"]) != seq_bad)
+        .map(|m| payload_bytes(m).expect("orders.eu payloads are small"))
+        .collect::<Vec<_>>()
+        .concat();
+    let out = stanctl()
+        .args([
+            "--dir",
+            &store(name),
+            "dump",
+            "--channel",
+            "orders.eu",
+            "--format",
+            "raw",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.stdout, want,
+        "every payload but seq {seq_bad}, in order"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("seq {seq_bad}")) && stderr.contains("crc"),
+        "{stderr}"
+    );
+}

@@ -144,6 +144,43 @@ pub fn run(cli: &Cli, args: &DumpArgs, store: &mut dyn StoreReader) -> anyhow::R
     if cli.format == Format::Json {
         out.write_all(b"[")?;
     }
+    if cli.format == Format::Raw {
+        // Payload bytes only: the backend may skip building messages.
+        let mut decrypt_failed = false;
+        store.for_each_payload(channel, range, &mut |item| match item {
+            Ok(data) => match (have_key, likely_envelope(data)) {
+                (false, Some(cipher)) => {
+                    if !warned_encrypted {
+                        eprintln!(
+                            "stanctl: error: payloads of {channel:?} are encrypted ({}); not writing ciphertext as data (give the key with --encryption-key-file or {})",
+                            cipher.name(),
+                            super::store_args::KEY_ENV
+                        );
+                        warned_encrypted = true;
+                    }
+                    problems = true;
+                    Ok(())
+                }
+                _ => out.write_all(data),
+            },
+            Err(e @ StoreError::Decrypt { .. }) => {
+                // A wrong key fails every message: name the first only.
+                if !decrypt_failed {
+                    eprintln!("stanctl: error: {e} (is the encryption key right?)");
+                    decrypt_failed = true;
+                }
+                problems = true;
+                Ok(())
+            }
+            Err(e) => {
+                eprintln!("stanctl: error: {channel}: {e}");
+                problems = true;
+                Ok(())
+            }
+        })?;
+        out.flush()?;
+        return Ok(Outcome { problems });
+    }
     for item in store.messages(channel, range)? {
         let m = match item {
             Ok(m) => m,

@@ -612,6 +612,68 @@ impl StoreReader for FileStore {
         }))
     }
 
+    fn for_each_payload(
+        &mut self,
+        channel: &str,
+        range: MessageRange,
+        visit: &mut dyn FnMut(Result<&[u8]>) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let state = self.channel(channel)?.clone();
+        if state
+            .slices
+            .iter()
+            .any(|s| matches!(s.source, slice::EntrySource::DataScan { .. }))
+        {
+            // Rebuilt slices are scanned record by record anyway.
+            return crate::store::payloads_from_messages(self.messages(channel, range)?, visit);
+        }
+        let lo = range.from_seq.unwrap_or(0).max(state.stats.first_seq);
+        let hi = range.to_seq.unwrap_or(u64::MAX).min(state.stats.last_seq);
+        let out = |e: std::io::Error| StoreError::io("<output>", e);
+        for slice in state
+            .slices
+            .iter()
+            .filter(|s| s.last.seq >= lo && s.first.seq <= hi)
+        {
+            let mut cursor = SliceCursor::open(slice, &self.read, lo)?;
+            let mut data = ChunkReader::open(
+                &slice.files.dat,
+                self.read.crc.clone(),
+                self.read.verify_crc,
+            )?;
+            loop {
+                let entry = match cursor.next_entry() {
+                    Ok(Some((entry, _))) => entry,
+                    Ok(None) => break,
+                    Err(e) => {
+                        visit(Err(e)).map_err(out)?;
+                        continue;
+                    }
+                };
+                if entry.seq < lo || !range.contains_timestamp(entry.timestamp) {
+                    continue;
+                }
+                if entry.seq > hi {
+                    break;
+                }
+                let found = match data.payload_at(entry.offset, entry.size)? {
+                    Ok(record) => msgproto_data(record, entry.seq),
+                    Err(problem) => Err(format!("seq {}: {problem}", entry.seq)),
+                };
+                match found {
+                    Ok(payload) => visit(Ok(payload)),
+                    Err(problem) => visit(Err(StoreError::corrupt(
+                        &slice.files.dat,
+                        entry.offset,
+                        problem,
+                    ))),
+                }
+                .map_err(out)?;
+            }
+        }
+        Ok(())
+    }
+
     fn clients(&mut self) -> Result<Vec<Client>> {
         Ok(self.load_clients()?.values().cloned().collect())
     }
@@ -738,13 +800,75 @@ impl FileMessages {
     }
 }
 
+/// The `data` field of a marshaled MsgProto, found in place, after
+/// checking its `sequence` is `seq` (FORMAT.md 5.1: fields 1 sequence,
+/// 4 data; others skipped by wire type).
+fn msgproto_data(buf: &[u8], seq: u64) -> std::result::Result<&[u8], String> {
+    fn varint(buf: &[u8], at: &mut usize) -> Option<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = *buf.get(*at)?;
+            *at += 1;
+            value |= u64::from(byte & 0x7F) << shift;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+    let bad = || format!("seq {seq}: bad MsgProto");
+    let (mut at, mut data, mut found_seq) = (0usize, &buf[..0], 0u64);
+    while at < buf.len() {
+        let key = varint(buf, &mut at).ok_or_else(bad)?;
+        match (key >> 3, key & 7) {
+            (1, 0) => found_seq = varint(buf, &mut at).ok_or_else(bad)?,
+            (_, 0) => {
+                varint(buf, &mut at).ok_or_else(bad)?;
+            }
+            (field, 2) => {
+                let len = varint(buf, &mut at).ok_or_else(bad)?;
+                let end = at
+                    .checked_add(usize::try_from(len).map_err(|_| bad())?)
+                    .filter(|&e| e <= buf.len())
+                    .ok_or_else(bad)?;
+                if field == 4 {
+                    data = &buf[at..end];
+                }
+                at = end;
+            }
+            (_, 1) => {
+                at = at
+                    .checked_add(8)
+                    .filter(|&e| e <= buf.len())
+                    .ok_or_else(bad)?
+            }
+            (_, 5) => {
+                at = at
+                    .checked_add(4)
+                    .filter(|&e| e <= buf.len())
+                    .ok_or_else(bad)?
+            }
+            _ => return Err(bad()),
+        }
+    }
+    if found_seq != seq {
+        return Err(format!(
+            "data record has sequence {found_seq}, index says {seq}"
+        ));
+    }
+    Ok(data)
+}
+
 /// Read the data record an index entry points at.
 fn read_indexed(data: &mut ChunkReader, entry: &IndexEntry) -> Result<Bytes> {
-    let path = data.path().to_path_buf();
-    data.read_sized(entry.offset, entry.size)?
-        .map_err(|problem| {
-            StoreError::corrupt(&path, entry.offset, format!("seq {}: {problem}", entry.seq))
-        })
+    match data.read_sized(entry.offset, entry.size)? {
+        Ok(payload) => Ok(payload),
+        Err(problem) => Err(StoreError::corrupt(
+            data.path(),
+            entry.offset,
+            format!("seq {}: {problem}", entry.seq),
+        )),
+    }
 }
 
 impl Iterator for FileMessages {

@@ -232,53 +232,6 @@ impl RecordReader {
     }
 }
 
-impl RecordReader {
-    /// Read the record at `offset` whose payload an index says is `size`
-    /// bytes, into its own buffer (no further copy: payloads decoded from
-    /// it share it). Any other framing is `Ok(Err(what was found))`.
-    pub fn read_sized(
-        &mut self,
-        offset: u64,
-        size: u32,
-    ) -> Result<std::result::Result<bytes::Bytes, String>> {
-        self.seek_to(offset)?;
-        let end = offset + HEADER_LEN + size as u64;
-        if end > self.file_len {
-            return Ok(Err(format!(
-                "record of {} bytes at offset {offset} runs past the end of the file ({} bytes)",
-                HEADER_LEN + size as u64,
-                self.file_len
-            )));
-        }
-        let mut header = [0u8; 8];
-        self.reader
-            .read_exact(&mut header)
-            .map_err(|e| StoreError::io(&self.path, e))?;
-        self.offset += HEADER_LEN;
-        let stored_size = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
-        let stored_crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-        if stored_size != size {
-            return Ok(Err(format!(
-                "record size {stored_size} does not match the index size {size}"
-            )));
-        }
-        let mut payload = bytes::BytesMut::zeroed(size as usize);
-        self.reader
-            .read_exact(&mut payload)
-            .map_err(|e| StoreError::io(&self.path, e))?;
-        self.offset += size as u64;
-        if self.verify_crc {
-            let actual = self.crc.checksum(&payload);
-            if actual != stored_crc {
-                return Ok(Err(format!(
-                    "corrupted data, expected crc to be 0x{stored_crc:08x}, got 0x{actual:08x}"
-                )));
-            }
-        }
-        Ok(Ok(payload.freeze()))
-    }
-}
-
 /// Read exactly one record at `offset` of an untyped file, checking its
 /// size and CRC. Used to verify the record an index entry points at.
 pub fn read_record_at(
@@ -374,56 +327,63 @@ impl ChunkReader {
         &self.path
     }
 
-    /// The bytes `[offset, offset+len)`, from the current chunk or a new one
-    /// starting at `offset`. `None` past the end of the file.
-    fn bytes_at(&mut self, offset: u64, len: u64) -> Result<Option<bytes::Bytes>> {
+    /// Make `[offset, offset+len)` part of the current chunk, reading a new
+    /// chunk from `offset` when needed. `false` past the end of the file.
+    fn load(&mut self, offset: u64, len: u64) -> Result<bool> {
         let end = match offset.checked_add(len) {
             Some(end) if end <= self.file_len => end,
-            _ => return Ok(None),
+            _ => return Ok(false),
         };
         let chunk_end = self.chunk_start + self.chunk.len() as u64;
         if offset < self.chunk_start || end > chunk_end {
             // Never more than the file holds, whatever a length says.
             let want = len.max(CHUNK).min(self.file_len - offset);
-            let mut buf = bytes::BytesMut::zeroed(want as usize);
             self.file
                 .seek(SeekFrom::Start(offset))
                 .map_err(|e| StoreError::io(&self.path, e))?;
-            self.file
-                .read_exact(&mut buf)
+            // read_to_end fills spare capacity without zeroing it first.
+            let mut buf = Vec::with_capacity(want as usize);
+            (&mut self.file)
+                .take(want)
+                .read_to_end(&mut buf)
                 .map_err(|e| StoreError::io(&self.path, e))?;
-            self.chunk = buf.freeze();
+            if (buf.len() as u64) < len {
+                // The file shrank since it was opened (a live server).
+                return Ok(false);
+            }
+            self.chunk = bytes::Bytes::from(buf);
             self.chunk_start = offset;
         }
-        let from = (offset - self.chunk_start) as usize;
-        Ok(Some(self.chunk.slice(from..from + len as usize)))
+        Ok(true)
     }
 
-    /// The payload of the record at `offset` that an index says is `size`
-    /// bytes, checked against its header (and CRC when verifying). Any
-    /// other framing is `Ok(Err(what was found))`.
-    pub fn read_sized(
+    /// Where the payload of the record at `offset` lies in the chunk, when
+    /// the record is what the index says (`size` bytes, CRC when
+    /// verifying); else what was found instead.
+    fn locate(
         &mut self,
         offset: u64,
         size: u32,
-    ) -> Result<std::result::Result<bytes::Bytes, String>> {
-        let Some(record) = self.bytes_at(offset, HEADER_LEN + size as u64)? else {
+    ) -> Result<std::result::Result<std::ops::Range<usize>, String>> {
+        if !self.load(offset, HEADER_LEN + size as u64)? {
             return Ok(Err(format!(
                 "record of {} bytes at offset {offset} runs past the end of the file ({} bytes)",
                 HEADER_LEN + size as u64,
                 self.file_len
             )));
-        };
-        let stored_size = u32::from_le_bytes([record[0], record[1], record[2], record[3]]);
-        let stored_crc = u32::from_le_bytes([record[4], record[5], record[6], record[7]]);
+        }
+        let from = (offset - self.chunk_start) as usize;
+        let header = &self.chunk[from..from + HEADER_LEN as usize];
+        let stored_size = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
+        let stored_crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
         if stored_size != size {
             return Ok(Err(format!(
                 "record size {stored_size} does not match the index size {size}"
             )));
         }
-        let payload = record.slice(HEADER_LEN as usize..);
+        let payload = from + HEADER_LEN as usize..from + HEADER_LEN as usize + size as usize;
         if self.verify_crc {
-            let actual = self.crc.checksum(&payload);
+            let actual = self.crc.checksum(&self.chunk[payload.clone()]);
             if actual != stored_crc {
                 return Ok(Err(format!(
                     "corrupted data, expected crc to be 0x{stored_crc:08x}, got 0x{actual:08x}"
@@ -431,5 +391,27 @@ impl ChunkReader {
             }
         }
         Ok(Ok(payload))
+    }
+
+    /// The payload of the record at `offset` that an index says is `size`
+    /// bytes, shared with the chunk (no copy). Any other framing is
+    /// `Ok(Err(what was found))`.
+    pub fn read_sized(
+        &mut self,
+        offset: u64,
+        size: u32,
+    ) -> Result<std::result::Result<bytes::Bytes, String>> {
+        Ok(self
+            .locate(offset, size)?
+            .map(|range| self.chunk.slice(range)))
+    }
+
+    /// [`Self::read_sized`], borrowed: no reference counting at all.
+    pub fn payload_at(
+        &mut self,
+        offset: u64,
+        size: u32,
+    ) -> Result<std::result::Result<&[u8], String>> {
+        Ok(self.locate(offset, size)?.map(|range| &self.chunk[range]))
     }
 }

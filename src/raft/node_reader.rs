@@ -45,6 +45,15 @@ impl StoreReader for NodeReader {
         self.store.messages(channel, range)
     }
 
+    fn for_each_payload(
+        &mut self,
+        channel: &str,
+        range: MessageRange,
+        visit: &mut dyn FnMut(Result<&[u8]>) -> std::io::Result<()>,
+    ) -> Result<()> {
+        self.store.for_each_payload(channel, range, visit)
+    }
+
     fn clients(&mut self) -> Result<Vec<Client>> {
         Ok(self.node.clients.clone())
     }

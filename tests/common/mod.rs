@@ -215,3 +215,14 @@ impl Drop for TempDb {
         }
     }
 }
+
+/// A manifest message's payload bytes when the manifest carries them
+/// (`payload_b64`, for payloads up to 256 bytes; empty ones have none).
+pub fn payload_bytes(m: &Value) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    match m["payload_b64"].as_str() {
+        Some(b64) => base64::engine::general_purpose::STANDARD.decode(b64).ok(),
+        None if m["payload_len"].as_u64() == Some(0) => Some(Vec::new()),
+        None => None,
+    }
+}
