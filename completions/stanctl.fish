@@ -351,7 +351,7 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l slice-max-msgs -d 'Target slices: at most this many messages (0 = unchecked)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l slice-max-bytes -d 'Target slices: at most this many bytes (default 64 MiB, as the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l slice-max-age -d 'Target slices: at most this age span (e.g. 1h)' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l to-file-crc-poly -d 'CRC-32 polynomial of the target file store (default IEEE)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l to-file-crc-poly -d 'CRC-32 polynomial of the target file store (default IEEE), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l channel -d 'Only these channels (repeatable; subject wildcards allowed)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l from-seq -d 'Only messages from this sequence on' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l since -d 'Only messages at or after this time' -r
@@ -388,7 +388,7 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l slice-max-msgs -d 'Target slices: at most this many messages (0 = unchecked)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l slice-max-bytes -d 'Target slices: at most this many bytes (default 64 MiB, as the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l slice-max-age -d 'Target slices: at most this age span (e.g. 1h)' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l to-file-crc-poly -d 'CRC-32 polynomial of the target file store (default IEEE)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l to-file-crc-poly -d 'CRC-32 polynomial of the target file store (default IEEE), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l channel -d 'Only these channels (repeatable; subject wildcards allowed)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l from-seq -d 'Only messages from this sequence on' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l since -d 'Only messages at or after this time' -r
@@ -425,7 +425,7 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l slice-max-msgs -d 'Target slices: at most this many messages (0 = unchecked)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l slice-max-bytes -d 'Target slices: at most this many bytes (default 64 MiB, as the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l slice-max-age -d 'Target slices: at most this age span (e.g. 1h)' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l to-file-crc-poly -d 'CRC-32 polynomial of the target file store (default IEEE)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l to-file-crc-poly -d 'CRC-32 polynomial of the target file store (default IEEE), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l channel -d 'Only these channels (repeatable; subject wildcards allowed)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l from-seq -d 'Only messages from this sequence on' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l since -d 'Only messages at or after this time' -r
@@ -462,7 +462,7 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l slice-max-msgs -d 'Target slices: at most this many messages (0 = unchecked)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l slice-max-bytes -d 'Target slices: at most this many bytes (default 64 MiB, as the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l slice-max-age -d 'Target slices: at most this age span (e.g. 1h)' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l to-file-crc-poly -d 'CRC-32 polynomial of the target file store (default IEEE)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l to-file-crc-poly -d 'CRC-32 polynomial of the target file store (default IEEE), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l channel -d 'Only these channels (repeatable; subject wildcards allowed)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l from-seq -d 'Only messages from this sequence on' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l since -d 'Only messages at or after this time' -r

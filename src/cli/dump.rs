@@ -48,21 +48,34 @@ pub struct DumpArgs {
     pub payload: PayloadEncoding,
 }
 
-pub fn encode_payload(data: &[u8], how: PayloadEncoding) -> (String, &'static str) {
+/// Write `data` into `buf` as `how` says; returns the encoding used
+/// (`utf8`, `base64` or `hex`). One place for the table and JSON output.
+pub fn encode_payload(data: &[u8], how: PayloadEncoding, buf: &mut String) -> &'static str {
+    use base64::engine::general_purpose::STANDARD;
+    buf.clear();
     match how {
         PayloadEncoding::Auto => match std::str::from_utf8(data) {
-            Ok(s) => (s.to_string(), "utf8"),
-            Err(_) => (
-                base64::engine::general_purpose::STANDARD.encode(data),
-                "base64",
-            ),
+            Ok(s) => {
+                buf.push_str(s);
+                "utf8"
+            }
+            Err(_) => {
+                STANDARD.encode_string(data, buf);
+                "base64"
+            }
         },
-        PayloadEncoding::Utf8 => (String::from_utf8_lossy(data).into_owned(), "utf8"),
-        PayloadEncoding::Base64 => (
-            base64::engine::general_purpose::STANDARD.encode(data),
-            "base64",
-        ),
-        PayloadEncoding::Hex => (hex::encode(data), "hex"),
+        PayloadEncoding::Utf8 => {
+            buf.push_str(&String::from_utf8_lossy(data));
+            "utf8"
+        }
+        PayloadEncoding::Base64 => {
+            STANDARD.encode_string(data, buf);
+            "base64"
+        }
+        PayloadEncoding::Hex => {
+            buf.push_str(&hex::encode(data));
+            "hex"
+        }
     }
 }
 
@@ -80,36 +93,14 @@ fn write_record(
     encrypted: Option<Cipher>,
     buf: &mut String,
 ) -> anyhow::Result<()> {
-    use base64::engine::general_purpose::STANDARD;
-    buf.clear();
-    let mut text = None;
-    let encoding = match (encrypted, how) {
-        (Some(_), _) => {
-            STANDARD.encode_string(&m.data, buf);
+    let encoding = match encrypted {
+        // Ciphertext is not data: say so, keep the envelope in base64.
+        Some(_) => {
+            buf.clear();
+            base64::engine::general_purpose::STANDARD.encode_string(&m.data, buf);
             "encrypted"
         }
-        (None, PayloadEncoding::Base64) => {
-            STANDARD.encode_string(&m.data, buf);
-            "base64"
-        }
-        (None, PayloadEncoding::Hex) => {
-            buf.push_str(&hex::encode(&m.data));
-            "hex"
-        }
-        (None, PayloadEncoding::Utf8) => {
-            text = Some(String::from_utf8_lossy(&m.data));
-            "utf8"
-        }
-        (None, PayloadEncoding::Auto) => match std::str::from_utf8(&m.data) {
-            Ok(s) => {
-                text = Some(std::borrow::Cow::Borrowed(s));
-                "utf8"
-            }
-            Err(_) => {
-                STANDARD.encode_string(&m.data, buf);
-                "base64"
-            }
-        },
+        None => encode_payload(&m.data, how, buf),
     };
     out.write_all(b"{\"channel\":")?;
     serde_json::to_writer(&mut *out, channel)?;
@@ -125,13 +116,12 @@ fn write_record(
     out.write_all(b",\"size\":")?;
     serde_json::to_writer(&mut *out, &m.data.len())?;
     out.write_all(b",\"payload\":")?;
-    match &text {
-        Some(t) => serde_json::to_writer(&mut *out, t.as_ref())?,
-        None => {
-            out.write_all(b"\"")?;
-            out.write_all(buf.as_bytes())?;
-            out.write_all(b"\"")?;
-        }
+    if encoding == "utf8" {
+        serde_json::to_writer(&mut *out, buf.as_str())?;
+    } else {
+        out.write_all(b"\"")?;
+        out.write_all(buf.as_bytes())?;
+        out.write_all(b"\"")?;
     }
     write!(out, ",\"encoding\":\"{encoding}\"")?;
     if let Some(cipher) = encrypted {
@@ -256,9 +246,12 @@ pub fn run(cli: &Cli, args: &DumpArgs, store: &mut dyn StoreReader) -> anyhow::R
                 write_record(&mut out, channel, &m, args.payload, encrypted, &mut buf)?;
             }
             Format::Table => {
-                let (mut payload, _) = match encrypted {
-                    Some(c) => (format!("<encrypted, {}>", c.name()), ""),
-                    None => encode_payload(&m.data, args.payload),
+                let mut payload = match encrypted {
+                    Some(c) => format!("<encrypted, {}>", c.name()),
+                    None => {
+                        encode_payload(&m.data, args.payload, &mut buf);
+                        buf.clone()
+                    }
                 };
                 if payload.chars().count() > 60 {
                     payload = payload.chars().take(57).collect::<String>() + "...";

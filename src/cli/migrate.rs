@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
@@ -19,7 +19,7 @@ use stanctl::StoreReader;
 
 use super::output::{self, Format};
 use super::progress::Bars;
-use super::store_args::parse_time_arg;
+use super::store_args::{parse_time_arg, parse_u32, read_key_file};
 use super::{Cli, Outcome};
 
 /// Source and target backends of a migration.
@@ -103,9 +103,9 @@ pub struct MigrateArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub slice_max_age: Option<i64>,
 
-    /// CRC-32 polynomial of the target file store (default IEEE).
-    #[arg(long, value_name = "POLY")]
-    pub to_file_crc_poly: Option<String>,
+    /// CRC-32 polynomial of the target file store (default IEEE), decimal or 0x hex.
+    #[arg(long, value_name = "POLY", value_parser = parse_u32)]
+    pub to_file_crc_poly: Option<u32>,
 
     /// Only these channels (repeatable; subject wildcards allowed).
     #[arg(long = "channel", value_name = "NAME")]
@@ -139,18 +139,6 @@ pub struct MigrateArgs {
 fn parse_duration(s: &str) -> Result<i64, String> {
     stanctl::config::parse_duration_ns(s)
         .ok_or_else(|| format!("{s:?}: expected a duration like 30s, 1h"))
-}
-
-fn read_key_file(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
-    let mut key =
-        std::fs::read(path).with_context(|| format!("reading key file {}", path.display()))?;
-    while matches!(key.last(), Some(b'\n' | b'\r')) {
-        key.pop();
-    }
-    if key.is_empty() {
-        bail!("key file {} is empty", path.display());
-    }
-    Ok(key)
 }
 
 /// Where the target is, enough to write it and to read it back.
@@ -198,12 +186,8 @@ fn target(direction: Direction, args: &MigrateArgs) -> anyhow::Result<Target> {
             bail!("a file target needs --to-dir PATH");
         };
         let mut opts = FileWriterOptions::default();
-        if let Some(poly) = &args.to_file_crc_poly {
-            let parsed = match poly.strip_prefix("0x").or_else(|| poly.strip_prefix("0X")) {
-                Some(hex) => u32::from_str_radix(hex, 16),
-                None => poly.parse(),
-            };
-            opts.crc_poly = parsed.with_context(|| format!("--to-file-crc-poly {poly:?}"))?;
+        if let Some(poly) = args.to_file_crc_poly {
+            opts.crc_poly = poly;
         }
         let mut slices = SliceLimits::default();
         let any = args.slice_max_msgs.is_some()

@@ -81,7 +81,8 @@ pub struct StoreArgs {
     pub now: Option<i64>,
 }
 
-fn parse_u32(s: &str) -> Result<u32, String> {
+/// A CRC polynomial: decimal or 0x hex, not 0.
+pub fn parse_u32(s: &str) -> Result<u32, String> {
     let parsed = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         Some(hex) => u32::from_str_radix(hex, 16),
         None => s.parse::<u32>(),
@@ -112,6 +113,22 @@ enum NodeLoad {
     Unavailable(Finding),
 }
 
+/// A key file's bytes, one trailing line ending removed. Never printed.
+pub fn read_key_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let mut key = std::fs::read(path)
+        .with_context(|| format!("reading the encryption key file {}", path.display()))?;
+    if key.last() == Some(&b'\n') {
+        key.pop();
+        if key.last() == Some(&b'\r') {
+            key.pop();
+        }
+    }
+    if key.is_empty() {
+        bail!("the encryption key file {} is empty", path.display());
+    }
+    Ok(key)
+}
+
 /// The environment variable the server reads its key from.
 pub const KEY_ENV: &str = "NATS_STREAMING_ENCRYPTION_KEY";
 
@@ -128,18 +145,7 @@ impl StoreArgs {
     /// then the config file. Never printed.
     pub fn encryption_key(&self) -> anyhow::Result<Option<Vec<u8>>> {
         if let Some(path) = &self.encryption_key_file {
-            let mut key = std::fs::read(path)
-                .with_context(|| format!("reading the encryption key file {}", path.display()))?;
-            if key.last() == Some(&b'\n') {
-                key.pop();
-                if key.last() == Some(&b'\r') {
-                    key.pop();
-                }
-            }
-            if key.is_empty() {
-                bail!("the encryption key file {} is empty", path.display());
-            }
-            return Ok(Some(key));
+            return Ok(Some(read_key_file(path)?));
         }
         if let Some(env) = std::env::var_os(KEY_ENV).filter(|v| !v.is_empty()) {
             return Ok(Some(env.as_encoded_bytes().to_vec()));

@@ -140,15 +140,10 @@ impl FileStore {
     fn polynomial_hint(&self, err: StoreError) -> StoreError {
         let path = self.root.join("server.dat");
         let fits = KNOWN_POLYS.iter().find(|(poly, _)| {
-            *poly != self.opts.crc_poly && {
-                let read = ReadOptions {
-                    crc: Crc32::new(*poly),
-                    verify_crc: true,
-                };
-                RecordReader::open(&path, false, read.crc.clone(), true)
+            *poly != self.opts.crc_poly
+                && RecordReader::open(&path, false, Crc32::new(*poly), true)
                     .and_then(|mut r| Ok(matches!(r.next_record()?, Next::Record { .. })))
                     .unwrap_or(false)
-            }
         });
         match fits {
             Some((poly, name)) => {
@@ -595,20 +590,8 @@ impl StoreReader for FileStore {
 
     fn messages<'a>(&'a mut self, channel: &str, range: MessageRange) -> Result<MessageIter<'a>> {
         let state = self.channel(channel)?.clone();
-        let lo = range.from_seq.unwrap_or(0).max(state.stats.first_seq);
-        let hi = range.to_seq.unwrap_or(u64::MAX).min(state.stats.last_seq);
-        let slices = state
-            .slices
-            .into_iter()
-            .filter(|s| s.last.seq >= lo && s.first.seq <= hi)
-            .collect::<Vec<_>>();
         Ok(Box::new(FileMessages {
-            read: self.read.clone(),
-            slices: slices.into_iter(),
-            current: None,
-            range,
-            lo,
-            hi,
+            walk: RangeWalk::new(state, range, self.read.clone()),
         }))
     }
 
@@ -619,59 +602,31 @@ impl StoreReader for FileStore {
         visit: &mut dyn FnMut(Result<&[u8]>) -> std::io::Result<()>,
     ) -> Result<()> {
         let state = self.channel(channel)?.clone();
-        if state
-            .slices
-            .iter()
-            .any(|s| matches!(s.source, slice::EntrySource::DataScan { .. }))
-        {
-            // Rebuilt slices are scanned record by record anyway.
-            return crate::store::payloads_from_messages(self.messages(channel, range)?, visit);
-        }
-        let lo = range.from_seq.unwrap_or(0).max(state.stats.first_seq);
-        let hi = range.to_seq.unwrap_or(u64::MAX).min(state.stats.last_seq);
+        let mut walk = RangeWalk::new(state, range, self.read.clone());
         let out = |e: std::io::Error| StoreError::io("<output>", e);
-        for slice in state
-            .slices
-            .iter()
-            .filter(|s| s.last.seq >= lo && s.first.seq <= hi)
-        {
-            let mut cursor = SliceCursor::open(slice, &self.read, lo)?;
-            let mut data = ChunkReader::open(
-                &slice.files.dat,
-                self.read.crc.clone(),
-                self.read.verify_crc,
-            )?;
-            loop {
-                let entry = match cursor.next_entry() {
-                    Ok(Some((entry, _))) => entry,
-                    Ok(None) => break,
-                    Err(e) => {
-                        visit(Err(e)).map_err(out)?;
-                        continue;
-                    }
-                };
-                if entry.seq < lo || !range.contains_timestamp(entry.timestamp) {
+        loop {
+            let (entry, scanned) = match walk.next_entry() {
+                Ok(Some(next)) => next,
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    visit(Err(e)).map_err(out)?;
                     continue;
                 }
-                if entry.seq > hi {
-                    break;
-                }
-                let found = match data.payload_at(entry.offset, entry.size)? {
+            };
+            // The data field found in place: no message is built.
+            let found = match &scanned {
+                Some(record) => msgproto_data(record, entry.seq),
+                None => match walk.record(&entry)? {
                     Ok(record) => msgproto_data(record, entry.seq),
-                    Err(problem) => Err(format!("seq {}: {problem}", entry.seq)),
-                };
-                match found {
-                    Ok(payload) => visit(Ok(payload)),
-                    Err(problem) => visit(Err(StoreError::corrupt(
-                        &slice.files.dat,
-                        entry.offset,
-                        problem,
-                    ))),
-                }
-                .map_err(out)?;
+                    Err(problem) => Err(problem),
+                },
+            };
+            match found {
+                Ok(payload) => visit(Ok(payload)),
+                Err(problem) => visit(Err(StoreError::corrupt(walk.dat(), entry.offset, problem))),
             }
+            .map_err(out)?;
         }
-        Ok(())
     }
 
     fn clients(&mut self) -> Result<Vec<Client>> {
@@ -720,12 +675,14 @@ impl StoreReader for FileStore {
 
 struct OpenSlice {
     cursor: SliceCursor,
+    /// Opened at the first record read from it.
     data: Option<ChunkReader>,
     dat: PathBuf,
 }
 
-/// Streams messages slice by slice; memory stays at one record.
-struct FileMessages {
+/// The index entries of a channel within a range, slice by slice, and the
+/// records they point at. Shared by `messages` and `for_each_payload`.
+struct RangeWalk {
     read: ReadOptions,
     slices: std::vec::IntoIter<SliceState>,
     current: Option<OpenSlice>,
@@ -734,8 +691,28 @@ struct FileMessages {
     hi: u64,
 }
 
-impl FileMessages {
-    fn next_message(&mut self) -> Result<Option<Message>> {
+impl RangeWalk {
+    fn new(state: ChannelState, range: MessageRange, read: ReadOptions) -> Self {
+        let lo = range.from_seq.unwrap_or(0).max(state.stats.first_seq);
+        let hi = range.to_seq.unwrap_or(u64::MAX).min(state.stats.last_seq);
+        let slices = state
+            .slices
+            .into_iter()
+            .filter(|s| s.last.seq >= lo && s.first.seq <= hi)
+            .collect::<Vec<_>>();
+        RangeWalk {
+            read,
+            slices: slices.into_iter(),
+            current: None,
+            range,
+            lo,
+            hi,
+        }
+    }
+
+    /// The next entry in range, with the record payload when its slice is
+    /// scanned from the data file (else read it with `record`).
+    fn next_entry(&mut self) -> Result<Option<(IndexEntry, Option<Vec<u8>>)>> {
         loop {
             let Some(open) = self.current.as_mut() else {
                 let Some(slice) = self.slices.next() else {
@@ -745,7 +722,7 @@ impl FileMessages {
                 self.current = Some(OpenSlice {
                     cursor,
                     data: None,
-                    dat: slice.files.dat.clone(),
+                    dat: slice.files.dat,
                 });
                 continue;
             };
@@ -760,43 +737,90 @@ impl FileMessages {
                 self.current = None;
                 continue;
             }
-            let payload = match payload {
-                Some(p) => Bytes::from(p),
-                None => {
-                    if open.data.is_none() {
-                        open.data = Some(ChunkReader::open(
-                            &open.dat,
-                            self.read.crc.clone(),
-                            self.read.verify_crc,
-                        )?);
-                    }
-                    let Some(data) = open.data.as_mut() else {
-                        continue;
-                    };
-                    read_indexed(data, &entry)?
-                }
-            };
-            let msg = MsgProto::decode(payload).map_err(|e| {
-                StoreError::corrupt(&open.dat, entry.offset, format!("bad MsgProto: {e}"))
-            })?;
-            if msg.sequence != entry.seq {
-                return Err(StoreError::corrupt(
-                    &open.dat,
-                    entry.offset,
-                    format!(
-                        "data record has sequence {}, index says {}",
-                        msg.sequence, entry.seq
-                    ),
-                ));
-            }
-            return Ok(Some(Message {
-                seq: msg.sequence,
-                timestamp: msg.timestamp,
-                subject: proto::into_text(msg.subject),
-                reply: proto::into_text(msg.reply),
-                data: msg.data,
-            }));
+            return Ok(Some((entry, payload)));
         }
+    }
+
+    /// The data file of the current slice.
+    fn dat(&self) -> &Path {
+        self.current
+            .as_ref()
+            .map_or(Path::new(""), |o| o.dat.as_path())
+    }
+
+    fn data_reader(&mut self) -> Result<&mut ChunkReader> {
+        let open = self
+            .current
+            .as_mut()
+            .ok_or_else(|| StoreError::Invalid("no slice open".into()))?;
+        if open.data.is_none() {
+            open.data = Some(ChunkReader::open(
+                &open.dat,
+                self.read.crc.clone(),
+                self.read.verify_crc,
+            )?);
+        }
+        open.data
+            .as_mut()
+            .ok_or_else(|| StoreError::Invalid("no data file open".into()))
+    }
+
+    /// The record `entry` points at, borrowed from the read chunk, or what
+    /// was found instead.
+    fn record(&mut self, entry: &IndexEntry) -> Result<std::result::Result<&[u8], String>> {
+        let data = self.data_reader()?;
+        Ok(data
+            .payload_at(entry.offset, entry.size)?
+            .map_err(|problem| format!("seq {}: {problem}", entry.seq)))
+    }
+
+    /// The record `entry` points at, sharing the read chunk.
+    fn record_bytes(&mut self, entry: &IndexEntry) -> Result<Bytes> {
+        let found = self.data_reader()?.read_sized(entry.offset, entry.size)?;
+        found.map_err(|problem| {
+            StoreError::corrupt(
+                self.dat(),
+                entry.offset,
+                format!("seq {}: {problem}", entry.seq),
+            )
+        })
+    }
+}
+
+/// Streams messages slice by slice; memory stays at one read chunk.
+struct FileMessages {
+    walk: RangeWalk,
+}
+
+impl FileMessages {
+    fn next_message(&mut self) -> Result<Option<Message>> {
+        let Some((entry, payload)) = self.walk.next_entry()? else {
+            return Ok(None);
+        };
+        let payload = match payload {
+            Some(p) => Bytes::from(p),
+            None => self.walk.record_bytes(&entry)?,
+        };
+        let msg = MsgProto::decode(payload).map_err(|e| {
+            StoreError::corrupt(self.walk.dat(), entry.offset, format!("bad MsgProto: {e}"))
+        })?;
+        if msg.sequence != entry.seq {
+            return Err(StoreError::corrupt(
+                self.walk.dat(),
+                entry.offset,
+                format!(
+                    "data record has sequence {}, index says {}",
+                    msg.sequence, entry.seq
+                ),
+            ));
+        }
+        Ok(Some(Message {
+            seq: msg.sequence,
+            timestamp: msg.timestamp,
+            subject: proto::into_text(msg.subject),
+            reply: proto::into_text(msg.reply),
+            data: msg.data,
+        }))
     }
 }
 
@@ -859,33 +883,10 @@ fn msgproto_data(buf: &[u8], seq: u64) -> std::result::Result<&[u8], String> {
     Ok(data)
 }
 
-/// Read the data record an index entry points at.
-fn read_indexed(data: &mut ChunkReader, entry: &IndexEntry) -> Result<Bytes> {
-    match data.read_sized(entry.offset, entry.size)? {
-        Ok(payload) => Ok(payload),
-        Err(problem) => Err(StoreError::corrupt(
-            data.path(),
-            entry.offset,
-            format!("seq {}: {problem}", entry.seq),
-        )),
-    }
-}
-
 impl Iterator for FileMessages {
     type Item = Result<Message>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        match self.next_message() {
-            Ok(Some(m)) => Some(Ok(m)),
-            Ok(None) => None,
-            Err(e) => {
-                // After a bad record the data reader's position is unknown:
-                // reopen it for the next entry.
-                if let Some(open) = self.current.as_mut() {
-                    open.data = None;
-                }
-                Some(Err(e))
-            }
-        }
+        self.next_message().transpose()
     }
 }
