@@ -42,11 +42,12 @@ impl Default for GenOptions {
     }
 }
 
-/// xorshift64*: fast, deterministic, good enough for payloads.
-struct Rng(u64);
+/// xorshift64*: fast, deterministic, good enough for payloads (and the
+/// unit tests' random inputs).
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;

@@ -210,3 +210,217 @@ impl From<&crate::model::Subscription> for SubState {
         }
     }
 }
+
+/// A `MsgProto` read in place, borrowing its byte fields from the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MsgView<'a> {
+    pub sequence: u64,
+    pub subject: &'a [u8],
+    pub reply: &'a [u8],
+    pub data: &'a [u8],
+    pub timestamp: i64,
+    pub redelivered: bool,
+    pub redelivery_count: u32,
+    pub crc32: u32,
+}
+
+impl<'a> MsgView<'a> {
+    /// Read `buf` in place when it is exactly what prost (and the Go
+    /// server) would encode: fields in tag order, each at most once,
+    /// defaults omitted, minimal varints. `None` for anything else, which
+    /// [`MsgProto::decode`] then judges: so this never changes what a
+    /// record means, it only skips the copies for the common case.
+    pub fn canonical(buf: &'a [u8]) -> Option<MsgView<'a>> {
+        let mut view = MsgView {
+            sequence: 0,
+            subject: &[],
+            reply: &[],
+            data: &[],
+            timestamp: 0,
+            redelivered: false,
+            redelivery_count: 0,
+            crc32: 0,
+        };
+        let mut at = 0usize;
+        let mut last_tag = 0u8;
+        while at < buf.len() {
+            // Every MsgProto key fits in one byte.
+            let key = buf[at];
+            at += 1;
+            let tag = key >> 3;
+            if tag <= last_tag {
+                return None;
+            }
+            last_tag = tag;
+            match key {
+                0x08 | 0x28 | 0x30 | 0x38 | 0x50 => {
+                    let value = minimal_varint(buf, &mut at)?;
+                    match key {
+                        0x08 => view.sequence = value,
+                        0x28 => view.timestamp = value as i64,
+                        0x30 if value == 1 => view.redelivered = true,
+                        0x38 => view.redelivery_count = u32::try_from(value).ok()?,
+                        0x50 => view.crc32 = u32::try_from(value).ok()?,
+                        _ => return None,
+                    }
+                }
+                0x12 | 0x1a | 0x22 => {
+                    let len = usize::try_from(minimal_varint(buf, &mut at)?).ok()?;
+                    let end = at.checked_add(len).filter(|&e| e <= buf.len())?;
+                    let field = &buf[at..end];
+                    at = end;
+                    match key {
+                        0x12 => view.subject = field,
+                        0x1a => view.reply = field,
+                        _ => view.data = field,
+                    }
+                }
+                _ => return None,
+            }
+        }
+        Some(view)
+    }
+}
+
+/// A non-zero varint in its shortest encoding (a zero is a default value,
+/// which a canonical encoding omits).
+fn minimal_varint(buf: &[u8], at: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    for (i, &byte) in buf.get(*at..)?.iter().take(10).enumerate() {
+        if i == 9 && byte > 1 {
+            return None;
+        }
+        value |= u64::from(byte & 0x7F) << (7 * i);
+        if byte & 0x80 == 0 {
+            // A last byte of zero means a longer encoding than needed
+            // (or, alone, the value zero).
+            if byte == 0 {
+                return None;
+            }
+            *at += i + 1;
+            return Some(value);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod msg_view_tests {
+    use super::*;
+    use prost::Message as _;
+
+    use crate::generate::Rng;
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+        fn bytes(&mut self, max: u64) -> Vec<u8> {
+            let n = self.below(max + 1);
+            (0..n).map(|_| self.next() as u8).collect()
+        }
+        /// Zero half the time, small or huge otherwise.
+        fn number(&mut self) -> u64 {
+            match self.below(4) {
+                0 | 1 => 0,
+                2 => self.below(300),
+                _ => self.next(),
+            }
+        }
+    }
+
+    fn random_msg(rng: &mut Rng) -> MsgProto {
+        MsgProto {
+            sequence: rng.number(),
+            subject: rng.bytes(20),
+            reply: if rng.below(2) == 0 {
+                Vec::new()
+            } else {
+                rng.bytes(20)
+            },
+            data: rng.bytes(300).into(),
+            timestamp: rng.number() as i64,
+            redelivered: rng.below(2) == 0,
+            redelivery_count: rng.number() as u32,
+            crc32: rng.number() as u32,
+        }
+    }
+
+    fn same(view: &MsgView, msg: &MsgProto) -> bool {
+        view.sequence == msg.sequence
+            && view.subject == msg.subject.as_slice()
+            && view.reply == msg.reply.as_slice()
+            && view.data == msg.data.as_ref()
+            && view.timestamp == msg.timestamp
+            && view.redelivered == msg.redelivered
+            && view.redelivery_count == msg.redelivery_count
+            && view.crc32 == msg.crc32
+    }
+
+    #[test]
+    fn reads_every_prost_encoding_in_place() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..20_000 {
+            let msg = random_msg(&mut rng);
+            let bytes = msg.encode_to_vec();
+            let view = MsgView::canonical(&bytes).expect("a prost encoding is canonical");
+            assert!(same(&view, &msg), "{msg:?} read as {view:?}");
+        }
+    }
+
+    /// Whatever the bytes, a view is given only for what prost decodes to
+    /// the same fields and re-encodes to the same bytes.
+    #[test]
+    fn accepts_nothing_prost_would_read_differently() {
+        let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+        let (mut accepted, mut refused) = (0, 0);
+        for round in 0..200_000 {
+            let mut bytes = random_msg(&mut rng).encode_to_vec();
+            match round % 4 {
+                // Flip one to three bits.
+                0 | 1 if !bytes.is_empty() => {
+                    for _ in 0..=rng.below(3) {
+                        let i = rng.below(bytes.len() as u64) as usize;
+                        bytes[i] ^= 1 << rng.below(8);
+                    }
+                }
+                // Cut or extend.
+                2 => {
+                    let cut = rng.below(bytes.len() as u64 + 1) as usize;
+                    bytes.truncate(cut);
+                    bytes.extend(rng.bytes(3));
+                }
+                // Pure noise, often starting with a plausible key.
+                _ => {
+                    bytes = rng.bytes(12);
+                    if let Some(first) = bytes.first_mut() {
+                        *first = [0x08, 0x12, 0x22, 0x28, 0x30, 0x50][rng.below(6) as usize];
+                    }
+                }
+            }
+            match MsgView::canonical(&bytes) {
+                Some(view) => {
+                    accepted += 1;
+                    let msg = MsgProto::decode(bytes.as_slice()).expect("prost decodes it");
+                    assert!(same(&view, &msg), "{bytes:02x?}: {view:?} vs {msg:?}");
+                    assert_eq!(msg.encode_to_vec(), bytes, "not canonical: {bytes:02x?}");
+                }
+                None => {
+                    refused += 1;
+                    if let Ok(msg) = MsgProto::decode(bytes.as_slice()) {
+                        assert_ne!(
+                            msg.encode_to_vec(),
+                            bytes,
+                            "canonical but refused: {bytes:02x?}"
+                        );
+                    }
+                }
+            }
+        }
+        // The mutations must exercise both sides.
+        assert!(
+            accepted > 10_000 && refused > 10_000,
+            "{accepted} / {refused}"
+        );
+    }
+}

@@ -28,15 +28,6 @@ fn check(dir: &str, extra: &[&str], code: i32) -> Value {
     json_with_code(&args, code)
 }
 
-fn findings<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["code"] == code)
-        .collect()
-}
-
 /// `store/orders.eu/msgs.1.dat` -> `orders.eu/msgs.1.dat`
 fn store_relative(manifest_path: &str) -> &str {
     manifest_path

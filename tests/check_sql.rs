@@ -82,15 +82,6 @@ fn check(db: Db, dsn: &str, extra: &[&str], code: i32) -> Value {
     json_with_code(&sql_args(db, dsn, &cmd), code)
 }
 
-fn findings<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["code"] == code)
-        .collect()
-}
-
 /// `... unable to prepare statement "<stmt>": <driver error>` of the real
 /// server's fatal log line.
 fn failing_statement(manifest: &Value) -> (String, String) {

@@ -12,7 +12,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use prost::Message as _;
@@ -22,11 +23,11 @@ use super::{Finding, Severity, Stats};
 use crate::crc::Crc32;
 use crate::crypto::{likely_envelope, Cipher};
 use crate::error::{Result, StoreError};
-use crate::proto::{self, ClientDelete, ClientInfo, MsgProto, SubState, SubStateDelete};
+use crate::filestore::readahead::{self, Layout, ReadAhead};
+use crate::proto::{self, ClientDelete, ClientInfo, MsgProto, MsgView, SubState, SubStateDelete};
 
 const HEADER: u64 = 8;
 const INDEX_RECORD: u64 = 32;
-const READ_BUFFER: usize = 256 * 1024;
 /// Findings listed per file before the rest are summarised.
 const MAX_PER_FILE: usize = 25;
 /// `server.dat` is one small record; anything bigger is damage.
@@ -188,19 +189,25 @@ fn seqs_text(first: u64, last: u64) -> String {
     }
 }
 
-/// A file read sequentially with a known position and length.
+/// A file read sequentially with a known position and length, through
+/// [`ReadAhead`]: a record's payload is handed out borrowed from its chunk,
+/// so a walk allocates nothing per record.
 struct Src {
-    reader: BufReader<File>,
+    ahead: ReadAhead,
     pos: u64,
     len: u64,
 }
 
 impl Src {
     fn open(path: &Path) -> io::Result<Src> {
+        Src::open_as(path, Layout::Plain)
+    }
+
+    fn open_as(path: &Path, layout: Layout) -> io::Result<Src> {
         let file = File::open(path)?;
         let len = file.metadata()?.len();
         Ok(Src {
-            reader: BufReader::with_capacity(READ_BUFFER, file),
+            ahead: ReadAhead::new(file, len, layout),
             pos: 0,
             len,
         })
@@ -211,54 +218,46 @@ impl Src {
     }
 
     fn seek(&mut self, offset: u64) -> io::Result<()> {
-        if offset != self.pos {
-            let delta = offset as i128 - self.pos as i128;
-            match i64::try_from(delta) {
-                Ok(d) => self.reader.seek_relative(d)?,
-                Err(_) => {
-                    self.reader.seek(SeekFrom::Start(offset))?;
-                }
-            }
-            self.pos = offset;
-        }
+        self.pos = offset;
         Ok(())
+    }
+
+    /// The next `n` bytes (fewer only at end of file), borrowed from the
+    /// chunk as a range for [`Src::bytes`].
+    fn take(&mut self, n: u64) -> io::Result<Range<usize>> {
+        let range = self.ahead.window(self.pos, n)?;
+        self.pos += range.len() as u64;
+        Ok(range)
+    }
+
+    fn bytes(&self, range: &Range<usize>) -> &[u8] {
+        &self.ahead.chunk()[range.clone()]
     }
 
     /// Read up to `buf.len()` bytes; fewer only at end of file.
     fn read_up_to(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut got = 0;
-        while got < buf.len() {
-            match self.reader.read(&mut buf[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        self.pos += got as u64;
+        let range = self.take(buf.len() as u64)?;
+        let got = range.len();
+        buf[..got].copy_from_slice(&self.ahead.chunk()[range]);
         Ok(got)
     }
 
     /// Read `n` bytes (already known to be in the file).
     fn read_vec(&mut self, n: u64) -> io::Result<Vec<u8>> {
-        let want = n.min(self.remaining()) as usize;
-        let mut buf = vec![0u8; want];
-        let got = self.read_up_to(&mut buf)?;
-        buf.truncate(got);
-        Ok(buf)
+        let range = self.take(n)?;
+        Ok(self.ahead.chunk()[range].to_vec())
     }
 
     /// Offset of the first non-zero byte at or after `from`, if any.
     fn first_nonzero(&mut self, from: u64) -> io::Result<Option<u64>> {
         self.seek(from)?;
-        let mut buf = vec![0u8; 64 * 1024];
         loop {
             let at = self.pos;
-            let got = self.read_up_to(&mut buf)?;
-            if got == 0 {
+            let range = self.take(readahead::CHUNK)?;
+            if range.is_empty() {
                 return Ok(None);
             }
-            if let Some(i) = buf[..got].iter().position(|&b| b != 0) {
+            if let Some(i) = self.ahead.chunk()[range].iter().position(|&b| b != 0) {
                 return Ok(Some(at + i as u64));
             }
         }
@@ -282,8 +281,9 @@ enum Step {
         rtype: u8,
         size: u64,
         stored_crc: u32,
-        /// `None` when the payload was skipped.
-        payload: Option<Vec<u8>>,
+        /// Where the payload lies in the walker's chunk ([`Walker::bytes`]);
+        /// `None` when it was skipped.
+        payload: Option<Range<usize>>,
     },
     /// `word0 == 0 && crc == 0`.
     Zero {
@@ -319,8 +319,22 @@ impl Walker {
         })
     }
 
+    /// A message data file (untyped records), with their CRCs computed
+    /// ahead when `crc` is given.
+    fn open_data(path: &Path, crc: Option<Crc32>) -> io::Result<Walker> {
+        Ok(Walker {
+            src: Src::open_as(path, Layout::Messages { crc })?,
+            typed: false,
+        })
+    }
+
     fn offset(&self) -> u64 {
         self.src.pos
+    }
+
+    /// A payload the last step read.
+    fn bytes(&self, payload: &Range<usize>) -> &[u8] {
+        self.src.bytes(payload)
     }
 
     fn step(&mut self, read_payload: bool) -> io::Result<Step> {
@@ -364,7 +378,7 @@ impl Walker {
             });
         }
         let payload = if read_payload {
-            Some(self.src.read_vec(size)?)
+            Some(self.src.take(size)?)
         } else {
             self.src.seek(offset + HEADER + size)?;
             None
@@ -629,7 +643,7 @@ impl Checker {
             return None;
         }
         let mut buf = Vec::new();
-        if let Err(e) = src.seek(0).and_then(|_| src.reader.read_to_end(&mut buf)) {
+        if let Err(e) = src.seek(0).and_then(|_| src.read_vec(len).map(|b| buf = b)) {
             self.io_finding(rel, &e);
             return None;
         }
@@ -916,14 +930,14 @@ impl Checker {
                 break;
             };
             records += 1;
-            let payload = payload.unwrap_or_default();
-            if !self.record_crc(rel, offset, size, stored_crc, &payload, "client record") {
+            let payload = payload.map_or(&[][..], |r| walker.bytes(&r));
+            if !self.record_crc(rel, offset, size, stored_crc, payload, "client record") {
                 continue;
             }
             match rtype {
-                CLIENT_ADD => match ClientInfo::decode(payload.as_slice()) {
+                CLIENT_ADD => match ClientInfo::decode(payload) {
                     Ok(info) => {
-                        self.check_canonical(rel, offset, rtype, "ClientInfo", &info, &payload);
+                        self.check_canonical(rel, offset, rtype, "ClientInfo", &info, payload);
                         if info.protocol != 0 || !info.conn_id.is_empty() {
                             self.features.client_v010 = true;
                         }
@@ -931,9 +945,9 @@ impl Checker {
                     }
                     Err(e) => self.decode_error(rel, offset, size, "ClientInfo", &e),
                 },
-                CLIENT_DELETE => match ClientDelete::decode(payload.as_slice()) {
+                CLIENT_DELETE => match ClientDelete::decode(payload) {
                     Ok(del) => {
-                        self.check_canonical(rel, offset, rtype, "ClientDelete", &del, &payload);
+                        self.check_canonical(rel, offset, rtype, "ClientDelete", &del, payload);
                         clients.remove(&proto::text(&del.id));
                     }
                     Err(e) => self.decode_error(rel, offset, size, "ClientDelete", &e),
@@ -1021,6 +1035,41 @@ impl Checker {
                 .length(HEADER + payload.len() as u64)
                 .server(format!("decodes it as a {what}, ignoring the unknown fields")),
         );
+    }
+
+    /// A message record's sequence and timestamp. Records are read in
+    /// place when canonical (the server's own output); anything else goes
+    /// through the full decoder, which judges it as the server would.
+    fn decode_message(
+        &mut self,
+        rel: &str,
+        offset: u64,
+        payload: &[u8],
+    ) -> std::result::Result<MsgFacts, String> {
+        if let Some(view) = MsgView::canonical(payload) {
+            self.note_envelope(rel, view.data);
+            return Ok(MsgFacts {
+                sequence: view.sequence,
+                timestamp: view.timestamp,
+            });
+        }
+        let m = MsgProto::decode(payload).map_err(|e| e.to_string())?;
+        self.check_canonical(rel, offset, 0, "MsgProto", &m, payload);
+        self.note_envelope(rel, &m.data);
+        Ok(MsgFacts {
+            sequence: m.sequence,
+            timestamp: m.timestamp,
+        })
+    }
+
+    /// The first payload that looks like an encryption envelope.
+    fn note_envelope(&mut self, rel: &str, data: &[u8]) {
+        if self.features.encrypted.is_some() {
+            return;
+        }
+        if let Some(cipher) = likely_envelope(data) {
+            self.features.encrypted = Some((cipher, rel.to_string()));
+        }
     }
 
     fn decode_error(
@@ -1259,7 +1308,9 @@ impl Checker {
         let idx_rel = format!("{channel}/msgs.{number}.idx");
         let dat_path = self.root.join(&dat_rel);
         let idx_path = self.root.join(&idx_rel);
-        let mut dat = match Walker::open(&dat_path, false) {
+        // A deep check verifies every CRC: have them computed ahead.
+        let ahead_crc = self.opts.deep.then(|| self.crc.clone());
+        let mut dat = match Walker::open_data(&dat_path, ahead_crc) {
             Ok(w) => w,
             Err(e) => {
                 self.io_finding(&dat_rel, &e);
@@ -1346,10 +1397,13 @@ impl Checker {
                         next = entries.next_entry();
                     }
                     let mut crc_ok = None;
-                    let mut msg: Option<std::result::Result<MsgProto, String>> = None;
-                    if let Some(p) = &payload {
+                    let mut msg: Option<std::result::Result<MsgFacts, String>> = None;
+                    let computed = payload
+                        .as_ref()
+                        .and_then(|_| dat.src.ahead.computed_crc(offset, size as u32));
+                    if let Some(p) = payload.as_ref().map(|r| dat.bytes(r)) {
                         self.out.stats.crc_verified += 1;
-                        let actual = self.crc.checksum(p);
+                        let actual = computed.unwrap_or_else(|| self.crc.checksum(p));
                         crc_ok = Some(actual == stored_crc);
                         if actual != stored_crc {
                             let seq = matched.map(|e| e.seq).or_else(|| seq_hint(p));
@@ -1377,17 +1431,7 @@ impl Checker {
                             );
                         }
                         self.out.stats.messages_decoded += 1;
-                        msg = Some(MsgProto::decode(p.as_slice()).map_err(|e| e.to_string()));
-                    }
-                    if let (Some(Ok(m)), Some(p)) = (&msg, &payload) {
-                        self.check_canonical(&dat_rel, offset, 0, "MsgProto", m, p);
-                    }
-                    if let Some(Ok(m)) = &msg {
-                        if let Some(cipher) = likely_envelope(&m.data) {
-                            self.features
-                                .encrypted
-                                .get_or_insert((cipher, dat_rel.clone()));
-                        }
+                        msg = Some(self.decode_message(&dat_rel, offset, p));
                     }
                     if let Some(Err(e)) = &msg {
                         if crc_ok == Some(true) {
@@ -1652,7 +1696,7 @@ impl Checker {
         dat_rel: &str,
         e: &Entry,
         size: u64,
-        msg: Option<&std::result::Result<MsgProto, String>>,
+        msg: Option<&std::result::Result<MsgFacts, String>>,
     ) {
         if e.size != size {
             self.push(
@@ -2026,21 +2070,21 @@ impl Checker {
                 break;
             };
             records += 1;
-            let payload = payload.unwrap_or_default();
+            let payload = payload.map_or(&[][..], |r| walker.bytes(&r));
             if !self.record_crc(
                 &rel,
                 offset,
                 size,
                 stored_crc,
-                &payload,
+                payload,
                 "subscription record",
             ) {
                 continue;
             }
             match rtype {
-                SUB_NEW | SUB_UPDATE => match SubState::decode(payload.as_slice()) {
+                SUB_NEW | SUB_UPDATE => match SubState::decode(payload) {
                     Ok(state) => {
-                        self.check_canonical(&rel, offset, rtype, "SubState", &state, &payload);
+                        self.check_canonical(&rel, offset, rtype, "SubState", &state, payload);
                         if state.is_closed {
                             self.features.sub_closed = true;
                         }
@@ -2056,16 +2100,16 @@ impl Checker {
                     }
                     Err(e) => self.decode_error(&rel, offset, size, "SubState", &e),
                 },
-                SUB_DELETE => match SubStateDelete::decode(payload.as_slice()) {
+                SUB_DELETE => match SubStateDelete::decode(payload) {
                     Ok(del) => {
-                        self.check_canonical(&rel, offset, rtype, "SubStateDelete", &del, &payload);
+                        self.check_canonical(&rel, offset, rtype, "SubStateDelete", &del, payload);
                         subs.remove(&del.id);
                     }
                     Err(e) => self.decode_error(&rel, offset, size, "SubStateDelete", &e),
                 },
-                SUB_ACK | SUB_MSG => match proto::SubStateUpdate::decode(payload.as_slice()) {
+                SUB_ACK | SUB_MSG => match proto::SubStateUpdate::decode(payload) {
                     Ok(u) => {
-                        self.check_canonical(&rel, offset, rtype, "SubStateUpdate", &u, &payload);
+                        self.check_canonical(&rel, offset, rtype, "SubStateUpdate", &u, payload);
                         if let Some((state, pending, _)) = subs.get_mut(&u.id) {
                             if rtype == SUB_MSG {
                                 pending.insert(u.seqno);
@@ -2325,6 +2369,13 @@ impl IndexStream {
             size: u64::from(le32(&raw[24..28])),
         })
     }
+}
+
+/// What the walk needs of a decoded message.
+#[derive(Debug, Clone, Copy)]
+struct MsgFacts {
+    sequence: u64,
+    timestamp: i64,
 }
 
 #[derive(Debug, Default)]

@@ -1,6 +1,7 @@
 //! The file store (`-store file`): read-only recovery of a store directory
 //! exactly as the server would do it (FORMAT.md sections 1-2).
 
+pub mod readahead;
 pub mod record;
 pub mod slice;
 pub mod writer;

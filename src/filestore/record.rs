@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use super::readahead::{Layout, ReadAhead};
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 
@@ -293,31 +294,27 @@ pub fn read_record_at(
 }
 
 /// Reads records at offsets taken from an index, out of large shared
-/// chunks: a payload is a slice of its chunk, so streaming a slice costs
-/// no allocation or copy per message.
+/// chunks read ahead on a second thread (with their CRCs): a payload is a
+/// slice of its chunk, so streaming a slice costs no allocation or copy per
+/// message.
 pub struct ChunkReader {
-    file: File,
+    ahead: ReadAhead,
     path: PathBuf,
-    file_len: u64,
-    chunk: bytes::Bytes,
-    chunk_start: u64,
     crc: Crc32,
     verify_crc: bool,
 }
-
-const CHUNK: u64 = 4 << 20;
 
 impl ChunkReader {
     pub fn open(path: &Path, crc: Crc32, verify_crc: bool) -> Result<Self> {
         let mut file = open_read_only(path)?;
         let file_len = file.metadata().map_err(|e| StoreError::io(path, e))?.len();
         check_version(&mut file, path)?;
+        let layout = Layout::Messages {
+            crc: verify_crc.then(|| crc.clone()),
+        };
         Ok(ChunkReader {
-            file,
+            ahead: ReadAhead::new(file, file_len, layout),
             path: path.to_path_buf(),
-            file_len,
-            chunk: bytes::Bytes::new(),
-            chunk_start: 0,
             crc,
             verify_crc,
         })
@@ -325,36 +322,6 @@ impl ChunkReader {
 
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// Make `[offset, offset+len)` part of the current chunk, reading a new
-    /// chunk from `offset` when needed. `false` past the end of the file.
-    fn load(&mut self, offset: u64, len: u64) -> Result<bool> {
-        let end = match offset.checked_add(len) {
-            Some(end) if end <= self.file_len => end,
-            _ => return Ok(false),
-        };
-        let chunk_end = self.chunk_start + self.chunk.len() as u64;
-        if offset < self.chunk_start || end > chunk_end {
-            // Never more than the file holds, whatever a length says.
-            let want = len.max(CHUNK).min(self.file_len - offset);
-            self.file
-                .seek(SeekFrom::Start(offset))
-                .map_err(|e| StoreError::io(&self.path, e))?;
-            // read_to_end fills spare capacity without zeroing it first.
-            let mut buf = Vec::with_capacity(want as usize);
-            (&mut self.file)
-                .take(want)
-                .read_to_end(&mut buf)
-                .map_err(|e| StoreError::io(&self.path, e))?;
-            if (buf.len() as u64) < len {
-                // The file shrank since it was opened (a live server).
-                return Ok(false);
-            }
-            self.chunk = bytes::Bytes::from(buf);
-            self.chunk_start = offset;
-        }
-        Ok(true)
     }
 
     /// Where the payload of the record at `offset` lies in the chunk, when
@@ -365,15 +332,24 @@ impl ChunkReader {
         offset: u64,
         size: u32,
     ) -> Result<std::result::Result<std::ops::Range<usize>, String>> {
-        if !self.load(offset, HEADER_LEN + size as u64)? {
+        let record_len = HEADER_LEN + u64::from(size);
+        let record = self
+            .ahead
+            .window(offset, record_len)
+            .map_err(|e| StoreError::io(&self.path, e))?;
+        if (record.len() as u64) < record_len {
             return Ok(Err(format!(
-                "record of {} bytes at offset {offset} runs past the end of the file ({} bytes)",
-                HEADER_LEN + size as u64,
-                self.file_len
+                "record of {record_len} bytes at offset {offset} runs past the end of the file ({} bytes)",
+                self.ahead.len()
             )));
         }
-        let from = (offset - self.chunk_start) as usize;
-        let header = &self.chunk[from..from + HEADER_LEN as usize];
+        let computed = if self.verify_crc {
+            self.ahead.computed_crc(offset, size)
+        } else {
+            None
+        };
+        let chunk = self.ahead.chunk();
+        let header = &chunk[record.start..record.start + HEADER_LEN as usize];
         let stored_size = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
         let stored_crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
         if stored_size != size {
@@ -381,9 +357,9 @@ impl ChunkReader {
                 "record size {stored_size} does not match the index size {size}"
             )));
         }
-        let payload = from + HEADER_LEN as usize..from + HEADER_LEN as usize + size as usize;
+        let payload = record.start + HEADER_LEN as usize..record.end;
         if self.verify_crc {
-            let actual = self.crc.checksum(&self.chunk[payload.clone()]);
+            let actual = computed.unwrap_or_else(|| self.crc.checksum(&chunk[payload.clone()]));
             if actual != stored_crc {
                 return Ok(Err(format!(
                     "corrupted data, expected crc to be 0x{stored_crc:08x}, got 0x{actual:08x}"
@@ -403,7 +379,7 @@ impl ChunkReader {
     ) -> Result<std::result::Result<bytes::Bytes, String>> {
         Ok(self
             .locate(offset, size)?
-            .map(|range| self.chunk.slice(range)))
+            .map(|range| self.ahead.chunk().slice(range)))
     }
 
     /// [`Self::read_sized`], borrowed: no reference counting at all.
@@ -412,6 +388,8 @@ impl ChunkReader {
         offset: u64,
         size: u32,
     ) -> Result<std::result::Result<&[u8], String>> {
-        Ok(self.locate(offset, size)?.map(|range| &self.chunk[range]))
+        Ok(self
+            .locate(offset, size)?
+            .map(|range| &self.ahead.chunk()[range]))
     }
 }

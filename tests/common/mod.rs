@@ -44,6 +44,16 @@ pub fn json_with_code(args: &[&str], code: i32) -> Value {
         .unwrap_or_else(|e| panic!("stanctl {args:?}: stdout is not JSON ({e}), stderr:\n{stderr}"))
 }
 
+/// The findings of a `check --format json` report with this code.
+pub fn findings<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
 pub fn json(args: &[&str]) -> Value {
     json_with_code(args, 0)
 }
