@@ -28,6 +28,10 @@ fi
 # The main store: 4 channels x main_msgs x 256 random bytes (~1.2 GB at full scale).
 main=$work/main
 [ -d "$main" ] || { log "generating $main"; "$gen" --dir "$main" --channels 4 --msgs "$main_msgs" --size 256 --subs 4; }
+# The SQL rate target is for 100-byte payloads: a second store of those.
+small=$work/small-100
+small_msgs=$(( main_msgs / 2 ))
+[ -d "$small" ] || { log "generating $small"; "$gen" --dir "$small" --channels 4 --msgs "$small_msgs" --size 100 --subs 4; }
 for n in $ls_sizes; do
   d=$work/ls-$n
   [ -d "$d" ] || { log "generating $d"; "$gen" --dir "$d" --channels 1 --msgs "$n" --size 16 --subs 1; }
@@ -92,41 +96,52 @@ one_s() { local t0 t1; sync; t0=$(date +%s%N); "$@" > /dev/null; sync; t1=$(date
 log "cp -r baseline"
 rm -rf "$work/cp"; cp_s=$(one_s cp -r "$main" "$work/cp"); rm -rf "$work/cp"
 row "cp -r of the store + sync (baseline)" "$cp_s" "$(rate "$store_bytes" "$cp_s") MB/s" "1.00" "-"
-migrate_row() { # label rss-cmd-prefix... -- cmd
-  local label=$1; shift
-  local s rss
+# migrate_row LABEL MSGS BYTES CMD...: one timed run of a migration.
+migrate_row() {
+  local label=$1 msgs=$2 bytes=$3; shift 3
+  local s r=-
   s=$(one_s "$@")
-  row "$label" "$s" "$(rate "$data_bytes" "$s") MB/s, $(awk -v n=$total_msgs -v s="$s" 'BEGIN {printf "%.0f", n/s}') msgs/s" "$(ratio "$cp_s" "$s")" "${RSS:--}"
+  [ -n "${BASE_S:-}" ] && r=$(ratio "$BASE_S" "$s")
+  row "$label" "$s" "$(rate "$bytes" "$s") MB/s, $(awk -v n="$msgs" -v s="$s" 'BEGIN {printf "%.0f", n/s}') msgs/s" "$r" "${RSS:--}"
 }
 log "migrate file-to-file"
 rm -rf "$work/ff"
 RSS=$(peak_rss_mb "$bin" --dir "$main" migrate file-to-file --to-dir "$work/ff" --quiet); rm -rf "$work/ff"
-migrate_row "migrate file-to-file" "$bin" --dir "$main" migrate file-to-file --to-dir "$work/ff" --quiet
+BASE_S=$cp_s migrate_row "migrate file-to-file" "$total_msgs" "$data_bytes" "$bin" --dir "$main" migrate file-to-file --to-dir "$work/ff" --quiet
 rm -rf "$work/ff"
-log "migrate file-to-sql (SQLite)"
-rm -f "$work/s.db"
-RSS=$(peak_rss_mb "$bin" --dir "$main" migrate file-to-sql --to-sql-source "$work/s.db" --quiet); rm -f "$work/s.db"
-migrate_row "migrate file-to-sql (SQLite)" "$bin" --dir "$main" migrate file-to-sql --to-sql-source "$work/s.db" --quiet
-rm -f "$work/s.db"
 
 pg_admin=${STANCTL_TEST_PG_ADMIN:-host=127.0.0.1 port=5432 user=postgres dbname=postgres sslmode=disable}
-if psql "$pg_admin" -qc 'select 1' > /dev/null 2>&1; then
-  log "migrate file-to-sql (PostgreSQL)"
-  db=stanctl_bench_$$
-  pg_dsn=$(echo "$pg_admin" | sed "s/dbname=[^ ]*/dbname=$db/")
-  psql "$pg_admin" -qc "create database $db"
-  RSS="" migrate_row "migrate file-to-sql (PostgreSQL)" "$bin" --dir "$main" migrate file-to-sql --to-sql-driver postgres --to-sql-source "$pg_dsn" --quiet
-  psql "$pg_admin" -qc "drop database $db"
-fi
 my_admin=${STANCTL_TEST_MYSQL_ADMIN:-root@tcp(127.0.0.1:3306)/}
 my_hostport=$(echo "$my_admin" | sed -E 's/.*tcp\(([^)]*)\).*/\1/')
-if mariadb -h "${my_hostport%:*}" -P "${my_hostport#*:}" -uroot -e 'select 1' > /dev/null 2>&1; then
-  log "migrate file-to-sql (MariaDB)"
-  db=stanctl_bench_$$
-  mariadb -h "${my_hostport%:*}" -P "${my_hostport#*:}" -uroot -e "create database $db"
-  RSS="" migrate_row "migrate file-to-sql (MariaDB)" "$bin" --dir "$main" migrate file-to-sql --to-sql-driver mysql --to-sql-source "${my_admin%/}/$db" --quiet
-  mariadb -h "${my_hostport%:*}" -P "${my_hostport#*:}" -uroot -e "drop database $db"
-fi
+my() { mariadb -h "${my_hostport%:*}" -P "${my_hostport#*:}" -uroot "$@"; }
+# sql_rows STORE MSGS BYTES WHAT: file-to-sql into SQLite, PostgreSQL and
+# MariaDB (the last two when they answer).
+sql_rows() {
+  local store=$1 msgs=$2 bytes=$3 what=$4 db pg_dsn
+  log "migrate file-to-sql (SQLite, $what)"
+  rm -f "$work/s.db"
+  RSS=$(peak_rss_mb "$bin" --dir "$store" migrate file-to-sql --to-sql-source "$work/s.db" --quiet); rm -f "$work/s.db"
+  migrate_row "migrate file-to-sql (SQLite), $what" "$msgs" "$bytes" "$bin" --dir "$store" migrate file-to-sql --to-sql-source "$work/s.db" --quiet
+  rm -f "$work/s.db"
+  if psql "$pg_admin" -qc 'select 1' > /dev/null 2>&1; then
+    log "migrate file-to-sql (PostgreSQL, $what)"
+    db=stanctl_bench_$$
+    pg_dsn=$(echo "$pg_admin" | sed "s/dbname=[^ ]*/dbname=$db/")
+    psql "$pg_admin" -qc "create database $db"
+    RSS="" migrate_row "migrate file-to-sql (PostgreSQL), $what" "$msgs" "$bytes" "$bin" --dir "$store" migrate file-to-sql --to-sql-driver postgres --to-sql-source "$pg_dsn" --quiet
+    psql "$pg_admin" -qc "drop database $db"
+  fi
+  if my -e 'select 1' > /dev/null 2>&1; then
+    log "migrate file-to-sql (MariaDB, $what)"
+    db=stanctl_bench_$$
+    my -e "create database $db"
+    RSS="" migrate_row "migrate file-to-sql (MariaDB), $what" "$msgs" "$bytes" "$bin" --dir "$store" migrate file-to-sql --to-sql-driver mysql --to-sql-source "${my_admin%/}/$db" --quiet
+    my -e "drop database $db"
+  fi
+}
+sql_rows "$main" "$total_msgs" "$data_bytes" "256-byte payloads"
+small_bytes=$(find "$small" -name 'msgs.*.dat' -printf '%s\n' | awk '{s+=$1} END {print s}')
+sql_rows "$small" "$(( small_msgs * 4 ))" "$small_bytes" "100-byte payloads"
 
 {
   echo "# Benchmarks"
@@ -135,7 +150,7 @@ fi
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "- machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
-  echo "- data: $total_msgs messages of 256 random bytes in 4 channels ($(mb "$data_bytes") MiB of .dat files, $(mb "$store_bytes") MiB store), generated by examples/gen-store.rs; channels ls stores of $ls_sizes messages"
+  echo "- data: $total_msgs messages of 256 random bytes in 4 channels ($(mb "$data_bytes") MiB of .dat files, $(mb "$store_bytes") MiB store), generated by examples/gen-store.rs; for the SQL rows also $(( small_msgs * 4 )) messages of 100 bytes in 4 channels; channels ls stores of $ls_sizes messages"
   echo "- times: median of $runs runs; migrations one run each, timed until a final sync, as is the cp -r baseline; the page cache is warm for every row alike"
   echo
   echo "| what | seconds | throughput | ratio to baseline (baseline time / time; 1.00 = as fast) | peak RSS MiB |"

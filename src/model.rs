@@ -71,6 +71,31 @@ pub struct Message {
     pub data: Bytes,
 }
 
+/// A message borrowed from where it was read, as
+/// [`crate::store::StoreReader::for_each_message`] hands it out. Subject
+/// and reply are the stored bytes; [`crate::proto::text`] makes the
+/// `String`s a [`Message`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageRef<'a> {
+    pub seq: u64,
+    pub timestamp: i64,
+    pub subject: &'a [u8],
+    pub reply: &'a [u8],
+    pub data: &'a [u8],
+}
+
+impl<'a> From<&'a Message> for MessageRef<'a> {
+    fn from(m: &'a Message) -> Self {
+        MessageRef {
+            seq: m.seq,
+            timestamp: m.timestamp,
+            subject: m.subject.as_bytes(),
+            reply: m.reply.as_bytes(),
+            data: &m.data,
+        }
+    }
+}
+
 /// A client as recorded by the store. Fields older servers did not record
 /// (before v0.10.0) are `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -1,10 +1,10 @@
 //! The interface every backend implements, so each command works on every
 //! backend and `migrate` is "read from one, write to the other".
 
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::model::{
     ChannelStats, Client, ClusterInfo, Finding, Limits, LimitsSource, Message, MessageRange,
-    ServerInfo, Subscription,
+    MessageRef, ServerInfo, Subscription,
 };
 
 /// A stream of messages in ascending sequence order.
@@ -50,7 +50,35 @@ pub trait StoreReader {
         range: MessageRange,
         visit: &mut dyn FnMut(Result<&[u8]>) -> std::io::Result<()>,
     ) -> Result<()> {
-        payloads_from_messages(self.messages(channel, range)?, visit)
+        for item in self.messages(channel, range)? {
+            match item {
+                Ok(m) => visit(Ok(&m.data)),
+                Err(e) => visit(Err(e)),
+            }
+            .map_err(|e| StoreError::io("<output>", e))?;
+        }
+        Ok(())
+    }
+
+    /// Hand each message of a channel within `range` to `visit`, borrowed,
+    /// in order, as `messages` would yield it (an `Err` for a message that
+    /// cannot be read; the walk goes on). Backends may do it without
+    /// building messages: `dump` uses it. An error of `visit` ends the walk
+    /// and is returned.
+    fn for_each_message(
+        &mut self,
+        channel: &str,
+        range: MessageRange,
+        visit: &mut dyn FnMut(Result<MessageRef<'_>>) -> std::io::Result<()>,
+    ) -> Result<()> {
+        for item in self.messages(channel, range)? {
+            match item {
+                Ok(m) => visit(Ok(MessageRef::from(&m))),
+                Err(e) => visit(Err(e)),
+            }
+            .map_err(|e| StoreError::io("<output>", e))?;
+        }
+        Ok(())
     }
 
     /// The Raft state when the store is a cluster node read with its log.
@@ -84,22 +112,4 @@ pub trait StoreWriter {
 
     /// Make the store visible at its target.
     fn finish(self: Box<Self>) -> Result<()>;
-}
-
-/// `for_each_payload` over any message stream.
-pub fn payloads_from_messages(
-    messages: MessageIter<'_>,
-    visit: &mut dyn FnMut(Result<&[u8]>) -> std::io::Result<()>,
-) -> Result<()> {
-    for item in messages {
-        let outcome = match &item {
-            Ok(m) => visit(Ok(&m.data)),
-            Err(_) => match item {
-                Err(e) => visit(Err(e)),
-                Ok(_) => Ok(()),
-            },
-        };
-        outcome.map_err(|e| crate::error::StoreError::io("<output>", e))?;
-    }
-    Ok(())
 }

@@ -17,11 +17,11 @@ use prost::Message as _;
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 use crate::model::{
-    ChannelStats, Client, Finding, Limits, LimitsSource, Message, MessageRange, ServerInfo,
-    Severity, Subscription,
+    ChannelStats, Client, Finding, Limits, LimitsSource, Message, MessageRange, MessageRef,
+    ServerInfo, Severity, Subscription,
 };
 use crate::proto::{
-    self, ClientDelete, ClientInfo, MsgProto, SubState, SubStateDelete, SubStateUpdate,
+    self, ClientDelete, ClientInfo, MsgProto, MsgView, SubState, SubStateDelete, SubStateUpdate,
 };
 use crate::store::{MessageIter, StoreReader};
 use record::{ChunkReader, Next, RecordReader};
@@ -630,6 +630,59 @@ impl StoreReader for FileStore {
         }
     }
 
+    fn for_each_message(
+        &mut self,
+        channel: &str,
+        range: MessageRange,
+        visit: &mut dyn FnMut(Result<MessageRef<'_>>) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let state = self.channel(channel)?.clone();
+        let mut walk = RangeWalk::new(state, range, self.read.clone());
+        let out = |e: std::io::Error| StoreError::io("<output>", e);
+        loop {
+            let (entry, scanned) = match walk.next_entry() {
+                Ok(Some(next)) => next,
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    visit(Err(e)).map_err(out)?;
+                    continue;
+                }
+            };
+            let record = match &scanned {
+                Some(record) => Ok(record.as_slice()),
+                None => walk.record(&entry)?,
+            };
+            // A canonical record (the server's own output) is read in
+            // place; anything else is decoded as `messages` decodes it.
+            let decoded = match record {
+                Ok(bytes) => match MsgView::canonical(bytes) {
+                    Some(view) if view.sequence == entry.seq => {
+                        visit(Ok(MessageRef {
+                            seq: view.sequence,
+                            timestamp: view.timestamp,
+                            subject: view.subject,
+                            reply: view.reply,
+                            data: view.data,
+                        }))
+                        .map_err(out)?;
+                        continue;
+                    }
+                    _ => MsgProto::decode(bytes),
+                },
+                Err(problem) => {
+                    let e = StoreError::corrupt(walk.dat(), entry.offset, problem);
+                    visit(Err(e)).map_err(out)?;
+                    continue;
+                }
+            };
+            match message_from(decoded, &entry, walk.dat()) {
+                Ok(m) => visit(Ok(MessageRef::from(&m))),
+                Err(e) => visit(Err(e)),
+            }
+            .map_err(out)?;
+        }
+    }
+
     fn clients(&mut self) -> Result<Vec<Client>> {
         Ok(self.load_clients()?.values().cloned().collect())
     }
@@ -802,27 +855,36 @@ impl FileMessages {
             Some(p) => Bytes::from(p),
             None => self.walk.record_bytes(&entry)?,
         };
-        let msg = MsgProto::decode(payload).map_err(|e| {
-            StoreError::corrupt(self.walk.dat(), entry.offset, format!("bad MsgProto: {e}"))
-        })?;
-        if msg.sequence != entry.seq {
-            return Err(StoreError::corrupt(
-                self.walk.dat(),
-                entry.offset,
-                format!(
-                    "data record has sequence {}, index says {}",
-                    msg.sequence, entry.seq
-                ),
-            ));
-        }
-        Ok(Some(Message {
-            seq: msg.sequence,
-            timestamp: msg.timestamp,
-            subject: proto::into_text(msg.subject),
-            reply: proto::into_text(msg.reply),
-            data: msg.data,
-        }))
+        message_from(MsgProto::decode(payload), &entry, self.walk.dat()).map(Some)
     }
+}
+
+/// The message a record decoded to, if it is the one its index entry
+/// names.
+fn message_from(
+    decoded: std::result::Result<MsgProto, prost::DecodeError>,
+    entry: &IndexEntry,
+    dat: &Path,
+) -> Result<Message> {
+    let msg = decoded
+        .map_err(|e| StoreError::corrupt(dat, entry.offset, format!("bad MsgProto: {e}")))?;
+    if msg.sequence != entry.seq {
+        return Err(StoreError::corrupt(
+            dat,
+            entry.offset,
+            format!(
+                "data record has sequence {}, index says {}",
+                msg.sequence, entry.seq
+            ),
+        ));
+    }
+    Ok(Message {
+        seq: msg.sequence,
+        timestamp: msg.timestamp,
+        subject: proto::into_text(msg.subject),
+        reply: proto::into_text(msg.reply),
+        data: msg.data,
+    })
 }
 
 /// The `data` field of a marshaled MsgProto, found in place, after
