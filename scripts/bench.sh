@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Reproducible benchmark of stanctl against baselines on the same data in
 # the same run (cat of the same files, cp -r of the same store). Writes
-# BENCHMARKS.md. Usage: scripts/bench.sh [WORKDIR]   (BENCH_SCALE=small for a quick run)
+# BENCHMARKS.md. Usage: scripts/bench.sh [WORKDIR]
+#   BENCH_SCALE=small|tiny  a quick run that leaves BENCHMARKS.md alone
+#   BENCH_RUNS=N            runs per median (default 5)
+#   STANCTL_BENCH_BIN, STANCTL_BENCH_GEN  prebuilt stanctl and gen-store
+#                           (default: cargo build --release of both)
 #
 # Needs: cargo, /usr/bin/time; PostgreSQL and MariaDB on 127.0.0.1 for the
 # SQL rows (run through scripts/test-databases.sh to get them anywhere:
 #   scripts/test-databases.sh scripts/bench.sh).
+# STANCTL_BENCH_SERVER=/path/to/nats-streaming-server adds rows for the real
+# server on the same stores: its start-up (ready line) and its full scan (a
+# start-up with the .idx files deleted, so it reads and CRC-checks every
+# record). The project ships no server; build one outside this tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -15,11 +23,17 @@ runs=${BENCH_RUNS:-5}
 scale=${BENCH_SCALE:-full}
 log() { echo "bench: $*" >&2; }
 
-cargo build --release --quiet --bin stanctl --example gen-store
-bin=$root/target/release/stanctl
-gen=$root/target/release/examples/gen-store
+bin=${STANCTL_BENCH_BIN:-}
+gen=${STANCTL_BENCH_GEN:-}
+if [ -z "$bin" ] || [ -z "$gen" ]; then
+  cargo build --release --quiet --bin stanctl --example gen-store
+  bin=$root/target/release/stanctl
+  gen=$root/target/release/examples/gen-store
+fi
 
-if [ "$scale" = small ]; then
+if [ "$scale" = tiny ]; then
+  main_msgs=2000; ls_sizes="100 1000"
+elif [ "$scale" = small ]; then
   main_msgs=50000; ls_sizes="10000 100000"
 else
   main_msgs=1000000; ls_sizes="10000 1000000 10000000"
@@ -47,7 +61,9 @@ median_s() {
   printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.4f", a[int((NR+1)/2)]/1e9}'
 }
 # peak_rss_mb CMD...: peak resident set of one run, in MiB.
+# ("-" without GNU time, which a fresh Debian lacks: apt-get install time.)
 peak_rss_mb() {
+  [ -x /usr/bin/time ] || { echo "-"; return; }
   /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ {printf "%.1f", $2/1024}'
 }
 data_bytes=$(find "$main" -name 'msgs.*.dat' -printf '%s\n' | awk '{s+=$1} END {print s}')
@@ -61,23 +77,68 @@ cat_all() { find "$main" -name 'msgs.*.dat' -exec cat {} + > /dev/null; }
 dump_all() { for c in 0 1 2 3; do "$bin" --dir "$main" dump --channel "gen.channel.$c" --format "$1"; done; }
 rows=()
 row() { rows+=("| $1 | $2 | $3 | $4 | $5 |"); }
+# Ratios against the real server's rows, said below the table.
+versus=()
+against_server() { [ -n "$2" ] && versus+=("- $1: $(ratio "$2" "$3")x the real server's $4 (server $2 s / stanctl $3 s)"); return 0; }
 
 log "baseline: cat of the .dat files"
 cat_s=$(median_s cat_all)
 row "cat of the msgs.*.dat files (baseline)" "$cat_s" "$(rate "$data_bytes" "$cat_s") MB/s" "1.00" "-"
+
+# server_ready_s STORE ARGS...: seconds from starting the real server on a
+# fresh copy of STORE until it says it is ready (median of 3 runs).
+server_ready_s() {
+  local store=$1; shift
+  local times=() t0 t1 pid copy=$work/server-copy fifo=$work/server.out
+  for _ in 1 2 3; do
+    rm -rf "$copy" "$fifo"; cp -r "$store" "$copy"; sync
+    [ -n "${NO_IDX:-}" ] && find "$copy" -name 'msgs.*.idx' -delete
+    mkfifo "$fifo"
+    t0=$(date +%s%N)
+    "$STANCTL_BENCH_SERVER" -store file -dir "$copy" -cluster_id stanctl-gen -a 127.0.0.1 -p 14299 "$@" > "$fifo" 2>&1 &
+    pid=$!
+    grep -m1 -q "Streaming Server is ready" < "$fifo" || { log "server did not start"; kill "$pid" 2>/dev/null; return 1; }
+    t1=$(date +%s%N)
+    kill -INT "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+    times+=("$(( t1 - t0 ))")
+  done
+  rm -rf "$copy" "$fifo"
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.4f", a[2]/1e9}'
+}
+declare -A server_start=()
+server_scan=""
+if [ -n "${STANCTL_BENCH_SERVER:-}" ]; then
+  # Unlimited channels (-mm 0 -mb 0): with its default limits the server
+  # would delete messages of the larger stores while it starts.
+  for n in $ls_sizes; do
+    log "real server start-up on $n messages"
+    s=$(server_ready_s "$work/ls-$n" -mm 0 -mb 0) || continue
+    server_start[$n]=$s
+    row "nats-streaming-server start-up, $n messages (baseline for channels ls)" "$s" "-" "1.00" "-"
+  done
+  log "real server full scan"
+  if s=$(NO_IDX=1 server_ready_s "$main" -mm 0 -mb 0); then
+    server_scan=$s
+    row "nats-streaming-server full scan: start-up with the .idx files deleted" "$s" "$(rate "$data_bytes" "$s") MB/s" "$(ratio "$cat_s" "$s")" "-"
+  fi
+fi
+
 
 for fmt in raw ndjson; do
   log "dump --format $fmt"
   s=$(median_s dump_all "$fmt")
   rss=$(peak_rss_mb "$bin" --dir "$main" dump --channel gen.channel.0 --format "$fmt")
   row "dump --format $fmt (4 channels)" "$s" "$(rate "$data_bytes" "$s") MB/s" "$(ratio "$cat_s" "$s")" "$rss"
+  against_server "dump --format $fmt" "$server_scan" "$s" "full scan"
 done
 
 for n in $ls_sizes; do
   log "channels ls on $n messages"
   s=$(median_s "$bin" --dir "$work/ls-$n" channels ls)
   rss=$(peak_rss_mb "$bin" --dir "$work/ls-$n" channels ls)
-  row "channels ls, $n messages" "$s" "-" "-" "$rss"
+  r=-; [ -n "${server_start[$n]:-}" ] && r=$(ratio "${server_start[$n]}" "$s")
+  row "channels ls, $n messages" "$s" "-" "$r" "$rss"
+  against_server "channels ls, $n messages" "${server_start[$n]:-}" "$s" "start-up on the same store"
 done
 
 if "$bin" check --help > /dev/null 2>&1; then
@@ -86,6 +147,7 @@ if "$bin" check --help > /dev/null 2>&1; then
     s=$(median_s "$bin" --dir "$main" check $deep)
     rss=$(peak_rss_mb "$bin" --dir "$main" check $deep)
     row "check ${deep:-(default)}" "$s" "$(rate "$data_bytes" "$s") MB/s" "$(ratio "$cat_s" "$s")" "$rss"
+    against_server "check ${deep:-(default)}" "$server_scan" "$s" "full scan"
   done
 fi
 
@@ -151,11 +213,18 @@ sql_rows "$small" "$(( small_msgs * 4 ))" "$small_bytes" "100-byte payloads"
   echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "- machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
   echo "- data: $total_msgs messages of 256 random bytes in 4 channels ($(mb "$data_bytes") MiB of .dat files, $(mb "$store_bytes") MiB store), generated by examples/gen-store.rs; for the SQL rows also $(( small_msgs * 4 )) messages of 100 bytes in 4 channels; channels ls stores of $ls_sizes messages"
+  echo "- baselines: \`cat\` of the same .dat files for dump and check; \`cp -r\` for file-to-file; for channels ls the real server's start-up on the same store, when \`STANCTL_BENCH_SERVER\` names one"
   echo "- times: median of $runs runs; migrations one run each, timed until a final sync, as is the cp -r baseline; the page cache is warm for every row alike"
   echo
   echo "| what | seconds | throughput | ratio to baseline (baseline time / time; 1.00 = as fast) | peak RSS MiB |"
   echo "|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
+  if [ ${#versus[@]} -gt 0 ]; then
+    echo
+    echo "Against the real server in this run (\`STANCTL_BENCH_SERVER=$STANCTL_BENCH_SERVER\`; $("$STANCTL_BENCH_SERVER" --version 2>&1 | head -1)):"
+    echo
+    printf '%s\n' "${versus[@]}"
+  fi
 } > "$work/BENCHMARKS.table.md"
 cat "$work/BENCHMARKS.table.md"
 if [ "$scale" = full ]; then
