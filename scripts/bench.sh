@@ -208,7 +208,9 @@ sql_rows "$small" "$(( small_msgs * 4 ))" "$small_bytes" "100-byte payloads"
 {
   echo "# Benchmarks"
   echo
-  echo "Rerun: \`scripts/test-databases.sh scripts/bench.sh\` (or \`scripts/bench.sh\` without the SQL rows when no database answers)."
+  server_env=""
+  [ -n "${STANCTL_BENCH_SERVER:-}" ] && server_env="STANCTL_BENCH_SERVER=/path/to/nats-streaming-server "
+  echo "Rerun: \`${server_env}scripts/test-databases.sh scripts/bench.sh\` (or \`scripts/bench.sh\` without the SQL rows when no database answers; without \`STANCTL_BENCH_SERVER\`, no rows for the real server)."
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "- machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
