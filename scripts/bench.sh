@@ -158,17 +158,23 @@ one_s() { local t0 t1; sync; t0=$(date +%s%N); "$@" > /dev/null; sync; t1=$(date
 log "cp -r baseline"
 rm -rf "$work/cp"; cp_s=$(one_s cp -r "$main" "$work/cp"); rm -rf "$work/cp"
 row "cp -r of the store + sync (baseline)" "$cp_s" "$(rate "$store_bytes" "$cp_s") MB/s" "1.00" "-"
-# migrate_row LABEL MSGS BYTES CMD...: one timed run of a migration.
+# migrate_row LABEL MSGS BYTES CMD...: one timed run of a migration, its
+# peak RSS read off the same run (GNU time adds one fork to seconds).
 migrate_row() {
   local label=$1 msgs=$2 bytes=$3; shift 3
-  local s r=-
-  s=$(one_s "$@")
+  local s r=- rss=-
+  rm -f "$work/rss.txt"
+  if [ -x /usr/bin/time ]; then
+    s=$(one_s /usr/bin/time -v -o "$work/rss.txt" "$@")
+    rss=$(awk -F: '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$work/rss.txt")
+  else
+    s=$(one_s "$@")
+  fi
   [ -n "${BASE_S:-}" ] && r=$(ratio "$BASE_S" "$s")
-  row "$label" "$s" "$(rate "$bytes" "$s") MB/s, $(awk -v n="$msgs" -v s="$s" 'BEGIN {printf "%.0f", n/s}') msgs/s" "$r" "${RSS:--}"
+  row "$label" "$s" "$(rate "$bytes" "$s") MB/s, $(awk -v n="$msgs" -v s="$s" 'BEGIN {printf "%.0f", n/s}') msgs/s" "$r" "$rss"
 }
 log "migrate file-to-file"
 rm -rf "$work/ff"
-RSS=$(peak_rss_mb "$bin" --dir "$main" migrate file-to-file --to-dir "$work/ff" --quiet); rm -rf "$work/ff"
 BASE_S=$cp_s migrate_row "migrate file-to-file" "$total_msgs" "$data_bytes" "$bin" --dir "$main" migrate file-to-file --to-dir "$work/ff" --quiet
 rm -rf "$work/ff"
 
@@ -182,7 +188,6 @@ sql_rows() {
   local store=$1 msgs=$2 bytes=$3 what=$4 db pg_dsn
   log "migrate file-to-sql (SQLite, $what)"
   rm -f "$work/s.db"
-  RSS=$(peak_rss_mb "$bin" --dir "$store" migrate file-to-sql --to-sql-source "$work/s.db" --quiet); rm -f "$work/s.db"
   migrate_row "migrate file-to-sql (SQLite), $what" "$msgs" "$bytes" "$bin" --dir "$store" migrate file-to-sql --to-sql-source "$work/s.db" --quiet
   rm -f "$work/s.db"
   if psql "$pg_admin" -qc 'select 1' > /dev/null 2>&1; then
@@ -190,14 +195,14 @@ sql_rows() {
     db=stanctl_bench_$$
     pg_dsn=$(echo "$pg_admin" | sed "s/dbname=[^ ]*/dbname=$db/")
     psql "$pg_admin" -qc "create database $db"
-    RSS="" migrate_row "migrate file-to-sql (PostgreSQL), $what" "$msgs" "$bytes" "$bin" --dir "$store" migrate file-to-sql --to-sql-driver postgres --to-sql-source "$pg_dsn" --quiet
+    migrate_row "migrate file-to-sql (PostgreSQL), $what" "$msgs" "$bytes" "$bin" --dir "$store" migrate file-to-sql --to-sql-driver postgres --to-sql-source "$pg_dsn" --quiet
     psql "$pg_admin" -qc "drop database $db"
   fi
   if my -e 'select 1' > /dev/null 2>&1; then
     log "migrate file-to-sql (MariaDB, $what)"
     db=stanctl_bench_$$
     my -e "create database $db"
-    RSS="" migrate_row "migrate file-to-sql (MariaDB), $what" "$msgs" "$bytes" "$bin" --dir "$store" migrate file-to-sql --to-sql-driver mysql --to-sql-source "${my_admin%/}/$db" --quiet
+    migrate_row "migrate file-to-sql (MariaDB), $what" "$msgs" "$bytes" "$bin" --dir "$store" migrate file-to-sql --to-sql-driver mysql --to-sql-source "${my_admin%/}/$db" --quiet
     my -e "drop database $db"
   fi
 }

@@ -68,6 +68,13 @@ fn bench_script_runs_and_reports_every_row() {
             .parse()
             .unwrap_or_else(|_| panic!("seconds of {label:?}: {:?}", row[1]));
         assert!(seconds > 0.0, "{row:?}");
+        // Peak RSS of every stanctl row, read with GNU time where it is.
+        if !label.contains("baseline") && Path::new("/usr/bin/time").exists() {
+            let rss: f64 = row[4]
+                .parse()
+                .unwrap_or_else(|_| panic!("peak RSS of {label:?}: {:?}", row[4]));
+            assert!(rss > 0.0 && rss < 64.0, "{row:?}");
+        }
     }
     // The generated stores hold what was asked: 4 channels of 2000.
     let ls = Command::new(stanctl)
