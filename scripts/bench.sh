@@ -60,11 +60,14 @@ median_s() {
   done
   printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.4f", a[int((NR+1)/2)]/1e9}'
 }
+# rss_mb FILE: the peak resident set, in MiB, of a `/usr/bin/time -v` report.
+rss_mb() { awk -F: '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$1"; }
 # peak_rss_mb CMD...: peak resident set of one run, in MiB.
 # ("-" without GNU time, which a fresh Debian lacks: apt-get install time.)
 peak_rss_mb() {
   [ -x /usr/bin/time ] || { echo "-"; return; }
-  /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ {printf "%.1f", $2/1024}'
+  /usr/bin/time -v -o "$work/rss.txt" "$@" > /dev/null 2>&1
+  rss_mb "$work/rss.txt"
 }
 data_bytes=$(find "$main" -name 'msgs.*.dat' -printf '%s\n' | awk '{s+=$1} END {print s}')
 store_bytes=$(du -sb "$main" | cut -f1)
@@ -123,7 +126,6 @@ if [ -n "${STANCTL_BENCH_SERVER:-}" ]; then
   fi
 fi
 
-
 for fmt in raw ndjson; do
   log "dump --format $fmt"
   s=$(median_s dump_all "$fmt")
@@ -166,7 +168,7 @@ migrate_row() {
   rm -f "$work/rss.txt"
   if [ -x /usr/bin/time ]; then
     s=$(one_s /usr/bin/time -v -o "$work/rss.txt" "$@")
-    rss=$(awk -F: '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$work/rss.txt")
+    rss=$(rss_mb "$work/rss.txt")
   else
     s=$(one_s "$@")
   fi

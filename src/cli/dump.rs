@@ -66,34 +66,39 @@ fn base64_into(data: &[u8], out: &mut Vec<u8>) {
 pub enum Encoded<'a> {
     /// Text, escaped where it is written.
     Text(Cow<'a, str>),
-    /// ASCII (base64 or hex) that needs no escaping, in the caller's buffer.
+    /// ASCII (base64 or hex) that needs no escaping, appended to the
+    /// caller's buffer.
     Ascii,
 }
 
 /// Encode `data` as `how` says; returns the encoding used (`utf8`,
-/// `base64` or `hex`) and the text. One place for the table and JSON
-/// output; `buf` is reused.
+/// `base64` or `hex`) and the text, base64 and hex appended to `out`. One
+/// place for the table and JSON output.
 pub fn encode_payload<'a>(
     data: &'a [u8],
     how: PayloadEncoding,
-    buf: &mut Vec<u8>,
+    out: &mut Vec<u8>,
 ) -> (&'static str, Encoded<'a>) {
-    buf.clear();
     match how {
         PayloadEncoding::Auto => match std::str::from_utf8(data) {
             Ok(s) => ("utf8", Encoded::Text(Cow::Borrowed(s))),
             Err(_) => {
-                base64_into(data, buf);
+                base64_into(data, out);
                 ("base64", Encoded::Ascii)
             }
         },
         PayloadEncoding::Utf8 => ("utf8", Encoded::Text(String::from_utf8_lossy(data))),
         PayloadEncoding::Base64 => {
-            base64_into(data, buf);
+            base64_into(data, out);
             ("base64", Encoded::Ascii)
         }
         PayloadEncoding::Hex => {
-            buf.extend_from_slice(hex::encode(data).as_bytes());
+            const DIGITS: &[u8; 16] = b"0123456789abcdef";
+            out.reserve(2 * data.len());
+            out.extend(
+                data.iter()
+                    .flat_map(|&b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]),
+            );
             ("hex", Encoded::Ascii)
         }
     }
@@ -105,9 +110,10 @@ pub fn encode_payload<'a>(
 /// `encoding` is `encrypted` and `payload` the envelope in base64).
 ///
 /// Objects are built by hand straight into one output buffer, written out
-/// whenever it fills: base64 and hex need no escaping, the channel is escaped once, and
-/// a subject or reply is escaped only when it differs from the previous
-/// message's (a channel's messages mostly share one subject).
+/// whenever it fills: base64 and hex need no escaping, the channel is
+/// escaped once, and a subject or reply is escaped only when it differs
+/// from the previous message's (a channel's messages mostly share one
+/// subject).
 struct JsonRecords {
     how: PayloadEncoding,
     /// `{"channel":"...","seq":`
@@ -142,14 +148,11 @@ impl Escaped {
 /// call here (measured: 40% of `dump --format ndjson` for a 13-byte
 /// subject), while the bytes themselves are in cache.
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
+    let word = |c: &[u8]| c.first_chunk::<8>().map(|w| u64::from_ne_bytes(*w));
     let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
-    let words_equal = x.by_ref().zip(y.by_ref()).all(|(p, q)| {
-        u64::from_ne_bytes(p.try_into().unwrap()) == u64::from_ne_bytes(q.try_into().unwrap())
-    });
-    words_equal && x.remainder().iter().zip(y.remainder()).all(|(p, q)| p == q)
+    a.len() == b.len()
+        && x.by_ref().zip(y.by_ref()).all(|(p, q)| word(p) == word(q))
+        && x.remainder().iter().zip(y.remainder()).all(|(p, q)| p == q)
 }
 
 impl JsonRecords {
@@ -194,32 +197,15 @@ impl JsonRecords {
             Some(_) => PayloadEncoding::Base64,
             None => self.how,
         };
-        let text = match how {
-            PayloadEncoding::Auto => std::str::from_utf8(m.data).ok().map(Cow::Borrowed),
-            PayloadEncoding::Utf8 => Some(String::from_utf8_lossy(m.data)),
-            PayloadEncoding::Base64 | PayloadEncoding::Hex => None,
-        };
-        let encoding = match text {
-            Some(text) => {
-                // The opening quote is in place; serde writes its own.
+        let (encoding, payload) = encode_payload(m.data, how, line);
+        match payload {
+            Encoded::Text(text) => {
+                // serde writes its own quotes.
                 line.pop();
                 serde_json::to_writer(&mut *line, &text)?;
-                "utf8"
             }
-            None if how == PayloadEncoding::Hex => {
-                let start = line.len();
-                line.resize(start + 2 * m.data.len(), 0);
-                hex::encode_to_slice(m.data, &mut line[start..])
-                    .map_err(|e| std::io::Error::other(e.to_string()))?;
-                line.push(b'"');
-                "hex"
-            }
-            None => {
-                base64_into(m.data, line);
-                line.push(b'"');
-                "base64"
-            }
-        };
+            Encoded::Ascii => line.push(b'"'),
+        }
         line.extend_from_slice(b",\"encoding\":\"");
         line.extend_from_slice(match encrypted {
             Some(_) => b"encrypted",
@@ -365,6 +351,7 @@ pub fn run(cli: &Cli, args: &DumpArgs, store: &mut dyn StoreReader) -> anyhow::R
             }
             // Raw went through for_each_payload.
             Format::Table | Format::Raw => {
+                buf.clear();
                 let mut payload = match encrypted {
                     Some(c) => format!("<encrypted, {}>", c.name()),
                     None => match encode_payload(m.data, args.payload, &mut buf).1 {
