@@ -12,6 +12,11 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
+    /// A file the store needs that cannot be used as it is (not a regular
+    /// file, a dangling symbolic link, ...).
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+
     #[error("{path} at offset {offset}: {message}")]
     Corrupt {
         path: PathBuf,

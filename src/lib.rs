@@ -14,6 +14,7 @@ pub mod migrate;
 pub mod model;
 pub mod proto;
 pub mod raft;
+pub mod safe_fs;
 pub mod sqlstore;
 pub mod store;
 pub mod timefmt;

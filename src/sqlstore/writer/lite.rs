@@ -13,8 +13,9 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::{row_location, sql_err, statements, Table, Target, Val};
 use crate::error::{Result, StoreError};
+use crate::safe_fs;
 use crate::sqlstore::dsn::SqliteDsn;
-use crate::sqlstore::schema::SQLITE_SCHEMA;
+use crate::sqlstore::schema::{SQLITE_SCHEMA, TABLES};
 
 /// Tells apart the temporary files of writers in one process.
 static NEXT_TMP: AtomicU64 = AtomicU64::new(0);
@@ -97,6 +98,49 @@ fn occupied(path: &Path) -> Result<bool> {
     }
 }
 
+/// Refuses to replace `path` unless it is absent, an empty file, or a
+/// SQLite database holding the STAN tables: `force` must never turn a
+/// system file into a database.
+fn ensure_replaceable(path: &Path, location: &str) -> Result<()> {
+    if !safe_fs::is_present(path)? {
+        return Ok(());
+    }
+    let looks = safe_fs::describe(path)?;
+    let refuse = |what: &str| {
+        sql_err(
+            location,
+            format!(
+                "{} is {what}; force replaces only a SQLite database holding the STAN tables, or an empty \
+                 file",
+                path.display()
+            ),
+        )
+    };
+    match looks.as_str() {
+        "an empty file" => Ok(()),
+        "a SQLite database" => {
+            let conn = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|_| refuse("a SQLite database that cannot be opened"))?;
+            let names: Vec<String> = conn
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+                .and_then(|mut st| {
+                    st.query_map([], |r| r.get::<_, String>(0))?
+                        .collect::<rusqlite::Result<Vec<String>>>()
+                })
+                .map_err(|_| refuse("a SQLite database that cannot be read"))?;
+            let has = |t: &str| names.iter().any(|n| n.eq_ignore_ascii_case(t));
+            if TABLES.iter().all(|t| has(t)) {
+                Ok(())
+            } else {
+                Err(refuse("a SQLite database without the STAN tables"))
+            }
+        }
+        other => Err(refuse(other)),
+    }
+}
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(suffix);
@@ -123,8 +167,14 @@ impl LiteTarget {
         if occupied(&target)? && !force {
             return Err(sql_err(
                 &location,
-                "the target file exists and is not empty; refusing to replace it without force",
+                format!(
+                    "the target file exists and is not empty ({}); refusing to replace it without force",
+                    safe_fs::describe(&target)?
+                ),
             ));
+        }
+        if force {
+            ensure_replaceable(&target, &location)?;
         }
         // A journal or WAL left next to the target would be applied to the
         // new file by the next opener.
@@ -261,12 +311,15 @@ impl Target for LiteTarget {
         File::open(&self.tmp)
             .and_then(|f| f.sync_all())
             .map_err(|e| StoreError::io(&self.tmp, e))?;
-        // Someone may have created the target meanwhile.
+        // Someone may have created or replaced the target meanwhile.
         if !self.force && occupied(&self.target)? {
             return Err(sql_err(
                 &loc,
                 "the target file appeared while the store was written; not replacing it without force",
             ));
+        }
+        if self.force {
+            ensure_replaceable(&self.target, &loc)?;
         }
         fs::rename(&self.tmp, &self.target).map_err(|e| StoreError::io(&self.target, e))?;
         self.committed = true;
