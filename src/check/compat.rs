@@ -148,6 +148,22 @@ pub const TAGS: [&str; 55] = [
     "v0.25.6",
 ];
 
+/// A version that was released (`0.10.0`, `v0.8.0-beta`, `0.10`), for
+/// options naming a server version: one that never existed is refused,
+/// with the range, rather than answered for.
+pub fn released(s: &str) -> Result<Version, String> {
+    let version: Version = s.parse()?;
+    if TAGS.iter().any(|t| v(t) == version) {
+        return Ok(version);
+    }
+    Err(format!(
+        "{s:?} is not a released nats-streaming-server version; known: {} to {} ({})",
+        TAGS[0],
+        TAGS[TAGS.len() - 1],
+        TAGS.join(", ")
+    ))
+}
+
 pub fn tags() -> Vec<Version> {
     TAGS.iter().filter_map(|t| t.parse().ok()).collect()
 }
@@ -352,6 +368,20 @@ mod tests {
         let t = tags();
         assert_eq!(t.len(), TAGS.len());
         assert!(t.windows(2).all(|w| w[0] < w[1]), "tags sorted");
+    }
+
+    #[test]
+    fn only_released_versions_are_accepted() {
+        assert_eq!(released("0.10.0"), Ok(v("0.10.0")));
+        assert_eq!(released("v0.25.6"), Ok(v("0.25.6")));
+        assert_eq!(released("0.8.0-beta"), Ok(v("0.8.0-beta")));
+        for never in ["0.30.0", "1.2", "0.13.0", "0.8.0", "0.25.7", "x"] {
+            let e = released(never).unwrap_err();
+            assert!(e.contains(never), "{e}");
+        }
+        assert!(released("0.30.0")
+            .unwrap_err()
+            .contains("v0.1.0 to v0.25.6"));
     }
 
     #[test]

@@ -1787,8 +1787,11 @@ impl Checker {
         let mut src = match Src::open(idx_path) {
             Ok(src) => src,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                // The server rebuilds a missing index from the data file
+                // and starts without a word (damaged-idx-deleted MANIFEST):
+                // a warning, as the damage to that data file has its own.
                 let severity = if dat_len > 4 {
-                    Severity::Error
+                    Severity::Warning
                 } else {
                     Severity::Info
                 };

@@ -10,6 +10,7 @@
 //!   (FORMAT.md section 8).
 //! * [`manifest`] and [`expect`] write and compare a MANIFEST-shaped
 //!   description of a store (CI fixture checks).
+//! * [`keys`] decrypts every payload with the given key (`--deep`).
 //! * [`salvage`] copies what is recoverable from a damaged file store into
 //!   a new one.
 //!
@@ -19,6 +20,7 @@
 pub mod compat;
 pub mod expect;
 pub mod file;
+pub mod keys;
 pub mod manifest;
 pub mod salvage;
 pub mod sql;

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 
-use stanctl::check::compat::{Compatibility, Verdict, Version};
+use stanctl::check::compat::{self, Compatibility, Verdict, Version};
 use stanctl::check::file::FileCheckOptions;
 use stanctl::check::sql::SqlCheckOptions;
 use stanctl::check::{expect, file, severity_name, sql, Finding, Report, Severity};
@@ -38,10 +38,6 @@ impl FailOn {
     }
 }
 
-fn parse_version(s: &str) -> Result<Version, String> {
-    s.parse()
-}
-
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Read and verify every message. Default: what the server reads at
@@ -55,8 +51,8 @@ pub struct CheckArgs {
     pub fail_on: FailOn,
 
     /// Also answer whether this server version opens the store (exit 1 if
-    /// not), e.g. 0.10.0.
-    #[arg(long, value_name = "X.Y.Z", value_parser = parse_version)]
+    /// not), e.g. 0.10.0: a released version, v0.1.0 to v0.25.6.
+    #[arg(long, value_name = "X.Y.Z", value_parser = compat::released)]
     pub server_version: Option<Version>,
 
     /// Compare the store with an expected description (a fixture's
@@ -157,6 +153,12 @@ pub fn build_report(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Report> {
             }
         }
     };
+    if args.deep && cli.store.encryption_key()?.is_some() {
+        // Deep means every payload is readable: with a key, that it decrypts.
+        let mut store = cli.store.open()?;
+        let keys = stanctl::check::keys::check_decryption(store.as_mut())?;
+        report.findings.extend(keys.findings);
+    }
     if let Some(v) = &report.compatibility.server_version {
         if v.verdict == Verdict::Incompatible {
             let mut f = Finding::new(

@@ -18,6 +18,17 @@ pub fn fixture(name: &str) -> PathBuf {
     fixtures_dir().join(name)
 }
 
+/// A fixture's `-dir` root: `store/`, or `node/store/` for a cluster node.
+pub fn store_dir(name: &str) -> String {
+    let base = fixture(name);
+    let dir = if base.join("node/store").is_dir() {
+        base.join("node/store")
+    } else {
+        base.join("store")
+    };
+    dir.display().to_string()
+}
+
 pub fn manifest(name: &str) -> Value {
     let path = fixture(name).join("MANIFEST.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
