@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # The project's one test command: formatting, lints, then every test with
 # real PostgreSQL and MariaDB databases (scripts/test-databases.sh starts
-# private ones, installing them with apt-get, when none answers).
+# private ones, installing them with apt-get, when none answers), and the real
+# nats-streaming-server as the oracle (scripts/test-real-server.sh builds it
+# from ../shared/upstream, installing golang-go when missing; required
+# whenever ../shared/upstream is there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
-exec scripts/test-databases.sh scripts/test-nats.sh cargo test --all-targets
+if [[ -d ../shared/upstream ]]; then
+    export STANCTL_REQUIRE_REAL_SERVER="${STANCTL_REQUIRE_REAL_SERVER:-1}"
+fi
+exec scripts/test-databases.sh scripts/test-nats.sh scripts/test-real-server.sh cargo test --all-targets
