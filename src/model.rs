@@ -189,3 +189,68 @@ pub struct ClusterInfo {
     /// Entries up to here are known to be committed; later ones may not be.
     pub commit_lower_bound: u64,
 }
+
+/// Why `name` cannot be a channel name, or `None` when it can: the server's
+/// `util.IsChannelNameValid(name, false)` (a subject without wildcards: not
+/// empty, no leading, trailing or double `.`, no `*` or `>`, no `/`), and,
+/// because a file store turns the name into a directory, no `\` or NUL.
+/// A name that passes can never lead outside a store's root.
+pub fn channel_name_problem(name: &str) -> Option<&'static str> {
+    let b = name.as_bytes();
+    if b.is_empty() {
+        return Some("it is empty");
+    }
+    if b[0] == b'.' {
+        return Some("it starts with '.'");
+    }
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'/' | b'\\' => return Some("it holds a path separator"),
+            0 => return Some("it holds a NUL byte"),
+            b'*' | b'>' => return Some("it holds a wildcard"),
+            b'.' if i == b.len() - 1 || b[i + 1] == b'.' => return Some("it has an empty token"),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Refuses a channel name read from (or about to be written to) a store;
+/// `location` names the file, or the table and row, it came from.
+pub fn check_channel_name(name: &str, location: impl std::fmt::Display) -> crate::Result<()> {
+    match channel_name_problem(name) {
+        None => Ok(()),
+        Some(why) => Err(crate::StoreError::Invalid(format!(
+            "{location}: channel name {name:?} is not a valid subject ({why}); refusing it"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod channel_name_tests {
+    use super::channel_name_problem;
+
+    #[test]
+    fn server_rules_and_path_safety() {
+        for good in ["orders.eu", "a", "a.b.c", "foo-bar_1", "ünï.cøde"] {
+            assert_eq!(channel_name_problem(good), None, "{good}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../../PWNED",
+            "a/b",
+            "a\\b",
+            "a\0b",
+            ".x",
+            "x.",
+            "a..b",
+            "a.*",
+            "a.>",
+            "fo*",
+        ] {
+            assert!(channel_name_problem(bad).is_some(), "{bad:?}");
+        }
+    }
+}

@@ -107,3 +107,110 @@ fn force_replaces_only_a_stan_sqlite_database_or_an_empty_file() {
         .unwrap()
         .starts_with(b"SQLite format 3\0"));
 }
+
+// ------------------------------------------------------------ D1 channel names
+
+/// Every file and directory under `dir`, relative to it.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            if std::fs::symlink_metadata(&p).unwrap().is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A SQLite copy of file-basic-v0.23 whose first channel is renamed `name`.
+fn sqlite_store_with_channel_name(dir: &Path, name: &str) -> std::path::PathBuf {
+    let db = dir.join("src.db");
+    let src = fixture_file_store("file-basic-v0.23");
+    let out = run(&src.args(&["migrate", "file-to-sql", "--to-sql-source", path_str(&db)]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let n = conn
+        .execute(
+            "UPDATE Channels SET name = ?1 WHERE id = (SELECT MIN(id) FROM Channels)",
+            [name],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    db
+}
+
+#[test]
+fn sql_channel_name_with_a_path_never_leaves_the_target() {
+    for name in ["../../PWNED", "a/b", "..", "orders.*"] {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let db = sqlite_store_with_channel_name(tmp.path(), name);
+        let hash = sha256_hex(&std::fs::read(&db).unwrap());
+        let deep = tmp.path().join("x/y");
+        std::fs::create_dir_all(&deep).unwrap();
+        let target = deep.join("store");
+        let before = tree(tmp.path());
+        refused(
+            &[
+                "--sql-driver",
+                "sqlite",
+                "--sql-source",
+                path_str(&db),
+                "migrate",
+                "sql-to-file",
+                "--to-dir",
+                path_str(&target),
+            ],
+            &["Channels", "not a valid subject", name],
+        );
+        assert_eq!(tree(tmp.path()), before, "{name}: files appeared");
+        assert_eq!(sha256_hex(&std::fs::read(&db).unwrap()), hash);
+        // Reading commands refuse it the same way.
+        refused(
+            &[
+                "--sql-driver",
+                "sqlite",
+                "--sql-source",
+                path_str(&db),
+                "channels",
+                "ls",
+            ],
+            &["not a valid subject"],
+        );
+    }
+}
+
+#[test]
+fn file_store_directory_with_an_invalid_name_is_refused() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let store = tmp.path().join("store");
+    copy_dir(&fixture("file-basic-v0.23").join("store"), &store);
+    std::fs::create_dir(store.join("bad..name")).unwrap();
+    refused(
+        &["--dir", path_str(&store), "channels", "ls"],
+        &["bad..name", "not a valid subject"],
+    );
+}
+
+#[test]
+fn file_writer_refuses_a_channel_name_leading_outside() {
+    use stanctl::filestore::writer::{FileStoreWriter, FileWriterOptions};
+    use stanctl::model::{ChannelStats, Limits};
+    use stanctl::store::StoreWriter;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let target = tmp.path().join("a/b/store");
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    let mut w = FileStoreWriter::create(&target, FileWriterOptions::default()).unwrap();
+    let stats = ChannelStats {
+        name: "../../PWNED".into(),
+        ..ChannelStats::default()
+    };
+    let e = w.begin_channel(&stats, &Limits::default()).unwrap_err();
+    assert!(e.to_string().contains("not a valid subject"), "{e}");
+    drop(w);
+    assert_eq!(tree(tmp.path()), ["a", "a/b"]);
+}

@@ -123,21 +123,10 @@ pub fn go_parse_int(s: &str) -> Option<i64> {
     s.parse::<i64>().ok()
 }
 
-/// `util.IsChannelNameValid(name, false)`.
+/// `util.IsChannelNameValid(name, false)`, and no backslash or NUL
+/// ([`crate::model::channel_name_problem`]).
 pub fn channel_name_valid(name: &str) -> bool {
-    let b = name.as_bytes();
-    if b.is_empty() || b[0] == b'.' {
-        return false;
-    }
-    for (i, &c) in b.iter().enumerate() {
-        if c == b'/' || c == b'*' || c == b'>' {
-            return false;
-        }
-        if c == b'.' && (i == b.len() - 1 || b[i + 1] == b'.') {
-            return false;
-        }
-    }
-    true
+    crate::model::channel_name_problem(name).is_none()
 }
 
 /// The pid of a process holding a POSIX write lock on `path`, if any.

@@ -200,7 +200,7 @@ impl FileStore {
 
     fn channel_dir(&self, channel: &str) -> Result<PathBuf> {
         let dir = self.root.join(channel);
-        if channel.is_empty() || channel.contains('/') || !dir.is_dir() {
+        if crate::model::channel_name_problem(channel).is_some() || !dir.is_dir() {
             return Err(StoreError::NoSuchChannel(channel.to_string()));
         }
         Ok(dir)
@@ -570,7 +570,9 @@ impl StoreReader for FileStore {
         for entry in entries {
             let entry = entry.map_err(|e| StoreError::io(&self.root, e))?;
             if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                names.push(entry.file_name().to_string_lossy().into_owned());
+                let name = entry.file_name().to_string_lossy().into_owned();
+                crate::model::check_channel_name(&name, entry.path().display())?;
+                names.push(name);
             }
         }
         names.sort();

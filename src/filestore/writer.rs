@@ -235,6 +235,9 @@ impl StoreWriter for FileStoreWriter {
 
     fn begin_channel(&mut self, stats: &ChannelStats, _limits: &Limits) -> Result<()> {
         self.end_channel()?;
+        // A name that passes is one plain directory name: the channel's
+        // files stay inside the target.
+        crate::model::check_channel_name(&stats.name, self.target.display())?;
         let dir = self.tmp.join(&stats.name);
         fs::create_dir(&dir).map_err(|e| StoreError::io(&dir, e))?;
         let subs = OutFile::create(dir.join("subs.dat"))?;

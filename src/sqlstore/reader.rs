@@ -342,6 +342,10 @@ impl SqlReader {
             if !c.live {
                 continue;
             }
+            crate::model::check_channel_name(
+                &c.name,
+                loc_key("Channels", &format!("id={}", c.id)),
+            )?;
             if let Some(prev) = live.insert(c.name.clone(), i) {
                 self.push(finding(
                     Severity::Warning,

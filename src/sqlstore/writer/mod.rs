@@ -611,6 +611,7 @@ impl StoreWriter for SqlWriter {
     fn begin_channel(&mut self, stats: &ChannelStats, limits: &Limits) -> Result<()> {
         self.guard(|w| {
             w.channel = None;
+            crate::model::check_channel_name(&stats.name, "Channels.name to write")?;
             if !w.names.insert(stats.name.clone()) {
                 return Err(StoreError::Invalid(format!(
                     "channel {:?} written twice",
