@@ -36,7 +36,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_needs_command" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_needs_command" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_needs_command" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_needs_command" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_needs_command" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_needs_command" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -70,7 +70,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand info" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand info" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand info" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand info" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand info" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand info" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -91,7 +91,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish_seen_subcommand_from ls show help" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish_seen_subcommand_from ls show help" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish_seen_subcommand_from ls show help" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish_seen_subcommand_from ls show help" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish_seen_subcommand_from ls show help" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish_seen_subcommand_from ls show help" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -115,7 +115,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from ls" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from ls" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from ls" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from ls" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from ls" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from ls" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -136,7 +136,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from show" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from show" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from show" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from show" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from show" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from show" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -151,7 +151,7 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_see
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l channel -d 'Channel to dump' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l from-seq -d 'First sequence (inclusive)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l to-seq -d 'Last sequence (inclusive)' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l since -d 'Only messages at or after this time (RFC 3339 or ns since the epoch)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l since -d 'Only messages at or after this time: RFC 3339, epoch time with a unit (1795570246s, ms, us, ns), or back from now (1h, 90s ago)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l until -d 'Only messages at or before this time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l last -d 'Only the last N messages of the channel' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l payload -d 'How payloads are written in table and JSON output' -r -f -a "auto\t'UTF-8 text when the payload is valid UTF-8, else base64'
@@ -170,7 +170,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -191,7 +191,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -215,7 +215,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from ls" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from ls" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from ls" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from ls" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from ls" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from ls" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -236,7 +236,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from show" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from show" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from show" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from show" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from show" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from show" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -260,7 +260,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_seen_subcommand_from ls show help" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_seen_subcommand_from ls show help" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_seen_subcommand_from ls show help" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_seen_subcommand_from ls show help" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_seen_subcommand_from ls show help" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_seen_subcommand_from ls show help" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -285,7 +285,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from ls" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from ls" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from ls" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from ls" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from ls" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from ls" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -306,7 +306,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from show" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from show" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from show" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from show" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from show" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from show" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -330,7 +330,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and not __fish_seen_subcommand_from file-to-sql sql-to-file file-to-file sql-to-sql to-jetstream help" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and not __fish_seen_subcommand_from file-to-sql sql-to-file file-to-file sql-to-sql to-jetstream help" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and not __fish_seen_subcommand_from file-to-sql sql-to-file file-to-file sql-to-sql to-jetstream help" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and not __fish_seen_subcommand_from file-to-sql sql-to-file file-to-file sql-to-sql to-jetstream help" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and not __fish_seen_subcommand_from file-to-sql sql-to-file file-to-file sql-to-sql to-jetstream help" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and not __fish_seen_subcommand_from file-to-sql sql-to-file file-to-file sql-to-sql to-jetstream help" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -369,7 +369,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -406,7 +406,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -443,7 +443,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -480,7 +480,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -521,7 +521,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -545,7 +545,7 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen
 complete -c stanctl -n "__fish_stanctl_using_subcommand check" -l fail-on -d 'Exit 1 when a finding is at least this severe' -r -f -a "error\t''
 warning\t''
 info\t''"
-complete -c stanctl -n "__fish_stanctl_using_subcommand check" -l server-version -d 'Also answer whether this server version opens the store (exit 1 if not), e.g. 0.10.0' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand check" -l server-version -d 'Also answer whether this server version opens the store (exit 1 if not), e.g. 0.10.0: a released version, v0.1.0 to v0.25.6' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand check" -l expect -d 'Compare the store with an expected description (a fixture\'s MANIFEST.json or `stanctl manifest` output); exit 1 on any difference' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand check" -l dir -d 'File store root directory (the server\'s -dir)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand check" -l store -d 'Store type (the server\'s -store); guessed from the other options when omitted' -r -f -a "file\t''
@@ -559,7 +559,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand check" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand check" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand check" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand check" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand check" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand check" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -582,7 +582,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand manifest" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand manifest" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand manifest" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand manifest" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand manifest" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand manifest" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -604,7 +604,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and not __fish_seen_subcommand_from upgrade help" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and not __fish_seen_subcommand_from upgrade help" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and not __fish_seen_subcommand_from upgrade help" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and not __fish_seen_subcommand_from upgrade help" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and not __fish_seen_subcommand_from upgrade help" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and not __fish_seen_subcommand_from upgrade help" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -627,7 +627,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and __fish_seen_subcommand_from upgrade" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and __fish_seen_subcommand_from upgrade" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and __fish_seen_subcommand_from upgrade" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and __fish_seen_subcommand_from upgrade" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and __fish_seen_subcommand_from upgrade" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and __fish_seen_subcommand_from upgrade" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -652,7 +652,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand salvage" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand salvage" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand salvage" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand salvage" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand salvage" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand salvage" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
@@ -673,7 +673,7 @@ false\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
-complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l now -d '"Now" for age limits (RFC 3339 or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
 json\t'One JSON document'
 ndjson\t'One JSON object per line'

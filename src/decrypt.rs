@@ -86,4 +86,8 @@ impl StoreReader for DecryptingReader {
     fn cluster(&self) -> Option<ClusterInfo> {
         self.inner.cluster()
     }
+
+    fn membership_unknown(&self) -> Option<String> {
+        self.inner.membership_unknown()
+    }
 }

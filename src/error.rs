@@ -27,8 +27,8 @@ pub enum StoreError {
     #[error("{path}: unsupported file version {found} (expected 1)")]
     UnsupportedVersion { path: PathBuf, found: u32 },
 
-    #[error("{0}: not a STAN file store (no server.dat)")]
-    NotAStore(PathBuf),
+    #[error("{}: not a STAN file store (no server.dat){}", path.display(), hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default())]
+    NotAStore { path: PathBuf, hint: Option<String> },
 
     #[error("no channel named {0:?}")]
     NoSuchChannel(String),
@@ -54,6 +54,34 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// `root` has no server.dat: say where the store is when the directory
+    /// is one level off (a fixture's directory above `store/`, a cluster
+    /// node's root, a channel directory).
+    pub fn not_a_store(root: &std::path::Path) -> Self {
+        let found = |dir: PathBuf| dir.join("server.dat").is_file().then_some(dir);
+        let below = ["store", "node/store", "datastore"]
+            .into_iter()
+            .find_map(|sub| found(root.join(sub)));
+        let above = root.parent().and_then(|p| found(p.to_path_buf()));
+        let hint = match (below, above) {
+            (Some(dir), _) => Some(format!(
+                "the store is in {}: try --dir {}",
+                dir.display(),
+                dir.display()
+            )),
+            (None, Some(dir)) => Some(format!(
+                "this looks like a channel directory of the store in {}: try --dir {}",
+                dir.display(),
+                dir.display()
+            )),
+            (None, None) => None,
+        };
+        StoreError::NotAStore {
+            path: root.to_path_buf(),
+            hint,
+        }
+    }
+
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         StoreError::Io {
             path: path.into(),

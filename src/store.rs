@@ -85,6 +85,56 @@ pub trait StoreReader {
     fn cluster(&self) -> Option<ClusterInfo> {
         None
     }
+
+    /// Why clients and subscriptions cannot be known (a cluster node whose
+    /// Raft log is encrypted or missing): then they are unknown, not none.
+    fn membership_unknown(&self) -> Option<String> {
+        None
+    }
+}
+
+/// `Ok` when the store has channel `name`; else an error that names the
+/// closest channel names ("did you mean"), before anything is printed.
+pub fn require_channel(store: &mut dyn StoreReader, name: &str) -> Result<()> {
+    let names = store.channel_names()?;
+    if names.iter().any(|n| n == name) {
+        return Ok(());
+    }
+    Err(StoreError::Invalid(format!(
+        "no channel named {name:?}{}",
+        did_you_mean(name, &names)
+    )))
+}
+
+/// "; did you mean "orders.eu"?" for the names close to `name`, or the
+/// list of channels when there are few and none is close.
+fn did_you_mean(name: &str, names: &[String]) -> String {
+    let allowed = (name.chars().count() / 3).max(2);
+    let mut close: Vec<(usize, &String)> = names
+        .iter()
+        .map(|n| {
+            let distance = if n.eq_ignore_ascii_case(name) {
+                0
+            } else {
+                strsim::levenshtein(n, name)
+            };
+            (distance, n)
+        })
+        .filter(|(d, _)| *d <= allowed)
+        .collect();
+    close.sort();
+    let quoted = |v: &mut dyn Iterator<Item = &String>| {
+        v.map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
+    };
+    if !close.is_empty() {
+        let list = quoted(&mut close.iter().take(3).map(|(_, n)| *n));
+        return format!("; did you mean {list}?");
+    }
+    match names.len() {
+        0 => "; the store has no channels".into(),
+        1..=10 => format!("; channels: {}", quoted(&mut names.iter())),
+        n => format!("; {n} channels (stanctl channels ls)"),
+    }
 }
 
 /// Builds a new store. Nothing is visible at the target until `finish`

@@ -100,6 +100,78 @@ pub fn parse_time(text: &str) -> Option<i64> {
     secs.checked_mul(1_000_000_000)?.checked_add(nanos)
 }
 
+/// Epoch nanoseconds from 1973-03-03 on: a bare integer or a number with a
+/// unit below this is read as seconds-in-disguise (refused) or a duration.
+const PLAUSIBLE_EPOCH_NS: i64 = 100_000_000_000_000_000;
+
+/// A time given on the command line, `now_ns` being the current time:
+/// RFC 3339 or a date (see [`parse_time`]); epoch time with a unit
+/// (`1795570246s`, `…ms`, `…us`, `…ns`); a time back from now (`1h`,
+/// `90s ago`, `2d`, `1h30m`); or bare epoch nanoseconds. A bare integer
+/// that would be before 1973 as nanoseconds is most likely seconds or
+/// milliseconds and is refused rather than read as 1970.
+pub fn parse_time_spec(text: &str, now_ns: i64) -> Result<i64, String> {
+    let s = text.trim();
+    let (body, ago) = match s.strip_suffix("ago") {
+        Some(b) => (b.trim_end(), true),
+        None => (s, false),
+    };
+    if !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit()) && !ago {
+        let n: i64 = body
+            .parse()
+            .map_err(|_| format!("{text:?}: number out of range"))?;
+        if n != 0 && n < PLAUSIBLE_EPOCH_NS {
+            return Err(format!(
+                "{text:?} is ambiguous: as nanoseconds it is {}; give a unit ({n}s, {n}ms, {n}ns), RFC 3339 or a relative time (1h)",
+                format_ns(n)
+            ));
+        }
+        return Ok(n);
+    }
+    if let Some(duration) = duration_ns(body) {
+        // A number with a unit that lands after 1973 is an epoch time.
+        // (s, ms, us, ns after one number; 1h30m is always a duration.)
+        let number = body.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        let epoch_unit = body.ends_with('s') && number.bytes().all(|b| b.is_ascii_digit());
+        if !ago && epoch_unit && duration >= PLAUSIBLE_EPOCH_NS {
+            return Ok(duration);
+        }
+        return now_ns
+            .checked_sub(duration)
+            .ok_or_else(|| format!("{text:?}: out of range"));
+    }
+    if ago {
+        return Err(format!(
+            "{text:?}: expected a duration before \"ago\" (90s ago, 2h ago)"
+        ));
+    }
+    parse_time(s).ok_or_else(|| {
+        format!(
+            "{text:?}: expected RFC 3339 (2026-11-25T01:30:00Z), a date, epoch time with a unit (1795570246s), or a time back from now (1h, 90s ago)"
+        )
+    })
+}
+
+/// `1h30m`, `90s`, `250ms`, `2d` as nanoseconds (Go's units, and `d`).
+fn duration_ns(s: &str) -> Option<i64> {
+    if let Some(days) = s.strip_suffix('d') {
+        let n: i64 = days.parse().ok()?;
+        return n.checked_mul(86_400_000_000_000);
+    }
+    if s.is_empty() || !s.ends_with(|c: char| c.is_ascii_alphabetic()) || s.starts_with(['-', '+'])
+    {
+        return None;
+    }
+    crate::config::parse_duration_ns(s)
+}
+
+/// The current time in nanoseconds since the epoch.
+pub fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +192,30 @@ mod tests {
         assert_eq!(format_ns(-1), "1969-12-31T23:59:59.999999999Z");
         assert_eq!(parse_time("yesterday"), None);
         assert_eq!(parse_time("2026-13-01"), None);
+    }
+
+    #[test]
+    fn command_line_times() {
+        let now = 1_795_570_245_580_426_804;
+        let spec = |t: &str| parse_time_spec(t, now);
+        assert_eq!(spec("1795570246s"), Ok(1_795_570_246_000_000_000));
+        assert_eq!(spec("1795570246000ms"), Ok(1_795_570_246_000_000_000));
+        assert_eq!(spec("1795570246000000us"), Ok(1_795_570_246_000_000_000));
+        assert_eq!(spec("1795570246000000000ns"), Ok(1_795_570_246_000_000_000));
+        assert_eq!(spec("1795570246000000000"), Ok(1_795_570_246_000_000_000));
+        assert_eq!(spec("1h"), Ok(now - 3_600_000_000_000));
+        assert_eq!(spec("90s ago"), Ok(now - 90_000_000_000));
+        assert_eq!(spec("90s"), Ok(now - 90_000_000_000));
+        assert_eq!(spec("1h30m"), Ok(now - 5_400_000_000_000));
+        assert_eq!(spec("2d"), Ok(now - 2 * 86_400_000_000_000));
+        assert_eq!(
+            spec("2026-11-25T01:30:45.5Z"),
+            Ok(1_795_570_245_500_000_000)
+        );
+        assert_eq!(spec("0"), Ok(0));
+        for bad in ["1795570246", "1795570246000", "soon", "ago", "-1h", "x ago"] {
+            assert!(spec(bad).is_err(), "{bad}");
+        }
+        assert!(spec("1795570246").unwrap_err().contains("1795570246s"));
     }
 }

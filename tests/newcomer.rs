@@ -91,3 +91,226 @@ fn deep_check_with_a_wrong_key_fails() {
         assert!(!text.contains(&key), "the key is never printed");
     }
 }
+
+#[test]
+fn an_encrypted_cluster_node_without_its_key_has_unknown_membership() {
+    let name = "cluster-encrypted-v0.23";
+    let dir = store_dir(name);
+    let info = json(&["--dir", &dir, "info", "--format", "json"]);
+    assert!(info["clients"].is_null(), "{info:#}");
+    assert!(info["subscriptions"].is_null(), "{info:#}");
+    let notes = info["notes"].to_string();
+    assert!(notes.contains("key"), "{info:#}");
+    // Messages are still counted, as in the manifest.
+    let total: u64 = manifest(name)["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| u64_of(&c["msg_count"]))
+        .sum();
+    assert_eq!(u64_of(&info["msgs"]), total);
+    let channels = json(&["--dir", &dir, "channels", "ls", "--format", "json"]);
+    assert!(channels[0]["subscriptions"].is_null(), "{channels:#}");
+    let (out, table) = run(&["--dir", &dir, "info"], 0);
+    assert!(out.contains("unknown"), "{out}");
+    assert!(table.contains("give the key"), "{table}");
+    for cmd in [["clients", "ls"], ["subs", "ls"]] {
+        let mut args = vec!["--dir", dir.as_str()];
+        args.extend(cmd);
+        let (out, err) = run(&args, 1);
+        assert!(out.is_empty(), "no empty list: {out}");
+        assert!(err.contains("unknown") && err.contains("key"), "{err}");
+    }
+    // With the key, the manifest's subscriptions are there.
+    let key = encryption_key(name);
+    let info = json(&[
+        "--dir",
+        &dir,
+        "--encryption-key",
+        &key,
+        "info",
+        "--format",
+        "json",
+    ]);
+    assert!(u64_of(&info["subscriptions"]) > 0, "{info:#}");
+}
+
+#[test]
+fn empty_ranges_are_usage_errors() {
+    let dir = store_dir("file-basic-v0.23");
+    let dump = |extra: &[&str], code: i32| {
+        let mut args = vec!["--dir", dir.as_str(), "dump", "--channel", "orders.eu"];
+        args.extend_from_slice(extra);
+        run(&args, code)
+    };
+    let (out, err) = dump(&["--from-seq", "20", "--to-seq", "10"], 2);
+    assert!(
+        out.is_empty() && err.contains("--from-seq 20 is after --to-seq 10"),
+        "{err}"
+    );
+    let (out, err) = dump(
+        &[
+            "--since",
+            "2026-11-26T00:00:00Z",
+            "--until",
+            "2026-11-25T00:00:00Z",
+        ],
+        2,
+    );
+    assert!(out.is_empty() && err.contains("is after --until"), "{err}");
+}
+
+#[test]
+fn times_take_units_and_refuse_bare_seconds() {
+    let name = "file-basic-v0.23";
+    let dir = store_dir(name);
+    let m = manifest(name);
+    let messages = m["channels"][0]["messages"].as_array().unwrap();
+    let channel = str_of(&m["channels"][0]["name"]);
+    // Bare Unix seconds would be 1970 as nanoseconds: refused, with the fix.
+    let (_, err) = run(
+        &[
+            "--dir",
+            &dir,
+            "dump",
+            "--channel",
+            channel,
+            "--since",
+            "1795570246",
+        ],
+        2,
+    );
+    assert!(err.contains("1795570246s"), "{err}");
+    // The same instant with a unit selects what the manifest says.
+    let since_ns = 1_795_570_246_000_000_000u64;
+    let want: Vec<u64> = messages
+        .iter()
+        .filter(|x| u64_of(&x["timestamp_ns"]) >= since_ns)
+        .map(|x| u64_of(&x["seq"]))
+        .collect();
+    assert!(!want.is_empty() && want.len() < messages.len());
+    let seqs_since = |since: &str| -> Vec<u64> {
+        let args = [
+            "--dir",
+            &dir,
+            "dump",
+            "--channel",
+            channel,
+            "--format",
+            "ndjson",
+            "--since",
+            since,
+        ];
+        let lines = ndjson_with_code(&args, 0);
+        lines.iter().map(|l| u64_of(&l["seq"])).collect()
+    };
+    for since in ["1795570246s", "1795570246000ms", "2026-11-25T01:30:46Z"] {
+        assert_eq!(seqs_since(since), want, "{since}");
+    }
+    // Relative, back from now: the fixture is younger than 100000 days and
+    // older than an hour.
+    assert_eq!(seqs_since("100000d").len(), messages.len());
+    assert!(seqs_since("1h ago").is_empty());
+}
+
+#[test]
+fn expecting_nothing_fails() {
+    let dir = store_dir("file-basic-v0.23");
+    let empty = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(empty.path(), "{}").unwrap();
+    let report = json_with_code(
+        &[
+            "--dir",
+            &dir,
+            "check",
+            "--format",
+            "json",
+            "--expect",
+            empty.path().to_str().unwrap(),
+        ],
+        1,
+    );
+    assert_eq!(report["ok"], false);
+    let d = report["expect"]["differences"].to_string();
+    assert!(d.contains("nothing to compare"), "{report:#}");
+}
+
+#[test]
+fn migrate_refuses_options_of_the_other_backend() {
+    let dir = store_dir("file-basic-v0.23");
+    let tmp = tempfile::tempdir().unwrap();
+    let to_dir = tmp.path().join("x");
+    let db = tmp.path().join("x.db");
+    let (_, err) = run(
+        &[
+            "--dir",
+            &dir,
+            "migrate",
+            "file-to-sql",
+            "--to-sql-source",
+            db.to_str().unwrap(),
+            "--to-dir",
+            to_dir.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(
+        err.contains("--to-dir does not apply to a SQL target"),
+        "{err}"
+    );
+    let (_, err) = run(
+        &[
+            "--dir",
+            &dir,
+            "migrate",
+            "file-to-file",
+            "--to-dir",
+            to_dir.to_str().unwrap(),
+            "--to-sql-source",
+            db.to_str().unwrap(),
+            "--force",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("--to-sql-source, --force do not apply to a file store target"),
+        "{err}"
+    );
+    assert!(!to_dir.exists() && !db.exists(), "nothing written");
+}
+
+#[test]
+fn a_channel_typo_gets_did_you_mean_and_no_table() {
+    let dir = store_dir("file-basic-v0.23");
+    for cmd in [
+        vec!["dump", "--channel", "orders.e"],
+        vec!["channels", "show", "order.eu"],
+        vec!["subs", "ls", "--channel", "Orders.eu"],
+    ] {
+        let mut args = vec!["--dir", dir.as_str()];
+        args.extend(cmd.iter().copied());
+        let (out, err) = run(&args, 2);
+        assert!(out.is_empty(), "nothing before the error: {out}");
+        assert!(err.contains("did you mean \"orders.eu\""), "{cmd:?}: {err}");
+    }
+    let (_, err) = run(&["--dir", &dir, "dump", "--channel", "zzzzzzzzzz"], 2);
+    assert!(err.contains("channels: "), "{err}");
+}
+
+#[test]
+fn a_dir_one_level_off_gets_a_hint() {
+    let basic = fixture("file-basic-v0.23");
+    let store = basic.join("store");
+    let cluster = fixture("cluster-3node-v0.23").join("node");
+    for (given, want) in [
+        (basic.clone(), store.clone()),
+        (store.join("orders.eu"), store.clone()),
+        (cluster.clone(), cluster.join("store")),
+    ] {
+        for cmd in ["info", "check"] {
+            let (_, err) = run(&["--dir", given.to_str().unwrap(), cmd], 2);
+            let hint = format!("try --dir {}", want.display());
+            assert!(err.contains(&hint), "{given:?} {cmd}: {err}");
+        }
+    }
+}

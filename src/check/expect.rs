@@ -148,6 +148,21 @@ pub fn compare(store: &mut dyn StoreReader, expected: &Value, file: &str) -> Res
             ..ExpectReport::default()
         },
     };
+    // Comparing nothing must not pass: `{}` or a file of other keys is a
+    // difference, not an OK.
+    const COMPARED_KEYS: [&str; 4] = ["cluster_id", "channels", "subscriptions", "clients"];
+    if !COMPARED_KEYS.iter().any(|k| expected.get(k).is_some()) {
+        c.diff(
+            "(file)".into(),
+            json!(COMPARED_KEYS.join(", ")),
+            Value::Null,
+            format!(
+                "{file} describes nothing to compare (none of {})",
+                COMPARED_KEYS.join(", ")
+            ),
+        );
+        return Ok(c.report);
+    }
     let info = store.server_info()?.unwrap_or_default();
     if let Some(want) = expected.get("cluster_id").and_then(Value::as_str) {
         if want != info.cluster_id {

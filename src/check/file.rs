@@ -96,7 +96,7 @@ pub fn check(root: &Path, opts: &FileCheckOptions) -> Result<FileCheck> {
         )));
     }
     if !root.join("server.dat").exists() {
-        return Err(StoreError::NotAStore(root.to_path_buf()));
+        return Err(StoreError::not_a_store(root));
     }
     let mut c = Checker {
         root: root.to_path_buf(),

@@ -30,14 +30,18 @@ pub struct ChannelRow {
     pub last_seq: u64,
     pub first_timestamp: Option<i64>,
     pub last_timestamp: Option<i64>,
-    pub subscriptions: usize,
+    /// Null when unknown (a cluster node read without its Raft log or key).
+    pub subscriptions: Option<usize>,
     pub limits: Limits,
     pub limits_source: LimitsSource,
 }
 
 pub fn channel_row(store: &mut dyn StoreReader, name: &str) -> anyhow::Result<ChannelRow> {
     let stats = store.channel_stats(name)?;
-    let subscriptions = store.subscriptions(name)?.len();
+    let subscriptions = match store.membership_unknown() {
+        Some(_) => None,
+        None => Some(store.subscriptions(name)?.len()),
+    };
     let (limits, limits_source) = store.channel_limits(name)?;
     Ok(ChannelRow {
         name: stats.name,
@@ -75,7 +79,10 @@ pub fn run(
 ) -> anyhow::Result<Outcome> {
     let names = match cmd {
         ChannelsCommand::Ls => store.channel_names()?,
-        ChannelsCommand::Show { name } => vec![name.clone()],
+        ChannelsCommand::Show { name } => {
+            stanctl::store::require_channel(store, name)?;
+            vec![name.clone()]
+        }
     };
     let mut rows = Vec::with_capacity(names.len());
     for name in &names {
@@ -97,7 +104,11 @@ pub fn run(
                 ("last seq", r.last_seq.to_string()),
                 ("first time", opt_time(r.first_timestamp)),
                 ("last time", opt_time(r.last_timestamp)),
-                ("subscriptions", r.subscriptions.to_string()),
+                (
+                    "subscriptions",
+                    r.subscriptions
+                        .map_or_else(|| "unknown".into(), |n| n.to_string()),
+                ),
                 ("max msgs", limit_text(r.limits.max_msgs, src)),
                 ("max bytes", limit_text(r.limits.max_bytes, src)),
                 ("max age", age_text(r.limits.max_age_ns, src)),
@@ -133,7 +144,8 @@ pub fn run(
                     r.last_seq.to_string(),
                     opt_time(r.first_timestamp),
                     opt_time(r.last_timestamp),
-                    r.subscriptions.to_string(),
+                    r.subscriptions
+                        .map_or_else(|| "unknown".into(), |n| n.to_string()),
                     limit_text(r.limits.max_msgs, src),
                     limit_text(r.limits.max_bytes, src),
                     age_text(r.limits.max_age_ns, src),

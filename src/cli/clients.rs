@@ -60,6 +60,11 @@ pub fn run(
     cmd: &ClientsCommand,
     store: &mut dyn StoreReader,
 ) -> anyhow::Result<Outcome> {
+    if let Some(why) = store.membership_unknown() {
+        // Unknown is not none: no empty list, exit 1 with the reason.
+        eprintln!("stanctl: error: {why}");
+        return Ok(Outcome { problems: true });
+    }
     let mut clients: Vec<ClientRow> = store.clients()?.iter().map(ClientRow::from).collect();
     clients.sort_by(|a, b| a.id.cmp(&b.id));
     if let ClientsCommand::Show { id } = cmd {

@@ -34,7 +34,8 @@ pub struct DumpArgs {
     /// Last sequence (inclusive).
     #[arg(long, value_name = "SEQ")]
     pub to_seq: Option<u64>,
-    /// Only messages at or after this time (RFC 3339 or ns since the epoch).
+    /// Only messages at or after this time: RFC 3339, epoch time with a
+    /// unit (1795570246s, ms, us, ns), or back from now (1h, 90s ago).
     #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
     pub since: Option<i64>,
     /// Only messages at or before this time.
@@ -236,7 +237,29 @@ impl JsonRecords {
 /// Output written at a time by [`JsonRecords`].
 const OUTPUT_BATCH: usize = 1 << 16;
 
+/// Ranges that can hold nothing are mistakes, not empty answers.
+fn check_range(args: &DumpArgs) -> anyhow::Result<()> {
+    if let (Some(from), Some(to)) = (args.from_seq, args.to_seq) {
+        if from > to {
+            anyhow::bail!("--from-seq {from} is after --to-seq {to}: the range is empty");
+        }
+    }
+    if let (Some(since), Some(until)) = (args.since, args.until) {
+        if since > until {
+            anyhow::bail!(
+                "--since {} is after --until {}: the range is empty",
+                stanctl::timefmt::format_ns(since),
+                stanctl::timefmt::format_ns(until)
+            );
+        }
+    }
+    Ok(())
+}
+
 pub fn run(cli: &Cli, args: &DumpArgs, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
+    check_range(args)?;
+    // Before any header: a typo gets "did you mean", not an empty table.
+    stanctl::store::require_channel(store, &args.channel)?;
     let mut range = MessageRange {
         from_seq: args.from_seq,
         to_seq: args.to_seq,

@@ -17,14 +17,19 @@ pub struct InfoRecord {
     pub channels: usize,
     pub msgs: u64,
     pub bytes: u64,
-    pub clients: usize,
-    pub subscriptions: usize,
+    /// Null when unknown (a cluster node read without its Raft log or key):
+    /// see `notes`.
+    pub clients: Option<usize>,
+    pub subscriptions: Option<usize>,
     /// File store only: the format version in every file header.
     pub format_version: Option<u32>,
     /// File store only: bytes of all files under the root.
     pub disk_bytes: Option<u64>,
     /// Cluster node read with its Raft log: node, peers, log position.
     pub cluster: Option<ClusterInfo>,
+    /// Why a value is null.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 fn disk_usage(root: &std::path::Path) -> u64 {
@@ -45,16 +50,27 @@ fn disk_usage(root: &std::path::Path) -> u64 {
     total
 }
 
+fn count_text(n: Option<usize>) -> String {
+    n.map_or_else(|| "unknown".into(), |n| n.to_string())
+}
+
 pub fn run(cli: &Cli, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
     let server = store.server_info()?;
     let names = store.channel_names()?;
+    let unknown = store.membership_unknown();
     let (mut msgs, mut bytes, mut subscriptions) = (0, 0, 0);
     for name in &names {
         let stats = store.channel_stats(name)?;
         msgs += stats.msgs;
         bytes += stats.bytes;
-        subscriptions += store.subscriptions(name)?.len();
+        if unknown.is_none() {
+            subscriptions += store.subscriptions(name)?.len();
+        }
     }
+    let (clients, subscriptions) = match unknown {
+        Some(_) => (None, None),
+        None => (Some(store.clients()?.len()), Some(subscriptions)),
+    };
     let is_file = store.kind() == "file";
     let root = cli.store.dir.clone();
     let record = InfoRecord {
@@ -64,8 +80,9 @@ pub fn run(cli: &Cli, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
         channels: names.len(),
         msgs,
         bytes,
-        clients: store.clients()?.len(),
+        clients,
         subscriptions,
+        notes: unknown.into_iter().collect(),
         format_version: is_file.then_some(1),
         cluster: store.cluster(),
         disk_bytes: if is_file {
@@ -87,8 +104,8 @@ pub fn run(cli: &Cli, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
                 ("channels", record.channels.to_string()),
                 ("messages", record.msgs.to_string()),
                 ("bytes", record.bytes.to_string()),
-                ("clients", record.clients.to_string()),
-                ("subscriptions", record.subscriptions.to_string()),
+                ("clients", count_text(record.clients)),
+                ("subscriptions", count_text(record.subscriptions)),
                 (
                     "format version",
                     record
@@ -129,6 +146,9 @@ pub fn run(cli: &Cli, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
                 }
             }
             output::print_table(&t)?;
+            for note in &record.notes {
+                eprintln!("note: {note}");
+            }
         }
     }
     Ok(Outcome::default())

@@ -180,7 +180,48 @@ impl Target {
     }
 }
 
+/// Target options of the other backend are refused, not ignored: a user
+/// who writes `file-to-sql --to-dir X` expects something at X.
+fn refuse_inapplicable(direction: Direction, args: &MigrateArgs) -> anyhow::Result<()> {
+    let given: Vec<&str> = if direction.target_is_file() {
+        [
+            ("--to-sql-source", args.to_sql_source.is_some()),
+            ("--to-sql-driver", args.to_sql_driver != "sqlite"),
+            ("--to-sql-no-caching", args.to_sql_no_caching),
+            ("--force", args.force),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect()
+    } else {
+        [
+            ("--to-dir", args.to_dir.is_some()),
+            ("--slice-max-msgs", args.slice_max_msgs.is_some()),
+            ("--slice-max-bytes", args.slice_max_bytes.is_some()),
+            ("--slice-max-age", args.slice_max_age.is_some()),
+            ("--to-file-crc-poly", args.to_file_crc_poly.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect()
+    };
+    if !given.is_empty() {
+        bail!(
+            "{} {} not apply to a {} target",
+            given.join(", "),
+            if given.len() == 1 { "does" } else { "do" },
+            if direction.target_is_file() {
+                "file store"
+            } else {
+                "SQL"
+            }
+        );
+    }
+    Ok(())
+}
+
 fn target(direction: Direction, args: &MigrateArgs) -> anyhow::Result<Target> {
+    refuse_inapplicable(direction, args)?;
     if direction.target_is_file() {
         let Some(dir) = args.to_dir.clone() else {
             bail!("a file target needs --to-dir PATH");

@@ -76,7 +76,8 @@ pub struct StoreArgs {
     #[arg(long, global = true)]
     pub strict_commit: bool,
 
-    /// "Now" for age limits (RFC 3339 or ns since the epoch); default: the current time.
+    /// "Now" for age limits (RFC 3339, epoch time with a unit like
+    /// 1795570246s, or ns since the epoch); default: the current time.
     #[arg(long, global = true, value_name = "TIME", value_parser = parse_time_arg)]
     pub now: Option<i64>,
 }
@@ -94,10 +95,10 @@ pub fn parse_u32(s: &str) -> Result<u32, String> {
     }
 }
 
+/// `--since`, `--until`, `--now`: see `timefmt::parse_time_spec`; a
+/// relative time counts back from the current clock.
 pub fn parse_time_arg(s: &str) -> Result<i64, String> {
-    stanctl::timefmt::parse_time(s).ok_or_else(|| {
-        format!("{s:?}: expected RFC 3339 (2026-11-25T01:30:00Z), a date, or ns since the epoch")
-    })
+    stanctl::timefmt::parse_time_spec(s, stanctl::timefmt::now_ns())
 }
 
 /// A store named by the options, not yet opened.
@@ -256,7 +257,9 @@ impl StoreArgs {
             NodeLoad::Node(node) => Box::new(NodeReader::new(Box::new(store), *node)),
             NodeLoad::Unavailable(finding) => {
                 // Messages are still readable from the store: say what is
-                // missing and why, and go on.
+                // missing and why, and go on; clients and subscriptions
+                // are unknown, not none.
+                store.set_membership_unknown(finding.message.clone());
                 store.add_finding(finding);
                 Box::new(store)
             }
@@ -307,9 +310,11 @@ impl StoreArgs {
                     Severity::Error
                 },
                 location: raft_dir.display().to_string(),
-                message: format!(
-                    "clients and subscriptions of this cluster node are not shown: {e}"
-                ),
+                message: if opts.encryption_key.is_none() && e.to_string().contains("encrypted") {
+                    format!("clients and subscriptions of this cluster node are unknown: its Raft log is encrypted; give the key (--encryption-key-file or {KEY_ENV}) ({e})")
+                } else {
+                    format!("clients and subscriptions of this cluster node are not shown: {e}")
+                },
                 server_behaviour: "recovers them from the Raft log and snapshots".into(),
             }),
         })

@@ -88,10 +88,16 @@ fn kind(r: &SubRow) -> &'static str {
 pub fn run(cli: &Cli, cmd: &SubsCommand, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
     let channels = match cmd {
         SubsCommand::Ls { channel: Some(c) } | SubsCommand::Show { channel: c, .. } => {
+            stanctl::store::require_channel(store, c)?;
             vec![c.clone()]
         }
         SubsCommand::Ls { channel: None } => store.channel_names()?,
     };
+    if let Some(why) = store.membership_unknown() {
+        // Unknown is not none: no empty list, exit 1 with the reason.
+        eprintln!("stanctl: error: {why}");
+        return Ok(Outcome { problems: true });
+    }
     let mut rows = Vec::new();
     for channel in &channels {
         let last = store.channel_stats(channel)?.last_seq;

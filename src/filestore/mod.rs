@@ -89,6 +89,8 @@ pub struct FileStore {
     clients: Option<BTreeMap<String, Client>>,
     server: Option<ServerInfo>,
     findings: Vec<Finding>,
+    /// Set for a cluster node read without its Raft log.
+    membership_unknown: Option<String>,
 }
 
 /// Polynomials worth trying when CRCs do not match (FORMAT.md 1.3): the
@@ -109,7 +111,7 @@ impl FileStore {
             )));
         }
         if !root.join("server.dat").exists() {
-            return Err(StoreError::NotAStore(root.to_path_buf()));
+            return Err(StoreError::not_a_store(root));
         }
         let read = ReadOptions {
             crc: Crc32::new(opts.crc_poly),
@@ -123,6 +125,7 @@ impl FileStore {
             clients: None,
             server: None,
             findings: Vec::new(),
+            membership_unknown: None,
         };
         // Like the server, refuse a store whose server.dat does not check
         // out; it is also where a wrong CRC polynomial shows first.
@@ -168,6 +171,12 @@ impl FileStore {
     /// Record something noticed about the store from outside the reader.
     pub fn add_finding(&mut self, finding: Finding) {
         self.findings.push(finding);
+    }
+
+    /// Clients and subscriptions are not in this store (a cluster node
+    /// whose Raft log cannot be read): say so instead of answering none.
+    pub fn set_membership_unknown(&mut self, why: String) {
+        self.membership_unknown = Some(why);
     }
 
     pub fn root(&self) -> &Path {
@@ -722,6 +731,10 @@ impl StoreReader for FileStore {
             }
         }
         Ok(kept)
+    }
+
+    fn membership_unknown(&self) -> Option<String> {
+        self.membership_unknown.clone()
     }
 
     fn findings(&self) -> Vec<Finding> {
