@@ -304,6 +304,9 @@ impl Target for LiteTarget {
             .conn
             .take()
             .ok_or_else(|| sql_err(&loc, "connection already closed"))?;
+        // Statistics (sqlite_stat1) for the first reader's plans.
+        conn.execute_batch("ANALYZE")
+            .map_err(|e| sql_err(&loc, format!("ANALYZE failed: {e}")))?;
         conn.execute_batch("COMMIT")
             .map_err(|e| sql_err(&loc, format!("commit failed: {e}")))?;
         conn.close()

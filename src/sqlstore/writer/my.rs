@@ -42,6 +42,8 @@ pub(crate) struct MyTarget {
     password: Option<String>,
     target: String,
     tables: HashMap<Table, MyTable>,
+    /// `ANALYZE TABLE` of the written tables.
+    analyze: String,
     max_packet: usize,
     /// Bytes per `INSERT`.
     budget: usize,
@@ -78,6 +80,7 @@ impl MyTarget {
             password: dsn.password.clone(),
             target,
             tables: HashMap::new(),
+            analyze: String::new(),
             max_packet: 0,
             budget: 0,
             in_tx: false,
@@ -119,12 +122,14 @@ impl MyTarget {
         t.run("START TRANSACTION")?;
         t.in_tx = true;
         ensure_empty(&mut t, &existing, force)?;
+        let mut analyzed = Vec::new();
         for table in Table::ALL {
             let name = existing
                 .name(table)
                 .ok_or_else(|| sql_err(&t.target, format!("table {} not found", table.name())))?;
             let cols: Vec<String> = table.columns().iter().map(|c| quote(c)).collect();
             let marks = vec!["?"; cols.len()].join(",");
+            analyzed.push(quote(name));
             t.tables.insert(
                 table,
                 MyTable {
@@ -135,6 +140,7 @@ impl MyTarget {
                 },
             );
         }
+        t.analyze = format!("ANALYZE TABLE {}", analyzed.join(", "));
         Ok(t)
     }
 
@@ -313,6 +319,26 @@ impl Target for MyTarget {
         self.run("COMMIT")
             .map_err(|e| sql_err(&self.target, format!("commit failed: {e}")))?;
         self.in_tx = false;
+        // Fresh statistics for the first reader. `ANALYZE TABLE` commits
+        // implicitly, so it runs after the store is complete, and reports
+        // its failures as rows.
+        let analyze = self.analyze.clone();
+        let rows: Vec<(String, String, String, String)> =
+            self.conn.query(&analyze).map_err(|e| {
+                sql_err(
+                    &self.target,
+                    format!(
+                        "the store is committed, but {analyze} failed: {}",
+                        self.err(&e)
+                    ),
+                )
+            })?;
+        if let Some((table, _, _, text)) = rows.iter().find(|r| r.2.eq_ignore_ascii_case("error")) {
+            return Err(sql_err(
+                &self.target,
+                format!("the store is committed, but {analyze} failed on {table}: {text}"),
+            ));
+        }
         Ok(())
     }
 }

@@ -70,6 +70,8 @@ pub(crate) struct PgTarget {
     password: Option<String>,
     target: String,
     tables: HashMap<Table, PgTable>,
+    /// `ANALYZE` of the written tables.
+    analyze: String,
     in_tx: bool,
 }
 
@@ -109,6 +111,7 @@ impl PgTarget {
             password: dsn.password.clone(),
             target,
             tables: HashMap::new(),
+            analyze: String::new(),
             in_tx: false,
         };
         t.run("BEGIN ISOLATION LEVEL READ COMMITTED")?;
@@ -123,6 +126,7 @@ impl PgTarget {
         }
         t.lock(&existing)?;
         ensure_empty(&mut t, &existing, force)?;
+        let mut analyzed = Vec::new();
         for table in Table::ALL {
             let name = existing
                 .name(table)
@@ -147,6 +151,7 @@ impl PgTarget {
                 types.push(ty);
             }
             let cols: Vec<String> = table.columns().iter().map(|c| quote(c)).collect();
+            analyzed.push(quote(&name));
             t.tables.insert(
                 table,
                 PgTable {
@@ -161,6 +166,7 @@ impl PgTarget {
                 },
             );
         }
+        t.analyze = format!("ANALYZE {}", analyzed.join(", "));
         Ok(t)
     }
 
@@ -435,6 +441,11 @@ impl Target for PgTarget {
 
     fn commit(&mut self) -> Result<()> {
         self.flush()?;
+        // Statistics in the same transaction: the first reader (the server
+        // at start-up, stanctl) gets index plans, not guesses for a table
+        // it believes empty.
+        let analyze = self.analyze.clone();
+        self.run(&analyze)?;
         self.run("COMMIT")
             .map_err(|e| sql_err(&self.target, format!("commit failed: {e}")))?;
         self.in_tx = false;
