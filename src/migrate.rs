@@ -57,6 +57,15 @@ pub fn subject_matches(pattern: &str, subject: &str) -> bool {
     subject_tokens.next().is_none()
 }
 
+/// What the target must hold beyond a plain copy.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// Write an empty channel whose sequence the target cannot keep (a file
+    /// store without the record of its last message): the server restarts
+    /// its sequence at 1 (`--allow-sequence-reset`).
+    pub allow_sequence_reset: bool,
+}
+
 /// Receives progress; the CLI draws bars, tests ignore it.
 pub trait Progress {
     fn channel_start(&mut self, _channel: &str, _msgs: u64) {}
@@ -76,6 +85,10 @@ pub struct ChannelReport {
     pub first_seq: u64,
     pub last_seq: u64,
     pub subscriptions: usize,
+    /// How the sequence of a channel left without messages was carried
+    /// (absent when the channel has messages or the target keeps it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub empty_sequence: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -95,6 +108,7 @@ pub fn migrate(
     mut dst: Box<dyn StoreWriter>,
     selection: &Selection,
     crypto: &PayloadCrypto,
+    policy: &Policy,
     progress: &mut dyn Progress,
 ) -> Result<MigrateReport> {
     let mut info = src.server_info()?.ok_or_else(|| {
@@ -141,6 +155,16 @@ pub fn migrate(
             channel.payload_bytes += msg.data.len() as u64;
             progress.message(msg.data.len() as u64);
         }
+        if stats.msgs == 0 && stats.last_seq > 0 && !dst.keeps_empty_sequence() {
+            channel.empty_sequence = Some(keep_empty_sequence(
+                src,
+                dst.as_mut(),
+                &name,
+                stats.last_seq,
+                &mut transform,
+                policy,
+            )?);
+        }
         for sub in src.subscriptions(&name)? {
             dst.add_subscription(&sub)?;
             channel.subscriptions += 1;
@@ -154,6 +178,44 @@ pub fn migrate(
     }
     dst.finish()?;
     Ok(report)
+}
+
+/// A channel whose messages were all removed by limits keeps its sequence
+/// in a file store only through records: as the server, which never deletes
+/// its last slice's records, write the record of the last sequence. The
+/// server recovers it and removes it again by the same limits, so it goes
+/// on at last + 1. Without that record, refuse unless a reset is allowed.
+fn keep_empty_sequence(
+    src: &mut dyn StoreReader,
+    dst: &mut dyn StoreWriter,
+    name: &str,
+    last_seq: u64,
+    transform: &mut ChannelCrypto,
+    policy: &Policy,
+) -> Result<String> {
+    match src.expired_tail(name)? {
+        Some(mut tail) if tail.seq == last_seq => {
+            tail.data = transform.apply(name, tail.seq, tail.data)?;
+            dst.append_message(&tail)?;
+            Ok(format!(
+                "kept the expired record of seq {last_seq}: the server removes it again by the \
+                 same limits and continues at {}",
+                last_seq + 1
+            ))
+        }
+        _ if policy.allow_sequence_reset => Ok(format!(
+            "written empty: the server restarts the sequence at 1, not {}",
+            last_seq + 1
+        )),
+        _ => Err(StoreError::Invalid(format!(
+            "channel {name:?}: every message was removed by limits (last sequence {last_seq}) \
+             and the source holds no record of it; a file store keeps a sequence only in \
+             records, so the server would restart this channel at 1 instead of {}. Migrate to \
+             a SQL target (Channels.maxseq keeps it), or pass --allow-sequence-reset to accept \
+             the reset",
+            last_seq + 1
+        ))),
+    }
 }
 
 /// The payload transformation of one channel, with its own nonces.

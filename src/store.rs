@@ -81,6 +81,15 @@ pub trait StoreReader {
         Ok(())
     }
 
+    /// For a channel whose every message was removed by limits (first =
+    /// last + 1): the record of its last sequence when the store still holds
+    /// it. The server's file store never deletes its last slice's records,
+    /// so a restart recovers the sequence from them and expires them again;
+    /// `None` when the store keeps no such record (SQL deletes them).
+    fn expired_tail(&mut self, _channel: &str) -> Result<Option<Message>> {
+        Ok(None)
+    }
+
     /// The Raft state when the store is a cluster node read with its log.
     fn cluster(&self) -> Option<ClusterInfo> {
         None
@@ -150,6 +159,12 @@ pub trait StoreWriter {
     /// `stats` is the source's view (first/last sequence), `limits` what the
     /// target records where it can.
     fn begin_channel(&mut self, stats: &ChannelStats, limits: &Limits) -> Result<()>;
+
+    /// Whether the target keeps the sequence of a channel without messages
+    /// (SQL: `Channels.maxseq`). A file store keeps it only in records.
+    fn keeps_empty_sequence(&self) -> bool {
+        true
+    }
 
     fn append_message(&mut self, msg: &Message) -> Result<()>;
 

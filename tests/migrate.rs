@@ -338,3 +338,113 @@ fn channel_filter_copies_only_those_channels() {
         .collect();
     assert_eq!(names, vec!["orders.eu", "orders.us"]);
 }
+
+/// The fixture's config (its limits) with "now" left at the current time,
+/// when every message of events.ttl has expired (max_age 10s).
+fn slices_config_now() -> Vec<String> {
+    let mut opts = server_options("file-slices-v0.23");
+    if let Some(at) = opts.iter().position(|a| a == "--now") {
+        opts.drain(at..at + 2);
+    }
+    opts
+}
+
+fn channel_row<'a>(channels: &'a Value, name: &str) -> &'a Value {
+    channels
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["name"] == name))
+        .unwrap_or_else(|| panic!("no channel {name} in {channels:#}"))
+}
+
+/// The real server keeps its last slice's records when limits remove every
+/// message, and recovers the sequence from them (it then continues events.ttl
+/// at 61: checked with nats-streaming-server v0.23.2). A file target must do
+/// the same: keep the record of the last sequence, as the manifest has it.
+#[test]
+fn file_target_keeps_the_sequence_of_a_channel_whose_messages_all_expired() {
+    let name = "file-slices-v0.23";
+    let m = truth(name);
+    let expected = m["channels"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["name"] == "events.ttl"))
+        .expect("events.ttl in manifest");
+    let last = expected["messages"]
+        .as_array()
+        .and_then(|a| a.last())
+        .expect("messages");
+    let last_seq = u64_of(&expected["last_seq"]);
+    let conf = slices_config_now();
+    let store = fixture(name).join("store");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dst = tmp.path().join("store");
+    let mut args: Vec<&str> = vec!["--dir", path_str(&store)];
+    args.extend(conf.iter().map(String::as_str));
+    args.extend_from_slice(&["migrate", "file-to-file", "--to-dir", path_str(&dst)]);
+    args.extend_from_slice(&["--verify", "--format", "json"]);
+    let out = json_with_code(&args, 0);
+    assert_eq!(out["verify"]["ok"], true, "{out:#}");
+    let report = channel_row(&out["migration"]["channels"], "events.ttl");
+    assert_eq!(report["msgs"], 0);
+    assert_eq!(u64_of(&report["first_seq"]), last_seq + 1);
+    assert!(report["empty_sequence"].as_str().is_some(), "{report:#}");
+
+    // Read as the server recovers it with the same config: no message, and
+    // the next sequence is last + 1.
+    let mut with_conf: Vec<&str> = vec!["--dir", path_str(&dst)];
+    with_conf.extend(conf.iter().map(String::as_str));
+    with_conf.extend_from_slice(&["--format", "json", "channels", "ls"]);
+    let row = channel_row(&json(&with_conf), "events.ttl").clone();
+    assert_eq!(row["msgs"], 0);
+    assert_eq!(u64_of(&row["last_seq"]), last_seq);
+    assert_eq!(u64_of(&row["first_seq"]), last_seq + 1);
+
+    // On disk: the record of the last sequence, as the server published it.
+    let raw = json(&[
+        "--dir",
+        path_str(&dst),
+        "--format",
+        "json",
+        "dump",
+        "--channel",
+        "events.ttl",
+    ]);
+    let msgs = raw.as_array().expect("dump array");
+    assert_eq!(msgs.len(), 1, "{raw:#}");
+    assert_eq!(u64_of(&msgs[0]["seq"]), u64_of(&last["seq"]));
+    assert_eq!(msgs[0]["timestamp"], last["timestamp_ns"]);
+}
+
+/// A SQL store keeps an empty channel's sequence in Channels.maxseq but not
+/// its records: a file target cannot express it, so the migration is refused
+/// naming the channel, unless the reset is explicitly accepted.
+#[test]
+fn sql_to_file_refuses_an_empty_channel_it_cannot_keep() {
+    let conf = slices_config_now();
+    let store = fixture("file-slices-v0.23").join("store");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let db = tmp.path().join("store.db");
+    let mut args: Vec<&str> = vec!["--dir", path_str(&store)];
+    args.extend(conf.iter().map(String::as_str));
+    args.extend_from_slice(&["migrate", "file-to-sql", "--to-sql-source", path_str(&db)]);
+    stanctl().args(&args).assert().success();
+
+    let dst = tmp.path().join("back");
+    let sql = ["--sql-driver", "sqlite", "--sql-source", path_str(&db)];
+    let mut back: Vec<&str> = sql.to_vec();
+    back.extend_from_slice(&["migrate", "sql-to-file", "--to-dir", path_str(&dst)]);
+    let out = stanctl().args(&back).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("\"events.ttl\""), "{stderr}");
+    assert!(stderr.contains("--allow-sequence-reset"), "{stderr}");
+    assert!(!dst.exists(), "a refused migration leaves no target");
+
+    back.push("--allow-sequence-reset");
+    back.extend_from_slice(&["--format", "json"]);
+    let out = json_with_code(&back, 0);
+    let report = channel_row(&out["migration"]["channels"], "events.ttl");
+    assert!(
+        str_of(&report["empty_sequence"]).contains("restarts the sequence at 1"),
+        "{report:#}"
+    );
+}

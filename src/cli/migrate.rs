@@ -134,6 +134,12 @@ pub struct MigrateArgs {
     /// Write decrypted payloads (needs the source key).
     #[arg(long)]
     pub to_plaintext: bool,
+
+    /// Accept that a file target restarts at 1 the sequence of a channel
+    /// whose messages were all removed and whose last record the source no
+    /// longer holds (without it, such a migration is refused).
+    #[arg(long)]
+    pub allow_sequence_reset: bool,
 }
 
 fn parse_duration(s: &str) -> Result<i64, String> {
@@ -166,13 +172,15 @@ impl Target {
         })
     }
 
-    fn reader(&self) -> anyhow::Result<Box<dyn StoreReader>> {
+    /// Read the target back; a file target with the source's limits and
+    /// "now" (`read`), as the server started with the same config would.
+    fn reader(&self, read: FileStoreOptions) -> anyhow::Result<Box<dyn StoreReader>> {
         Ok(match self {
             Target::File { dir, opts } => Box::new(FileStore::open(
                 dir,
                 FileStoreOptions {
                     crc_poly: opts.crc_poly,
-                    ..FileStoreOptions::default()
+                    ..read
                 },
             )?),
             Target::Sql { driver, source, .. } => sqlstore::open(*driver, source)?,
@@ -337,6 +345,9 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
         target.writer()?,
         &selection,
         &crypto,
+        &migrate::Policy {
+            allow_sequence_reset: args.allow_sequence_reset,
+        },
         progress,
     )?;
     let seconds = started.elapsed().as_secs_f64();
@@ -348,7 +359,7 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
         // Compare plaintext when the payload encryption changed, else the
         // stored bytes as they are.
         let mut src = cli.store.open_raw()?;
-        let mut dst = target.reader()?;
+        let mut dst = target.reader(cli.store.read_options()?)?;
         if !matches!(crypto, PayloadCrypto::Keep) {
             if let Some(key) = &source_key {
                 src = Box::new(DecryptingReader::new(src, key));
@@ -384,6 +395,11 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
                 ]);
             }
             output::print_table(&t)?;
+            for c in &report.channels {
+                if let Some(note) = &c.empty_sequence {
+                    println!("{}: no message left; {note}", c.name);
+                }
+            }
             let rate = if seconds > 0.0 {
                 report.msgs as f64 / seconds
             } else {

@@ -607,6 +607,20 @@ impl StoreReader for FileStore {
         }))
     }
 
+    fn expired_tail(&mut self, channel: &str) -> Result<Option<Message>> {
+        let mut state = self.channel(channel)?.clone();
+        let last = state.stats.last_seq;
+        if state.stats.msgs > 0 || last == 0 {
+            return Ok(None);
+        }
+        // Limits only moved the view's first sequence: the records are there.
+        state.stats.first_seq = last;
+        let mut walk = FileMessages {
+            walk: RangeWalk::new(state, MessageRange::default(), self.read.clone()),
+        };
+        walk.next_message()
+    }
+
     fn for_each_payload(
         &mut self,
         channel: &str,

@@ -251,6 +251,10 @@ impl StoreWriter for FileStoreWriter {
         Ok(())
     }
 
+    fn keeps_empty_sequence(&self) -> bool {
+        false
+    }
+
     fn append_message(&mut self, msg: &Message) -> Result<()> {
         let limits = self.opts.slices;
         let crc = self.crc.clone();

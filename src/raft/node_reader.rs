@@ -45,6 +45,10 @@ impl StoreReader for NodeReader {
         self.store.messages(channel, range)
     }
 
+    fn expired_tail(&mut self, channel: &str) -> Result<Option<crate::model::Message>> {
+        self.store.expired_tail(channel)
+    }
+
     fn for_each_payload(
         &mut self,
         channel: &str,
