@@ -448,3 +448,45 @@ fn sql_to_file_refuses_an_empty_channel_it_cannot_keep() {
         "{report:#}"
     );
 }
+
+/// file-slices-v0.23 migrated to SQL without its config holds every message
+/// of events.ttl; read with the config, it shows what the real server
+/// recovers from that database: all expired by max_age, 61..60 (issue 13).
+#[test]
+fn config_limits_apply_to_a_sql_store_as_the_servers_recovery() {
+    let name = "file-slices-v0.23";
+    let last_seq = u64_of(
+        &truth(name)["channels"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["name"] == "events.ttl"))
+            .expect("events.ttl")["last_seq"],
+    );
+    let store = fixture(name).join("store");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let db = tmp.path().join("store.db");
+    let args = [
+        "--dir",
+        path_str(&store),
+        "migrate",
+        "file-to-sql",
+        "--to-sql-source",
+        path_str(&db),
+    ];
+    stanctl().args(args).assert().success();
+    let sql = ["--sql-driver", "sqlite", "--sql-source", path_str(&db)];
+    let mut plain: Vec<&str> = sql.to_vec();
+    plain.extend_from_slice(&["--format", "json", "channels", "ls"]);
+    let stored = channel_row(&json(&plain), "events.ttl").clone();
+    assert_eq!(u64_of(&stored["msgs"]), last_seq, "{stored:#}");
+
+    let conf = slices_config_now();
+    let mut with_conf: Vec<&str> = sql.to_vec();
+    with_conf.extend(conf.iter().map(String::as_str));
+    with_conf.extend_from_slice(&["--format", "json", "channels", "ls"]);
+    let got = json(&with_conf);
+    let row = channel_row(&got, "events.ttl");
+    assert_eq!(u64_of(&row["msgs"]), 0, "{row:#}");
+    assert_eq!(u64_of(&row["first_seq"]), last_seq + 1, "{row:#}");
+    assert_eq!(u64_of(&row["last_seq"]), last_seq, "{row:#}");
+    assert_eq!(row["limits_source"], "config");
+}

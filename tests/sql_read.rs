@@ -778,3 +778,92 @@ fn sqlite_reader_keeps_its_snapshot() {
     assert_eq!(r.channel_names().unwrap().len(), 2);
     assert_eq!(r.channel_stats("a").unwrap().msgs, 2);
 }
+
+// ------------------------------------------------------------------ -c limits
+
+/// The config the real server v0.23.2 was started with on sql-postgres-v0.23
+/// (issue 13), and what it recovered: orders.eu 26..35 (10 msgs), orders.us
+/// 14..20 (7), payments 25..24 (0). Its recovery (applyLimitsOnRecovery)
+/// always applies max_age, and max_msgs / max_bytes only when lower than
+/// the limits stored in Channels (here the defaults).
+const RECOVERY_CONFIG: &str = r#"streaming {
+  store_limits {
+    channels {
+      "orders.eu": { max_msgs: 10 }
+      "orders.us": { max_bytes: 500 }
+      "payments":  { max_age: "1h" }
+    }
+  }
+}
+"#;
+
+fn config_limits_match_the_servers_recovery(f: &Fixture) {
+    let Some(source) = dsn(f.var) else { return };
+    let m = manifest(f.name);
+    let last_of = |name: &str| {
+        arr(&m["channels"])
+            .iter()
+            .find(|c| c["name"] == name)
+            .map(|c| u64_of(&c["last_seq"]))
+            .unwrap_or_else(|| panic!("{name} not in the manifest"))
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let conf = dir.path().join("limits.conf");
+    std::fs::write(&conf, RECOVERY_CONFIG).expect("write config");
+    let driver = f.driver.to_string();
+    let args = [
+        "--sql-driver",
+        driver.as_str(),
+        "--sql-source",
+        source.as_str(),
+        "-c",
+        conf.to_str().expect("utf8"),
+        "--format",
+        "json",
+        "channels",
+        "ls",
+    ];
+    let got = common::json(&args);
+    let row = |name: &str| {
+        arr(&got)
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} missing: {got:#}"))
+    };
+    // (channel, first, last, msgs) as the real server recovered them.
+    let eu = last_of("orders.eu");
+    let pay = last_of("payments");
+    for (name, first, last, msgs) in [
+        ("orders.eu", eu - 9, eu, 10),
+        ("orders.us", 14, last_of("orders.us"), 7),
+        ("payments", pay + 1, pay, 0),
+    ] {
+        let r = row(name);
+        let ctx = format!("{}/{name}: {r:#}", f.name);
+        assert_eq!(u64_of(&r["first_seq"]), first, "{ctx}");
+        assert_eq!(u64_of(&r["last_seq"]), last, "{ctx}");
+        assert_eq!(u64_of(&r["msgs"]), msgs, "{ctx}");
+        assert_eq!(r["limits_source"], "config", "{ctx}");
+    }
+    // Channels the config leaves at the defaults keep every message.
+    let audit = row("audit.log");
+    assert_eq!(u64_of(&audit["first_seq"]), 1);
+    assert_eq!(u64_of(&audit["last_seq"]), last_of("audit.log"));
+    // And dump serves exactly the kept messages.
+    let mut dump: Vec<&str> = args[..8].to_vec();
+    dump.extend_from_slice(&["dump", "--channel", "orders.eu"]);
+    let msgs = common::json(&dump);
+    let seqs: Vec<u64> = arr(&msgs).iter().map(|m| u64_of(&m["seq"])).collect();
+    assert_eq!(seqs, (eu - 9..=eu).collect::<Vec<_>>());
+}
+
+#[test]
+fn postgres_config_limits_match_the_servers_recovery() {
+    config_limits_match_the_servers_recovery(&PG_23);
+}
+
+#[test]
+fn mysql_config_limits_match_the_servers_recovery() {
+    config_limits_match_the_servers_recovery(&MY_23);
+}

@@ -13,7 +13,7 @@ use stanctl::filestore::{FileStore, FileStoreOptions};
 use stanctl::model::{Finding, Severity};
 use stanctl::raft::node_reader::NodeReader;
 use stanctl::raft::{find_raft_dir, read_node_with_store, RaftOptions};
-use stanctl::sqlstore::{self, SqlDriver};
+use stanctl::sqlstore::{self, RecoveryLimits, SqlDriver};
 use stanctl::StoreReader;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -186,7 +186,18 @@ impl StoreArgs {
                     .or_else(|| conf.and_then(|c| c.cluster_log_path.clone()));
                 self.with_raft_log(store, &dir, log_path)
             }
-            StoreLocation::Sql { driver, source } => Ok(sqlstore::open(driver, &source)?),
+            StoreLocation::Sql { driver, source } => {
+                let reader = sqlstore::open_reader(driver, &source)?;
+                // With -c, show what a server started with that config recovers.
+                Ok(Box::new(match self.file_options(conf) {
+                    FileStoreOptions {
+                        limits: Some(limits),
+                        now_ns,
+                        ..
+                    } => reader.with_recovery_limits(RecoveryLimits { limits, now_ns }),
+                    _ => reader,
+                }))
+            }
         }
     }
 

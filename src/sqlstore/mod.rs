@@ -23,7 +23,7 @@ mod recovery;
 pub mod schema;
 mod writer;
 
-pub use reader::SqlReader;
+pub use reader::{RecoveryLimits, SqlReader};
 pub use writer::{create_writer, SqlWriter, SqlWriterOptions};
 
 /// The database behind a SQL store.

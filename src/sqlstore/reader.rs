@@ -43,6 +43,25 @@ pub struct SqlReader {
     /// (location, message) of every finding, to report each once.
     reported: HashSet<(String, String)>,
     server_checked: bool,
+    /// The server configuration's limits (`-c`), applied as the server's
+    /// recovery does; `None`: the store as it is.
+    recovery: Option<RecoveryLimits>,
+}
+
+/// Limits a server would start with, and its "now" for max_age.
+#[derive(Clone)]
+pub struct RecoveryLimits {
+    pub limits: crate::filestore::LimitsFn,
+    pub now_ns: i64,
+}
+
+/// What `Messages` holds for a channel from some sequence on.
+#[derive(Debug, Clone, Copy, Default)]
+struct Aggregates {
+    count: u64,
+    min_seq: u64,
+    max_seq: u64,
+    bytes: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +88,13 @@ struct Statements {
     clients: String,
     channels: String,
     aggregates: String,
+    /// Highest sequence at or below a timestamp (max_age on recovery).
+    last_expired: String,
+    /// Sequences from the newest down (max_msgs on recovery; add OFFSET).
+    seq_desc: String,
+    /// Lowest sequence whose running size from the newest stays within a
+    /// bound (max_bytes on recovery).
+    bytes_floor: String,
     timestamp_at: String,
     older_than: String,
     subs: String,
@@ -181,6 +207,7 @@ impl SqlReader {
             findings: Vec::new(),
             reported: HashSet::new(),
             server_checked: false,
+            recovery: None,
         };
         for f in findings {
             reader.push(f);
@@ -196,6 +223,14 @@ impl SqlReader {
         })?;
         reader.load_channels()?;
         Ok(reader)
+    }
+
+    /// Show every channel as a server started with these limits recovers
+    /// it (`SQLStore.applyLimitsOnRecovery`), the store staying untouched.
+    pub fn with_recovery_limits(mut self, recovery: RecoveryLimits) -> Self {
+        self.recovery = Some(recovery);
+        self.states.clear();
+        self
     }
 
     fn query(
@@ -407,7 +442,7 @@ impl SqlReader {
     fn report_deleted_channel(&mut self, c: &ChannelRow) -> Result<()> {
         let loc = loc_key("Channels", &format!("id={}", c.id));
         let sql = self.sql.aggregates.clone();
-        let rows = self.query(&sql, &[Param::Int(c.id)], || {
+        let rows = self.query(&sql, &[Param::Int(c.id), Param::UInt(0)], || {
             loc_key("Messages", &format!("id={}", c.id))
         })?;
         let msgs = rows
@@ -466,22 +501,102 @@ impl SqlReader {
         }
     }
 
-    /// `SQLStore.Recover` for one channel, minus the writes: no limit is
-    /// applied (the limits are the next server's configuration), nothing
-    /// is purged or garbage-collected.
+    /// `Messages` of channel `id` from sequence `floor` on.
+    fn aggregates(&mut self, id: i64, floor: u64) -> Result<Aggregates> {
+        let mloc = loc_key("Messages", &format!("id={id}"));
+        let sql = self.sql.aggregates.clone();
+        let rows = self.query(&sql, &[Param::Int(id), Param::UInt(floor)], || mloc.clone())?;
+        let agg = rows.first().cloned().unwrap_or_default();
+        Ok(Aggregates {
+            count: col_u64(&agg, 0, "COUNT(seq)", &mloc)?.unwrap_or(0),
+            min_seq: col_u64(&agg, 1, "MIN(seq)", &mloc)?.unwrap_or(0),
+            max_seq: col_u64(&agg, 2, "MAX(seq)", &mloc)?.unwrap_or(0),
+            bytes: col_u64(&agg, 3, "SUM(size)", &mloc)?.unwrap_or(0),
+        })
+    }
+
+    /// One sequence (or 0) from a statement of channel `id`.
+    fn seq_of(&mut self, sql: &str, params: &[Param], id: i64) -> Result<u64> {
+        let loc = loc_key("Messages", &format!("id={id}"));
+        let rows = self.query(sql, params, || loc.clone())?;
+        Ok(rows
+            .first()
+            .map(|r| col_u64(r, 0, "seq", &loc))
+            .transpose()?
+            .flatten()
+            .unwrap_or(0))
+    }
+
+    /// The lowest sequence a server started with the configured limits
+    /// keeps (0: none removed), as `SQLStore.applyLimitsOnRecovery` in
+    /// v0.23.2 deletes: messages older than max_age always; the oldest
+    /// beyond max_msgs / max_bytes only when that limit is set and lower
+    /// than the one stored in `Channels` (a stored 0 never trims), keeping
+    /// at least one message.
+    fn recovery_floor(&mut self, ch: &ChannelRow, limits: &Limits, now_ns: i64) -> Result<u64> {
+        let id = ch.id;
+        let mut floor = 0;
+        let max_age = limits.max_age_ns.unwrap_or(0);
+        if max_age > 0 {
+            let sql = self.sql.last_expired.clone();
+            let cutoff = Param::Int(now_ns.saturating_sub(max_age));
+            let expired = self.seq_of(&sql, &[Param::Int(id), cutoff], id)?;
+            if expired > 0 {
+                floor = expired + 1;
+            }
+        }
+        let max_msgs = limits.max_msgs.unwrap_or(0);
+        if max_msgs > 0 && max_msgs < ch.maxmsgs.unwrap_or(0) {
+            let count = self.aggregates(id, floor)?.count;
+            if count > 1 && count > max_msgs as u64 {
+                let sql = format!("{} OFFSET {}", self.sql.seq_desc, max_msgs - 1);
+                floor = self.seq_of(&sql, &[Param::Int(id), Param::UInt(floor)], id)?;
+            }
+        }
+        let max_bytes = limits.max_bytes.unwrap_or(0);
+        if max_bytes > 0 && max_bytes < ch.maxbytes.unwrap_or(0) {
+            let agg = self.aggregates(id, floor)?;
+            if agg.bytes > max_bytes as u64 {
+                let sql = self.sql.bytes_floor.clone();
+                let params = [Param::Int(id), Param::UInt(floor), Param::Int(max_bytes)];
+                let seq = self.seq_of(&sql, &params, id)?;
+                // 0: the newest message alone is larger; it stays.
+                floor = if seq == 0 { agg.max_seq } else { seq };
+            }
+        }
+        Ok(floor)
+    }
+
+    /// `SQLStore.Recover` for one channel, minus the writes: with
+    /// configured limits, the messages recovery would delete are left out
+    /// of the view; nothing is purged or garbage-collected.
     fn recover_channel(&mut self, ch: &ChannelRow) -> Result<ChannelState> {
         let id = ch.id;
         let mloc = loc_key("Messages", &format!("id={id}"));
-        let sql = self.sql.aggregates.clone();
-        let rows = self.query(&sql, &[Param::Int(id)], || mloc.clone())?;
-        let agg = rows.first().cloned().unwrap_or_default();
-        let count = col_u64(&agg, 0, "COUNT(seq)", &mloc)?.unwrap_or(0);
-        let min_seq = col_u64(&agg, 1, "MIN(seq)", &mloc)?.unwrap_or(0);
-        let max_seq = col_u64(&agg, 2, "MAX(seq)", &mloc)?.unwrap_or(0);
-        let bytes = col_u64(&agg, 3, "SUM(size)", &mloc)?.unwrap_or(0);
+        let stored = self.aggregates(id, 0)?;
+        let (floor, configured) = match self.recovery.clone() {
+            Some(r) => {
+                let limits = (r.limits)(&ch.name);
+                (self.recovery_floor(ch, &limits, r.now_ns)?, true)
+            }
+            None => (0, false),
+        };
+        let kept = if floor > 0 {
+            self.aggregates(id, floor)?
+        } else {
+            stored
+        };
+        let Aggregates {
+            count,
+            min_seq,
+            max_seq,
+            bytes,
+        } = kept;
+        // The server reads the last sequence before applying limits.
+        let channel_maxseq = ch.maxseq.max(stored.max_seq);
 
         let (subs, last_sents) = self.recover_subscriptions(ch, min_seq)?;
-        let (first, last) = recovered_range(min_seq, max_seq, ch.maxseq, last_sents);
+        let (first, last) = recovered_range(min_seq, max_seq, channel_maxseq, last_sents);
 
         let visible = count > 0 && first <= last && first >= min_seq;
         let (first_timestamp, last_timestamp) = if visible {
@@ -503,7 +618,7 @@ impl SqlReader {
                 "the server counts these rows but never delivers them",
             ));
         }
-        if let Some(maxage) = ch.maxage.filter(|a| *a > 0) {
+        if let Some(maxage) = ch.maxage.filter(|a| *a > 0 && !configured) {
             if count > 0 {
                 let cutoff = now_ns().saturating_sub(maxage);
                 let sql = self.sql.older_than.clone();
@@ -949,7 +1064,13 @@ fn resolve_schema(
             "SELECT id, name, maxseq, maxmsgs, maxbytes, maxage, CASE WHEN deleted=FALSE THEN 1 ELSE 0 END FROM {ch}"
         ),
         aggregates: format!(
-            "SELECT COUNT(seq), COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0), COALESCE(SUM(size), 0) FROM {m} WHERE id=?"
+            "SELECT COUNT(seq), COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0), COALESCE(SUM(size), 0) FROM {m} WHERE id=? AND seq>=?"
+        ),
+        last_expired: format!("SELECT COALESCE(MAX(seq), 0) FROM {m} WHERE id=? AND timestamp<=?"),
+        seq_desc: format!("SELECT seq FROM {m} WHERE id=? AND seq>=? ORDER BY seq DESC LIMIT 1"),
+        bytes_floor: format!(
+            "SELECT COALESCE(MIN(seq), 0) FROM (SELECT seq, SUM(size) OVER (ORDER BY seq DESC) AS total \
+             FROM {m} WHERE id=? AND seq>=?) t WHERE t.total<=?"
         ),
         timestamp_at: format!("SELECT timestamp FROM {m} WHERE id=? AND seq=?"),
         older_than: format!("SELECT COUNT(seq) FROM {m} WHERE id=? AND timestamp<=?"),
@@ -985,6 +1106,10 @@ impl StoreReader for SqlReader {
 
     fn channel_limits(&mut self, channel: &str) -> Result<(Limits, LimitsSource)> {
         let row = self.channel_row(channel)?;
+        if let Some(r) = &self.recovery {
+            // The server writes the configured limits into Channels on start.
+            return Ok(((r.limits)(channel), LimitsSource::Config));
+        }
         Ok((
             Limits {
                 max_msgs: row.maxmsgs,
