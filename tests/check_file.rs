@@ -32,7 +32,7 @@ fn store_relative(manifest_path: &str) -> &str {
 fn copy_store(name: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
-    copy_dir(Path::new(&store(name)), &dir);
+    copy_tree(Path::new(&store(name)), &dir);
     (tmp, dir)
 }
 

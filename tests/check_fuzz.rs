@@ -93,7 +93,7 @@ fn run_cases(fixture_name: &str, seed: u64, cases: usize) {
         .unwrap_or(cases);
     let tmp = tempfile::tempdir().unwrap();
     let pristine = tmp.path().join("pristine");
-    copy_dir(&fixture(fixture_name).join("store"), &pristine);
+    copy_tree(&fixture(fixture_name).join("store"), &pristine);
     let manifest_path = tmp.path().join("manifest.json");
     let out = stanctl()
         .args([
@@ -111,7 +111,7 @@ fn run_cases(fixture_name: &str, seed: u64, cases: usize) {
     let mut rng = Rng(seed);
     for case in 0..cases {
         let dir = tmp.path().join(format!("case{case}"));
-        copy_dir(&pristine, &dir);
+        copy_tree(&pristine, &dir);
         let pick = rng.below(all.len() as u64) as usize;
         let rel = all[pick].strip_prefix(&pristine).unwrap().to_path_buf();
         let m = mutate(&dir.join(&rel), &mut rng);

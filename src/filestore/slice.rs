@@ -437,6 +437,18 @@ fn scan_data(
     Ok(tally.into_state(files, EntrySource::DataScan { end }))
 }
 
+/// Why an index record with sequence `seq` cannot follow `previous` in a
+/// slice recovered as spanning `first..=last`, if it cannot.
+fn misplaced(seq: u64, previous: Option<u64>, first: u64, last: u64) -> Option<String> {
+    match previous {
+        Some(p) if seq <= p => Some(format!(" after {p}: sequences must ascend")),
+        _ if seq < first || seq > last => Some(format!(
+            " outside the slice's range {first}..={last} (from its first and last records)"
+        )),
+        _ => None,
+    }
+}
+
 /// Streams the entries of a recovered slice: from the index when trusted,
 /// else by scanning the data file (then the decoded payload comes along).
 pub struct SliceCursor {
@@ -452,6 +464,11 @@ enum CursorKind {
         position: u64,
         crc: Crc32,
         verify_crc: bool,
+        /// Sequences the recovered slice spans, and the last one read:
+        /// every entry must ascend within them.
+        first_seq: u64,
+        last_seq: u64,
+        previous: Option<u64>,
     },
     Data {
         reader: RecordReader,
@@ -482,6 +499,9 @@ impl SliceCursor {
                         position: skip,
                         crc: opts.crc.clone(),
                         verify_crc: opts.verify_crc,
+                        first_seq: slice.first.seq,
+                        last_seq: slice.last.seq,
+                        previous: None,
                     },
                 })
             }
@@ -509,6 +529,9 @@ impl SliceCursor {
                 position,
                 crc,
                 verify_crc,
+                first_seq,
+                last_seq,
+                previous,
             } => {
                 if *remaining == 0 {
                     return Ok(None);
@@ -520,17 +543,34 @@ impl SliceCursor {
                     return Ok(None);
                 }
                 *remaining -= 1;
+                let offset = 4 + (*position) * INDEX_RECORD_LEN;
+                *position += 1;
                 let (entry, stored) = IndexEntry::decode(&raw);
                 if *verify_crc && crc.checksum(&raw[0..28]) != stored {
                     // Only possible when the summary skipped this record:
                     // the server would have rebuilt the index from data.
                     return Err(StoreError::corrupt(
                         path.as_path(),
-                        4 + (*position) * INDEX_RECORD_LEN,
+                        offset,
                         "index record CRC mismatch (run stanctl check; the server rebuilds this index from the data file)",
                     ));
                 }
-                *position += 1;
+                if let Some(problem) = misplaced(entry.seq, *previous, *first_seq, *last_seq) {
+                    // The server trusts such an index at start-up (it checks
+                    // only the last entry) and later cannot find the
+                    // messages it hides, although the data file holds them.
+                    return Err(StoreError::corrupt(
+                        path.as_path(),
+                        offset,
+                        format!(
+                            "index record has sequence {}{problem}; the server would report the \
+                             messages it hides as missing (run stanctl check; stanctl salvage \
+                             rebuilds the store from the data file)",
+                            entry.seq
+                        ),
+                    ));
+                }
+                *previous = Some(entry.seq);
                 Ok(Some((entry, None)))
             }
             CursorKind::Data { reader, end } => {

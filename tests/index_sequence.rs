@@ -1,0 +1,119 @@
+//! Issue 14 D5: an index record whose CRC is valid but whose sequence is
+//! wrong (u64::MAX, 0, a duplicate of the previous one). The real server
+//! (v0.23.2 `recoverOneMsgFile`) trusts the index at start-up, checking
+//! only its last entry against the data file; `readMsgIndex` then finds
+//! another sequence at seq 11's position, backtracks, and reports seq 11
+//! missing although `msgs.1.dat` holds it. stanctl must not serve that
+//! silently: every reader fails naming the index file and the record's
+//! offset, and migrate names the source, not its temporary target.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use stanctl::crc::Crc32;
+
+const CHANNEL: &str = "orders.eu";
+/// Entry #11 (seq 11) of orders.eu's index: 4-byte header + 10 records.
+const ENTRY_11: u64 = 4 + 10 * 32;
+
+/// A copy of file-basic-v0.23 whose orders.eu entry #11 says `seq`
+/// (or, with `None`, repeats entry #10), with a valid CRC.
+fn store_with_entry_11(seq: Option<u64>) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    copy_tree(&fixture("file-basic-v0.23").join("store"), &dir);
+    let idx = dir.join(CHANNEL).join("msgs.1.idx");
+    let mut bytes = std::fs::read(&idx).unwrap();
+    let at = ENTRY_11 as usize;
+    let mut entry = [0u8; 32];
+    match seq {
+        Some(seq) => {
+            entry.copy_from_slice(&bytes[at..at + 32]);
+            entry[0..8].copy_from_slice(&seq.to_le_bytes());
+            let crc = Crc32::default().checksum(&entry[0..28]);
+            entry[28..32].copy_from_slice(&crc.to_le_bytes());
+        }
+        None => entry.copy_from_slice(&bytes[at - 32..at]),
+    }
+    bytes[at..at + 32].copy_from_slice(&entry);
+    std::fs::write(&idx, bytes).unwrap();
+    (tmp, dir)
+}
+
+fn assert_names_entry_11(stderr: &str, store: &Path) {
+    let idx = format!("{CHANNEL}/msgs.1.idx");
+    assert!(stderr.contains(&idx), "{stderr}");
+    assert!(stderr.contains(&format!("offset {ENTRY_11}")), "{stderr}");
+    assert!(stderr.contains("index record has sequence"), "{stderr}");
+    assert!(!stderr.contains("stanctl-partial"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains(&store.display().to_string()), "{stderr}");
+}
+
+#[test]
+fn wrong_sequences_in_a_crc_valid_index_fail_dump_and_migrate_naming_the_record() {
+    for seq in [Some(u64::MAX), Some(0), None] {
+        let (tmp, dir) = store_with_entry_11(seq);
+        let before = hash_tree(&dir);
+        let store = dir.display().to_string();
+        let dump = stanctl()
+            .args(["--dir", &store, "dump", "--channel", CHANNEL])
+            .args(["--format", "ndjson"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&dump.stderr);
+        assert_ne!(dump.status.code(), Some(0), "{seq:?}: {stderr}");
+        assert_names_entry_11(&stderr, &dir);
+        // What the server serves: every message but the hidden seq 11,
+        // which is reported, never dropped silently.
+        let seqs: Vec<u64> = String::from_utf8_lossy(&dump.stdout)
+            .lines()
+            .map(|l| u64_of(&serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]))
+            .collect();
+        let served: Vec<u64> = (1..=35).filter(|&s| s != 11).collect();
+        assert_eq!(seqs, served, "{seq:?}");
+
+        let target = tmp.path().join("migrated");
+        let db = tmp.path().join("migrated.db");
+        for (command, option, to) in [
+            ("file-to-file", "--to-dir", &target),
+            ("file-to-sql", "--to-sql-source", &db),
+        ] {
+            let out = stanctl()
+                .args(["--dir", &store, "migrate", command, option])
+                .arg(to)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_ne!(out.status.code(), Some(0), "{seq:?} {command}: {stderr}");
+            assert_names_entry_11(&stderr, &dir);
+        }
+        assert!(!target.join(CHANNEL).exists(), "{seq:?}: a partial store");
+        assert_eq!(hash_tree(&dir), before, "{seq:?}: source changed");
+    }
+}
+
+#[test]
+fn an_untouched_index_still_reads_every_message() {
+    // Control for the test above: the same copy without the edit.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    copy_tree(&fixture("file-basic-v0.23").join("store"), &dir);
+    let out = stanctl()
+        .args(["--dir", &dir.display().to_string(), "dump"])
+        .args(["--channel", CHANNEL, "--format", "ndjson"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let m = manifest("file-basic-v0.23");
+    let channel = m["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == CHANNEL)
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout).lines().count() as u64;
+    assert_eq!(printed, u64_of(&channel["msg_count"]));
+}
