@@ -57,6 +57,11 @@ pub enum MigrateCommand {
 }
 
 impl MigrateCommand {
+    /// The `--to-sql-source` given, if any.
+    pub fn target_source(&self) -> Option<&str> {
+        self.parts()?.1.to_sql_source.as_deref()
+    }
+
     fn parts(&self) -> Option<(Direction, &MigrateArgs)> {
         match self {
             MigrateCommand::FileToSql(a) => Some((Direction::FileToSql, a)),

@@ -21,6 +21,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use output::Format;
+use stanctl::sqlstore::dsn::{mask_secrets, secrets_in};
 pub use store_args::StoreArgs;
 
 /// Exit codes: 0 ok, 1 the store has problems, 2 usage or I/O error.
@@ -108,10 +109,26 @@ pub fn main() -> ExitCode {
         }),
         Err(e) if output::is_broken_pipe(&e) => ExitCode::from(EXIT_OK),
         Err(e) => {
-            eprintln!("stanctl: error: {e:#}");
+            // Last guard for secrets: driver and OS messages may quote a
+            // data source (or a path derived from it) whole.
+            let text = format!("{e:#}");
+            eprintln!(
+                "stanctl: error: {}",
+                mask_secrets(&text, &source_secrets(&cli))
+            );
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// What may be secret in every data source the command was given: the
+/// store's (flag or configuration file) and a migration target's.
+fn source_secrets(cli: &Cli) -> Vec<String> {
+    let mut sources = cli.store.sql_sources();
+    if let Command::Migrate(cmd) = &cli.command {
+        sources.extend(cmd.target_source().map(str::to_string));
+    }
+    sources.iter().flat_map(|s| secrets_in(s)).collect()
 }
 
 fn run(cli: &Cli) -> anyhow::Result<Outcome> {

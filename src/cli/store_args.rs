@@ -134,6 +134,13 @@ pub fn read_key_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
 pub const KEY_ENV: &str = "NATS_STREAMING_ENCRYPTION_KEY";
 
 impl StoreArgs {
+    /// The SQL sources named by the flag and the configuration file
+    /// (an unreadable configuration names none).
+    pub fn sql_sources(&self) -> Vec<String> {
+        let configured = self.config().ok().flatten().and_then(|c| c.sql.source);
+        self.sql_source.iter().cloned().chain(configured).collect()
+    }
+
     fn config(&self) -> anyhow::Result<Option<ServerConfig>> {
         Ok(match &self.config {
             Some(path) => Some(load_config(path)?),

@@ -93,7 +93,7 @@ impl Dsn {
         match self {
             Dsn::Postgres(d) => d.redacted(),
             Dsn::Mysql(d) => d.redacted(),
-            Dsn::Sqlite(d) => d.path.clone(),
+            Dsn::Sqlite(d) => d.redacted(),
         }
     }
 
@@ -222,7 +222,11 @@ impl PgDsn {
                 push(k, v);
             }
         }
-        parts.join(" ")
+        // lib/pq takes any word as a key: `u:pw@tcp(h)/db?x=1` given to
+        // the postgres driver is a key holding a password.
+        let shown = parts.join(" ");
+        let keys: Vec<String> = self.other.iter().flat_map(|(k, _)| secrets_in(k)).collect();
+        mask_secrets(&shown, &keys)
     }
 
     /// A driver configuration: what the source gives, then the `PGHOST`,
@@ -707,6 +711,12 @@ fn parse_go_duration(s: &str) -> Option<Duration> {
 // ---------------------------------------------------------------- SQLite
 
 impl SqliteDsn {
+    /// The path, with anything that looks like credentials masked (a
+    /// server DSN given to the SQLite driver by mistake).
+    pub fn redacted(&self) -> String {
+        redact_raw(SqlDriver::Sqlite, &self.path)
+    }
+
     pub fn parse(source: &str) -> std::result::Result<SqliteDsn, String> {
         if source.is_empty() {
             return Err("empty SQLite path".into());
@@ -724,7 +734,75 @@ impl SqliteDsn {
 /// values of keys containing "pass" or "secret" in a key=value source (and
 /// everything after a syntax error), the password of a URL's or Go DSN's
 /// credentials, and secret `?key=value` parameters.
+/// Whatever the driver, the result is also passed through [`mask_secrets`]
+/// with [`secrets_in`]: a source in another driver's form (a PostgreSQL
+/// `key=value` source or `user:pass` given to the MySQL driver) still
+/// holds a password.
 pub fn redact_raw(driver: SqlDriver, source: &str) -> String {
+    mask_secrets(&redact_for_driver(driver, source), &secrets_in(source))
+}
+
+/// Substrings of `source` that may be secrets, whichever form it is in:
+/// values of secret keys (`password=...`, quoted or not, in `key=value`
+/// lists and `?a=b&c=d` parameters), the password of `user:pass@` (up to
+/// the last `@`, so a password holding `@` is covered), and `pass` in a
+/// bare `user:pass`. Percent-decoded forms are included, as drivers show
+/// them decoded.
+pub fn secrets_in(source: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let (pairs, _) = tokenize_pg_keywords(source);
+    found.extend(
+        pairs
+            .into_iter()
+            .filter(|(k, _)| is_secret_key(k))
+            .map(|(_, v)| v),
+    );
+    for part in source.split(|c: char| matches!(c, '?' | '&' | ';') || c.is_whitespace()) {
+        if let Some((k, v)) = part.split_once('=') {
+            if is_secret_key(k) {
+                found.push(v.trim_matches('\'').to_string());
+            }
+        }
+    }
+    let body = source.split_once("://").map_or(source, |(_, b)| b);
+    match body.rfind('@') {
+        Some(at) => {
+            if let Some(colon) = body[..at].find(':') {
+                found.push(body[colon + 1..at].to_string());
+            }
+        }
+        None if !body.contains(['/', '=', '(']) && !body.contains(char::is_whitespace) => {
+            if let Some((user, pass)) = body.split_once(':') {
+                // `file:name.db` is a SQLite URI, not credentials.
+                if user != "file" {
+                    found.push(pass.to_string());
+                }
+            }
+        }
+        None => {}
+    }
+    let decoded: Vec<String> = found
+        .iter()
+        .filter_map(|s| percent_decode(s).ok())
+        .collect();
+    found.extend(decoded);
+    found.retain(|s| !s.is_empty());
+    found
+}
+
+/// `text` with every occurrence of each secret replaced by `***`.
+pub fn mask_secrets(text: &str, secrets: &[String]) -> String {
+    let mut sorted: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
+    // Longest first, so a secret that holds another is masked whole.
+    sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut out = text.to_string();
+    for secret in sorted {
+        out = out.replace(secret.as_str(), MASK);
+    }
+    out
+}
+
+fn redact_for_driver(driver: SqlDriver, source: &str) -> String {
     match driver {
         SqlDriver::Sqlite => source.to_string(),
         SqlDriver::Postgres if !source.contains("://") => {

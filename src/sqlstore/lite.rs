@@ -19,7 +19,7 @@ pub(crate) fn connect(dsn: &SqliteDsn) -> Result<LiteConn> {
         flags |= OpenFlags::SQLITE_OPEN_URI;
     }
     let err = |message: String| StoreError::Sql {
-        location: format!("sqlite {}", dsn.path),
+        location: format!("sqlite {}", dsn.redacted()),
         message,
     };
     if !dsn.uri && !std::path::Path::new(&dsn.path).is_file() {

@@ -162,7 +162,7 @@ fn to_sql<'a>(v: &Val<'a>) -> std::result::Result<ToSqlOutput<'a>, String> {
 
 impl LiteTarget {
     pub(crate) fn open(dsn: &SqliteDsn, force: bool) -> Result<LiteTarget> {
-        let location = format!("sqlite {}", dsn.path);
+        let location = format!("sqlite {}", dsn.redacted());
         let target = file_path(dsn).map_err(|e| sql_err(&location, e))?;
         if occupied(&target)? && !force {
             return Err(sql_err(
