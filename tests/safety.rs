@@ -127,6 +127,13 @@ fn tree(dir: &Path) -> Vec<String> {
     out
 }
 
+/// `--sql-driver sqlite --sql-source DB` followed by `rest`.
+fn sqlite_args<'a>(db: &'a Path, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["--sql-driver", "sqlite", "--sql-source", path_str(db)];
+    args.extend_from_slice(rest);
+    args
+}
+
 /// A SQLite copy of file-basic-v0.23 whose first channel is renamed `name`.
 fn sqlite_store_with_channel_name(dir: &Path, name: &str) -> std::path::PathBuf {
     let db = dir.join("src.db");
@@ -155,30 +162,17 @@ fn sql_channel_name_with_a_path_never_leaves_the_target() {
         let target = deep.join("store");
         let before = tree(tmp.path());
         refused(
-            &[
-                "--sql-driver",
-                "sqlite",
-                "--sql-source",
-                path_str(&db),
-                "migrate",
-                "sql-to-file",
-                "--to-dir",
-                path_str(&target),
-            ],
+            &sqlite_args(
+                &db,
+                &["migrate", "sql-to-file", "--to-dir", path_str(&target)],
+            ),
             &["Channels", "not a valid subject", name],
         );
         assert_eq!(tree(tmp.path()), before, "{name}: files appeared");
         assert_eq!(sha256_hex(&std::fs::read(&db).unwrap()), hash);
         // Reading commands refuse it the same way.
         refused(
-            &[
-                "--sql-driver",
-                "sqlite",
-                "--sql-source",
-                path_str(&db),
-                "channels",
-                "ls",
-            ],
+            &sqlite_args(&db, &["channels", "ls"]),
             &["not a valid subject"],
         );
     }
@@ -213,4 +207,109 @@ fn file_writer_refuses_a_channel_name_leading_outside() {
     assert!(e.to_string().contains("not a valid subject"), "{e}");
     drop(w);
     assert_eq!(tree(tmp.path()), ["a", "a/b"]);
+}
+
+// ------------------------------------------------------------ S2 apart
+
+/// Hash of every file under `dir`, by relative path.
+fn tree_hashes(dir: &Path) -> Vec<(String, String)> {
+    tree(dir)
+        .into_iter()
+        .filter(|p| dir.join(p).is_file())
+        .map(|p| {
+            let h = sha256_hex(&std::fs::read(dir.join(&p)).unwrap());
+            (p, h)
+        })
+        .collect()
+}
+
+#[test]
+fn migrate_refuses_a_target_inside_its_source_and_the_reverse() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let store = tmp.path().join("store");
+    copy_dir(&fixture("file-basic-v0.23").join("store"), &store);
+    let link = tmp.path().join("link");
+    std::os::unix::fs::symlink(&store, &link).unwrap();
+    let before = tree_hashes(&store);
+    let s = path_str(&store);
+    for args in [
+        vec![
+            "--dir",
+            s,
+            "migrate",
+            "file-to-file",
+            "--to-dir",
+            &format!("{s}/sub"),
+        ],
+        vec![
+            "--dir",
+            path_str(&link),
+            "migrate",
+            "file-to-file",
+            "--to-dir",
+            &format!("{s}/a/b"),
+        ],
+        vec![
+            "--dir",
+            s,
+            "migrate",
+            "file-to-file",
+            "--to-dir",
+            &format!("{}/sub", path_str(&link)),
+        ],
+        vec![
+            "--dir",
+            s,
+            "migrate",
+            "file-to-sql",
+            "--to-sql-source",
+            &format!("{s}/x.db"),
+        ],
+    ]
+    .iter()
+    {
+        refused(args, &["inside the source store"]);
+        assert_eq!(tree_hashes(&store), before, "{args:?} changed the source");
+    }
+
+    // SQLite: the source file as the target, even with --force.
+    let db = tmp.path().join("src.db");
+    let out = run(&[
+        "--dir",
+        s,
+        "migrate",
+        "file-to-sql",
+        "--to-sql-source",
+        path_str(&db),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let hash = sha256_hex(&std::fs::read(&db).unwrap());
+    let db_link = tmp.path().join("db-link.db");
+    std::os::unix::fs::symlink(&db, &db_link).unwrap();
+    for to in [&db, &db_link] {
+        refused(
+            &sqlite_args(
+                &db,
+                &[
+                    "migrate",
+                    "sql-to-sql",
+                    "--to-sql-driver",
+                    "sqlite",
+                    "--to-sql-source",
+                    path_str(to),
+                    "--force",
+                ],
+            ),
+            &["is the source store itself"],
+        );
+        assert_eq!(sha256_hex(&std::fs::read(&db).unwrap()), hash);
+    }
+    // A file target that contains the SQLite source.
+    refused(
+        &sqlite_args(
+            &db,
+            &["migrate", "sql-to-file", "--to-dir", path_str(tmp.path())],
+        ),
+        &["contains the source store"],
+    );
 }

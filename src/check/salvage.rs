@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use prost::Message as _;
 use serde::Serialize;
@@ -286,20 +286,8 @@ fn typed_records(
 /// Copy what is recoverable from `root` into `target` (which must not
 /// exist or be empty, and must not be inside `root`).
 pub fn salvage(root: &Path, target: &Path, opts: &SalvageOptions) -> Result<SalvageReport> {
-    let root_abs = fs::canonicalize(root).map_err(|e| StoreError::io(root, e))?;
-    let target_parent = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    let parent_abs =
-        fs::canonicalize(&target_parent).map_err(|e| StoreError::io(&target_parent, e))?;
-    if parent_abs.starts_with(&root_abs) {
-        return Err(StoreError::Invalid(format!(
-            "{}: the target must be outside the source store (a directory inside it would be read as a channel)",
-            target.display()
-        )));
-    }
+    // A directory inside the source would be read as a channel.
+    crate::safe_fs::ensure_apart(root, target)?;
     let crc = Crc32::new(opts.crc_poly);
     let mut report = SalvageReport {
         source: root.display().to_string(),

@@ -19,7 +19,7 @@ use stanctl::StoreReader;
 
 use super::output::{self, Format};
 use super::progress::Bars;
-use super::store_args::{parse_time_arg, parse_u32, read_key_file};
+use super::store_args::{parse_time_arg, parse_u32, read_key_file, StoreLocation};
 use super::{Cli, Outcome};
 
 /// Source and target backends of a migration.
@@ -273,6 +273,45 @@ fn target(direction: Direction, args: &MigrateArgs) -> anyhow::Result<Target> {
     }
 }
 
+/// Refuses a target inside the source store, or a source inside the
+/// target, for every pair of backends (symbolic links resolved); the same
+/// server database as source and target is refused too.
+fn ensure_apart(source: &StoreLocation, target: &Target) -> anyhow::Result<()> {
+    let src = match source {
+        StoreLocation::File(dir) => Some(dir.clone()),
+        StoreLocation::Sql {
+            driver: SqlDriver::Sqlite,
+            source,
+        } => Some(sqlstore::sqlite_file(source)?),
+        StoreLocation::Sql { driver, source } => {
+            if let Target::Sql {
+                driver: to_driver,
+                source: to_source,
+                ..
+            } = target
+            {
+                if to_driver == driver && to_source == source {
+                    bail!("the target database is the source database; choose another target");
+                }
+            }
+            None
+        }
+    };
+    let dst = match target {
+        Target::File { dir, .. } => Some(dir.clone()),
+        Target::Sql {
+            driver: SqlDriver::Sqlite,
+            source,
+            ..
+        } => Some(sqlstore::sqlite_file(source)?),
+        Target::Sql { .. } => None,
+    };
+    if let (Some(src), Some(dst)) = (src, dst) {
+        stanctl::safe_fs::ensure_apart(&src, &dst)?;
+    }
+    Ok(())
+}
+
 #[derive(Serialize)]
 struct Summary<'a> {
     migration: &'a MigrateReport,
@@ -292,6 +331,7 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
         bail!("--to-plaintext and --to-encryption-key-file exclude each other");
     }
     let target = target(direction, args)?;
+    ensure_apart(&cli.store.location()?, &target)?;
     let mut source = cli.store.open_raw()?;
     if direction.source_is_file() != (source.kind() == "file") {
         bail!(

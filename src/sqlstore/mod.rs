@@ -68,6 +68,12 @@ impl FromStr for SqlDriver {
     }
 }
 
+/// The file a SQLite source (a path or a `file:` URI) names.
+pub fn sqlite_file(source: &str) -> Result<std::path::PathBuf> {
+    let dsn = dsn::SqliteDsn::parse(source).map_err(StoreError::Invalid)?;
+    writer::sqlite_file_path(&dsn).map_err(|e| StoreError::Invalid(format!("sqlite {source}: {e}")))
+}
+
 /// Opens a SQL store read-only. `source` is the server's `-sql_source`
 /// (see [`dsn`]); for SQLite a file path or `file:` URI.
 pub fn open(driver: SqlDriver, source: &str) -> Result<Box<dyn StoreReader>> {

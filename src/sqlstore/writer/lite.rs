@@ -33,7 +33,7 @@ pub(crate) struct LiteTarget {
 
 /// The file a SQLite source names: a path, or the path of a `file:` URI
 /// (`file:data.db?mode=rwc`, `file:///var/lib/stan.db`).
-fn file_path(dsn: &SqliteDsn) -> std::result::Result<PathBuf, String> {
+pub(crate) fn file_path(dsn: &SqliteDsn) -> std::result::Result<PathBuf, String> {
     let memory = || "an in-memory SQLite database cannot be written to".to_string();
     if !dsn.uri {
         if dsn.path == ":memory:" {

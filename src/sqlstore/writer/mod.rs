@@ -32,6 +32,8 @@ use crate::store::StoreWriter;
 
 mod lite;
 mod my;
+
+pub(crate) use lite::file_path as sqlite_file_path;
 mod pg;
 
 /// How to write the target store.
