@@ -189,3 +189,40 @@ fn never_in_place() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A cluster node keeps its clients and subscriptions in the Raft log, not
+/// in clients.dat/subs.dat: salvage copies none of them and must say so with
+/// exit 1 instead of a clean exit with 0 clients.
+#[test]
+fn cluster_node_says_its_raft_state_is_not_copied() {
+    let name = "cluster-3node-v0.23";
+    let m = manifest(name);
+    let connected = m["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["state_at_shutdown"] == "connected")
+        .count();
+    assert!(connected > 0, "the node had clients at shutdown");
+    let tmp = tempfile::tempdir().unwrap();
+    let to = tmp.path().join("new");
+    let src = fixture(name).join("node/store").display().to_string();
+    let r = salvage(&src, &to, 1);
+    assert_eq!(r["raft_state_not_copied"], true, "{r:#}");
+    assert_eq!(u64_of(&r["clients"]), 0);
+    let notes: Vec<&str> = r["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(str_of)
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("Raft log") && n.contains("none were copied")),
+        "{notes:?}"
+    );
+    // The messages are still copied.
+    for c in m["channels"].as_array().unwrap() {
+        let ch = channel(&r, str_of(&c["name"]));
+        assert_eq!(ch["kept_messages"], c["msg_count"], "{}", c["name"]);
+    }
+}

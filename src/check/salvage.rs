@@ -83,6 +83,9 @@ pub struct SalvageReport {
     pub clients: u64,
     pub channels: Vec<ChannelReport>,
     pub dropped_bytes: Vec<DroppedBytes>,
+    /// A clustered node's clients and subscriptions live in its Raft log,
+    /// which salvage does not read: none were copied.
+    pub raft_state_not_copied: bool,
     pub notes: Vec<String>,
 }
 
@@ -319,6 +322,13 @@ pub fn salvage(root: &Path, target: &Path, opts: &SalvageOptions) -> Result<Salv
     }
     report.cluster_id = info.cluster_id.clone();
     let clustered = info.node_id.is_some();
+    if clustered {
+        report.raft_state_not_copied = true;
+        report.notes.push(format!(
+            "clustered node {:?}: its clients and subscriptions live in the Raft log, which salvage does not read; none were copied (`stanctl clients` and `stanctl subs` read them from the Raft log)",
+            info.node_id.as_deref().unwrap_or_default()
+        ));
+    }
     let mut writer: Box<dyn StoreWriter> =
         Box::new(FileStoreWriter::create(target, opts.writer.clone())?);
     writer.server_info(&info)?;
