@@ -226,3 +226,187 @@ fn cluster_node_says_its_raft_state_is_not_copied() {
         assert_eq!(ch["kept_messages"], c["msg_count"], "{}", c["name"]);
     }
 }
+
+// ---- The damage operators reported upstream (fixtures derived by
+// scripts/derive-damaged-fixtures.py; the real v0.23.2 server's behaviour on
+// each is in its MANIFEST's damage.real_server_behaviour). ----
+
+/// The first run of the real server that started: the default flags, or
+/// `--file_truncate_bad_eof` where the server refused without it.
+fn server_run(m: &Value) -> &Value {
+    m["damage"]["real_server_behaviour"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["started"] == true)
+        .expect("the server started in one of the recorded runs")
+}
+
+/// Channels whose configured limits make the server's view depend on when
+/// it ran (max_age) or on limits salvage does not apply.
+fn has_limits(m: &Value, channel: &str) -> bool {
+    m["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == channel)
+        .map(|c| {
+            c["configured_limits"]
+                .as_object()
+                .is_some_and(|l| !l.is_empty())
+        })
+        .unwrap_or(false)
+}
+
+/// `check` on the damaged store: its exit code follows the server (refuses
+/// to start: error, exit 1) and the finding names the file (and, where the
+/// server logs one, the same byte offset).
+fn check_verdict(name: &str, exit: i32, code: &str, file: &str, offset: Option<u64>) -> Value {
+    let m = manifest(name);
+    let runs = m["damage"]["real_server_behaviour"].as_array().unwrap();
+    let refused = runs[0]["started"] == false;
+    assert_eq!(refused, exit == 1 && code.starts_with("record."), "{name}");
+    let r = json_with_code(&["--dir", &store(name), "check", "--format", "json"], exit);
+    let f = findings(&r, code);
+    assert_eq!(f.len(), 1, "{name}: {code} in {r:#}");
+    assert_eq!(f[0]["file"], file, "{name}");
+    if let Some(offset) = offset {
+        assert_eq!(u64_of(&f[0]["offset"]), offset, "{name}");
+        if refused {
+            // The server says where it would truncate: the same offset.
+            let says = format!("truncate this file to this offset: {offset}.");
+            assert!(
+                runs[0]["log_warnings_errors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|l| str_of(l).ends_with(&says)),
+                "{name}: server log does not say {says}"
+            );
+        }
+    }
+    r
+}
+
+/// Salvage of the damaged store, then the salvaged store read back: every
+/// channel the server served has the server's first/last sequence, message
+/// count (plus any record salvage recovered that the server ignores) and
+/// subscription count, and the clients are the server's. The salvaged
+/// store checks without errors.
+fn salvage_agrees_with_server(name: &str, exit: i32) -> Value {
+    let m = manifest(name);
+    let run = server_run(&m);
+    let tmp = tempfile::tempdir().unwrap();
+    let to = tmp.path().join("new");
+    let before = hash_tree(&fixture(name));
+    let report = salvage(&store(name), &to, exit);
+    assert_eq!(before, hash_tree(&fixture(name)), "source changed");
+    let to_s = to.to_str().unwrap();
+    let ours = json(&["--dir", to_s, "channels", "ls", "--format", "json"]);
+    let mut compared = 0;
+    for served in run["channelsz"].as_array().unwrap() {
+        let ch = str_of(&served["name"]);
+        if has_limits(&m, ch) {
+            continue;
+        }
+        let got = ours
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == ch)
+            .unwrap_or_else(|| panic!("{name}: salvaged store lacks {ch}"));
+        let extra = u64_of(&channel(&report, ch)["recovered_unindexed"]);
+        assert_eq!(got["first_seq"], served["first_seq"], "{name} {ch}");
+        assert_eq!(
+            u64_of(&got["last_seq"]),
+            u64_of(&served["last_seq"]) + extra,
+            "{name} {ch}"
+        );
+        assert_eq!(
+            u64_of(&got["msgs"]),
+            u64_of(&served["msgs"]) + extra,
+            "{name} {ch}"
+        );
+        assert_eq!(got["subscriptions"], served["subs_count"], "{name} {ch}");
+        compared += 1;
+    }
+    assert!(compared > 0, "{name}: no channel compared");
+    let clients = json(&["--dir", to_s, "clients", "ls", "--format", "json"]);
+    let mut ids: Vec<&str> = clients
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| str_of(&c["id"]))
+        .collect();
+    ids.sort();
+    let served: Vec<&str> = run["clientsz"].as_array().unwrap().iter().map(str_of).collect();
+    assert_eq!(ids, served, "{name}: clients");
+    let r = json(&["--dir", to_s, "check", "--format", "json"]);
+    assert_eq!(r["counts"]["error"], 0, "{name}: salvaged store: {r:#}");
+    report
+}
+
+/// #440: subs.dat extended with zeros. v0.23.2 truncates the zero tail and
+/// starts (v0.5.0 failed with "unexpected record type: 0").
+#[test]
+fn upstream_440_subs_zero_tail() {
+    let name = "damaged-subs-zero-tail-v0.23";
+    check_verdict(name, 0, "record.zero_padding", "orders.eu/subs.dat", Some(1282));
+    let r = salvage_agrees_with_server(name, 0);
+    assert!(r["dropped_bytes"].as_array().unwrap().is_empty(), "{r:#}");
+}
+
+/// #1199: clients.dat ends inside a record (disk full). The server refuses
+/// to start; with --file_truncate_bad_eof it drops the torn delete record,
+/// so the client it deleted comes back: salvage keeps the same four.
+#[test]
+fn upstream_1199_clients_full_disk() {
+    let name = "damaged-clients-full-disk-v0.23";
+    check_verdict(name, 1, "record.torn", "clients.dat", Some(412));
+    let r = salvage_agrees_with_server(name, 1);
+    assert_eq!(r["dropped_bytes"][0]["file"], "clients.dat");
+    assert_eq!(u64_of(&r["dropped_bytes"][0]["from"]), 412);
+}
+
+/// #557: unexpected EOF in a message file after a crash with file sync off.
+/// The server refuses to start; truncated, it serves seqs 1-32.
+#[test]
+fn upstream_557_msgs_unexpected_eof() {
+    let name = "damaged-msgs-unexpected-eof-v0.23";
+    check_verdict(name, 1, "record.torn", "orders.eu/msgs.1.dat", Some(2572));
+    let r = salvage_agrees_with_server(name, 1);
+    assert_eq!(channel(&r, "orders.eu")["dropped_seqs"], json!([[33, 35]]));
+}
+
+/// An .idx longer than its .dat: the server logs the mismatch, rebuilds the
+/// index from the data file and serves seqs 1-32.
+#[test]
+fn upstream_idx_longer_than_dat() {
+    let name = "damaged-idx-longer-v0.23";
+    let c = check_verdict(name, 1, "index.bad_offset", "orders.eu/msgs.1.idx", Some(1028));
+    assert_eq!(u64_of(&findings(&c, "index.bad_offset")[0]["seq"]), 33);
+    let r = salvage_agrees_with_server(name, 1);
+    assert_eq!(channel(&r, "orders.eu")["dropped_seqs"], json!([[33, 35]]));
+}
+
+/// An .idx shorter than its .dat: the server trusts the index and serves
+/// 1-32; salvage keeps those and recovers the three records after them.
+#[test]
+fn upstream_idx_shorter_than_dat() {
+    let name = "damaged-idx-shorter-v0.23";
+    check_verdict(name, 0, "data.orphan_records", "orders.eu/msgs.1.dat", Some(2572));
+    let r = salvage_agrees_with_server(name, 0);
+    assert_eq!(channel(&r, "orders.eu")["recovered_unindexed"], 3);
+}
+
+/// A slice whose .dat is gone while its .idx stays: the server finds slices
+/// by their .dat, ignores the index and serves the other two slices.
+#[test]
+fn upstream_dat_missing_idx_stays() {
+    let name = "damaged-dat-missing-v0.23";
+    check_verdict(name, 0, "slice.orphan_index", "logs.app/msgs.2.idx", None);
+    let r = salvage_agrees_with_server(name, 1);
+    let ch = channel(&r, "logs.app");
+    assert_eq!(ch["kept"], json!([[1, 50], [101, 130]]));
+    assert_eq!(ch["dropped_seqs"], json!([[51, 100]]));
+}
