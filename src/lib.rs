@@ -8,6 +8,8 @@ pub mod crypto;
 pub mod decrypt;
 pub mod error;
 pub mod filestore;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod generate;
 pub mod jetstream;
 pub mod migrate;
