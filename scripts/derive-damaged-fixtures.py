@@ -163,6 +163,23 @@ def dat_missing(store):
     }
 
 
+def slice_leading_zero(store):
+    """A copy of a slice under a name with a leading zero: msgs.01.dat beside
+    msgs.1.dat (both are slice 1 to strconv.ParseInt, and share
+    msgs.1.idx)."""
+    ch = os.path.join(store, "orders.eu")
+    shutil.copyfile(os.path.join(ch, "msgs.1.dat"), os.path.join(ch, "msgs.01.dat"))
+    return {"file": "store/orders.eu/msgs.01.dat", "copy_of": "store/orders.eu/msgs.1.dat"}
+
+
+def slice_negative(store):
+    """A copy of a slice named msgs.-1.dat (slice -1 to strconv.ParseInt),
+    without an index."""
+    ch = os.path.join(store, "orders.eu")
+    shutil.copyfile(os.path.join(ch, "msgs.1.dat"), os.path.join(ch, "msgs.-1.dat"))
+    return {"file": "store/orders.eu/msgs.-1.dat", "copy_of": "store/orders.eu/msgs.1.dat"}
+
+
 CASES = [
     ("damaged-subs-zero-tail-v0.23", "file-basic-v0.23", subs_zero_tail,
      "nats-streaming-server#440 (unexpected record type: 0)"),
@@ -176,6 +193,10 @@ CASES = [
      "an .idx shorter than its .dat after a crash"),
     ("damaged-dat-missing-v0.23", "file-slices-v0.23", dat_missing,
      "a slice whose .dat is gone but whose .idx stays"),
+    ("damaged-slice-leading-zero-v0.23", "file-basic-v0.23", slice_leading_zero,
+     "slice numbers are read with strconv.ParseInt (issue 15)"),
+    ("damaged-slice-negative-v0.23", "file-basic-v0.23", slice_negative,
+     "slice numbers are read with strconv.ParseInt (issue 15)"),
 ]
 
 

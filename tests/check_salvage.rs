@@ -210,14 +210,11 @@ fn cluster_node_says_its_raft_state_is_not_copied() {
     let r = salvage(&src, &to, 1);
     assert_eq!(r["raft_state_not_copied"], true, "{r:#}");
     assert_eq!(u64_of(&r["clients"]), 0);
-    let notes: Vec<&str> = r["notes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(str_of)
-        .collect();
+    let notes: Vec<&str> = r["notes"].as_array().unwrap().iter().map(str_of).collect();
     assert!(
-        notes.iter().any(|n| n.contains("Raft log") && n.contains("none were copied")),
+        notes
+            .iter()
+            .any(|n| n.contains("Raft log") && n.contains("none were copied")),
         "{notes:?}"
     );
     // The messages are still copied.
@@ -339,7 +336,12 @@ fn salvage_agrees_with_server(name: &str, exit: i32) -> Value {
         .map(|c| str_of(&c["id"]))
         .collect();
     ids.sort();
-    let served: Vec<&str> = run["clientsz"].as_array().unwrap().iter().map(str_of).collect();
+    let served: Vec<&str> = run["clientsz"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(str_of)
+        .collect();
     assert_eq!(ids, served, "{name}: clients");
     let r = json(&["--dir", to_s, "check", "--format", "json"]);
     assert_eq!(r["counts"]["error"], 0, "{name}: salvaged store: {r:#}");
@@ -351,7 +353,13 @@ fn salvage_agrees_with_server(name: &str, exit: i32) -> Value {
 #[test]
 fn upstream_440_subs_zero_tail() {
     let name = "damaged-subs-zero-tail-v0.23";
-    check_verdict(name, 0, "record.zero_padding", "orders.eu/subs.dat", Some(1282));
+    check_verdict(
+        name,
+        0,
+        "record.zero_padding",
+        "orders.eu/subs.dat",
+        Some(1282),
+    );
     let r = salvage_agrees_with_server(name, 0);
     assert!(r["dropped_bytes"].as_array().unwrap().is_empty(), "{r:#}");
 }
@@ -383,7 +391,13 @@ fn upstream_557_msgs_unexpected_eof() {
 #[test]
 fn upstream_idx_longer_than_dat() {
     let name = "damaged-idx-longer-v0.23";
-    let c = check_verdict(name, 1, "index.bad_offset", "orders.eu/msgs.1.idx", Some(1028));
+    let c = check_verdict(
+        name,
+        1,
+        "index.bad_offset",
+        "orders.eu/msgs.1.idx",
+        Some(1028),
+    );
     assert_eq!(u64_of(&findings(&c, "index.bad_offset")[0]["seq"]), 33);
     let r = salvage_agrees_with_server(name, 1);
     assert_eq!(channel(&r, "orders.eu")["dropped_seqs"], json!([[33, 35]]));
@@ -394,7 +408,13 @@ fn upstream_idx_longer_than_dat() {
 #[test]
 fn upstream_idx_shorter_than_dat() {
     let name = "damaged-idx-shorter-v0.23";
-    check_verdict(name, 0, "data.orphan_records", "orders.eu/msgs.1.dat", Some(2572));
+    check_verdict(
+        name,
+        0,
+        "data.orphan_records",
+        "orders.eu/msgs.1.dat",
+        Some(2572),
+    );
     let r = salvage_agrees_with_server(name, 0);
     assert_eq!(channel(&r, "orders.eu")["recovered_unindexed"], 3);
 }
@@ -409,4 +429,76 @@ fn upstream_dat_missing_idx_stays() {
     let ch = channel(&r, "logs.app");
     assert_eq!(ch["kept"], json!([[1, 50], [101, 130]]));
     assert_eq!(ch["dropped_seqs"], json!([[51, 100]]));
+}
+
+// ---- Slice numbers as the server reads them (strconv.ParseInt). ----
+
+/// A copy of orders.eu's slice under another name the server reads as a
+/// slice number. The real server starts, counts both copies in channelsz
+/// (70 messages for seqs 1-35) and serves each sequence once. The reader
+/// reports the server's totals and dumps each sequence once, in order,
+/// with a warning naming the shadowed copy; check starts no refusal; salvage
+/// keeps seqs 1-35 once, losing nothing.
+fn slice_name_case(name: &str, copy: &str) -> Value {
+    let m = manifest(name);
+    let run = &m["damage"]["real_server_behaviour"][0];
+    assert_eq!(run["started"], true, "{name}");
+    let served = run["channelsz"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "orders.eu")
+        .unwrap();
+    let src = store(name);
+    let ours = json(&["--dir", &src, "channels", "ls", "--format", "json"]);
+    let ch = ours
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "orders.eu")
+        .unwrap();
+    for k in ["first_seq", "last_seq", "msgs"] {
+        assert_eq!(ch[k], served[k], "{name}: {k}");
+    }
+    let out = stanctl()
+        .args(["--dir", &src, "dump", "--channel", "orders.eu", "--format", "ndjson"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{name}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("orders.eu/{copy}: slice")) && stderr.contains("shadowed"),
+        "{name}: {stderr}"
+    );
+    let seqs: Vec<u64> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| u64_of(&serde_json::from_str::<Value>(l).unwrap()["seq"]))
+        .collect();
+    let first = u64_of(&served["first_seq"]);
+    let last = u64_of(&served["last_seq"]);
+    assert_eq!(seqs, (first..=last).collect::<Vec<_>>(), "{name}");
+    let out = stanctl()
+        .args(["--dir", &src, "check", "--format", "json"])
+        .output()
+        .unwrap();
+    let c: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(findings(&c, "slice.bad_name").is_empty(), "{name}: {c:#}");
+    let tmp = tempfile::tempdir().unwrap();
+    let to = tmp.path().join("new");
+    let r = salvage(&src, &to, 0);
+    assert_eq!(channel(&r, "orders.eu")["kept"], json!([[first, last]]));
+    c
+}
+
+#[test]
+fn slice_number_with_a_leading_zero_is_the_same_slice() {
+    let c = slice_name_case("damaged-slice-leading-zero-v0.23", "msgs.01.dat");
+    assert_eq!(findings(&c, "slice.duplicate_number").len(), 1, "{c:#}");
+}
+
+#[test]
+fn negative_slice_number_is_a_slice() {
+    let c = slice_name_case("damaged-slice-negative-v0.23", "msgs.-1.dat");
+    assert_eq!(findings(&c, "slice.overlap").len(), 1, "{c:#}");
 }

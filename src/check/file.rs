@@ -24,6 +24,7 @@ use crate::crc::Crc32;
 use crate::crypto::{likely_envelope, Cipher};
 use crate::error::{Result, StoreError};
 use crate::filestore::readahead::{self, Layout, ReadAhead};
+use crate::filestore::slice::{index_file_name, slice_name, SliceName};
 use crate::proto::{self, ClientDelete, ClientInfo, MsgProto, MsgView, SubState, SubStateDelete};
 
 const HEADER: u64 = 8;
@@ -112,16 +113,6 @@ pub fn check(root: &Path, opts: &FileCheckOptions) -> Result<FileCheck> {
 }
 
 // ------------------------------------------------------------------ helpers
-
-/// Go's `strconv.ParseInt(s, 10, 64)`: optional sign, decimal digits,
-/// leading zeros accepted.
-pub fn go_parse_int(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse::<i64>().ok()
-}
 
 /// `util.IsChannelNameValid(name, false)`, and no backslash or NUL
 /// ([`crate::model::channel_name_problem`]).
@@ -1105,13 +1096,14 @@ impl Checker {
                 has_subs = true;
                 continue;
             }
-            if let Some(middle) = fname
-                .strip_prefix("msgs.")
-                .and_then(|n| n.strip_suffix(".dat"))
-            {
-                match go_parse_int(middle) {
-                    Some(n) => slices.push((n, fname)),
-                    None => self.push(
+            match slice_name(&fname) {
+                SliceName::Other => {}
+                SliceName::Number(n) => {
+                    slices.push((n, fname));
+                    continue;
+                }
+                SliceName::Invalid => {
+                    self.push(
                         Finding::at_file(
                             Severity::Error,
                             "slice.bad_name",
@@ -1122,9 +1114,9 @@ impl Checker {
                         .expected("msgs.<integer>.dat")
                         .found(fname.clone())
                         .server(format!("{REFUSES} (message log has an invalid name)")),
-                    ),
+                    );
+                    continue;
                 }
-                continue;
             }
             if fname.starts_with("msgs.") && fname.ends_with(".idx") {
                 idx_files.insert(fname);
@@ -1195,10 +1187,8 @@ impl Checker {
             );
         }
         // Index files without their data file.
-        let expected_idx: BTreeSet<String> = slices
-            .iter()
-            .map(|(n, _)| format!("msgs.{n}.idx"))
-            .collect();
+        let expected_idx: BTreeSet<String> =
+            slices.iter().map(|(n, _)| index_file_name(*n)).collect();
         for idx in idx_files.difference(&expected_idx) {
             self.push(
                 Finding::at_file(
@@ -1230,7 +1220,7 @@ impl Checker {
                     .expected("one data file per slice number")
                     .found(format!("{prev} and {fname}"))
                     .server(
-                        "recovers both against the same index file; the second replaces the first",
+                        "recovers both against the same index file and counts both in the channel's totals; the second (in name order) replaces the first for reading",
                     ),
                 );
             }
@@ -2388,18 +2378,6 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn go_parse_int_rules() {
-        assert_eq!(go_parse_int("1"), Some(1));
-        assert_eq!(go_parse_int("01"), Some(1));
-        assert_eq!(go_parse_int("+7"), Some(7));
-        assert_eq!(go_parse_int("-1"), Some(-1));
-        assert_eq!(go_parse_int(""), None);
-        assert_eq!(go_parse_int("1a"), None);
-        assert_eq!(go_parse_int(" 1"), None);
-        assert_eq!(go_parse_int("99999999999999999999"), None);
-    }
 
     #[test]
     fn channel_names() {

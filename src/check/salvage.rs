@@ -22,9 +22,10 @@ use std::path::Path;
 use prost::Message as _;
 use serde::Serialize;
 
-use super::file::{channel_name_valid, go_parse_int};
+use super::file::channel_name_valid;
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
+use crate::filestore::slice::{index_file_name, slice_name, SliceName};
 use crate::filestore::writer::{FileStoreWriter, FileWriterOptions};
 use crate::model::{ChannelStats, Client, Limits, Message, ServerInfo, Subscription};
 use crate::proto::{
@@ -420,7 +421,9 @@ fn salvage_channel(
         .flatten()
         .filter_map(|e| {
             let f = e.file_name().to_string_lossy().into_owned();
-            let n = go_parse_int(f.strip_prefix("msgs.")?.strip_suffix(".dat")?)?;
+            let SliceName::Number(n) = slice_name(&f) else {
+                return None;
+            };
             Some((n, f))
         })
         .collect();
@@ -444,7 +447,7 @@ fn salvage_channel(
                 continue;
             }
         };
-        let entries = index_entries(&dir.join(format!("msgs.{n}.idx")), crc);
+        let entries = index_entries(&dir.join(index_file_name(*n)), crc);
         let last_indexed = entries.iter().map(|e| e.1).max();
         known.extend(entries.iter().map(|e| e.0));
         let hints: BTreeSet<u64> = entries.iter().map(|e| e.1).collect();

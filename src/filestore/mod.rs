@@ -26,7 +26,10 @@ use crate::proto::{
 use crate::store::{MessageIter, StoreReader};
 use record::{ChunkReader, Next, RecordReader};
 pub use slice::ReadOptions;
-use slice::{recover_slice, IndexEntry, SliceCursor, SliceFiles, SliceState};
+use slice::{
+    index_file_name, recover_slice, slice_name, IndexEntry, SliceCursor, SliceFiles, SliceName,
+    SliceState,
+};
 
 /// Limits of a channel by name, from the server configuration.
 pub type LimitsFn = Arc<dyn Fn(&str) -> Limits + Send + Sync>;
@@ -215,8 +218,9 @@ impl FileStore {
         Ok(dir)
     }
 
-    /// Slice files of a channel, by number. Names the server would reject
-    /// are reported and skipped.
+    /// Slice files of a channel, by number, then by name (the server's
+    /// directory order). Names the server would reject are reported and
+    /// skipped.
     fn slice_files(&mut self, dir: &Path) -> Result<Vec<SliceFiles>> {
         let mut slices = Vec::new();
         let entries = fs::read_dir(dir).map_err(|e| StoreError::io(dir, e))?;
@@ -224,30 +228,30 @@ impl FileStore {
             let entry = entry.map_err(|e| StoreError::io(dir, e))?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
-            let Some(middle) = name
-                .strip_prefix("msgs.")
-                .and_then(|n| n.strip_suffix(".dat"))
-            else {
-                continue;
+            let number = match slice_name(name) {
+                SliceName::Other => continue,
+                SliceName::Number(n) => n,
+                SliceName::Invalid => {
+                    self.findings.push(Finding {
+                        severity: Severity::Error,
+                        location: entry.path().display().to_string(),
+                        message: "message file name is not msgs.<number>.dat; skipped".into(),
+                        server_behaviour: "refuses to start (message log has an invalid name)"
+                            .into(),
+                    });
+                    continue;
+                }
             };
             if !entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
                 continue;
             }
-            match middle.parse::<i64>() {
-                Ok(n) if n >= 0 => slices.push(SliceFiles {
-                    number: n as u64,
-                    dat: entry.path(),
-                    idx: dir.join(format!("msgs.{n}.idx")),
-                }),
-                _ => self.findings.push(Finding {
-                    severity: Severity::Error,
-                    location: entry.path().display().to_string(),
-                    message: "message file name is not msgs.<number>.dat; skipped".into(),
-                    server_behaviour: "refuses to start (message log has an invalid name)".into(),
-                }),
-            }
+            slices.push(SliceFiles {
+                number,
+                dat: entry.path(),
+                idx: dir.join(index_file_name(number)),
+            });
         }
-        slices.sort_by_key(|s| s.number);
+        slices.sort_by(|a, b| (a.number, &a.dat).cmp(&(b.number, &b.dat)));
         Ok(slices)
     }
 
@@ -284,12 +288,62 @@ impl FileStore {
             stats.msgs = slices.iter().map(|s| s.count).sum();
             stats.bytes = slices.iter().map(|s| s.bytes).sum();
         }
+        let slices = self.served_slices(slices);
         let mut state = ChannelState { slices, stats };
         if let Some(limits_fn) = self.opts.limits.clone() {
             let limits = limits_fn(channel);
             self.apply_limits(&mut state, &limits)?;
         }
         Ok(state)
+    }
+
+    /// The slices the server reads messages from. It counts every recovered
+    /// slice in the channel's totals, but keeps one slice per number (the
+    /// last recovered, in directory order) and looks a sequence up in the
+    /// write slice (the highest number) first: a slice shadowed that way is
+    /// counted, reported, and not read.
+    fn served_slices(&mut self, slices: Vec<SliceState>) -> Vec<SliceState> {
+        let write = slices
+            .last()
+            .map(|s| (s.files.number, s.first.seq, s.last.seq, s.files.dat.clone()));
+        let mut served = Vec::with_capacity(slices.len());
+        let mut iter = slices.into_iter().peekable();
+        while let Some(slice) = iter.next() {
+            let replaced_by = match (iter.peek(), &write) {
+                (Some(next), _) if next.files.number == slice.files.number => {
+                    Some(next.files.dat.clone())
+                }
+                (_, Some((number, first, last, dat)))
+                    if *number != slice.files.number
+                        && *first <= slice.first.seq
+                        && slice.last.seq <= *last =>
+                {
+                    Some(dat.clone())
+                }
+                _ => None,
+            };
+            let Some(by) = replaced_by else {
+                served.push(slice);
+                continue;
+            };
+            self.findings.push(Finding {
+                severity: Severity::Warning,
+                location: slice.files.dat.display().to_string(),
+                message: format!(
+                    "slice {} (seqs {}-{}) is shadowed by {}: read from there only",
+                    slice.files.number,
+                    slice.first.seq,
+                    slice.last.seq,
+                    by.display()
+                ),
+                server_behaviour: format!(
+                    "counts its {} messages in the channel's totals too, but serves these sequences from {}",
+                    slice.count,
+                    by.display()
+                ),
+            });
+        }
+        served
     }
 
     /// Drop messages from the front as recovery does (2.8.3 steps 3-4). The

@@ -62,10 +62,55 @@ impl IndexEntry {
     }
 }
 
+/// What the server's recovery makes of a file name in a channel directory
+/// (`newFileMsgStore` in v0.23.2 stores/filestore.go).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SliceName {
+    /// Not a message data file: ignored.
+    Other,
+    /// `msgs.<x>.dat` where `x` is no integer: the server refuses to start
+    /// ("message log has an invalid name").
+    Invalid,
+    /// A data file of slice `n`.
+    Number(i64),
+}
+
+/// The one slice-number rule, used by the reader, check and salvage. The
+/// server tests the prefix `msgs.` and the suffix `.dat` separately (so
+/// `msgs.dat` has both and is invalid) and reads the number with
+/// `strconv.ParseInt(x, 10, 64)`: an optional sign, decimal digits, leading
+/// zeros allowed, within i64. So `msgs.01.dat` is slice 1 beside
+/// `msgs.1.dat`, and `msgs.-1.dat` is slice -1: the server starts on both
+/// (checked with v0.23.2). Its index is `msgs.<n>.idx` with `n` written
+/// back in decimal ([`index_file_name`]), so `msgs.01.dat` and
+/// `msgs.1.dat` share `msgs.1.idx`.
+pub fn slice_name(file_name: &str) -> SliceName {
+    if !(file_name.starts_with("msgs.") && file_name.ends_with(".dat")) {
+        return SliceName::Other;
+    }
+    let middle = file_name
+        .strip_suffix(".dat")
+        .and_then(|n| n.strip_prefix("msgs."))
+        .unwrap_or(file_name);
+    let digits = middle.strip_prefix(['+', '-']).unwrap_or(middle);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return SliceName::Invalid;
+    }
+    match middle.parse::<i64>() {
+        Ok(n) => SliceName::Number(n),
+        Err(_) => SliceName::Invalid,
+    }
+}
+
+/// The index file of slice `number`, as the server names it.
+pub fn index_file_name(number: i64) -> String {
+    format!("msgs.{number}.idx")
+}
+
 /// The two files of slice number `number`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SliceFiles {
-    pub number: u64,
+    pub number: i64,
     pub dat: PathBuf,
     pub idx: PathBuf,
 }
@@ -597,5 +642,29 @@ impl SliceCursor {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slice_names_as_go_parses_them() {
+        use SliceName::*;
+        assert_eq!(slice_name("msgs.1.dat"), Number(1));
+        assert_eq!(slice_name("msgs.01.dat"), Number(1));
+        assert_eq!(slice_name("msgs.+7.dat"), Number(7));
+        assert_eq!(slice_name("msgs.-1.dat"), Number(-1));
+        assert_eq!(slice_name("msgs..dat"), Invalid);
+        assert_eq!(slice_name("msgs.dat"), Invalid);
+        assert_eq!(slice_name("msgs.1a.dat"), Invalid);
+        assert_eq!(slice_name("msgs. 1.dat"), Invalid);
+        assert_eq!(slice_name("msgs.99999999999999999999.dat"), Invalid);
+        assert_eq!(slice_name("msgs.1.idx"), Other);
+        assert_eq!(slice_name("subs.dat"), Other);
+        assert_eq!(slice_name("msgs.1.dat.bak"), Other);
+        assert_eq!(index_file_name(1), "msgs.1.idx");
+        assert_eq!(index_file_name(-1), "msgs.-1.idx");
     }
 }
