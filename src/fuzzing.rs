@@ -7,6 +7,8 @@
 //! Parsers that read files get a private scratch directory per process
 //! (under the system temp dir, removed by [`Scratch`] on drop).
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -19,14 +21,96 @@ use crate::filestore::{FileStore, FileStoreOptions};
 use crate::model::MessageRange;
 use crate::store::StoreReader;
 
+/// Every fuzz target, by name: `fuzz/fuzz_targets/NAME.rs` and its seeds
+/// in `fuzz/corpus/NAME/`.
+pub const TARGETS: &[&str] = &[
+    "record_framing",
+    "stored_protobufs",
+    "server_dat",
+    "clients_replay",
+    "subs_replay",
+    "msgs_dat",
+    "msgs_idx",
+    "raft_log",
+    "raft_entry",
+    "snapshot",
+    "config_file",
+    "dsn",
+    "encryption_envelope",
+];
+
+/// The store the file-store targets replace one file of.
+fn template_store() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/file-basic-v0.23/store")
+}
+
+/// The channel of [`template_store`] they use.
+const TEMPLATE_CHANNEL: &str = "orders.eu";
+
+thread_local! {
+    static SCRATCHES: RefCell<BTreeMap<String, Scratch>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// Feed `data` to the target `target` (one of [`TARGETS`]). `false`: no
+/// such target. A target's scratch directory is made on its first call in
+/// this thread and reused.
+pub fn run(target: &str, data: &[u8]) -> bool {
+    if !TARGETS.contains(&target) {
+        return false;
+    }
+    SCRATCHES.with(|cell| {
+        let mut map = cell.borrow_mut();
+        if !map.contains_key(target) {
+            let Ok(scratch) = scratch_for(target) else {
+                return;
+            };
+            map.insert(target.to_string(), scratch);
+        }
+        let Some(s) = map.get(target) else { return };
+        let ch = TEMPLATE_CHANNEL;
+        match target {
+            "record_framing" => record_framing(s, data),
+            "stored_protobufs" => stored_protobufs(data),
+            "server_dat" => file_store_file(s, "server.dat", data),
+            "clients_replay" => file_store_file(s, "clients.dat", data),
+            "subs_replay" => file_store_file(s, &format!("{ch}/subs.dat"), data),
+            "msgs_dat" => file_store_file(s, &format!("{ch}/msgs.1.dat"), data),
+            "msgs_idx" => file_store_file(s, &format!("{ch}/msgs.1.idx"), data),
+            "raft_log" => raft_log(s, data),
+            "raft_entry" => raft_entry(data),
+            "snapshot" => snapshot(s, data),
+            "config_file" => config_file(data),
+            "dsn" => dsn(data),
+            _ => encryption_envelope(data),
+        }
+    });
+    true
+}
+
+fn scratch_for(target: &str) -> std::io::Result<Scratch> {
+    let file_store = matches!(
+        target,
+        "server_dat" | "clients_replay" | "subs_replay" | "msgs_dat" | "msgs_idx"
+    );
+    if !file_store {
+        return Scratch::new();
+    }
+    let s = Scratch::with_store(&template_store(), TEMPLATE_CHANNEL)?;
+    if target == "msgs_dat" {
+        // Without its index the reader rebuilds the slice from the data file.
+        remove_from_store(&s, &format!("{TEMPLATE_CHANNEL}/msgs.1.idx"));
+    }
+    Ok(s)
+}
+
 /// A private directory for the files a parser reads.
-pub struct Scratch {
+struct Scratch {
     dir: PathBuf,
 }
 
 impl Scratch {
     /// A new empty directory, unique to this process and call.
-    pub fn new() -> std::io::Result<Scratch> {
+    fn new() -> std::io::Result<Scratch> {
         use std::sync::atomic::{AtomicU64, Ordering};
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -36,13 +120,13 @@ impl Scratch {
         Ok(Scratch { dir })
     }
 
-    pub fn path(&self) -> &Path {
+    fn path(&self) -> &Path {
         &self.dir
     }
 
     /// A copy of the file store `template` (its server.dat, clients.dat and
     /// the channel `channel`), so that one file of it can be replaced.
-    pub fn with_store(template: &Path, channel: &str) -> std::io::Result<Scratch> {
+    fn with_store(template: &Path, channel: &str) -> std::io::Result<Scratch> {
         let s = Scratch::new()?;
         for f in ["server.dat", "clients.dat"] {
             fs::copy(template.join(f), s.dir.join(f))?;
@@ -65,7 +149,7 @@ impl Drop for Scratch {
 
 /// The record framing (FORMAT.md 1.2), typed and untyped, with and without
 /// CRC verification: `data` is a whole file.
-pub fn record_framing(scratch: &Scratch, data: &[u8]) {
+fn record_framing(scratch: &Scratch, data: &[u8]) {
     let path = scratch.path().join("records.dat");
     if fs::write(&path, data).is_err() {
         return;
@@ -85,7 +169,7 @@ pub fn record_framing(scratch: &Scratch, data: &[u8]) {
 }
 
 /// Every protobuf the stores persist, decoded from `data`.
-pub fn stored_protobufs(data: &[u8]) {
+fn stored_protobufs(data: &[u8]) {
     use crate::proto::*;
     use crate::raft::pb::*;
     let _ = MsgProto::decode(data);
@@ -102,7 +186,7 @@ pub fn stored_protobufs(data: &[u8]) {
 
 /// Replace `rel` (a path inside the scratch store) with `data`, then read
 /// the store as `info`, `dump`, `clients`, `subs` and `check --deep` do.
-pub fn file_store_file(scratch: &Scratch, rel: &str, data: &[u8]) {
+fn file_store_file(scratch: &Scratch, rel: &str, data: &[u8]) {
     let path = scratch.path().join(rel);
     if fs::write(&path, data).is_err() {
         return;
@@ -112,7 +196,7 @@ pub fn file_store_file(scratch: &Scratch, rel: &str, data: &[u8]) {
 
 /// Remove `rel` from the scratch store (e.g. an index, to make the reader
 /// rebuild it from the data file).
-pub fn remove_from_store(scratch: &Scratch, rel: &str) {
+fn remove_from_store(scratch: &Scratch, rel: &str) {
     let _ = fs::remove_file(scratch.path().join(rel));
 }
 
@@ -145,7 +229,7 @@ fn read_file_store(root: &Path) {
 /// A Raft log (BoltDB file) at `<scratch>/raft/raft.log`, read as the
 /// commands read a cluster node's log: pages, buckets, msgpack entries and
 /// the STAN operations they carry.
-pub fn raft_log(scratch: &Scratch, data: &[u8]) {
+fn raft_log(scratch: &Scratch, data: &[u8]) {
     let dir = scratch.path().join("raft");
     if fs::create_dir_all(&dir).is_err() || fs::write(dir.join("raft.log"), data).is_err() {
         return;
@@ -155,7 +239,7 @@ pub fn raft_log(scratch: &Scratch, data: &[u8]) {
 }
 
 /// One msgpack-encoded Raft log entry, its configuration and peers.
-pub fn raft_entry(data: &[u8]) {
+fn raft_entry(data: &[u8]) {
     let _ = crate::raft::msgpack::decode(data);
     if let Ok(e) = crate::raft::entries::decode_entry(data) {
         let _ = crate::raft::entries::decode_configuration(&e.data);
@@ -166,7 +250,7 @@ pub fn raft_entry(data: &[u8]) {
 
 /// A snapshot: `data` as `meta.json`, and as `state.bin` under a meta.json
 /// whose CRC matches (so the decoding past the CRC check is reached).
-pub fn snapshot(scratch: &Scratch, data: &[u8]) {
+fn snapshot(scratch: &Scratch, data: &[u8]) {
     use crate::raft::snapshot::*;
     let _ = parse_meta(data);
     let dir = scratch.path().join("snap");
@@ -193,13 +277,13 @@ pub fn snapshot(scratch: &Scratch, data: &[u8]) {
 }
 
 /// A server configuration file.
-pub fn config_file(data: &[u8]) {
+fn config_file(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let _ = crate::config::parse_config(&text, Path::new("fuzz.conf"));
 }
 
 /// A SQL source (DSN) for every driver, and its redaction.
-pub fn dsn(data: &[u8]) {
+fn dsn(data: &[u8]) {
     use crate::sqlstore::{dsn::Dsn, SqlDriver};
     let source = String::from_utf8_lossy(data);
     for driver in [SqlDriver::Postgres, SqlDriver::Mysql, SqlDriver::Sqlite] {
@@ -210,11 +294,12 @@ pub fn dsn(data: &[u8]) {
     }
 }
 
-/// An encrypted payload (the encryption envelope, 3.5) under a fixed key,
-/// as a channel payload and as a Raft entry.
-pub fn encryption_envelope(data: &[u8]) {
+/// An encrypted payload (the encryption envelope, 3.5) under the key of
+/// file-encrypted-v0.23 (so its payloads, the seeds, decrypt), as a channel
+/// payload and as a Raft entry.
+fn encryption_envelope(data: &[u8]) {
     use crate::crypto::*;
-    let master = MasterKey::from_user_key(b"fuzz-key");
+    let master = MasterKey::from_user_key(b"stanctl-fixture-key-AES-0001");
     let _ = likely_envelope(data);
     let _ = envelope_cipher(data);
     let _ = decrypt_payload(&master.channel_key("orders.eu"), data);

@@ -461,7 +461,15 @@ fn slice_name_case(name: &str, copy: &str) -> Value {
         assert_eq!(ch[k], served[k], "{name}: {k}");
     }
     let out = stanctl()
-        .args(["--dir", &src, "dump", "--channel", "orders.eu", "--format", "ndjson"])
+        .args([
+            "--dir",
+            &src,
+            "dump",
+            "--channel",
+            "orders.eu",
+            "--format",
+            "ndjson",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{name}");
