@@ -10,6 +10,13 @@
 //! with no member left has client_id ""), which the manifest's at-shutdown
 //! view does not.
 //!
+//! Also: the server on `salvage` output of each damaged fixture must serve
+//! exactly what salvage reported; `sql upgrade --apply` on the v0.9 dumps,
+//! then v0.23.2 as the control run; v0.9.2 on file outputs (against its own
+//! control run); v0.4.0 (no monitoring) read back with the reader alone.
+//! A table of every case's result goes to STANCTL_REAL_SERVER_REPORT, which
+//! the script prints at the end.
+//!
 //! Binaries come from scripts/test-real-server.sh (STANCTL_REAL_SERVER,
 //! STANCTL_REAL_SERVER_READER, ...). Without them the tests say why and
 //! skip, unless CI or STANCTL_REQUIRE_REAL_SERVER=1 is set.
@@ -24,7 +31,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use common::expect::{expected_messages, key_options, server_options};
+use common::expect::{expected_messages, key_options};
 use common::*;
 use serde_json::{json, Value};
 
@@ -35,6 +42,15 @@ use serde_json::{json, Value};
 /// identical FAILS, so that the fix removes its entry. The comparison itself
 /// is never loosened.
 const KNOWN_DIFFERENCES: &[(&str, Backend, &str, &str)] = &[
+    // With its config at the real "now", every events.ttl message has
+    // expired: the file target loses the channel's sequence (0..0 where the
+    // server keeps 61..60).
+    (
+        "file-slices-v0.23",
+        Backend::File,
+        "issue 13 item 1",
+        "events.ttl:",
+    ),
     // Not a stanctl difference: the control of a cluster node can only be
     // the clustered server, whose Raft replay keeps the last member's
     // client_id on a durable queue group left without members, while any
@@ -80,9 +96,21 @@ impl Backend {
 // the binaries
 
 struct Tools {
-    server: PathBuf,
+    server: Bin,
     reader: PathBuf,
     report: Option<PathBuf>,
+}
+
+/// A server binary and what its version offers.
+#[derive(Clone)]
+struct Bin {
+    path: PathBuf,
+    label: &'static str,
+    /// Logs "Streaming Server is ready" (v0.10+); older ones end their
+    /// start-up with the limits table.
+    ready_line: bool,
+    /// Serves /streaming/* (not v0.4.0).
+    monitoring: bool,
 }
 
 fn required() -> bool {
@@ -100,7 +128,12 @@ fn tools() -> Option<&'static Tools> {
             let reader = std::env::var_os("STANCTL_REAL_SERVER_READER").map(PathBuf::from);
             match (server, reader) {
                 (Some(server), Some(reader)) => Some(Tools {
-                    server,
+                    server: Bin {
+                        path: server,
+                        label: "v0.23.2",
+                        ready_line: true,
+                        monitoring: true,
+                    },
                     reader,
                     report: std::env::var_os("STANCTL_REAL_SERVER_REPORT").map(PathBuf::from),
                 }),
@@ -120,6 +153,23 @@ fn tools() -> Option<&'static Tools> {
         .as_ref()
 }
 
+/// An older server exported by the script, or `None` with a note.
+fn old_server(var: &str, label: &'static str) -> Option<Bin> {
+    match std::env::var_os(var) {
+        Some(p) => Some(Bin {
+            path: PathBuf::from(p),
+            label,
+            ready_line: false,
+            monitoring: label != "v0.4.0",
+        }),
+        None if required() => panic!("{var} is not set: run through scripts/test-real-server.sh"),
+        None => {
+            eprintln!("note: {var} not set; skipping");
+            None
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // a running server
 
@@ -136,17 +186,18 @@ struct Server {
     monitor: u16,
     log: PathBuf,
     cluster_id: String,
+    bin: Bin,
 }
 
 impl Server {
     /// Start `bin` with `args` (no address or port flags) and wait until
     /// its monitoring answers. An exit before that is an error with the
     /// log's tail.
-    fn start(bin: &Path, cluster_id: &str, args: &[String], log: &Path) -> Result<Server, String> {
+    fn start(bin: &Bin, cluster_id: &str, args: &[String], log: &Path) -> Result<Server, String> {
         let mut last_error = String::new();
         for _ in 0..3 {
             let (port, monitor) = (free_port(), free_port());
-            let child = Command::new(bin)
+            let child = Command::new(&bin.path)
                 .args(["-a", "127.0.0.1", "-p", &port.to_string()])
                 .args(["-m", &monitor.to_string(), "-cid", cluster_id])
                 .args(args)
@@ -154,13 +205,14 @@ impl Server {
                 .stdout(Stdio::null())
                 .stderr(std::fs::File::create(log).expect("server log"))
                 .spawn()
-                .map_err(|e| format!("start {}: {e}", bin.display()))?;
+                .map_err(|e| format!("start {}: {e}", bin.path.display()))?;
             let mut server = Server {
                 child,
                 port,
                 monitor,
                 log: log.to_path_buf(),
                 cluster_id: cluster_id.to_string(),
+                bin: bin.clone(),
             };
             let deadline = Instant::now() + Duration::from_secs(60);
             loop {
@@ -187,8 +239,25 @@ impl Server {
     /// the log's last start-up line, and for a cluster node leadership.
     fn ready(&self) -> bool {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        if !log.contains("Streaming Server is ready") {
+        let started = if self.bin.ready_line {
+            log.contains("Streaming Server is ready")
+        } else {
+            // The closing rule of the limits table (the last start-up line
+            // of v0.4.0 to v0.9.2): only dashes after "STREAM: ".
+            log.split_once("Store Limits").is_some_and(|(_, rest)| {
+                rest.lines().skip(1).any(|l| {
+                    l.split_once("STREAM: ").is_some_and(|(_, rule)| {
+                        let rule = rule.trim_end();
+                        rule.len() >= 20 && rule.chars().all(|c| c == '-')
+                    })
+                })
+            })
+        };
+        if !started {
             return false;
+        }
+        if !self.bin.monitoring {
+            return true;
         }
         match http_get(self.monitor, "/streaming/serverz") {
             Ok(body) => {
@@ -335,6 +404,22 @@ fn observe(server: &Server, reader: &Path) -> Result<Observed, String> {
 /// every message read must be the manifest's message of that sequence, and
 /// every sequence of the served range must be read.
 fn messages_vs_manifest(obs: &Observed, m: &Value) -> Vec<String> {
+    messages_vs_truth(obs, m, &|_, ch| {
+        if u64_of(&ch["msgs"]) == 0 {
+            Vec::new()
+        } else {
+            (u64_of(&ch["first_seq"])..=u64_of(&ch["last_seq"])).collect()
+        }
+    })
+}
+
+/// As [`messages_vs_manifest`], with the sequences each channel must serve
+/// given by `want` (channel name, channelsz entry).
+fn messages_vs_truth(
+    obs: &Observed,
+    m: &Value,
+    served: &dyn Fn(&str, &Value) -> Vec<u64>,
+) -> Vec<String> {
     let mut diffs = Vec::new();
     let truth: HashMap<&str, &Value> = m["channels"]
         .as_array()
@@ -352,20 +437,17 @@ fn messages_vs_manifest(obs: &Observed, m: &Value) -> Vec<String> {
             .into_iter()
             .map(|w| (u64_of(&w["seq"]), w))
             .collect();
-        let (first, last) = (u64_of(&ch["first_seq"]), u64_of(&ch["last_seq"]));
-        let count = u64_of(&ch["msgs"]);
         let read_seqs: Vec<u64> = got.iter().map(|g| u64_of(&g["seq"])).collect();
-        let want_seqs: Vec<u64> = if count == 0 {
-            Vec::new()
-        } else {
-            (first..=last).collect()
-        };
+        let want_seqs = served(name, ch);
         if read_seqs != want_seqs {
             diffs.push(format!(
-                "{name}: read {} messages (seqs {:?}..{:?}), served range {first}..{last}",
+                "{name}: read {} messages (seqs {:?}..{:?}), want {} ({:?}..{:?})",
                 read_seqs.len(),
                 read_seqs.first(),
-                read_seqs.last()
+                read_seqs.last(),
+                want_seqs.len(),
+                want_seqs.first(),
+                want_seqs.last()
             ));
         }
         for g in got {
@@ -680,21 +762,22 @@ fn execute(db: &TempDb, sql: &str) {
 
 /// The control run: the same server on an untouched copy of the original,
 /// once per fixture and test process.
-fn control(name: &'static str, tools: &Tools) -> Arc<Result<Observed, String>> {
-    type Controls = Mutex<HashMap<&'static str, Arc<OnceLock<Arc<Result<Observed, String>>>>>>;
+fn control(name: &'static str, bin: &Bin, reader: &Path) -> Arc<Result<Observed, String>> {
+    type Key = (&'static str, &'static str);
+    type Controls = Mutex<HashMap<Key, Arc<OnceLock<Arc<Result<Observed, String>>>>>>;
     static CONTROLS: OnceLock<Controls> = OnceLock::new();
     let cell = CONTROLS
         .get_or_init(Default::default)
         .lock()
         .expect("controls")
-        .entry(name)
+        .entry((name, bin.label))
         .or_default()
         .clone();
-    cell.get_or_init(|| Arc::new(run_control(name, tools)))
+    cell.get_or_init(|| Arc::new(run_control(name, bin, reader)))
         .clone()
 }
 
-fn run_control(name: &str, tools: &Tools) -> Result<Observed, String> {
+fn run_control(name: &str, bin: &Bin, reader: &Path) -> Result<Observed, String> {
     let tmp = tempfile::tempdir().expect("tmp");
     let mut flags = fixture_flags(name, tmp.path());
     let _db;
@@ -723,7 +806,7 @@ fn run_control(name: &str, tools: &Tools) -> Result<Observed, String> {
             let db = TempDb::create(driver, &format!("ctl_{name}"))
                 .ok_or("no database for the control run")?;
             load_dump(&db, &dump);
-            if name.ends_with("-v0.9") {
+            if name.ends_with("-v0.9") && bin.ready_line {
                 execute(&db, v09_upgrade(driver));
             }
             flags.extend(["-st", "sql", "--sql_driver", driver, "--sql_source"].map(String::from));
@@ -732,13 +815,13 @@ fn run_control(name: &str, tools: &Tools) -> Result<Observed, String> {
         }
     }
     let server = Server::start(
-        &tools.server,
+        bin,
         &cluster_id(name),
         &flags,
         &tmp.path().join("server.log"),
     )
     .map_err(|e| format!("control run: {e}"))?;
-    let obs = observe(&server, &tools.reader).map_err(|e| format!("control run: {e}"));
+    let obs = observe(&server, reader).map_err(|e| format!("control run: {e}"));
     server.stop();
     obs
 }
@@ -746,12 +829,27 @@ fn run_control(name: &str, tools: &Tools) -> Result<Observed, String> {
 // ---------------------------------------------------------------------------
 // one case: fixture × backend
 
+/// `-c FILE` with the fixture's streaming config (its limits), written into
+/// `dir`. No `--now`: stanctl applies the limits at the same "now" as the
+/// servers started next, as an operator's migration would.
+fn config_options(name: &str, dir: &Path) -> Vec<String> {
+    match truth(name)["server"]["config_file_contents"].as_str() {
+        Some(text) => {
+            let conf = dir.join("stanctl.conf");
+            std::fs::write(&conf, text).expect("write config");
+            vec!["-c".to_string(), conf.display().to_string()]
+        }
+        None => Vec::new(),
+    }
+}
+
 /// stanctl options that open fixture `name` as the server ran it.
-fn source_args(name: &str) -> Option<Vec<String>> {
+fn source_args(name: &str, dir: &Path) -> Option<Vec<String>> {
     match source(name) {
         Source::File { store, .. } => {
             let mut args = vec!["--dir".to_string(), store.display().to_string()];
-            args.extend(server_options(name));
+            args.extend(config_options(name, dir));
+            args.extend(key_options(name));
             Some(args)
         }
         Source::Sql { driver, .. } => {
@@ -768,10 +866,16 @@ fn source_args(name: &str) -> Option<Vec<String>> {
     }
 }
 
-fn run_stanctl(args: &[String]) -> Result<(), String> {
+fn run_stanctl(args: &[String]) -> Result<String, String> {
+    run_stanctl_exit(args, &[0]).map(|(_, stdout)| stdout)
+}
+
+/// Run stanctl, accept the exit codes `ok`, return the code and stdout.
+fn run_stanctl_exit(args: &[String], ok: &[i32]) -> Result<(i32, String), String> {
     let out = stanctl().args(args).output().expect("run stanctl");
-    if out.status.success() {
-        Ok(())
+    let code = out.status.code().unwrap_or(-1);
+    if ok.contains(&code) {
+        Ok((code, String::from_utf8_lossy(&out.stdout).into_owned()))
     } else {
         Err(format!(
             "stanctl {}: exit {:?}: {}",
@@ -795,14 +899,37 @@ fn report(tools: &Tools, name: &str, backend: &str, result: &str) {
     }
 }
 
+/// Start `bin` on the store `store_flags` name (with fixture `name`'s
+/// flags; files in `dir`), and compare what it serves with the manifest's
+/// messages and with the same server's control run on the original.
+fn serve_and_compare(
+    bin: &Bin,
+    reader: &Path,
+    name: &'static str,
+    store_flags: &[String],
+    dir: &Path,
+    same_backend: bool,
+) -> Result<Vec<String>, String> {
+    let mut flags = fixture_flags(name, dir);
+    flags.extend(store_flags.iter().cloned());
+    let server = Server::start(bin, &cluster_id(name), &flags, &dir.join("server.log"))?;
+    let obs = observe(&server, reader)?;
+    server.stop();
+    let control = control(name, bin, reader);
+    let control = control.as_ref().as_ref().map_err(Clone::clone)?;
+    let mut diffs = messages_vs_manifest(&obs, &truth(name));
+    diffs.extend(state_vs_control(&obs, control, same_backend));
+    Ok(diffs)
+}
+
 /// Migrate fixture `name` into a fresh `backend` target, start the real
 /// server on it and compare with the manifest and the control run.
 fn oracle_case(name: &'static str, backend: Backend) {
     let Some(tools) = tools() else { return };
-    let Some(mut args) = source_args(name) else {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let Some(mut args) = source_args(name, tmp.path()) else {
         return;
     };
-    let tmp = tempfile::tempdir().expect("tmp");
     let source_is_sql = matches!(source(name), Source::Sql { .. });
     let mut store_flags: Vec<String>;
     let _db;
@@ -856,21 +983,14 @@ fn oracle_case(name: &'static str, backend: Backend) {
     };
     let outcome = (|| -> Result<Vec<String>, String> {
         run_stanctl(&args)?;
-        let mut flags = fixture_flags(name, tmp.path());
-        flags.extend(store_flags.iter().cloned());
-        let server = Server::start(
+        serve_and_compare(
             &tools.server,
-            &cluster_id(name),
-            &flags,
-            &tmp.path().join("server.log"),
-        )?;
-        let obs = observe(&server, &tools.reader)?;
-        server.stop();
-        let control = control(name, tools);
-        let control = control.as_ref().as_ref().map_err(Clone::clone)?;
-        let mut diffs = messages_vs_manifest(&obs, &truth(name));
-        diffs.extend(state_vs_control(&obs, control, same_backend));
-        Ok(diffs)
+            &tools.reader,
+            name,
+            &store_flags,
+            tmp.path(),
+            same_backend,
+        )
     })();
     let known = KNOWN_DIFFERENCES
         .iter()
@@ -935,4 +1055,265 @@ oracle_cases! {
     sql_postgres_v0_9: "sql-postgres-v0.9",
     sql_mysql_v0_23: "sql-mysql-v0.23",
     sql_mysql_v0_9: "sql-mysql-v0.9",
+}
+
+// ---------------------------------------------------------------------------
+// salvage, sql upgrade, older servers
+
+/// Run `case`, report its result under (`name`, `what`) and fail on any
+/// difference.
+fn run_case(
+    tools: &Tools,
+    name: &str,
+    what: &str,
+    case: impl FnOnce() -> Result<Vec<String>, String>,
+) {
+    let result = match case() {
+        Ok(d) if d.is_empty() => "identical".to_string(),
+        Ok(d) => format!("differs: {}", d.join("; ")),
+        Err(e) => format!("differs: {e}"),
+    };
+    report(tools, name, what, &result);
+    assert_eq!(result, "identical", "{name} × {what}");
+}
+
+/// `salvage` of a damaged fixture: the real server must start on the
+/// output and serve exactly what salvage reported it kept (its sequence
+/// ranges, subscription and client counts), each message as in the
+/// original's manifest.
+fn salvage_case(name: &'static str) {
+    let Some(tools) = tools() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("salvaged");
+    let store = fixture(name).join("store");
+    run_case(tools, name, "salvage", || {
+        // Exit 1 says that something was dropped (README, salvage).
+        let (code, summary) = run_stanctl_exit(
+            &[
+                "--dir".into(),
+                store.display().to_string(),
+                "salvage".into(),
+                "--to-dir".into(),
+                out.display().to_string(),
+                "--format".into(),
+                "json".into(),
+            ],
+            &[0, 1],
+        )?;
+        let summary: Value = serde_json::from_str(&summary).map_err(|e| e.to_string())?;
+        let dropped = summary["dropped_bytes"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+            || summary["channels"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|c| c["dropped_seqs"].as_array().is_some_and(|a| !a.is_empty()));
+        let mut flags = fixture_flags(name, tmp.path());
+        flags.extend(["-st", "file", "-dir"].map(String::from));
+        flags.push(out.display().to_string());
+        let server = Server::start(
+            &tools.server,
+            &cluster_id(name),
+            &flags,
+            &tmp.path().join("log"),
+        )?;
+        let obs = observe(&server, &tools.reader)?;
+        server.stop();
+        let kept: HashMap<String, &Value> = summary["channels"]
+            .as_array()
+            .ok_or("salvage summary has no channels")?
+            .iter()
+            .map(|c| (str_of(&c["name"]).to_string(), c))
+            .collect();
+        let mut diffs = messages_vs_truth(&obs, &truth(name), &|channel, _| {
+            kept.get(channel)
+                .and_then(|c| c["kept"].as_array())
+                .into_iter()
+                .flatten()
+                .flat_map(|r| u64_of(&r[0])..=u64_of(&r[1]))
+                .collect()
+        });
+        let mut served: Vec<&String> = obs.channels.keys().collect();
+        let mut reported: Vec<&String> = kept.keys().collect();
+        served.sort();
+        reported.sort();
+        if served != reported {
+            diffs.push(format!("channels {served:?} != salvage's {reported:?}"));
+        }
+        for (channel, c) in &kept {
+            let Some(ch) = obs.channels.get(channel) else {
+                continue;
+            };
+            if ch["msgs"] != c["kept_messages"] {
+                diffs.push(format!(
+                    "{channel}: msgs {} != salvage's {}",
+                    ch["msgs"], c["kept_messages"]
+                ));
+            }
+            let subs = obs.subs[channel].len() as u64;
+            if Some(subs) != c["subscriptions"].as_u64() {
+                diffs.push(format!(
+                    "{channel}: {subs} subscriptions != salvage's {}",
+                    c["subscriptions"]
+                ));
+            }
+        }
+        if (code == 1) != dropped {
+            diffs.push(format!("salvage exit {code} but dropped: {dropped}"));
+        }
+        if Some(obs.clients.len() as u64) != summary["clients"].as_u64() {
+            diffs.push(format!(
+                "{} clients != salvage's {}",
+                obs.clients.len(),
+                summary["clients"]
+            ));
+        }
+        Ok(diffs)
+    });
+}
+
+#[test]
+fn salvage_damaged_crc_flip() {
+    salvage_case("damaged-crc-flip-v0.23");
+}
+
+#[test]
+fn salvage_damaged_idx_deleted() {
+    salvage_case("damaged-idx-deleted-v0.23");
+}
+
+#[test]
+fn salvage_damaged_truncated_tail() {
+    salvage_case("damaged-truncated-tail-v0.23");
+}
+
+/// `sql upgrade --apply` on a v0.9.2 database (loaded from the dump), then
+/// v0.23.2 must start on it and serve what the control run serves (the
+/// manifest's manual ALTER TABLE), every message as in the manifest.
+fn sql_upgrade_case(name: &'static str, driver: &'static str) {
+    let Some(tools) = tools() else { return };
+    let Some(db) = TempDb::create(driver, &format!("up_{name}")) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    run_case(tools, name, "sql upgrade", || {
+        load_dump(&db, &fixture(name).join(format!("{name}.sql")));
+        run_stanctl(&[
+            "--sql-driver".into(),
+            driver.into(),
+            "--sql-source".into(),
+            db.dsn.clone(),
+            "sql".into(),
+            "upgrade".into(),
+            "--apply".into(),
+        ])?;
+        let mut store = ["-st", "sql", "--sql_driver", driver, "--sql_source"]
+            .map(String::from)
+            .to_vec();
+        store.push(db.dsn.clone());
+        serve_and_compare(&tools.server, &tools.reader, name, &store, tmp.path(), true)
+    });
+}
+
+#[test]
+fn sql_upgrade_postgres_v0_9() {
+    sql_upgrade_case("sql-postgres-v0.9", "postgres");
+}
+
+#[test]
+fn sql_upgrade_mysql_v0_9() {
+    sql_upgrade_case("sql-mysql-v0.9", "mysql");
+}
+
+/// An older server on stanctl's file output of a fixture it can open:
+/// messages as in the manifest, state as its own control run on the
+/// original.
+fn old_server_case(name: &'static str, bin: &Bin) {
+    let Some(tools) = tools() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let Some(mut args) = source_args(name, tmp.path()) else {
+        return;
+    };
+    let dir = tmp.path().join("store");
+    let source_is_sql = matches!(source(name), Source::Sql { .. });
+    args.push("migrate".into());
+    args.push(
+        if source_is_sql {
+            "sql-to-file"
+        } else {
+            "file-to-file"
+        }
+        .into(),
+    );
+    args.extend(["--to-dir".to_string(), dir.display().to_string()]);
+    run_case(tools, name, &format!("file, {}", bin.label), || {
+        run_stanctl(&args)?;
+        let store = [
+            "-st".to_string(),
+            "file".into(),
+            "-dir".into(),
+            dir.display().to_string(),
+        ];
+        serve_and_compare(bin, &tools.reader, name, &store, tmp.path(), !source_is_sql)
+    });
+}
+
+#[test]
+fn v0_9_2_on_file_outputs() {
+    let Some(bin) = tools().and_then(|_| old_server("STANCTL_REAL_SERVER_V0_9", "v0.9.2")) else {
+        return;
+    };
+    for name in ["file-basic-v0.9", "sql-postgres-v0.9", "sql-mysql-v0.9"] {
+        old_server_case(name, &bin);
+    }
+}
+
+/// v0.4.0 has no monitoring: the reader alone, on the channels and last
+/// sequences of the manifest, must read every message as in the manifest.
+#[test]
+fn v0_4_0_reads_a_file_output() {
+    let Some(tools) = tools() else { return };
+    let Some(bin) = old_server("STANCTL_REAL_SERVER_V0_4", "v0.4.0") else {
+        return;
+    };
+    let name = "file-basic-v0.9";
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("store");
+    run_case(tools, name, "file, v0.4.0", || {
+        let mut args = source_args(name, tmp.path()).ok_or("no source")?;
+        args.extend(["migrate", "file-to-file", "--to-dir"].map(String::from));
+        args.push(dir.display().to_string());
+        run_stanctl(&args)?;
+        let mut flags = fixture_flags(name, tmp.path());
+        flags.extend(["-st", "file", "-dir"].map(String::from));
+        flags.push(dir.display().to_string());
+        let server = Server::start(&bin, &cluster_id(name), &flags, &tmp.path().join("log"))?;
+        let m = truth(name);
+        let mut channels = BTreeMap::new();
+        let mut wanted = Vec::new();
+        for c in m["channels"].as_array().expect("channels") {
+            let ch = json!({"msgs": c["msg_count"], "first_seq": c["first_seq"],
+                            "last_seq": c["last_seq"], "bytes": null});
+            if u64_of(&c["msg_count"]) > 0 {
+                wanted.push((str_of(&c["name"]).to_string(), u64_of(&c["last_seq"])));
+            }
+            channels.insert(str_of(&c["name"]).to_string(), ch);
+        }
+        let mut messages: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for line in server.read(&tools.reader, &wanted)? {
+            messages
+                .entry(str_of(&line["channel"]).to_string())
+                .or_default()
+                .push(line);
+        }
+        server.stop();
+        let obs = Observed {
+            channels,
+            subs: BTreeMap::new(),
+            clients: Vec::new(),
+            messages,
+        };
+        Ok(messages_vs_manifest(&obs, &m))
+    });
 }
