@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::crypto::{decrypt_payload, encrypt_payload, Cipher, MasterKey, NonceSequence};
 use crate::error::{Result, StoreError};
-use crate::model::{MessageRange, Subscription};
+use crate::model::{Limits, LimitsSource, MessageRange, Subscription};
 use crate::store::{StoreReader, StoreWriter};
 
 /// What happens to payloads on the way.
@@ -85,6 +85,12 @@ pub struct ChannelReport {
     pub first_seq: u64,
     pub last_seq: u64,
     pub subscriptions: usize,
+    /// The limits written with the channel (SQL `Channels` row), and where
+    /// they came from; absent for a file target, which keeps none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Limits>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits_from: Option<&'static str>,
     /// How the sequence of a channel left without messages was carried
     /// (absent when the channel has messages or the target keeps it).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -137,13 +143,16 @@ pub fn migrate(
             continue;
         }
         let stats = src.channel_stats(&name)?;
-        let (limits, _) = src.channel_limits(&name)?;
+        let (limits, source) = src.channel_limits(&name)?;
+        let (limits, limits_from) = limits_to_write(limits, source);
         dst.begin_channel(&stats, &limits)?;
         progress.channel_start(&name, stats.msgs);
         let mut channel = ChannelReport {
             name: name.clone(),
             first_seq: stats.first_seq,
             last_seq: stats.last_seq,
+            limits: dst.keeps_limits().then_some(limits),
+            limits_from: dst.keeps_limits().then_some(limits_from),
             ..ChannelReport::default()
         };
         let mut transform = ChannelCrypto::new(crypto, &name, stats.last_seq)?;
@@ -178,6 +187,21 @@ pub fn migrate(
     }
     dst.finish()?;
     Ok(report)
+}
+
+/// The limits a server would record for the channel (SQL `Channels`):
+/// those the source knows (its `-c` config or its own rows), else the
+/// server's defaults, which it writes when it creates a channel without a
+/// config. Limits of 0 would never trim anything a later config sets.
+fn limits_to_write(limits: Limits, source: LimitsSource) -> (Limits, &'static str) {
+    match source {
+        LimitsSource::Config => (limits, "the -c configuration"),
+        LimitsSource::Store => (limits, "the source store's Channels row"),
+        LimitsSource::Unknown => (
+            crate::config::StoreLimits::default().global_effective(),
+            "the server's defaults (no -c given)",
+        ),
+    }
 }
 
 /// A channel whose messages were all removed by limits keeps its sequence

@@ -160,6 +160,12 @@ pub trait StoreWriter {
     /// target records where it can.
     fn begin_channel(&mut self, stats: &ChannelStats, limits: &Limits) -> Result<()>;
 
+    /// Whether the target records channel limits (SQL `Channels`); a file
+    /// store takes them from the server's configuration at each start.
+    fn keeps_limits(&self) -> bool {
+        true
+    }
+
     /// Whether the target keeps the sequence of a channel without messages
     /// (SQL: `Channels.maxseq`). A file store keeps it only in records.
     fn keeps_empty_sequence(&self) -> bool {

@@ -490,3 +490,89 @@ fn config_limits_apply_to_a_sql_store_as_the_servers_recovery() {
     assert_eq!(u64_of(&row["last_seq"]), last_seq, "{row:#}");
     assert_eq!(row["limits_source"], "config");
 }
+
+/// `(maxmsgs, maxbytes, maxage)` of every Channels row of a SQLite store.
+fn sqlite_channel_limits(db: &Path) -> std::collections::BTreeMap<String, (i64, i64, i64)> {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open sqlite");
+    let mut stmt = conn
+        .prepare("SELECT name, maxmsgs, maxbytes, maxage FROM Channels")
+        .expect("prepare");
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))
+        .expect("query");
+    rows.map(|r| r.expect("row")).collect()
+}
+
+/// file → SQL writes the Channels limits the real server writes when it
+/// creates a channel: without -c its defaults (read from the rows the real
+/// server wrote in sql-postgres-v0.23's dump), with -c the configuration's
+/// (the real server's /streaming/storez of file-slices-v0.23). Limits of 0
+/// would let a later config never trim (issue 13).
+#[test]
+fn file_to_sql_writes_the_limits_the_server_writes() {
+    let dump =
+        std::fs::read_to_string(fixture("sql-postgres-v0.23").join("sql-postgres-v0.23.sql"))
+            .expect("dump");
+    let server_rows: Vec<(i64, i64, i64)> = dump
+        .lines()
+        .skip_while(|l| !l.starts_with("COPY public.channels"))
+        .skip(1)
+        .take_while(|l| *l != "\\.")
+        .map(|l| {
+            let f: Vec<i64> = l
+                .split('\t')
+                .skip(3)
+                .take(3)
+                .map(|v| v.parse().expect("int"))
+                .collect();
+            (f[0], f[1], f[2])
+        })
+        .collect();
+    assert!(!server_rows.is_empty());
+    let defaults = server_rows[0];
+    assert!(
+        server_rows.iter().all(|r| *r == defaults),
+        "{server_rows:?}"
+    );
+
+    let tmp = tempfile::tempdir().expect("tmp");
+    let db = tmp.path().join("plain.db");
+    let src = fixture_file_store("file-basic-v0.23");
+    let out = migrate(&src, &["file-to-sql", "--to-sql-source", path_str(&db)]);
+    let written = sqlite_channel_limits(&db);
+    assert!(!written.is_empty());
+    for (name, limits) in &written {
+        assert_eq!(*limits, defaults, "{name}");
+    }
+    let first = &out["migration"]["channels"][0];
+    assert!(
+        str_of(&first["limits_from"]).contains("defaults"),
+        "{first:#}"
+    );
+
+    let name = "file-slices-v0.23";
+    let storez = &truth(name)["server_monitor_at_shutdown"]["storez"]["limits"];
+    let db = tmp.path().join("configured.db");
+    let out = migrate(
+        &fixture_file_store(name),
+        &["file-to-sql", "--to-sql-source", path_str(&db)],
+    );
+    let written = sqlite_channel_limits(&db);
+    assert_eq!(written.len(), 4);
+    for (channel, limits) in &written {
+        let server = match storez["channels"].get(channel.as_str()) {
+            Some(l) => l,
+            None => storez,
+        };
+        let want = (
+            server["max_msgs"].as_i64().expect("max_msgs"),
+            server["max_bytes"].as_i64().expect("max_bytes"),
+            server["max_age"].as_i64().expect("max_age"),
+        );
+        assert_eq!(*limits, want, "{channel}");
+    }
+    let first = &out["migration"]["channels"][0];
+    assert!(str_of(&first["limits_from"]).contains("-c"), "{first:#}");
+}

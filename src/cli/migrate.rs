@@ -440,6 +440,30 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
                 ]);
             }
             output::print_table(&t)?;
+            let mut sources: Vec<&str> = report
+                .channels
+                .iter()
+                .filter_map(|c| c.limits_from)
+                .collect();
+            sources.dedup();
+            for from in sources {
+                println!("limits written to Channels (max_msgs, max_bytes, max_age): from {from}");
+                for c in report
+                    .channels
+                    .iter()
+                    .filter(|c| c.limits_from == Some(from))
+                {
+                    if let Some(l) = &c.limits {
+                        println!(
+                            "  {}: {} / {} / {}",
+                            c.name,
+                            l.max_msgs.unwrap_or(0),
+                            l.max_bytes.unwrap_or(0),
+                            l.max_age_ns.unwrap_or(0)
+                        );
+                    }
+                }
+            }
             for c in &report.channels {
                 if let Some(note) = &c.empty_sequence {
                     println!("{}: no message left; {note}", c.name);

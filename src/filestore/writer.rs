@@ -255,6 +255,10 @@ impl StoreWriter for FileStoreWriter {
         false
     }
 
+    fn keeps_limits(&self) -> bool {
+        false
+    }
+
     fn append_message(&mut self, msg: &Message) -> Result<()> {
         let limits = self.opts.slices;
         let crc = self.crc.clone();
