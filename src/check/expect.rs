@@ -17,16 +17,28 @@
 //!   they are not compared (noted in `skipped`);
 //! * payloads that are still encrypted (no key given) are not compared
 //!   (noted in `skipped`).
+//!
+//! The file is read twice, as a stream, so that memory stays flat however
+//! many messages it lists: once for everything but the message lists (the
+//! outline), then again while each channel's list is compared with the
+//! store's messages, both in sequence order. A list not in ascending
+//! sequence order is gathered in memory for its channel.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize as _, Serialize};
+use serde_json::{json, Map, Value};
 
 use super::manifest::sha256_hex;
 use crate::crypto::likely_envelope;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::model::{Message, MessageRange, Subscription};
+use crate::store::MessageIter;
 use crate::store::StoreReader;
 
 /// Contiguous missing/unexpected sequences are reported as one range.
@@ -120,16 +132,20 @@ fn bool_field(v: &Value, key: &str) -> Option<bool> {
     v.get(key).and_then(Value::as_bool)
 }
 
-/// Ranges of consecutive numbers.
-fn ranges(seqs: &[u64]) -> Vec<(u64, u64)> {
-    let mut out: Vec<(u64, u64)> = Vec::new();
-    for &s in seqs {
-        match out.last_mut() {
+/// Ranges of consecutive numbers, in the order pushed; no more are kept
+/// than a report can list.
+#[derive(Debug, Default, PartialEq)]
+struct Ranges(Vec<(u64, u64)>);
+
+impl Ranges {
+    fn push(&mut self, s: u64) {
+        let full = self.0.len() > MAX_LISTED;
+        match self.0.last_mut() {
             Some(last) if last.1.checked_add(1) == Some(s) => last.1 = s,
-            _ => out.push((s, s)),
+            _ if full => {}
+            _ => self.0.push((s, s)),
         }
     }
-    out
 }
 
 fn range_text(r: (u64, u64)) -> String {
@@ -140,18 +156,297 @@ fn range_text(r: (u64, u64)) -> String {
     }
 }
 
+/// An expected description (a fixture's MANIFEST.json or a `stanctl
+/// manifest`), read as a stream: everything but the message lists is
+/// kept, the lists are read again while comparing.
+pub struct Expected {
+    path: PathBuf,
+    /// The document with each channel's `messages` array taken out.
+    outline: Value,
+    /// Per element of `channels`: how its `messages` array is ordered, or
+    /// `None` when it has none.
+    lists: Vec<Option<ListOrder>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListOrder {
+    /// Strictly ascending sequences: compared as they are read.
+    Ascending,
+    /// Gathered in memory for the channel first.
+    Other,
+}
+
+/// Why an expected file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ExpectedFileError {
+    #[error(transparent)]
+    Read(#[from] std::io::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}
+
+fn open_json(
+    path: &Path,
+) -> std::io::Result<serde_json::Deserializer<serde_json::de::IoRead<BufReader<File>>>> {
+    let file = File::open(path)?;
+    Ok(serde_json::Deserializer::from_reader(
+        BufReader::with_capacity(1 << 16, file),
+    ))
+}
+
+impl Expected {
+    /// Reads the outline of `path` (first pass).
+    pub fn read(path: &Path) -> std::result::Result<Expected, ExpectedFileError> {
+        let mut de = open_json(path)?;
+        let mut lists = Vec::new();
+        let outline = OutlineTop { lists: &mut lists }.deserialize(&mut de)?;
+        de.end()?;
+        Ok(Expected {
+            path: path.to_path_buf(),
+            outline,
+            lists,
+        })
+    }
+}
+
+/// The `(seq, entry)` of a listed message the store must hold.
+fn expected_entry(m: Value) -> Option<(u64, Value)> {
+    if bool_field(&m, "in_server_view_at_shutdown") == Some(false) {
+        return None;
+    }
+    Some((m.get("seq").and_then(Value::as_u64)?, m))
+}
+
+#[derive(Default)]
+struct OrderTally {
+    last: Option<u64>,
+    ascending: bool,
+    seen_any: bool,
+}
+
+impl OrderTally {
+    fn note(&mut self, m: &Value) {
+        if bool_field(m, "in_server_view_at_shutdown") == Some(false) {
+            return;
+        }
+        let Some(seq) = m.get("seq").and_then(Value::as_u64) else {
+            return;
+        };
+        if !self.seen_any {
+            self.seen_any = true;
+            self.ascending = true;
+        } else if self.last.is_some_and(|l| seq <= l) {
+            self.ascending = false;
+        }
+        self.last = Some(seq);
+    }
+
+    fn order(&self) -> ListOrder {
+        if self.ascending || !self.seen_any {
+            ListOrder::Ascending
+        } else {
+            ListOrder::Other
+        }
+    }
+}
+
+/// The `visit_*` of a visitor that takes any JSON value other than the
+/// array or object it handles itself, as a `Value`.
+macro_rules! other_values {
+    ($wrap:expr) => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Self::Value, E> {
+            Ok(($wrap)(Value::Bool(v)))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
+            Ok(($wrap)(json!(v)))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
+            Ok(($wrap)(json!(v)))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
+            Ok(($wrap)(json!(v)))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+            Ok(($wrap)(Value::String(v.to_string())))
+        }
+        fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(($wrap)(Value::Null))
+        }
+    };
+}
+
+/// The `DeserializeSeed` of a visitor: the deserializer drives it itself.
+macro_rules! seed_of_visitor {
+    ($ty:ty, $how:ident) => {
+        impl<'de> DeserializeSeed<'de> for $ty {
+            type Value = <Self as Visitor<'de>>::Value;
+            fn deserialize<D: Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> std::result::Result<Self::Value, D::Error> {
+                d.$how(self)
+            }
+        }
+    };
+}
+
+/// Any value but an object, as a `Value`, for the visitors' `visit_seq`.
+fn seq_value<'de, A: SeqAccess<'de>>(seq: A) -> std::result::Result<Value, A::Error> {
+    Value::deserialize(de::value::SeqAccessDeserializer::new(seq))
+}
+
+fn map_value<'de, A: MapAccess<'de>>(map: A) -> std::result::Result<Value, A::Error> {
+    Value::deserialize(de::value::MapAccessDeserializer::new(map))
+}
+
+/// First pass, the document: `channels` through [`OutlineChannels`].
+struct OutlineTop<'l> {
+    lists: &'l mut Vec<Option<ListOrder>>,
+}
+
+seed_of_visitor!(OutlineTop<'_>, deserialize_any);
+
+impl<'de> Visitor<'de> for OutlineTop<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON document")
+    }
+    other_values!(std::convert::identity);
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Value, A::Error> {
+        seq_value(seq)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let v = if key == "channels" {
+                self.lists.clear();
+                map.next_value_seed(OutlineChannels {
+                    lists: &mut *self.lists,
+                })?
+            } else {
+                map.next_value::<Value>()?
+            };
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// First pass, `channels`: each channel through [`OutlineChannel`].
+struct OutlineChannels<'l> {
+    lists: &'l mut Vec<Option<ListOrder>>,
+}
+
+seed_of_visitor!(OutlineChannels<'_>, deserialize_any);
+
+impl<'de> Visitor<'de> for OutlineChannels<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of channels")
+    }
+    other_values!(std::convert::identity);
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Value, A::Error> {
+        map_value(map)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
+        let mut out = Vec::new();
+        loop {
+            let mut order = None;
+            match seq.next_element_seed(OutlineChannel { order: &mut order })? {
+                Some(ch) => {
+                    out.push(ch);
+                    self.lists.push(order);
+                }
+                None => break,
+            }
+        }
+        Ok(Value::Array(out))
+    }
+}
+
+/// First pass, one channel: all but a `messages` array, whose order is
+/// noted.
+struct OutlineChannel<'o> {
+    order: &'o mut Option<ListOrder>,
+}
+
+seed_of_visitor!(OutlineChannel<'_>, deserialize_any);
+
+impl<'de> Visitor<'de> for OutlineChannel<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a channel")
+    }
+    other_values!(std::convert::identity);
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Value, A::Error> {
+        seq_value(seq)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "messages" {
+                match map.next_value_seed(ListScan)? {
+                    Ok(order) => {
+                        *self.order = Some(order);
+                        out.remove(&key);
+                    }
+                    Err(other) => {
+                        *self.order = None;
+                        out.insert(key, other);
+                    }
+                }
+            } else {
+                out.insert(key, map.next_value::<Value>()?);
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// First pass, a `messages` value: the order of an array (its entries are
+/// dropped as read), or any other value as it is.
+struct ListScan;
+
+seed_of_visitor!(ListScan, deserialize_any);
+
+impl<'de> Visitor<'de> for ListScan {
+    type Value = std::result::Result<ListOrder, Value>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of messages")
+    }
+    other_values!(Err);
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Self::Value, A::Error> {
+        Ok(Err(map_value(map)?))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut tally = OrderTally::default();
+        while let Some(m) = seq.next_element::<Value>()? {
+            tally.note(&m);
+        }
+        Ok(Ok(tally.order()))
+    }
+}
+
 /// Compare `store` with `expected`. `file` is only for the report.
-pub fn compare(store: &mut dyn StoreReader, expected: &Value, file: &str) -> Result<ExpectReport> {
+pub fn compare(
+    store: &mut dyn StoreReader,
+    expected: &Expected,
+    file: &str,
+) -> Result<ExpectReport> {
     let mut c = Cmp {
         report: ExpectReport {
             file: file.to_string(),
             ..ExpectReport::default()
         },
     };
+    let outline = &expected.outline;
     // Comparing nothing must not pass: `{}` or a file of other keys is a
     // difference, not an OK.
     const COMPARED_KEYS: [&str; 4] = ["cluster_id", "channels", "subscriptions", "clients"];
-    if !COMPARED_KEYS.iter().any(|k| expected.get(k).is_some()) {
+    if !COMPARED_KEYS.iter().any(|k| outline.get(k).is_some()) {
         c.diff(
             "(file)".into(),
             json!(COMPARED_KEYS.join(", ")),
@@ -164,7 +459,7 @@ pub fn compare(store: &mut dyn StoreReader, expected: &Value, file: &str) -> Res
         return Ok(c.report);
     }
     let info = store.server_info()?.unwrap_or_default();
-    if let Some(want) = expected.get("cluster_id").and_then(Value::as_str) {
+    if let Some(want) = outline.get("cluster_id").and_then(Value::as_str) {
         if want != info.cluster_id {
             c.diff(
                 "cluster_id".into(),
@@ -175,8 +470,8 @@ pub fn compare(store: &mut dyn StoreReader, expected: &Value, file: &str) -> Res
         }
     }
     let names = store.channel_names()?;
-    let have: BTreeSet<&str> = names.iter().map(String::as_str).collect();
-    if let Some(channels) = expected.get("channels").and_then(Value::as_array) {
+    if let Some(channels) = outline.get("channels").and_then(Value::as_array) {
+        let have: BTreeSet<&str> = names.iter().map(String::as_str).collect();
         let wanted: BTreeSet<&str> = channels.iter().map(|ch| str_field(ch, "name")).collect();
         for extra in have.difference(&wanted) {
             c.diff(
@@ -186,19 +481,32 @@ pub fn compare(store: &mut dyn StoreReader, expected: &Value, file: &str) -> Res
                 format!("unexpected channel {extra:?} in the store"),
             );
         }
-        for ch in channels {
-            let name = str_field(ch, "name");
-            if !have.contains(name) {
-                c.diff(
-                    format!("channels[{name}]"),
-                    json!(name),
-                    Value::Null,
-                    format!("channel {name:?} missing from the store"),
-                );
-                continue;
+        let mut pass = ChannelPass {
+            c: &mut c,
+            store,
+            channels,
+            lists: &expected.lists,
+            have,
+            next: 0,
+            error: None,
+        };
+        if expected.lists.iter().any(Option::is_some) {
+            // Second pass over the file for the message lists.
+            let bad = |e: &dyn fmt::Display| {
+                StoreError::Invalid(format!("{}: {e}", expected.path.display()))
+            };
+            let mut de = open_json(&expected.path).map_err(|e| bad(&e))?;
+            let read = ListsTop { pass: &mut pass }
+                .deserialize(&mut de)
+                .and_then(|()| de.end());
+            if let Some(e) = pass.error.take() {
+                return Err(e);
             }
-            c.report.compared.channels += 1;
-            compare_channel(&mut c, store, ch, name)?;
+            read.map_err(|e| bad(&e))?;
+        }
+        // Channels the second pass did not reach (all of them without one).
+        while pass.next < channels.len() {
+            pass.channel(None)?;
         }
     }
     let clustered = info.node_id.is_some();
@@ -208,83 +516,247 @@ pub fn compare(store: &mut dyn StoreReader, expected: &Value, file: &str) -> Res
             info.node_id.clone().unwrap_or_default()
         ));
     } else {
-        if let Some(subs) = expected.get("subscriptions").and_then(Value::as_array) {
+        if let Some(subs) = outline.get("subscriptions").and_then(Value::as_array) {
             compare_subscriptions(&mut c, store, subs, &names)?;
         }
-        if let Some(clients) = expected.get("clients").and_then(Value::as_array) {
+        if let Some(clients) = outline.get("clients").and_then(Value::as_array) {
             compare_clients(&mut c, store, clients)?;
         }
     }
     Ok(c.report)
 }
 
-fn compare_channel(c: &mut Cmp, store: &mut dyn StoreReader, ch: &Value, name: &str) -> Result<()> {
+/// The second pass: channel after channel in the order listed, each
+/// compared when its element of `channels` is read.
+struct ChannelPass<'p, 's> {
+    c: &'p mut Cmp,
+    store: &'s mut dyn StoreReader,
+    channels: &'p [Value],
+    lists: &'p [Option<ListOrder>],
+    have: BTreeSet<&'p str>,
+    /// Index of the next channel to compare.
+    next: usize,
+    /// The store's error, kept whole (serde only carries text).
+    error: Option<StoreError>,
+}
+
+impl ChannelPass<'_, '_> {
+    /// Compares the next channel; `list` is its message list when the
+    /// file is being read, `None` to take no list.
+    fn channel(&mut self, list: Option<&mut dyn Iterator<Item = (u64, Value)>>) -> Result<()> {
+        let i = self.next;
+        self.next += 1;
+        let channels = self.channels;
+        let ch = &channels[i];
+        let name = str_field(ch, "name");
+        if !self.have.contains(name) {
+            self.c.diff(
+                format!("channels[{name}]"),
+                json!(name),
+                Value::Null,
+                format!("channel {name:?} missing from the store"),
+            );
+            return Ok(());
+        }
+        self.c.report.compared.channels += 1;
+        let listed = self.lists.get(i).copied().flatten().is_some();
+        match list {
+            Some(l) => compare_channel(self.c, self.store, ch, name, Some(l)),
+            // Listed, but the list was not reached: nothing expected.
+            None if listed => {
+                compare_channel(self.c, self.store, ch, name, Some(&mut std::iter::empty()))
+            }
+            None => compare_channel(self.c, self.store, ch, name, None),
+        }
+    }
+}
+
+/// Reads a map, the value of the first `key` with `read` and every other
+/// value not at all; whether `key` was there.
+fn only_key<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    key: &str,
+    read: impl FnOnce(&mut A) -> std::result::Result<(), A::Error>,
+) -> std::result::Result<bool, A::Error> {
+    let mut read = Some(read);
+    while let Some(k) = map.next_key::<String>()? {
+        match read.take_if(|_| k == key) {
+            Some(r) => r(map)?,
+            None => {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+    }
+    Ok(read.is_none())
+}
+
+/// Second pass, the document: only `channels` is read.
+struct ListsTop<'a, 'p, 's> {
+    pass: &'a mut ChannelPass<'p, 's>,
+}
+
+seed_of_visitor!(ListsTop<'_, '_, '_>, deserialize_map);
+
+impl<'de> Visitor<'de> for ListsTop<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("the same document as the first pass")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        only_key(&mut map, "channels", |map| {
+            map.next_value_seed(ListsChannels { pass: self.pass })
+        })?;
+        Ok(())
+    }
+}
+
+/// Second pass, `channels`.
+struct ListsChannels<'a, 'p, 's> {
+    pass: &'a mut ChannelPass<'p, 's>,
+}
+
+seed_of_visitor!(ListsChannels<'_, '_, '_>, deserialize_seq);
+
+impl<'de> Visitor<'de> for ListsChannels<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("the same list of channels as the first pass")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while self.pass.next < self.pass.channels.len() {
+            let i = self.pass.next;
+            if self.pass.lists[i].is_none() {
+                if seq.next_element::<IgnoredAny>()?.is_none() {
+                    break;
+                }
+                self.pass.channel(None).map_err(|e| fail(self.pass, e))?;
+                continue;
+            }
+            if seq
+                .next_element_seed(ListsChannel {
+                    pass: &mut *self.pass,
+                })?
+                .is_none()
+            {
+                break;
+            }
+        }
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+}
+
+/// Keeps the store's error and gives serde its text.
+fn fail<E: de::Error>(pass: &mut ChannelPass<'_, '_>, e: StoreError) -> E {
+    let text = e.to_string();
+    pass.error.get_or_insert(e);
+    E::custom(text)
+}
+
+/// Second pass, one channel with a message list.
+struct ListsChannel<'a, 'p, 's> {
+    pass: &'a mut ChannelPass<'p, 's>,
+}
+
+seed_of_visitor!(ListsChannel<'_, '_, '_>, deserialize_map);
+
+impl<'de> Visitor<'de> for ListsChannel<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("the same channel as the first pass")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        let found = only_key(&mut map, "messages", |map| {
+            map.next_value_seed(ListsMessages {
+                pass: &mut *self.pass,
+            })
+        })?;
+        if !found {
+            self.pass.channel(None).map_err(|e| fail(self.pass, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Second pass, a message list: compared with the store as it is read.
+struct ListsMessages<'a, 'p, 's> {
+    pass: &'a mut ChannelPass<'p, 's>,
+}
+
+seed_of_visitor!(ListsMessages<'_, '_, '_>, deserialize_seq);
+
+impl<'de> Visitor<'de> for ListsMessages<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("the same list of messages as the first pass")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        let order = self.pass.lists[self.pass.next];
+        let mut json_error = None;
+        let compared = if order == Some(ListOrder::Ascending) {
+            let mut list = std::iter::from_fn(|| match seq.next_element::<Value>() {
+                Ok(v) => v,
+                Err(e) => {
+                    json_error = Some(e);
+                    None
+                }
+            })
+            .filter_map(expected_entry);
+            let compared = self.pass.channel(Some(&mut list));
+            // What the comparison did not read (a channel missing from
+            // the store) is still part of the document.
+            list.for_each(drop);
+            compared
+        } else {
+            // Out of order: this channel's list in memory.
+            let mut all: BTreeMap<u64, Value> = BTreeMap::new();
+            while let Some(m) = seq.next_element::<Value>()? {
+                if let Some((seq, m)) = expected_entry(m) {
+                    all.insert(seq, m);
+                }
+            }
+            self.pass.channel(Some(&mut all.into_iter()))
+        };
+        if let Some(e) = json_error {
+            return Err(e);
+        }
+        compared.map_err(|e| fail(self.pass, e))
+    }
+}
+
+/// What reading one channel's messages found.
+#[derive(Default)]
+struct Tally {
+    total: u64,
+    encrypted_noted: bool,
+    read_error: Option<String>,
+    missing: Ranges,
+    unexpected: Ranges,
+}
+
+/// `list`: the expected messages in ascending sequence order, when the
+/// channel lists them.
+fn compare_channel(
+    c: &mut Cmp,
+    store: &mut dyn StoreReader,
+    ch: &Value,
+    name: &str,
+    list: Option<&mut dyn Iterator<Item = (u64, Value)>>,
+) -> Result<()> {
     let path = format!("channels[{name}]");
     let stats = store.channel_stats(name)?;
     c.field(&path, ch, "first_seq", json!(stats.first_seq));
     c.field(&path, ch, "last_seq", json!(stats.last_seq));
     c.field(&path, ch, "msg_count", json!(stats.msgs));
-    let messages = ch.get("messages").and_then(Value::as_array);
     let want_total = ch.get("total_payload_bytes").and_then(Value::as_u64);
-    if messages.is_none() && want_total.is_none() {
+    if list.is_none() && want_total.is_none() {
         return Ok(());
     }
-    let mut expected: BTreeMap<u64, &Value> = BTreeMap::new();
-    if let Some(list) = messages {
-        for m in list {
-            if bool_field(m, "in_server_view_at_shutdown") == Some(false) {
-                continue;
-            }
-            if let Some(seq) = m.get("seq").and_then(Value::as_u64) {
-                expected.insert(seq, m);
-            }
-        }
-    }
-    let mut seen: BTreeSet<u64> = BTreeSet::new();
-    let mut unexpected: Vec<u64> = Vec::new();
-    let mut total = 0u64;
-    let mut encrypted_noted = false;
-    let mut read_error: Option<String> = None;
-    let iter = store.messages(name, MessageRange::default())?;
-    let mut found: Vec<Message> = Vec::new();
-    for item in iter {
-        match item {
-            Ok(m) => {
-                total += m.data.len() as u64;
-                if messages.is_some() {
-                    found.push(m);
-                    if found.len() >= 256 {
-                        for m in found.drain(..) {
-                            compare_message(
-                                c,
-                                &path,
-                                &expected,
-                                &m,
-                                &mut seen,
-                                &mut unexpected,
-                                &mut encrypted_noted,
-                            );
-                        }
-                    }
-                }
-            }
-            Err(e) => {
-                read_error.get_or_insert(e.to_string());
-            }
-        }
-    }
-    for m in found.drain(..) {
-        compare_message(
-            c,
-            &path,
-            &expected,
-            &m,
-            &mut seen,
-            &mut unexpected,
-            &mut encrypted_noted,
-        );
-    }
-    if let Some(e) = read_error {
+    let listed = list.is_some();
+    let mut t = Tally::default();
+    let found = store.messages(name, MessageRange::default())?;
+    merge(c, &path, found, list, &mut t);
+    if let Some(e) = t.read_error {
         c.diff(
             format!("{path}.messages"),
             json!("readable messages"),
@@ -292,13 +764,8 @@ fn compare_channel(c: &mut Cmp, store: &mut dyn StoreReader, ch: &Value, name: &
             format!("cannot read every message of {name}: {e}"),
         );
     }
-    if messages.is_some() {
-        let missing: Vec<u64> = expected
-            .keys()
-            .copied()
-            .filter(|s| !seen.contains(s))
-            .collect();
-        for r in ranges(&missing) {
+    if listed {
+        for &r in &t.missing.0 {
             c.diff(
                 format!("{path}.messages[{}]", range_text(r)),
                 json!(range_text(r)),
@@ -306,7 +773,7 @@ fn compare_channel(c: &mut Cmp, store: &mut dyn StoreReader, ch: &Value, name: &
                 format!("message seq {} missing from the store", range_text(r)),
             );
         }
-        for r in ranges(&unexpected) {
+        for &r in &t.unexpected.0 {
             c.diff(
                 format!("{path}.messages[{}]", range_text(r)),
                 Value::Null,
@@ -316,32 +783,61 @@ fn compare_channel(c: &mut Cmp, store: &mut dyn StoreReader, ch: &Value, name: &
         }
     }
     if let Some(want) = want_total {
-        if !encrypted_noted && want != total {
+        if !t.encrypted_noted && want != t.total {
             c.diff(
                 format!("{path}.total_payload_bytes"),
                 json!(want),
-                json!(total),
-                format!("total payload bytes: expected {want}, found {total}"),
+                json!(t.total),
+                format!("total payload bytes: expected {want}, found {}", t.total),
             );
         }
     }
     Ok(())
 }
 
-fn compare_message(
+/// Walks the store's messages (ascending) beside the expected ones.
+fn merge(
     c: &mut Cmp,
     path: &str,
-    expected: &BTreeMap<u64, &Value>,
-    m: &Message,
-    seen: &mut BTreeSet<u64>,
-    unexpected: &mut Vec<u64>,
-    encrypted_noted: &mut bool,
+    found: MessageIter<'_>,
+    mut list: Option<&mut dyn Iterator<Item = (u64, Value)>>,
+    t: &mut Tally,
 ) {
-    let Some(want) = expected.get(&m.seq) else {
-        unexpected.push(m.seq);
-        return;
-    };
-    seen.insert(m.seq);
+    let mut want = list.as_mut().and_then(|l| l.next());
+    for item in found {
+        let m = match item {
+            Ok(m) => m,
+            Err(e) => {
+                t.read_error.get_or_insert(e.to_string());
+                continue;
+            }
+        };
+        t.total += m.data.len() as u64;
+        let Some(l) = list.as_mut() else { continue };
+        while let Some(seq) = want.as_ref().map(|w| w.0).filter(|&s| s < m.seq) {
+            t.missing.push(seq);
+            want = l.next();
+        }
+        match want.take() {
+            Some((seq, w)) if seq == m.seq => {
+                compare_message(c, path, &w, &m, &mut t.encrypted_noted);
+                want = l.next();
+            }
+            other => {
+                t.unexpected.push(m.seq);
+                want = other;
+            }
+        }
+    }
+    if let Some(l) = list {
+        while let Some((seq, _)) = want {
+            t.missing.push(seq);
+            want = l.next();
+        }
+    }
+}
+
+fn compare_message(c: &mut Cmp, path: &str, want: &Value, m: &Message, encrypted_noted: &mut bool) {
     c.report.compared.messages += 1;
     let mpath = format!("{path}.messages[{}]", m.seq);
     c.field(&mpath, want, "timestamp_ns", json!(m.timestamp));
@@ -579,7 +1075,9 @@ mod tests {
 
     #[test]
     fn ranges_coalesce() {
-        assert_eq!(ranges(&[1, 2, 3, 5, 7, 8]), vec![(1, 3), (5, 5), (7, 8)]);
+        let mut r = Ranges::default();
+        [1, 2, 3, 5, 7, 8].into_iter().for_each(|s| r.push(s));
+        assert_eq!(r.0, vec![(1, 3), (5, 5), (7, 8)]);
         assert_eq!(range_text((4, 4)), "4");
     }
 

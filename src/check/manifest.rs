@@ -5,24 +5,30 @@
 //! Field names are the fixtures' own, so a fixture's MANIFEST.json and a
 //! written manifest are compared by the same rules ([`super::expect`]).
 
-use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::io::Write;
+
+use serde::ser::{Error as _, SerializeSeq};
+use serde::{Deserialize, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
-use crate::error::Result;
-use crate::model::{MessageRange, Subscription};
+use crate::error::{Result, StoreError};
+use crate::model::{Message, MessageRange, Subscription};
 use crate::store::StoreReader;
 
 pub const FORMAT: &str = "stanctl-manifest/1";
 
+/// `C` is how the channels are held: a list, or (when writing) a stream
+/// that reads the store as it is serialized.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
+pub struct Manifest<C = Vec<ChannelEntry>> {
     pub format: String,
     pub generated_by: String,
     pub store: StoreInfo,
     pub cluster_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_id: Option<String>,
-    pub channels: Vec<ChannelEntry>,
+    pub channels: C,
     pub subscriptions: Vec<SubscriptionEntry>,
     pub clients: Vec<ClientEntry>,
 }
@@ -36,8 +42,9 @@ pub struct StoreInfo {
     pub clustered: bool,
 }
 
+/// `M` is how the messages are held: a list, or a stream of the store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChannelEntry {
+pub struct ChannelEntry<M = Vec<MessageEntry>> {
     pub name: String,
     pub first_seq: u64,
     pub last_seq: u64,
@@ -45,7 +52,7 @@ pub struct ChannelEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_payload_bytes: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub messages: Option<Vec<MessageEntry>>,
+    pub messages: Option<M>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,8 +128,52 @@ pub fn client_view(sub: &Subscription) -> (String, String) {
     (sub.durable_name.clone(), sub.queue_group.clone())
 }
 
-/// Describe `store`.
-pub fn build(store: &mut dyn StoreReader, opts: ManifestOptions) -> Result<Manifest> {
+impl<C> Manifest<C> {
+    fn with_channels<D>(self, channels: D) -> Manifest<D> {
+        Manifest {
+            format: self.format,
+            generated_by: self.generated_by,
+            store: self.store,
+            cluster_id: self.cluster_id,
+            node_id: self.node_id,
+            channels,
+            subscriptions: self.subscriptions,
+            clients: self.clients,
+        }
+    }
+}
+
+/// `ch` with `messages` in place of its marker.
+fn with_messages<N>(ch: ChannelEntry<()>, messages: N) -> ChannelEntry<N> {
+    ChannelEntry {
+        name: ch.name,
+        first_seq: ch.first_seq,
+        last_seq: ch.last_seq,
+        msg_count: ch.msg_count,
+        total_payload_bytes: ch.total_payload_bytes,
+        messages: ch.messages.map(|()| messages),
+    }
+}
+
+fn message_entry(m: Message) -> MessageEntry {
+    MessageEntry {
+        seq: m.seq,
+        timestamp_ns: m.timestamp,
+        payload_len: m.data.len() as u64,
+        payload_sha256: sha256_hex(&m.data),
+        subject: m.subject,
+        reply: m.reply,
+    }
+}
+
+/// Everything of the manifest but the messages: channels (with their
+/// payload totals, which come before the message list, so with
+/// `messages` every channel is read once here), subscriptions, clients.
+/// A store that cannot be read fails here, before anything is written.
+pub fn prepare(
+    store: &mut dyn StoreReader,
+    opts: ManifestOptions,
+) -> Result<Manifest<Vec<ChannelEntry<()>>>> {
     let info = store.server_info()?.unwrap_or_default();
     let clustered = info.node_id.is_some();
     let mut channels = Vec::new();
@@ -145,22 +196,12 @@ pub fn build(store: &mut dyn StoreReader, opts: ManifestOptions) -> Result<Manif
             messages: None,
         };
         if opts.messages {
-            let mut list = Vec::new();
             let mut total = 0u64;
             for m in store.messages(&name, MessageRange::default())? {
-                let m = m?;
-                total += m.data.len() as u64;
-                list.push(MessageEntry {
-                    seq: m.seq,
-                    timestamp_ns: m.timestamp,
-                    subject: m.subject,
-                    reply: m.reply,
-                    payload_len: m.data.len() as u64,
-                    payload_sha256: sha256_hex(&m.data),
-                });
+                total += m?.data.len() as u64;
             }
             entry.total_payload_bytes = Some(total);
-            entry.messages = Some(list);
+            entry.messages = Some(());
         }
         channels.push(entry);
         if !clustered {
@@ -231,4 +272,84 @@ pub fn build(store: &mut dyn StoreReader, opts: ManifestOptions) -> Result<Manif
         subscriptions,
         clients,
     })
+}
+
+/// Writes the manifest `prepare` described to `out`, reading the messages
+/// as it goes: the bytes of `serde_json::to_writer_pretty` of [`build`]'s
+/// manifest, in constant memory.
+pub fn write(
+    store: &mut dyn StoreReader,
+    mut plan: Manifest<Vec<ChannelEntry<()>>>,
+    out: &mut dyn Write,
+) -> std::result::Result<(), WriteError> {
+    let streamed = StreamedChannels {
+        store: RefCell::new(store),
+        channels: std::mem::take(&mut plan.channels),
+        error: RefCell::new(None),
+    };
+    let manifest = plan.with_channels(&streamed);
+    let written = serde_json::to_writer_pretty(&mut *out, &manifest);
+    if let Some(e) = streamed.error.into_inner() {
+        return Err(WriteError::Store(e));
+    }
+    written.map_err(|e| WriteError::Output(e.into()))?;
+    out.write_all(b"\n").map_err(WriteError::Output)
+}
+
+/// Why [`write`] stopped: the store, or the output (kept whole, so that a
+/// closed pipe is recognised).
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("writing the manifest: {0}")]
+    Output(#[source] std::io::Error),
+}
+
+/// The channels of a manifest being written; each channel's messages are
+/// read from the store while it is serialized.
+struct StreamedChannels<'a> {
+    store: RefCell<&'a mut dyn StoreReader>,
+    channels: Vec<ChannelEntry<()>>,
+    /// The store's error, kept whole (serde only carries text).
+    error: RefCell<Option<StoreError>>,
+}
+
+/// The messages of one channel, read as they are serialized.
+struct StreamedMessages<'s, 'a> {
+    owner: &'s StreamedChannels<'a>,
+    channel: &'s str,
+}
+
+impl Serialize for StreamedChannels<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.channels.len()))?;
+        for ch in &self.channels {
+            let messages = StreamedMessages {
+                owner: self,
+                channel: &ch.name,
+            };
+            seq.serialize_element(&with_messages(ch.clone(), messages))?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for StreamedMessages<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let fail = |e: StoreError| {
+            let text = e.to_string();
+            *self.owner.error.borrow_mut() = Some(e);
+            S::Error::custom(text)
+        };
+        let mut store = self.owner.store.borrow_mut();
+        let messages = store
+            .messages(self.channel, MessageRange::default())
+            .map_err(fail)?;
+        let mut seq = s.serialize_seq(None)?;
+        for m in messages {
+            seq.serialize_element(&message_entry(m.map_err(fail)?))?;
+        }
+        seq.end()
+    }
 }

@@ -187,10 +187,14 @@ pub fn build_report(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Report> {
         }
     }
     if let Some(path) = &args.expect {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let expected: serde_json::Value =
-            serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
+        let expected = expect::Expected::read(path).map_err(|e| match e {
+            expect::ExpectedFileError::Read(e) => {
+                anyhow::Error::new(e).context(format!("reading {}", path.display()))
+            }
+            expect::ExpectedFileError::Json(e) => {
+                anyhow::Error::new(e).context(format!("{}: not JSON", path.display()))
+            }
+        })?;
         let file = path.display().to_string();
         let result = cli
             .store

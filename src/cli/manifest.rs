@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use stanctl::check::manifest::{build, ManifestOptions};
+use stanctl::check::manifest::{prepare, write, ManifestOptions};
 use stanctl::StoreReader;
 
 use super::output;
@@ -30,7 +30,9 @@ pub fn run(
     args: &ManifestArgs,
     store: &mut dyn StoreReader,
 ) -> anyhow::Result<Outcome> {
-    let manifest = build(
+    // Everything but the messages first: a store that cannot be read
+    // fails before any output.
+    let plan = prepare(
         store,
         ManifestOptions {
             messages: args.messages,
@@ -38,14 +40,21 @@ pub fn run(
     )?;
     match &args.output {
         Some(path) => {
-            let mut text = serde_json::to_string_pretty(&manifest)?;
-            text.push('\n');
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("writing {}", path.display()))?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+            let written = write(store, plan, &mut out)
+                .map_err(anyhow::Error::from)
+                .and_then(|()| Ok(out.flush()?));
+            if let Err(e) = written {
+                // No partial manifest left behind.
+                let _ = std::fs::remove_file(path);
+                return Err(e.context(format!("writing {}", path.display())));
+            }
         }
         None => {
             let mut out = output::stdout();
-            serde_json::to_writer_pretty(&mut out, &manifest)?;
-            out.write_all(b"\n")?;
+            write(store, plan, &mut out)?;
             out.flush()?;
         }
     }

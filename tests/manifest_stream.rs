@@ -1,0 +1,175 @@
+//! `stanctl manifest --messages` is written as the store is read, and
+//! `check --expect` reads its file as a stream: the manifest's bytes are
+//! those of serde_json's pretty printer for the same document (what the
+//! in-memory implementation wrote), its messages are the fixtures' ground
+//! truth, and a message list in any order gives the same report.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use serde_json::Value;
+use stanctl::check::manifest::Manifest;
+
+/// `(fixture, store arguments)` of every fixture with a file store.
+fn file_fixtures() -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
+        .expect("fixtures")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let store = [dir.join("store"), dir.join("node/store")]
+            .into_iter()
+            .find(|s| s.is_dir());
+        let Some(store) = store else { continue };
+        let name = dir.file_name().expect("name").to_string_lossy().to_string();
+        let mut args = vec!["--dir".to_string(), store.display().to_string()];
+        if let Some(key) = manifest(&name)["store"]["encryption"]["key"].as_str() {
+            args.extend(["--encryption-key".to_string(), key.to_string()]);
+        }
+        out.push((name, args));
+    }
+    out
+}
+
+fn run(args: &[String], cmd: &[&str]) -> std::process::Output {
+    stanctl()
+        .args(args)
+        .args(cmd)
+        .output()
+        .expect("run stanctl")
+}
+
+/// Sequence -> (payload_sha256, payload_len) of the messages a fixture's
+/// server listed as in its view at shutdown.
+fn truth_messages(channel: &Value) -> Vec<(u64, String, u64)> {
+    channel["messages"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter(|m| m["in_server_view_at_shutdown"] != Value::Bool(false))
+                .filter_map(|m| {
+                    Some((
+                        m["seq"].as_u64()?,
+                        m["payload_sha256"].as_str()?.to_lowercase(),
+                        m["payload_len"].as_u64()?,
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn manifest_bytes_and_messages_match_the_fixtures() {
+    let mut compared = 0;
+    for (name, args) in file_fixtures() {
+        let out = run(&args, &["manifest", "--messages"]);
+        if out.status.code() == Some(2) {
+            // A store that cannot be read fails before any output.
+            assert!(out.stdout.is_empty(), "{name}: partial output on failure");
+            continue;
+        }
+        let text = String::from_utf8(out.stdout).expect("utf8");
+        let parsed: Manifest = serde_json::from_str(&text).expect("a manifest");
+        let mut again = serde_json::to_string_pretty(&parsed).expect("serialize");
+        again.push('\n');
+        assert!(text == again, "{name}: not the pretty-printed document");
+
+        // --output writes the same bytes.
+        let tmp = tempfile::tempdir().expect("tmp");
+        let file = tmp.path().join("m.json");
+        let to_file = run(
+            &args,
+            &["manifest", "--messages", "-o", file.to_str().expect("utf8")],
+        );
+        assert_eq!(to_file.status.code(), out.status.code(), "{name}");
+        assert_eq!(
+            std::fs::read_to_string(&file).expect("read"),
+            text,
+            "{name}"
+        );
+
+        // The messages are the server's.
+        let truth = manifest(&name);
+        for ch in &parsed.channels {
+            let list = ch.messages.as_ref().expect("--messages lists them");
+            let total: u64 = list.iter().map(|m| m.payload_len).sum();
+            assert_eq!(ch.total_payload_bytes, Some(total), "{name}/{}", ch.name);
+            let Some(want) = truth["channels"]
+                .as_array()
+                .and_then(|l| l.iter().find(|c| c["name"] == ch.name.as_str()))
+            else {
+                continue;
+            };
+            for (seq, sha, len) in truth_messages(want) {
+                if let Some(m) = list.iter().find(|m| m.seq == seq) {
+                    assert_eq!(
+                        (&m.payload_sha256, m.payload_len),
+                        (&sha, len),
+                        "{name}/{} seq {seq}",
+                        ch.name
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        compared > 100,
+        "only {compared} messages compared with the fixtures"
+    );
+}
+
+fn write_json(dir: &Path, name: &str, v: &Value) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, serde_json::to_vec_pretty(v).expect("json")).expect("write");
+    p.display().to_string()
+}
+
+#[test]
+fn a_message_list_in_any_order_gives_the_same_report() {
+    let name = "file-basic-v0.23";
+    let (_, args) = file_fixtures()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .expect("fixture");
+    let mut m = manifest(name);
+    // Damage the expectation: one message gone, one hash changed.
+    let ch = m["channels"]
+        .as_array_mut()
+        .expect("channels")
+        .iter_mut()
+        .find(|c| c["messages"].as_array().is_some_and(|l| l.len() > 5))
+        .expect("a channel with messages");
+    let list = ch["messages"].as_array_mut().expect("messages");
+    list.remove(2);
+    list[3]["payload_sha256"] = Value::String("00".repeat(32));
+    let tmp = tempfile::tempdir().expect("tmp");
+    let sorted = write_json(tmp.path(), "sorted.json", &m);
+    for ch in m["channels"].as_array_mut().expect("channels") {
+        if let Some(list) = ch["messages"].as_array_mut() {
+            list.reverse();
+        }
+    }
+    let reversed = write_json(tmp.path(), "reversed.json", &m);
+    let report = |file: &str| {
+        let out = run(&args, &["check", "--format", "json", "--expect", file]);
+        let mut v: Value = serde_json::from_slice(&out.stdout).expect("json report");
+        v["expect"]["file"] = Value::Null;
+        v["expect"].clone()
+    };
+    let a = report(&sorted);
+    let b = report(&reversed);
+    let diffs = a["differences"].as_array().expect("differences");
+    let paths: Vec<&str> = diffs.iter().filter_map(|d| d["path"].as_str()).collect();
+    assert!(
+        paths.iter().any(|p| p.ends_with("payload_sha256"))
+            && paths.iter().any(|p| p.contains("messages[")),
+        "{a:#}"
+    );
+    assert_eq!(a, b);
+}
