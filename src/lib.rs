@@ -14,6 +14,7 @@ pub mod generate;
 pub mod jetstream;
 pub mod migrate;
 pub mod model;
+pub mod partial;
 pub mod proto;
 pub mod raft;
 pub mod safe_fs;

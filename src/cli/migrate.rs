@@ -385,9 +385,19 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
     } else {
         &mut silent
     };
+    // Ctrl-C or SIGTERM removes the hidden partial target (exit 130/143).
+    stanctl::partial::remove_on_interrupt()?;
+    let writer = target.writer()?;
+    for left in stanctl::partial::take_removed() {
+        eprintln!(
+            "stanctl: removed {}: partial output of an interrupted migration (process {} is gone)",
+            left.path.display(),
+            left.pid
+        );
+    }
     let report = migrate::migrate(
         source.as_mut(),
-        target.writer()?,
+        writer,
         &selection,
         &crypto,
         &migrate::Policy {

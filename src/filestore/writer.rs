@@ -12,6 +12,7 @@ use super::slice::IndexEntry;
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 use crate::model::{ChannelStats, Client, Limits, Message, ServerInfo, Subscription};
+use crate::partial;
 use crate::proto;
 use crate::store::StoreWriter;
 
@@ -165,15 +166,9 @@ impl FileStoreWriter {
                 )));
             }
         }
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let base = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "store".into());
-        let tmp = parent.join(format!(".{base}.stanctl-partial-{}", std::process::id()));
+        partial::remove_dead(target);
+        let tmp = partial::partial_path(target, None);
+        partial::register(&tmp);
         fs::create_dir_all(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
         Ok(FileStoreWriter {
             target: target.to_path_buf(),
@@ -359,6 +354,7 @@ impl StoreWriter for FileStoreWriter {
             fs::remove_dir(&self.target).map_err(|e| StoreError::io(&self.target, e))?;
         }
         fs::rename(&self.tmp, &self.target).map_err(|e| StoreError::io(&self.target, e))?;
+        partial::forget(&self.tmp);
         self.finished = true;
         Ok(())
     }
@@ -368,7 +364,8 @@ impl Drop for FileStoreWriter {
     fn drop(&mut self) {
         if !self.finished {
             // Best effort: a partial store must not be left looking valid.
-            let _ = fs::remove_dir_all(&self.tmp);
+            partial::remove(&self.tmp);
+            partial::forget(&self.tmp);
         }
     }
 }

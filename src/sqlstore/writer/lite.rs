@@ -13,6 +13,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::{row_location, sql_err, statements, Table, Target, Val};
 use crate::error::{Result, StoreError};
+use crate::partial;
 use crate::safe_fs;
 use crate::sqlstore::dsn::SqliteDsn;
 use crate::sqlstore::schema::{SQLITE_SCHEMA, TABLES};
@@ -191,19 +192,9 @@ impl LiteTarget {
                 ));
             }
         }
-        let dir = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let base = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "store.db".into());
-        let tmp = dir.join(format!(
-            ".{base}.stanctl-partial-{}-{}",
-            std::process::id(),
-            NEXT_TMP.fetch_add(1, Ordering::Relaxed)
-        ));
+        partial::remove_dead(&target);
+        let tmp = partial::partial_path(&target, Some(NEXT_TMP.fetch_add(1, Ordering::Relaxed)));
+        partial::register(&tmp);
         match fs::remove_file(&tmp) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -325,6 +316,7 @@ impl Target for LiteTarget {
             ensure_replaceable(&self.target, &loc)?;
         }
         fs::rename(&self.tmp, &self.target).map_err(|e| StoreError::io(&self.target, e))?;
+        partial::forget(&self.tmp);
         self.committed = true;
         if let Some(dir) = self.target.parent().filter(|p| !p.as_os_str().is_empty()) {
             // Best effort: make the rename itself durable.
@@ -338,9 +330,8 @@ impl Drop for LiteTarget {
     fn drop(&mut self) {
         drop(self.conn.take());
         if !self.committed {
-            for suffix in ["", "-journal", "-wal", "-shm"] {
-                let _ = fs::remove_file(with_suffix(&self.tmp, suffix));
-            }
+            partial::remove(&self.tmp);
+            partial::forget(&self.tmp);
         }
     }
 }
