@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerate completions/ from the clap definitions (a test fails when they drift).
+# Regenerate completions/ and the --help snapshot from the clap definitions
+# (tests fail when they drift).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet
@@ -7,3 +8,5 @@ bin=target/debug/stanctl
 "$bin" completions bash > completions/stanctl.bash
 "$bin" completions zsh > completions/_stanctl
 "$bin" completions fish > completions/stanctl.fish
+# The --help snapshot (tests/help.rs) follows the same definitions.
+STANCTL_UPDATE_SNAPSHOTS=1 cargo test --quiet --test help >/dev/null

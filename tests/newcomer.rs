@@ -314,3 +314,94 @@ fn a_dir_one_level_off_gets_a_hint() {
         }
     }
 }
+
+#[test]
+fn raw_output_to_a_terminal_is_refused_unless_forced() {
+    let dir = store_dir("file-basic-v0.23");
+    let bin = assert_cmd::cargo::cargo_bin("stanctl");
+    // `script` gives the command a pseudo-terminal as stdout.
+    let on_a_tty = |extra: &str| {
+        let cmd = format!(
+            "{} --dir {dir} dump --channel orders.eu --format raw{extra}",
+            bin.display()
+        );
+        let out = std::process::Command::new("/usr/bin/script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env_remove("NATS_STREAMING_ENCRYPTION_KEY")
+            .output()
+            .expect("script");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, text) = on_a_tty("");
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("--force"), "{text}");
+    let (code, text) = on_a_tty(" --force");
+    assert_eq!(code, Some(0), "{text}");
+    let first = &manifest("file-basic-v0.23")["channels"][0]["messages"][0];
+    let payload = payload_bytes(first).expect("payload");
+    assert!(text.contains(&*String::from_utf8_lossy(&payload)), "{text}");
+    // Piped, as ever.
+    let (out, _) = run(
+        &[
+            "--dir",
+            &dir,
+            "dump",
+            "--channel",
+            "orders.eu",
+            "--format",
+            "raw",
+            "--to-seq",
+            "1",
+        ],
+        0,
+    );
+    assert_eq!(out.as_bytes(), &payload[..]);
+}
+
+#[test]
+fn quiet_silences_notes() {
+    let name = "cluster-encrypted-v0.23";
+    let dir = store_dir(name);
+    let channel = str_of(&manifest(name)["channels"][0]["name"]).to_string();
+    for cmd in [
+        vec!["info"],
+        vec!["dump", "--channel", channel.as_str()],
+        vec!["channels", "ls"],
+    ] {
+        let mut args = vec!["--dir", dir.as_str()];
+        args.extend(cmd.iter().copied());
+        let (_, loud) = run(&args, 0);
+        assert!(!loud.is_empty(), "{cmd:?}: a note without -q");
+        args.push("-q");
+        let (_, quiet) = run(&args, 0);
+        assert!(quiet.is_empty(), "{cmd:?}: {quiet}");
+    }
+}
+
+#[test]
+fn errors_say_the_os_error_once_and_no_rust_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nowhere");
+    let (_, err) = run(&["--dir", missing.to_str().unwrap(), "info"], 2);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    let dir = store_dir("file-basic-v0.23");
+    let (_, err) = run(
+        &[
+            "--dir",
+            &dir,
+            "migrate",
+            "sql-to-file",
+            "--to-dir",
+            tmp.path().join("x").to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(
+        err.contains("migrate sql-to-file needs a SQL source"),
+        "{err}"
+    );
+    assert!(!err.contains("SqlToFile"), "{err}");
+}

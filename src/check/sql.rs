@@ -122,10 +122,7 @@ pub(crate) enum Db {
 }
 
 fn my_err(e: mysql::Error) -> String {
-    match e {
-        mysql::Error::MySqlError(m) => format!("Error {}: {}", m.code, m.message),
-        other => other.to_string(),
-    }
+    crate::sqlstore::my::error_text(&e)
 }
 
 fn pg_err(e: &postgres::Error) -> String {

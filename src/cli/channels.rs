@@ -12,8 +12,10 @@ use super::{Cli, Outcome};
 #[derive(Debug, Subcommand)]
 pub enum ChannelsCommand {
     /// List every channel.
+    #[command(after_help = super::examples::CHANNELS_LS)]
     Ls,
     /// One channel in detail.
+    #[command(after_help = super::examples::CHANNELS_SHOW)]
     Show {
         /// Channel name.
         name: String,
@@ -156,7 +158,7 @@ pub fn run(
                 .iter()
                 .any(|r| r.limits_source == LimitsSource::Unknown)
             {
-                eprintln!("note: the file store does not record limits; give the server's config with -c to see them and the view the server would recover");
+                output::note(cli.quiet, "the file store does not record limits; give the server's config with -c to see them and the view the server would recover");
             }
         }
     }

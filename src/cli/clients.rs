@@ -12,8 +12,10 @@ use super::{Cli, Outcome};
 #[derive(Debug, Subcommand)]
 pub enum ClientsCommand {
     /// List clients.
+    #[command(after_help = super::examples::CLIENTS_LS)]
     Ls,
     /// One client and its subscriptions.
+    #[command(after_help = super::examples::CLIENTS_SHOW)]
     Show {
         /// Client id.
         id: String,

@@ -1,7 +1,7 @@
 //! `stanctl dump --channel NAME`: messages as table, JSON lines, JSON or raw bytes.
 
 use std::borrow::Cow;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use clap::{Args, ValueEnum};
 
@@ -26,27 +26,30 @@ pub enum PayloadEncoding {
 #[derive(Debug, Args)]
 pub struct DumpArgs {
     /// Channel to dump.
-    #[arg(long)]
+    #[arg(long, help_heading = "Selection")]
     pub channel: String,
     /// First sequence (inclusive).
-    #[arg(long, value_name = "SEQ")]
+    #[arg(long, value_name = "SEQ", help_heading = "Selection")]
     pub from_seq: Option<u64>,
     /// Last sequence (inclusive).
-    #[arg(long, value_name = "SEQ")]
+    #[arg(long, value_name = "SEQ", help_heading = "Selection")]
     pub to_seq: Option<u64>,
     /// Only messages at or after this time: RFC 3339, epoch time with a
     /// unit (1795570246s, ms, us, ns), or back from now (1h, 90s ago).
-    #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
+    #[arg(long, value_name = "TIME", value_parser = parse_time_arg, help_heading = "Selection")]
     pub since: Option<i64>,
     /// Only messages at or before this time.
-    #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
+    #[arg(long, value_name = "TIME", value_parser = parse_time_arg, help_heading = "Selection")]
     pub until: Option<i64>,
     /// Only the last N messages of the channel.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = "Selection")]
     pub last: Option<u64>,
     /// How payloads are written in table and JSON output.
-    #[arg(long, value_enum, default_value_t = PayloadEncoding::Auto)]
+    #[arg(long, value_enum, default_value_t = PayloadEncoding::Auto, help_heading = "Output")]
     pub payload: PayloadEncoding,
+    /// Write --format raw even to a terminal.
+    #[arg(long, help_heading = "Output")]
+    pub force: bool,
 }
 
 /// Standard base64 (with padding) appended to `out`, SIMD where the CPU
@@ -258,6 +261,11 @@ fn check_range(args: &DumpArgs) -> anyhow::Result<()> {
 
 pub fn run(cli: &Cli, args: &DumpArgs, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
     check_range(args)?;
+    if cli.format == Format::Raw && !args.force && std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "--format raw writes payload bytes, not for a terminal: redirect it (> file, | cmd) or give --force"
+        );
+    }
     // Before any header: a typo gets "did you mean", not an empty table.
     stanctl::store::require_channel(store, &args.channel)?;
     let mut range = MessageRange {
@@ -356,11 +364,14 @@ pub fn run(cli: &Cli, args: &DumpArgs, store: &mut dyn StoreReader) -> anyhow::R
             likely_envelope(m.data)
         };
         if let (Some(cipher), false) = (encrypted, warned_encrypted) {
-            eprintln!(
-                "stanctl: note: payloads of {channel:?} are encrypted ({}); give the key with \
-                 --encryption-key-file or {} to decrypt them",
-                cipher.name(),
-                super::store_args::KEY_ENV
+            output::note(
+                cli.quiet,
+                &format!(
+                    "payloads of {channel:?} are encrypted ({}); give the key with \
+                     --encryption-key-file or {} to decrypt them",
+                    cipher.name(),
+                    super::store_args::KEY_ENV
+                ),
             );
             warned_encrypted = true;
         }

@@ -147,7 +147,7 @@ pub fn run(cli: &Cli, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
             }
             output::print_table(&t)?;
             for note in &record.notes {
-                eprintln!("note: {note}");
+                output::note(cli.quiet, note);
             }
         }
     }

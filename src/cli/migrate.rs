@@ -32,6 +32,15 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// The subcommand's name.
+    fn name(self) -> &'static str {
+        match self {
+            Direction::FileToSql => "file-to-sql",
+            Direction::SqlToFile => "sql-to-file",
+            Direction::FileToFile => "file-to-file",
+            Direction::SqlToSql => "sql-to-sql",
+        }
+    }
     fn source_is_file(self) -> bool {
         matches!(self, Direction::FileToSql | Direction::FileToFile)
     }
@@ -45,14 +54,19 @@ impl Direction {
 #[derive(Debug, Subcommand)]
 pub enum MigrateCommand {
     /// File store to SQL (SQLite by default, PostgreSQL, MySQL/MariaDB).
+    #[command(after_help = super::examples::FILE_TO_SQL)]
     FileToSql(MigrateArgs),
     /// SQL store to file store.
+    #[command(after_help = super::examples::SQL_TO_FILE)]
     SqlToFile(MigrateArgs),
     /// File store to a new file store (re-slice, change CRC polynomial or encryption).
+    #[command(after_help = super::examples::FILE_TO_FILE)]
     FileToFile(MigrateArgs),
     /// SQL store to another SQL store.
+    #[command(after_help = super::examples::SQL_TO_SQL)]
     SqlToSql(MigrateArgs),
     /// Any store to NATS JetStream: channels become streams, durables consumers.
+    #[command(after_help = super::examples::TO_JETSTREAM)]
     ToJetstream(super::jetstream::JetStreamArgs),
 }
 
@@ -76,52 +90,57 @@ impl MigrateCommand {
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
     /// Target file store directory (must not exist, or be empty).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Target")]
     pub to_dir: Option<PathBuf>,
 
     /// Target SQL driver: sqlite (default), postgres or mysql.
-    #[arg(long, value_name = "DRIVER", default_value = "sqlite")]
+    #[arg(
+        long,
+        value_name = "DRIVER",
+        default_value = "sqlite",
+        help_heading = "Target"
+    )]
     pub to_sql_driver: String,
 
     /// Target SQL data source (a file path for SQLite).
-    #[arg(long, value_name = "DSN")]
+    #[arg(long, value_name = "DSN", help_heading = "Target")]
     pub to_sql_source: Option<String>,
 
     /// Write SubsPending in the server's no_caching style (one row per
     /// unacknowledged message); it must match the server's sql no_caching.
-    #[arg(long, alias = "no-caching")]
+    #[arg(long, alias = "no-caching", help_heading = "Target")]
     pub to_sql_no_caching: bool,
 
     /// Replace the content of a non-empty SQL target.
-    #[arg(long)]
+    #[arg(long, help_heading = "Target")]
     pub force: bool,
 
     /// Target slices: at most this many messages (0 = unchecked).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = "Target")]
     pub slice_max_msgs: Option<u64>,
 
     /// Target slices: at most this many bytes (default 64 MiB, as the server).
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", help_heading = "Target")]
     pub slice_max_bytes: Option<u64>,
 
     /// Target slices: at most this age span (e.g. 1h).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Target")]
     pub slice_max_age: Option<i64>,
 
     /// CRC-32 polynomial of the target file store (default IEEE), decimal or 0x hex.
-    #[arg(long, value_name = "POLY", value_parser = parse_u32)]
+    #[arg(long, value_name = "POLY", value_parser = parse_u32, help_heading = "Target")]
     pub to_file_crc_poly: Option<u32>,
 
     /// Only these channels (repeatable; subject wildcards allowed).
-    #[arg(long = "channel", value_name = "NAME")]
+    #[arg(long = "channel", value_name = "NAME", help_heading = "Selection")]
     pub channels: Vec<String>,
 
     /// Only messages from this sequence on.
-    #[arg(long, value_name = "SEQ")]
+    #[arg(long, value_name = "SEQ", help_heading = "Selection")]
     pub from_seq: Option<u64>,
 
     /// Only messages at or after this time.
-    #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
+    #[arg(long, value_name = "TIME", value_parser = parse_time_arg, help_heading = "Selection")]
     pub since: Option<i64>,
 
     /// Re-read the target and compare everything with the source.
@@ -129,15 +148,20 @@ pub struct MigrateArgs {
     pub verify: bool,
 
     /// Encrypt the target's payloads with the key in this file.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Target")]
     pub to_encryption_key_file: Option<PathBuf>,
 
     /// Cipher for --to-encryption-key-file: AES or CHACHA.
-    #[arg(long, value_name = "CIPHER", default_value = "AES")]
+    #[arg(
+        long,
+        value_name = "CIPHER",
+        default_value = "AES",
+        help_heading = "Target"
+    )]
     pub to_encryption_cipher: String,
 
     /// Write decrypted payloads (needs the source key).
-    #[arg(long)]
+    #[arg(long, help_heading = "Target")]
     pub to_plaintext: bool,
 
     /// Accept that a file target restarts at 1 the sequence of a channel
@@ -335,8 +359,8 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
     let mut source = cli.store.open_raw()?;
     if direction.source_is_file() != (source.kind() == "file") {
         bail!(
-            "{:?} needs a {} source, but the source options name a {} store",
-            direction,
+            "migrate {} needs a {} source, but the source options name a {} store",
+            direction.name(),
             if direction.source_is_file() {
                 "file"
             } else {

@@ -5,6 +5,7 @@ mod check;
 mod clients;
 mod completions;
 mod dump;
+mod examples;
 mod info;
 mod jetstream;
 mod manifest;
@@ -29,10 +30,20 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_PROBLEMS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
+/// `stanctl --version`: what it reads and writes (`-V`: the version alone).
+/// The server range is `check::compat::TAGS` (a test holds them in step).
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\nserver versions: nats-streaming-server v0.1.0 to v0.25.6 (check --server-version; compatibility for every release)",
+    "\nreads: file store (.dat/.idx, encrypted, cluster node with its Raft log), SQL store on PostgreSQL, MySQL/MariaDB, SQLite",
+    "\nwrites (migrate, salvage): file store, PostgreSQL, MySQL/MariaDB, SQLite; NATS JetStream (migrate to-jetstream)"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "stanctl",
     version,
+    long_version = LONG_VERSION,
     about = "Inspect, dump and check NATS Streaming (STAN) stores, read-only and without a server"
 )]
 pub struct Cli {
@@ -40,15 +51,15 @@ pub struct Cli {
     pub store: StoreArgs,
 
     /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table, help_heading = "Output")]
     pub format: Format,
 
     /// Also print informational findings.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Output")]
     pub verbose: bool,
 
-    /// Print no findings (exit codes still tell).
-    #[arg(short, long, global = true)]
+    /// Print no findings, notes or progress (exit codes still tell).
+    #[arg(short, long, global = true, help_heading = "Output")]
     pub quiet: bool,
 
     #[command(subcommand)]
@@ -58,11 +69,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Cluster id, node id, store type, totals and disk size.
+    #[command(after_help = examples::INFO)]
     Info,
     /// Channels with counts, bytes, first/last sequence and time, limits.
     #[command(subcommand)]
     Channels(channels::ChannelsCommand),
     /// Messages of a channel by sequence or time range.
+    #[command(after_help = examples::DUMP)]
     Dump(dump::DumpArgs),
     /// Clients recorded in the store.
     #[command(subcommand)]
@@ -74,15 +87,19 @@ pub enum Command {
     #[command(subcommand)]
     Migrate(Box<migrate::MigrateCommand>),
     /// Integrity and compatibility check: exit 0 clean, 1 problems, 2 cannot open.
+    #[command(after_help = examples::CHECK)]
     Check(check::CheckArgs),
     /// Write a MANIFEST-shaped JSON description of the store (for check --expect).
+    #[command(after_help = examples::MANIFEST)]
     Manifest(manifest::ManifestArgs),
     /// SQL store schema upgrade (the one command that writes, with --apply).
     #[command(subcommand)]
     Sql(sql::SqlCommand),
     /// Copy what is recoverable from a damaged file store into a new one.
+    #[command(after_help = examples::SALVAGE)]
     Salvage(salvage::SalvageArgs),
     /// Print a shell completion script.
+    #[command(after_help = examples::COMPLETIONS)]
     Completions(completions::CompletionsArgs),
 }
 
@@ -111,7 +128,7 @@ pub fn main() -> ExitCode {
         Err(e) => {
             // Last guard for secrets: driver and OS messages may quote a
             // data source (or a path derived from it) whole.
-            let text = format!("{e:#}");
+            let text = error_text(&e);
             eprintln!(
                 "stanctl: error: {}",
                 mask_secrets(&text, &source_secrets(&cli))
@@ -129,6 +146,23 @@ fn source_secrets(cli: &Cli) -> Vec<String> {
         sources.extend(cmd.target_source().map(str::to_string));
     }
     sources.iter().flat_map(|s| secrets_in(s)).collect()
+}
+
+/// The error and its causes, each once: a library error already carries
+/// the OS error it wraps, so a cause already said is not repeated.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let said = cause.to_string();
+        if text.contains(&said) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&said);
+    }
+    text
 }
 
 fn run(cli: &Cli) -> anyhow::Result<Outcome> {

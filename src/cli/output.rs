@@ -96,6 +96,28 @@ pub fn report_findings(findings: &[Finding], verbose: bool, quiet: bool) -> bool
     findings.iter().any(|f| f.severity == Severity::Error)
 }
 
+/// `12.5 MiB`, `512 B`: binary units, one decimal.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// A note for the user on stderr, unless `-q`.
+pub fn note(quiet: bool, text: &str) {
+    if !quiet {
+        eprintln!("stanctl: note: {text}");
+    }
+}
+
 pub fn opt_time(ns: Option<i64>) -> String {
     ns.map(stanctl::timefmt::format_ns)
         .unwrap_or_else(|| "-".into())
@@ -106,5 +128,19 @@ pub fn opt_num(v: Option<i64>) -> String {
         None => "unknown".into(),
         Some(0) => "unlimited".into(),
         Some(v) => v.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_in_binary_units() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1024), "1.0 KiB");
+        assert_eq!(human_bytes(13_107_200), "12.5 MiB");
+        assert_eq!(human_bytes(u64::MAX), "16.0 EiB");
     }
 }

@@ -1,14 +1,26 @@
-//! Progress bars for long commands, drawn only on a terminal.
+//! Progress bars for long commands, drawn only on a terminal: messages in
+//! messages, bytes in bytes, each rate in its own unit.
+
+use std::time::Instant;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use stanctl::migrate::Progress;
+
+use super::output::human_bytes;
 
 /// Progress bars on a terminal: one per channel and one in total.
 pub struct Bars {
     multi: MultiProgress,
     total: ProgressBar,
     channel: Option<ProgressBar>,
+    started: Instant,
+    msgs: u64,
+    bytes: u64,
 }
+
+/// Messages between two refreshes of the total's rates (a refresh formats
+/// text; the bar itself draws at most a few times a second).
+const REFRESH_EVERY: u64 = 4096;
 
 impl Bars {
     pub fn new(total_msgs: u64) -> Self {
@@ -16,7 +28,7 @@ impl Bars {
         let total = multi.add(ProgressBar::new(total_msgs));
         total.set_style(
             ProgressStyle::with_template(
-                "total   {bar:30} {pos}/{len} msgs {binary_bytes} {per_sec} eta {eta}",
+                "total   {bar:30} {human_pos}/{human_len} msgs  {msg}  eta {eta}",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
@@ -24,8 +36,49 @@ impl Bars {
             multi,
             total,
             channel: None,
+            started: Instant::now(),
+            msgs: 0,
+            bytes: 0,
         }
     }
+
+    fn refresh(&self) {
+        self.total.set_message(rates(
+            self.msgs,
+            self.bytes,
+            self.started.elapsed().as_secs_f64(),
+        ));
+    }
+}
+
+/// `12.5 MiB  268,179 msgs/s  41.2 MiB/s`
+pub fn rates(msgs: u64, bytes: u64, seconds: f64) -> String {
+    let per_sec = |n: u64| {
+        if seconds > 0.0 {
+            n as f64 / seconds
+        } else {
+            0.0
+        }
+    };
+    format!(
+        "{}  {} msgs/s  {}/s",
+        human_bytes(bytes),
+        group_thousands(per_sec(msgs).round() as u64),
+        human_bytes(per_sec(bytes).round() as u64)
+    )
+}
+
+/// `268179` -> `268,179`
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl Progress for Bars {
@@ -34,19 +87,26 @@ impl Progress for Bars {
             .multi
             .insert_before(&self.total, ProgressBar::new(msgs));
         bar.set_style(
-            ProgressStyle::with_template("{prefix:20} {bar:30} {pos}/{len} msgs {per_sec}")
+            ProgressStyle::with_template("{prefix:20} {bar:30} {human_pos}/{human_len} msgs")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_prefix(channel.to_string());
         self.channel = Some(bar);
+        self.refresh();
     }
-    fn message(&mut self, _bytes: u64) {
+    fn message(&mut self, bytes: u64) {
+        self.msgs += 1;
+        self.bytes += bytes;
         self.total.inc(1);
         if let Some(bar) = &self.channel {
             bar.inc(1);
         }
+        if self.msgs % REFRESH_EVERY == 0 {
+            self.refresh();
+        }
     }
     fn channel_end(&mut self) {
+        self.refresh();
         if let Some(bar) = self.channel.take() {
             bar.finish_and_clear();
         }
@@ -56,5 +116,22 @@ impl Progress for Bars {
 impl Drop for Bars {
     fn drop(&mut self) {
         self.total.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_have_their_own_units() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(268_179), "268,179");
+        assert_eq!(group_thousands(1_234_567), "1,234,567");
+        assert_eq!(
+            rates(536_358, 2 * 1024 * 1024, 2.0),
+            "2.0 MiB  268,179 msgs/s  1.0 MiB/s"
+        );
     }
 }

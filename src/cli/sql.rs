@@ -21,6 +21,7 @@ use super::{Cli, Outcome};
 pub enum SqlCommand {
     /// Print the statements that bring the schema to the current one
     /// (v0.10.0 and later); run them with --apply.
+    #[command(after_help = super::examples::SQL_UPGRADE)]
     Upgrade(UpgradeArgs),
 }
 

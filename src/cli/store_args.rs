@@ -23,6 +23,7 @@ pub enum StoreType {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Store")]
 pub struct StoreArgs {
     /// File store root directory (the server's -dir).
     #[arg(long, global = true, alias = "datastore", value_name = "PATH")]

@@ -12,12 +12,14 @@ use super::{Cli, Outcome};
 #[derive(Debug, Subcommand)]
 pub enum SubsCommand {
     /// List subscriptions.
+    #[command(after_help = super::examples::SUBS_LS)]
     Ls {
         /// Only this channel.
-        #[arg(long)]
+        #[arg(long, help_heading = "Selection")]
         channel: Option<String>,
     },
     /// One subscription with its full pending list.
+    #[command(after_help = super::examples::SUBS_SHOW)]
     Show {
         /// Channel name.
         channel: String,

@@ -16,7 +16,7 @@ use crate::store::StoreReader;
 mod conn;
 pub mod dsn;
 mod lite;
-mod my;
+pub(crate) mod my;
 mod pg;
 mod reader;
 mod recovery;

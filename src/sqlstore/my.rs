@@ -19,7 +19,10 @@ pub(crate) fn connect(dsn: &MysqlDsn) -> Result<MyConn> {
     let opts = dsn.opts()?;
     let conn = MyConnection::new(opts).map_err(|e| StoreError::Sql {
         location: format!("mysql {}", dsn.redacted()),
-        message: scrub(format!("cannot connect: {e}"), dsn.password.as_deref()),
+        message: scrub(
+            format!("cannot connect: {}", error_text(&e)),
+            dsn.password.as_deref(),
+        ),
     })?;
     Ok(MyConn {
         conn,
@@ -30,7 +33,16 @@ pub(crate) fn connect(dsn: &MysqlDsn) -> Result<MyConn> {
 
 impl MyConn {
     fn err(&self, e: ::mysql::Error) -> String {
-        scrub(e.to_string(), self.password.as_deref())
+        scrub(error_text(&e), self.password.as_deref())
+    }
+}
+
+/// A MySQL error as Go's driver prints it (`Error 1045: Access denied ...`),
+/// in the server's log, not the crate's `MySqlError { ... }` debug form.
+pub(crate) fn error_text(e: &::mysql::Error) -> String {
+    match e {
+        ::mysql::Error::MySqlError(m) => format!("Error {}: {}", m.code, m.message),
+        other => other.to_string(),
     }
 }
 
