@@ -1601,7 +1601,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__migrate__subcmd__file__subcmd__to__subcmd__file)
-            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --allow-sequence-reset --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1715,7 +1715,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__migrate__subcmd__file__subcmd__to__subcmd__sql)
-            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --allow-sequence-reset --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1927,7 +1927,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__migrate__subcmd__sql__subcmd__to__subcmd__file)
-            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --allow-sequence-reset --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2041,7 +2041,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__migrate__subcmd__sql__subcmd__to__subcmd__sql)
-            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --allow-sequence-reset --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

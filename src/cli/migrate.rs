@@ -167,7 +167,7 @@ pub struct MigrateArgs {
     /// Accept that a file target restarts at 1 the sequence of a channel
     /// whose messages were all removed and whose last record the source no
     /// longer holds (without it, such a migration is refused).
-    #[arg(long)]
+    #[arg(long, help_heading = "Target")]
     pub allow_sequence_reset: bool,
 }
 
