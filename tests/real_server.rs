@@ -42,15 +42,6 @@ use serde_json::{json, Value};
 /// identical FAILS, so that the fix removes its entry. The comparison itself
 /// is never loosened.
 const KNOWN_DIFFERENCES: &[(&str, Backend, &str, &str)] = &[
-    // With its config at the real "now", every events.ttl message has
-    // expired: the file target loses the channel's sequence (0..0 where the
-    // server keeps 61..60).
-    (
-        "file-slices-v0.23",
-        Backend::File,
-        "issue 13 item 1",
-        "events.ttl:",
-    ),
     // Not a stanctl difference: the control of a cluster node can only be
     // the clustered server, whose Raft replay keeps the last member's
     // client_id on a durable queue group left without members, while any
@@ -305,6 +296,31 @@ impl Server {
         Ok(lines)
     }
 
+    /// Publish one message to each of `channels` (the reader's -publish).
+    fn publish_probe(&self, reader: &Path, channels: &[(String, u64)]) -> Result<(), String> {
+        if channels.is_empty() {
+            return Ok(());
+        }
+        let out = Command::new(reader)
+            .args([
+                "-publish",
+                "-url",
+                &format!("nats://127.0.0.1:{}", self.port),
+            ])
+            .args(["-cluster", &self.cluster_id, "-timeout", "60s"])
+            .args(channels.iter().map(|(c, _)| format!("{c}=0")))
+            .output()
+            .map_err(|e| format!("run reader -publish: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "reader -publish failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(())
+    }
+
     /// SIGINT, as an operator stops it; SIGKILL after 20 s.
     fn stop(mut self) {
         self.shutdown();
@@ -361,6 +377,9 @@ struct Observed {
     clients: Vec<Value>,
     /// name → reader lines
     messages: BTreeMap<String, Vec<Value>>,
+    /// name → the sequence a message published after the reading got: a
+    /// store that serves the same messages but continues elsewhere differs.
+    continues_at: BTreeMap<String, Value>,
 }
 
 fn observe(server: &Server, reader: &Path) -> Result<Observed, String> {
@@ -392,11 +411,21 @@ fn observe(server: &Server, reader: &Path) -> Result<Observed, String> {
             .or_default()
             .push(line);
     }
+    let every: Vec<(String, u64)> = channels.keys().map(|c| (c.clone(), 0)).collect();
+    server.publish_probe(reader, &every)?;
+    let after = server.monitor("/streaming/channelsz?limit=100000");
+    let continues_at = after["channels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| (str_of(&c["name"]).to_string(), c["last_seq"].clone()))
+        .collect();
     Ok(Observed {
         channels,
         subs,
         clients,
         messages,
+        continues_at,
     })
 }
 
@@ -509,6 +538,14 @@ fn state_vs_control(obs: &Observed, control: &Observed, same_backend: bool) -> V
             diffs.push(format!(
                 "{name}: bytes {} != control {}",
                 got["bytes"], want["bytes"]
+            ));
+        }
+        let (got_next, want_next) = (&obs.continues_at.get(name), &control.continues_at.get(name));
+        if got_next != want_next {
+            diffs.push(format!(
+                "{name}: a new message gets seq {} != control {}",
+                got_next.map_or("none".into(), Value::to_string),
+                want_next.map_or("none".into(), Value::to_string)
             ));
         }
         let (got_subs, want_subs) = (&obs.subs[name], &control.subs[name]);
@@ -1313,6 +1350,7 @@ fn v0_4_0_reads_a_file_output() {
             subs: BTreeMap::new(),
             clients: Vec::new(),
             messages,
+            continues_at: BTreeMap::new(),
         };
         Ok(messages_vs_manifest(&obs, &m))
     });

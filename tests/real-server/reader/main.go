@@ -15,7 +15,11 @@
 // caller takes LAST_SEQ from the server's monitoring, or from a manifest for
 // servers without one). When the timeout passes first it says so on stderr
 // and exits 3, after printing what it received: a missing message is then a
-// difference the caller sees, not a hang. It is built inside the
+// difference the caller sees, not a hang.
+//
+// With -publish it instead publishes one message ("stanctl-oracle-probe")
+// to each CHANNEL (LAST_SEQ ignored) and waits for the server's ack, so
+// that the caller can see which sequence the server continues at. It is built inside the
 // nats-streaming-server v0.23.2 tree (which vendors stan.go) by
 // scripts/test-real-server.sh; it is test code, never shipped.
 package main
@@ -49,6 +53,7 @@ func main() {
 	url := flag.String("url", "nats://127.0.0.1:4222", "NATS URL of the streaming server")
 	cluster := flag.String("cluster", "", "streaming cluster id")
 	timeout := flag.Duration("timeout", 20*time.Second, "overall time limit")
+	publish := flag.Bool("publish", false, "publish one probe message to each channel instead of reading")
 	flag.Parse()
 	if *cluster == "" || flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: stanctl-oracle-reader -url URL -cluster ID CHANNEL=LAST_SEQ...")
@@ -74,6 +79,13 @@ func main() {
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "bad last sequence in %q: %v\n", arg, err)
 			os.Exit(2)
+		}
+		if *publish {
+			if err := sc.Publish(channel, []byte("stanctl-oracle-probe")); err != nil {
+				fmt.Fprintf(os.Stderr, "publish to %q: %v\n", channel, err)
+				os.Exit(1)
+			}
+			continue
 		}
 		msgs := make(chan *stan.Msg, 1024)
 		sub, err := sc.Subscribe(channel, func(m *stan.Msg) { msgs <- m },
