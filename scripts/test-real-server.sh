@@ -18,9 +18,11 @@
 #        - v0.9.2 and v0.4.0 (GOPATH mode, offline);
 #        - tests/real-server/reader/main.go (this project's reader), copied
 #          into the v0.23.2 tree, which vendors the stan.go client.
-#      The binaries are cached in target/real-server/<hash>/, keyed by the
-#      SHA-256 of the archives, the reader source and `go version`, so a
-#      second run builds nothing.
+#      The servers are cached in target/real-server/servers-<hash>/, keyed by
+#      the SHA-256 of the archives and `go version`, the reader in
+#      target/real-server/reader-<hash>/ (v0.23.2's archive, the reader's
+#      source, `go version`), so a second run builds nothing and a changed
+#      reader rebuilds only the reader.
 #      STANCTL_REAL_SERVER=/path names an operator's own v0.23.x binary
 #      instead of the built one (the reader and older servers are still
 #      built when Go and the archives are there).
@@ -138,15 +140,27 @@ if [[ -z "${GOCACHE:-}" && -z "${HOME:-}" && -z "${XDG_CACHE_HOME:-}" ]]; then
 fi
 export GOPROXY=off GOFLAGS= GOTOOLCHAIN=local
 
-build_v023() { # OUT_DIR: nss-v0.23.2 and stanctl-oracle-reader
+# extract_v023 DIR: the v0.23.2 tree in DIR (once).
+extract_v023() {
+    [[ -f "$1/go.mod" ]] && return 0
+    mkdir -p "$1"
+    tar xzf "$(archive 0.23.2)" -C "$1" --strip-components=1
+}
+
+build_v023() { # OUT_DIR
     local src="$TMP_DIR/v0.23.2"
-    mkdir -p "$src"
-    tar xzf "$(archive 0.23.2)" -C "$src" --strip-components=1
+    extract_v023 "$src"
+    log "building nats-streaming-server v0.23.2 (a few minutes the first time)"
+    (cd "$src" && GOFLAGS=-mod=vendor GO111MODULE=on go build -o "$1/nss-v0.23.2" .) >&2
+}
+
+build_reader() { # OUT_DIR: the reader, inside the v0.23.2 tree (vendored stan.go)
+    local src="$TMP_DIR/v0.23.2"
+    extract_v023 "$src"
     mkdir -p "$src/cmd/stanctl-oracle-reader"
     cp -- "$READER_SRC" "$src/cmd/stanctl-oracle-reader/main.go"
-    log "building nats-streaming-server v0.23.2 and the reader (a few minutes the first time)"
-    (cd "$src" && GOFLAGS=-mod=vendor GO111MODULE=on go build -o "$1/nss-v0.23.2" . &&
-        GOFLAGS=-mod=vendor GO111MODULE=on go build -o "$1/stanctl-oracle-reader" ./cmd/stanctl-oracle-reader) >&2
+    log "building the reader"
+    (cd "$src" && GOFLAGS=-mod=vendor GO111MODULE=on go build -o "$1/stanctl-oracle-reader" ./cmd/stanctl-oracle-reader) >&2
 }
 
 build_gopath() { # VERSION OUT_DIR
@@ -162,30 +176,45 @@ if ((GO_OK)); then
     for v in 0.23.2 0.9.2 0.4.0; do
         [[ -f "$(archive "$v")" ]] || die "missing $(archive "$v")"
     done
-    KEY="$({
-        sha256sum "$(archive 0.23.2)" "$(archive 0.9.2)" "$(archive 0.4.0)" "$READER_SRC" | cut -d' ' -f1
-        go version
+    GO_VERSION="$(go version)"
+    SERVERS_KEY="$({
+        sha256sum "$(archive 0.23.2)" "$(archive 0.9.2)" "$(archive 0.4.0)" | cut -d' ' -f1
+        printf '%s\n' "$GO_VERSION"
     } | sha256sum | cut -c1-16)"
-    CACHE="$CACHE_ROOT/$KEY"
-    if [[ -x "$CACHE/nss-v0.23.2" && -x "$CACHE/stanctl-oracle-reader" &&
-        -x "$CACHE/nss-v0.9.2" && -x "$CACHE/nss-v0.4.0" ]]; then
-        log "cached binaries: $CACHE"
+    READER_KEY="$({
+        sha256sum "$(archive 0.23.2)" "$READER_SRC" | cut -d' ' -f1
+        printf '%s\n' "$GO_VERSION"
+    } | sha256sum | cut -c1-16)"
+    SERVERS="$CACHE_ROOT/servers-$SERVERS_KEY"
+    READER="$CACHE_ROOT/reader-$READER_KEY"
+    mkdir -p "$CACHE_ROOT"
+    if [[ -x "$SERVERS/nss-v0.23.2" && -x "$SERVERS/nss-v0.9.2" && -x "$SERVERS/nss-v0.4.0" ]]; then
+        log "cached servers: $SERVERS"
     else
-        BUILD="$TMP_DIR/out"
+        BUILD="$TMP_DIR/servers"
         mkdir -p "$BUILD"
-        build_v023 "$BUILD" || die "building v0.23.2 or the reader failed"
+        build_v023 "$BUILD" || die "building v0.23.2 failed"
         build_gopath 0.9.2 "$BUILD" || die "building v0.9.2 failed"
         build_gopath 0.4.0 "$BUILD" || die "building v0.4.0 failed"
-        # Older cache entries (other archives, reader or go) are dropped.
-        rm -rf -- "$CACHE_ROOT"
-        mkdir -p "$CACHE_ROOT"
-        mv -- "$BUILD" "$CACHE"
-        log "built into $CACHE"
+        # Entries of other archives or go versions (and older layouts) are dropped.
+        find "$CACHE_ROOT" -mindepth 1 -maxdepth 1 ! -name 'reader-*' -exec rm -rf -- {} +
+        mv -- "$BUILD" "$SERVERS"
+        log "built into $SERVERS"
     fi
-    export STANCTL_REAL_SERVER="${STANCTL_REAL_SERVER:-$CACHE/nss-v0.23.2}"
-    export STANCTL_REAL_SERVER_V0_9="$CACHE/nss-v0.9.2"
-    export STANCTL_REAL_SERVER_V0_4="$CACHE/nss-v0.4.0"
-    export STANCTL_REAL_SERVER_READER="$CACHE/stanctl-oracle-reader"
+    if [[ -x "$READER/stanctl-oracle-reader" ]]; then
+        log "cached reader: $READER"
+    else
+        BUILD="$TMP_DIR/reader"
+        mkdir -p "$BUILD"
+        build_reader "$BUILD" || die "building the reader failed"
+        find "$CACHE_ROOT" -mindepth 1 -maxdepth 1 -name 'reader-*' -exec rm -rf -- {} +
+        mv -- "$BUILD" "$READER"
+        log "built into $READER"
+    fi
+    export STANCTL_REAL_SERVER="${STANCTL_REAL_SERVER:-$SERVERS/nss-v0.23.2}"
+    export STANCTL_REAL_SERVER_V0_9="$SERVERS/nss-v0.9.2"
+    export STANCTL_REAL_SERVER_V0_4="$SERVERS/nss-v0.4.0"
+    export STANCTL_REAL_SERVER_READER="$READER/stanctl-oracle-reader"
 fi
 if [[ -n "${STANCTL_REAL_SERVER:-}" ]]; then
     [[ -x "$STANCTL_REAL_SERVER" ]] || die "STANCTL_REAL_SERVER=$STANCTL_REAL_SERVER is not an executable"
