@@ -405,3 +405,45 @@ fn errors_say_the_os_error_once_and_no_rust_names() {
     );
     assert!(!err.contains("SqlToFile"), "{err}");
 }
+
+#[test]
+fn tables_fit_the_terminal_and_are_whole_when_piped() {
+    let name = "file-basic-v0.23";
+    let dir = store_dir(name);
+    let m = manifest(name);
+    let table = |cmd: &[&str], columns: Option<&str>| {
+        let mut c = stanctl();
+        c.arg("--dir").arg(&dir).args(cmd).env_remove("COLUMNS");
+        if let Some(w) = columns {
+            c.env("COLUMNS", w);
+        }
+        let out = c.output().expect("run");
+        assert!(out.status.success(), "{cmd:?}");
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    for width in [80usize, 120] {
+        for cmd in [&["channels", "ls"][..], &["subs", "ls"], &["clients", "ls"]] {
+            let text = table(cmd, Some(&width.to_string()));
+            for line in text.lines() {
+                assert!(line.chars().count() <= width, "{cmd:?} {width}:\n{text}");
+            }
+        }
+        // Every channel keeps its name and message count.
+        let text = table(&["channels", "ls"], Some(&width.to_string()));
+        for ch in m["channels"].as_array().unwrap() {
+            let row = text
+                .lines()
+                .find(|l| l.contains(str_of(&ch["name"])))
+                .unwrap_or_else(|| panic!("{text}"));
+            let count = format!(" {} ", u64_of(&ch["msg_count"]));
+            assert!(row.contains(&count), "{row}");
+        }
+    }
+    // Piped with no COLUMNS: every column, bytes in human units.
+    let text = table(&["channels", "ls"], None);
+    for header in ["first time", "max msgs", "max bytes", "max age"] {
+        assert!(text.contains(header), "{text}");
+    }
+    assert!(text.lines().any(|l| l.chars().count() > 120), "{text}");
+    assert!(text.contains(" KiB "), "{text}");
+}

@@ -59,6 +59,15 @@ pub fn channel_row(store: &mut dyn StoreReader, name: &str) -> anyhow::Result<Ch
     })
 }
 
+/// A listing's time, to the second: `2026-11-25T01:30:45Z`.
+fn short_time(ns: Option<i64>) -> String {
+    ns.map(|ns| {
+        let full = stanctl::timefmt::format_ns(ns);
+        format!("{}Z", &full[..19])
+    })
+    .unwrap_or_else(|| "-".into())
+}
+
 fn limit_text(v: Option<i64>, source: LimitsSource) -> String {
     match source {
         LimitsSource::Unknown => "unknown".into(),
@@ -70,7 +79,7 @@ fn age_text(v: Option<i64>, source: LimitsSource) -> String {
     match (source, v) {
         (LimitsSource::Unknown, _) | (_, None) => "unknown".into(),
         (_, Some(0)) => "unlimited".into(),
-        (_, Some(ns)) => format!("{}s", ns as f64 / 1e9),
+        (_, Some(ns)) => super::output::human_duration(ns),
     }
 }
 
@@ -141,11 +150,11 @@ pub fn run(
                 t.add_row(vec![
                     r.name.clone(),
                     r.msgs.to_string(),
-                    r.bytes.to_string(),
+                    output::human_bytes(r.bytes),
                     r.first_seq.to_string(),
                     r.last_seq.to_string(),
-                    opt_time(r.first_timestamp),
-                    opt_time(r.last_timestamp),
+                    short_time(r.first_timestamp),
+                    short_time(r.last_timestamp),
                     r.subscriptions
                         .map_or_else(|| "unknown".into(), |n| n.to_string()),
                     limit_text(r.limits.max_msgs, src),
@@ -153,7 +162,9 @@ pub fn run(
                     age_text(r.limits.max_age_ns, src),
                 ]);
             }
-            output::print_table(&t)?;
+            // Narrow terminals lose the limits, then the first time, then the
+            // first sequence; the name, counts and last message stay.
+            output::print_fitted(&mut t, &[10, 9, 8, 5, 3, 7])?;
             if rows
                 .iter()
                 .any(|r| r.limits_source == LimitsSource::Unknown)

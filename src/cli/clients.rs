@@ -98,7 +98,7 @@ pub fn run(
                     opt(&c.ping_max_out),
                 ]);
             }
-            output::print_table(&t)?;
+            output::print_fitted(&mut t, &[5, 4, 3, 2])?;
             if let ClientsCommand::Show { id } = cmd {
                 let mut subs = Vec::new();
                 for channel in store.channel_names()? {

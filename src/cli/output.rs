@@ -3,7 +3,7 @@
 use std::io::{self, BufWriter, Write};
 
 use clap::ValueEnum;
-use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, ColumnConstraint, ContentArrangement, Table};
 use serde::Serialize;
 
 use stanctl::model::{Finding, Severity};
@@ -46,6 +46,86 @@ pub fn print_table(t: &Table) -> anyhow::Result<()> {
     writeln!(out, "{t}")?;
     out.flush()?;
     Ok(())
+}
+
+/// The width tables must fit: `COLUMNS` when set, else the terminal's;
+/// none when stdout is piped (full width for scripts and files).
+pub fn terminal_width() -> Option<usize> {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+    {
+        return Some(columns);
+    }
+    if !io::IsTerminal::is_terminal(&io::stdout()) {
+        return None;
+    }
+    // SAFETY: TIOCGWINSZ fills a winsize struct; a zeroed one is valid.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
+/// Print a listing that fits `terminal_width()`: columns are hidden in
+/// `drop_order` until the table fits, then cells wrap; full width when
+/// there is no width to fit.
+pub fn print_fitted(t: &mut Table, drop_order: &[usize]) -> anyhow::Result<()> {
+    if let Some(width) = terminal_width() {
+        let widths = t.column_max_content_widths();
+        // "│ a │ b │": each column adds its padding and one border.
+        let shown = |hidden: &[usize]| -> usize {
+            widths
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !hidden.contains(i))
+                .map(|(_, w)| usize::from(*w) + 3)
+                .sum::<usize>()
+                + 1
+        };
+        let mut hidden: Vec<usize> = Vec::new();
+        for &column in drop_order {
+            if shown(&hidden) <= width {
+                break;
+            }
+            hidden.push(column);
+        }
+        for &column in &hidden {
+            if let Some(c) = t.column_mut(column) {
+                c.set_constraint(ColumnConstraint::Hidden);
+            }
+        }
+        t.set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(u16::try_from(width).unwrap_or(u16::MAX));
+    }
+    print_table(t)
+}
+
+/// `3d4h`, `90s`, `250ms`: the two largest units.
+pub fn human_duration(ns: i64) -> String {
+    const UNITS: [(&str, i64); 6] = [
+        ("d", 86_400_000_000_000),
+        ("h", 3_600_000_000_000),
+        ("m", 60_000_000_000),
+        ("s", 1_000_000_000),
+        ("ms", 1_000_000),
+        ("ns", 1),
+    ];
+    let mut rest = ns.max(0);
+    let mut parts = Vec::new();
+    for (name, size) in UNITS {
+        if rest >= size && parts.len() < 2 {
+            parts.push(format!("{}{name}", rest / size));
+            rest %= size;
+        } else if !parts.is_empty() {
+            break;
+        }
+    }
+    if parts.is_empty() {
+        "0s".into()
+    } else {
+        parts.concat()
+    }
 }
 
 /// Print `items` as a JSON array (json) or one per line (ndjson).
@@ -142,5 +222,13 @@ mod tests {
         assert_eq!(human_bytes(1024), "1.0 KiB");
         assert_eq!(human_bytes(13_107_200), "12.5 MiB");
         assert_eq!(human_bytes(u64::MAX), "16.0 EiB");
+        assert_eq!(human_duration(0), "0s");
+        assert_eq!(human_duration(90_000_000_000), "1m30s");
+        assert_eq!(
+            human_duration(3 * 86_400_000_000_000 + 4 * 3_600_000_000_000),
+            "3d4h"
+        );
+        assert_eq!(human_duration(86_400_000_000_000 + 1), "1d");
+        assert_eq!(human_duration(250_000_000), "250ms");
     }
 }

@@ -155,7 +155,8 @@ pub fn run(cli: &Cli, cmd: &SubsCommand, store: &mut dyn StoreReader) -> anyhow:
                     format!("{}s", r.ack_wait_s),
                 ]);
             }
-            output::print_table(&t)?;
+            // Narrow terminals lose the settings first, then names.
+            output::print_fitted(&mut t, &[10, 9, 5, 4, 3])?;
         }
     }
     Ok(Outcome::default())
