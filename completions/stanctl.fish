@@ -51,6 +51,7 @@ complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "channels" -d 'Chann
 complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "dump" -d 'Messages of a channel by sequence or time range'
 complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "clients" -d 'Clients recorded in the store'
 complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "subs" -d 'Subscriptions with last sent, lag and unacknowledged messages'
+complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "export" -d 'Export a store to another format (the source is never modified)'
 complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "migrate" -d 'Copy a store to another backend (the source is never modified)'
 complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "check" -d 'Integrity and compatibility check: exit 0 clean, 1 problems, 2 cannot open'
 complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "manifest" -d 'Write a MANIFEST-shaped JSON description of the store (for check --expect)'
@@ -319,6 +320,64 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_su
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List subscriptions'
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from help" -f -a "show" -d 'One subscription with its full pending list'
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -l dir -d 'File store root directory (the server\'s -dir)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -l store -d 'Store type (the server\'s -store); guessed from the other options when omitted' -r -f -a "file\t''
+sql\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -l sql-driver -d 'SQL driver: postgres, mysql or sqlite' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -l sql-source -d 'SQL data source, in the server\'s own form (Go MySQL DSN, Postgres key=value or URL, SQLite path)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -s c -l config -d 'nats-streaming-server configuration file: store, dir, file and SQL options, limits' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -l file-crc-poly -d 'CRC-32 polynomial the store was written with (the server\'s -file_crc_poly), decimal or 0x hex' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -l file-crc -d 'Verify CRCs when reading (the server\'s -file_crc)' -r -f -a "true\t''
+false\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
+json\t'One JSON document'
+ndjson\t'One JSON object per line'
+raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -s v -l verbose -d 'Also print informational findings'
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -f -a "parquet" -d 'Apache Parquet dataset: messages/channel=NAME/part-N.parquet (Hive partitions) plus channels, subscriptions and clients files'
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l to -d 'Target directory (must not exist, or be empty)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l channel -d 'Only these channels (repeatable; subject wildcards `*` and `>`)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l from-seq -d 'First sequence (inclusive)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l to-seq -d 'Last sequence (inclusive)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l since -d 'Only messages at or after this time (as dump --since)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l until -d 'Only messages at or before this time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l zstd-level -d 'zstd compression level (1 fastest to 22 smallest)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l row-group-size -d 'Close a row group at this encoded size (e.g. 64M)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l row-group-rows -d '... or at this many rows' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l split-size -d 'Start a new file of a channel when this size is reached (e.g. 1G)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l dir -d 'File store root directory (the server\'s -dir)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l store -d 'Store type (the server\'s -store); guessed from the other options when omitted' -r -f -a "file\t''
+sql\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l sql-driver -d 'SQL driver: postgres, mysql or sqlite' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l sql-source -d 'SQL data source, in the server\'s own form (Go MySQL DSN, Postgres key=value or URL, SQLite path)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -s c -l config -d 'nats-streaming-server configuration file: store, dir, file and SQL options, limits' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l file-crc-poly -d 'CRC-32 polynomial the store was written with (the server\'s -file_crc_poly), decimal or 0x hex' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l file-crc -d 'Verify CRCs when reading (the server\'s -file_crc)' -r -f -a "true\t''
+false\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
+json\t'One JSON document'
+ndjson\t'One JSON object per line'
+raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l keep-encrypted -d 'Write payloads that are encrypted and cannot be decrypted (no key) as stored, instead of refusing them'
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l verify -d 'Re-read the dataset and compare every row with the store'
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -s v -l verbose -d 'Also print informational findings'
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "parquet" -d 'Apache Parquet dataset: messages/channel=NAME/part-N.parquet (Hive partitions) plus channels, subscriptions and clients files'
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and not __fish_seen_subcommand_from file-to-sql sql-to-file file-to-file sql-to-sql to-jetstream help" -l dir -d 'File store root directory (the server\'s -dir)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and not __fish_seen_subcommand_from file-to-sql sql-to-file file-to-file sql-to-sql to-jetstream help" -l store -d 'Store type (the server\'s -store); guessed from the other options when omitted' -r -f -a "file\t''
 sql\t''"
@@ -687,24 +746,26 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l strict-c
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate check manifest sql salvage completions help" -f -a "info" -d 'Cluster id, node id, store type, totals and disk size'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate check manifest sql salvage completions help" -f -a "channels" -d 'Channels with counts, bytes, first/last sequence and time, limits'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate check manifest sql salvage completions help" -f -a "dump" -d 'Messages of a channel by sequence or time range'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate check manifest sql salvage completions help" -f -a "clients" -d 'Clients recorded in the store'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate check manifest sql salvage completions help" -f -a "subs" -d 'Subscriptions with last sent, lag and unacknowledged messages'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate check manifest sql salvage completions help" -f -a "migrate" -d 'Copy a store to another backend (the source is never modified)'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate check manifest sql salvage completions help" -f -a "check" -d 'Integrity and compatibility check: exit 0 clean, 1 problems, 2 cannot open'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate check manifest sql salvage completions help" -f -a "manifest" -d 'Write a MANIFEST-shaped JSON description of the store (for check --expect)'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate check manifest sql salvage completions help" -f -a "sql" -d 'SQL store schema upgrade (the one command that writes, with --apply)'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate check manifest sql salvage completions help" -f -a "salvage" -d 'Copy what is recoverable from a damaged file store into a new one'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate check manifest sql salvage completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs migrate check manifest sql salvage completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions help" -f -a "info" -d 'Cluster id, node id, store type, totals and disk size'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions help" -f -a "channels" -d 'Channels with counts, bytes, first/last sequence and time, limits'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions help" -f -a "dump" -d 'Messages of a channel by sequence or time range'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions help" -f -a "clients" -d 'Clients recorded in the store'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions help" -f -a "subs" -d 'Subscriptions with last sent, lag and unacknowledged messages'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions help" -f -a "export" -d 'Export a store to another format (the source is never modified)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions help" -f -a "migrate" -d 'Copy a store to another backend (the source is never modified)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions help" -f -a "check" -d 'Integrity and compatibility check: exit 0 clean, 1 problems, 2 cannot open'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions help" -f -a "manifest" -d 'Write a MANIFEST-shaped JSON description of the store (for check --expect)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions help" -f -a "sql" -d 'SQL store schema upgrade (the one command that writes, with --apply)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions help" -f -a "salvage" -d 'Copy what is recoverable from a damaged file store into a new one'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c stanctl -n "__fish_stanctl_using_subcommand help; and __fish_seen_subcommand_from channels" -f -a "ls" -d 'List every channel'
 complete -c stanctl -n "__fish_stanctl_using_subcommand help; and __fish_seen_subcommand_from channels" -f -a "show" -d 'One channel in detail'
 complete -c stanctl -n "__fish_stanctl_using_subcommand help; and __fish_seen_subcommand_from clients" -f -a "ls" -d 'List clients'
 complete -c stanctl -n "__fish_stanctl_using_subcommand help; and __fish_seen_subcommand_from clients" -f -a "show" -d 'One client and its subscriptions'
 complete -c stanctl -n "__fish_stanctl_using_subcommand help; and __fish_seen_subcommand_from subs" -f -a "ls" -d 'List subscriptions'
 complete -c stanctl -n "__fish_stanctl_using_subcommand help; and __fish_seen_subcommand_from subs" -f -a "show" -d 'One subscription with its full pending list'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and __fish_seen_subcommand_from export" -f -a "parquet" -d 'Apache Parquet dataset: messages/channel=NAME/part-N.parquet (Hive partitions) plus channels, subscriptions and clients files'
 complete -c stanctl -n "__fish_stanctl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "file-to-sql" -d 'File store to SQL (SQLite by default, PostgreSQL, MySQL/MariaDB)'
 complete -c stanctl -n "__fish_stanctl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "sql-to-file" -d 'SQL store to file store'
 complete -c stanctl -n "__fish_stanctl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "file-to-file" -d 'File store to a new file store (re-slice, change CRC polynomial or encryption)'

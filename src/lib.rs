@@ -7,6 +7,7 @@ pub mod crc;
 pub mod crypto;
 pub mod decrypt;
 pub mod error;
+pub mod export;
 pub mod filestore;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -19,6 +20,7 @@ pub mod proto;
 pub mod raft;
 pub mod safe_fs;
 pub mod sqlstore;
+pub mod staging;
 pub mod store;
 pub mod timefmt;
 

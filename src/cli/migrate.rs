@@ -1,6 +1,5 @@
 //! `stanctl migrate file-to-sql | sql-to-file | file-to-file | sql-to-sql`.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -18,7 +17,7 @@ use stanctl::store::StoreWriter;
 use stanctl::StoreReader;
 
 use super::output::{self, Format};
-use super::progress::Bars;
+use super::progress::bars_for;
 use super::store_args::{parse_time_arg, parse_u32, read_key_file, StoreLocation};
 use super::{Cli, Outcome};
 
@@ -394,20 +393,11 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
         since_ns: args.since,
     };
     let started = Instant::now();
-    let show_progress = !cli.quiet && std::io::stderr().is_terminal();
-    let mut bars;
+    let mut bars = bars_for(source.as_mut(), cli.quiet, |n| selection.wants(n))?;
     let mut silent = migrate::NoProgress;
-    let progress: &mut dyn Progress = if show_progress {
-        let mut total = 0;
-        for name in source.channel_names()? {
-            if selection.wants(&name) {
-                total += source.channel_stats(&name)?.msgs;
-            }
-        }
-        bars = Bars::new(total);
-        &mut bars
-    } else {
-        &mut silent
+    let progress: &mut dyn Progress = match bars.as_mut() {
+        Some(bars) => bars,
+        None => &mut silent,
     };
     // Ctrl-C or SIGTERM removes the hidden partial target (exit 130/143).
     stanctl::partial::remove_on_interrupt()?;

@@ -6,6 +6,7 @@ mod clients;
 mod completions;
 mod dump;
 mod examples;
+mod export;
 mod info;
 mod jetstream;
 mod manifest;
@@ -83,6 +84,9 @@ pub enum Command {
     /// Subscriptions with last sent, lag and unacknowledged messages.
     #[command(subcommand)]
     Subs(subs::SubsCommand),
+    /// Export a store to another format (the source is never modified).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Copy a store to another backend (the source is never modified).
     #[command(subcommand)]
     Migrate(Box<migrate::MigrateCommand>),
@@ -169,6 +173,7 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     match &cli.command {
         Command::Completions(args) => return completions::run(args),
         Command::Migrate(args) => return migrate::run(cli, args),
+        Command::Export(cmd) => return export::run(cli, cmd),
         Command::Check(args) => return check::run(cli, args),
         Command::Sql(cmd) => return sql::run(cli, cmd),
         Command::Salvage(args) => return salvage::run(cli, args),
@@ -184,6 +189,7 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Manifest(args) => manifest::run(cli, args, store.as_mut()),
         Command::Completions(_)
         | Command::Migrate(_)
+        | Command::Export(_)
         | Command::Check(_)
         | Command::Sql(_)
         | Command::Salvage(_) => Ok(Outcome::default()),

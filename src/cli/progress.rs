@@ -3,8 +3,11 @@
 
 use std::time::Instant;
 
+use std::io::IsTerminal;
+
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use stanctl::migrate::Progress;
+use stanctl::StoreReader;
 
 use super::output::human_bytes;
 
@@ -79,6 +82,25 @@ fn group_thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// Bars for the messages of the channels `wants` selects, when stderr is
+/// a terminal and not `quiet`.
+pub fn bars_for(
+    store: &mut dyn StoreReader,
+    quiet: bool,
+    wants: impl Fn(&str) -> bool,
+) -> anyhow::Result<Option<Bars>> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return Ok(None);
+    }
+    let mut total = 0;
+    for name in store.channel_names()? {
+        if wants(&name) {
+            total += store.channel_stats(&name)?.msgs;
+        }
+    }
+    Ok(Some(Bars::new(total)))
 }
 
 impl Progress for Bars {

@@ -35,7 +35,6 @@ mod my;
 
 pub(crate) use lite::file_path as sqlite_file_path;
 mod pg;
-pub use pg::MIGRATION_LOCK_KEY;
 
 /// How to write the target store.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

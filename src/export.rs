@@ -1,0 +1,875 @@
+//! `export parquet`: a store as an Apache Parquet dataset for DuckDB,
+//! Spark, Trino or pandas, streamed with bounded memory.
+//!
+//! Layout of the target directory:
+//! - `messages/channel=<name>/part-NNNNN.parquet`: one Hive partition per
+//!   channel (names escaped as Hive does), split every `split_bytes`;
+//! - `channels.parquet`, `subscriptions.parquet`, `clients.parquet`: the
+//!   rest of the store's state.
+//!
+//! The messages live one level down so that `messages/**/*.parquet` holds
+//! only partitioned files: DuckDB refuses a Hive glob that also matches the
+//! unpartitioned state files.
+
+use std::fs::{self, File};
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BinaryBuilder, BooleanBuilder, Int32Builder, Int64Builder, ListBuilder, StringBuilder,
+    TimestampNanosecondBuilder, UInt64Builder,
+};
+use arrow_array::{
+    Array, ArrayRef, BinaryArray, RecordBatch, StringArray, TimestampNanosecondArray, UInt64Array,
+};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use serde::Serialize;
+
+use crate::crypto::likely_envelope;
+use crate::error::{Result, StoreError};
+use crate::migrate::{subject_matches, Progress};
+use crate::model::{ChannelStats, Limits, LimitsSource, MessageRange, MessageRef};
+use crate::staging::Staging;
+use crate::store::StoreReader;
+
+/// Which messages to export and how to write them.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// Channel names or subject patterns (`*`, `>`); empty = all.
+    pub channels: Vec<String>,
+    pub range: MessageRange,
+    /// zstd level, 1 (fast) to 22.
+    pub zstd_level: i32,
+    /// A row group is closed when its encoded size reaches this.
+    pub row_group_bytes: usize,
+    /// ... or when it holds this many rows.
+    pub row_group_rows: usize,
+    /// A channel's file is closed and the next part started once it is
+    /// this large.
+    pub split_bytes: u64,
+    /// Payloads that look encrypted are written as stored instead of being
+    /// refused. Decryption, when a key is given, is the reader's business.
+    pub keep_encrypted: bool,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        ExportOptions {
+            channels: Vec::new(),
+            range: MessageRange::default(),
+            zstd_level: 1,
+            row_group_bytes: 64 << 20,
+            row_group_rows: 1 << 20,
+            split_bytes: 1 << 30,
+            keep_encrypted: false,
+        }
+    }
+}
+
+impl ExportOptions {
+    pub fn wants(&self, channel: &str) -> bool {
+        self.channels.is_empty() || self.channels.iter().any(|p| subject_matches(p, channel))
+    }
+}
+
+/// What was exported from one channel.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ChannelExport {
+    pub name: String,
+    pub rows: u64,
+    /// Payload bytes read from the store.
+    pub bytes_in: u64,
+    /// Bytes of the channel's Parquet files.
+    pub bytes_out: u64,
+    pub files: Vec<String>,
+    pub row_groups: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExportReport {
+    pub cluster_id: String,
+    pub channels: Vec<ChannelExport>,
+    pub rows: u64,
+    pub bytes_in: u64,
+    /// Bytes of every file written, state files included.
+    pub bytes_out: u64,
+    pub subscriptions: usize,
+    pub clients: usize,
+}
+
+/// The directory of a channel's partition: `channel=<escaped name>`.
+pub fn partition_dir(channel: &str) -> String {
+    format!("channel={}", hive_escape(channel))
+}
+
+/// Escape a partition value as Hive's `FileUtils.escapePathName` does:
+/// control characters and `"#%'*/:=?\{[]^` and DEL become `%XX`
+/// (upper-case hex); everything else is kept.
+pub fn hive_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        let escaped = matches!(
+            c,
+            '\u{01}'
+                ..='\u{1f}'
+                    | '"'
+                    | '#'
+                    | '%'
+                    | '\''
+                    | '*'
+                    | '/'
+                    | ':'
+                    | '='
+                    | '?'
+                    | '\\'
+                    | '\u{7f}'
+                    | '{'
+                    | '['
+                    | ']'
+                    | '^'
+        );
+        if escaped {
+            out.push_str(&format!("%{:02X}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn timestamp_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()))
+}
+
+/// Columns of the message files.
+pub fn message_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("seq", DataType::UInt64, false),
+        Field::new("timestamp", timestamp_type(), false),
+        Field::new("subject", DataType::Utf8, false),
+        Field::new("reply", DataType::Utf8, true),
+        Field::new("payload", DataType::Binary, false),
+        Field::new("payload_size", DataType::UInt64, false),
+    ]))
+}
+
+fn channel_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("name", DataType::Utf8, false),
+        Field::new("first_seq", DataType::UInt64, false),
+        Field::new("last_seq", DataType::UInt64, false),
+        Field::new("first_timestamp", timestamp_type(), true),
+        Field::new("last_timestamp", timestamp_type(), true),
+        Field::new("msgs", DataType::UInt64, false),
+        Field::new("bytes", DataType::UInt64, false),
+        Field::new("max_msgs", DataType::Int64, true),
+        Field::new("max_bytes", DataType::Int64, true),
+        Field::new("max_age_ns", DataType::Int64, true),
+        Field::new("max_subs", DataType::Int64, true),
+        Field::new("max_inactivity_ns", DataType::Int64, true),
+        Field::new("limits_source", DataType::Utf8, false),
+        Field::new("exported_rows", DataType::UInt64, false),
+    ]))
+}
+
+fn pending_item() -> Arc<Field> {
+    Arc::new(Field::new("item", DataType::UInt64, false))
+}
+
+fn subscription_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("channel", DataType::Utf8, false),
+        Field::new("id", DataType::UInt64, false),
+        Field::new("client_id", DataType::Utf8, false),
+        Field::new("inbox", DataType::Utf8, false),
+        Field::new("ack_inbox", DataType::Utf8, false),
+        Field::new("durable_name", DataType::Utf8, false),
+        Field::new("queue_group", DataType::Utf8, false),
+        Field::new("max_in_flight", DataType::Int32, false),
+        Field::new("ack_wait_s", DataType::Int32, false),
+        Field::new("last_sent", DataType::UInt64, false),
+        Field::new("pending", DataType::List(pending_item()), false),
+        Field::new("is_durable", DataType::Boolean, false),
+        Field::new("is_closed", DataType::Boolean, false),
+    ]))
+}
+
+fn client_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("hb_inbox", DataType::Utf8, false),
+        Field::new("conn_id", DataType::Binary, true),
+        Field::new("protocol", DataType::Int32, true),
+        Field::new("ping_interval", DataType::Int32, true),
+        Field::new("ping_max_out", DataType::Int32, true),
+    ]))
+}
+
+fn parquet_error(path: &Path, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Invalid(format!("{}: parquet: {e}", path.display()))
+}
+
+fn arrow_error(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Invalid(format!("building {what} rows: {e}"))
+}
+
+fn properties(opts: &ExportOptions) -> Result<WriterProperties> {
+    let level = ZstdLevel::try_new(opts.zstd_level)
+        .map_err(|e| StoreError::Invalid(format!("zstd level {}: {e}", opts.zstd_level)))?;
+    if opts.row_group_bytes == 0 || opts.row_group_rows == 0 || opts.split_bytes == 0 {
+        return Err(StoreError::Invalid(
+            "row group bytes, row group rows and split size must be above 0".into(),
+        ));
+    }
+    // Min/max of seq and timestamp let readers skip row groups; a payload
+    // or subject min/max only costs space.
+    Ok(WriterProperties::builder()
+        .set_compression(Compression::ZSTD(level))
+        .set_max_row_group_bytes(Some(opts.row_group_bytes))
+        .set_max_row_group_row_count(Some(opts.row_group_rows))
+        .set_statistics_enabled(EnabledStatistics::None)
+        .set_column_statistics_enabled("seq".into(), EnabledStatistics::Page)
+        .set_column_statistics_enabled("timestamp".into(), EnabledStatistics::Page)
+        .build())
+}
+
+/// One Parquet file being written under the staging directory.
+struct PartFile {
+    path: PathBuf,
+    writer: ArrowWriter<BufWriter<File>>,
+}
+
+impl PartFile {
+    fn create(path: PathBuf, schema: SchemaRef, props: WriterProperties) -> Result<Self> {
+        let file = File::create(&path).map_err(|e| StoreError::io(&path, e))?;
+        let writer =
+            ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, file), schema, Some(props))
+                .map_err(|e| parquet_error(&path, e))?;
+        Ok(PartFile { path, writer })
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.writer
+            .write(batch)
+            .map_err(|e| parquet_error(&self.path, e))
+    }
+
+    /// Bytes written plus the row group in progress.
+    fn size(&self) -> u64 {
+        (self.writer.bytes_written() + self.writer.in_progress_size()) as u64
+    }
+
+    /// Close the file; returns its size and row group count.
+    fn close(self) -> Result<(u64, usize)> {
+        let meta = self
+            .writer
+            .close()
+            .map_err(|e| parquet_error(&self.path, e))?;
+        let size = fs::metadata(&self.path)
+            .map_err(|e| StoreError::io(&self.path, e))?
+            .len();
+        Ok((size, meta.num_row_groups()))
+    }
+}
+
+/// Rows of message columns not handed to the writer yet.
+struct MessageRows {
+    seq: UInt64Builder,
+    timestamp: TimestampNanosecondBuilder,
+    subject: StringBuilder,
+    reply: StringBuilder,
+    payload: BinaryBuilder,
+    payload_size: UInt64Builder,
+    rows: usize,
+    bytes: usize,
+}
+
+/// Rows are handed to the writer in batches of about this many bytes,
+/// keeping the copy between store and writer small.
+const BATCH_BYTES: usize = 4 << 20;
+const BATCH_ROWS: usize = 64 * 1024;
+
+impl MessageRows {
+    fn new() -> Self {
+        MessageRows {
+            seq: UInt64Builder::new(),
+            timestamp: TimestampNanosecondBuilder::new().with_timezone("UTC"),
+            subject: StringBuilder::new(),
+            reply: StringBuilder::new(),
+            payload: BinaryBuilder::new(),
+            payload_size: UInt64Builder::new(),
+            rows: 0,
+            bytes: 0,
+        }
+    }
+
+    fn push(&mut self, m: &MessageRef<'_>) {
+        self.seq.append_value(m.seq);
+        self.timestamp.append_value(m.timestamp);
+        self.subject
+            .append_value(String::from_utf8_lossy(m.subject));
+        if m.reply.is_empty() {
+            self.reply.append_null();
+        } else {
+            self.reply.append_value(String::from_utf8_lossy(m.reply));
+        }
+        self.payload.append_value(m.data);
+        self.payload_size.append_value(m.data.len() as u64);
+        self.rows += 1;
+        self.bytes += m.data.len() + m.subject.len() + m.reply.len() + 24;
+    }
+
+    fn full(&self, limit: usize) -> bool {
+        self.bytes >= BATCH_BYTES.min(limit) || self.rows >= BATCH_ROWS
+    }
+
+    fn take(&mut self) -> Result<RecordBatch> {
+        self.rows = 0;
+        self.bytes = 0;
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.seq.finish()),
+            Arc::new(self.timestamp.finish()),
+            Arc::new(self.subject.finish()),
+            Arc::new(self.reply.finish()),
+            Arc::new(self.payload.finish()),
+            Arc::new(self.payload_size.finish()),
+        ];
+        RecordBatch::try_new(message_schema(), columns).map_err(|e| arrow_error("message", e))
+    }
+}
+
+/// Writes one channel's partition, starting a new part at the split size.
+struct ChannelWriter<'a> {
+    dir: PathBuf,
+    props: &'a WriterProperties,
+    opts: &'a ExportOptions,
+    file: Option<PartFile>,
+    next_part: usize,
+    report: ChannelExport,
+}
+
+impl<'a> ChannelWriter<'a> {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        if self.file.is_none() {
+            if self.next_part == 0 {
+                fs::create_dir_all(&self.dir).map_err(|e| StoreError::io(&self.dir, e))?;
+            }
+            let name = format!("part-{:05}.parquet", self.next_part);
+            self.next_part += 1;
+            self.file = Some(PartFile::create(
+                self.dir.join(&name),
+                message_schema(),
+                self.props.clone(),
+            )?);
+            self.report.files.push(name);
+        }
+        if let Some(file) = self.file.as_mut() {
+            file.write(batch)?;
+            if file.size() >= self.opts.split_bytes {
+                self.close_part()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn close_part(&mut self) -> Result<()> {
+        if let Some(file) = self.file.take() {
+            let (size, groups) = file.close()?;
+            self.report.bytes_out += size;
+            self.report.row_groups += groups;
+        }
+        Ok(())
+    }
+}
+
+/// Export the store into `target` (which must not exist or be empty). The
+/// dataset is written in a staging directory and renamed at the end; on
+/// any error nothing is left at the target.
+pub fn export_parquet(
+    store: &mut dyn StoreReader,
+    target: &Path,
+    opts: &ExportOptions,
+    progress: &mut dyn Progress,
+) -> Result<ExportReport> {
+    let props = properties(opts)?;
+    let staging = Staging::create(target)?;
+    let root = staging.path().to_path_buf();
+    let mut report = ExportReport {
+        cluster_id: store
+            .server_info()?
+            .map(|i| i.cluster_id)
+            .unwrap_or_default(),
+        ..ExportReport::default()
+    };
+    let names: Vec<String> = store
+        .channel_names()?
+        .into_iter()
+        .filter(|n| opts.wants(n))
+        .collect();
+    let mut channel_rows = ChannelRows::new();
+    let mut sub_rows = SubscriptionRows::new();
+    for name in &names {
+        let stats = store.channel_stats(name)?;
+        progress.channel_start(name, stats.msgs);
+        let exported = export_channel(store, name, &root, opts, &props, progress)?;
+        progress.channel_end();
+        let (limits, source) = store.channel_limits(name)?;
+        channel_rows.push(&stats, &limits, source, exported.rows);
+        for sub in store.subscriptions(name)? {
+            sub_rows.push(&sub);
+            report.subscriptions += 1;
+        }
+        report.rows += exported.rows;
+        report.bytes_in += exported.bytes_in;
+        report.bytes_out += exported.bytes_out;
+        report.channels.push(exported);
+    }
+    let clients = store.clients()?;
+    report.clients = clients.len();
+    let state = [
+        ("channels.parquet", channel_rows.finish()?),
+        ("subscriptions.parquet", sub_rows.finish()?),
+        ("clients.parquet", client_batch(&clients)?),
+    ];
+    for (name, batch) in state {
+        let mut file = PartFile::create(root.join(name), batch.schema(), props.clone())?;
+        file.write(&batch)?;
+        report.bytes_out += file.close()?.0;
+    }
+    staging.publish()?;
+    Ok(report)
+}
+
+fn export_channel(
+    store: &mut dyn StoreReader,
+    name: &str,
+    root: &Path,
+    opts: &ExportOptions,
+    props: &WriterProperties,
+    progress: &mut dyn Progress,
+) -> Result<ChannelExport> {
+    let mut out = ChannelWriter {
+        dir: root.join("messages").join(partition_dir(name)),
+        props,
+        opts,
+        file: None,
+        next_part: 0,
+        report: ChannelExport {
+            name: name.to_string(),
+            ..ChannelExport::default()
+        },
+    };
+    let mut rows = MessageRows::new();
+    // The visitor can only return an I/O error: the real one waits here.
+    let mut failure: Option<StoreError> = None;
+    let walk = store.for_each_message(name, opts.range, &mut |item| {
+        let step = match item {
+            Ok(m) => {
+                if !opts.keep_encrypted {
+                    if let Some(cipher) = likely_envelope(m.data) {
+                        return Err(stop(
+                            &mut failure,
+                            StoreError::Invalid(format!(
+                                "channel {name:?} seq {}: the payload is encrypted ({}); \
+                                 give the key, or keep the ciphertext deliberately",
+                                m.seq,
+                                cipher.name()
+                            )),
+                        ));
+                    }
+                }
+                rows.push(&m);
+                out.report.rows += 1;
+                out.report.bytes_in += m.data.len() as u64;
+                progress.message(m.data.len() as u64);
+                if rows.full(opts.row_group_bytes) {
+                    rows.take().and_then(|batch| out.write(&batch))
+                } else {
+                    Ok(())
+                }
+            }
+            Err(e) => Err(e),
+        };
+        step.map_err(|e| stop(&mut failure, e))
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    walk?;
+    if rows.rows > 0 {
+        let batch = rows.take()?;
+        out.write(&batch)?;
+    }
+    out.close_part()?;
+    Ok(out.report)
+}
+
+fn stop(slot: &mut Option<StoreError>, e: StoreError) -> std::io::Error {
+    let io = std::io::Error::other(e.to_string());
+    *slot = Some(e);
+    io
+}
+
+struct ChannelRows {
+    name: StringBuilder,
+    first_seq: UInt64Builder,
+    last_seq: UInt64Builder,
+    first_timestamp: TimestampNanosecondBuilder,
+    last_timestamp: TimestampNanosecondBuilder,
+    msgs: UInt64Builder,
+    bytes: UInt64Builder,
+    limits: [Int64Builder; 5],
+    source: StringBuilder,
+    exported: UInt64Builder,
+}
+
+impl ChannelRows {
+    fn new() -> Self {
+        ChannelRows {
+            name: StringBuilder::new(),
+            first_seq: UInt64Builder::new(),
+            last_seq: UInt64Builder::new(),
+            first_timestamp: TimestampNanosecondBuilder::new().with_timezone("UTC"),
+            last_timestamp: TimestampNanosecondBuilder::new().with_timezone("UTC"),
+            msgs: UInt64Builder::new(),
+            bytes: UInt64Builder::new(),
+            limits: std::array::from_fn(|_| Int64Builder::new()),
+            source: StringBuilder::new(),
+            exported: UInt64Builder::new(),
+        }
+    }
+
+    fn push(&mut self, s: &ChannelStats, l: &Limits, source: LimitsSource, exported: u64) {
+        self.name.append_value(&s.name);
+        self.first_seq.append_value(s.first_seq);
+        self.last_seq.append_value(s.last_seq);
+        self.first_timestamp.append_option(s.first_timestamp);
+        self.last_timestamp.append_option(s.last_timestamp);
+        self.msgs.append_value(s.msgs);
+        self.bytes.append_value(s.bytes);
+        let values = [
+            l.max_msgs,
+            l.max_bytes,
+            l.max_age_ns,
+            l.max_subs,
+            l.max_inactivity_ns,
+        ];
+        for (b, v) in self.limits.iter_mut().zip(values) {
+            b.append_option(v);
+        }
+        self.source.append_value(match source {
+            LimitsSource::Config => "config",
+            LimitsSource::Store => "store",
+            LimitsSource::Unknown => "unknown",
+        });
+        self.exported.append_value(exported);
+    }
+
+    fn finish(mut self) -> Result<RecordBatch> {
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(self.name.finish()),
+            Arc::new(self.first_seq.finish()),
+            Arc::new(self.last_seq.finish()),
+            Arc::new(self.first_timestamp.finish()),
+            Arc::new(self.last_timestamp.finish()),
+            Arc::new(self.msgs.finish()),
+            Arc::new(self.bytes.finish()),
+        ];
+        for b in &mut self.limits {
+            columns.push(Arc::new(b.finish()));
+        }
+        columns.push(Arc::new(self.source.finish()));
+        columns.push(Arc::new(self.exported.finish()));
+        RecordBatch::try_new(channel_schema(), columns).map_err(|e| arrow_error("channel", e))
+    }
+}
+
+/// Subscription rows. They are few (one per subscription), but their
+/// pending lists are not bounded: held until the end like the server holds
+/// them in memory.
+struct SubscriptionRows {
+    channel: StringBuilder,
+    id: UInt64Builder,
+    texts: [StringBuilder; 5],
+    max_in_flight: Int32Builder,
+    ack_wait_s: Int32Builder,
+    last_sent: UInt64Builder,
+    pending: ListBuilder<UInt64Builder>,
+    is_durable: BooleanBuilder,
+    is_closed: BooleanBuilder,
+}
+
+impl SubscriptionRows {
+    fn new() -> Self {
+        SubscriptionRows {
+            channel: StringBuilder::new(),
+            id: UInt64Builder::new(),
+            texts: std::array::from_fn(|_| StringBuilder::new()),
+            max_in_flight: Int32Builder::new(),
+            ack_wait_s: Int32Builder::new(),
+            last_sent: UInt64Builder::new(),
+            pending: ListBuilder::new(UInt64Builder::new()).with_field(pending_item()),
+            is_durable: BooleanBuilder::new(),
+            is_closed: BooleanBuilder::new(),
+        }
+    }
+
+    fn push(&mut self, s: &crate::model::Subscription) {
+        self.channel.append_value(&s.channel);
+        self.id.append_value(s.id);
+        let texts = [
+            &s.client_id,
+            &s.inbox,
+            &s.ack_inbox,
+            &s.durable_name,
+            &s.queue_group,
+        ];
+        for (b, v) in self.texts.iter_mut().zip(texts) {
+            b.append_value(v);
+        }
+        self.max_in_flight.append_value(s.max_in_flight);
+        self.ack_wait_s.append_value(s.ack_wait_s);
+        self.last_sent.append_value(s.last_sent);
+        self.pending.values().append_slice(&s.pending);
+        self.pending.append(true);
+        self.is_durable.append_value(s.is_durable);
+        self.is_closed.append_value(s.is_closed);
+    }
+
+    fn finish(mut self) -> Result<RecordBatch> {
+        let mut columns: Vec<ArrayRef> =
+            vec![Arc::new(self.channel.finish()), Arc::new(self.id.finish())];
+        for b in &mut self.texts {
+            columns.push(Arc::new(b.finish()));
+        }
+        columns.push(Arc::new(self.max_in_flight.finish()));
+        columns.push(Arc::new(self.ack_wait_s.finish()));
+        columns.push(Arc::new(self.last_sent.finish()));
+        columns.push(Arc::new(self.pending.finish()));
+        columns.push(Arc::new(self.is_durable.finish()));
+        columns.push(Arc::new(self.is_closed.finish()));
+        RecordBatch::try_new(subscription_schema(), columns)
+            .map_err(|e| arrow_error("subscription", e))
+    }
+}
+
+fn client_batch(clients: &[crate::model::Client]) -> Result<RecordBatch> {
+    let mut id = StringBuilder::new();
+    let mut hb_inbox = StringBuilder::new();
+    let mut conn_id = BinaryBuilder::new();
+    let mut ints: [Int32Builder; 3] = std::array::from_fn(|_| Int32Builder::new());
+    for c in clients {
+        id.append_value(&c.id);
+        hb_inbox.append_value(&c.hb_inbox);
+        conn_id.append_option(c.conn_id.as_deref());
+        for (b, v) in ints
+            .iter_mut()
+            .zip([c.protocol, c.ping_interval, c.ping_max_out])
+        {
+            b.append_option(v);
+        }
+    }
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(id.finish()),
+        Arc::new(hb_inbox.finish()),
+        Arc::new(conn_id.finish()),
+    ];
+    for b in &mut ints {
+        columns.push(Arc::new(b.finish()));
+    }
+    RecordBatch::try_new(client_schema(), columns).map_err(|e| arrow_error("client", e))
+}
+
+// ------------------------------------------------------------------ verify
+
+/// The outcome of re-reading a dataset and comparing it with the store.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExportVerify {
+    pub ok: bool,
+    pub rows_compared: u64,
+    pub subscriptions_compared: usize,
+    /// The first differences found (at most 20).
+    pub differences: Vec<String>,
+    pub difference_count: usize,
+}
+
+impl ExportVerify {
+    fn differ(&mut self, what: String) {
+        self.difference_count += 1;
+        if self.differences.len() < 20 {
+            self.differences.push(what);
+        }
+    }
+}
+
+/// Re-read the dataset at `target` with the Parquet reader and compare
+/// every message row, subscription and client with the store.
+pub fn verify_parquet(
+    store: &mut dyn StoreReader,
+    target: &Path,
+    opts: &ExportOptions,
+    report: &ExportReport,
+) -> Result<ExportVerify> {
+    let mut v = ExportVerify::default();
+    for channel in &report.channels {
+        let dir = target.join("messages").join(partition_dir(&channel.name));
+        let mut stored = store.messages(&channel.name, opts.range)?;
+        for file in &channel.files {
+            let path = dir.join(file);
+            for batch in read_batches(&path)? {
+                let batch = batch.map_err(|e| parquet_error(&path, e))?;
+                let cols = MessageColumns::of(&batch, &path)?;
+                for row in 0..batch.num_rows() {
+                    let ctx = format!("{} row {row}", path.display());
+                    let Some(m) = stored.next() else {
+                        v.differ(format!("{ctx}: not in the store"));
+                        break;
+                    };
+                    let m = m?;
+                    v.rows_compared += 1;
+                    let reply = (!cols.reply.is_null(row)).then(|| cols.reply.value(row));
+                    let same = cols.seq.value(row) == m.seq
+                        && cols.timestamp.value(row) == m.timestamp
+                        && cols.subject.value(row) == m.subject
+                        && reply.unwrap_or("") == m.reply
+                        && (reply != Some(""))
+                        && cols.payload.value(row) == &m.data[..]
+                        && cols.payload_size.value(row) == m.data.len() as u64;
+                    if !same {
+                        v.differ(format!("{ctx}: differs from seq {}", m.seq));
+                    }
+                }
+            }
+        }
+        if let Some(m) = stored.next() {
+            let seq = m
+                .map(|m| m.seq.to_string())
+                .unwrap_or_else(|e| e.to_string());
+            v.differ(format!(
+                "channel {:?}: store message {seq} and later missing from the dataset",
+                channel.name
+            ));
+        }
+    }
+    v.subscriptions_compared = verify_state(store, target, &report.channels, &mut v)?;
+    v.ok = v.difference_count == 0;
+    Ok(v)
+}
+
+fn read_batches(path: &Path) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader> {
+    let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
+    ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.with_batch_size(8192).build())
+        .map_err(|e| parquet_error(path, e))
+}
+
+/// Typed columns of a message batch.
+struct MessageColumns<'a> {
+    seq: &'a UInt64Array,
+    timestamp: &'a TimestampNanosecondArray,
+    subject: &'a StringArray,
+    reply: &'a StringArray,
+    payload: &'a BinaryArray,
+    payload_size: &'a UInt64Array,
+}
+
+fn column<'a, T: 'static>(batch: &'a RecordBatch, name: &str, path: &Path) -> Result<&'a T> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<T>())
+        .ok_or_else(|| parquet_error(path, format!("column {name} missing or of another type")))
+}
+
+impl<'a> MessageColumns<'a> {
+    fn of(batch: &'a RecordBatch, path: &Path) -> Result<Self> {
+        Ok(MessageColumns {
+            seq: column(batch, "seq", path)?,
+            timestamp: column(batch, "timestamp", path)?,
+            subject: column(batch, "subject", path)?,
+            reply: column(batch, "reply", path)?,
+            payload: column(batch, "payload", path)?,
+            payload_size: column(batch, "payload_size", path)?,
+        })
+    }
+}
+
+/// Compare subscriptions and clients; returns how many subscriptions were
+/// compared.
+fn verify_state(
+    store: &mut dyn StoreReader,
+    target: &Path,
+    channels: &[ChannelExport],
+    v: &mut ExportVerify,
+) -> Result<usize> {
+    let mut want = SubscriptionRows::new();
+    let mut count = 0;
+    for c in channels {
+        for sub in store.subscriptions(&c.name)? {
+            want.push(&sub);
+            count += 1;
+        }
+    }
+    let checks = [
+        ("subscriptions.parquet", want.finish()?),
+        ("clients.parquet", client_batch(&store.clients()?)?),
+    ];
+    for (name, want) in checks {
+        let path = target.join(name);
+        let mut got = Vec::new();
+        for batch in read_batches(&path)? {
+            got.push(batch.map_err(|e| parquet_error(&path, e))?);
+        }
+        let got = arrow_select_concat(&want.schema(), &got, &path)?;
+        if got != want {
+            v.differ(format!("{}: differs from the store", path.display()));
+        }
+    }
+    Ok(count)
+}
+
+/// One batch of all of a small file's rows.
+fn arrow_select_concat(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    path: &Path,
+) -> Result<RecordBatch> {
+    if batches.is_empty() {
+        return Ok(RecordBatch::new_empty(schema.clone()));
+    }
+    arrow_select::concat::concat_batches(schema, batches).map_err(|e| parquet_error(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hive_escapes_like_hive() {
+        assert_eq!(hive_escape("orders.eu"), "orders.eu");
+        assert_eq!(hive_escape("a=b/c:d"), "a%3Db%2Fc%3Ad");
+        assert_eq!(hive_escape("100%"), "100%25");
+        assert_eq!(hive_escape("x\u{1}y\u{7f}"), "x%01y%7F");
+        assert_eq!(
+            hive_escape("[a]{b}^#?'\"*\\"),
+            "%5Ba%5D%7Bb}%5E%23%3F%27%22%2A%5C"
+        );
+        assert_eq!(hive_escape("naïve-x_y z"), "naïve-x_y z");
+    }
+
+    #[test]
+    fn channel_patterns_select() {
+        let opts = ExportOptions {
+            channels: vec!["orders.*".into(), "audit.>".into()],
+            ..ExportOptions::default()
+        };
+        assert!(opts.wants("orders.eu"));
+        assert!(!opts.wants("orders.eu.x"));
+        assert!(opts.wants("audit.log.x"));
+        assert!(!opts.wants("payments"));
+    }
+}

@@ -1,0 +1,287 @@
+//! `export parquet`: every fixture exported and read back through DuckDB
+//! (the PyPI package, installed by scripts/test-duckdb.sh), compared with
+//! the fixture's MANIFEST.json, never with stanctl's own reading.
+//!
+//! Run: scripts/test-duckdb.sh cargo test --test parquet (add
+//! scripts/test-databases.sh in front for the SQL fixtures).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use common::expect::{
+    check_client_rows, check_subscription_rows, expected_messages, fixture_file_store,
+};
+use common::{fixture, hash_tree, stanctl, str_of, truth, u64_of};
+
+/// Runs a query with DuckDB and prints the rows as JSON objects; BLOBs
+/// become their length and SHA-256.
+const DUCKDB_QUERY: &str = r#"
+import duckdb, hashlib, json, sys
+con = duckdb.connect()
+cur = con.execute(sys.argv[1])
+cols = [d[0] for d in cur.description]
+def conv(v):
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        b = bytes(v)
+        return {"len": len(b), "sha256": hashlib.sha256(b).hexdigest()}
+    if isinstance(v, list):
+        return [conv(x) for x in v]
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return str(v)
+print(json.dumps([dict(zip(cols, map(conv, r))) for r in cur.fetchall()]))
+"#;
+
+/// The Python with DuckDB, or `None` (with a note) outside
+/// scripts/test-duckdb.sh; under CI a missing DuckDB is a failure.
+fn duckdb_python() -> Option<String> {
+    match std::env::var("STANCTL_TEST_DUCKDB_PYTHON") {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("STANCTL_TEST_DUCKDB_PYTHON is not set: run through scripts/test-duckdb.sh")
+        }
+        _ => {
+            eprintln!("note: STANCTL_TEST_DUCKDB_PYTHON not set; skipping (run via scripts/test-duckdb.sh)");
+            None
+        }
+    }
+}
+
+fn duckdb(python: &str, sql: &str) -> Vec<Value> {
+    let out = Command::new(python)
+        .args(["-c", DUCKDB_QUERY, sql])
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "duckdb {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Value = serde_json::from_slice(&out.stdout).expect("duckdb JSON");
+    rows.as_array().expect("rows").clone()
+}
+
+/// SQL quoting of a path.
+fn lit(path: &Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', "''"))
+}
+
+fn messages_glob(out: &Path) -> String {
+    format!(
+        "read_parquet({}, hive_partitioning = true, hive_types = {{'channel': VARCHAR}})",
+        lit(&out.join("messages/**/*.parquet"))
+    )
+}
+
+/// Store options of a fixture, or `None` when its database is not set up.
+fn store_args(name: &str) -> Option<Vec<String>> {
+    if let Some(rest) = name.strip_prefix("sql-") {
+        let driver = if rest.starts_with("postgres") {
+            "postgres"
+        } else {
+            "mysql"
+        };
+        let var = format!(
+            "STANCTL_TEST_{}_{}",
+            if driver == "postgres" { "PG" } else { "MYSQL" },
+            name.to_uppercase()
+                .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        );
+        let dsn = match std::env::var(&var) {
+            Ok(v) if !v.is_empty() => v,
+            _ if std::env::var_os("CI").is_some() => {
+                panic!("{var} is not set: run through scripts/test-databases.sh")
+            }
+            _ => {
+                eprintln!("note: {var} not set; skipping {name}");
+                return None;
+            }
+        };
+        let mut args = vec![
+            "--sql-driver".to_string(),
+            driver.to_string(),
+            "--sql-source".to_string(),
+            dsn,
+        ];
+        args.extend(common::expect::key_options(name));
+        return Some(args);
+    }
+    Some(fixture_file_store(name).args)
+}
+
+/// Export with `extra` options into a fresh directory; returns the JSON
+/// summary and the directory.
+fn export(args: &[String], extra: &[&str]) -> (Value, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let mut cmd: Vec<String> = args.to_vec();
+    cmd.extend(
+        [
+            "export",
+            "parquet",
+            "--to",
+            &out.display().to_string(),
+            "--format",
+            "json",
+        ]
+        .map(String::from),
+    );
+    cmd.extend(extra.iter().map(|s| s.to_string()));
+    let got = stanctl().args(&cmd).output().expect("run stanctl");
+    assert_eq!(
+        got.status.code(),
+        Some(0),
+        "stanctl {cmd:?}: {}",
+        String::from_utf8_lossy(&got.stderr)
+    );
+    let summary = serde_json::from_slice(&got.stdout).expect("summary JSON");
+    (summary, tmp)
+}
+
+/// Export fixture `name` and check through DuckDB that every message,
+/// subscription, client and channel matches its manifest; the source is
+/// unchanged.
+fn check_fixture(name: &str) {
+    let Some(python) = duckdb_python() else {
+        return;
+    };
+    let Some(args) = store_args(name) else {
+        return;
+    };
+    let m = truth(name);
+    let source = fixture(name);
+    let before = hash_tree(&source);
+    let (summary, tmp) = export(&args, &["--verify"]);
+    assert_eq!(hash_tree(&source), before, "{name}: the source changed");
+    assert_eq!(
+        summary["verify"]["ok"], true,
+        "{name}: --verify: {summary:#}"
+    );
+    let out = tmp.path().join("out");
+    // Nothing but the dataset was written beside it.
+    let beside: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("read tmp")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(beside, vec![std::ffi::OsString::from("out")], "{name}");
+
+    check_messages(&python, name, &m, &out);
+    check_channels(&python, name, &m, &out);
+    check_subscriptions(&python, name, &m, &out);
+    check_clients(&python, name, &m, &out);
+}
+
+fn check_messages(python: &str, name: &str, m: &Value, out: &Path) {
+    let rows = duckdb(
+        python,
+        &format!(
+            "SELECT channel, seq, epoch_ns(timestamp) AS ts, subject, reply, payload, payload_size \
+             FROM {} ORDER BY channel, seq",
+            messages_glob(out)
+        ),
+    );
+    let mut got: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
+    for r in &rows {
+        got.entry(str_of(&r["channel"]).to_string())
+            .or_default()
+            .push(r);
+    }
+    let mut total = 0;
+    for w in m["channels"].as_array().expect("channels") {
+        let cname = str_of(&w["name"]);
+        let want = expected_messages(w);
+        let got = got.remove(cname).unwrap_or_default();
+        let ctx = format!("{name}/{cname}");
+        assert_eq!(got.len(), want.len(), "{ctx}: message count");
+        total += want.len();
+        for (g, w) in got.iter().zip(want) {
+            let seq = u64_of(&w["seq"]);
+            assert_eq!(u64_of(&g["seq"]), seq, "{ctx}: seq");
+            assert_eq!(g["ts"], w["timestamp_ns"], "{ctx}#{seq}: timestamp");
+            assert_eq!(g["subject"], w["subject"], "{ctx}#{seq}: subject");
+            match w["reply"].as_str().filter(|r| !r.is_empty()) {
+                Some(reply) => assert_eq!(g["reply"], reply, "{ctx}#{seq}: reply"),
+                None => assert!(g["reply"].is_null(), "{ctx}#{seq}: reply should be null"),
+            }
+            assert_eq!(
+                g["payload"]["sha256"], w["payload_sha256"],
+                "{ctx}#{seq}: payload"
+            );
+            assert_eq!(g["payload"]["len"], w["payload_len"], "{ctx}#{seq}: length");
+            assert_eq!(
+                g["payload_size"], w["payload_len"],
+                "{ctx}#{seq}: payload_size"
+            );
+        }
+    }
+    assert!(
+        got.is_empty(),
+        "{name}: channels not in the manifest: {got:?}"
+    );
+    assert_eq!(rows.len(), total, "{name}: rows");
+}
+
+fn check_channels(python: &str, name: &str, m: &Value, out: &Path) {
+    let rows = duckdb(
+        python,
+        &format!(
+            "SELECT name, first_seq, last_seq, msgs, exported_rows, \
+             epoch_ns(first_timestamp) AS first_ts, epoch_ns(last_timestamp) AS last_ts \
+             FROM read_parquet({}) ORDER BY name",
+            lit(&out.join("channels.parquet"))
+        ),
+    );
+    let want = m["channels"].as_array().expect("channels");
+    assert_eq!(rows.len(), want.len(), "{name}: channels");
+    for w in want {
+        let cname = str_of(&w["name"]);
+        let g = rows
+            .iter()
+            .find(|r| r["name"] == cname)
+            .unwrap_or_else(|| panic!("{name}: channel {cname} missing"));
+        let ctx = format!("{name}/{cname}");
+        assert_eq!(g["first_seq"], w["first_seq"], "{ctx}: first_seq");
+        assert_eq!(g["last_seq"], w["last_seq"], "{ctx}: last_seq");
+        assert_eq!(g["msgs"], w["msg_count"], "{ctx}: msgs");
+        assert_eq!(g["exported_rows"], w["msg_count"], "{ctx}: exported rows");
+        let msgs = expected_messages(w);
+        if let (Some(first), Some(last)) = (msgs.first(), msgs.last()) {
+            assert_eq!(g["first_ts"], first["timestamp_ns"], "{ctx}: first time");
+            assert_eq!(g["last_ts"], last["timestamp_ns"], "{ctx}: last time");
+        }
+    }
+}
+
+fn check_subscriptions(python: &str, name: &str, m: &Value, out: &Path) {
+    let got = duckdb(
+        python,
+        &format!(
+            "SELECT * FROM read_parquet({})",
+            lit(&out.join("subscriptions.parquet"))
+        ),
+    );
+    check_subscription_rows(name, m, &got, false);
+}
+
+fn check_clients(python: &str, name: &str, m: &Value, out: &Path) {
+    // Shaped as `clients ls` prints them: conn_id as text and in hex.
+    let got = duckdb(
+        python,
+        &format!(
+            "SELECT id, hb_inbox, decode(conn_id) AS conn_id, lower(hex(conn_id)) AS conn_id_hex, \
+             protocol, ping_interval, ping_max_out FROM read_parquet({})",
+            lit(&out.join("clients.parquet"))
+        ),
+    );
+    check_client_rows(name, m, &got);
+}
+
+#[test]
+fn file_basic_v0_23() {
+    check_fixture("file-basic-v0.23");
+}
