@@ -26,10 +26,13 @@ log() { echo "bench: $*" >&2; }
 bin=${STANCTL_BENCH_BIN:-}
 gen=${STANCTL_BENCH_GEN:-}
 if [ -z "$bin" ] || [ -z "$gen" ]; then
-  cargo build --release --quiet --bin stanctl --example gen-store
+  cargo build --release --quiet --bin stanctl --example gen-store --example sqlite-insert-limit
   bin=$root/target/release/stanctl
   gen=$root/target/release/examples/gen-store
 fi
+# The SQLite write limit, built beside the generator (its row is left out
+# where it is not built).
+sqlite_limit=$(dirname "$gen")/sqlite-insert-limit
 
 if [ "$scale" = tiny ]; then
   main_msgs=2000; ls_sizes="100 1000"
@@ -191,6 +194,15 @@ sql_rows() {
   log "migrate file-to-sql (SQLite, $what)"
   rm -f "$work/s.db"
   migrate_row "migrate file-to-sql (SQLite), $what" "$msgs" "$bytes" "$bin" --dir "$store" migrate file-to-sql --to-sql-source "$work/s.db" --quiet
+  if [ -x "$sqlite_limit" ]; then
+    log "SQLite bulk limit ($what)"
+    rm -f "$work/limit.db"
+    local limit_s
+    limit_s=$(one_s "$sqlite_limit" "$work/s.db" "$work/limit.db")
+    row "SQLite bulk limit: bare prepared-insert loop of Messages in one transaction, $what (baseline)" "$limit_s" "$(rate "$bytes" "$limit_s") MB/s, $(awk -v n="$msgs" -v s="$limit_s" 'BEGIN {printf "%.0f", n/s}') msgs/s" "1.00" "-"
+    ratio_note "migrate file-to-sql (SQLite), $what" "$limit_s" "a bare SQLite prepared-insert loop (examples/sqlite-insert-limit.rs)"
+    rm -f "$work/limit.db"
+  fi
   rm -f "$work/s.db"
   if psql "$pg_admin" -qc 'select 1' > /dev/null 2>&1; then
     log "migrate file-to-sql (PostgreSQL, $what)"

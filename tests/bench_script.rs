@@ -16,7 +16,14 @@ fn bench_script_runs_and_reports_every_row() {
     // itself (the library is built already, so this is one link).
     let out_dir = stanctl.parent().unwrap();
     let mut build = Command::new(env!("CARGO"));
-    build.args(["build", "--quiet", "--example", "gen-store"]);
+    build.args([
+        "build",
+        "--quiet",
+        "--example",
+        "gen-store",
+        "--example",
+        "sqlite-insert-limit",
+    ]);
     if out_dir.ends_with("release") {
         build.arg("--release");
     }
@@ -57,6 +64,7 @@ fn bench_script_runs_and_reports_every_row() {
         "migrate file-to-file",
         "migrate file-to-sql (SQLite), 256-byte payloads",
         "migrate file-to-sql (SQLite), 100-byte payloads",
+        "SQLite bulk limit: bare prepared-insert loop of Messages in one transaction, 100-byte payloads (baseline)",
     ];
     for label in wanted {
         let row = rows
