@@ -285,3 +285,30 @@ fn check_clients(python: &str, name: &str, m: &Value, out: &Path) {
 fn file_basic_v0_23() {
     check_fixture("file-basic-v0.23");
 }
+
+/// One test a fixture whose export must read back exactly as its manifest.
+macro_rules! fixture_tests {
+    ($($test:ident => $name:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $test() {
+                check_fixture($name);
+            }
+        )*
+    };
+}
+
+fixture_tests! {
+    file_nocrc_v0_23 => "file-nocrc-v0.23",
+    file_encrypted_v0_23 => "file-encrypted-v0.23",
+    file_slices_v0_23 => "file-slices-v0.23",
+    file_basic_v0_9 => "file-basic-v0.9",
+    file_kill9_v0_23 => "file-kill9-v0.23",
+    file_torn_tail_kill9_v0_23 => "file-torn-tail-kill9-v0.23",
+    cluster_3node_v0_23 => "cluster-3node-v0.23",
+    cluster_encrypted_v0_23 => "cluster-encrypted-v0.23",
+    sql_postgres_v0_23 => "sql-postgres-v0.23",
+    sql_postgres_v0_9 => "sql-postgres-v0.9",
+    sql_mysql_v0_23 => "sql-mysql-v0.23",
+    sql_mysql_v0_9 => "sql-mysql-v0.9",
+}
