@@ -75,6 +75,28 @@ pub fn open_regular(path: &Path) -> Result<File> {
     Ok(file)
 }
 
+/// [`open_regular`] for readers that report `io::Error`s (`check`): a
+/// truly absent file keeps its `NotFound` kind, anything else that is
+/// refused (FIFO, dangling link, ...) is an error of another kind whose
+/// message says why.
+pub fn open_regular_io(path: &Path) -> std::io::Result<File> {
+    open_regular(path).map_err(|e| match e {
+        StoreError::Io { source, .. } => source,
+        StoreError::File { message, .. } => std::io::Error::other(message),
+        other => std::io::Error::other(other.to_string()),
+    })
+}
+
+/// The whole of a small store file (snapshot meta, server.dat), opened
+/// with [`open_regular`].
+pub fn read_regular(path: &Path) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open_regular(path)?
+        .read_to_end(&mut bytes)
+        .map_err(|e| StoreError::io(path, e))?;
+    Ok(bytes)
+}
+
 /// Like [`open_regular`], but `Ok(None)` when nothing at all is at `path`.
 /// A dangling or looping symbolic link, an unreadable file or anything
 /// that is not a regular file is an error.

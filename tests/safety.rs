@@ -313,3 +313,126 @@ fn migrate_refuses_a_target_inside_its_source_and_the_reverse() {
         &["contains the source store"],
     );
 }
+
+// ------------------------------------------------------------ D2/D3 unusable store files
+
+/// Every reading command, on the store at `dir` (messages of orders.eu).
+fn every_command(dir: &Path, out: &Path) -> Vec<Vec<String>> {
+    let d = path_str(dir).to_string();
+    let o = |p: &str| out.join(p).display().to_string();
+    let cmds: Vec<Vec<&str>> = vec![
+        vec!["info"],
+        vec!["channels", "ls"],
+        vec!["dump", "--channel", "orders.eu"],
+        vec!["clients", "ls"],
+        vec!["subs", "ls"],
+        vec!["manifest"],
+    ];
+    let mut all: Vec<Vec<String>> = cmds
+        .into_iter()
+        .map(|c| {
+            let mut v = vec!["--dir".to_string(), d.clone()];
+            v.extend(c.into_iter().map(String::from));
+            v
+        })
+        .collect();
+    all.push(vec![
+        "--dir".into(),
+        d.clone(),
+        "migrate".into(),
+        "file-to-file".into(),
+        "--to-dir".into(),
+        o("copy"),
+    ]);
+    all.push(vec![
+        "--dir".into(),
+        d,
+        "migrate".into(),
+        "file-to-sql".into(),
+        "--to-sql-source".into(),
+        o("copy.db"),
+    ]);
+    all
+}
+
+/// Replaces `rel` in a copy of file-basic-v0.23 with what `make` puts
+/// there, then expects every command to fail naming the file.
+fn every_command_refuses(make: &dyn Fn(&Path), rel: &str, needle: &str) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let store = tmp.path().join("store");
+    copy_dir(&fixture("file-basic-v0.23").join("store"), &store);
+    let path = store.join(rel);
+    std::fs::remove_file(&path).unwrap();
+    make(&path);
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    for args in every_command(&store, &out) {
+        refused(&args, &[rel.rsplit('/').next().unwrap(), needle]);
+        assert!(
+            tree(&out).is_empty(),
+            "{args:?} left {:?} behind",
+            tree(&out)
+        );
+    }
+}
+
+#[test]
+fn dangling_or_looping_links_are_errors_not_absences() {
+    for rel in [
+        "clients.dat",
+        "orders.eu/subs.dat",
+        "orders.eu/msgs.1.dat",
+        "orders.eu/msgs.1.idx",
+    ] {
+        every_command_refuses(
+            &|p| std::os::unix::fs::symlink(p.with_file_name("gone"), p).unwrap(),
+            rel,
+            "leads nowhere",
+        );
+        every_command_refuses(&|p| std::os::unix::fs::symlink(p, p).unwrap(), rel, "loop");
+    }
+}
+
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path_str(path)).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+}
+
+#[test]
+fn fifos_and_directories_in_place_of_store_files_are_refused_without_hanging() {
+    for rel in [
+        "clients.dat",
+        "orders.eu/subs.dat",
+        "orders.eu/msgs.1.dat",
+        "orders.eu/msgs.1.idx",
+    ] {
+        every_command_refuses(&|p| mkfifo(p), rel, "a FIFO, not a regular file");
+        every_command_refuses(
+            &|p| std::fs::create_dir(p).unwrap(),
+            rel,
+            "a directory, not a regular file",
+        );
+    }
+}
+
+#[test]
+fn a_looping_raft_log_is_an_error_for_every_command() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let node = tmp.path().join("node");
+    copy_dir(&fixture("cluster-3node-v0.23").join("node"), &node);
+    let log = std::fs::read_dir(node.join("raft"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .flat_map(|p| [p.join("raft.log"), p.clone()])
+        .find(|p| p.ends_with("raft.log") && p.is_file())
+        .or_else(|| Some(node.join("raft/raft.log")).filter(|p| p.is_file()))
+        .expect("raft.log in the fixture");
+    std::fs::remove_file(&log).unwrap();
+    std::os::unix::fs::symlink(&log, &log).unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    for args in every_command(&node.join("store"), &out) {
+        refused(&args, &["raft.log", "loop"]);
+    }
+}

@@ -184,7 +184,7 @@ impl Src {
     }
 
     fn open_as(path: &Path, layout: Layout) -> io::Result<Src> {
-        let file = File::open(path)?;
+        let file = crate::safe_fs::open_regular_io(path)?;
         let len = file.metadata()?.len();
         Ok(Src {
             ahead: ReadAhead::new(file, len, layout),

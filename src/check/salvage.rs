@@ -104,7 +104,7 @@ struct Data {
 
 impl Data {
     fn open(path: &Path) -> io::Result<Data> {
-        let file = File::open(path)?;
+        let file = crate::safe_fs::open_regular_io(path)?;
         let len = file.metadata()?.len();
         Ok(Data { file, len })
     }
@@ -188,7 +188,7 @@ fn ranges(seqs: impl IntoIterator<Item = u64>) -> Vec<(u64, u64)> {
 
 /// Index entries of a slice whose own CRC checks out: (seq, offset).
 fn index_entries(path: &Path, crc: &Crc32) -> Vec<(u64, u64)> {
-    let Ok(bytes) = fs::read(path) else {
+    let Ok(bytes) = crate::safe_fs::read_regular(path) else {
         return Vec::new();
     };
     if bytes.len() < 4 {
@@ -217,7 +217,7 @@ fn typed_records(
     crc: &Crc32,
     dropped: &mut Vec<DroppedBytes>,
 ) -> (Vec<(u8, Vec<u8>)>, u64) {
-    let Ok(bytes) = fs::read(path) else {
+    let Ok(bytes) = crate::safe_fs::read_regular(path) else {
         return (Vec::new(), 0);
     };
     let mut out = Vec::new();
@@ -300,7 +300,7 @@ pub fn salvage(root: &Path, target: &Path, opts: &SalvageOptions) -> Result<Salv
     };
     // Server information.
     let server_path = root.join("server.dat");
-    let server_bytes = fs::read(&server_path).map_err(|e| StoreError::io(&server_path, e))?;
+    let server_bytes = crate::safe_fs::read_regular(&server_path)?;
     let info = server_bytes
         .get(12..)
         .and_then(|p| proto::ServerInfo::decode(p).ok())

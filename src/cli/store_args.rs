@@ -320,6 +320,9 @@ impl StoreArgs {
         };
         Ok(match read_node_with_store(&raft_dir, &opts, Some(store)) {
             Ok(node) => NodeLoad::Node(Box::new(node)),
+            // A Raft file that is there but unusable (a dangling link, a
+            // FIFO) is an error for every command, not a missing view.
+            Err(e @ stanctl::StoreError::File { .. }) => return Err(e.into()),
             Err(e) => NodeLoad::Unavailable(Finding {
                 // Without a key an encrypted log is expected to stay closed;
                 // anything else is damage.

@@ -104,6 +104,35 @@ const KNOWN_POLYS: [(u32, &str); 3] = [
     (0xEB31_D82E, "Koopman"),
 ];
 
+/// Refuses a store any of whose files (server.dat, clients.dat, and every
+/// channel's subs.dat and msgs.N.dat/idx) is there but unusable: a FIFO,
+/// a directory, a dangling or looping link. Every command gets the same
+/// error naming the file, whichever files it goes on to read; only
+/// metadata is read here.
+fn ensure_files_usable(root: &Path) -> Result<()> {
+    for name in ["server.dat", "clients.dat"] {
+        crate::safe_fs::check_regular_if_present(&root.join(name))?;
+    }
+    for entry in fs::read_dir(root).map_err(|e| StoreError::io(root, e))? {
+        let entry = entry.map_err(|e| StoreError::io(root, e))?;
+        if !entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            continue;
+        }
+        let dir = entry.path();
+        for file in fs::read_dir(&dir).map_err(|e| StoreError::io(&dir, e))? {
+            let file = file.map_err(|e| StoreError::io(&dir, e))?;
+            let name = file.file_name();
+            let name = name.to_string_lossy();
+            let slice_file =
+                name.starts_with("msgs.") && (name.ends_with(".dat") || name.ends_with(".idx"));
+            if name == "subs.dat" || slice_file {
+                crate::safe_fs::check_regular_if_present(&file.path())?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl FileStore {
     pub fn open(root: &Path, opts: FileStoreOptions) -> Result<Self> {
         let meta = fs::metadata(root).map_err(|e| StoreError::io(root, e))?;
@@ -113,9 +142,10 @@ impl FileStore {
                 root.display()
             )));
         }
-        if !root.join("server.dat").exists() {
+        if !crate::safe_fs::is_present(&root.join("server.dat"))? {
             return Err(StoreError::not_a_store(root));
         }
+        ensure_files_usable(root)?;
         let read = ReadOptions {
             crc: Crc32::new(opts.crc_poly),
             verify_crc: opts.verify_crc,
@@ -242,9 +272,8 @@ impl FileStore {
                     continue;
                 }
             };
-            if !entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
-                continue;
-            }
+            // Not filtered by file type: a symbolic link or a FIFO named
+            // like a slice is opened (and refused) like any data file.
             slices.push(SliceFiles {
                 number,
                 dat: entry.path(),
@@ -437,7 +466,7 @@ impl FileStore {
         if self.clients.is_none() {
             let path = self.root.join("clients.dat");
             let mut clients = BTreeMap::new();
-            if path.exists() {
+            if crate::safe_fs::is_present(&path)? {
                 let mut reader =
                     RecordReader::open(&path, true, self.read.crc.clone(), self.read.verify_crc)?;
                 loop {
@@ -489,7 +518,7 @@ impl FileStore {
     /// including those the server would not bring back.
     pub fn replay_subscriptions(&mut self, channel: &str) -> Result<Vec<Subscription>> {
         let path = self.channel_dir(channel)?.join("subs.dat");
-        if !path.exists() {
+        if !crate::safe_fs::is_present(&path)? {
             return Ok(Vec::new());
         }
         let mut subs: BTreeMap<u64, (SubState, BTreeSet<u64>)> = BTreeMap::new();

@@ -16,8 +16,9 @@ const TYPED_SIZE_MASK: u32 = 0x00FF_FFFF;
 const READ_BUFFER: usize = 1 << 20;
 
 /// Open a store file read-only. Never creates anything.
+/// Only a regular file is opened (a FIFO would block forever).
 pub fn open_read_only(path: &Path) -> Result<File> {
-    File::open(path).map_err(|e| StoreError::io(path, e))
+    crate::safe_fs::open_regular(path)
 }
 
 /// Check the 4-byte version header of an open file (positioned at 0).

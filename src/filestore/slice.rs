@@ -214,9 +214,11 @@ fn read_index(
     findings: &mut Vec<Finding>,
 ) -> Result<IndexOutcome> {
     let idx_path = &files.idx;
-    let mut file = match File::open(idx_path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    // Only a truly absent index is rebuilt; a dangling link, a FIFO or an
+    // unreadable file is an error.
+    let mut file = match crate::safe_fs::open_optional(idx_path)? {
+        Some(f) => f,
+        None => {
             findings.push(finding(
                 Severity::Warning,
                 idx_path.display().to_string(),
@@ -225,7 +227,6 @@ fn read_index(
             ));
             return Ok(IndexOutcome::Rebuild);
         }
-        Err(e) => return Err(StoreError::io(idx_path, e)),
     };
     if let Err(e) = check_version(&mut file, idx_path) {
         findings.push(finding(

@@ -205,7 +205,7 @@ pub struct BoltDb {
 
 impl BoltDb {
     pub fn open(path: &Path) -> Result<BoltDb> {
-        let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
+        let file = crate::safe_fs::open_regular(path)?;
         let len = file.metadata().map_err(|e| StoreError::io(path, e))?.len();
         let mut db = BoltDb {
             file,

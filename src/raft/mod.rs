@@ -169,7 +169,7 @@ pub fn read_node_with_store(
     mut store: Option<&mut dyn StoreReader>,
 ) -> Result<NodeState> {
     let log_path = raft_dir.join("raft.log");
-    if !log_path.is_file() {
+    if !crate::safe_fs::check_regular_if_present(&log_path)? {
         return Err(StoreError::io(
             &log_path,
             std::io::Error::new(
@@ -743,7 +743,9 @@ pub fn find_raft_dir(
     cluster_id: &str,
     log_path: Option<&Path>,
 ) -> Option<PathBuf> {
-    let has_log = |p: &Path| p.join("raft.log").is_file();
+    // Present at all: a raft.log that is a dangling link is found here
+    // and refused when opened, not taken for a missing log.
+    let has_log = |p: &Path| crate::safe_fs::is_present(&p.join("raft.log")).unwrap_or(false);
     if let Some(lp) = log_path {
         return [lp.join(cluster_id), lp.to_path_buf()]
             .into_iter()

@@ -184,7 +184,7 @@ pub fn list_snapshots(snap_dir: &Path, findings: &mut Vec<Finding>) -> Result<Ve
             continue;
         }
         let meta_path = path.join("meta.json");
-        let bytes = match fs::read(&meta_path) {
+        let bytes = match crate::safe_fs::read_regular(&meta_path) {
             Ok(b) => b,
             Err(e) => {
                 findings.push(finding(
@@ -233,7 +233,7 @@ pub fn list_snapshots(snap_dir: &Path, findings: &mut Vec<Finding>) -> Result<Ve
 /// server's `Restore`. `Ok(None)`: a 0-byte file ("no state").
 pub fn read_state(snap: &SnapshotDir) -> Result<Option<RaftSnapshot>> {
     let path = snap.dir.join("state.bin");
-    let bytes = fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+    let bytes = crate::safe_fs::read_regular(&path)?;
     let crc = crc64_ecma(&bytes).to_be_bytes();
     if snap.meta.crc != crc {
         return Err(StoreError::corrupt(
