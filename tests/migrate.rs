@@ -576,3 +576,44 @@ fn file_to_sql_writes_the_limits_the_server_writes() {
     let first = &out["migration"]["channels"][0];
     assert!(str_of(&first["limits_from"]).contains("-c"), "{first:#}");
 }
+
+/// A MariaDB target holding the upstream schema, whose Messages.data is a
+/// BLOB (65 535 bytes): refused before anything is written, naming the
+/// ALTER TABLE that fixes it (the fact check reports as
+/// schema.data_too_narrow), instead of a raw "Data too long" at the end.
+#[test]
+fn mysql_target_with_a_narrow_data_column_is_refused_first() {
+    use mysql::prelude::Queryable;
+    let Some(db) = TempDb::create("mysql", "narrow") else {
+        return;
+    };
+    let mut conn = mysql::Conn::new(mysql::Opts::from_url(&mysql_url(&db.dsn)).expect("url"))
+        .expect("connect");
+    let upstream = stanctl::sqlstore::schema::MYSQL_SCHEMA.replace("data LONGBLOB", "data BLOB");
+    assert_ne!(upstream, stanctl::sqlstore::schema::MYSQL_SCHEMA);
+    for stmt in upstream.split(';').filter(|s| !s.trim().is_empty()) {
+        conn.query_drop(stmt).expect("schema");
+    }
+    let src = fixture_file_store("file-basic-v0.23");
+    let mut args = src.args(&["migrate", "file-to-sql", "--to-sql-driver", "mysql"]);
+    args.extend_from_slice(&["--to-sql-source", &db.dsn]);
+    let out = stanctl().args(&args).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("ALTER TABLE Messages MODIFY data LONGBLOB"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("blob"), "{stderr}");
+    for table in ["Channels", "Messages", "Clients", "ServerInfo"] {
+        let n: Option<u64> = conn
+            .query_first(format!("SELECT COUNT(*) FROM {table}"))
+            .expect("count");
+        assert_eq!(n, Some(0), "{table} was written");
+    }
+    // Widened as told, the same migration goes through.
+    conn.query_drop("ALTER TABLE Messages MODIFY data LONGBLOB")
+        .expect("alter");
+    drop(conn);
+    migrate(&src, &args[src.args.len() + 1..]);
+}

@@ -398,24 +398,6 @@ fn is_binary_type(ty: &str) -> bool {
     t.contains("blob") || t.contains("bytea") || t.contains("binary")
 }
 
-/// Capacity in bytes of a MySQL binary column type.
-fn mysql_capacity(ty: &str) -> Option<u64> {
-    let t = ty.to_ascii_lowercase();
-    if t.starts_with("tinyblob") {
-        Some(255)
-    } else if t.starts_with("mediumblob") {
-        Some(16_777_215)
-    } else if t.starts_with("longblob") {
-        Some(4_294_967_295)
-    } else if t.starts_with("blob") {
-        Some(65_535)
-    } else if let Some(rest) = t.strip_prefix("varbinary(") {
-        rest.trim_end_matches(')').parse().ok()
-    } else {
-        None
-    }
-}
-
 /// The `CREATE TABLE` of `table` (and its indexes) in stanctl's schema for
 /// `driver`.
 fn create_statements(driver: SqlDriver, table: &str) -> Vec<String> {
@@ -1062,13 +1044,11 @@ impl Checker {
         else {
             return;
         };
-        let Some(cap) = mysql_capacity(&ty) else {
+        let Some(cap) = crate::sqlstore::schema::mysql_blob_capacity(&ty) else {
             return;
         };
         let max_len = u64::try_from(max_len).unwrap_or(0);
-        // NATS' default max_payload is 1 MiB; a message is its payload plus
-        // subject, reply and a few bytes of protobuf.
-        if cap < (1 << 20) {
+        if cap < crate::sqlstore::schema::MYSQL_DATA_MIN {
             let sev = if max_len > cap {
                 Severity::Error
             } else {
@@ -1083,7 +1063,7 @@ impl Checker {
                     .expected("a column that holds the largest message NATS accepts (max_payload, 1 MiB by default)")
                     .found(format!("{ty}: {cap} bytes"))
                     .server("storing a larger message fails (strict SQL mode: Data too long) or is silently truncated")
-                    .fix("mysql", "ALTER TABLE Messages MODIFY data LONGBLOB"),
+                    .fix("mysql", crate::sqlstore::schema::MYSQL_WIDEN_DATA),
             );
         }
     }
@@ -1412,10 +1392,19 @@ mod tests {
 
     #[test]
     fn capacities() {
-        assert_eq!(mysql_capacity("blob"), Some(65535));
-        assert_eq!(mysql_capacity("mediumblob"), Some(16_777_215));
-        assert_eq!(mysql_capacity("varbinary(100)"), Some(100));
-        assert_eq!(mysql_capacity("text"), None);
+        assert_eq!(
+            crate::sqlstore::schema::mysql_blob_capacity("blob"),
+            Some(65535)
+        );
+        assert_eq!(
+            crate::sqlstore::schema::mysql_blob_capacity("mediumblob"),
+            Some(16_777_215)
+        );
+        assert_eq!(
+            crate::sqlstore::schema::mysql_blob_capacity("varbinary(100)"),
+            Some(100)
+        );
+        assert_eq!(crate::sqlstore::schema::mysql_blob_capacity("text"), None);
     }
 
     #[test]

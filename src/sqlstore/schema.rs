@@ -56,6 +56,33 @@ CREATE TABLE IF NOT EXISTS StoreLock (id VARCHAR(30), tick BIGINT DEFAULT 0);
 ///   messages.
 ///
 /// Table names are case-sensitive on Linux servers: keep this case.
+/// What a MySQL / MariaDB `Messages.data` column must hold: NATS' default
+/// max_payload (1 MiB); a message is its payload plus subject, reply and a
+/// few bytes of protobuf.
+pub const MYSQL_DATA_MIN: u64 = 1 << 20;
+
+/// The statement that widens a narrow `Messages.data` (the upstream
+/// schema's `BLOB` holds 65 535 bytes).
+pub const MYSQL_WIDEN_DATA: &str = "ALTER TABLE Messages MODIFY data LONGBLOB";
+
+/// Bytes a MySQL / MariaDB column of type `ty` holds, for the blob types.
+pub fn mysql_blob_capacity(ty: &str) -> Option<u64> {
+    let t = ty.to_ascii_lowercase();
+    if t.starts_with("tinyblob") {
+        Some(255)
+    } else if t.starts_with("mediumblob") {
+        Some(16_777_215)
+    } else if t.starts_with("longblob") {
+        Some(4_294_967_295)
+    } else if t.starts_with("blob") {
+        Some(65_535)
+    } else if let Some(rest) = t.strip_prefix("varbinary(") {
+        rest.trim_end_matches(')').parse().ok()
+    } else {
+        None
+    }
+}
+
 pub const MYSQL_SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS ServerInfo (uniquerow INT DEFAULT 1, id VARCHAR(1024), proto BLOB, version INTEGER, PRIMARY KEY (uniquerow));
 CREATE TABLE IF NOT EXISTS Clients (id VARCHAR(1024), hbinbox TEXT, proto BLOB, PRIMARY KEY (id(256)));

@@ -16,7 +16,9 @@ use super::{
 use crate::error::Result;
 use crate::sqlstore::conn::scrub;
 use crate::sqlstore::dsn::MysqlDsn;
-use crate::sqlstore::schema::MYSQL_SCHEMA;
+use crate::sqlstore::schema::{
+    mysql_blob_capacity, MYSQL_DATA_MIN, MYSQL_SCHEMA, MYSQL_WIDEN_DATA,
+};
 use crate::sqlstore::SqlDriver;
 
 /// Rows per `INSERT` (7 columns: far below the 65 535 placeholders limit).
@@ -110,6 +112,7 @@ impl MyTarget {
             existing = inspect(SqlDriver::Mysql, &t.catalog()?, &t.target)?;
         }
         t.check_engines(&existing)?;
+        t.check_data_column(&existing)?;
         let packet: Option<u64> = t
             .conn
             .query_first("SELECT @@max_allowed_packet")
@@ -142,6 +145,36 @@ impl MyTarget {
         }
         t.analyze = format!("ANALYZE TABLE {}", analyzed.join(", "));
         Ok(t)
+    }
+
+    /// Refuse, before writing anything, a `Messages.data` too narrow for
+    /// the messages NATS accepts (the upstream schema's `BLOB`): MySQL
+    /// would fail on the first large message with "Data too long", at
+    /// the end of the work.
+    fn check_data_column(&mut self, existing: &Existing) -> Result<()> {
+        let table = existing
+            .name(Table::Messages)
+            .unwrap_or("Messages")
+            .to_string();
+        let ty: Option<String> = self
+            .conn
+            .exec_first(
+                "SELECT COLUMN_TYPE FROM information_schema.COLUMNS \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = 'data'",
+                (table.as_str(),),
+            )
+            .map_err(|e| sql_err(&self.target, self.err(&e)))?;
+        let Some(ty) = ty else { return Ok(()) };
+        match mysql_blob_capacity(&ty) {
+            Some(cap) if cap < MYSQL_DATA_MIN => Err(sql_err(
+                &self.target,
+                format!(
+                    "table {table}: column data is {ty}, {cap} bytes at most; a message of NATS' default \
+                     max_payload (1 MiB) would fail with \"Data too long\". Widen it first: {MYSQL_WIDEN_DATA}"
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 
     fn err(&self, e: &::mysql::Error) -> String {
