@@ -64,6 +64,9 @@ pub struct Policy {
     /// store without the record of its last message): the server restarts
     /// its sequence at 1 (`--allow-sequence-reset`).
     pub allow_sequence_reset: bool,
+    /// The server version the target is for (`--for-server-version`):
+    /// what it cannot represent is refused, naming why.
+    pub for_server: Option<crate::check::compat::Version>,
 }
 
 /// Receives progress; the CLI draws bars, tests ignore it.
@@ -156,8 +159,19 @@ pub fn migrate(
             ..ChannelReport::default()
         };
         let mut transform = ChannelCrypto::new(crypto, &name, stats.last_seq)?;
+        let mut previous: Option<u64> = None;
         for msg in src.messages(&name, range)? {
             let mut msg = msg?;
+            if let Some(version) = &policy.for_server {
+                match previous {
+                    Some(prev) if msg.seq > prev + 1 => refuse_gap(version, &name, prev, msg.seq)?,
+                    None if matches!(crypto, PayloadCrypto::Keep) => {
+                        refuse_envelope(version, &name, msg.seq, &msg.data)?
+                    }
+                    _ => {}
+                }
+            }
+            previous = Some(msg.seq);
             msg.data = transform.apply(&name, msg.seq, msg.data)?;
             dst.append_message(&msg)?;
             channel.msgs += 1;
@@ -202,6 +216,53 @@ fn limits_to_write(limits: Limits, source: LimitsSource) -> (Limits, &'static st
             "the server's defaults (no -c given)",
         ),
     }
+}
+
+/// A gap the target's server version cannot serve right (the rule is
+/// check's, in one place).
+fn refuse_gap(
+    version: &crate::check::compat::Version,
+    name: &str,
+    prev: u64,
+    next: u64,
+) -> Result<()> {
+    use crate::check::compat::{reasons_against, sequence_gap};
+    let place = format!(
+        "channel {name:?} (seq {} to {} missing)",
+        prev + 1,
+        next - 1
+    );
+    let reasons = reasons_against(&[sequence_gap(&place)], version);
+    if reasons.is_empty() {
+        return Ok(());
+    }
+    Err(StoreError::Invalid(format!(
+        "--for-server-version {version}: {}; such a store cannot be written for it",
+        reasons.join("; ")
+    )))
+}
+
+/// Payloads copied as stored that look encrypted, for a version without
+/// encryption (it would deliver the envelope as the payload).
+fn refuse_envelope(
+    version: &crate::check::compat::Version,
+    name: &str,
+    seq: u64,
+    data: &[u8],
+) -> Result<()> {
+    use crate::check::compat::{encrypted_payloads, reasons_against};
+    let Some(cipher) = crate::crypto::likely_envelope(data) else {
+        return Ok(());
+    };
+    let place = format!(", channel {name:?} seq {seq}");
+    let reasons = reasons_against(&encrypted_payloads(cipher.name(), &place), version);
+    if reasons.is_empty() {
+        return Ok(());
+    }
+    Err(StoreError::Invalid(format!(
+        "--for-server-version {version}: {}; give the source key so they are written in plaintext",
+        reasons.join("; ")
+    )))
 }
 
 /// A channel whose messages were all removed by limits keeps its sequence

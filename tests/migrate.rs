@@ -617,3 +617,143 @@ fn mysql_target_with_a_narrow_data_column_is_refused_first() {
     drop(conn);
     migrate(&src, &args[src.args.len() + 1..]);
 }
+
+/// `--for-server-version 0.9.2` on an encrypted store: v0.9.2 has no
+/// encryption, so the payloads are written in plaintext (the target then
+/// reads, without any key, exactly as the manifest); an encrypted target
+/// or a SQLite one is refused, naming why (the rules check uses).
+#[test]
+fn for_server_version_writes_what_that_version_opens() {
+    let name = "file-encrypted-v0.23";
+    let src = fixture_file_store(name);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dst = tmp.path().join("store");
+    migrate(
+        &src,
+        &[
+            "file-to-file",
+            "--to-dir",
+            path_str(&dst),
+            "--for-server-version",
+            "0.9.2",
+        ],
+    );
+    written_file_store(&dst, vec![]).check_all(name);
+
+    let key = tmp.path().join("key");
+    std::fs::write(&key, "another key").expect("key");
+    let refused = tmp.path().join("refused");
+    let args = src.args(&[
+        "migrate",
+        "file-to-file",
+        "--to-dir",
+        path_str(&refused),
+        "--to-encryption-key-file",
+        path_str(&key),
+        "--for-server-version",
+        "0.9.2",
+    ]);
+    let out = stanctl().args(&args).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("before v0.12.0"), "{stderr}");
+    assert!(!refused.exists());
+
+    // Without the key the envelopes would be copied as payloads: refused.
+    let store = fixture(name).join("store");
+    let out = stanctl()
+        .args([
+            "--dir",
+            path_str(&store),
+            "migrate",
+            "file-to-file",
+            "--to-dir",
+            path_str(&refused),
+            "--for-server-version",
+            "0.9.2",
+        ])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("source key"), "{stderr}");
+
+    let db = tmp.path().join("x.db");
+    let args = src.args(&[
+        "migrate",
+        "file-to-sql",
+        "--to-sql-source",
+        path_str(&db),
+        "--for-server-version",
+        "0.9.2",
+    ]);
+    let out = stanctl().args(&args).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("SQLite"), "{stderr}");
+
+    let out = stanctl()
+        .args([
+            "migrate",
+            "file-to-file",
+            "--to-dir",
+            "x",
+            "--for-server-version",
+            "0.9.3",
+        ])
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a released"));
+}
+
+/// A sequence gap (a SQL store with a message row removed, in a scratch
+/// copy): servers before v0.16.2 assume none, so a target for v0.9.2 is
+/// refused naming the channel and the missing sequence; v0.16.2 takes it.
+#[test]
+fn for_server_version_refuses_gaps_before_0_16_2() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let db = tmp.path().join("gap.db");
+    let src = fixture_file_store("file-basic-v0.23");
+    migrate(&src, &["file-to-sql", "--to-sql-source", path_str(&db)]);
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let removed = conn
+        .execute(
+            "DELETE FROM Messages WHERE seq = 5 AND id = (SELECT id FROM Channels WHERE name = 'orders.eu')",
+            [],
+        )
+        .expect("delete");
+    assert_eq!(removed, 1);
+    drop(conn);
+    let sql = ["--sql-driver", "sqlite", "--sql-source", path_str(&db)];
+    let old = tmp.path().join("old");
+    let mut args: Vec<&str> = sql.to_vec();
+    args.extend_from_slice(&[
+        "migrate",
+        "sql-to-file",
+        "--to-dir",
+        path_str(&old),
+        "--for-server-version",
+        "0.9.2",
+    ]);
+    let out = stanctl().args(&args).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("orders.eu") && stderr.contains("seq 5 to 5 missing"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("v0.16.2"), "{stderr}");
+    assert!(!old.exists());
+
+    let new = tmp.path().join("new");
+    let mut args: Vec<&str> = sql.to_vec();
+    args.extend_from_slice(&[
+        "migrate",
+        "sql-to-file",
+        "--to-dir",
+        path_str(&new),
+        "--for-server-version",
+        "0.16.2",
+    ]);
+    stanctl().args(&args).assert().success();
+}

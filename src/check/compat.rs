@@ -241,6 +241,66 @@ impl Constraint {
     }
 }
 
+// Rules shared by `check` (what a store needs) and `migrate
+// --for-server-version` (what to write for a version): one place each.
+
+/// Encrypted payloads (`cipher`, seen at `place`): a server before v0.12.0
+/// has no encryption and delivers the envelope as the payload.
+pub fn encrypted_payloads(cipher: &str, place: &str) -> [Constraint; 2] {
+    [
+        Constraint::before(
+            "0.12.0",
+            Verdict::Incompatible,
+            format!("payloads are encrypted ({cipher}{place}): servers before v0.12.0 deliver the encryption envelope as the payload"),
+        ),
+        Constraint::since(
+            "0.12.0",
+            Verdict::Caveats,
+            format!("payloads are encrypted ({cipher}): the server needs the encryption key"),
+        ),
+    ]
+}
+
+/// A gap in a channel's sequences (at `place`): servers before v0.16.2
+/// look messages up by position and may serve the wrong one.
+pub fn sequence_gap(place: &str) -> Constraint {
+    Constraint::before(
+        "0.16.2",
+        Verdict::Caveats,
+        format!("sequence gaps inside {place}: servers before v0.16.2 assume none and may serve the wrong message"),
+    )
+}
+
+/// A SQL store: none before v0.7.0.
+pub fn sql_store() -> Constraint {
+    Constraint::before(
+        "0.7.0",
+        Verdict::Incompatible,
+        "the SQL store exists since v0.7.0",
+    )
+}
+
+/// A SQLite store: a stanctl extension no server version opens.
+pub fn sqlite_store() -> Constraint {
+    Constraint::all(
+        Verdict::Incompatible,
+        "SQLite is not a driver of any nats-streaming-server version",
+    )
+}
+
+/// Why `version` cannot be given a store under `constraints`, for
+/// `migrate --for-server-version`: every incompatibility, and the caveats
+/// of versions before a fix (a defect: data served wrong), not those that
+/// hold from some version on (e.g. "the server needs the key").
+pub fn reasons_against(constraints: &[Constraint], version: &Version) -> Vec<String> {
+    constraints
+        .iter()
+        .filter(|c| c.covers(version) && c.verdict != Verdict::Compatible)
+        .filter(|c| c.verdict == Verdict::Incompatible || c.until.is_some())
+        .map(|c| c.reason.clone())
+        .collect()
+}
+
 /// The worst verdict and its reasons for one version.
 pub fn evaluate(constraints: &[Constraint], version: &Version) -> (Verdict, Vec<String>) {
     let covering: Vec<&Constraint> = constraints.iter().filter(|c| c.covers(version)).collect();

@@ -2256,27 +2256,14 @@ impl Checker {
             );
         }
         if let Some((cipher, file)) = &f.encrypted {
-            c.push(Constraint::before(
-                "0.12.0",
-                Verdict::Incompatible,
-                format!("payloads are encrypted ({}, e.g. {file}): servers before v0.12.0 deliver the encryption envelope as the payload", cipher.name()),
-            ));
-            c.push(Constraint::since(
-                "0.12.0",
-                Verdict::Caveats,
-                format!(
-                    "payloads are encrypted ({}): the server needs the encryption key",
-                    cipher.name()
-                ),
+            c.extend(super::compat::encrypted_payloads(
+                cipher.name(),
+                &format!(", e.g. {file}"),
             ));
             notes.push("encrypted payloads: written by v0.12.0 or later".into());
         }
         if let Some(file) = &f.index_gap {
-            c.push(Constraint::before(
-                "0.16.2",
-                Verdict::Caveats,
-                format!("sequence gaps inside {file}: servers before v0.16.2 assume none and may serve the wrong message"),
-            ));
+            c.push(super::compat::sequence_gap(file));
         }
         if f.no_server_info_with_channels && has_channels {
             c.push(Constraint::before(

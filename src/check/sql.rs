@@ -691,16 +691,9 @@ impl Checker {
 
     /// Prepare every statement of every version, as the server would.
     fn versions(&mut self) {
-        self.out.constraints.push(Constraint::before(
-            "0.7.0",
-            Verdict::Incompatible,
-            "the SQL store exists since v0.7.0",
-        ));
+        self.out.constraints.push(super::compat::sql_store());
         let Some(dialect) = self.dialect else {
-            self.out.constraints.push(Constraint::all(
-                Verdict::Incompatible,
-                "SQLite is not a driver of any nats-streaming-server version",
-            ));
+            self.out.constraints.push(super::compat::sqlite_store());
             return;
         };
         let eras = eras();
@@ -1083,16 +1076,9 @@ impl Checker {
     }
 
     fn add_encryption_constraints(&mut self, cipher: &str) {
-        self.out.constraints.push(Constraint::before(
-            "0.12.0",
-            Verdict::Incompatible,
-            format!("payloads are encrypted ({cipher}): servers before v0.12.0 deliver the encryption envelope as the payload"),
-        ));
-        self.out.constraints.push(Constraint::since(
-            "0.12.0",
-            Verdict::Caveats,
-            format!("payloads are encrypted ({cipher}): the server needs the encryption key"),
-        ));
+        self.out
+            .constraints
+            .extend(super::compat::encrypted_payloads(cipher, ""));
     }
 
     /// Decode every message: columns against the protobuf.

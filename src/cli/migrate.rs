@@ -7,6 +7,7 @@ use anyhow::bail;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
+use stanctl::check::compat::{self, Version};
 use stanctl::crypto::{Cipher, MasterKey};
 use stanctl::decrypt::DecryptingReader;
 use stanctl::filestore::writer::{FileStoreWriter, FileWriterOptions, SliceLimits};
@@ -168,6 +169,12 @@ pub struct MigrateArgs {
     /// longer holds (without it, such a migration is refused).
     #[arg(long, help_heading = "Target")]
     pub allow_sequence_reset: bool,
+
+    /// Write what this server version can open (e.g. 0.9.2): plaintext
+    /// payloads before v0.12.0 (needs the source key), no sequence gaps
+    /// before v0.16.2; refuse what it cannot represent, naming why.
+    #[arg(long, value_name = "X.Y.Z", value_parser = compat::released)]
+    pub for_server_version: Option<Version>,
 }
 
 fn parse_duration(s: &str) -> Result<i64, String> {
@@ -335,6 +342,43 @@ fn ensure_apart(source: &StoreLocation, target: &Target) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `version` can open, by the rules `check --server-version` uses:
+/// payloads decrypted for a version without encryption (the source key is
+/// needed), and a refusal naming why for a target it cannot open.
+fn for_server(
+    version: &Version,
+    target: &Target,
+    crypto: PayloadCrypto,
+    source_key: Option<&[u8]>,
+) -> anyhow::Result<PayloadCrypto> {
+    let without_encryption =
+        !compat::reasons_against(&compat::encrypted_payloads("", ""), version).is_empty();
+    let crypto = match (crypto, source_key) {
+        (PayloadCrypto::Keep, Some(key)) if without_encryption => PayloadCrypto::Decrypt {
+            source: MasterKey::from_user_key(key),
+        },
+        (other, _) => other,
+    };
+    let mut constraints = Vec::new();
+    if let Target::Sql { driver, .. } = target {
+        constraints.push(compat::sql_store());
+        if *driver == SqlDriver::Sqlite {
+            constraints.push(compat::sqlite_store());
+        }
+    }
+    if let PayloadCrypto::Encrypt { cipher, .. } = &crypto {
+        constraints.extend(compat::encrypted_payloads(cipher.name(), ""));
+    }
+    let reasons = compat::reasons_against(&constraints, version);
+    if !reasons.is_empty() {
+        bail!(
+            "--for-server-version {version} cannot open this target: {}",
+            reasons.join("; ")
+        );
+    }
+    Ok(crypto)
+}
+
 #[derive(Serialize)]
 struct Summary<'a> {
     migration: &'a MigrateReport,
@@ -373,7 +417,7 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
         Some(path) => Some(read_key_file(path)?),
         None => None,
     };
-    let crypto = match (&target_key, args.to_plaintext) {
+    let mut crypto = match (&target_key, args.to_plaintext) {
         (Some(key), _) => PayloadCrypto::Encrypt {
             source: source_key.as_deref().map(MasterKey::from_user_key),
             target: MasterKey::from_user_key(key),
@@ -387,6 +431,9 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
         },
         (None, false) => PayloadCrypto::Keep,
     };
+    if let Some(version) = &args.for_server_version {
+        crypto = for_server(version, &target, crypto, source_key.as_deref())?;
+    }
     let selection = Selection {
         channels: args.channels.clone(),
         from_seq: args.from_seq,
@@ -416,6 +463,7 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
         &crypto,
         &migrate::Policy {
             allow_sequence_reset: args.allow_sequence_reset,
+            for_server: args.for_server_version.clone(),
         },
         progress,
     )?;
