@@ -312,3 +312,51 @@ fixture_tests! {
     sql_mysql_v0_23 => "sql-mysql-v0.23",
     sql_mysql_v0_9 => "sql-mysql-v0.9",
 }
+
+/// A `seq` range query on a file of many row groups reads only the row
+/// groups whose min/max statistics overlap it (DuckDB's own profile says
+/// how many it scanned), and the statistics are there for seq and time.
+#[test]
+fn seq_range_reads_only_matching_row_groups() {
+    let Some(python) = duckdb_python() else {
+        return;
+    };
+    let args = fixture_file_store("file-basic-v0.23").args;
+    let (_, tmp) = export(&args, &["--channel", "orders.eu", "--row-group-rows", "5"]);
+    let file = tmp
+        .path()
+        .join("out/messages/channel=orders.eu/part-00000.parquet");
+    let stats = duckdb(
+        &python,
+        &format!(
+            "SELECT row_group_id, path_in_schema AS col, stats_min_value AS lo, stats_max_value AS hi \
+             FROM parquet_metadata({}) WHERE path_in_schema IN ('seq', 'timestamp') ORDER BY row_group_id, col",
+            lit(&file)
+        ),
+    );
+    // orders.eu holds seqs 1..35: seven groups of five.
+    assert_eq!(stats.len(), 14, "{stats:#?}");
+    for (i, s) in stats.iter().filter(|s| s["col"] == "seq").enumerate() {
+        assert_eq!(s["lo"], (i * 5 + 1).to_string(), "{s}");
+        assert_eq!(s["hi"], (i * 5 + 5).to_string(), "{s}");
+    }
+    assert!(stats
+        .iter()
+        .all(|s| !s["lo"].is_null() && !s["hi"].is_null()));
+    let profile = tmp.path().join("profile.json");
+    let rows = duckdb(
+        &python,
+        &format!(
+            "PRAGMA enable_profiling = 'json'; PRAGMA profiling_output = {}; \
+             SELECT count(*) AS n FROM read_parquet({}) WHERE seq BETWEEN 12 AND 14",
+            lit(&profile),
+            lit(&file)
+        ),
+    );
+    assert_eq!(rows[0]["n"], 3);
+    let profile: Value =
+        serde_json::from_slice(&std::fs::read(&profile).expect("profile")).expect("profile JSON");
+    let query = &profile["query"];
+    assert_eq!(query["total_row_groups_to_scan"], 7, "{query:#}");
+    assert_eq!(query["total_row_groups_scanned"], 1, "{query:#}");
+}
