@@ -10,6 +10,10 @@ use common::truth;
 const INTACT: &[&str] = &[
     "file-basic-v0.23",
     "file-basic-v0.9",
+    "file-basic-v0.8",
+    "file-basic-v0.6",
+    "file-basic-v0.4",
+    "deleted-channels-file-v0.23",
     "file-nocrc-v0.23",
     "file-encrypted-v0.23",
     "file-slices-v0.23",

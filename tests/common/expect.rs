@@ -321,11 +321,19 @@ pub fn stored_sub(s: &Value) -> (String, String, String, bool, bool) {
     let state = str_of(&s["state_at_shutdown"]);
     let durable = s["is_durable"].as_bool().unwrap_or(false);
     let queue = s["is_queue"].as_bool().unwrap_or(false);
-    let group = s["queue_group_as_stored_by_server"]
-        .as_str()
-        .or(s["queue_group"].as_str())
-        .unwrap_or("")
-        .to_string();
+    // The server stores a durable queue group as `durable:group` (FORMAT.md,
+    // README); the v0.4 manifest does not spell that field out.
+    let group = match s["queue_group_as_stored_by_server"].as_str() {
+        Some(g) => g.to_string(),
+        None if durable && queue => {
+            format!(
+                "{}:{}",
+                str_of(&s["durable_name"]),
+                str_of(&s["queue_group"])
+            )
+        }
+        None => s["queue_group"].as_str().unwrap_or("").to_string(),
+    };
     let shadow = durable && queue && state == "client_closed";
     let client = if shadow {
         String::new()
@@ -372,6 +380,9 @@ pub fn check_subscription_rows(name: &str, m: &Value, got: &[Value], with_lag: b
                 .find(|g| g["inbox"] == w["inbox"] && g["channel"] == w["subject"])
                 .unwrap_or_else(|| panic!("{ctx}: not found"));
             let (client, durable_name, group, durable, closed) = stored_sub(w);
+            // v0.4.0 writes no subs.dat update when a durable goes offline
+            // (fixtures README), so its store never marks one closed.
+            let closed = closed && !str_of(&m["server"]["version"]).starts_with("0.4.");
             assert_eq!(str_of(&g["client_id"]), client, "{ctx}: client_id");
             assert_eq!(
                 str_of(&g["durable_name"]),
@@ -420,9 +431,12 @@ pub fn check_clients(c: &Subject, name: &str, m: &Value) {
 /// with the manifest.
 pub fn check_client_rows(name: &str, m: &Value, got: &[Value]) {
     {
-        let old = m["server"]["version"]
-            .as_str()
-            .is_some_and(|v| v.starts_with("0.9"));
+        // Servers older than 0.10 record only the id and heartbeat inbox.
+        let old = m["server"]["version"].as_str().is_some_and(|v| {
+            ["0.4", "0.6", "0.8", "0.9"]
+                .iter()
+                .any(|p| v.starts_with(&format!("{p}.")))
+        });
         let want: Vec<&Value> = m["clients"]
             .as_array()
             .expect("clients")
