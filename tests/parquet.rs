@@ -360,3 +360,55 @@ fn seq_range_reads_only_matching_row_groups() {
     assert_eq!(query["total_row_groups_to_scan"], 7, "{query:#}");
     assert_eq!(query["total_row_groups_scanned"], 1, "{query:#}");
 }
+
+/// A non-empty target is refused and left as it was; encrypted payloads
+/// without a key are refused and nothing (not even a staging directory)
+/// is left behind.
+#[test]
+fn non_empty_target_and_ciphertext_without_key_are_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    std::fs::write(out.join("keep.txt"), "x").expect("write");
+    let basic = fixture("file-basic-v0.23").join("store");
+    let got = stanctl()
+        .args([
+            "--dir",
+            &basic.display().to_string(),
+            "export",
+            "parquet",
+            "--to",
+        ])
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert_eq!(got.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&got.stderr).contains("not empty"));
+    assert_eq!(std::fs::read(out.join("keep.txt")).expect("kept"), b"x");
+    assert_eq!(std::fs::read_dir(&out).expect("dir").count(), 1);
+
+    let encrypted = fixture("file-encrypted-v0.23").join("store");
+    let out2 = tmp.path().join("out2");
+    let got = stanctl()
+        .args([
+            "--dir",
+            &encrypted.display().to_string(),
+            "export",
+            "parquet",
+            "--to",
+        ])
+        .arg(&out2)
+        .output()
+        .expect("run");
+    assert_eq!(got.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&got.stderr);
+    assert!(
+        stderr.contains("encrypted") && stderr.contains("--keep-encrypted"),
+        "{stderr}"
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("tmp")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("out")]);
+}
