@@ -254,7 +254,7 @@ _stanctl() {
 
     case "${cmd}" in
         stanctl)
-            opts="-c -v -q -h -V --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help --version info channels dump clients subs export migrate check manifest sql salvage completions help"
+            opts="-c -v -q -h -V --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help --version info channels dump clients subs export migrate check manifest sql salvage completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -312,6 +312,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -320,7 +324,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__channels)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help ls show help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help ls show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -376,6 +380,10 @@ _stanctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -442,7 +450,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__channels__subcmd__ls)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -498,6 +506,10 @@ _stanctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -508,7 +520,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__channels__subcmd__show)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -566,6 +578,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -574,7 +590,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__check)
-            opts="-c -v -q -h --deep --fail-on --server-version --expect --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --deep --fail-on --server-version --expect --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -644,6 +660,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -652,7 +672,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__clients)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help ls show help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help ls show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -708,6 +728,10 @@ _stanctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -774,7 +798,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__clients__subcmd__ls)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -830,6 +854,10 @@ _stanctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -840,7 +868,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__clients__subcmd__show)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -898,6 +926,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -906,7 +938,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__completions)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help bash elvish fish powershell zsh"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -964,6 +996,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -972,7 +1008,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__dump)
-            opts="-c -v -q -h --channel --from-seq --to-seq --since --until --last --payload --force --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --channel --from-seq --to-seq --since --until --last --payload --force --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1058,6 +1094,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1066,7 +1106,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__export)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help parquet help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help parquet help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1124,6 +1164,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1174,7 +1218,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__export__subcmd__parquet)
-            opts="-c -v -q -h --to --channel --from-seq --to-seq --since --until --zstd-level --row-group-size --row-group-rows --split-size --keep-encrypted --verify --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --to --channel --from-seq --to-seq --since --until --zstd-level --row-group-size --row-group-rows --split-size --keep-encrypted --verify --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1270,6 +1314,10 @@ _stanctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1658,7 +1706,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__info)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1716,6 +1764,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1724,7 +1776,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__manifest)
-            opts="-o -c -v -q -h --messages --output --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-o -c -v -q -h --messages --output --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1790,6 +1842,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1798,7 +1854,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__migrate)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help file-to-sql sql-to-file file-to-file sql-to-sql to-jetstream help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help file-to-sql sql-to-file file-to-file sql-to-sql to-jetstream help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1856,6 +1912,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1864,7 +1924,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__migrate__subcmd__file__subcmd__to__subcmd__file)
-            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --allow-sequence-reset --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --allow-sequence-reset --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1968,6 +2028,10 @@ _stanctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1978,7 +2042,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__migrate__subcmd__file__subcmd__to__subcmd__sql)
-            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --allow-sequence-reset --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --allow-sequence-reset --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2082,6 +2146,10 @@ _stanctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2190,7 +2258,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__migrate__subcmd__sql__subcmd__to__subcmd__file)
-            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --allow-sequence-reset --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --allow-sequence-reset --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2294,6 +2362,10 @@ _stanctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2304,7 +2376,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__migrate__subcmd__sql__subcmd__to__subcmd__sql)
-            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --allow-sequence-reset --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --to-dir --to-sql-driver --to-sql-source --to-sql-no-caching --force --slice-max-msgs --slice-max-bytes --slice-max-age --to-file-crc-poly --channel --from-seq --since --verify --to-encryption-key-file --to-encryption-cipher --to-plaintext --allow-sequence-reset --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2410,6 +2482,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2418,7 +2494,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__migrate__subcmd__to__subcmd__jetstream)
-            opts="-c -v -q -h --server --creds --user --password --token --tls-ca --tls-cert --tls-key --dry-run --channel --client --stream-name --stream-prefix --subject-prefix --replicas --no-limits --max-pending-acks --no-consumers --no-first-seq --verify --keep-encrypted --timeout --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --server --creds --user --password --token --tls-ca --tls-cert --tls-key --dry-run --channel --client --stream-name --stream-prefix --subject-prefix --replicas --no-limits --max-pending-acks --no-consumers --no-first-seq --verify --keep-encrypted --timeout --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2540,6 +2616,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2548,7 +2628,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__salvage)
-            opts="-c -v -q -h --to-dir --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --to-dir --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2610,6 +2690,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2618,7 +2702,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__sql)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help upgrade help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help upgrade help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2674,6 +2758,10 @@ _stanctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2726,7 +2814,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__sql__subcmd__upgrade)
-            opts="-c -v -q -h --apply --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --apply --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2784,6 +2872,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2792,7 +2884,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__subs)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help ls show help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help ls show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2848,6 +2940,10 @@ _stanctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2914,7 +3010,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__subs__subcmd__ls)
-            opts="-c -v -q -h --channel --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --channel --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2976,6 +3072,10 @@ _stanctl() {
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2984,7 +3084,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__subs__subcmd__show)
-            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --help"
+            opts="-c -v -q -h --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3040,6 +3140,10 @@ _stanctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json ndjson raw" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)

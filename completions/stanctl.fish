@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_stanctl_global_optspecs
-    string join \n dir= store= sql-driver= sql-source= c/config= file-crc-poly= file-crc= encryption-key-file= encryption-key= cluster-log-path= strict-commit now= format= v/verbose q/quiet h/help V/version
+    string join \n dir= store= sql-driver= sql-source= c/config= file-crc-poly= file-crc= encryption-key-file= encryption-key= cluster-log-path= strict-commit now= format= v/verbose q/quiet color= h/help V/version
 end
 
 function __fish_stanctl_needs_command
@@ -41,6 +41,9 @@ complete -c stanctl -n "__fish_stanctl_needs_command" -l format -d 'Output forma
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_needs_command" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_needs_command" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_needs_command" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_needs_command" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
@@ -76,6 +79,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand info" -l format -d 'Outp
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand info" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand info" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand info" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand info" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
@@ -97,6 +103,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish_seen_subcommand_from ls show help" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish_seen_subcommand_from ls show help" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish_seen_subcommand_from ls show help" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and not __fish_seen_subcommand_from ls show help" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
@@ -121,6 +130,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_see
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from ls" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from ls" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
@@ -142,6 +154,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_see
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from show" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from show" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
@@ -176,6 +191,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l format -d 'Outp
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l force -d 'Write --format raw even to a terminal'
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -s v -l verbose -d 'Also print informational findings'
@@ -198,6 +216,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
@@ -222,6 +243,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from ls" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from ls" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
@@ -243,6 +267,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from show" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from show" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
@@ -267,6 +294,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_see
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_seen_subcommand_from ls show help" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_seen_subcommand_from ls show help" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_seen_subcommand_from ls show help" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and not __fish_seen_subcommand_from ls show help" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
@@ -292,6 +322,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_su
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from ls" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from ls" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
@@ -313,6 +346,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_su
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from show" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from show" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand subs; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
@@ -337,6 +373,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_s
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_seen_subcommand_from parquet help" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
@@ -370,6 +409,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l keep-encrypted -d 'Write payloads that are encrypted and cannot be decrypted (no key) as stored, instead of refusing them'
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l verify -d 'Re-read the dataset and compare every row with the store'
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
@@ -395,6 +437,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and not __fish_
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and not __fish_seen_subcommand_from file-to-sql sql-to-file file-to-file sql-to-sql to-jetstream help" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and not __fish_seen_subcommand_from file-to-sql sql-to-file file-to-file sql-to-sql to-jetstream help" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and not __fish_seen_subcommand_from file-to-sql sql-to-file file-to-file sql-to-sql to-jetstream help" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and not __fish_seen_subcommand_from file-to-sql sql-to-file file-to-file sql-to-sql to-jetstream help" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
@@ -434,6 +479,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l to-sql-no-caching -d 'Write SubsPending in the server\'s no_caching style (one row per unacknowledged message); it must match the server\'s sql no_caching'
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l force -d 'Replace the content of a non-empty SQL target'
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l verify -d 'Re-read the target and compare everything with the source'
@@ -472,6 +520,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l to-sql-no-caching -d 'Write SubsPending in the server\'s no_caching style (one row per unacknowledged message); it must match the server\'s sql no_caching'
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l force -d 'Replace the content of a non-empty SQL target'
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l verify -d 'Re-read the target and compare everything with the source'
@@ -510,6 +561,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l to-sql-no-caching -d 'Write SubsPending in the server\'s no_caching style (one row per unacknowledged message); it must match the server\'s sql no_caching'
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l force -d 'Replace the content of a non-empty SQL target'
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l verify -d 'Re-read the target and compare everything with the source'
@@ -548,6 +602,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l to-sql-no-caching -d 'Write SubsPending in the server\'s no_caching style (one row per unacknowledged message); it must match the server\'s sql no_caching'
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l force -d 'Replace the content of a non-empty SQL target'
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l verify -d 'Re-read the target and compare everything with the source'
@@ -590,6 +647,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l dry-run -d 'Print the plan (streams, limits, consumers) and change nothing; needs no server'
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l no-limits -d 'Make unlimited streams instead of carrying the channels\' limits over'
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l no-consumers -d 'Migrate messages only, no consumers'
@@ -628,6 +688,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand check" -l format -d 'Out
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand check" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand check" -l deep -d 'Read and verify every message. Default: what the server reads at start-up (every index record, the last record of each slice, every subs.dat/clients.dat record) plus the framing of every data record'
 complete -c stanctl -n "__fish_stanctl_using_subcommand check" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand check" -s v -l verbose -d 'Also print informational findings'
@@ -651,6 +714,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand manifest" -l format -d '
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand manifest" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand manifest" -l messages -d 'Include every message: seq, timestamp, subject, reply, payload length and SHA-256 (payloads are decrypted when a key is given)'
 complete -c stanctl -n "__fish_stanctl_using_subcommand manifest" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand manifest" -s v -l verbose -d 'Also print informational findings'
@@ -673,6 +739,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and not __fish_seen
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and not __fish_seen_subcommand_from upgrade help" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and not __fish_seen_subcommand_from upgrade help" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and not __fish_seen_subcommand_from upgrade help" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and not __fish_seen_subcommand_from upgrade help" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
@@ -696,6 +765,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and __fish_seen_sub
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and __fish_seen_subcommand_from upgrade" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and __fish_seen_subcommand_from upgrade" -l apply -d 'Run the statements (after checking that no live server holds the StoreLock). Without it nothing is written'
 complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and __fish_seen_subcommand_from upgrade" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand sql; and __fish_seen_subcommand_from upgrade" -s v -l verbose -d 'Also print informational findings'
@@ -721,6 +793,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand salvage" -l format -d 'O
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand salvage" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand salvage" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand salvage" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand salvage" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
@@ -742,6 +817,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l format -
 json\t'One JSON document'
 ndjson\t'One JSON object per line'
 raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand completions" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'

@@ -447,3 +447,29 @@ fn tables_fit_the_terminal_and_are_whole_when_piped() {
     assert!(text.lines().any(|l| l.chars().count() > 120), "{text}");
     assert!(text.contains(" KiB "), "{text}");
 }
+
+#[test]
+fn colour_is_for_terminals_and_honours_no_color() {
+    let dir = store_dir("damaged-crc-flip-v0.23");
+    let bin = assert_cmd::cargo::cargo_bin("stanctl");
+    let escape = "\x1b[31m";
+    // Piped: never coloured unless asked.
+    let (plain, _) = run(&["--dir", &dir, "check", "--deep"], 1);
+    assert!(!plain.contains(escape) && plain.contains("FAIL"), "{plain}");
+    let (always, _) = run(&["--dir", &dir, "check", "--deep", "--color", "always"], 1);
+    assert!(always.contains(&format!("{escape}error")), "{always}");
+    assert!(always.contains(&format!("{escape}FAIL")), "{always}");
+    // On a terminal: coloured, unless NO_COLOR or --color never.
+    let on_a_tty = |extra: &str, no_color: bool| {
+        let cmd = format!("{} --dir {dir} check --deep{extra}", bin.display());
+        let mut c = std::process::Command::new("/usr/bin/script");
+        c.args(["-qec", &cmd, "/dev/null"]).env_remove("NO_COLOR");
+        if no_color {
+            c.env("NO_COLOR", "1");
+        }
+        String::from_utf8_lossy(&c.output().expect("script").stdout).into_owned()
+    };
+    assert!(on_a_tty("", false).contains(escape));
+    assert!(!on_a_tty("", true).contains(escape));
+    assert!(!on_a_tty(" --color never", false).contains(escape));
+}

@@ -231,14 +231,14 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Outcome> {
             out.write_all(b"\n")?;
             out.flush()?;
         }
-        _ => print_table(&report, cli.verbose, cli.quiet)?,
+        _ => print_table(&report, cli.verbose, cli.quiet, cli.color.enabled())?,
     }
     Ok(Outcome {
         problems: !report.ok,
     })
 }
 
-fn print_table(report: &Report, verbose: bool, quiet: bool) -> anyhow::Result<()> {
+fn print_table(report: &Report, verbose: bool, quiet: bool, color: bool) -> anyhow::Result<()> {
     let mut out = output::stdout();
     writeln!(
         out,
@@ -254,8 +254,12 @@ fn print_table(report: &Report, verbose: bool, quiet: bool) -> anyhow::Result<()
             }
             writeln!(
                 out,
-                "{:<7} {}: {} [{}]",
-                severity_name(f.severity),
+                "{} {}: {} [{}]",
+                output::severity_colored(
+                    &format!("{:<7}", severity_name(f.severity)),
+                    f.severity,
+                    color
+                ),
                 f.location,
                 f.message,
                 f.code
@@ -352,7 +356,11 @@ fn print_table(report: &Report, verbose: bool, quiet: bool) -> anyhow::Result<()
     writeln!(
         out,
         "{}: {} error(s), {} warning(s), {} info; {} files, {} records, {} CRCs verified",
-        if report.ok { "OK" } else { "FAIL" },
+        if report.ok {
+            "OK".to_string()
+        } else {
+            output::severity_colored("FAIL", Severity::Error, color)
+        },
         report.counts.error,
         report.counts.warning,
         report.counts.info,

@@ -63,6 +63,11 @@ pub struct Cli {
     #[arg(short, long, global = true, help_heading = "Output")]
     pub quiet: bool,
 
+    /// Colour check severities: auto (a terminal, unless NO_COLOR is set),
+    /// always or never.
+    #[arg(long, global = true, value_enum, default_value_t = output::ColorChoice::Auto, help_heading = "Output")]
+    pub color: output::ColorChoice,
+
     #[command(subcommand)]
     pub command: Command,
 }

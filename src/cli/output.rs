@@ -20,6 +20,43 @@ pub enum Format {
     Raw,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour stdout: `always`, or `auto` on a terminal without
+    /// `NO_COLOR` (no-color.org: any non-empty value).
+    pub fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && io::IsTerminal::is_terminal(&io::stdout())
+            }
+        }
+    }
+}
+
+/// `text` in the colour of a severity (red error, yellow warning), when
+/// colour is on.
+pub fn severity_colored(text: &str, severity: Severity, color: bool) -> String {
+    let code = match severity {
+        Severity::Error => "31",
+        Severity::Warning => "33",
+        Severity::Info => return text.to_string(),
+    };
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
 /// Buffered, locked stdout.
 pub fn stdout() -> BufWriter<io::StdoutLock<'static>> {
     BufWriter::with_capacity(1 << 16, io::stdout().lock())
