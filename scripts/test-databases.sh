@@ -21,7 +21,7 @@
 #        `apt-get install -y` for the missing packages. It never runs apt-get
 #        when both services already answer.
 #      - STANCTL_TEST_DB_PRIVATE=1 always starts private instances.
-#   2. For each fixtures/sql-*/ directory, loads the dump (<dir>/<dir>.sql,
+#   2. For each fixtures/*/ directory holding a *.sql dump, loads the dump (<dir>/<dir>.sql,
 #      or the only *.sql file there) into a new database named
 #      stanctl_<fixture_with_underscores>_<pid>_<random>. PostgreSQL dumps
 #      are loaded with psql -v ON_ERROR_STOP=1 after lines starting with
@@ -41,8 +41,8 @@
 #        STANCTL_TEST_PG_ADMIN     DSN for the `postgres` database
 #        STANCTL_TEST_MYSQL_ADMIN  root@tcp(127.0.0.1:PORT)/
 #      <FIXTURE> is the directory name, upper-cased, with every character
-#      that is not a letter or digit replaced by `_`. A new fixtures/sql-*
-#      directory therefore needs no change here.
+#      that is not a letter or digit replaced by `_`. A new fixture
+#      directory with a dump therefore needs no change here.
 #   4. On exit (normal, error, Ctrl-C, SIGTERM), drops the databases it
 #      created (and only those), stops the private servers it started, and
 #      removes its temp directory. The exit status is CMD's (or 1 when the
@@ -642,9 +642,14 @@ fixture_dump() {
 
 exports=()
 shopt -s nullglob
-fixture_dirs=("$FIXTURES_DIR"/sql-*/)
+# Every fixture directory that holds a SQL dump (sql-*, deleted-channels-*sql*).
+fixture_dirs=()
+for dir in "$FIXTURES_DIR"/*/; do
+    dumps=("$dir"*.sql)
+    ((${#dumps[@]})) && fixture_dirs+=("$dir")
+done
 shopt -u nullglob
-((${#fixture_dirs[@]})) || log "WARNING: no $FIXTURES_DIR/sql-*/ fixture directories"
+((${#fixture_dirs[@]})) || log "WARNING: no fixture directory under $FIXTURES_DIR holds a *.sql dump"
 
 for dir in "${fixture_dirs[@]}"; do
     dir="${dir%/}"

@@ -77,6 +77,24 @@ const MY_09: Fixture = Fixture {
     driver: SqlDriver::Mysql,
     old: true,
 };
+const PG_08: Fixture = Fixture {
+    name: "sql-postgres-v0.8",
+    var: "STANCTL_TEST_PG_SQL_POSTGRES_V0_8",
+    driver: SqlDriver::Postgres,
+    old: true,
+};
+const PG_DELETED: Fixture = Fixture {
+    name: "deleted-channels-postgres-v0.23",
+    var: "STANCTL_TEST_PG_DELETED_CHANNELS_POSTGRES_V0_23",
+    driver: SqlDriver::Postgres,
+    old: false,
+};
+const MY_DELETED: Fixture = Fixture {
+    name: "deleted-channels-mysql-v0.23",
+    var: "STANCTL_TEST_MYSQL_DELETED_CHANNELS_MYSQL_V0_23",
+    driver: SqlDriver::Mysql,
+    old: false,
+};
 
 fn open(f: &Fixture) -> Option<SqlReader> {
     let source = dsn(f.var)?;
@@ -429,6 +447,21 @@ fn mysql_v0_23_matches_manifest() {
 #[test]
 fn mysql_v0_9_matches_manifest() {
     manifest_test(&MY_09);
+}
+
+#[test]
+fn postgres_v0_8_matches_manifest() {
+    manifest_test(&PG_08);
+}
+
+#[test]
+fn postgres_deleted_channels_matches_manifest() {
+    manifest_test(&PG_DELETED);
+}
+
+#[test]
+fn mysql_deleted_channels_matches_manifest() {
+    manifest_test(&MY_DELETED);
 }
 
 // ------------------------------------------------------------------ read-only
