@@ -223,6 +223,61 @@ pub fn ensure_apart(source: &Path, target: &Path) -> Result<()> {
     )))
 }
 
+/// An output file written under a temporary name in the same directory
+/// and renamed over `path` by [`AtomicOutput::commit`]; dropped before
+/// that, the temporary file is removed and `path` stays as it was.
+pub struct AtomicOutput {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: File,
+    committed: bool,
+}
+
+impl AtomicOutput {
+    pub fn create(path: &Path) -> Result<AtomicOutput> {
+        let name = path
+            .file_name()
+            .ok_or_else(|| StoreError::Invalid(format!("{}: not a file name", path.display())))?;
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".stanctl-partial-{}", std::process::id()));
+        let tmp = path.with_file_name(tmp_name);
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| StoreError::io(&tmp, e))?;
+        Ok(AtomicOutput {
+            path: path.to_path_buf(),
+            tmp,
+            file,
+            committed: false,
+        })
+    }
+
+    pub fn file(&mut self) -> &mut File {
+        &mut self.file
+    }
+
+    /// Syncs the temporary file and renames it over the target.
+    pub fn commit(mut self) -> Result<()> {
+        self.file
+            .sync_all()
+            .map_err(|e| StoreError::io(&self.tmp, e))?;
+        fs::rename(&self.tmp, &self.path).map_err(|e| StoreError::io(&self.path, e))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for AtomicOutput {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

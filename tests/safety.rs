@@ -436,3 +436,43 @@ fn a_looping_raft_log_is_an_error_for_every_command() {
         refused(&args, &["raft.log", "loop"]);
     }
 }
+
+/// D7: an output file that cannot be written whole is never left half
+/// written: the manifest goes to a temporary file renamed at the end, so a
+/// write error (here the file-size limit, as on a full disk) leaves an
+/// existing file as it was and no temporary file behind.
+#[test]
+fn manifest_output_that_fails_leaves_the_old_file_and_no_partial_one() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("manifest.json");
+    std::fs::write(&out, b"the previous manifest\n").expect("write old file");
+    let store = store_dir("file-basic-v0.23");
+    let bin = assert_cmd::cargo::cargo_bin("stanctl");
+    // SIGXFSZ ignored: writing past the limit fails with EFBIG, as a full
+    // disk fails with ENOSPC, instead of killing the process.
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 8; exec '{}' --dir '{}' manifest --messages -o '{}'",
+        path_str(&bin),
+        store,
+        path_str(&out)
+    );
+    let run = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("run sh");
+    let err = stderr(&run);
+    assert!(
+        run.status.code().is_some_and(|c| c != 0),
+        "a manifest larger than the file-size limit must fail; stderr:\n{err}"
+    );
+    assert!(
+        err.contains("manifest.json"),
+        "error names the output: {err}"
+    );
+    assert_eq!(
+        std::fs::read(&out).expect("old file still there"),
+        b"the previous manifest\n"
+    );
+    assert_eq!(tree(tmp.path()), vec!["manifest.json".to_string()]);
+}

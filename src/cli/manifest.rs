@@ -40,17 +40,18 @@ pub fn run(
     )?;
     match &args.output {
         Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("writing {}", path.display()))?;
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+            // Written aside and renamed at the end: on any error the
+            // temporary file goes and an existing file stays as it was.
+            let mut target = stanctl::safe_fs::AtomicOutput::create(path)?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, target.file());
             let written = write(store, plan, &mut out)
                 .map_err(anyhow::Error::from)
                 .and_then(|()| Ok(out.flush()?));
+            drop(out);
             if let Err(e) = written {
-                // No partial manifest left behind.
-                let _ = std::fs::remove_file(path);
                 return Err(e.context(format!("writing {}", path.display())));
             }
+            target.commit()?;
         }
         None => {
             let mut out = output::stdout();
