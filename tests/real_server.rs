@@ -843,7 +843,8 @@ fn run_control(name: &str, bin: &Bin, reader: &Path) -> Result<Observed, String>
             let db = TempDb::create(driver, &format!("ctl_{name}"))
                 .ok_or("no database for the control run")?;
             load_dump(&db, &dump);
-            if name.ends_with("-v0.9") && bin.ready_line {
+            // v0.8.0-beta wrote the same schema as v0.9.2 (fixtures README).
+            if (name.ends_with("-v0.9") || name.ends_with("-v0.8")) && bin.ready_line {
                 execute(&db, v09_upgrade(driver));
             }
             flags.extend(["-st", "sql", "--sql_driver", driver, "--sql_source"].map(String::from));
@@ -1092,6 +1093,13 @@ oracle_cases! {
     sql_postgres_v0_9: "sql-postgres-v0.9",
     sql_mysql_v0_23: "sql-mysql-v0.23",
     sql_mysql_v0_9: "sql-mysql-v0.9",
+    file_basic_v0_8: "file-basic-v0.8",
+    file_basic_v0_6: "file-basic-v0.6",
+    file_basic_v0_4: "file-basic-v0.4",
+    deleted_channels_file_v0_23: "deleted-channels-file-v0.23",
+    sql_postgres_v0_8: "sql-postgres-v0.8",
+    deleted_channels_postgres_v0_23: "deleted-channels-postgres-v0.23",
+    deleted_channels_mysql_v0_23: "deleted-channels-mysql-v0.23",
 }
 
 // ---------------------------------------------------------------------------
