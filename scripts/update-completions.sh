@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate completions/ and the --help snapshot from the clap definitions
+# Regenerate completions/, man/ and the --help snapshot from the clap definitions
 # (tests fail when they drift).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,5 +8,8 @@ bin=target/debug/stanctl
 "$bin" completions bash > completions/stanctl.bash
 "$bin" completions zsh > completions/_stanctl
 "$bin" completions fish > completions/stanctl.fish
+# One man page per subcommand; stale pages of removed subcommands go too.
+rm -f man/*.1
+"$bin" man-pages man
 # The --help snapshot (tests/help.rs) follows the same definitions.
 STANCTL_UPDATE_SNAPSHOTS=1 cargo test --quiet --test help >/dev/null

@@ -329,6 +329,42 @@ fn completions_are_up_to_date() {
 }
 
 #[test]
+fn man_pages_are_up_to_date() {
+    let fresh = tempfile::tempdir().expect("tempdir");
+    let out = stanctl()
+        .arg("man-pages")
+        .arg(fresh.path())
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let checked_in = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    let names = |dir: &std::path::Path| {
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .map(|entries| entries.map(|e| e.expect("entry").file_name()).collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    let generated = names(fresh.path());
+    // A page per subcommand, named as man(1) finds them.
+    for page in ["stanctl.1", "stanctl-dump.1", "stanctl-channels-ls.1"] {
+        assert!(generated.iter().any(|n| n == page), "no {page}");
+    }
+    assert_eq!(
+        names(&checked_in),
+        generated,
+        "man/ holds other pages than the clap definitions give: run scripts/update-completions.sh"
+    );
+    for name in &generated {
+        assert!(
+            std::fs::read(checked_in.join(name)).ok() == std::fs::read(fresh.path().join(name)).ok(),
+            "man/{} is stale: run scripts/update-completions.sh",
+            name.to_string_lossy()
+        );
+    }
+}
+
+#[test]
 fn readme_holds_the_sqlite_schema() {
     let readme =
         std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))

@@ -27,6 +27,7 @@ const LEAVES: &[&[&str]] = &[
     &["sql", "upgrade"],
     &["salvage"],
     &["completions"],
+    &["man-pages"],
 ];
 
 fn help(path: &[&str]) -> String {

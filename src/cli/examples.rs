@@ -80,3 +80,7 @@ pub const COMPLETIONS: &str = "Examples:
   stanctl completions bash > /etc/bash_completion.d/stanctl
   stanctl completions zsh > \"${fpath[1]}/_stanctl\"
   stanctl completions fish > ~/.config/fish/completions/stanctl.fish";
+
+pub const MAN_PAGES: &str = "Examples:
+  stanctl man-pages /usr/local/share/man/man1
+  stanctl man-pages /tmp/man && man -l /tmp/man/stanctl-dump.1";

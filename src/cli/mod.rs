@@ -110,6 +110,9 @@ pub enum Command {
     /// Print a shell completion script.
     #[command(after_help = examples::COMPLETIONS)]
     Completions(completions::CompletionsArgs),
+    /// Write the man pages (stanctl.1, one per subcommand) into a directory.
+    #[command(after_help = examples::MAN_PAGES)]
+    ManPages(completions::ManPagesArgs),
 }
 
 /// What a command found, for the exit code.
@@ -177,6 +180,7 @@ pub fn error_text(e: &anyhow::Error) -> String {
 fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     match &cli.command {
         Command::Completions(args) => return completions::run(args),
+        Command::ManPages(args) => return completions::run_man_pages(args),
         Command::Migrate(args) => return migrate::run(cli, args),
         Command::Export(cmd) => return export::run(cli, cmd),
         Command::Check(args) => return check::run(cli, args),
@@ -193,6 +197,7 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Subs(cmd) => subs::run(cli, cmd, store.as_mut()),
         Command::Manifest(args) => manifest::run(cli, args, store.as_mut()),
         Command::Completions(_)
+        | Command::ManPages(_)
         | Command::Migrate(_)
         | Command::Export(_)
         | Command::Check(_)
