@@ -336,7 +336,11 @@ fn man_pages_are_up_to_date() {
         .arg(fresh.path())
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let checked_in = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
     let names = |dir: &std::path::Path| {
         let mut names: Vec<_> = std::fs::read_dir(dir)
@@ -357,7 +361,8 @@ fn man_pages_are_up_to_date() {
     );
     for name in &generated {
         assert!(
-            std::fs::read(checked_in.join(name)).ok() == std::fs::read(fresh.path().join(name)).ok(),
+            std::fs::read(checked_in.join(name)).ok()
+                == std::fs::read(fresh.path().join(name)).ok(),
             "man/{} is stale: run scripts/update-completions.sh",
             name.to_string_lossy()
         );
