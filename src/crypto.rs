@@ -54,11 +54,9 @@ pub enum CryptoError {
     #[error("unknown encryption cipher code {code}")]
     UnknownCipherCode { code: u8 },
     /// No random bytes could be obtained for a nonce prefix.
-    #[error("unable to read random bytes from /dev/urandom: {source}")]
-    RandomUnavailable {
-        #[source]
-        source: std::io::Error,
-    },
+    /// The OS error is in the message only (not also a `source()`).
+    #[error("unable to read random bytes from /dev/urandom: {error}")]
+    RandomUnavailable { error: std::io::Error },
 }
 
 /// The AEAD cipher of an envelope.
@@ -218,7 +216,7 @@ impl NonceSequence {
         let mut prefix = [0u8; 4];
         std::fs::File::open("/dev/urandom")
             .and_then(|mut f| f.read_exact(&mut prefix))
-            .map_err(|source| CryptoError::RandomUnavailable { source })?;
+            .map_err(|error| CryptoError::RandomUnavailable { error })?;
         Ok(NonceSequence::new(prefix, last_seq))
     }
 

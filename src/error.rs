@@ -5,11 +5,12 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{path}: {source}")]
+    /// The OS error is part of the message and not also a `source()`, so
+    /// that printing the error chain says it once.
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 
     /// A file the store needs that cannot be used as it is (not a regular
@@ -82,10 +83,18 @@ impl StoreError {
         }
     }
 
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         StoreError::Io {
             path: path.into(),
-            source,
+            error,
+        }
+    }
+
+    /// The OS error of an [`StoreError::Io`] (not exposed as `source()`).
+    pub fn io_error(&self) -> Option<&std::io::Error> {
+        match self {
+            StoreError::Io { error, .. } => Some(error),
+            _ => None,
         }
     }
 

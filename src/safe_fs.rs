@@ -81,7 +81,7 @@ pub fn open_regular(path: &Path) -> Result<File> {
 /// message says why.
 pub fn open_regular_io(path: &Path) -> std::io::Result<File> {
     open_regular(path).map_err(|e| match e {
-        StoreError::Io { source, .. } => source,
+        StoreError::Io { error, .. } => error,
         StoreError::File { message, .. } => std::io::Error::other(message),
         other => std::io::Error::other(other.to_string()),
     })

@@ -437,6 +437,24 @@ fn a_looping_raft_log_is_an_error_for_every_command() {
     }
 }
 
+/// Runs `stanctl --dir <file-basic-v0.23> COMMAND TARGET` with files
+/// limited to `blocks` KiB. SIGXFSZ ignored: writing past the limit fails
+/// with EFBIG, as a full disk fails with ENOSPC, instead of killing the
+/// process.
+fn run_with_file_size_limit(blocks: u32, command: &str, target: &Path) -> Output {
+    let script = format!(
+        "trap '' XFSZ; ulimit -f {blocks}; exec '{}' --dir '{}' {command} '{}'",
+        path_str(&assert_cmd::cargo::cargo_bin("stanctl")),
+        store_dir("file-basic-v0.23"),
+        path_str(target)
+    );
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("run sh")
+}
+
 /// D7: an output file that cannot be written whole is never left half
 /// written: the manifest goes to a temporary file renamed at the end, so a
 /// write error (here the file-size limit, as on a full disk) leaves an
@@ -446,21 +464,7 @@ fn manifest_output_that_fails_leaves_the_old_file_and_no_partial_one() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("manifest.json");
     std::fs::write(&out, b"the previous manifest\n").expect("write old file");
-    let store = store_dir("file-basic-v0.23");
-    let bin = assert_cmd::cargo::cargo_bin("stanctl");
-    // SIGXFSZ ignored: writing past the limit fails with EFBIG, as a full
-    // disk fails with ENOSPC, instead of killing the process.
-    let script = format!(
-        "trap '' XFSZ; ulimit -f 8; exec '{}' --dir '{}' manifest --messages -o '{}'",
-        path_str(&bin),
-        store,
-        path_str(&out)
-    );
-    let run = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(&script)
-        .output()
-        .expect("run sh");
+    let run = run_with_file_size_limit(8, "manifest --messages -o", &out);
     let err = stderr(&run);
     assert!(
         run.status.code().is_some_and(|c| c != 0),
@@ -475,4 +479,82 @@ fn manifest_output_that_fails_leaves_the_old_file_and_no_partial_one() {
         b"the previous manifest\n"
     );
     assert_eq!(tree(tmp.path()), vec!["manifest.json".to_string()]);
+}
+
+// ------------------------------------------------------------ smaller: the OS error once
+
+/// How often "(os error N)" appears on the line of `text` that says it
+/// most often, for any N (a JSON report may repeat the cause in two fields,
+/// one line each).
+fn os_error_mentions(text: &str) -> usize {
+    text.lines()
+        .map(|line| line.matches("(os error ").count())
+        .max()
+        .unwrap_or(0)
+}
+
+/// A read that fails in the OS (EIO: `/proc/self/mem` is a regular file
+/// whose first page is unmapped, so even root cannot read it) is printed
+/// with its OS error once, also where the whole cause chain is printed
+/// (`check --expect`'s "store cannot be read" difference, which said
+/// "Input/output error (os error 5): Input/output error (os error 5)").
+#[test]
+fn a_failed_read_prints_its_os_error_once() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let store = tmp.path().join("store");
+    copy_dir(&fixture("file-basic-v0.23").join("store"), &store);
+    let dat = store.join("orders.eu/msgs.1.dat");
+    std::fs::remove_file(&dat).unwrap();
+    std::os::unix::fs::symlink("/proc/self/mem", &dat).unwrap();
+    let manifest = fixture("file-basic-v0.23").join("MANIFEST.json");
+    let d = path_str(&store);
+    for args in [
+        vec!["--dir", d, "dump", "--channel", "orders.eu"],
+        vec!["--dir", d, "check", "--expect", path_str(&manifest)],
+        vec![
+            "--dir",
+            d,
+            "check",
+            "--expect",
+            path_str(&manifest),
+            "--format",
+            "json",
+        ],
+    ] {
+        let out = run(&args);
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert!(out.status.code() != Some(0), "{args:?} must fail:\n{text}");
+        assert!(
+            text.contains("msgs.1.dat") && text.contains("(os error 5)"),
+            "{args:?} names the file and the OS error:\n{text}"
+        );
+        assert_eq!(
+            os_error_mentions(&text),
+            1,
+            "{args:?} says the OS error once:\n{text}"
+        );
+    }
+}
+
+/// A write that fails in the OS (the file-size limit: EFBIG, as a full
+/// disk gives ENOSPC) is printed with its OS error once, for a migration's
+/// target and for an output file. (SQLite reports the same failure as
+/// "disk I/O error", without an OS error.)
+#[test]
+fn a_failed_write_prints_its_os_error_once() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (what, command) in [
+        ("copy", "migrate file-to-file --to-dir"),
+        ("manifest.json", "manifest --messages -o"),
+    ] {
+        let out = run_with_file_size_limit(4, command, &tmp.path().join(what));
+        let err = stderr(&out);
+        assert!(out.status.code() != Some(0), "{command} must fail:\n{err}");
+        assert!(err.contains(what), "{command}: names the target:\n{err}");
+        assert_eq!(
+            os_error_mentions(&err),
+            1,
+            "{command}: says the OS error once:\n{err}"
+        );
+    }
 }

@@ -302,8 +302,9 @@ pub fn write(
 pub enum WriteError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The OS error is in the message only (not also a `source()`).
     #[error("writing the manifest: {0}")]
-    Output(#[source] std::io::Error),
+    Output(std::io::Error),
 }
 
 /// The channels of a manifest being written; each channel's messages are

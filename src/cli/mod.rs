@@ -160,21 +160,11 @@ fn source_secrets(cli: &Cli) -> Vec<String> {
     sources.iter().flat_map(|s| secrets_in(s)).collect()
 }
 
-/// The error and its causes, each once: a library error already carries
-/// the OS error it wraps, so a cause already said is not repeated.
+/// The error and its causes. Each is said once: the library's errors put
+/// the OS error they wrap in their message and do not return it again as
+/// `source()` (see `StoreError::Io`).
 pub fn error_text(e: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in e.chain() {
-        let said = cause.to_string();
-        if text.contains(&said) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&said);
-    }
-    text
+    format!("{e:#}")
 }
 
 fn run(cli: &Cli) -> anyhow::Result<Outcome> {

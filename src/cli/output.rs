@@ -6,6 +6,8 @@ use clap::ValueEnum;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ColumnConstraint, ContentArrangement, Table};
 use serde::Serialize;
 
+use stanctl::check::manifest::WriteError;
+use stanctl::error::StoreError;
 use stanctl::model::{Finding, Severity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -62,11 +64,19 @@ pub fn stdout() -> BufWriter<io::StdoutLock<'static>> {
     BufWriter::with_capacity(1 << 16, io::stdout().lock())
 }
 
+/// A closed stdout anywhere in the chain. Library errors carry their OS
+/// error inside (it is part of their message, not a `source()`), so they are
+/// looked into as well.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|cause| {
-        cause
+        let io = cause
             .downcast_ref::<io::Error>()
-            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            .or_else(|| cause.downcast_ref::<StoreError>()?.io_error())
+            .or_else(|| match cause.downcast_ref::<WriteError>()? {
+                WriteError::Output(io) => Some(io),
+                WriteError::Store(store) => store.io_error(),
+            });
+        io.is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
     })
 }
 
