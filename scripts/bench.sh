@@ -14,6 +14,11 @@
 # server on the same stores: its start-up (ready line) and its full scan (a
 # start-up with the .idx files deleted, so it reads and CRC-checks every
 # record). The project ships no server; build one outside this tree.
+# As root it also drops the page cache for the cold-cache rows (dump raw
+# beside cat): that empties the cache of the whole machine.
+# The SQL rows add each database's bulk path on the same rows (psql COPY
+# FROM STDIN binary, LOAD DATA LOCAL INFILE) and dump on a restored copy
+# without statistics beside the same copy after ANALYZE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -63,6 +68,8 @@ median_s() {
   done
   printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.4f", a[int((NR+1)/2)]/1e9}'
 }
+# one_run_s CMD...: wall time of one run, in seconds.
+one_run_s() { local t0 t1; t0=$(date +%s%N); "$@" > /dev/null; t1=$(date +%s%N); awk -v d=$((t1 - t0)) 'BEGIN {printf "%.4f", d/1e9}'; }
 # rss_mb FILE: the peak resident set, in MiB, of a `/usr/bin/time -v` report.
 rss_mb() { awk -F: '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$1"; }
 # peak_rss_mb CMD...: peak resident set of one run, in MiB.
@@ -85,6 +92,8 @@ rows=()
 row() { rows+=("| $1 | $2 | $3 | $4 | $5 |"); }
 # Ratios against the real server's rows, said below the table.
 versus=()
+# Ratios of the SQL writes to the databases' bulk paths.
+limits=()
 against_server() { [ -n "$2" ] && versus+=("- $1: $(ratio "$2" "$3")x the real server's $4 (server $2 s / stanctl $3 s)"); return 0; }
 
 log "baseline: cat of the .dat files"
@@ -156,6 +165,29 @@ if "$bin" check --help > /dev/null 2>&1; then
   done
 fi
 
+# Memory of the manifest with every message and of check --expect against it.
+log "manifest --messages / check --expect (peak RSS)"
+s=$(one_run_s "$bin" --dir "$main" manifest --messages -o "$work/manifest.json")
+rss=$(peak_rss_mb "$bin" --dir "$main" manifest --messages -o "$work/manifest.json")
+row "manifest --messages (4 channels)" "$s" "$(rate "$data_bytes" "$s") MB/s" "$(ratio "$cat_s" "$s")" "$rss"
+s=$(one_run_s "$bin" --dir "$main" check --expect "$work/manifest.json")
+rss=$(peak_rss_mb "$bin" --dir "$main" check --expect "$work/manifest.json")
+row "check --expect of that manifest" "$s" "$(rate "$data_bytes" "$s") MB/s" "$(ratio "$cat_s" "$s")" "$rss"
+rm -f "$work/manifest.json"
+
+# The disk-bound case: dump raw and cat with an empty page cache (root
+# only; the rows say "-" where the cache cannot be dropped).
+drop_caches() { sync && echo 3 > /proc/sys/vm/drop_caches; } 2> /dev/null
+if drop_caches; then
+  log "cold cache: cat, dump --format raw"
+  cold_cat_s=$(drop_caches; one_run_s cat_all)
+  row "cat of the msgs.*.dat files, cold page cache (baseline)" "$cold_cat_s" "$(rate "$data_bytes" "$cold_cat_s") MB/s" "1.00" "-"
+  s=$(drop_caches; one_run_s dump_all raw)
+  row "dump --format raw (4 channels), cold page cache" "$s" "$(rate "$data_bytes" "$s") MB/s" "$(ratio "$cold_cat_s" "$s")" "-"
+else
+  row "dump --format raw, cold page cache (not measured: cannot drop the page cache)" "-" "-" "-" "-"
+fi
+
 # Migrations: one run each (they write), baseline cp -r.
 # Each write is timed up to durable storage (a final sync), since stanctl
 # fsyncs what it writes and cp does not.
@@ -187,6 +219,64 @@ pg_admin=${STANCTL_TEST_PG_ADMIN:-host=127.0.0.1 port=5432 user=postgres dbname=
 my_admin=${STANCTL_TEST_MYSQL_ADMIN:-root@tcp(127.0.0.1:3306)/}
 my_hostport=$(echo "$my_admin" | sed -E 's/.*tcp\(([^)]*)\).*/\1/')
 my() { mariadb -h "${my_hostport%:*}" -P "${my_hostport#*:}" -uroot "$@"; }
+# sql_dump_s DRIVER SOURCE: one dump --format raw of the 4 channels.
+sql_dump_s() { one_run_s sql_dump_all "$@"; }
+sql_dump_all() { for c in 0 1 2 3; do "$bin" --sql-driver "$1" --sql-source "$2" dump --channel "gen.channel.$c" --format raw; done; }
+# pg_extra_rows DSN MSGS BYTES WHAT: on the database stanctl just wrote:
+# the bulk limit (psql COPY FROM STDIN of a binary file of the same rows,
+# into a fresh copy of the schema) and dump on a restored, un-analyzed copy
+# beside the analyzed one.
+pg_extra_rows() {
+  local dsn=$1 msgs=$2 bytes=$3 what=$4 s s2 limit_s fresh fresh_dsn
+  psql "$dsn" -qc "\\copy (SELECT * FROM messages) TO '$work/messages.copy' (FORMAT binary)"
+  fresh=stanctl_bench_fresh_$$
+  fresh_dsn=$(echo "$dsn" | sed "s/dbname=[^ ]*/dbname=$fresh/")
+  psql "$pg_admin" -qc "create database $fresh"
+  pg_dump --schema-only "$dsn" | psql -q "$fresh_dsn" > /dev/null
+  limit_s=$(one_s psql "$fresh_dsn" -qc "\\copy messages FROM '$work/messages.copy' (FORMAT binary)")
+  row "PostgreSQL bulk limit: psql COPY FROM STDIN (FORMAT binary) of Messages, $what (baseline)" "$limit_s" "$(rate "$bytes" "$limit_s") MB/s, $(awk -v n="$msgs" -v s="$limit_s" 'BEGIN {printf "%.0f", n/s}') msgs/s" "1.00" "-"
+  ratio_note "migrate file-to-sql (PostgreSQL), $what" "$limit_s" "PostgreSQL COPY FROM STDIN (FORMAT binary)"
+  psql "$pg_admin" -qc "drop database $fresh"
+  rm -f "$work/messages.copy"
+  # A restore: the whole database through pg_dump, no ANALYZE, autovacuum off.
+  psql "$pg_admin" -qc "create database $fresh"
+  pg_dump "$dsn" | psql -q "$fresh_dsn" > /dev/null
+  psql "$fresh_dsn" -qc "ALTER TABLE messages SET (autovacuum_enabled = false)"
+  s=$(sql_dump_s postgres "$fresh_dsn")
+  row "SQL dump --format raw (PostgreSQL), $what, restored without ANALYZE" "$s" "$(rate "$bytes" "$s") MB/s" "-" "-"
+  psql "$fresh_dsn" -qc "ANALYZE"
+  s2=$(sql_dump_s postgres "$fresh_dsn")
+  row "SQL dump --format raw (PostgreSQL), $what, analyzed" "$s2" "$(rate "$bytes" "$s2") MB/s" "$(ratio "$s2" "$s") (analyzed / fresh)" "-"
+  psql "$pg_admin" -qc "drop database $fresh"
+}
+# my_extra_rows DB MSGS BYTES WHAT: the same for MariaDB, the bulk limit
+# being LOAD DATA LOCAL INFILE of a tab-separated file of the same rows.
+my_extra_rows() {
+  local db=$1 msgs=$2 bytes=$3 what=$4 s s2 limit_s fresh=stanctl_bench_fresh_$$
+  my -N -B -e "SELECT id, seq, timestamp, size, HEX(data) FROM $db.Messages" > "$work/messages.tsv"
+  my -e "create database $fresh"
+  mariadb-dump --no-data -h "${my_hostport%:*}" -P "${my_hostport#*:}" -uroot "$db" | my "$fresh"
+  limit_s=$(one_s my --local-infile=1 "$fresh" -e "LOAD DATA LOCAL INFILE '$work/messages.tsv' INTO TABLE Messages (id, seq, timestamp, size, @d) SET data = UNHEX(@d)")
+  row "MariaDB bulk limit: LOAD DATA LOCAL INFILE of Messages, $what (baseline)" "$limit_s" "$(rate "$bytes" "$limit_s") MB/s, $(awk -v n="$msgs" -v s="$limit_s" 'BEGIN {printf "%.0f", n/s}') msgs/s" "1.00" "-"
+  ratio_note "migrate file-to-sql (MariaDB), $what" "$limit_s" "MariaDB LOAD DATA LOCAL INFILE"
+  my -e "drop database $fresh"
+  rm -f "$work/messages.tsv"
+  my -e "create database $fresh"
+  mariadb-dump -h "${my_hostport%:*}" -P "${my_hostport#*:}" -uroot "$db" | my "$fresh"
+  s=$(sql_dump_s mysql "${my_admin%/}/$fresh")
+  row "SQL dump --format raw (MariaDB), $what, restored without ANALYZE" "$s" "$(rate "$bytes" "$s") MB/s" "-" "-"
+  my "$fresh" -e "ANALYZE TABLE Messages" > /dev/null
+  s2=$(sql_dump_s mysql "${my_admin%/}/$fresh")
+  row "SQL dump --format raw (MariaDB), $what, analyzed" "$s2" "$(rate "$bytes" "$s2") MB/s" "$(ratio "$s2" "$s") (analyzed / fresh)" "-"
+  my -e "drop database $fresh"
+}
+# ratio_note LABEL LIMIT_S WHAT: stanctl's migration against a bulk limit.
+ratio_note() {
+  local label=$1 limit=$2 what=$3 r
+  r=$(printf '%s\n' "${rows[@]}" | awk -F' [|] ' -v l="| $label" '$1 == l {print $2}' | tail -1)
+  [ -n "$r" ] && limits+=("- $label: $(ratio "$limit" "$r")x the speed of $what on the same rows (limit $limit s / stanctl $r s; stanctl writes every table, the limit only Messages)")
+  return 0
+}
 # sql_rows STORE MSGS BYTES WHAT: file-to-sql into SQLite, PostgreSQL and
 # MariaDB (the last two when they answer).
 sql_rows() {
@@ -210,6 +300,7 @@ sql_rows() {
     pg_dsn=$(echo "$pg_admin" | sed "s/dbname=[^ ]*/dbname=$db/")
     psql "$pg_admin" -qc "create database $db"
     migrate_row "migrate file-to-sql (PostgreSQL), $what" "$msgs" "$bytes" "$bin" --dir "$store" migrate file-to-sql --to-sql-driver postgres --to-sql-source "$pg_dsn" --quiet
+    pg_extra_rows "$pg_dsn" "$msgs" "$bytes" "$what"
     psql "$pg_admin" -qc "drop database $db"
   fi
   if my -e 'select 1' > /dev/null 2>&1; then
@@ -217,6 +308,7 @@ sql_rows() {
     db=stanctl_bench_$$
     my -e "create database $db"
     migrate_row "migrate file-to-sql (MariaDB), $what" "$msgs" "$bytes" "$bin" --dir "$store" migrate file-to-sql --to-sql-driver mysql --to-sql-source "${my_admin%/}/$db" --quiet
+    my_extra_rows "$db" "$msgs" "$bytes" "$what"
     my -e "drop database $db"
   fi
 }
@@ -245,6 +337,12 @@ sql_rows "$small" "$(( small_msgs * 4 ))" "$small_bytes" "100-byte payloads"
     echo "Against the real server in this run (\`STANCTL_BENCH_SERVER=$STANCTL_BENCH_SERVER\`; $("$STANCTL_BENCH_SERVER" --version 2>&1 | head -1)):"
     echo
     printf '%s\n' "${versus[@]}"
+  fi
+  if [ ${#limits[@]} -gt 0 ]; then
+    echo
+    echo "SQL writes against the databases' own bulk paths in this run:"
+    echo
+    printf '%s\n' "${limits[@]}"
   fi
 } > "$work/BENCHMARKS.table.md"
 cat "$work/BENCHMARKS.table.md"

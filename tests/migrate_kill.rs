@@ -336,3 +336,50 @@ fn interrupted_migrations_leave_nothing_and_leftovers_are_removed() {
     );
     assert_eq!(names(&out), vec!["store.db".to_string()]);
 }
+
+/// Issue 14: a second migration into a PostgreSQL database another one is
+/// writing gets "another migration is writing this database", not a raw
+/// duplicate-key error from the first one's uncommitted CREATE TABLEs.
+/// The test holds the first migration's advisory lock itself, in an open
+/// transaction, so the race is deterministic; once it ends, the same
+/// migration succeeds.
+#[test]
+fn concurrent_postgres_migration_is_refused_by_name() {
+    let Some(db) = TempDb::create("postgres", "concurrent") else {
+        return;
+    };
+    let src = fixture("file-basic-v0.23").join("store");
+    let args = [
+        "--dir",
+        src.to_str().expect("p"),
+        "migrate",
+        "file-to-sql",
+        "--to-sql-driver",
+        "postgres",
+        "--to-sql-source",
+        &db.dsn,
+    ];
+    let mut holder = postgres::Client::connect(&db.dsn, postgres::NoTls).expect("connect");
+    let mut tx = holder.transaction().expect("begin");
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1)",
+        &[&stanctl::sqlstore::MIGRATION_LOCK_KEY],
+    )
+    .expect("lock");
+    let loser = stanctl().args(args).output().expect("run");
+    let stderr = String::from_utf8_lossy(&loser.stderr);
+    assert_eq!(loser.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("another migration is writing this database"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("duplicate key"), "{stderr}");
+    tx.rollback().expect("rollback");
+    let winner = stanctl().args(args).output().expect("run");
+    assert_eq!(
+        winner.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&winner.stderr)
+    );
+}

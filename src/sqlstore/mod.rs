@@ -24,7 +24,7 @@ pub mod schema;
 mod writer;
 
 pub use reader::{RecoveryLimits, SqlReader};
-pub use writer::{create_writer, SqlWriter, SqlWriterOptions};
+pub use writer::{create_writer, SqlWriter, SqlWriterOptions, MIGRATION_LOCK_KEY};
 
 /// The database behind a SQL store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -35,6 +35,7 @@ mod my;
 
 pub(crate) use lite::file_path as sqlite_file_path;
 mod pg;
+pub use pg::MIGRATION_LOCK_KEY;
 
 /// How to write the target store.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

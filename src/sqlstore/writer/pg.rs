@@ -25,6 +25,11 @@ const MAX_BYTES: usize = 8 << 20;
 const CHUNK: usize = 1 << 20;
 /// How long to wait for the table locks (another writer, a running server).
 const LOCK_TIMEOUT: &str = "30s";
+/// Transaction-level advisory lock a migration holds on its target
+/// database: a second concurrent migration into the same database fails
+/// at once with a clear message instead of a duplicate-key error from the
+/// other's uncommitted `CREATE TABLE`s (pg_type). ASCII "stanctl\0".
+pub const MIGRATION_LOCK_KEY: i64 = 0x7374_616e_6374_6c00;
 
 /// Binary COPY header: signature, flags (no OIDs), header extension length.
 const COPY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
@@ -116,6 +121,7 @@ impl PgTarget {
         };
         t.run("BEGIN ISOLATION LEVEL READ COMMITTED")?;
         t.in_tx = true;
+        t.claim()?;
         let mut catalog = t.catalog()?;
         let mut existing = inspect(SqlDriver::Postgres, &pairs(&catalog), &t.target)?;
         if !existing.complete() {
@@ -205,6 +211,29 @@ impl PgTarget {
                 Ok((get(0)?, get(1)?, get(2)?))
             })
             .collect()
+    }
+
+    /// Takes [`MIGRATION_LOCK_KEY`] for this transaction, or fails if
+    /// another migration holds it.
+    fn claim(&mut self) -> Result<()> {
+        let row = self
+            .client
+            .query_one(
+                "SELECT pg_try_advisory_xact_lock($1)",
+                &[&MIGRATION_LOCK_KEY],
+            )
+            .map_err(|e| sql_err(&self.target, self.err(&e)))?;
+        let got: bool = row
+            .try_get(0)
+            .map_err(|e| sql_err(&self.target, self.err(&e)))?;
+        if !got {
+            return Err(sql_err(
+                &self.target,
+                "another migration is writing this database (it holds stanctl's advisory lock until it \
+                 commits or stops); wait for it, or choose another database",
+            ));
+        }
+        Ok(())
     }
 
     /// Keeps other writers (a running server, another migration) out of
