@@ -5,6 +5,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::partial;
+
 use crate::error::{Result, StoreError};
 
 pub struct Staging {
@@ -14,7 +16,9 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// `target` must not exist, or be an empty directory.
+    /// `target` must not exist, or be an empty directory. The temporary
+    /// directory is registered as a partial output (see [`crate::partial`]),
+    /// so an interrupt handler removes it.
     pub fn create(target: &Path) -> Result<Self> {
         if target.exists() {
             let empty = fs::read_dir(target)
@@ -28,15 +32,8 @@ impl Staging {
                 )));
             }
         }
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let base = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "store".into());
-        let tmp = parent.join(format!(".{base}.stanctl-partial-{}", std::process::id()));
+        let tmp = partial::partial_path(target, None);
+        partial::register(&tmp);
         fs::create_dir_all(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
         Ok(Staging {
             target: target.to_path_buf(),
@@ -61,6 +58,7 @@ impl Staging {
             fs::remove_dir(&self.target).map_err(|e| StoreError::io(&self.target, e))?;
         }
         fs::rename(&self.tmp, &self.target).map_err(|e| StoreError::io(&self.target, e))?;
+        partial::forget(&self.tmp);
         self.published = true;
         Ok(())
     }
@@ -69,8 +67,9 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.published {
-            // Best effort: a partial output must not be left behind.
-            let _ = fs::remove_dir_all(&self.tmp);
+            // Best effort: a partial output must not be left looking valid.
+            partial::remove(&self.tmp);
+            partial::forget(&self.tmp);
         }
     }
 }

@@ -538,13 +538,13 @@ fn raft_dir_lookup() {
 // ---------------------------------------------------------------------
 // Robustness: damaged copies never panic or hang.
 
-fn copy_dir(from: &Path, to: &Path) {
+fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
         let p = e.path();
         if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
+            copy_tree(&p, &to.join(e.file_name()));
         } else {
             std::fs::copy(&p, to.join(e.file_name())).unwrap();
         }
@@ -567,7 +567,7 @@ fn damaged_copy(fixture_name: &str) -> (tempfile::TempDir, PathBuf, Vec<u8>) {
     let tmp = tempfile::tempdir().unwrap();
     let src = raft_dir(fixture_name);
     let dir = tmp.path().join(src.file_name().unwrap());
-    copy_dir(&src, &dir);
+    copy_tree(&src, &dir);
     let bytes = std::fs::read(dir.join("raft.log")).unwrap();
     (tmp, dir, bytes)
 }

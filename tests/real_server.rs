@@ -642,13 +642,13 @@ fn cluster_id(name: &str) -> String {
     str_of(&truth(name)["cluster_id"]).to_string()
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for entry in std::fs::read_dir(from).expect("read_dir") {
         let entry = entry.expect("entry");
         let target = to.join(entry.file_name());
         if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
+            copy_tree(&entry.path(), &target);
         } else {
             std::fs::copy(entry.path(), &target).expect("copy");
         }
@@ -821,14 +821,14 @@ fn run_control(name: &str, bin: &Bin, reader: &Path) -> Result<Observed, String>
     match source(name) {
         Source::File { store, raft } => {
             let copy = tmp.path().join("store");
-            copy_dir(&store, &copy);
+            copy_tree(&store, &copy);
             flags.extend(["-st", "file", "-dir"].map(String::from));
             flags.push(copy.display().to_string());
             if let Some(raft) = raft {
                 let m = truth(name);
                 let node = str_of(&m["store"]["node_id"]).to_string();
                 let raft_copy = tmp.path().join("raft");
-                copy_dir(&raft, &raft_copy);
+                copy_tree(&raft, &raft_copy);
                 flags.extend([
                     "--clustered=true".to_string(),
                     "--cluster_bootstrap=true".to_string(),

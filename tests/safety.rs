@@ -182,7 +182,7 @@ fn sql_channel_name_with_a_path_never_leaves_the_target() {
 fn file_store_directory_with_an_invalid_name_is_refused() {
     let tmp = tempfile::tempdir().expect("tmp");
     let store = tmp.path().join("store");
-    copy_dir(&fixture("file-basic-v0.23").join("store"), &store);
+    copy_tree(&fixture("file-basic-v0.23").join("store"), &store);
     std::fs::create_dir(store.join("bad..name")).unwrap();
     refused(
         &["--dir", path_str(&store), "channels", "ls"],
@@ -227,7 +227,7 @@ fn tree_hashes(dir: &Path) -> Vec<(String, String)> {
 fn migrate_refuses_a_target_inside_its_source_and_the_reverse() {
     let tmp = tempfile::tempdir().expect("tmp");
     let store = tmp.path().join("store");
-    copy_dir(&fixture("file-basic-v0.23").join("store"), &store);
+    copy_tree(&fixture("file-basic-v0.23").join("store"), &store);
     let link = tmp.path().join("link");
     std::os::unix::fs::symlink(&store, &link).unwrap();
     let before = tree_hashes(&store);
@@ -360,7 +360,7 @@ fn every_command(dir: &Path, out: &Path) -> Vec<Vec<String>> {
 fn every_command_refuses(make: &dyn Fn(&Path), rel: &str, needle: &str) {
     let tmp = tempfile::tempdir().expect("tmp");
     let store = tmp.path().join("store");
-    copy_dir(&fixture("file-basic-v0.23").join("store"), &store);
+    copy_tree(&fixture("file-basic-v0.23").join("store"), &store);
     let path = store.join(rel);
     std::fs::remove_file(&path).unwrap();
     make(&path);
@@ -420,7 +420,7 @@ fn fifos_and_directories_in_place_of_store_files_are_refused_without_hanging() {
 fn a_looping_raft_log_is_an_error_for_every_command() {
     let tmp = tempfile::tempdir().expect("tmp");
     let node = tmp.path().join("node");
-    copy_dir(&fixture("cluster-3node-v0.23").join("node"), &node);
+    copy_tree(&fixture("cluster-3node-v0.23").join("node"), &node);
     let log = std::fs::read_dir(node.join("raft"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -502,7 +502,7 @@ fn os_error_mentions(text: &str) -> usize {
 fn a_failed_read_prints_its_os_error_once() {
     let tmp = tempfile::tempdir().expect("tmp");
     let store = tmp.path().join("store");
-    copy_dir(&fixture("file-basic-v0.23").join("store"), &store);
+    copy_tree(&fixture("file-basic-v0.23").join("store"), &store);
     let dat = store.join("orders.eu/msgs.1.dat");
     std::fs::remove_file(&dat).unwrap();
     std::os::unix::fs::symlink("/proc/self/mem", &dat).unwrap();

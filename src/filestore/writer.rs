@@ -14,6 +14,7 @@ use crate::error::{Result, StoreError};
 use crate::model::{ChannelStats, Client, Limits, Message, ServerInfo, Subscription};
 use crate::partial;
 use crate::proto;
+use crate::staging::Staging;
 use crate::store::StoreWriter;
 
 const WRITE_BUFFER: usize = 1 << 20;
@@ -142,42 +143,24 @@ struct Channel {
 
 /// Writes a file store under a temporary directory next to `target`.
 pub struct FileStoreWriter {
-    target: PathBuf,
-    tmp: PathBuf,
+    staging: Staging,
     opts: FileWriterOptions,
     crc: Crc32,
     clients: Option<OutFile>,
     channel: Option<Channel>,
-    finished: bool,
 }
 
 impl FileStoreWriter {
     /// `target` must not exist (or be an empty directory).
     pub fn create(target: &Path, opts: FileWriterOptions) -> Result<Self> {
-        if target.exists() {
-            let empty = fs::read_dir(target)
-                .map_err(|e| StoreError::io(target, e))?
-                .next()
-                .is_none();
-            if !empty {
-                return Err(StoreError::Invalid(format!(
-                    "{}: target exists and is not empty",
-                    target.display()
-                )));
-            }
-        }
         partial::remove_dead(target);
-        let tmp = partial::partial_path(target, None);
-        partial::register(&tmp);
-        fs::create_dir_all(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
+        let staging = Staging::create(target)?;
         Ok(FileStoreWriter {
-            target: target.to_path_buf(),
-            tmp,
+            staging,
             crc: Crc32::new(opts.crc_poly),
             opts,
             clients: None,
             channel: None,
-            finished: false,
         })
     }
 
@@ -209,11 +192,11 @@ impl StoreWriter for FileStoreWriter {
             acks_subs: info.acks_subs.clone().into_bytes(),
             node_id: info.node_id.clone().unwrap_or_default().into_bytes(),
         };
-        let mut f = OutFile::create(self.tmp.join("server.dat"))?;
+        let mut f = OutFile::create(self.staging.path().join("server.dat"))?;
         let payload = record.encode_to_vec();
         f.record(payload.len() as u32, &payload, &self.crc)?;
         f.close()?;
-        self.clients = Some(OutFile::create(self.tmp.join("clients.dat"))?);
+        self.clients = Some(OutFile::create(self.staging.path().join("clients.dat"))?);
         Ok(())
     }
 
@@ -232,8 +215,8 @@ impl StoreWriter for FileStoreWriter {
         self.end_channel()?;
         // A name that passes is one plain directory name: the channel's
         // files stay inside the target.
-        crate::model::check_channel_name(&stats.name, self.target.display())?;
-        let dir = self.tmp.join(&stats.name);
+        crate::model::check_channel_name(&stats.name, self.staging.target().display())?;
+        let dir = self.staging.path().join(&stats.name);
         fs::create_dir(&dir).map_err(|e| StoreError::io(&dir, e))?;
         let subs = OutFile::create(dir.join("subs.dat"))?;
         self.channel = Some(Channel {
@@ -350,22 +333,6 @@ impl StoreWriter for FileStoreWriter {
         } else {
             return Err(StoreError::Invalid("no server info written".into()));
         }
-        if self.target.exists() {
-            fs::remove_dir(&self.target).map_err(|e| StoreError::io(&self.target, e))?;
-        }
-        fs::rename(&self.tmp, &self.target).map_err(|e| StoreError::io(&self.target, e))?;
-        partial::forget(&self.tmp);
-        self.finished = true;
-        Ok(())
-    }
-}
-
-impl Drop for FileStoreWriter {
-    fn drop(&mut self) {
-        if !self.finished {
-            // Best effort: a partial store must not be left looking valid.
-            partial::remove(&self.tmp);
-            partial::forget(&self.tmp);
-        }
+        self.staging.publish()
     }
 }

@@ -261,17 +261,3 @@ pub fn payload_bytes(m: &Value) -> Option<Vec<u8>> {
         None => None,
     }
 }
-
-/// Copies a directory tree (a fixture store into a temporary directory).
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
