@@ -387,7 +387,7 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l channel -d 'Only these channels (repeatable; subject wildcards `*` and `>`)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l from-seq -d 'First sequence (inclusive)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l to-seq -d 'Last sequence (inclusive)' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l since -d 'Only messages at or after this time (as dump --since)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l since -d 'Only messages at or after this time: RFC 3339, epoch time with a unit (1795570246s, ms, us, ns), or back from now (1h, 90s ago)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l until -d 'Only messages at or before this time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l zstd-level -d 'zstd compression level (1 fastest to 22 smallest)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l row-group-size -d 'Close a row group at this encoded size (e.g. 64M)' -r

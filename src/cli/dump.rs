@@ -6,11 +6,11 @@ use std::io::{IsTerminal, Write};
 use clap::{Args, ValueEnum};
 
 use stanctl::crypto::{likely_envelope, Cipher};
-use stanctl::model::{MessageRange, MessageRef};
+use stanctl::model::MessageRef;
 use stanctl::{StoreError, StoreReader};
 
 use super::output::{self, Format};
-use super::store_args::parse_time_arg;
+use super::range::RangeArgs;
 use super::{Cli, Outcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -28,19 +28,8 @@ pub struct DumpArgs {
     /// Channel to dump.
     #[arg(long, help_heading = "Selection")]
     pub channel: String,
-    /// First sequence (inclusive).
-    #[arg(long, value_name = "SEQ", help_heading = "Selection")]
-    pub from_seq: Option<u64>,
-    /// Last sequence (inclusive).
-    #[arg(long, value_name = "SEQ", help_heading = "Selection")]
-    pub to_seq: Option<u64>,
-    /// Only messages at or after this time: RFC 3339, epoch time with a
-    /// unit (1795570246s, ms, us, ns), or back from now (1h, 90s ago).
-    #[arg(long, value_name = "TIME", value_parser = parse_time_arg, help_heading = "Selection")]
-    pub since: Option<i64>,
-    /// Only messages at or before this time.
-    #[arg(long, value_name = "TIME", value_parser = parse_time_arg, help_heading = "Selection")]
-    pub until: Option<i64>,
+    #[command(flatten)]
+    pub range: RangeArgs,
     /// Only the last N messages of the channel.
     #[arg(long, value_name = "N", help_heading = "Selection")]
     pub last: Option<u64>,
@@ -240,27 +229,8 @@ impl JsonRecords {
 /// Output written at a time by [`JsonRecords`].
 const OUTPUT_BATCH: usize = 1 << 16;
 
-/// Ranges that can hold nothing are mistakes, not empty answers.
-fn check_range(args: &DumpArgs) -> anyhow::Result<()> {
-    if let (Some(from), Some(to)) = (args.from_seq, args.to_seq) {
-        if from > to {
-            anyhow::bail!("--from-seq {from} is after --to-seq {to}: the range is empty");
-        }
-    }
-    if let (Some(since), Some(until)) = (args.since, args.until) {
-        if since > until {
-            anyhow::bail!(
-                "--since {} is after --until {}: the range is empty",
-                stanctl::timefmt::format_ns(since),
-                stanctl::timefmt::format_ns(until)
-            );
-        }
-    }
-    Ok(())
-}
-
 pub fn run(cli: &Cli, args: &DumpArgs, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
-    check_range(args)?;
+    let mut range = args.range.range()?;
     if cli.format == Format::Raw && !args.force && std::io::stdout().is_terminal() {
         anyhow::bail!(
             "--format raw writes payload bytes, not for a terminal: redirect it (> file, | cmd) or give --force"
@@ -268,12 +238,6 @@ pub fn run(cli: &Cli, args: &DumpArgs, store: &mut dyn StoreReader) -> anyhow::R
     }
     // Before any header: a typo gets "did you mean", not an empty table.
     stanctl::store::require_channel(store, &args.channel)?;
-    let mut range = MessageRange {
-        from_seq: args.from_seq,
-        to_seq: args.to_seq,
-        since_ns: args.since,
-        until_ns: args.until,
-    };
     if let Some(n) = args.last {
         let stats = store.channel_stats(&args.channel)?;
         let from = stats.last_seq.saturating_sub(n.saturating_sub(1)).max(1);

@@ -9,12 +9,11 @@ use serde::Serialize;
 
 use stanctl::export::{self, ExportOptions, ExportReport, ExportVerify};
 use stanctl::migrate::{self, Progress};
-use stanctl::model::MessageRange;
 use stanctl::StoreError;
 
 use super::output::{self, Format};
 use super::progress::bars_for;
-use super::store_args::parse_time_arg;
+use super::range::RangeArgs;
 use super::{Cli, Outcome};
 
 #[derive(Debug, Subcommand)]
@@ -22,40 +21,6 @@ pub enum ExportCommand {
     /// Apache Parquet dataset: messages/channel=NAME/part-N.parquet (Hive
     /// partitions) plus channels, subscriptions and clients files.
     Parquet(ParquetArgs),
-}
-
-/// The sequence and time bounds, as `dump` takes them.
-#[derive(Debug, Args)]
-pub struct RangeArgs {
-    /// First sequence (inclusive).
-    #[arg(long, value_name = "SEQ")]
-    pub from_seq: Option<u64>,
-    /// Last sequence (inclusive).
-    #[arg(long, value_name = "SEQ")]
-    pub to_seq: Option<u64>,
-    /// Only messages at or after this time (as dump --since).
-    #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
-    pub since: Option<i64>,
-    /// Only messages at or before this time.
-    #[arg(long, value_name = "TIME", value_parser = parse_time_arg)]
-    pub until: Option<i64>,
-}
-
-impl RangeArgs {
-    /// The range asked for; an empty one is an error, not an empty export.
-    pub fn range(&self) -> anyhow::Result<MessageRange> {
-        if matches!((self.from_seq, self.to_seq), (Some(f), Some(t)) if f > t)
-            || matches!((self.since, self.until), (Some(s), Some(u)) if s > u)
-        {
-            bail!("the --from-seq/--to-seq or --since/--until range is empty");
-        }
-        Ok(MessageRange {
-            from_seq: self.from_seq,
-            to_seq: self.to_seq,
-            since_ns: self.since,
-            until_ns: self.until,
-        })
-    }
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ mod manifest;
 mod migrate;
 mod output;
 mod progress;
+mod range;
 mod salvage;
 mod sql;
 mod store_args;
