@@ -31,8 +31,8 @@ impl DecryptingReader {
 }
 
 impl StoreReader for DecryptingReader {
-    fn kind(&self) -> String {
-        self.inner.kind()
+    fn backend(&self) -> crate::store::Backend {
+        self.inner.backend()
     }
 
     fn server_info(&mut self) -> Result<Option<ServerInfo>> {

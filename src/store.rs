@@ -6,14 +6,39 @@ use crate::model::{
     ChannelStats, Client, ClusterInfo, Finding, Limits, LimitsSource, Message, MessageRange,
     MessageRef, ServerInfo, Subscription,
 };
+use crate::sqlstore::SqlDriver;
+
+/// Which backend a store is: callers match on it instead of comparing
+/// names. Displayed as `file` or `sql/<driver>` (the `store` field of
+/// `info` and `check`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    File,
+    Sql(SqlDriver),
+}
+
+impl Backend {
+    pub fn is_file(self) -> bool {
+        self == Backend::File
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Backend::File => f.write_str("file"),
+            Backend::Sql(driver) => write!(f, "sql/{driver}"),
+        }
+    }
+}
 
 /// A stream of messages in ascending sequence order.
 pub type MessageIter<'a> = Box<dyn Iterator<Item = Result<Message>> + 'a>;
 
 /// Read-only access to a store. Implementations never modify the store.
 pub trait StoreReader {
-    /// "file" or "sql/<driver>".
-    fn kind(&self) -> String;
+    /// The backend the store is read from.
+    fn backend(&self) -> Backend;
 
     /// `None` when the store holds no server information yet.
     fn server_info(&mut self) -> Result<Option<ServerInfo>>;

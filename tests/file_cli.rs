@@ -425,3 +425,49 @@ fn raw_dump_of_a_channel_is_its_payloads_in_order() {
         assert_eq!(part.stdout, want[2..5].concat(), "{channel} 3..5");
     }
 }
+
+/// Bytes of every file under `root`, counted here (not by stanctl).
+fn bytes_on_disk(root: &std::path::Path) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir(root).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let meta = entry.metadata().expect("metadata");
+        total += if meta.is_dir() {
+            bytes_on_disk(&entry.path())
+        } else {
+            meta.len()
+        };
+    }
+    total
+}
+
+/// `info` reports the store's disk size whether the store is named by
+/// `--dir` or by the `dir` of a configuration file.
+#[test]
+fn info_disk_bytes_with_a_config_file() {
+    let store = fixture("file-basic-v0.23").join("store");
+    let expected = bytes_on_disk(&store);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let conf = tmp.path().join("server.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "streaming {{ store: file, dir: {:?} }}\n",
+            store.display().to_string()
+        ),
+    )
+    .expect("write config");
+    let by_dir = json(&["--dir", &basic(), "info", "--format", "json"]);
+    assert_eq!(u64_of(&by_dir["disk_bytes"]), expected, "{by_dir:#}");
+    let by_config = json(&[
+        "-c",
+        conf.to_str().expect("utf-8"),
+        "info",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        by_config["disk_bytes"], by_dir["disk_bytes"],
+        "{by_config:#}"
+    );
+}

@@ -420,7 +420,7 @@ fn check_against_manifest(r: &mut dyn StoreReader, fixture: &str, old: bool) {
 
 fn manifest_test(f: &Fixture) {
     let Some(mut r) = open(f) else { return };
-    assert_eq!(r.kind(), format!("sql/{}", f.driver));
+    assert_eq!(r.backend().to_string(), format!("sql/{}", f.driver));
     assert_eq!(r.has_client_proto(), !f.old);
     check_against_manifest(&mut r, f.name, f.old);
     // Also through the boxed trait object `open` returns.
@@ -672,7 +672,7 @@ fn sqlite_copy_of_postgres_v0_23_matches_manifest() {
 
     let before = std::fs::read(&path).unwrap();
     let mut r = sqlstore::open_reader(SqlDriver::Sqlite, path.to_str().unwrap()).unwrap();
-    assert_eq!(r.kind(), "sql/sqlite");
+    assert_eq!(r.backend().to_string(), "sql/sqlite");
     check_against_manifest(&mut r, PG_23.name, false);
     assert!(r.try_write_for_test().is_err());
     read_everything(&mut r);

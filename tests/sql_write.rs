@@ -448,7 +448,7 @@ fn check_store(db: &TestDb, ids: &SubIds) {
     let m = truth(FIXTURE);
     let d = db.driver;
     let mut r = sqlstore::open(d, &db.source).unwrap_or_else(|e| panic!("{d}: open: {e}"));
-    assert_eq!(r.kind(), format!("sql/{d}"));
+    assert_eq!(r.backend().to_string(), format!("sql/{d}"));
 
     let info = r.server_info().unwrap().expect("ServerInfo row");
     assert_eq!(info.cluster_id, str_of(&m["cluster_id"]), "{d}: cluster id");

@@ -263,7 +263,7 @@ pub fn prepare(
         format: FORMAT.to_string(),
         generated_by: format!("stanctl {}", env!("CARGO_PKG_VERSION")),
         store: StoreInfo {
-            kind: store.kind(),
+            kind: store.backend().to_string(),
             clustered,
         },
         cluster_id: info.cluster_id,

@@ -6,6 +6,7 @@ use stanctl::model::ClusterInfo;
 use stanctl::StoreReader;
 
 use super::output::{self, Format};
+use super::store_args::StoreLocation;
 use super::{Cli, Outcome};
 
 /// The JSON contract of `info` (README.md).
@@ -71,10 +72,14 @@ pub fn run(cli: &Cli, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
         Some(_) => (None, None),
         None => (Some(store.clients()?.len()), Some(subscriptions)),
     };
-    let is_file = store.kind() == "file";
-    let root = cli.store.dir.clone();
+    let backend = store.backend();
+    // The directory the options resolved to (--dir or the config's dir).
+    let root = match cli.store.location()? {
+        StoreLocation::File(dir) => Some(dir),
+        StoreLocation::Sql { .. } => None,
+    };
     let record = InfoRecord {
-        store: store.kind(),
+        store: backend.to_string(),
         cluster_id: server.as_ref().map(|s| s.cluster_id.clone()),
         node_id: server.as_ref().and_then(|s| s.node_id.clone()),
         channels: names.len(),
@@ -83,13 +88,9 @@ pub fn run(cli: &Cli, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
         clients,
         subscriptions,
         notes: unknown.into_iter().collect(),
-        format_version: is_file.then_some(1),
+        format_version: backend.is_file().then_some(1),
         cluster: store.cluster(),
-        disk_bytes: if is_file {
-            root.as_deref().map(disk_usage)
-        } else {
-            None
-        },
+        disk_bytes: root.as_deref().map(disk_usage),
     };
     match cli.format {
         Format::Json | Format::Ndjson => output::print_json(&record)?,

@@ -400,7 +400,7 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
     let target = target(direction, args)?;
     ensure_apart(&cli.store.location()?, &target)?;
     let mut source = cli.store.open_raw()?;
-    if direction.source_is_file() != (source.kind() == "file") {
+    if direction.source_is_file() != source.backend().is_file() {
         bail!(
             "migrate {} needs a {} source, but the source options name a {} store",
             direction.name(),
@@ -409,7 +409,7 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
             } else {
                 "SQL"
             },
-            source.kind()
+            source.backend()
         );
     }
     let source_key = cli.store.encryption_key()?;

@@ -648,8 +648,8 @@ fn lock_holder(path: &Path) -> Option<i32> {
 }
 
 impl StoreReader for FileStore {
-    fn kind(&self) -> String {
-        "file".to_string()
+    fn backend(&self) -> crate::store::Backend {
+        crate::store::Backend::File
     }
 
     fn server_info(&mut self) -> Result<Option<ServerInfo>> {

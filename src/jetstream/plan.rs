@@ -295,7 +295,7 @@ pub fn build_plan(store: &mut dyn StoreReader, opts: &PlanOptions) -> anyhow::Re
     }
     Ok(Plan {
         cluster_id,
-        source: store.kind(),
+        source: store.backend().to_string(),
         naming_rule: NAMING_RULE,
         headers: [
             super::HDR_MSG_ID,

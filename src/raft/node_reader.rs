@@ -21,8 +21,8 @@ impl NodeReader {
 }
 
 impl StoreReader for NodeReader {
-    fn kind(&self) -> String {
-        self.store.kind()
+    fn backend(&self) -> crate::store::Backend {
+        self.store.backend()
     }
 
     fn server_info(&mut self) -> Result<Option<ServerInfo>> {
@@ -58,6 +58,15 @@ impl StoreReader for NodeReader {
         self.store.for_each_payload(channel, range, visit)
     }
 
+    fn for_each_message(
+        &mut self,
+        channel: &str,
+        range: MessageRange,
+        visit: &mut dyn FnMut(Result<crate::model::MessageRef<'_>>) -> std::io::Result<()>,
+    ) -> Result<()> {
+        self.store.for_each_message(channel, range, visit)
+    }
+
     fn clients(&mut self) -> Result<Vec<Client>> {
         Ok(self.node.clients.clone())
     }
@@ -90,5 +99,62 @@ impl StoreReader for NodeReader {
             snapshot_index: self.node.snapshot_index,
             commit_lower_bound: self.node.commit_lower_bound,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::StoreError;
+    use crate::model::MessageRef;
+    use crate::store::Backend;
+
+    /// A store with only the borrowed walk: its `messages` fails, so a
+    /// wrapper that falls back to the default walk shows up.
+    struct FastOnly;
+
+    impl StoreReader for FastOnly {
+        fn backend(&self) -> Backend {
+            Backend::File
+        }
+        fn server_info(&mut self) -> Result<Option<ServerInfo>> {
+            Ok(None)
+        }
+        fn channel_names(&mut self) -> Result<Vec<String>> {
+            Ok(Vec::new())
+        }
+        fn channel_stats(&mut self, _: &str) -> Result<ChannelStats> {
+            unreachable!()
+        }
+        fn channel_limits(&mut self, _: &str) -> Result<(Limits, LimitsSource)> {
+            unreachable!()
+        }
+        fn messages<'a>(&'a mut self, _: &str, _: MessageRange) -> Result<MessageIter<'a>> {
+            Err(StoreError::Invalid("slow path taken".into()))
+        }
+        fn for_each_message(
+            &mut self,
+            _: &str,
+            _: MessageRange,
+            _: &mut dyn FnMut(Result<MessageRef<'_>>) -> std::io::Result<()>,
+        ) -> Result<()> {
+            Ok(())
+        }
+        fn clients(&mut self) -> Result<Vec<Client>> {
+            Ok(Vec::new())
+        }
+        fn subscriptions(&mut self, _: &str) -> Result<Vec<Subscription>> {
+            Ok(Vec::new())
+        }
+        fn findings(&self) -> Vec<Finding> {
+            Vec::new()
+        }
+    }
+
+    #[test]
+    fn the_borrowed_message_walk_is_the_stores() {
+        let mut node = NodeReader::new(Box::new(FastOnly), NodeState::default());
+        let walked = node.for_each_message("c", MessageRange::default(), &mut |_| Ok(()));
+        assert!(walked.is_ok(), "{walked:?}");
     }
 }

@@ -1088,8 +1088,8 @@ fn resolve_schema(
 }
 
 impl StoreReader for SqlReader {
-    fn kind(&self) -> String {
-        format!("sql/{}", self.driver)
+    fn backend(&self) -> crate::store::Backend {
+        crate::store::Backend::Sql(self.driver)
     }
 
     fn server_info(&mut self) -> Result<Option<ServerInfo>> {
