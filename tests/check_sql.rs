@@ -437,3 +437,128 @@ fn upgrade_refuses_a_live_store_lock() {
     assert_eq!(plan["statements"].as_array().unwrap().len(), 1);
     drop(copy);
 }
+
+/// A login that reads every STAN table but not `Messages.data` (it may
+/// insert into Messages, so the catalog still lists the column). It owns
+/// the copy it is granted on: the copy is dropped first, then the login.
+struct NoDataUser {
+    copy: Option<Copy>,
+    db: Db,
+    admin: String,
+    name: String,
+}
+
+impl NoDataUser {
+    /// Creates the login and its grants on `copy`; returns its DSN.
+    fn create(copy: Copy) -> (NoDataUser, String) {
+        let name = format!("stanctl_nodata_{}", std::process::id());
+        let dsn = Self::grant(&copy, &name);
+        let user = NoDataUser {
+            db: copy.db,
+            admin: copy.admin.clone(),
+            name,
+            copy: Some(copy),
+        };
+        (user, dsn)
+    }
+
+    fn grant(copy: &Copy, name: &str) -> String {
+        match copy.db {
+            Db::Pg => {
+                let mut admin = postgres::Client::connect(&copy.admin, postgres::NoTls).unwrap();
+                admin
+                    .batch_execute(&format!(
+                        "DROP ROLE IF EXISTS {name}; CREATE ROLE {name} LOGIN"
+                    ))
+                    .unwrap();
+                let mut c = postgres::Client::connect(&copy.dsn, postgres::NoTls).unwrap();
+                c.batch_execute(&format!(
+                    "GRANT USAGE ON SCHEMA public TO {name}; \
+                     GRANT SELECT ON ALL TABLES IN SCHEMA public TO {name}; \
+                     REVOKE SELECT ON Messages FROM {name}; \
+                     GRANT SELECT (id, seq, timestamp, size), INSERT ON Messages TO {name}"
+                ))
+                .unwrap();
+                let dsn = copy.dsn.replace("user=postgres", &format!("user={name}"));
+                assert_ne!(dsn, copy.dsn, "DSN names user=postgres: {}", copy.dsn);
+                dsn
+            }
+            Db::My => {
+                use mysql::prelude::Queryable;
+                let mut c = my_connect(&copy.admin);
+                let db = &copy.name;
+                let tables: Vec<String> = c.query(format!("SHOW TABLES FROM `{db}`")).unwrap();
+                for host in ["%", "localhost"] {
+                    c.query_drop(format!("DROP USER IF EXISTS '{name}'@'{host}'"))
+                        .unwrap();
+                    c.query_drop(format!("CREATE USER '{name}'@'{host}'"))
+                        .unwrap();
+                    for t in &tables {
+                        let grant = if t.eq_ignore_ascii_case("Messages") {
+                            "SELECT (id, seq, timestamp, size), INSERT"
+                        } else {
+                            "SELECT"
+                        };
+                        c.query_drop(format!(
+                            "GRANT {grant} ON `{db}`.`{t}` TO '{name}'@'{host}'"
+                        ))
+                        .unwrap();
+                    }
+                }
+                let (_, rest) = copy.dsn.split_once('@').expect("user@ in DSN");
+                format!("{name}@{rest}")
+            }
+        }
+    }
+}
+
+impl Drop for NoDataUser {
+    fn drop(&mut self) {
+        drop(self.copy.take());
+        match self.db {
+            Db::Pg => {
+                if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+                    let _ = c.batch_execute(&format!("DROP ROLE IF EXISTS {}", self.name));
+                }
+            }
+            Db::My => {
+                use mysql::prelude::Queryable;
+                let mut c = my_connect(&self.admin);
+                for host in ["%", "localhost"] {
+                    let _ = c.query_drop(format!("DROP USER IF EXISTS '{}'@'{host}'", self.name));
+                }
+            }
+        }
+    }
+}
+
+/// A check query the database refuses (here: no SELECT on Messages.data,
+/// which the data-size and encryption checks read) is an error finding
+/// naming the table and the query, never "no problems found".
+#[test]
+fn a_check_query_that_fails_is_an_error_finding() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for db in [Db::Pg, Db::My] {
+        let fixture = db.fixture("v0.23");
+        let (Some(src), Some(admin)) = (env_dsn(&db.var(&fixture)), admin(db)) else {
+            continue;
+        };
+        let copy = make_copy(db, &src, &admin);
+        // The copy passes as its fixture does.
+        let r = check(db, &copy.dsn, &[], 0);
+        assert!(findings(&r, "sql.query_failed").is_empty(), "{r:#}");
+        let (user, dsn) = NoDataUser::create(copy);
+        let r = check(db, &dsn, &[], 1);
+        let failed = findings(&r, "sql.query_failed");
+        assert!(!failed.is_empty(), "{db:?}: {r:#}");
+        for f in &failed {
+            assert_eq!(f["severity"], "error", "{db:?}: {f:#}");
+            assert_eq!(f["table"], "Messages", "{db:?}: {f:#}");
+            let msg = str_of(&f["message"]);
+            assert!(msg.contains("data"), "{db:?}: names the query: {msg}");
+            assert!(msg.contains("denied"), "{db:?}: says why: {msg}");
+        }
+        assert!(r["counts"]["error"].as_u64().unwrap() >= failed.len() as u64);
+        drop(user);
+    }
+}

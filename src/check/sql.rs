@@ -772,11 +772,30 @@ impl Checker {
         }
     }
 
-    fn scalar(&mut self, sql: &str) -> Option<i128> {
-        self.db
-            .query(sql)
-            .ok()
-            .and_then(|rows| rows.into_iter().next())
+    /// Runs a check query. A query the database refuses is an error
+    /// finding naming the table, what was being checked and the query:
+    /// never "no problems found".
+    fn rows(&mut self, table: &'static str, what: &str, sql: &str) -> Option<Vec<Vec<Val>>> {
+        match self.db.query(sql) {
+            Ok(rows) => Some(rows),
+            Err(e) => {
+                self.push(
+                    Finding::at_table(Severity::Error, "sql.query_failed", table, None)
+                        .msg(format!("cannot check {what}: {e} (query: {sql})"))
+                        .expected("a query the database runs")
+                        .found(e)
+                        .server("-"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The first column of the first row of a check query (see [`Self::rows`]).
+    fn scalar(&mut self, table: &'static str, what: &str, sql: &str) -> Option<i128> {
+        self.rows(table, what, sql)?
+            .into_iter()
+            .next()
             .and_then(|r| r.into_iter().next())
             .and_then(|v| v.int())
     }
@@ -792,21 +811,43 @@ impl Checker {
             return;
         };
         let channels = self
-            .scalar(&format!("SELECT COUNT(*) FROM {ch}"))
+            .scalar(
+                "Channels",
+                "the channels",
+                &format!("SELECT COUNT(*) FROM {ch}"),
+            )
             .unwrap_or(0);
         let max_id = self
-            .scalar(&format!("SELECT COALESCE(MAX(id), 0) FROM {ch}"))
+            .scalar(
+                "Channels",
+                "the channel ids",
+                &format!("SELECT COALESCE(MAX(id), 0) FROM {ch}"),
+            )
             .unwrap_or(0);
         self.out.stats.channels = u64::try_from(channels).unwrap_or(0);
         let msgs = self
-            .scalar(&format!("SELECT COUNT(*) FROM {m}"))
+            .scalar(
+                "Messages",
+                "the messages",
+                &format!("SELECT COUNT(*) FROM {m}"),
+            )
             .unwrap_or(0);
         self.out.stats.records = u64::try_from(msgs).unwrap_or(0);
         // ServerInfo.
-        let rows = self
-            .db
-            .query(&format!("SELECT id, proto, version FROM {si}"))
-            .unwrap_or_default();
+        if let Some(rows) = self.rows(
+            "ServerInfo",
+            "the server information",
+            &format!("SELECT id, proto, version FROM {si}"),
+        ) {
+            self.server_info(rows, channels, max_id);
+        }
+        self.orphans();
+        self.data_column();
+        self.encryption_sample();
+    }
+
+    /// The `ServerInfo` rows against what the server requires.
+    fn server_info(&mut self, rows: Vec<Vec<Val>>, channels: i128, max_id: i128) {
         if rows.is_empty() {
             if max_id > 0 {
                 self.push(
@@ -889,9 +930,6 @@ impl Checker {
                 ),
             }
         }
-        self.orphans();
-        self.data_column();
-        self.encryption_sample();
     }
 
     fn orphans(&mut self) {
@@ -901,7 +939,10 @@ impl Checker {
         let q = format!(
             "SELECT m.id, COUNT(*) FROM {m} m LEFT JOIN {ch} c ON c.id = m.id WHERE c.id IS NULL GROUP BY m.id ORDER BY m.id LIMIT {SAMPLE}"
         );
-        for r in self.db.query(&q).unwrap_or_default() {
+        for r in self
+            .rows("Messages", "orphan messages", &q)
+            .unwrap_or_default()
+        {
             let id = r.first().map_or(0, Val::u64);
             let n = r.get(1).map_or(0, Val::u64);
             self.push(
@@ -924,7 +965,10 @@ impl Checker {
         let q = format!(
             "SELECT c.id, c.name, COUNT(*) FROM {ch} c JOIN {m} m ON m.id = c.id WHERE c.deleted = TRUE GROUP BY c.id, c.name ORDER BY c.id LIMIT {SAMPLE}"
         );
-        for r in self.db.query(&q).unwrap_or_default() {
+        for r in self
+            .rows("Channels", "deleted channels with messages", &q)
+            .unwrap_or_default()
+        {
             let id = r.first().map_or(0, Val::u64);
             let name = r.get(1).map(Val::text).unwrap_or_default();
             let n = r.get(2).map_or(0, Val::u64);
@@ -947,7 +991,10 @@ impl Checker {
             let q = format!(
                 "SELECT s.id, COUNT(*) FROM {s} s LEFT JOIN {ch} c ON c.id = s.id WHERE c.id IS NULL GROUP BY s.id ORDER BY s.id LIMIT {SAMPLE}"
             );
-            for r in self.db.query(&q).unwrap_or_default() {
+            for r in self
+                .rows("Subscriptions", "orphan subscriptions", &q)
+                .unwrap_or_default()
+            {
                 let id = r.first().map_or(0, Val::u64);
                 let n = r.get(1).map_or(0, Val::u64);
                 self.push(
@@ -969,7 +1016,10 @@ impl Checker {
                 let q = format!(
                     "SELECT p.subid, COUNT(*) FROM {p} p LEFT JOIN {s} s ON s.subid = p.subid WHERE s.subid IS NULL GROUP BY p.subid ORDER BY p.subid LIMIT {SAMPLE}"
                 );
-                for r in self.db.query(&q).unwrap_or_default() {
+                for r in self
+                    .rows("SubsPending", "orphan pending rows", &q)
+                    .unwrap_or_default()
+                {
                     let subid = r.first().map_or(0, Val::u64);
                     let n = r.get(1).map_or(0, Val::u64);
                     self.push(
@@ -1008,12 +1058,19 @@ impl Checker {
             _ => "LENGTH",
         };
         let max_len = self
-            .scalar(&format!("SELECT COALESCE(MAX({len_fn}(data)), 0) FROM {m}"))
+            .scalar(
+                "Messages",
+                "the largest message",
+                &format!("SELECT COALESCE(MAX({len_fn}(data)), 0) FROM {m}"),
+            )
             .unwrap_or(0);
         let q = format!(
             "SELECT id, seq, size, {len_fn}(data) FROM {m} WHERE size <> {len_fn}(data) ORDER BY id, seq LIMIT {SAMPLE}"
         );
-        for r in self.db.query(&q).unwrap_or_default() {
+        for r in self
+            .rows("Messages", "message sizes", &q)
+            .unwrap_or_default()
+        {
             let id = r.first().map_or(0, Val::u64);
             let seq = r.get(1).map_or(0, Val::u64);
             let size = r.get(2).map_or(0, Val::u64);
@@ -1064,7 +1121,10 @@ impl Checker {
     fn encryption_sample(&mut self) {
         let Some(m) = self.t("Messages") else { return };
         let q = format!("SELECT data FROM {m} ORDER BY id, seq LIMIT 50");
-        for r in self.db.query(&q).unwrap_or_default() {
+        for r in self
+            .rows("Messages", "payload encryption", &q)
+            .unwrap_or_default()
+        {
             let data = r.into_iter().next().unwrap_or(Val::Null).bytes();
             if let Ok(msg) = MsgProto::decode(data.as_slice()) {
                 if let Some(cipher) = likely_envelope(&msg.data) {
