@@ -278,6 +278,26 @@ impl Drop for AtomicOutput {
     }
 }
 
+/// The pid of a process holding a POSIX write lock on `path` (the server's
+/// `.rootdir.lck`), if any. Asks with `fcntl(F_GETLK)`, which only reports
+/// and never takes the lock; the file is opened with [`open_regular`], so a
+/// FIFO in its place is not waited on.
+#[allow(unsafe_code)]
+pub fn lock_holder(path: &Path) -> Option<i32> {
+    use std::os::fd::AsRawFd;
+    let file = open_regular(path).ok()?;
+    // SAFETY: `flock` is a plain C struct of integers, for which all-zero
+    // bytes are a valid value.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = libc::F_WRLCK as libc::c_short;
+    lock.l_whence = libc::SEEK_SET as libc::c_short;
+    // SAFETY: F_GETLK takes a pointer to a `flock`, which `&mut lock` is and
+    // stays for the whole call; `file` keeps the descriptor open until after
+    // it returns. The call only writes into `lock`.
+    let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETLK, &mut lock) };
+    (rc == 0 && lock.l_type != libc::F_UNLCK as libc::c_short).then_some(lock.l_pid)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@
 //! payload larger than what is left in its file is ever allocated.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, File};
+use std::fs;
 use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -118,19 +118,6 @@ pub fn check(root: &Path, opts: &FileCheckOptions) -> Result<FileCheck> {
 /// ([`crate::model::channel_name_problem`]).
 pub fn channel_name_valid(name: &str) -> bool {
     crate::model::channel_name_problem(name).is_none()
-}
-
-/// The pid of a process holding a POSIX write lock on `path`, if any.
-pub fn lock_holder(path: &Path) -> Option<i32> {
-    use std::os::fd::AsRawFd;
-    let file = File::open(path).ok()?;
-    // SAFETY: a zeroed flock is a valid argument; F_GETLK only fills it in.
-    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
-    lock.l_type = libc::F_WRLCK as libc::c_short;
-    lock.l_whence = libc::SEEK_SET as libc::c_short;
-    // SAFETY: valid fd and pointer to a flock for the duration of the call.
-    let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETLK, &mut lock) };
-    (rc == 0 && lock.l_type != libc::F_UNLCK as libc::c_short).then_some(lock.l_pid)
 }
 
 /// The sequence at the start of a (possibly partial) MsgProto: field 1,
@@ -521,7 +508,7 @@ impl Checker {
             "server.dat" | "clients.dat" => {}
             ".rootdir.lck" => {
                 let path = self.root.join(name);
-                match lock_holder(&path) {
+                match crate::safe_fs::lock_holder(&path) {
                     Some(pid) => self.push(
                         Finding::at_file(Severity::Warning, "store.locked", name, None)
                             .msg(format!(

@@ -45,14 +45,7 @@ pub struct DumpArgs {
 /// has it: payloads are mostly binary, and base64 was the largest cost of
 /// `--format ndjson`.
 fn base64_into(data: &[u8], out: &mut Vec<u8>) {
-    let len = base64_simd::STANDARD.encoded_length(data.len());
-    out.reserve(len);
-    let spare = &mut out.spare_capacity_mut()[..len];
-    let written = base64_simd::STANDARD
-        .encode(data, base64_simd::Out::from_uninit_slice(spare))
-        .len();
-    // SAFETY: `encode` initialised the first `written` (= `len`) spare bytes.
-    unsafe { out.set_len(out.len() + written) };
+    base64_simd::STANDARD.encode_append(data, out);
 }
 
 /// A payload as `dump` shows it.

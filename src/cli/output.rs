@@ -108,10 +108,8 @@ pub fn terminal_width() -> Option<usize> {
     if !io::IsTerminal::is_terminal(&io::stdout()) {
         return None;
     }
-    // SAFETY: TIOCGWINSZ fills a winsize struct; a zeroed one is valid.
-    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
-    (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
+    let (terminal_size::Width(columns), _) = terminal_size::terminal_size_of(io::stdout())?;
+    (columns > 0).then_some(usize::from(columns))
 }
 
 /// Print a listing that fits `terminal_width()`: columns are hidden in

@@ -218,7 +218,7 @@ impl FileStore {
 
     fn check_locks(&mut self) {
         let lock = self.root.join(".rootdir.lck");
-        if let Some(pid) = lock_holder(&lock) {
+        if let Some(pid) = crate::safe_fs::lock_holder(&lock) {
             self.findings.push(Finding {
                 severity: Severity::Warning,
                 location: lock.display().to_string(),
@@ -632,19 +632,6 @@ fn damage_finding(path: &Path, next: &Next<'_>) -> Option<Finding> {
         message,
         server_behaviour: server.to_string(),
     })
-}
-
-/// The pid of a process holding a POSIX write lock on `path`, if any.
-fn lock_holder(path: &Path) -> Option<i32> {
-    use std::os::fd::AsRawFd;
-    let file = fs::File::open(path).ok()?;
-    // SAFETY: a zeroed flock is a valid argument; F_GETLK only fills it in.
-    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
-    lock.l_type = libc::F_WRLCK as libc::c_short;
-    lock.l_whence = libc::SEEK_SET as libc::c_short;
-    // SAFETY: valid fd and pointer to a flock for the duration of the call.
-    let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETLK, &mut lock) };
-    (rc == 0 && lock.l_type != libc::F_UNLCK as libc::c_short).then_some(lock.l_pid)
 }
 
 impl StoreReader for FileStore {
