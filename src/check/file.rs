@@ -24,7 +24,7 @@ use crate::crc::Crc32;
 use crate::crypto::{likely_envelope, Cipher};
 use crate::error::{Result, StoreError};
 use crate::filestore::readahead::{self, Layout, ReadAhead};
-use crate::filestore::slice::{index_file_name, slice_name, SliceName};
+use crate::filestore::slice::{index_file_name, slice_name, SliceName, SliceSummary};
 use crate::proto::{self, ClientDelete, ClientInfo, MsgProto, MsgView, SubState, SubStateDelete};
 
 const HEADER: u64 = 8;
@@ -84,6 +84,9 @@ pub struct FileCheck {
     pub stats: Stats,
     /// Cluster id from `server.dat`, if readable.
     pub cluster_id: Option<String>,
+    /// What the server's recovery makes of each non-empty slice, by
+    /// channel, in the server's order.
+    pub slices: Vec<(String, SliceSummary)>,
 }
 
 /// Check the file store at `root`. Errors only when it cannot be opened at
@@ -1647,6 +1650,17 @@ impl Checker {
         if count == 0 {
             return None;
         }
+        self.out.slices.push((
+            channel.to_string(),
+            SliceSummary {
+                file: fname.to_string(),
+                number,
+                rebuilt: mode == Mode::Scan,
+                first,
+                last,
+                count,
+            },
+        ));
         Some(SliceView {
             number,
             rel: dat_rel,

@@ -28,7 +28,7 @@ use record::{ChunkReader, Next, RecordReader};
 pub use slice::ReadOptions;
 use slice::{
     index_file_name, recover_slice, slice_name, IndexEntry, SliceCursor, SliceFiles, SliceName,
-    SliceState,
+    SliceState, SliceSummary,
 };
 
 /// Limits of a channel by name, from the server configuration.
@@ -80,6 +80,8 @@ const SUB_MSG: u8 = 5;
 #[derive(Debug, Clone)]
 struct ChannelState {
     slices: Vec<SliceState>,
+    /// Every recovered slice, shadowed ones included.
+    recovered: Vec<SliceSummary>,
     stats: ChannelStats,
 }
 
@@ -212,6 +214,12 @@ impl FileStore {
         self.membership_unknown = Some(why);
     }
 
+    /// What recovery made of each non-empty slice of `channel`, in the
+    /// server's order, shadowed slices included.
+    pub fn recovered_slices(&mut self, channel: &str) -> Result<Vec<SliceSummary>> {
+        Ok(self.channel(channel)?.recovered.clone())
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -317,8 +325,13 @@ impl FileStore {
             stats.msgs = slices.iter().map(|s| s.count).sum();
             stats.bytes = slices.iter().map(|s| s.bytes).sum();
         }
+        let recovered = slices.iter().map(SliceState::summary).collect();
         let slices = self.served_slices(slices);
-        let mut state = ChannelState { slices, stats };
+        let mut state = ChannelState {
+            slices,
+            recovered,
+            stats,
+        };
         if let Some(limits_fn) = self.opts.limits.clone() {
             let limits = limits_fn(channel);
             self.apply_limits(&mut state, &limits)?;

@@ -136,6 +136,38 @@ pub struct SliceState {
     pub bytes: u64,
 }
 
+/// What recovery makes of one non-empty slice: whether the server trusts
+/// its index or rebuilds it from the data file, and the sequences it holds.
+/// The reader and `check` must agree on it for every store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SliceSummary {
+    /// The data file's name (`msgs.N.dat`).
+    pub file: String,
+    pub number: i64,
+    pub rebuilt: bool,
+    pub first: u64,
+    pub last: u64,
+    pub count: u64,
+}
+
+impl SliceState {
+    pub fn summary(&self) -> SliceSummary {
+        SliceSummary {
+            file: self
+                .files
+                .dat
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            number: self.files.number,
+            rebuilt: matches!(self.source, EntrySource::DataScan { .. }),
+            first: self.first.seq,
+            last: self.last.seq,
+            count: self.count,
+        }
+    }
+}
+
 /// Read options shared by every slice of a store.
 #[derive(Clone)]
 pub struct ReadOptions {
