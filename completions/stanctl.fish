@@ -392,7 +392,7 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l zstd-level -d 'zstd compression level (1 fastest to 22 smallest)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l row-group-size -d 'Close a row group at this encoded size (e.g. 64M)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l row-group-rows -d '... or at this many rows' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l split-size -d 'Start a new file of a channel when this size is reached (e.g. 1G)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l split-size -d 'Start a new file of a channel at this size (e.g. 1G); a file exceeds it by at most one message and its footer' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l dir -d 'File store root directory (the server\'s -dir)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l store -d 'Store type (the server\'s -store); guessed from the other options when omitted' -r -f -a "file\t''
 sql\t''"

@@ -324,8 +324,9 @@ impl MessageRows {
         self.bytes += m.data.len() + m.subject.len() + m.reply.len() + 24;
     }
 
+    /// `limit`: the bytes a batch may hold (at least one message).
     fn full(&self, limit: usize) -> bool {
-        self.bytes >= BATCH_BYTES.min(limit) || self.rows >= BATCH_ROWS
+        self.bytes >= limit || self.rows >= BATCH_ROWS
     }
 
     fn take(&mut self) -> Result<RecordBatch> {
@@ -375,6 +376,19 @@ impl<'a> ChannelWriter<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Bytes the next batch may hold: a batch never holds more than the
+    /// room left before the split size (nor a row group, nor
+    /// [`BATCH_BYTES`]), so a part ends within one message of the split
+    /// size; encoded sizes are at most the raw ones.
+    fn batch_limit(&self) -> usize {
+        let room = match &self.file {
+            Some(file) => self.opts.split_bytes.saturating_sub(file.size()),
+            None => self.opts.split_bytes,
+        };
+        let room = usize::try_from(room).unwrap_or(usize::MAX);
+        BATCH_BYTES.min(self.opts.row_group_bytes).min(room)
     }
 
     fn close_part(&mut self) -> Result<()> {
@@ -465,6 +479,7 @@ fn export_channel(
         },
     };
     let mut rows = MessageRows::new();
+    let mut limit = out.batch_limit();
     // The visitor can only return an I/O error: the real one waits here.
     let mut failure: Option<StoreError> = None;
     let walk = store.for_each_message(name, opts.range, &mut |item| {
@@ -487,8 +502,10 @@ fn export_channel(
                 out.report.rows += 1;
                 out.report.bytes_in += m.data.len() as u64;
                 progress.message(m.data.len() as u64);
-                if rows.full(opts.row_group_bytes) {
-                    rows.take().and_then(|batch| out.write(&batch))
+                if rows.full(limit) {
+                    let written = rows.take().and_then(|batch| out.write(&batch));
+                    limit = out.batch_limit();
+                    written
                 } else {
                     Ok(())
                 }

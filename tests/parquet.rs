@@ -412,3 +412,91 @@ fn non_empty_target_and_ciphertext_without_key_are_refused() {
         .collect();
     assert_eq!(left, vec![std::ffi::OsString::from("out")]);
 }
+
+/// `--split-size` cuts a channel's file inside a batch: every part's data
+/// (its column chunks, as DuckDB's parquet_metadata reports them) ends
+/// within one message (plus page headers) of the split size, parts follow
+/// each other in sequence order, and the dataset still reads back as the
+/// manifest. Before, parts were cut only between 4 MiB batches: one part
+/// per channel here.
+#[test]
+fn split_size_cuts_parts_within_one_message() {
+    let Some(python) = duckdb_python() else {
+        return;
+    };
+    let name = "file-basic-v0.23";
+    let m = truth(name);
+    let args = fixture_file_store(name).args;
+    const SPLIT: u64 = 1024;
+    let (summary, tmp) = export(&args, &["--split-size", "1K", "--verify"]);
+    assert_eq!(summary["verify"]["ok"], true, "{summary:#}");
+    let out = tmp.path().join("out");
+    check_messages(&python, name, &m, &out);
+    let parts = duckdb(
+        &python,
+        &format!(
+            "SELECT file_name AS file, sum(total_compressed_size) AS data, \
+             count(DISTINCT row_group_id) AS groups \
+             FROM parquet_metadata({}) GROUP BY file_name ORDER BY file_name",
+            lit(&out.join("messages/*/*.parquet"))
+        ),
+    );
+    let seqs = duckdb(
+        &python,
+        &format!(
+            "SELECT filename AS file, min(seq) AS lo, max(seq) AS hi \
+             FROM read_parquet({}, filename = true) GROUP BY filename ORDER BY filename",
+            lit(&out.join("messages/*/*.parquet"))
+        ),
+    );
+    assert_eq!(parts.len(), seqs.len());
+    let mut per_channel: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
+    for (part, range) in parts.iter().zip(&seqs) {
+        let file = str_of(&part["file"]);
+        assert_eq!(file, str_of(&range["file"]));
+        let channel = file
+            .rsplit('/')
+            .nth(1)
+            .and_then(|d| d.strip_prefix("channel="))
+            .expect("channel directory");
+        let largest = m["channels"]
+            .as_array()
+            .expect("channels")
+            .iter()
+            .find(|c| c["name"] == channel)
+            .map(|c| {
+                expected_messages(c)
+                    .iter()
+                    .map(|w| {
+                        u64_of(&w["payload_len"])
+                            + str_of(&w["subject"]).len() as u64
+                            + w["reply"].as_str().map_or(0, |r| r.len() as u64)
+                            + 24
+                    })
+                    .max()
+                    .unwrap_or(0)
+            })
+            .expect("channel in the manifest");
+        let data = u64_of(&part["data"]);
+        assert!(
+            data <= SPLIT + largest + 1024,
+            "{file}: {data} bytes of data, split {SPLIT}, largest message {largest}"
+        );
+        per_channel
+            .entry(channel.to_string())
+            .or_default()
+            .push((u64_of(&range["lo"]), u64_of(&range["hi"])));
+    }
+    for (channel, ranges) in &per_channel {
+        for pair in ranges.windows(2) {
+            assert!(
+                pair[0].1 < pair[1].0,
+                "{channel}: parts out of order {ranges:?}"
+            );
+        }
+    }
+    assert!(
+        per_channel["orders.eu"].len() >= 2 && per_channel["bin.data"].len() >= 2,
+        "{per_channel:?}"
+    );
+}

@@ -42,7 +42,8 @@ pub struct ParquetArgs {
     /// ... or at this many rows.
     #[arg(long, value_name = "N", default_value_t = 1 << 20)]
     pub row_group_rows: usize,
-    /// Start a new file of a channel when this size is reached (e.g. 1G).
+    /// Start a new file of a channel at this size (e.g. 1G); a file exceeds
+    /// it by at most one message and its footer.
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
     pub split_size: u64,
     /// Write payloads that are encrypted and cannot be decrypted (no key)
