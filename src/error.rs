@@ -25,11 +25,32 @@ pub enum StoreError {
         message: String,
     },
 
+    /// server.dat's CRC does not match with the polynomial given, but does
+    /// with `suggested` (the polynomial is stored nowhere: the server's
+    /// `file_crc_poly` must be given again).
+    #[error("{path} at offset {offset}: corrupted data, expected crc to be 0x{stored:08x}, got 0x{actual:08x}; the store was written with the {name} CRC polynomial")]
+    CrcPolynomial {
+        path: PathBuf,
+        offset: u64,
+        stored: u32,
+        actual: u32,
+        suggested: u32,
+        name: &'static str,
+    },
+
+    /// Something is encrypted and cannot be read without a key.
+    #[error("{location}: {message}")]
+    NeedsKey { location: String, message: String },
+
     #[error("{path}: unsupported file version {found} (expected 1)")]
     UnsupportedVersion { path: PathBuf, found: u32 },
 
-    #[error("{}: not a STAN file store (no server.dat){}", path.display(), hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default())]
-    NotAStore { path: PathBuf, hint: Option<String> },
+    /// No server.dat at `path`; `nearby` when the store is one level off.
+    #[error("{}: not a STAN file store (no server.dat){}", path.display(), nearby.as_ref().map(|n| format!("; {n}")).unwrap_or_default())]
+    NotAStore {
+        path: PathBuf,
+        nearby: Option<NearbyStore>,
+    },
 
     #[error("no channel named {0:?}")]
     NoSuchChannel(String),
@@ -64,22 +85,14 @@ impl StoreError {
             .into_iter()
             .find_map(|sub| found(root.join(sub)));
         let above = root.parent().and_then(|p| found(p.to_path_buf()));
-        let hint = match (below, above) {
-            (Some(dir), _) => Some(format!(
-                "the store is in {}: try --dir {}",
-                dir.display(),
-                dir.display()
-            )),
-            (None, Some(dir)) => Some(format!(
-                "this looks like a channel directory of the store in {}: try --dir {}",
-                dir.display(),
-                dir.display()
-            )),
+        let nearby = match (below, above) {
+            (Some(dir), _) => Some(NearbyStore::Below(dir)),
+            (None, Some(dir)) => Some(NearbyStore::Above(dir)),
             (None, None) => None,
         };
         StoreError::NotAStore {
             path: root.to_path_buf(),
-            hint,
+            nearby,
         }
     }
 
@@ -103,6 +116,37 @@ impl StoreError {
             path: path.into(),
             offset,
             message: message.into(),
+        }
+    }
+}
+
+/// A store one level away from the directory given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NearbyStore {
+    /// In a subdirectory (a fixture's `store/`, a cluster node's root).
+    Below(PathBuf),
+    /// In the parent: the directory given is one of its channels.
+    Above(PathBuf),
+}
+
+impl NearbyStore {
+    /// The store's root directory.
+    pub fn dir(&self) -> &std::path::Path {
+        match self {
+            NearbyStore::Below(dir) | NearbyStore::Above(dir) => dir,
+        }
+    }
+}
+
+impl std::fmt::Display for NearbyStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NearbyStore::Below(dir) => write!(f, "the store is in {}", dir.display()),
+            NearbyStore::Above(dir) => write!(
+                f,
+                "this looks like a channel directory of the store in {}",
+                dir.display()
+            ),
         }
     }
 }

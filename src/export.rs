@@ -489,12 +489,14 @@ fn export_channel(
                     if let Some(cipher) = likely_envelope(m.data) {
                         return Err(stop(
                             &mut failure,
-                            StoreError::Invalid(format!(
-                                "channel {name:?} seq {}: the payload is encrypted ({}); \
-                                 give the key, or keep the ciphertext deliberately",
-                                m.seq,
-                                cipher.name()
-                            )),
+                            StoreError::NeedsKey {
+                                location: format!("channel {name:?} seq {}", m.seq),
+                                message: format!(
+                                    "the payload is encrypted ({}); \
+                                     give the key, or keep the ciphertext deliberately",
+                                    cipher.name()
+                                ),
+                            },
                         ));
                     }
                 }

@@ -233,7 +233,58 @@ fn wrong_crc_polynomial_is_a_clear_error_not_a_panic() {
         stderr.contains("server.dat") && stderr.contains("crc"),
         "{stderr}"
     );
+    // The fixture was written with IEEE: the CLI names the option that fits.
+    assert!(stderr.contains("--file-crc-poly 0xEDB88320"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// The library says which polynomial fits as a value, naming no option.
+#[test]
+fn wrong_crc_polynomial_is_a_typed_error_with_the_fitting_one() {
+    use stanctl::filestore::{FileStore, FileStoreOptions};
+    let opts = FileStoreOptions {
+        crc_poly: 0x82F6_3B78,
+        ..Default::default()
+    };
+    let dir = fixture("file-basic-v0.23").join("store");
+    let Err(e) = FileStore::open(&dir, opts) else {
+        panic!("opened with the wrong polynomial");
+    };
+    let text = e.to_string();
+    match e {
+        stanctl::StoreError::CrcPolynomial {
+            suggested, offset, ..
+        } => {
+            assert_eq!(suggested, stanctl::crc::IEEE);
+            assert_eq!(offset, 4);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        text.contains("server.dat") && !text.contains("--"),
+        "{text}"
+    );
+}
+
+/// A directory one level above the store: the library says where the
+/// store is, the CLI adds the option.
+#[test]
+fn not_a_store_names_the_store_nearby() {
+    use stanctl::error::NearbyStore;
+    use stanctl::filestore::FileStore;
+    let above = fixture("file-basic-v0.23");
+    let Err(e) = FileStore::open(&above, Default::default()) else {
+        panic!("opened a directory without server.dat");
+    };
+    let text = e.to_string();
+    match e {
+        stanctl::StoreError::NotAStore {
+            nearby: Some(NearbyStore::Below(dir)),
+            ..
+        } => assert_eq!(dir, above.join("store")),
+        other => panic!("{other:?}"),
+    }
+    assert!(!text.contains("--"), "{text}");
 }
 
 #[test]

@@ -126,7 +126,7 @@ pub fn run(cli: &Cli, cmd: &ExportCommand) -> anyhow::Result<Outcome> {
     };
     let report = result.map_err(|e| {
         let hint = match &e {
-            StoreError::Invalid(m) if m.contains("is encrypted") => {
+            StoreError::NeedsKey { .. } => {
                 " (--encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY to decrypt, \
                  --keep-encrypted to keep the ciphertext)"
             }

@@ -25,6 +25,7 @@ use clap::{Parser, Subcommand};
 
 use output::Format;
 use stanctl::sqlstore::dsn::{mask_secrets, secrets_in};
+use stanctl::StoreError;
 pub use store_args::StoreArgs;
 
 /// Exit codes: 0 ok, 1 the store has problems, 2 usage or I/O error.
@@ -165,7 +166,28 @@ fn source_secrets(cli: &Cli) -> Vec<String> {
 /// the OS error they wrap in their message and do not return it again as
 /// `source()` (see `StoreError::Io`).
 pub fn error_text(e: &anyhow::Error) -> String {
-    format!("{e:#}")
+    let mut text = format!("{e:#}");
+    if let Some(hint) = e
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<StoreError>().and_then(flag_hint))
+    {
+        text.push_str(&hint);
+    }
+    text
+}
+
+/// The option that answers a library error (the library names no flags).
+fn flag_hint(e: &StoreError) -> Option<String> {
+    match e {
+        StoreError::NotAStore {
+            nearby: Some(store),
+            ..
+        } => Some(format!(": try --dir {}", store.dir().display())),
+        StoreError::CrcPolynomial { suggested, .. } => {
+            Some(format!(": use --file-crc-poly 0x{suggested:08X}"))
+        }
+        _ => None,
+    }
 }
 
 fn run(cli: &Cli) -> anyhow::Result<Outcome> {

@@ -323,20 +323,18 @@ impl StoreArgs {
             // A Raft file that is there but unusable (a dangling link, a
             // FIFO) is an error for every command, not a missing view.
             Err(e @ stanctl::StoreError::File { .. }) => return Err(e.into()),
-            Err(e) => NodeLoad::Unavailable(Finding {
-                // Without a key an encrypted log is expected to stay closed;
-                // anything else is damage.
-                severity: if opts.encryption_key.is_none() && e.to_string().contains("encrypted") {
-                    Severity::Warning
-                } else {
-                    Severity::Error
-                },
+            // Without a key an encrypted log is expected to stay closed.
+            Err(e @ stanctl::StoreError::NeedsKey { .. }) => NodeLoad::Unavailable(Finding {
+                severity: Severity::Warning,
                 location: raft_dir.display().to_string(),
-                message: if opts.encryption_key.is_none() && e.to_string().contains("encrypted") {
-                    format!("clients and subscriptions of this cluster node are unknown: its Raft log is encrypted; give the key (--encryption-key-file or {KEY_ENV}) ({e})")
-                } else {
-                    format!("clients and subscriptions of this cluster node are not shown: {e}")
-                },
+                message: format!("clients and subscriptions of this cluster node are unknown: its Raft log is encrypted; give the key (--encryption-key-file or {KEY_ENV}) ({e})"),
+                server_behaviour: "recovers them from the Raft log and snapshots".into(),
+            }),
+            // Anything else is damage.
+            Err(e) => NodeLoad::Unavailable(Finding {
+                severity: Severity::Error,
+                location: raft_dir.display().to_string(),
+                message: format!("clients and subscriptions of this cluster node are not shown: {e}"),
                 server_behaviour: "recovers them from the Raft log and snapshots".into(),
             }),
         })

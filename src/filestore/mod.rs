@@ -164,19 +164,14 @@ impl FileStore {
         };
         // Like the server, refuse a store whose server.dat does not check
         // out; it is also where a wrong CRC polynomial shows first.
-        store.server = match store.read_server_info() {
-            Ok(info) => info,
-            Err(e @ StoreError::Corrupt { .. }) if e.to_string().contains("expected crc") => {
-                return Err(store.polynomial_hint(e));
-            }
-            Err(e) => return Err(e),
-        };
+        store.server = store.read_server_info()?;
         store.check_locks();
         Ok(store)
     }
 
-    /// Explain a server.dat CRC mismatch: name the polynomial that fits.
-    fn polynomial_hint(&self, err: StoreError) -> StoreError {
+    /// A server.dat CRC mismatch: name the polynomial that fits, if one
+    /// of the known ones does.
+    fn crc_mismatch(&self, stored: u32, actual: u32) -> StoreError {
         let path = self.root.join("server.dat");
         let fits = KNOWN_POLYS.iter().find(|(poly, _)| {
             *poly != self.opts.crc_poly
@@ -185,21 +180,19 @@ impl FileStore {
                     .unwrap_or(false)
         });
         match fits {
-            Some((poly, name)) => {
-                let detail = match err {
-                    StoreError::Corrupt { message, .. } => message,
-                    other => other.to_string(),
-                };
-                StoreError::corrupt(
-                    &path,
-                    4,
-                    format!(
-                        "{detail}; the store was written with the {name} CRC polynomial: \
-                         use --file-crc-poly 0x{poly:08X}"
-                    ),
-                )
-            }
-            None => err,
+            Some(&(suggested, name)) => StoreError::CrcPolynomial {
+                path,
+                offset: 4,
+                stored,
+                actual,
+                suggested,
+                name,
+            },
+            None => StoreError::corrupt(
+                &path,
+                4,
+                format!("corrupted data, expected crc to be 0x{stored:08x}, got 0x{actual:08x}"),
+            ),
         }
     }
 
@@ -462,11 +455,7 @@ impl FileStore {
             }
             Next::CrcMismatch {
                 expected, actual, ..
-            } => Err(StoreError::corrupt(
-                &path,
-                4,
-                format!("corrupted data, expected crc to be 0x{expected:08x}, got 0x{actual:08x}"),
-            )),
+            } => Err(self.crc_mismatch(expected, actual)),
             other => Err(StoreError::corrupt(
                 &path,
                 4,

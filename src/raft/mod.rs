@@ -201,9 +201,10 @@ pub fn read_node_with_store(
         let at = format!("{location} entry {}", e.index);
         let plain = match (e.data.first().copied().and_then(Cipher::from_code), &key) {
             (Some(cipher), None) => {
-                return Err(StoreError::Invalid(format!(
-                    "{at}: the Raft log is encrypted ({cipher}, encryption at rest): an encryption key is needed (the server's encryption_key or NATS_STREAMING_ENCRYPTION_KEY)"
-                )));
+                return Err(StoreError::NeedsKey {
+                    location: at,
+                    message: format!("the Raft log is encrypted ({cipher}, encryption at rest): an encryption key is needed (the server's encryption_key or NATS_STREAMING_ENCRYPTION_KEY)"),
+                });
             }
             (Some(cipher), Some(k)) => {
                 encrypted += 1;
