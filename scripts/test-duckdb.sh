@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 #
 # test-duckdb.sh: run a command with DuckDB's Python package available, for
-# the `export parquet` tests (tests/parquet.rs), which read the exported
+# the `export parquet` tests (tests/it/parquet.rs), which read the exported
 # datasets back through DuckDB.
 #
 # Usage:
 #   scripts/test-duckdb.sh CMD [ARGS...]
-#   scripts/test-duckdb.sh cargo test --test parquet
+#   scripts/test-duckdb.sh cargo test --test it parquet::
 #
 # What it does:
 #   1. Uses $STANCTL_TEST_DUCKDB_PYTHON when set and it imports duckdb; else

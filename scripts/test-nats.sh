@@ -5,7 +5,7 @@
 #
 # Usage:
 #   scripts/test-nats.sh CMD [ARGS...]
-#   scripts/test-nats.sh cargo test --test jetstream
+#   scripts/test-nats.sh cargo test --test it jetstream::
 #   scripts/test-nats.sh env | grep STANCTL_TEST_NATS
 #
 # What it does:

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 #
 # test-real-server.sh: run a command with the real nats-streaming-server
-# binaries and a stan.go reader, for tests/real_server.rs (the oracle: the
+# binaries and a stan.go reader, for tests/it/real_server.rs (the oracle: the
 # real server started on every store stanctl writes).
 #
 # Usage:
 #   scripts/test-real-server.sh CMD [ARGS...]
-#   scripts/test-real-server.sh cargo test --test real_server
-#   STANCTL_REAL_SERVER=/path/to/nats-streaming-server scripts/test-real-server.sh cargo test --test real_server
+#   scripts/test-real-server.sh cargo test --test it real_server::
+#   STANCTL_REAL_SERVER=/path/to/nats-streaming-server scripts/test-real-server.sh cargo test --test it real_server::
 #
 # What it does:
 #   1. Finds `go`; when it is missing, installs Debian's golang-go with

@@ -11,5 +11,5 @@ bin=target/debug/stanctl
 # One man page per subcommand; stale pages of removed subcommands go too.
 rm -f man/*.1
 "$bin" man-pages man
-# The --help snapshot (tests/help.rs) follows the same definitions.
-STANCTL_UPDATE_SNAPSHOTS=1 cargo test --quiet --test help >/dev/null
+# The --help snapshot (tests/it/help.rs) follows the same definitions.
+STANCTL_UPDATE_SNAPSHOTS=1 cargo test --quiet --test it help:: >/dev/null

@@ -1,5 +1,5 @@
 //! Entry points for the fuzz targets (`fuzz/`) and for the replay of their
-//! seed corpora in the normal test suite (`tests/fuzz_corpus.rs`). Each one
+//! seed corpora in the normal test suite (`tests/it/fuzz_corpus.rs`). Each one
 //! feeds bytes to one parser of data that comes from disk or a database,
 //! the way the commands reach it. They only report "no panic, no hang":
 //! errors are the expected answer to bad bytes.

@@ -1,5 +1,5 @@
 //! `--help` examples of every subcommand (clap `after_help`), kept in step
-//! with the code by the help snapshot test (tests/help.rs).
+//! with the code by the help snapshot test (tests/it/help.rs).
 
 pub const INFO: &str = "Examples:
   stanctl --dir /data/stan info

@@ -3,15 +3,13 @@
 //! manifest with one value changed fails with exactly that difference, and
 //! a manifest written by stanctl round-trips.
 
-mod common;
-
 use std::path::PathBuf;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 /// A fixture's store and the options its server ran with (as in
-/// tests/file_store.rs): the config file and "now" = its shutdown, the
+/// tests/it/file_store.rs): the config file and "now" = its shutdown, the
 /// encryption key.
 struct Case {
     args: Vec<String>,

@@ -3,9 +3,7 @@
 //! (tests/snapshots/help.txt; regenerate with STANCTL_UPDATE_SNAPSHOTS=1
 //! after a deliberate change, and read the diff). Also `--version`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// Every subcommand that runs something.
 const LEAVES: &[&[&str]] = &[

@@ -2,9 +2,7 @@
 //! wrong keys, unknown counts shown as 0, empty or backwards ranges, typos.
 //! Each answer is checked against the fixtures' MANIFEST.json.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// Run with `args`, expect `code`, return (stdout, stderr).
 fn run(args: &[&str], code: i32) -> (String, String) {

@@ -2,11 +2,9 @@
 //! or garbled log, snapshot or meta.json with the file and offset, exit 1,
 //! and never panics.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 fn node_copy(tmp: &Path) -> std::path::PathBuf {
     let node = tmp.join("node");

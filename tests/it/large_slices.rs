@@ -3,12 +3,10 @@
 //! smaller, so these stores are generated; what stanctl reports is compared
 //! with the data file's bytes parsed here, and with damage placed here.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use prost::Message as _;
 use serde_json::Value;
 use stanctl::generate::{generate_store, GenOptions};

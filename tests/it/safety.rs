@@ -2,13 +2,11 @@
 //! Bad input and bad targets are refused with a message naming the file,
 //! nothing outside the target is written, and nothing hangs.
 
-mod common;
-
 use std::path::Path;
 use std::process::Output;
 
-use common::expect::*;
-use common::*;
+use crate::common::expect::*;
+use crate::common::*;
 
 fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf8 path")

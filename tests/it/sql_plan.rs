@@ -10,9 +10,7 @@
 //! (it exports the admin DSNs); without them the database tests print a
 //! note and pass, except under CI.
 
-mod common;
-
-use common::{fixture, json_with_code, TempDb};
+use crate::common::{fixture, json_with_code, TempDb};
 use stanctl::sqlstore::{self, schema, SqlDriver};
 
 /// Messages per channel in the un-analyzed table.

@@ -2,10 +2,8 @@
 //! (the PyPI package, installed by scripts/test-duckdb.sh), compared with
 //! the fixture's MANIFEST.json, never with stanctl's own reading.
 //!
-//! Run: scripts/test-duckdb.sh cargo test --test parquet (add
+//! Run: scripts/test-duckdb.sh cargo test --test it parquet:: (add
 //! scripts/test-databases.sh in front for the SQL fixtures).
-
-mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,10 +11,10 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use common::expect::{
+use crate::common::expect::{
     check_client_rows, check_subscription_rows, expected_messages, fixture_file_store,
 };
-use common::{fixture, hash_tree, stanctl, str_of, truth, u64_of};
+use crate::common::{fixture, hash_tree, stanctl, str_of, truth, u64_of};
 
 /// Runs a query with DuckDB and prints the rows as JSON objects; BLOBs
 /// become their length and SHA-256.
@@ -108,7 +106,7 @@ fn store_args(name: &str) -> Option<Vec<String>> {
             "--sql-source".to_string(),
             dsn,
         ];
-        args.extend(common::expect::key_options(name));
+        args.extend(crate::common::expect::key_options(name));
         return Some(args);
     }
     Some(fixture_file_store(name).args)

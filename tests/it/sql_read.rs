@@ -8,8 +8,6 @@
 //! `STANCTL_TEST_MYSQL_SQL_MYSQL_V0_23`, `..._V0_9`. Without them the
 //! database tests print a note and pass, except under CI where they fail.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -21,7 +19,7 @@ use stanctl::sqlstore::dsn::{MysqlDsn, PgDsn};
 use stanctl::sqlstore::{self, schema, SqlDriver, SqlReader};
 use stanctl::StoreReader;
 
-use common::{manifest, sha256_hex, str_of, u64_of};
+use crate::common::{manifest, sha256_hex, str_of, u64_of};
 
 // ------------------------------------------------------------------ setup
 
@@ -856,7 +854,7 @@ fn config_limits_match_the_servers_recovery(f: &Fixture) {
         "channels",
         "ls",
     ];
-    let got = common::json(&args);
+    let got = crate::common::json(&args);
     let row = |name: &str| {
         arr(&got)
             .iter()
@@ -886,7 +884,7 @@ fn config_limits_match_the_servers_recovery(f: &Fixture) {
     // And dump serves exactly the kept messages.
     let mut dump: Vec<&str> = args[..8].to_vec();
     dump.extend_from_slice(&["dump", "--channel", "orders.eu"]);
-    let msgs = common::json(&dump);
+    let msgs = crate::common::json(&dump);
     let seqs: Vec<u64> = arr(&msgs).iter().map(|m| u64_of(&m["seq"])).collect();
     assert_eq!(seqs, (eu - 9..=eu).collect::<Vec<_>>());
 }

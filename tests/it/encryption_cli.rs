@@ -2,9 +2,7 @@
 //! cluster node): without a key, with the right key, with a wrong one; and
 //! the key never shows up anywhere.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 struct Enc {
     dir: String,

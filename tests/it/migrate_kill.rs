@@ -1,13 +1,11 @@
 //! A migration killed with SIGKILL leaves no target that opens as a
 //! store, whatever the backend.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use stanctl::generate::{generate_store, GenOptions};
 
 fn big_store(dir: &Path) {

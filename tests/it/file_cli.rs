@@ -1,13 +1,11 @@
 //! Command-line behaviour on real fixtures: dump ranges and formats,
 //! read-only proof, closed pipes, completions.
 
-mod common;
-
 use std::io::Read;
 use std::process::{Command, Stdio};
 
 use base64::Engine as _;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn basic() -> String {

@@ -5,12 +5,10 @@
 //! something: a finding, or a difference with the undamaged store's
 //! manifest (`--expect`).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// xorshift64*.

@@ -10,8 +10,6 @@
 //! the PostgreSQL/MariaDB parts print a note and pass (the SQLite parts
 //! always run), except under CI where they fail.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,7 +26,7 @@ use stanctl::sqlstore::dsn::MysqlDsn;
 use stanctl::sqlstore::{self, SqlDriver, SqlWriterOptions};
 use stanctl::store::{StoreReader, StoreWriter};
 
-use common::{fixture, sha256_hex, str_of, truth, u64_of};
+use crate::common::{fixture, sha256_hex, str_of, truth, u64_of};
 
 const FIXTURE: &str = "file-basic-v0.23";
 

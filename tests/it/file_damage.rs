@@ -2,9 +2,7 @@
 //! did (each MANIFEST.json's `damage` section), warns, and exits 1 where
 //! the server refused the store — never a panic.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 fn store(name: &str) -> String {
     fixture(name).join("store").display().to_string()

@@ -5,11 +5,9 @@
 //! ports on 127.0.0.1 (PGHOST/PGPORT too, for lib/pq's defaults), so no
 //! run waits on the network.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 const SENTINEL: &str = "ZqSENTxPw9";
 

@@ -4,11 +4,9 @@
 //! in-memory implementation wrote), its messages are the fixtures' ground
 //! truth, and a message list in any order gives the same report.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use stanctl::check::manifest::Manifest;
 

@@ -4,11 +4,9 @@
 //! hand-made damage (stray files, Q1, Q3, unknown record types, zero
 //! padding, a live lock) is reported where it is.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn store(name: &str) -> String {

@@ -2,10 +2,8 @@
 //! with the fixture's MANIFEST.json (ground truth recorded while the real
 //! server ran), never with stanctl's own output.
 
-mod common;
-
-use common::expect::*;
-use common::truth;
+use crate::common::expect::*;
+use crate::common::truth;
 
 const INTACT: &[&str] = &[
     "file-basic-v0.23",

@@ -21,8 +21,6 @@
 //! STANCTL_REAL_SERVER_READER, ...). Without them the tests say why and
 //! skip, unless CI or STANCTL_REQUIRE_REAL_SERVER=1 is set.
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -31,8 +29,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use common::expect::{expected_messages, key_options};
-use common::*;
+use crate::common::expect::{expected_messages, key_options};
+use crate::common::*;
 use serde_json::{json, Value};
 
 /// Cases that differ today for a known reason: (fixture, backend, reason,

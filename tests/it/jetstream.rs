@@ -8,8 +8,6 @@
 //! runs its own server). Without them the tests say so and pass, except
 //! under CI, where they fail.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -21,8 +19,8 @@ use async_nats::jetstream::{self, consumer::pull, stream};
 use futures::StreamExt;
 use serde_json::Value;
 
-use common::expect::*;
-use common::*;
+use crate::common::expect::*;
+use crate::common::*;
 use stanctl::generate::{generate_store, GenOptions};
 
 /// Every file-store fixture a real server ran.

@@ -9,12 +9,10 @@
 //! --apply` on a copy, `check --server-version 0.23.2` passes and the store
 //! matches what the real server reported after the same ALTER.
 
-mod common;
-
 use std::sync::Mutex;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use stanctl::sqlstore::dsn::MysqlDsn;
 

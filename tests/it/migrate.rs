@@ -2,12 +2,10 @@
 //! fixtures' MANIFEST.json: source → target → back, each result must read
 //! exactly as the real server's ground truth.
 
-mod common;
-
 use std::path::Path;
 
-use common::expect::*;
-use common::*;
+use crate::common::expect::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// File-store fixtures whose content (as the server recovered it) is whole.

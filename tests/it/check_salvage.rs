@@ -2,11 +2,9 @@
 //! checks clean, holds everything that was recoverable (compared with the
 //! fixture's ground truth), and the report names what was dropped.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 fn store(name: &str) -> String {

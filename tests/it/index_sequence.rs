@@ -7,11 +7,9 @@
 //! silently: every reader fails naming the index file and the record's
 //! offset, and migrate names the source, not its temporary target.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use stanctl::crc::Crc32;
 
 const CHANNEL: &str = "orders.eu";

@@ -1,0 +1,35 @@
+//! The integration tests: one binary, one module per area (a failure names its module and test).
+
+mod common;
+
+mod bench_script;
+mod check_expect;
+mod check_file;
+mod check_fuzz;
+mod check_raft;
+mod check_salvage;
+mod check_sql;
+mod config_parse;
+mod crypto_fixture;
+mod dsn_secrets;
+mod encryption_cli;
+mod file_cli;
+mod file_damage;
+mod file_store;
+mod fuzz_corpus;
+mod help;
+mod index_sequence;
+mod jetstream;
+mod large_slices;
+mod manifest_memory;
+mod manifest_stream;
+mod migrate;
+mod migrate_kill;
+mod newcomer;
+mod parquet;
+mod raft_fixtures;
+mod real_server;
+mod safety;
+mod sql_plan;
+mod sql_read;
+mod sql_write;
