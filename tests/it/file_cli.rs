@@ -4,8 +4,8 @@
 use std::io::Read;
 use std::process::{Command, Stdio};
 
-use base64::Engine as _;
 use crate::common::*;
+use base64::Engine as _;
 use serde_json::Value;
 
 fn basic() -> String {
