@@ -1,5 +1,34 @@
 //! stanctl: read, check and convert NATS Streaming Server (STAN) stores
 //! without a running server.
+//!
+//! The library opens a store read-only and answers through
+//! [`StoreReader`]; no command-line code is involved. Listing the channels
+//! of a file store written by a real v0.23 server, and comparing them with
+//! what the server was told to create (the fixture's `MANIFEST.json`,
+//! recorded while the server ran):
+//!
+//! ```
+//! use std::path::Path;
+//! use stanctl::filestore::{FileStore, FileStoreOptions};
+//! use stanctl::StoreReader;
+//!
+//! let fixture = Path::new("fixtures/file-basic-v0.23");
+//! let mut store = FileStore::open(&fixture.join("store"), FileStoreOptions::default())?;
+//! let channels = store.channel_names()?;
+//!
+//! let manifest: serde_json::Value =
+//!     serde_json::from_slice(&std::fs::read(fixture.join("MANIFEST.json"))?)?;
+//! let mut expected: Vec<&str> = manifest["channels"]
+//!     .as_array()
+//!     .into_iter()
+//!     .flatten()
+//!     .filter_map(|channel| channel["name"].as_str())
+//!     .collect();
+//! expected.sort();
+//! assert!(!expected.is_empty());
+//! assert_eq!(channels, expected);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod check;
 pub mod config;
