@@ -29,7 +29,9 @@
 #   4. Runs CMD with these variables exported:
 #        STANCTL_TEST_NATS_URL           nats://127.0.0.1:PORT  (current server)
 #        STANCTL_TEST_NATS_BIN           the current binary (tests that restart
-#                                        their own server start it)
+#                                        their own server start it, and the
+#                                        cluster tests start three nodes of it
+#                                        with routes on free loopback ports)
 #        STANCTL_TEST_NATS_VERSION       its version
 #        STANCTL_TEST_NATS_OLD_URL       nats://127.0.0.1:PORT  (older server)
 #        STANCTL_TEST_NATS_OLD_VERSION   its version

@@ -325,21 +325,25 @@ async fn migrate_async(
     };
     let mut maps = Vec::new();
     for sp in &plan.streams {
-        let (mut sr, map) = publish::migrate_stream(
-            &server,
-            store,
+        let target = publish::Target {
+            server: &server,
             plan,
-            sp,
             opts,
             first_seq_supported,
-            progress,
-        )
-        .await?;
+        };
+        let (mut sr, map) = publish::migrate_stream(target, sp, store, progress).await?;
         if opts.consumers {
             for cp in &sp.consumers {
-                let cr =
-                    consumers::migrate_consumer(&server, plan, sp, cp, &map, sr.js_last_seq, opts)
-                        .await?;
+                let cr = consumer_with_retries(
+                    &server,
+                    plan,
+                    (sp, cp),
+                    &map,
+                    sr.js_last_seq,
+                    opts,
+                    &mut sr.notes,
+                )
+                .await?;
                 sr.consumers.push(cr);
             }
         }
@@ -364,6 +368,47 @@ async fn migrate_async(
     }
     let _ = connect::bounded(opts.timeout, server.client.flush()).await;
     Ok(report)
+}
+
+/// Attempts at a consumer at most. A consumer left incomplete by a failed
+/// attempt (a cluster electing a new leader, a request without answer) is
+/// made again by the next one.
+const CONSUMER_ATTEMPTS: u32 = 6;
+
+async fn consumer_with_retries(
+    server: &connect::Server,
+    plan: &Plan,
+    (sp, cp): (&StreamPlan, &ConsumerPlan),
+    map: &SeqMap,
+    stream_last_js: u64,
+    opts: &RunOptions,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<ConsumerReport> {
+    let mut attempt = 1;
+    loop {
+        match consumers::migrate_consumer(server, plan, sp, cp, map, stream_last_js, opts).await {
+            Ok(mut report) => {
+                if attempt > 1 && report.action == ConsumerAction::Created {
+                    report.action = ConsumerAction::Recreated;
+                }
+                return Ok(report);
+            }
+            Err(e) if attempt < CONSUMER_ATTEMPTS => {
+                notes.push(format!(
+                    "consumer {}: attempt {attempt} stopped ({e:#}); made again",
+                    cp.name
+                ));
+                attempt += 1;
+                tokio::time::sleep(publish::retry_pause(attempt)).await;
+            }
+            Err(e) => {
+                return Err(e.context(format!(
+                    "consumer {} of stream {}: gave up after {CONSUMER_ATTEMPTS} attempts (a rerun makes it again)",
+                    cp.name, sp.stream
+                )))
+            }
+        }
+    }
 }
 
 /// Compare the streams of `plan` on the server with the store, without

@@ -94,39 +94,134 @@ pub fn stream_config(plan: &Plan, sp: &StreamPlan, first_seq: bool) -> stream::C
 /// The STAN sequence carried by message `seq` of stream `sp.stream`,
 /// checking it belongs to `sp.channel`.
 pub async fn stan_seq_of(server: &Server, sp: &StreamPlan, seq: u64) -> anyhow::Result<u64> {
+    stan_seq_at(server, sp, seq).await.map_err(Stop::into_error)
+}
+
+async fn stan_seq_at(server: &Server, sp: &StreamPlan, seq: u64) -> Result<u64, Stop> {
     let stream = bounded(server.timeout * 2, server.js.get_stream_no_info(&sp.stream))
-        .await?
-        .with_context(|| format!("stream {}", sp.stream))?;
+        .await
+        .or_retry()?
+        .with_context(|| format!("stream {}", sp.stream))
+        .or_retry()?;
     let msg = bounded(server.timeout * 2, stream.get_raw_message(seq))
-        .await?
-        .with_context(|| format!("stream {}: reading message {seq}", sp.stream))?;
+        .await
+        .or_retry()?
+        .with_context(|| format!("stream {}: reading message {seq}", sp.stream))
+        .or_retry()?;
     let channel = header_value(&msg.headers, HDR_CHANNEL);
     if channel.as_deref() != Some(sp.channel.as_str()) {
-        bail!(
+        return Err(Stop::Fatal(anyhow::anyhow!(
             "stream {} already holds messages that are not from STAN channel {:?} (message {seq} has {HDR_CHANNEL} {:?}); \
              choose another stream name (--stream-name, --stream-prefix)",
             sp.stream,
             sp.channel,
             channel.unwrap_or_default()
-        );
+        )));
     }
-    header_value(&msg.headers, HDR_SEQUENCE)
+    let stan = header_value(&msg.headers, HDR_SEQUENCE)
         .and_then(|v| v.parse::<u64>().ok())
         .with_context(|| {
             format!(
                 "stream {}: message {seq} has no valid {HDR_SEQUENCE} header",
                 sp.stream
             )
-        })
+        })?;
+    Ok(stan)
 }
 
 struct InFlight {
     stan: u64,
     js: u64,
+    len: u64,
     ack: PublishAckFuture,
 }
 
-async fn settle(sp: &StreamPlan, f: InFlight, timeout: Duration) -> anyhow::Result<()> {
+/// Why an attempt at a stream stopped.
+enum Stop {
+    /// The server did not take a message (no answer, a refused publish,
+    /// a leader lost in a cluster): the stream still holds an exact prefix,
+    /// the next attempt resumes after its last message.
+    Retry(anyhow::Error),
+    /// Another attempt would fail the same way (the source, or the stream
+    /// holding something else).
+    Fatal(anyhow::Error),
+}
+
+impl Stop {
+    fn into_error(self) -> anyhow::Error {
+        match self {
+            Stop::Retry(e) | Stop::Fatal(e) => e,
+        }
+    }
+}
+
+impl From<anyhow::Error> for Stop {
+    fn from(e: anyhow::Error) -> Self {
+        Stop::Fatal(e)
+    }
+}
+
+impl From<crate::error::StoreError> for Stop {
+    fn from(e: crate::error::StoreError) -> Self {
+        Stop::Fatal(e.into())
+    }
+}
+
+trait OrRetry<T> {
+    fn or_retry(self) -> Result<T, Stop>;
+}
+
+impl<T> OrRetry<T> for anyhow::Result<T> {
+    fn or_retry(self) -> Result<T, Stop> {
+        self.map_err(Stop::Retry)
+    }
+}
+
+/// What the attempts at one stream did in all.
+#[derive(Default)]
+struct StreamRun {
+    attempts: u32,
+    created: bool,
+    /// The stream's STAN range before this run (first attempt).
+    before: Option<(u64, u64)>,
+    published: u64,
+    already: u64,
+    payload_bytes: u64,
+    /// Highest STAN sequence the server acknowledged (acks settle in order).
+    acked_up_to: u64,
+    /// Highest STAN sequence counted in the progress.
+    reported_up_to: u64,
+    notes: Vec<String>,
+}
+
+impl StreamRun {
+    /// A message found in the stream: counted once, as present before the
+    /// run or as stored by an earlier attempt whose acknowledgement was lost.
+    fn found(&mut self, seq: u64, len: u64, progress: &mut dyn Progress) {
+        if self.attempts == 0 {
+            self.already += 1;
+        } else if seq > self.acked_up_to && self.before.is_none_or(|(_, last)| seq > last) {
+            self.published += 1;
+            self.payload_bytes += len;
+            self.acked_up_to = seq;
+        }
+        self.count(seq, len, progress);
+    }
+
+    fn count(&mut self, seq: u64, len: u64, progress: &mut dyn Progress) {
+        if seq > self.reported_up_to {
+            self.reported_up_to = seq;
+            progress.message(len);
+        }
+    }
+}
+
+async fn settle(
+    sp: &StreamPlan,
+    f: InFlight,
+    timeout: Duration,
+    run: &mut StreamRun,
+) -> Result<(), Stop> {
     let ack = bounded(timeout * 3, f.ack.into_future())
         .await
         .with_context(|| {
@@ -134,18 +229,19 @@ async fn settle(sp: &StreamPlan, f: InFlight, timeout: Duration) -> anyhow::Resu
                 "channel {:?} seq {}: no acknowledgement from the server",
                 sp.channel, f.stan
             )
-        })?
+        })
+        .or_retry()?
         .map_err(|e| {
-            anyhow::anyhow!(
+            Stop::Retry(anyhow::anyhow!(
                 "channel {:?} seq {} → stream {} seq {}: {e} (a rerun resumes after the last stored message)",
                 sp.channel,
                 f.stan,
                 sp.stream,
                 f.js
-            )
+            ))
         })?;
     if ack.sequence != f.js {
-        bail!(
+        return Err(Stop::Fatal(anyhow::anyhow!(
             "channel {:?} seq {}: stored as stream {} seq {} instead of {} (is something else publishing to {}?)",
             sp.channel,
             f.stan,
@@ -153,52 +249,144 @@ async fn settle(sp: &StreamPlan, f: InFlight, timeout: Duration) -> anyhow::Resu
             ack.sequence,
             f.js,
             sp.subject
-        );
+        )));
     }
+    run.published += 1;
+    run.payload_bytes += f.len;
+    run.acked_up_to = f.stan;
     Ok(())
+}
+
+/// Attempts at a stream at most: the server not taking a message (a
+/// cluster electing a new leader after losing a node) makes another
+/// attempt, resuming after the stream's last message, after a pause.
+const MAX_ATTEMPTS: u32 = 8;
+
+/// The pause before attempt `n` + 1: 0.5 s, 1 s, 2 s, then 4 s.
+pub(crate) fn retry_pause(n: u32) -> Duration {
+    Duration::from_millis(250 << n.clamp(1, 4))
+}
+
+/// What a stream is migrated with and to.
+#[derive(Clone, Copy)]
+pub struct Target<'a> {
+    pub server: &'a Server,
+    pub plan: &'a Plan,
+    pub opts: &'a RunOptions,
+    /// The server can start a stream at a given sequence.
+    pub first_seq_supported: bool,
 }
 
 /// Create (or find) the stream of `sp` and publish the messages it lacks.
 pub async fn migrate_stream(
-    server: &Server,
-    store: &mut dyn StoreReader,
-    plan: &Plan,
+    t: Target<'_>,
     sp: &StreamPlan,
-    opts: &RunOptions,
-    first_seq_supported: bool,
+    store: &mut dyn StoreReader,
     progress: &mut dyn Progress,
 ) -> anyhow::Result<(StreamReport, SeqMap)> {
-    let mut notes = Vec::new();
-    let (info, created) = match stream_info(server, &sp.stream).await? {
+    let server = t.server;
+    let mut run = StreamRun::default();
+    progress.channel_start(&sp.channel, sp.msgs);
+    let map = loop {
+        match attempt(t, sp, store, &mut run, progress).await {
+            Ok(map) => break map,
+            Err(Stop::Retry(e)) if run.attempts + 1 < MAX_ATTEMPTS => {
+                run.attempts += 1;
+                run.notes.push(format!(
+                    "attempt {} stopped ({e:#}); resumed after the stream's last message",
+                    run.attempts
+                ));
+                tokio::time::sleep(retry_pause(run.attempts)).await;
+            }
+            Err(Stop::Retry(e)) => {
+                return Err(e.context(format!(
+                    "stream {}: gave up after {MAX_ATTEMPTS} attempts (a rerun resumes after the last stored message)",
+                    sp.stream
+                )))
+            }
+            Err(Stop::Fatal(e)) => return Err(e),
+        }
+    };
+    progress.channel_end();
+    let after = stream_info(server, &sp.stream)
+        .await?
+        .with_context(|| format!("stream {} disappeared", sp.stream))?;
+    let seq_preserved = map.is_identity();
+    if !seq_preserved && run.before.is_some() && !run.created {
+        run.notes
+            .push("JetStream sequences differ from STAN's: see seq_mapping".into());
+    }
+    let report = StreamReport {
+        channel: sp.channel.clone(),
+        stream: sp.stream.clone(),
+        subject: sp.subject.clone(),
+        created: run.created,
+        resumed: run.before.is_some(),
+        published: run.published,
+        already_present: run.already,
+        payload_bytes: run.payload_bytes,
+        js_msgs: after.state.messages,
+        js_first_seq: after.state.first_sequence,
+        js_last_seq: after.state.last_sequence,
+        seq_preserved,
+        seq_mapping: map.ranges.clone(),
+        consumers: Vec::new(),
+        skipped_subscriptions: sp.skipped.len(),
+        notes: run.notes,
+    };
+    Ok((report, map))
+}
+
+/// One pass over the channel: find (or create) the stream, skip what it
+/// holds, publish the rest.
+async fn attempt(
+    t: Target<'_>,
+    sp: &StreamPlan,
+    store: &mut dyn StoreReader,
+    run: &mut StreamRun,
+    progress: &mut dyn Progress,
+) -> Result<SeqMap, Stop> {
+    let Target {
+        server,
+        plan,
+        opts,
+        first_seq_supported,
+    } = t;
+    let info = match stream_info(server, &sp.stream).await.or_retry()? {
         Some(info) => {
             if !info.config.subjects.iter().any(|s| s == &sp.subject) {
-                bail!(
+                return Err(Stop::Fatal(anyhow::anyhow!(
                     "stream {} exists with subjects {:?}, not {:?}; choose another stream name (--stream-name, --stream-prefix)",
                     sp.stream,
                     info.config.subjects,
                     sp.subject
-                );
+                )));
             }
-            (info, false)
+            info
         }
         None => {
             let cfg = stream_config(plan, sp, first_seq_supported);
             let info = server
                 .api::<_, stream::Info>(format!("STREAM.CREATE.{}", sp.stream), &cfg)
-                .await?
-                .map_err(|e| anyhow::anyhow!("creating stream {}: {e}", sp.stream))?;
-            (info, true)
+                .await
+                .or_retry()?
+                .map_err(|e| Stop::Retry(anyhow::anyhow!("creating stream {}: {e}", sp.stream)))?;
+            run.created = true;
+            info
         }
     };
     let state = &info.state;
     // The STAN sequences of the stream's first and last messages.
     let resume = if state.messages > 0 {
-        let first = stan_seq_of(server, sp, state.first_sequence).await?;
-        let last = stan_seq_of(server, sp, state.last_sequence).await?;
+        let first = stan_seq_at(server, sp, state.first_sequence).await?;
+        let last = stan_seq_at(server, sp, state.last_sequence).await?;
         Some((first, last))
     } else {
         None
     };
+    if run.attempts == 0 {
+        run.before = resume;
+    }
     let range = MessageRange {
         from_seq: resume.map(|(first, _)| first),
         ..MessageRange::default()
@@ -207,20 +395,21 @@ pub async fn migrate_stream(
         Some(_) => state.first_sequence,
         None => state.last_sequence + 1,
     };
-    if created && resume.is_none() && sp.msgs > 0 && js_next != sp.first_seq {
-        notes.push(format!(
+    if run.attempts == 0
+        && run.created
+        && resume.is_none()
+        && sp.msgs > 0
+        && js_next != sp.first_seq
+    {
+        run.notes.push(format!(
             "JetStream sequences differ from STAN's ({}): the server cannot start a stream at a given sequence (nats-server 2.10+ can)",
             if first_seq_supported { "first sequence refused" } else { "server too old" }
         ));
     }
     let mut map = SeqMap::default();
-    let mut published = 0u64;
-    let mut already = 0u64;
-    let mut payload_bytes = 0u64;
     let mut matched_last = resume.is_none();
     let mut window: VecDeque<InFlight> = VecDeque::new();
     let limit = opts.max_pending_acks.max(1);
-    progress.channel_start(&sp.channel, sp.msgs);
     {
         let mut source = BlockingMessages::open(store, &sp.channel, range)?;
         while let Some(item) = source.next_message() {
@@ -229,37 +418,36 @@ pub async fn migrate_stream(
             if let Some((first, last)) = resume {
                 if msg.seq <= last {
                     if map.ranges.is_empty() && msg.seq != first {
-                        bail!(
+                        return Err(Stop::Fatal(anyhow::anyhow!(
                             "stream {} starts with STAN seq {first}, but the channel's next message from there is seq {}: \
                              the source is not the one migrated before",
                             sp.stream,
                             msg.seq
-                        );
+                        )));
                     }
                     map.push(msg.seq, js_next);
                     if msg.seq == last {
                         if js_next != state.last_sequence {
-                            bail!(
+                            return Err(Stop::Fatal(anyhow::anyhow!(
                                 "stream {} holds {} messages up to STAN seq {last}, the channel {} up to there: \
                                  the source is not the one migrated before",
                                 sp.stream,
                                 state.last_sequence + 1 - state.first_sequence,
                                 js_next + 1 - state.first_sequence
-                            );
+                            )));
                         }
                         matched_last = true;
                     }
                     js_next += 1;
-                    already += 1;
-                    progress.message(len);
+                    run.found(msg.seq, len, progress);
                     continue;
                 }
                 if !matched_last {
-                    bail!(
+                    return Err(Stop::Fatal(anyhow::anyhow!(
                         "the channel {:?} has no message {last}, the last one in stream {}: the source is not the one migrated before",
                         sp.channel,
                         sp.stream
-                    );
+                    )));
                 }
             }
             let mut headers = message_headers(&plan.cluster_id, &sp.channel, &msg);
@@ -276,60 +464,35 @@ pub async fn migrate_stream(
                     .js
                     .publish_with_headers(sp.subject.clone(), headers, msg.data.clone()),
             )
-            .await?
-            .with_context(|| format!("publishing channel {:?} seq {}", sp.channel, msg.seq))?;
+            .await
+            .or_retry()?
+            .with_context(|| format!("publishing channel {:?} seq {}", sp.channel, msg.seq))
+            .or_retry()?;
             window.push_back(InFlight {
                 stan: msg.seq,
                 js: js_next,
+                len,
                 ack,
             });
             map.push(msg.seq, js_next);
             js_next += 1;
-            published += 1;
-            payload_bytes += len;
-            progress.message(len);
+            run.count(msg.seq, len, progress);
             while window.len() >= limit {
                 if let Some(f) = window.pop_front() {
-                    settle(sp, f, opts.timeout).await?;
+                    settle(sp, f, opts.timeout, run).await?;
                 }
             }
         }
     }
     while let Some(f) = window.pop_front() {
-        settle(sp, f, opts.timeout).await?;
+        settle(sp, f, opts.timeout, run).await?;
     }
-    progress.channel_end();
     if !matched_last {
-        bail!(
+        return Err(Stop::Fatal(anyhow::anyhow!(
             "the channel {:?} ends before the last message of stream {}: the source is not the one migrated before",
             sp.channel,
             sp.stream
-        );
+        )));
     }
-    let after = stream_info(server, &sp.stream)
-        .await?
-        .with_context(|| format!("stream {} disappeared", sp.stream))?;
-    let seq_preserved = map.is_identity();
-    if !seq_preserved && resume.is_some() && !created {
-        notes.push("JetStream sequences differ from STAN's: see seq_mapping".into());
-    }
-    let report = StreamReport {
-        channel: sp.channel.clone(),
-        stream: sp.stream.clone(),
-        subject: sp.subject.clone(),
-        created,
-        resumed: resume.is_some(),
-        published,
-        already_present: already,
-        payload_bytes,
-        js_msgs: after.state.messages,
-        js_first_seq: after.state.first_sequence,
-        js_last_seq: after.state.last_sequence,
-        seq_preserved,
-        seq_mapping: map.ranges.clone(),
-        consumers: Vec::new(),
-        skipped_subscriptions: sp.skipped.len(),
-        notes,
-    };
-    Ok((report, map))
+    Ok(map)
 }

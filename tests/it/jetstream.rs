@@ -4,8 +4,9 @@
 //! The servers come from scripts/test-nats.sh: STANCTL_TEST_NATS_URL (a
 //! current nats-server, which can start a stream at a given sequence),
 //! STANCTL_TEST_NATS_OLD_URL (an older one, which cannot) and
-//! STANCTL_TEST_NATS_BIN (the current binary, for the restart test, which
-//! runs its own server). Without them the tests say so and pass, except
+//! STANCTL_TEST_NATS_BIN (the current binary, for the tests that run their
+//! own servers: the restart test, and the three-node JetStream cluster of
+//! the R3 tests, which kill a node or stanctl mid-export). Without them the tests say so and pass, except
 //! under CI, where they fail.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -1128,4 +1129,460 @@ fn authenticates() {
             "{server_args:?}: bad credentials"
         );
     }
+}
+
+/// A three-node JetStream cluster on loopback: routes between the nodes,
+/// a store directory each. Nodes are killed (SIGKILL) and started again on
+/// their directory; all are killed at the end.
+struct Cluster {
+    bin: String,
+    _dir: tempfile::TempDir,
+    nodes: Vec<ClusterNode>,
+}
+
+struct ClusterNode {
+    name: String,
+    port: u16,
+    conf: PathBuf,
+    child: Option<Child>,
+}
+
+impl Cluster {
+    fn start(bin: &str) -> Cluster {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ports: Vec<(u16, u16)> = (0..3).map(|_| (free_port(), free_port())).collect();
+        let routes: Vec<String> = ports
+            .iter()
+            .map(|(_, r)| format!("nats-route://127.0.0.1:{r}"))
+            .collect();
+        let nodes = ports
+            .iter()
+            .enumerate()
+            .map(|(i, (port, route))| {
+                let name = format!("n{i}");
+                let store = dir.path().join(&name);
+                std::fs::create_dir_all(&store).expect("node dir");
+                let conf = dir.path().join(format!("{name}.conf"));
+                std::fs::write(
+                    &conf,
+                    format!(
+                        "server_name: {name}\nlisten: 127.0.0.1:{port}\n\
+                         jetstream {{ store_dir: {:?} }}\n\
+                         cluster {{ name: stanctl-test, listen: 127.0.0.1:{route}, routes: [{}] }}\n",
+                        store.display().to_string(),
+                        routes.join(", ")
+                    ),
+                )
+                .expect("node conf");
+                ClusterNode {
+                    name,
+                    port: *port,
+                    conf,
+                    child: None,
+                }
+            })
+            .collect();
+        let mut cluster = Cluster {
+            bin: bin.to_string(),
+            _dir: dir,
+            nodes,
+        };
+        for i in 0..3 {
+            cluster.start_node(i);
+        }
+        cluster.wait_ready();
+        cluster
+    }
+
+    fn start_node(&mut self, i: usize) {
+        let node = &mut self.nodes[i];
+        assert!(node.child.is_none(), "{} is running", node.name);
+        let log = node.conf.with_extension("log");
+        let child = Command::new(&self.bin)
+            .arg("-c")
+            .arg(&node.conf)
+            .arg("-l")
+            .arg(&log)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nats-server");
+        node.child = Some(child);
+    }
+
+    fn kill_node(&mut self, i: usize) {
+        if let Some(mut child) = self.nodes[i].child.take() {
+            child.kill().expect("SIGKILL");
+            let _ = child.wait();
+        }
+    }
+
+    fn index_of(&self, name: &str) -> usize {
+        self.nodes
+            .iter()
+            .position(|n| n.name == name)
+            .unwrap_or_else(|| panic!("no node {name}"))
+    }
+
+    /// Every node's URL, for --server.
+    fn urls(&self) -> String {
+        self.nodes
+            .iter()
+            .map(|n| format!("nats://127.0.0.1:{}", n.port))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The URL of a running node.
+    fn url_of_running(&self) -> String {
+        let n = self
+            .nodes
+            .iter()
+            .find(|n| n.child.is_some())
+            .expect("a running node");
+        format!("nats://127.0.0.1:{}", n.port)
+    }
+
+    /// Wait until a meta leader is elected and an R3 stream can be placed.
+    fn wait_ready(&self) {
+        let nats = Nats::connect(&self.url_of_running(), "");
+        let probe = format!("PROBE{}", std::process::id());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let made = nats.block_on(async {
+                nats.js
+                    .create_stream(stream::Config {
+                        name: probe.clone(),
+                        subjects: vec![format!("probe.{probe}")],
+                        num_replicas: 3,
+                        ..stream::Config::default()
+                    })
+                    .await
+                    .is_ok()
+            });
+            if made {
+                let _ = nats.block_on(nats.js.delete_stream(&probe));
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the cluster elected no meta leader within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for i in 0..self.nodes.len() {
+            self.kill_node(i);
+        }
+    }
+}
+
+/// Wait until every stream of `report` (and its consumers) has a leader
+/// and two replicas, all current and online.
+fn wait_replicated(nats: &Nats, report: &Value) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for s in report["streams"].as_array().expect("streams") {
+        let stream = str_of(&s["stream"]);
+        let all_current = |c: Option<&jetstream::stream::ClusterInfo>| {
+            c.is_some_and(|c| {
+                c.leader.is_some()
+                    && c.replicas.len() == 2
+                    && c.replicas.iter().all(|p| p.current && !p.offline)
+            })
+        };
+        loop {
+            let info = nats.stream_info(stream).expect("stream");
+            assert_eq!(info.config.num_replicas, 3, "{stream}: replicas");
+            let consumers_ok = s["consumers"]
+                .as_array()
+                .expect("consumers")
+                .iter()
+                .all(|c| {
+                    nats.consumer_info(stream, str_of(&c["name"]))
+                        .is_some_and(|i| all_current(i.cluster.as_ref()))
+                });
+            if all_current(info.cluster.as_ref()) && consumers_ok {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{stream}: not current on all three peers within 60 s: {:?}",
+                info.cluster
+            );
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+}
+
+/// A real server's store exported to an R3 cluster: every stream and
+/// consumer on all three nodes, as the manifest says.
+#[test]
+fn fixture_to_a_three_node_cluster() {
+    let Some(bin) = env_var("STANCTL_TEST_NATS_BIN") else {
+        return;
+    };
+    let cluster = Cluster::start(&bin);
+    let name = "file-basic-v0.23";
+    let (sp, subj) = unique("r3");
+    let nats = Nats::connect(&cluster.url_of_running(), &sp);
+    let report = migrate_fixture(
+        name,
+        &cluster.urls(),
+        &sp,
+        &subj,
+        &["--replicas", "3", "--no-limits"],
+    );
+    wait_replicated(&nats, &report);
+    check_streams(&nats, name, &report, &sp, &subj, true);
+    check_consumers(&nats, name, &report, true);
+}
+
+/// A store made by the generator, whose durables are known: subscription
+/// `s` of each channel sent up to `msgs - 10 s`, its last five unacked.
+struct Generated {
+    _tmp: tempfile::TempDir,
+    dir: String,
+    channels: usize,
+    msgs: u64,
+    subs: usize,
+}
+
+impl Generated {
+    fn new(channels: usize, msgs: u64, subs: usize) -> Generated {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let src = tmp.path().join("store");
+        generate_store(
+            &src,
+            &GenOptions {
+                channels,
+                msgs,
+                size: 64,
+                subs,
+                ..GenOptions::default()
+            },
+        )
+        .expect("generate");
+        let dir = src.to_str().expect("path").to_string();
+        Generated {
+            _tmp: tmp,
+            dir,
+            channels,
+            msgs,
+            subs,
+        }
+    }
+
+    /// Every stream holds STAN sequences 1..=msgs at the same JetStream
+    /// sequences, once each; every consumer delivers its pending messages
+    /// then the unsent ones, and nothing else.
+    fn check(&self, nats: &Nats, sp: &str) {
+        for c in 0..self.channels {
+            let stream = format!("{sp}gen_channel_{c}");
+            let info = nats.stream_info(&stream).expect("stream");
+            assert_eq!(info.state.messages, self.msgs, "{stream}: messages");
+            assert_eq!(info.state.first_sequence, 1, "{stream}: first");
+            assert_eq!(info.state.last_sequence, self.msgs, "{stream}: last");
+            let got = nats.stream_messages(&stream);
+            let seqs: Vec<u64> = got.iter().map(Got::stan_seq).collect();
+            assert_eq!(
+                seqs,
+                (1..=self.msgs).collect::<Vec<_>>(),
+                "{stream}: STAN seqs"
+            );
+            assert!(got.iter().all(|g| g.js == g.stan_seq()), "{stream}: seqs");
+            for s in 0..self.subs {
+                let last_sent = self.msgs - 10 * s as u64;
+                let mut want: Vec<u64> = (last_sent - 4..=last_sent).collect();
+                want.extend(last_sent + 1..=self.msgs);
+                let name = format!("dur-{s}");
+                let info = nats.consumer_info(&stream, &name).expect("consumer");
+                assert_eq!(info.delivered.stream_sequence, last_sent, "{stream}/{name}");
+                assert_eq!(info.num_ack_pending, 5, "{stream}/{name}: unacked");
+                let (got, extra) = nats.pull(&stream, &name, want.len());
+                let got: Vec<u64> = got.iter().map(Got::stan_seq).collect();
+                assert_eq!(got, want, "{stream}/{name}: delivered next");
+                assert_eq!(extra, 0, "{stream}/{name}: more than expected");
+            }
+        }
+    }
+}
+
+/// Export args for a generated store to `url` (several URLs allowed).
+fn gen_args<'a>(g: &'a Generated, url: &'a str, sp: &'a str, subj: &'a str) -> Vec<&'a str> {
+    vec![
+        "--dir",
+        &g.dir,
+        "migrate",
+        "to-jetstream",
+        "--server",
+        url,
+        "--stream-prefix",
+        sp,
+        "--subject-prefix",
+        subj,
+        "--replicas",
+        "3",
+        "--timeout",
+        "2s",
+        "--format",
+        "json",
+    ]
+}
+
+/// Wait for `child`; its status, stdout and stderr.
+fn wait_output(child: Child, limit: Duration) -> (Option<i32>, String, String) {
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = rx
+        .recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("stanctl (pid {pid}) still running after {limit:?}"))
+        .expect("wait");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// SIGKILL the leader of a stream while it is being written: the export
+/// goes on (the cluster keeps its quorum) or fails saying why; reruns with
+/// the node down and after it is back leave every message once, at its
+/// STAN sequence, and every consumer where STAN left it.
+#[test]
+fn node_killed_mid_export_then_reruns_complete() {
+    let Some(bin) = env_var("STANCTL_TEST_NATS_BIN") else {
+        return;
+    };
+    let g = Generated::new(3, 30_000, 2);
+    let mut cluster = Cluster::start(&bin);
+    let urls = cluster.urls();
+    let (sp, subj) = unique("nodekill");
+    let nats = Nats::connect(&cluster.url_of_running(), &sp);
+    let args = gen_args(&g, &urls, &sp, &subj);
+    let child = Command::new(assert_cmd::cargo::cargo_bin("stanctl"))
+        .args(&args)
+        .arg("--verify")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // The leader of the first stream, once it holds a few thousand messages.
+    let stream = format!("{sp}gen_channel_0");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let leader = loop {
+        let info = nats.stream_info(&stream);
+        if let Some(info) = info.filter(|i| i.state.messages >= 3_000) {
+            if let Some(leader) = info.cluster.and_then(|c| c.leader) {
+                break leader;
+            }
+        }
+        assert!(Instant::now() < deadline, "the export did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let killed = cluster.index_of(&leader);
+    cluster.kill_node(killed);
+    let (code, stdout, stderr) = wait_output(child, Duration::from_secs(300));
+    assert!(!stderr.contains("panicked"), "stanctl panicked:\n{stderr}");
+    match code {
+        Some(0) => {
+            let report: Value = serde_json::from_str(&stdout).expect("JSON report");
+            assert_eq!(report["verify"]["ok"], true, "{report:#}");
+            let notes: Vec<&Value> = report["streams"]
+                .as_array()
+                .expect("streams")
+                .iter()
+                .flat_map(|s| s["notes"].as_array().into_iter().flatten())
+                .collect();
+            eprintln!("note: the export went on after {leader} was killed: {notes:?}");
+        }
+        Some(1) | Some(2) => {
+            assert!(
+                stderr.contains("stanctl:"),
+                "the failed export says why:\n{stderr}"
+            );
+            eprintln!("note: the export stopped after {leader} was killed:\n{stderr}");
+        }
+        other => panic!("stanctl exited with {other:?}:\n{stderr}"),
+    }
+
+    // A node down: the two others hold the quorum.
+    let nats = Nats::connect(&cluster.url_of_running(), &sp);
+    let mut rerun = args.clone();
+    rerun.push("--verify");
+    let down = json(&rerun);
+    assert_eq!(down["verify"]["ok"], true, "rerun, node down: {down:#}");
+    let present = |r: &Value| -> u64 {
+        u64_of(&r["totals"]["published"]) + u64_of(&r["totals"]["already_present"])
+    };
+    assert_eq!(
+        present(&down),
+        3 * g.msgs,
+        "rerun, node down: every message"
+    );
+
+    // The node back: it catches up; a last run finds everything there.
+    cluster.start_node(killed);
+    wait_replicated(&nats, &down);
+    let back = json(&rerun);
+    assert_eq!(back["verify"]["ok"], true, "rerun, node back: {back:#}");
+    assert_eq!(u64_of(&back["totals"]["published"]), 0, "rerun, node back");
+    assert_eq!(u64_of(&back["totals"]["already_present"]), 3 * g.msgs);
+    wait_replicated(&nats, &back);
+    g.check(&nats, &sp);
+}
+
+/// stanctl killed (SIGKILL) at several points of an export to the
+/// cluster: a rerun completes it exactly.
+#[test]
+fn stanctl_killed_at_random_points_against_the_cluster() {
+    let Some(bin) = env_var("STANCTL_TEST_NATS_BIN") else {
+        return;
+    };
+    let g = Generated::new(2, 20_000, 2);
+    let cluster = Cluster::start(&bin);
+    let urls = cluster.urls();
+    let (sp, subj) = unique("clikill");
+    let nats = Nats::connect(&cluster.url_of_running(), &sp);
+    let args = gen_args(&g, &urls, &sp, &subj);
+    // Pseudo-random delays, printed so a failure can be replayed.
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(1)
+        | 1;
+    let mut kills = 0;
+    for round in 0..4 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let delay = Duration::from_millis(300 + seed % 2500);
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("stanctl"))
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(delay);
+        if child.try_wait().expect("wait").is_none() {
+            child.kill().expect("SIGKILL");
+            kills += 1;
+        }
+        let _ = child.wait();
+        eprintln!("round {round}: killed after {delay:?}");
+    }
+    assert!(kills > 0, "every run finished before it could be killed");
+    let mut rerun = args.clone();
+    rerun.push("--verify");
+    let report = json(&rerun);
+    assert_eq!(report["verify"]["ok"], true, "{report:#}");
+    wait_replicated(&nats, &report);
+    g.check(&nats, &sp);
 }
