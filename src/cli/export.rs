@@ -130,6 +130,10 @@ pub fn run(cli: &Cli, cmd: &ExportCommand) -> anyhow::Result<Outcome> {
                 " (--encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY to decrypt, \
                  --keep-encrypted to keep the ciphertext)"
             }
+            StoreError::Corrupt { message, .. } if message.contains("expected crc") => {
+                " (the server fails on this message too; --file_crc=false exports what \
+                 the server with -file_crc=false serves)"
+            }
             _ => "",
         };
         anyhow::anyhow!("export to {}: {e}{hint}", args.to.display())

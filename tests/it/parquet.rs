@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::common::expect::{
     check_client_rows, check_subscription_rows, expected_messages, fixture_file_store,
 };
-use crate::common::{fixture, hash_tree, stanctl, str_of, truth, u64_of};
+use crate::common::{fixture, hash_tree, manifest, stanctl, str_of, truth, u64_of};
 
 /// Runs a query with DuckDB and prints the rows as JSON objects; BLOBs
 /// become their length and SHA-256.
@@ -115,6 +115,11 @@ fn store_args(name: &str) -> Option<Vec<String>> {
 /// Export with `extra` options into a fresh directory; returns the JSON
 /// summary and the directory.
 fn export(args: &[String], extra: &[&str]) -> (Value, tempfile::TempDir) {
+    export_with_code(args, extra, 0)
+}
+
+/// As [`export`], expecting exit code `code`.
+fn export_with_code(args: &[String], extra: &[&str], code: i32) -> (Value, tempfile::TempDir) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("out");
     let mut cmd: Vec<String> = args.to_vec();
@@ -133,7 +138,7 @@ fn export(args: &[String], extra: &[&str]) -> (Value, tempfile::TempDir) {
     let got = stanctl().args(&cmd).output().expect("run stanctl");
     assert_eq!(
         got.status.code(),
-        Some(0),
+        Some(code),
         "stanctl {cmd:?}: {}",
         String::from_utf8_lossy(&got.stderr)
     );
@@ -497,4 +502,204 @@ fn split_size_cuts_parts_within_one_message() {
         per_channel["orders.eu"].len() >= 2 && per_channel["bin.data"].len() >= 2,
         "{per_channel:?}"
     );
+}
+
+// ---- Damaged stores: what the real server serves ----
+
+/// The sequences of each channel in the dataset, in order, with their
+/// rows, through DuckDB.
+fn exported_rows(python: &str, out: &Path) -> BTreeMap<String, Vec<Value>> {
+    let rows = duckdb(
+        python,
+        &format!(
+            "SELECT channel, seq, epoch_ns(timestamp) AS ts, payload FROM {} ORDER BY channel, seq",
+            messages_glob(out)
+        ),
+    );
+    let mut got: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for r in rows {
+        got.entry(str_of(&r["channel"]).to_string())
+            .or_default()
+            .push(r);
+    }
+    got
+}
+
+/// Export a damaged fixture and compare each channel with what the real
+/// server served in the first recorded run that started (MANIFEST.json
+/// `damage.real_server_behaviour`): its first and last sequence and each
+/// sequence once (the server's msgs counts a shadowed slice twice), the
+/// exact sequences its reader received where recorded, and for channels
+/// with configured limits (the server expired by the clock) the manifest's
+/// view at shutdown. Every row's payload and time are the manifest's. The
+/// exit code is 1 when the server refused to start without a repair flag,
+/// else 0; the source is unchanged.
+fn check_damaged(name: &str) {
+    let Some(python) = duckdb_python() else {
+        return;
+    };
+    let m = manifest(name);
+    // Exact timestamps: the original fixture's manifest (see `truth`).
+    let published = truth(name);
+    let runs = m["damage"]["real_server_behaviour"]
+        .as_array()
+        .expect("runs");
+    let refused = runs[0]["started"] == false;
+    let run = runs
+        .iter()
+        .find(|r| r["started"] == true)
+        .expect("a run that started");
+    let source = fixture(name);
+    let before = hash_tree(&source);
+    let args = fixture_file_store(name).args;
+    let (summary, tmp) = export_with_code(&args, &[], i32::from(refused));
+    assert_eq!(hash_tree(&source), before, "{name}: the source changed");
+    let got = exported_rows(&python, &tmp.path().join("out"));
+    let mut served: BTreeMap<String, Value> = BTreeMap::new();
+    for c in run["channelsz"].as_array().into_iter().flatten() {
+        served.insert(str_of(&c["name"]).to_string(), c.clone());
+    }
+    if run["channel_after_recovery"].is_object() {
+        let c = &run["channel_after_recovery"];
+        served.insert(str_of(&c["name"]).to_string(), c.clone());
+    }
+    let mut compared = 0;
+    for w in published["channels"].as_array().expect("channels") {
+        let cname = str_of(&w["name"]);
+        let ctx = format!("{name}/{cname}");
+        let rows = got.get(cname).cloned().unwrap_or_default();
+        let seqs: Vec<u64> = rows.iter().map(|r| u64_of(&r["seq"])).collect();
+        let limited = w["configured_limits"]
+            .as_object()
+            .is_some_and(|l| !l.is_empty());
+        match served.get(cname) {
+            Some(s) if !limited => {
+                let (first, last) = (u64_of(&s["first_seq"]), u64_of(&s["last_seq"]));
+                let msgs = u64_of(&s["msgs"]).min((last + 1).saturating_sub(first));
+                assert_eq!(seqs.len() as u64, msgs, "{ctx}: rows {seqs:?} served {s}");
+                if msgs > 0 {
+                    assert_eq!(seqs.first(), Some(&first), "{ctx}: first seq");
+                    assert_eq!(seqs.last(), Some(&last), "{ctx}: last seq");
+                }
+                assert!(seqs.windows(2).all(|p| p[0] < p[1]), "{ctx}: {seqs:?}");
+                if run["channel_after_recovery"]["name"] == cname {
+                    let received: Vec<u64> = run["reader_received_seqs"]
+                        .as_array()
+                        .expect("reader_received_seqs")
+                        .iter()
+                        .map(u64_of)
+                        .collect();
+                    assert_eq!(seqs, received, "{ctx}: what the server's reader received");
+                }
+                compared += 1;
+            }
+            _ => {
+                let want: Vec<u64> = expected_messages(w)
+                    .iter()
+                    .map(|x| u64_of(&x["seq"]))
+                    .collect();
+                assert_eq!(seqs, want, "{ctx}: the manifest's view");
+            }
+        }
+        let by_seq: BTreeMap<u64, &Value> = w["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .map(|x| (u64_of(&x["seq"]), x))
+            .collect();
+        for r in &rows {
+            let seq = u64_of(&r["seq"]);
+            let x = by_seq
+                .get(&seq)
+                .unwrap_or_else(|| panic!("{ctx}: seq {seq} not published"));
+            assert_eq!(
+                r["payload"]["sha256"], x["payload_sha256"],
+                "{ctx}#{seq}: payload"
+            );
+            assert_eq!(r["ts"], x["timestamp_ns"], "{ctx}#{seq}: timestamp");
+        }
+    }
+    assert!(
+        compared > 0,
+        "{name}: no channel compared with the server: {summary:#}"
+    );
+}
+
+macro_rules! damaged_tests {
+    ($($test:ident => $name:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $test() {
+                check_damaged($name);
+            }
+        )*
+    };
+}
+
+damaged_tests! {
+    damaged_clients_full_disk => "damaged-clients-full-disk-v0.23",
+    damaged_dat_missing => "damaged-dat-missing-v0.23",
+    damaged_idx_deleted => "damaged-idx-deleted-v0.23",
+    damaged_idx_longer => "damaged-idx-longer-v0.23",
+    damaged_idx_shorter => "damaged-idx-shorter-v0.23",
+    damaged_msgs_unexpected_eof => "damaged-msgs-unexpected-eof-v0.23",
+    damaged_slice_leading_zero => "damaged-slice-leading-zero-v0.23",
+    damaged_slice_negative => "damaged-slice-negative-v0.23",
+    damaged_subs_zero_tail => "damaged-subs-zero-tail-v0.23",
+    damaged_truncated_tail => "damaged-truncated-tail-v0.23",
+}
+
+/// A message whose CRC does not match: the server fails on it when asked
+/// (its reader got seqs 1..11 and no more). An export is an archive, so it
+/// refuses, as migrate does, naming the file, offset and sequence, and
+/// leaves nothing; with --file_crc=false it exports what the server with
+/// -file_crc=false served (every sequence).
+#[test]
+fn damaged_crc_flip_is_refused_or_exported_as_the_server_without_crc() {
+    let Some(python) = duckdb_python() else {
+        return;
+    };
+    let name = "damaged-crc-flip-v0.23";
+    let m = manifest(name);
+    let details = &m["damage"]["details"];
+    let runs = m["damage"]["real_server_behaviour"]
+        .as_array()
+        .expect("runs");
+    let args = fixture_file_store(name).args;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let got = stanctl()
+        .args(&args)
+        .args(["export", "parquet", "--to"])
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert_eq!(got.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&got.stderr);
+    let seq = u64_of(&details["message_seq"]);
+    assert!(
+        stderr.contains(str_of(&details["file"]).trim_start_matches("store/"))
+            && stderr.contains("at offset")
+            && stderr.contains(&format!("seq {seq}"))
+            && stderr.contains("--file_crc=false"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(tmp.path()).expect("tmp").count(), 0);
+
+    let without_crc = runs
+        .iter()
+        .find(|r| r["extra_flags"].to_string().contains("--file_crc=false"))
+        .expect("a run with -file_crc=false");
+    let mut args = args.clone();
+    args.push("--file_crc=false".into());
+    let (_, tmp) = export(&args, &["--channel", "orders.eu"]);
+    let got = exported_rows(&python, &tmp.path().join("out"));
+    let seqs: Vec<u64> = got["orders.eu"].iter().map(|r| u64_of(&r["seq"])).collect();
+    let received: Vec<u64> = without_crc["reader_received_seqs"]
+        .as_array()
+        .expect("reader_received_seqs")
+        .iter()
+        .map(u64_of)
+        .collect();
+    assert_eq!(seqs, received);
 }
