@@ -106,7 +106,7 @@ pub fn build_report(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Report> {
             let mut out = file::check(dir, &opts)
                 .with_context(|| format!("opening file store {}", dir.display()))?;
             // A cluster node's clients and subscriptions are in its Raft log.
-            for f in cli.store.raft_log_findings(dir)? {
+            for f in cli.store.raft_log_findings()? {
                 let mut finding = Finding::new(f.severity, "raft.log", f.location);
                 finding.message = f.message;
                 finding.server_behaviour = f.server_behaviour;

@@ -2,18 +2,14 @@
 //! configuration file.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 
-use stanctl::config::{load_config, ServerConfig};
-use stanctl::decrypt::DecryptingReader;
-use stanctl::filestore::{FileStore, FileStoreOptions};
-use stanctl::model::{Finding, Severity};
-use stanctl::raft::node_reader::NodeReader;
-use stanctl::raft::{find_raft_dir, read_node_with_store, RaftOptions};
-use stanctl::sqlstore::{self, RecoveryLimits, SqlDriver};
+use stanctl::config::load_config;
+use stanctl::filestore::FileStoreOptions;
+use stanctl::model::Finding;
+use stanctl::open::{KeySources, OpenError, StoreOptions, StoreSpec};
+pub use stanctl::open::{StoreLocation, KEY_ENV};
 use stanctl::StoreReader;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -102,284 +98,99 @@ pub fn parse_time_arg(s: &str) -> Result<i64, String> {
     stanctl::timefmt::parse_time_spec(s, stanctl::timefmt::now_ns())
 }
 
-/// A store named by the options, not yet opened.
-pub enum StoreLocation {
-    File(PathBuf),
-    Sql { driver: SqlDriver, source: String },
-}
-
-/// What a file store's Raft log gave.
-enum NodeLoad {
-    Standalone,
-    Node(Box<stanctl::raft::NodeState>),
-    Unavailable(Finding),
-}
-
 /// A key file's bytes, one trailing line ending removed. Never printed.
 pub fn read_key_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
-    let mut key = std::fs::read(path)
-        .with_context(|| format!("reading the encryption key file {}", path.display()))?;
-    if key.last() == Some(&b'\n') {
-        key.pop();
-        if key.last() == Some(&b'\r') {
-            key.pop();
-        }
-    }
-    if key.is_empty() {
-        bail!("the encryption key file {} is empty", path.display());
-    }
-    Ok(key)
+    stanctl::open::read_key_file(path).map_err(open_error)
 }
 
-/// The environment variable the server reads its key from.
-pub const KEY_ENV: &str = "NATS_STREAMING_ENCRYPTION_KEY";
+/// The library's error, with this command line's options where one is
+/// the answer (the library names none).
+pub fn open_error(e: OpenError) -> anyhow::Error {
+    match e {
+        OpenError::NoStore => anyhow::anyhow!(
+            "no store given: use --dir PATH, or --sql-driver and --sql-source, or -c CONFIG"
+        ),
+        OpenError::NeedsDir => {
+            anyhow::anyhow!("a file store needs --dir PATH (or dir in the configuration)")
+        }
+        OpenError::NeedsSqlSource => anyhow::anyhow!(
+            "a SQL store needs --sql-driver and --sql-source (or sql_options in the configuration)"
+        ),
+        other => other.into(),
+    }
+}
 
 impl StoreArgs {
+    /// The options as the library takes them; the key from the
+    /// environment is read here.
+    pub fn options(&self) -> StoreOptions {
+        StoreOptions {
+            dir: self.dir.clone(),
+            store_type: self.store.map(|t| match t {
+                StoreType::File => stanctl::open::StoreType::File,
+                StoreType::Sql => stanctl::open::StoreType::Sql,
+            }),
+            sql_driver: self.sql_driver.clone(),
+            sql_source: self.sql_source.clone(),
+            config: self.config.clone(),
+            crc_poly: self.file_crc_poly,
+            verify_crc: self.file_crc,
+            key: KeySources {
+                file: self.encryption_key_file.clone(),
+                env: KeySources::env_key(),
+                key: self.encryption_key.clone(),
+            },
+            cluster_log_path: self.cluster_log_path.clone(),
+            strict_commit: self.strict_commit,
+            now_ns: self.now,
+        }
+    }
+
+    /// The store these options name, with the configuration file read.
+    pub fn spec(&self) -> anyhow::Result<StoreSpec> {
+        StoreSpec::resolve(self.options()).map_err(open_error)
+    }
+
     /// The SQL sources named by the flag and the configuration file
     /// (an unreadable configuration names none).
     pub fn sql_sources(&self) -> Vec<String> {
-        let configured = self.config().ok().flatten().and_then(|c| c.sql.source);
+        let configured = self
+            .config
+            .as_deref()
+            .and_then(|path| load_config(path).ok())
+            .and_then(|c| c.sql.source);
         self.sql_source.iter().cloned().chain(configured).collect()
     }
 
-    fn config(&self) -> anyhow::Result<Option<ServerConfig>> {
-        Ok(match &self.config {
-            Some(path) => Some(load_config(path)?),
-            None => None,
-        })
-    }
-
-    /// The encryption key, if any: a key file first, then the environment
-    /// (which the server prefers over its configured key), then the flag,
-    /// then the config file. Never printed.
+    /// The encryption key, if any (see `stanctl::open`). Never printed.
     pub fn encryption_key(&self) -> anyhow::Result<Option<Vec<u8>>> {
-        if let Some(path) = &self.encryption_key_file {
-            return Ok(Some(read_key_file(path)?));
-        }
-        if let Some(env) = std::env::var_os(KEY_ENV).filter(|v| !v.is_empty()) {
-            return Ok(Some(env.as_encoded_bytes().to_vec()));
-        }
-        if let Some(key) = self.encryption_key.as_ref().filter(|k| !k.is_empty()) {
-            return Ok(Some(key.clone().into_bytes()));
-        }
-        let config = self.config()?;
-        Ok(config
-            .and_then(|c| c.encryption_key)
-            .filter(|k| !k.is_empty())
-            .map(String::into_bytes))
+        self.spec()?.encryption_key().map_err(open_error)
     }
 
     /// Open the store these options name, read-only, decrypting payloads
     /// when a key is given.
     pub fn open(&self) -> anyhow::Result<Box<dyn StoreReader>> {
-        let store = self.open_raw()?;
-        Ok(match self.encryption_key()? {
-            Some(key) => Box::new(DecryptingReader::new(store, &key)),
-            None => store,
-        })
+        self.spec()?.open_reader().map_err(open_error)
     }
 
     /// Open the store without decrypting anything.
     pub fn open_raw(&self) -> anyhow::Result<Box<dyn StoreReader>> {
-        let config = self.config()?;
-        let conf = config.as_ref();
-        match self.locate(conf)? {
-            StoreLocation::File(dir) => {
-                let opts = self.file_options(conf);
-                let store = FileStore::open(&dir, opts)
-                    .with_context(|| format!("opening file store {}", dir.display()))?;
-                let log_path = self
-                    .cluster_log_path
-                    .clone()
-                    .or_else(|| conf.and_then(|c| c.cluster_log_path.clone()));
-                self.with_raft_log(store, &dir, log_path)
-            }
-            StoreLocation::Sql { driver, source } => {
-                let reader = sqlstore::open_reader(driver, &source)?;
-                // With -c, show what a server started with that config recovers.
-                Ok(Box::new(match self.file_options(conf) {
-                    FileStoreOptions {
-                        limits: Some(limits),
-                        now_ns,
-                        ..
-                    } => reader.with_recovery_limits(RecoveryLimits { limits, now_ns }),
-                    _ => reader,
-                }))
-            }
-        }
+        self.spec()?.open_raw().map_err(open_error)
     }
 
     /// Which store the options name (flags first, then the config file),
     /// without opening it.
     pub fn location(&self) -> anyhow::Result<StoreLocation> {
-        let config = self.config()?;
-        self.locate(config.as_ref())
-    }
-
-    fn locate(&self, conf: Option<&ServerConfig>) -> anyhow::Result<StoreLocation> {
-        let sql_driver = self
-            .sql_driver
-            .clone()
-            .or_else(|| conf.and_then(|c| c.sql.driver.clone()));
-        let sql_source = self
-            .sql_source
-            .clone()
-            .or_else(|| conf.and_then(|c| c.sql.source.clone()));
-        let dir = self
-            .dir
-            .clone()
-            .or_else(|| conf.and_then(|c| c.dir.clone()));
-        let store_type = match self.store {
-            Some(t) => t,
-            None => match conf.and_then(|c| c.store_type.as_deref()) {
-                Some(t) if t.eq_ignore_ascii_case("sql") => StoreType::Sql,
-                Some(t) if t.eq_ignore_ascii_case("file") => StoreType::File,
-                Some(t) => bail!("store type {t:?} in the configuration has nothing on disk to read"),
-                None if dir.is_some() => StoreType::File,
-                None if sql_source.is_some() => StoreType::Sql,
-                None => bail!("no store given: use --dir PATH, or --sql-driver and --sql-source, or -c CONFIG"),
-            },
-        };
-        match store_type {
-            StoreType::File => match dir {
-                Some(dir) => Ok(StoreLocation::File(dir)),
-                None => bail!("a file store needs --dir PATH (or dir in the configuration)"),
-            },
-            StoreType::Sql => {
-                let (Some(driver), Some(source)) = (sql_driver, sql_source) else {
-                    bail!("a SQL store needs --sql-driver and --sql-source (or sql_options in the configuration)");
-                };
-                Ok(StoreLocation::Sql {
-                    driver: driver.parse()?,
-                    source,
-                })
-            }
-        }
+        Ok(self.spec()?.location)
     }
 
     /// How a file store is read: CRC polynomial and verification, limits.
     pub fn read_options(&self) -> anyhow::Result<FileStoreOptions> {
-        let config = self.config()?;
-        Ok(self.file_options(config.as_ref()))
+        Ok(self.spec()?.file_options())
     }
 
-    /// A cluster node keeps its clients and subscriptions in the Raft log:
-    /// read them from there when the store is clustered (FORMAT.md 2.11).
-    fn with_raft_log(
-        &self,
-        mut store: FileStore,
-        dir: &std::path::Path,
-        log_path: Option<PathBuf>,
-    ) -> anyhow::Result<Box<dyn StoreReader>> {
-        Ok(match self.load_node(&mut store, dir, log_path)? {
-            NodeLoad::Standalone => Box::new(store),
-            NodeLoad::Node(node) => Box::new(NodeReader::new(Box::new(store), *node)),
-            NodeLoad::Unavailable(finding) => {
-                // Messages are still readable from the store: say what is
-                // missing and why, and go on; clients and subscriptions
-                // are unknown, not none.
-                store.set_membership_unknown(finding.message.clone());
-                store.add_finding(finding);
-                Box::new(store)
-            }
-        })
-    }
-
-    fn load_node(
-        &self,
-        store: &mut FileStore,
-        dir: &std::path::Path,
-        log_path: Option<PathBuf>,
-    ) -> anyhow::Result<NodeLoad> {
-        let info = store.server_info()?;
-        let node_id = info.as_ref().and_then(|i| i.node_id.clone());
-        if node_id.is_none() && log_path.is_none() {
-            return Ok(NodeLoad::Standalone);
-        }
-        let cluster_id = info.map(|i| i.cluster_id).unwrap_or_default();
-        let Some(raft_dir) = find_raft_dir(dir, &cluster_id, log_path.as_deref()) else {
-            if let Some(path) = &log_path {
-                bail!(
-                    "no raft.log under {} (expected <log_path>/{cluster_id}/raft.log)",
-                    path.display()
-                );
-            }
-            return Ok(NodeLoad::Unavailable(Finding {
-                severity: Severity::Warning,
-                location: dir.join("server.dat").display().to_string(),
-                message: format!(
-                    "cluster node {:?}: its clients and subscriptions live in the Raft log, which was not found next to the store; give --cluster-log-path",
-                    node_id.unwrap_or_default()
-                ),
-                server_behaviour: "recovers them from the Raft log and snapshots".into(),
-            }));
-        };
-        let opts = RaftOptions {
-            encryption_key: self.encryption_key()?,
-            strict_commit: self.strict_commit,
-        };
-        Ok(match read_node_with_store(&raft_dir, &opts, Some(store)) {
-            Ok(node) => NodeLoad::Node(Box::new(node)),
-            // A Raft file that is there but unusable (a dangling link, a
-            // FIFO) is an error for every command, not a missing view.
-            Err(e @ stanctl::StoreError::File { .. }) => return Err(e.into()),
-            // Without a key an encrypted log is expected to stay closed.
-            Err(e @ stanctl::StoreError::NeedsKey { .. }) => NodeLoad::Unavailable(Finding {
-                severity: Severity::Warning,
-                location: raft_dir.display().to_string(),
-                message: format!("clients and subscriptions of this cluster node are unknown: its Raft log is encrypted; give the key (--encryption-key-file or {KEY_ENV}) ({e})"),
-                server_behaviour: "recovers them from the Raft log and snapshots".into(),
-            }),
-            // Anything else is damage.
-            Err(e) => NodeLoad::Unavailable(Finding {
-                severity: Severity::Error,
-                location: raft_dir.display().to_string(),
-                message: format!("clients and subscriptions of this cluster node are not shown: {e}"),
-                server_behaviour: "recovers them from the Raft log and snapshots".into(),
-            }),
-        })
-    }
-
-    /// For `check`: what reading a cluster node's Raft log found (a torn or
-    /// unreadable log, disagreements with the message store); nothing for a
-    /// standalone store.
-    pub fn raft_log_findings(&self, dir: &std::path::Path) -> anyhow::Result<Vec<Finding>> {
-        let config = self.config()?;
-        let conf = config.as_ref();
-        // A store that does not open has its own findings from the file
-        // check; there is then no node to read.
-        let Ok(mut store) = FileStore::open(dir, self.file_options(conf)) else {
-            return Ok(Vec::new());
-        };
-        let log_path = self
-            .cluster_log_path
-            .clone()
-            .or_else(|| conf.and_then(|c| c.cluster_log_path.clone()));
-        Ok(match self.load_node(&mut store, dir, log_path)? {
-            NodeLoad::Standalone => Vec::new(),
-            NodeLoad::Node(node) => node.findings,
-            NodeLoad::Unavailable(finding) => vec![finding],
-        })
-    }
-
-    fn file_options(&self, conf: Option<&ServerConfig>) -> FileStoreOptions {
-        let mut opts = FileStoreOptions::default();
-        if let Some(poly) = self
-            .file_crc_poly
-            .or_else(|| conf.and_then(|c| c.file.crc_poly))
-        {
-            opts.crc_poly = poly;
-        }
-        if let Some(crc) = self.file_crc.or_else(|| conf.and_then(|c| c.file.crc)) {
-            opts.verify_crc = crc;
-        }
-        if let Some(now) = self.now {
-            opts.now_ns = now;
-        }
-        if let Some(conf) = conf {
-            let limits = conf.limits.clone();
-            opts.limits = Some(Arc::new(move |channel: &str| limits.for_channel(channel)));
-        }
-        opts
+    /// For `check`: what reading a cluster node's Raft log found.
+    pub fn raft_log_findings(&self) -> anyhow::Result<Vec<Finding>> {
+        self.spec()?.raft_log_findings().map_err(open_error)
     }
 }
