@@ -144,7 +144,22 @@ for fmt in raw ndjson; do
   rss=$(peak_rss_mb "$bin" --dir "$main" dump --channel gen.channel.0 --format "$fmt")
   row "dump --format $fmt (4 channels)" "$s" "$(rate "$data_bytes" "$s") MB/s" "$(ratio "$cat_s" "$s")" "$rss"
   against_server "dump --format $fmt" "$server_scan" "$s" "full scan"
+  [ "$fmt" = raw ] && raw_s=$s
 done
+
+# export parquet beside dump --format raw of the same store (random
+# payloads, zstd level 1; goal: at least half of dump's speed). Each run
+# starts from an empty target; neither run syncs.
+exports=()
+export_once() { rm -rf "$work/pq"; "$bin" --dir "$main" --quiet export parquet --to "$work/pq" --zstd-level 1; }
+log "export parquet --zstd-level 1"
+s=$(median_s export_once)
+rm -rf "$work/pq"
+rss=$(peak_rss_mb "$bin" --dir "$main" --quiet export parquet --to "$work/pq" --zstd-level 1)
+pq_bytes=$(du -sb "$work/pq" | cut -f1)
+rm -rf "$work/pq"
+row "export parquet --zstd-level 1 (4 channels; ratio to dump --format raw)" "$s" "$(rate "$data_bytes" "$s") MB/s" "$(ratio "$raw_s" "$s")" "$rss"
+exports+=("- export parquet --zstd-level 1: $(ratio "$raw_s" "$s")x the speed of dump --format raw on the same store (goal >= 0.5; dump $raw_s s / export $s s); output $(mb "$pq_bytes") MiB, $(ratio "$pq_bytes" "$store_bytes")x the store's $(mb "$store_bytes") MiB (random payloads do not compress)")
 
 for n in $ls_sizes; do
   log "channels ls on $n messages"
@@ -337,6 +352,12 @@ sql_rows "$small" "$(( small_msgs * 4 ))" "$small_bytes" "100-byte payloads"
     echo "Against the real server in this run (\`STANCTL_BENCH_SERVER=$STANCTL_BENCH_SERVER\`; $("$STANCTL_BENCH_SERVER" --version 2>&1 | head -1)):"
     echo
     printf '%s\n' "${versus[@]}"
+  fi
+  if [ ${#exports[@]} -gt 0 ]; then
+    echo
+    echo "Parquet export in this run:"
+    echo
+    printf '%s\n' "${exports[@]}"
   fi
   if [ ${#limits[@]} -gt 0 ]; then
     echo

@@ -56,6 +56,7 @@ fn bench_script_runs_and_reports_every_row() {
         "cat of the msgs.*.dat files (baseline)",
         "dump --format raw (4 channels)",
         "dump --format ndjson (4 channels)",
+        "export parquet --zstd-level 1 (4 channels; ratio to dump --format raw)",
         "channels ls, 100 messages",
         "channels ls, 1000 messages",
         "check (default)",
