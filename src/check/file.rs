@@ -13,7 +13,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use prost::Message as _;
@@ -23,8 +22,11 @@ use super::{Finding, Severity, Stats};
 use crate::crc::Crc32;
 use crate::crypto::{likely_envelope, Cipher};
 use crate::error::{Result, StoreError};
-use crate::filestore::readahead::{self, Layout, ReadAhead};
-use crate::filestore::slice::{index_file_name, slice_name, SliceName, SliceSummary};
+use crate::filestore::slice::{index_file_name, slice_name, SliceName};
+use crate::filestore::slice::{EntrySource, IndexEntry, ReadOptions, SliceFiles, SliceSummary};
+use crate::filestore::walk::{
+    recover_slice, seq_hint, Frame, FrameCursor, IndexEvent, ScanEnd, SliceObserver,
+};
 use crate::proto::{self, ClientDelete, ClientInfo, MsgProto, MsgView, SubState, SubStateDelete};
 
 const HEADER: u64 = 8;
@@ -123,22 +125,6 @@ pub fn channel_name_valid(name: &str) -> bool {
     crate::model::channel_name_problem(name).is_none()
 }
 
-/// The sequence at the start of a (possibly partial) MsgProto: field 1,
-/// varint.
-fn seq_hint(payload: &[u8]) -> Option<u64> {
-    if payload.first() != Some(&0x08) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for (i, &b) in payload.iter().skip(1).take(10).enumerate() {
-        v |= u64::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return Some(v);
-        }
-    }
-    None
-}
-
 fn le32(b: &[u8]) -> u32 {
     let mut w = [0u8; 4];
     w.copy_from_slice(&b[..4]);
@@ -156,210 +142,6 @@ fn seqs_text(first: u64, last: u64) -> String {
         format!("seq {first}")
     } else {
         format!("seqs {first}-{last}")
-    }
-}
-
-/// A file read sequentially with a known position and length, through
-/// [`ReadAhead`]: a record's payload is handed out borrowed from its chunk,
-/// so a walk allocates nothing per record.
-struct Src {
-    ahead: ReadAhead,
-    pos: u64,
-    len: u64,
-}
-
-impl Src {
-    fn open(path: &Path) -> io::Result<Src> {
-        Src::open_as(path, Layout::Plain)
-    }
-
-    fn open_as(path: &Path, layout: Layout) -> io::Result<Src> {
-        let file = crate::safe_fs::open_regular_io(path)?;
-        let len = file.metadata()?.len();
-        Ok(Src {
-            ahead: ReadAhead::new(file, len, layout),
-            pos: 0,
-            len,
-        })
-    }
-
-    fn remaining(&self) -> u64 {
-        self.len.saturating_sub(self.pos)
-    }
-
-    fn seek(&mut self, offset: u64) -> io::Result<()> {
-        self.pos = offset;
-        Ok(())
-    }
-
-    /// The next `n` bytes (fewer only at end of file), borrowed from the
-    /// chunk as a range for [`Src::bytes`].
-    fn take(&mut self, n: u64) -> io::Result<Range<usize>> {
-        let range = self.ahead.window(self.pos, n)?;
-        self.pos += range.len() as u64;
-        Ok(range)
-    }
-
-    fn bytes(&self, range: &Range<usize>) -> &[u8] {
-        &self.ahead.chunk()[range.clone()]
-    }
-
-    /// Read up to `buf.len()` bytes; fewer only at end of file.
-    fn read_up_to(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let range = self.take(buf.len() as u64)?;
-        let got = range.len();
-        buf[..got].copy_from_slice(&self.ahead.chunk()[range]);
-        Ok(got)
-    }
-
-    /// Read `n` bytes (already known to be in the file).
-    fn read_vec(&mut self, n: u64) -> io::Result<Vec<u8>> {
-        let range = self.take(n)?;
-        Ok(self.ahead.chunk()[range].to_vec())
-    }
-
-    /// Offset of the first non-zero byte at or after `from`, if any.
-    fn first_nonzero(&mut self, from: u64) -> io::Result<Option<u64>> {
-        self.seek(from)?;
-        loop {
-            let at = self.pos;
-            let range = self.take(readahead::CHUNK)?;
-            if range.is_empty() {
-                return Ok(None);
-            }
-            if let Some(i) = self.ahead.chunk()[range].iter().position(|&b| b != 0) {
-                return Ok(Some(at + i as u64));
-            }
-        }
-    }
-
-    fn version(&mut self) -> io::Result<Option<u32>> {
-        self.seek(0)?;
-        let mut w = [0u8; 4];
-        if self.read_up_to(&mut w)? < 4 {
-            return Ok(None);
-        }
-        Ok(Some(u32::from_le_bytes(w)))
-    }
-}
-
-/// One step of a framed-record walk.
-enum Step {
-    Eof,
-    Record {
-        offset: u64,
-        rtype: u8,
-        size: u64,
-        stored_crc: u32,
-        /// Where the payload lies in the walker's chunk ([`Walker::bytes`]);
-        /// `None` when it was skipped.
-        payload: Option<Range<usize>>,
-    },
-    /// `word0 == 0 && crc == 0`.
-    Zero {
-        offset: u64,
-    },
-    /// A complete header with no payload byte at end of file (Q1).
-    HeaderOnly {
-        offset: u64,
-        size: u64,
-    },
-    /// A partial header or payload.
-    Torn {
-        offset: u64,
-        /// Bytes the record needs (header + payload), when the header is
-        /// complete.
-        needed: Option<u64>,
-        available: u64,
-        seq_hint: Option<u64>,
-    },
-}
-
-/// Walks `{u32 word0, u32 crc, payload}` records.
-struct Walker {
-    src: Src,
-    typed: bool,
-}
-
-impl Walker {
-    fn open(path: &Path, typed: bool) -> io::Result<Walker> {
-        Ok(Walker {
-            src: Src::open(path)?,
-            typed,
-        })
-    }
-
-    /// A message data file (untyped records), with their CRCs computed
-    /// ahead when `crc` is given.
-    fn open_data(path: &Path, crc: Option<Crc32>) -> io::Result<Walker> {
-        Ok(Walker {
-            src: Src::open_as(path, Layout::Messages { crc })?,
-            typed: false,
-        })
-    }
-
-    fn offset(&self) -> u64 {
-        self.src.pos
-    }
-
-    /// A payload the last step read.
-    fn bytes(&self, payload: &Range<usize>) -> &[u8] {
-        self.src.bytes(payload)
-    }
-
-    fn step(&mut self, read_payload: bool) -> io::Result<Step> {
-        let offset = self.src.pos;
-        let mut h = [0u8; 8];
-        let got = self.src.read_up_to(&mut h)?;
-        if got == 0 {
-            return Ok(Step::Eof);
-        }
-        if got < 8 {
-            return Ok(Step::Torn {
-                offset,
-                needed: None,
-                available: got as u64,
-                seq_hint: None,
-            });
-        }
-        let word0 = le32(&h[0..4]);
-        let stored_crc = le32(&h[4..8]);
-        let (rtype, size) = if self.typed {
-            ((word0 >> 24) as u8, u64::from(word0 & 0x00FF_FFFF))
-        } else {
-            (0u8, u64::from(word0))
-        };
-        if size == 0 && rtype == 0 && stored_crc == 0 {
-            return Ok(Step::Zero { offset });
-        }
-        let left = self.src.remaining();
-        if left == 0 && size > 0 {
-            return Ok(Step::HeaderOnly { offset, size });
-        }
-        if size > left {
-            let partial = self.src.read_vec(left.min(16))?;
-            let hint = if self.typed { None } else { seq_hint(&partial) };
-            self.src.seek(self.src.len)?;
-            return Ok(Step::Torn {
-                offset,
-                needed: Some(HEADER + size),
-                available: HEADER + left,
-                seq_hint: hint,
-            });
-        }
-        let payload = if read_payload {
-            Some(self.src.take(size)?)
-        } else {
-            self.src.seek(offset + HEADER + size)?;
-            None
-        };
-        Ok(Step::Record {
-            offset,
-            rtype,
-            size,
-            stored_crc,
-            payload,
-        })
     }
 }
 
@@ -481,7 +263,7 @@ impl Checker {
         // FORMAT.md 2.14: text clients.dat, server.dat without CRC.
         let clients = self.root.join("clients.dat");
         let mut text = false;
-        if let Ok(mut src) = Src::open(&clients) {
+        if let Ok(mut src) = FrameCursor::open(&clients, false) {
             let mut b = [0u8; 6];
             if src.read_up_to(&mut b).unwrap_or(0) == 6 {
                 text = le32(&b[0..4]) == 1 && (&b[4..6] == b"A " || &b[4..6] == b"D ");
@@ -567,7 +349,7 @@ impl Checker {
     fn check_server_dat(&mut self, has_channels: bool) -> Option<proto::ServerInfo> {
         let rel = "server.dat";
         let path = self.root.join(rel);
-        let mut src = match Src::open(&path) {
+        let mut src = match FrameCursor::open(&path, false) {
             Ok(s) => s,
             Err(e) => {
                 self.io_finding(rel, &e);
@@ -575,8 +357,8 @@ impl Checker {
             }
         };
         self.out.stats.files += 1;
-        self.out.stats.bytes += src.len;
-        let len = src.len;
+        self.out.stats.bytes += src.len();
+        let len = src.len();
         if !self.version_ok(&mut src, rel) {
             return None;
         }
@@ -613,7 +395,8 @@ impl Checker {
             return None;
         }
         let mut buf = Vec::new();
-        if let Err(e) = src.seek(0).and_then(|_| src.read_vec(len).map(|b| buf = b)) {
+        src.seek(0);
+        if let Err(e) = src.read_vec(len).map(|b| buf = b) {
             self.io_finding(rel, &e);
             return None;
         }
@@ -747,28 +530,91 @@ impl Checker {
         }
     }
 
+    /// An index entry `e` after `p`: order, gaps, time, offset chain.
+    fn index_order(&mut self, idx_rel: &str, p: &Entry, e: &Entry) {
+        let at = e.at;
+        if e.seq <= p.seq {
+            self.push(
+                Finding::at_file(Severity::Error, "index.order", idx_rel, Some(at))
+                    .msg(format!("sequence {} after {}", e.seq, p.seq))
+                    .expected(format!("seq > {}", p.seq))
+                    .found(format!("seq {}", e.seq))
+                    .seq(Some(e.seq))
+                    .server("serves the wrong messages for these sequences"),
+            );
+        } else if e.seq != p.seq + 1 {
+            self.features
+                .index_gap
+                .get_or_insert_with(|| idx_rel.to_string());
+            self.push(
+                    Finding::at_file(Severity::Warning, "index.gap", idx_rel, Some(at))
+                        .msg(format!("sequence gap: {} missing", seqs_text(p.seq + 1, e.seq - 1)))
+                        .expected(format!("seq {}", p.seq + 1))
+                        .found(format!("seq {}", e.seq))
+                        .seq(Some(p.seq + 1))
+                        .server("v0.16.2+ tolerate gaps; older servers assume none and may return the wrong message for a sequence"),
+                );
+        }
+        if e.timestamp < p.timestamp {
+            self.push(
+                Finding::at_file(Severity::Info, "index.timestamp_order", idx_rel, Some(at))
+                    .msg(format!("seq {}: timestamp goes back in time", e.seq))
+                    .expected(format!(">= {}", p.timestamp))
+                    .found(e.timestamp.to_string())
+                    .seq(Some(e.seq))
+                    .server("time-based lookups and age limits may skip messages"),
+            );
+        }
+        if e.offset != p.offset.wrapping_add(HEADER).wrapping_add(p.size) {
+            self.push(
+                Finding::at_file(Severity::Warning, "index.offset_chain", idx_rel, Some(at))
+                    .msg(format!(
+                        "seq {} at offset {}, but seq {} ends at {} (quirk Q5?)",
+                        e.seq,
+                        e.offset,
+                        p.seq,
+                        p.offset.wrapping_add(HEADER).wrapping_add(p.size)
+                    ))
+                    .expected(format!(
+                        "offset {}",
+                        p.offset.wrapping_add(HEADER).wrapping_add(p.size)
+                    ))
+                    .found(format!("offset {}", e.offset))
+                    .seq(Some(e.seq))
+                    .server("reads each message at its indexed offset"),
+            );
+        }
+    }
+
     /// The 4-byte version header; false (with a finding) when bad.
-    fn version_ok(&mut self, src: &mut Src, rel: &str) -> bool {
+    fn version_ok(&mut self, src: &mut FrameCursor, rel: &str) -> bool {
         match src.version() {
             Err(e) => {
                 self.io_finding(rel, &e);
                 false
             }
-            Ok(None) => {
+            Ok(found) => self.version_finding(rel, found, src.len()),
+        }
+    }
+
+    /// A finding when the version word `found` (`None`: a file of `len`
+    /// bytes, shorter than the word) is not 1.
+    fn version_finding(&mut self, rel: &str, found: Option<u32>, len: u64) -> bool {
+        match found {
+            None => {
                 self.push(
                     Finding::at_file(Severity::Error, "file.version", rel, Some(0))
                         .msg(format!(
-                            "file shorter than its 4-byte version header ({} bytes)",
-                            src.len
+                            "file shorter than its 4-byte version header ({len} bytes)"
                         ))
                         .expected("u32 version 1")
-                        .found(format!("{} bytes", src.len))
+                        .found(format!("{len} bytes"))
                         .server(format!("{REFUSES} (unable to verify file version)")),
                 );
                 false
             }
-            Ok(Some(1)) => true,
-            Ok(Some(v)) => {
+            Some(1) => true,
+            Some(v) => {
                 self.push(
                     Finding::at_file(Severity::Error, "file.version", rel, Some(0))
                         .msg(format!("unsupported file version {v}"))
@@ -785,14 +631,14 @@ impl Checker {
 
     /// Report how a typed record log ended, when not cleanly. Returns true
     /// when the server would refuse to start.
-    fn log_end(&mut self, rel: &str, walker: &mut Walker, step: &Step) -> bool {
-        let len = walker.src.len;
+    fn log_end(&mut self, rel: &str, walker: &mut FrameCursor, step: &Frame) -> bool {
+        let len = walker.len();
         match *step {
-            Step::Zero { offset } => {
+            Frame::Zero { offset } => {
                 self.features
                     .zero_padding
                     .get_or_insert_with(|| rel.to_string());
-                let after = walker.src.first_nonzero(offset).unwrap_or(None);
+                let after = walker.first_nonzero(offset).unwrap_or(None);
                 let (sev, msg) = match after {
                     Some(at) => (
                         Severity::Error,
@@ -811,7 +657,7 @@ impl Checker {
                 );
                 false
             }
-            Step::HeaderOnly { offset, size } => {
+            Frame::HeaderOnly { offset, size } => {
                 self.push(
                     Finding::at_file(Severity::Warning, "record.header_only", rel, Some(offset))
                         .msg(format!("record header (size {size}) with no payload at end of file (quirk Q1)"))
@@ -823,7 +669,7 @@ impl Checker {
                 );
                 false
             }
-            Step::Torn {
+            Frame::Torn {
                 offset,
                 needed,
                 available,
@@ -849,7 +695,7 @@ impl Checker {
                 );
                 true
             }
-            Step::Eof | Step::Record { .. } => false,
+            Frame::Eof | Frame::Record { .. } => false,
         }
     }
 
@@ -866,7 +712,7 @@ impl Checker {
             );
             return;
         }
-        let mut walker = match Walker::open(&path, true) {
+        let mut walker = match FrameCursor::open(&path, true) {
             Ok(w) => w,
             Err(e) => {
                 self.io_finding(rel, &e);
@@ -874,8 +720,8 @@ impl Checker {
             }
         };
         self.out.stats.files += 1;
-        self.out.stats.bytes += walker.src.len;
-        if !self.version_ok(&mut walker.src, rel) {
+        self.out.stats.bytes += walker.len();
+        if !self.version_ok(&mut walker, rel) {
             return;
         }
         let mut clients: BTreeMap<String, u64> = BTreeMap::new();
@@ -888,7 +734,7 @@ impl Checker {
                     break;
                 }
             };
-            let Step::Record {
+            let Frame::Record {
                 offset,
                 rtype,
                 size,
@@ -1279,7 +1125,7 @@ impl Checker {
         let idx_path = self.root.join(&idx_rel);
         // A deep check verifies every CRC: have them computed ahead.
         let ahead_crc = self.opts.deep.then(|| self.crc.clone());
-        let mut dat = match Walker::open_data(&dat_path, ahead_crc) {
+        let mut dat = match FrameCursor::open_data(&dat_path, ahead_crc) {
             Ok(w) => w,
             Err(e) => {
                 self.io_finding(&dat_rel, &e);
@@ -1287,40 +1133,70 @@ impl Checker {
             }
         };
         self.out.stats.files += 1;
-        self.out.stats.bytes += dat.src.len;
-        let dat_len = dat.src.len;
-        if !self.version_ok(&mut dat.src, &dat_rel) {
+        self.out.stats.bytes += dat.len();
+        let dat_len = dat.len();
+        if !self.version_ok(&mut dat, &dat_rel) {
             return None;
         }
 
-        // ---- 1. the index, as the server reads it.
-        let idx = self.read_index(&idx_rel, &idx_path, dat_len);
-        let mut mode = if idx.rebuild_reason.is_some() {
-            Mode::Scan
-        } else {
-            Mode::Trusted
-        };
-        if mode == Mode::Trusted {
-            if let Some(last) = idx.entries_last {
-                if let Err(problem) = self.verify_last(&dat_path, &last) {
-                    self.push(
-                        Finding::at_file(Severity::Warning, "index.last_mismatch", &dat_rel, Some(last.offset))
-                            .msg(format!(
-                                "last index entry (seq {}) does not match the data file: {problem}",
-                                last.seq
-                            ))
-                            .expected(format!("a {}-byte record of seq {} with a valid CRC", last.size, last.seq))
-                            .found(problem.clone())
-                            .seq(Some(last.seq))
-                            .server("discards the index and rebuilds it from the data file (v0.10.0+; older servers trust it)"),
-                    );
-                    mode = Mode::Scan;
-                }
+        // ---- 1. the server's recovery of the slice, observed.
+        let idx_len = match fs::metadata(&idx_path) {
+            Ok(m) => {
+                self.out.stats.files += 1;
+                self.out.stats.bytes += m.len();
+                m.len()
             }
+            Err(_) => 0,
+        };
+        let files = SliceFiles {
+            number,
+            dat: dat_path.clone(),
+            idx: idx_path.clone(),
+        };
+        let read = ReadOptions {
+            crc: self.crc.clone(),
+            verify_crc: self.opts.verify_crc,
+        };
+        let mut idx = IndexChecks {
+            c: self,
+            idx_rel: &idx_rel,
+            dat_rel: &dat_rel,
+            idx_len,
+            dat_len,
+            s: IndexSummary::default(),
+        };
+        let recovered = recover_slice(files, &read, &mut idx);
+        let idx = idx.s;
+        let state = match recovered {
+            Ok(state) => state,
+            Err(e) => {
+                self.push(
+                    Finding::at_file(Severity::Error, "file.unreadable", &dat_rel, None)
+                        .msg(format!("cannot read: {e}"))
+                        .expected("a readable file")
+                        .found(e.to_string())
+                        .server("fails to open it and refuses to start"),
+                );
+                return None;
+            }
+        };
+        if idx.crc_errors > 1 {
+            self.push(
+                Finding::at_file(Severity::Warning, "index.crc", &idx_rel, None)
+                    .msg(format!(
+                        "{} index records with a CRC mismatch in all",
+                        idx.crc_errors
+                    ))
+                    .expected("0")
+                    .found(idx.crc_errors.to_string())
+                    .server("rebuilds the index from the data file"),
+            );
         }
-        if idx.fatal {
-            return None;
-        }
+        let mode = match state.as_ref().map(|s| s.source) {
+            Some(EntrySource::Index { .. }) => Mode::Trusted,
+            _ if idx.rebuilt => Mode::Scan,
+            _ => Mode::Trusted,
+        };
 
         // ---- 2. the data file, merged with the index entries.
         let mut entries = IndexStream::open(&idx_path, idx.usable);
@@ -1328,15 +1204,12 @@ impl Checker {
         let deep = self.opts.deep;
         let mut next = entries.next_entry();
         let mut scan_done = false;
-        let mut tally = Tally::default();
         let mut orphans: Option<(u64, u64, Option<u64>, u64)> = None; // (count, first offset, first seq, bytes)
         let mut unindexed_mid = 0u64;
         let mut bad_offsets: Vec<Entry> = Vec::new();
-        if dat.src.seek(4).is_err() {
-            return None;
-        }
+        dat.seek(4);
         loop {
-            let off = dat.offset();
+            let off = dat.pos();
             let past_index = last_indexed.is_none_or(|l| off > l);
             let read_payload =
                 deep || mode == Mode::Scan || Some(off) == last_indexed || past_index;
@@ -1348,8 +1221,8 @@ impl Checker {
                 }
             };
             match step {
-                Step::Eof => break,
-                Step::Record {
+                Frame::Eof => break,
+                Frame::Record {
                     offset,
                     size,
                     stored_crc,
@@ -1369,7 +1242,7 @@ impl Checker {
                     let mut msg: Option<std::result::Result<MsgFacts, String>> = None;
                     let computed = payload
                         .as_ref()
-                        .and_then(|_| dat.src.ahead.computed_crc(offset, size as u32));
+                        .and_then(|_| dat.computed_crc(offset, size as u32));
                     if let Some(p) = payload.as_ref().map(|r| dat.bytes(r)) {
                         self.out.stats.crc_verified += 1;
                         let actual = computed.unwrap_or_else(|| self.crc.checksum(p));
@@ -1442,19 +1315,16 @@ impl Checker {
                     }
                     if mode == Mode::Scan && !scan_done {
                         let crc_fails = self.opts.verify_crc && crc_ok == Some(false);
-                        match &msg {
-                            _ if crc_fails => scan_done = true,
-                            Some(Err(_)) => scan_done = true,
-                            Some(Ok(m)) => tally.add(m.sequence),
-                            None => {}
+                        if crc_fails || matches!(msg, Some(Err(_))) {
+                            scan_done = true;
                         }
                     }
                 }
-                Step::Zero { offset } => {
+                Frame::Zero { offset } => {
                     self.features
                         .zero_padding
                         .get_or_insert_with(|| dat_rel.clone());
-                    let after = dat.src.first_nonzero(offset).unwrap_or(None);
+                    let after = dat.first_nonzero(offset).unwrap_or(None);
                     let later = next.filter(|e| e.offset > offset);
                     let scanning = mode == Mode::Scan && !scan_done;
                     let (sev, msg, server) = match (after, scanning) {
@@ -1493,11 +1363,14 @@ impl Checker {
                     }
                     // Resynchronise on the next index entry, if any.
                     match later {
-                        Some(e) if dat.src.seek(e.offset).is_ok() => continue,
+                        Some(e) => {
+                            dat.seek(e.offset);
+                            continue;
+                        }
                         _ => break,
                     }
                 }
-                Step::HeaderOnly { offset, size } => {
+                Frame::HeaderOnly { offset, size } => {
                     self.push(
                         Finding::at_file(Severity::Warning, "record.header_only", &dat_rel, Some(offset))
                             .msg(format!("record header (size {size}) with no payload at end of file (quirk Q1)"))
@@ -1509,7 +1382,7 @@ impl Checker {
                     );
                     break;
                 }
-                Step::Torn {
+                Frame::Torn {
                     offset,
                     needed,
                     available,
@@ -1636,31 +1509,9 @@ impl Checker {
                     )),
             );
         }
-        let (first, last, count) = match mode {
-            Mode::Trusted => (
-                idx.first_seq.unwrap_or(0),
-                idx.last_seq.unwrap_or(0),
-                idx.usable,
-            ),
-            Mode::Scan => match (tally.first, tally.last) {
-                (Some(f), Some(l)) => (f, l, tally.count),
-                _ => (0, 0, 0),
-            },
-        };
-        if count == 0 {
-            return None;
-        }
-        self.out.slices.push((
-            channel.to_string(),
-            SliceSummary {
-                file: fname.to_string(),
-                number,
-                rebuilt: mode == Mode::Scan,
-                first,
-                last,
-                count,
-            },
-        ));
+        let state = state?;
+        let (first, last, count) = (state.first.seq, state.last.seq, state.count);
+        self.out.slices.push((channel.to_string(), state.summary()));
         Some(SliceView {
             number,
             rel: dat_rel,
@@ -1712,313 +1563,12 @@ impl Checker {
         }
     }
 
-    /// The server's check of the last indexed message: size, CRC (always),
-    /// sequence.
-    fn verify_last(&mut self, dat: &Path, e: &Entry) -> std::result::Result<(), String> {
-        let mut src = Src::open(dat).map_err(|err| err.to_string())?;
-        if e.offset < 4 || e.offset >= src.len {
-            return Err(format!(
-                "offset {} is beyond the end of the file ({} bytes): EOF",
-                e.offset, src.len
-            ));
-        }
-        src.seek(e.offset).map_err(|err| err.to_string())?;
-        let mut h = [0u8; 8];
-        let got = src.read_up_to(&mut h).map_err(|err| err.to_string())?;
-        if got < 8 {
-            return Err("unable to read last record: unexpected EOF".into());
-        }
-        let size = u64::from(le32(&h[0..4]));
-        if size != e.size {
-            return Err(format!(
-                "expected record size to be {} bytes, got {size} bytes",
-                e.size
-            ));
-        }
-        if size > src.remaining() {
-            return Err(format!(
-                "unable to read last record: unexpected EOF (record needs {} bytes, {} left)",
-                HEADER + size,
-                HEADER + src.remaining()
-            ));
-        }
-        let payload = src.read_vec(size).map_err(|err| err.to_string())?;
-        let stored = le32(&h[4..8]);
-        let actual = self.crc.checksum(&payload);
-        self.out.stats.crc_verified += 1;
-        if actual != stored {
-            return Err(format!(
-                "corrupted data, expected crc to be 0x{stored:08x}, got 0x{actual:08x}"
-            ));
-        }
-        let m = MsgProto::decode(payload.as_slice())
-            .map_err(|err| format!("error decoding message: {err}"))?;
-        if m.sequence != e.seq {
-            return Err(format!(
-                "last message sequence in index is {}, data file is {}",
-                e.seq, m.sequence
-            ));
-        }
-        Ok(())
-    }
-
-    fn read_index(&mut self, idx_rel: &str, idx_path: &Path, dat_len: u64) -> IndexSummary {
-        let mut s = IndexSummary::default();
-        let mut src = match Src::open(idx_path) {
-            Ok(src) => src,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                // The server rebuilds a missing index from the data file
-                // and starts without a word (damaged-idx-deleted MANIFEST):
-                // a warning, as the damage to that data file has its own.
-                let severity = if dat_len > 4 {
-                    Severity::Warning
-                } else {
-                    Severity::Info
-                };
-                self.push(
-                    Finding::at_file(severity, "index.missing", idx_rel, None)
-                        .msg("index file missing")
-                        .expected(format!("{idx_rel} with one 32-byte record per message"))
-                        .found("no file")
-                        .server("rebuilds it from the data file at start-up"),
-                );
-                s.rebuild_reason = Some("index file missing".into());
-                return s;
-            }
-            Err(e) => {
-                self.io_finding(idx_rel, &e);
-                s.fatal = true;
-                return s;
-            }
-        };
-        self.out.stats.files += 1;
-        self.out.stats.bytes += src.len;
-        if !self.version_ok(&mut src, idx_rel) {
-            s.fatal = true;
-            return s;
-        }
-        let mut raw = [0u8; 32];
-        let mut prev: Option<Entry> = None;
-        let mut crc_errors = 0u64;
-        loop {
-            let at = src.pos;
-            let got = match src.read_up_to(&mut raw) {
-                Ok(n) => n,
-                Err(e) => {
-                    self.io_finding(idx_rel, &e);
-                    s.fatal = true;
-                    return s;
-                }
-            };
-            if got == 0 {
-                break;
-            }
-            if got < raw.len() {
-                if s.problem.is_none() {
-                    self.push(
-                        Finding::at_file(Severity::Warning, "index.partial", idx_rel, Some(at))
-                            .msg(format!("partial index record ({got} of 32 bytes)"))
-                            .expected("32 bytes")
-                            .found(format!("{got} bytes"))
-                            .length(got as u64)
-                            .server("discards the index and rebuilds it from the data file"),
-                    );
-                    s.rebuild_reason
-                        .get_or_insert("partial index record".into());
-                    s.problem = Some(at);
-                }
-                break;
-            }
-            if raw.iter().all(|&b| b == 0) {
-                let after = src.first_nonzero(at).unwrap_or(None);
-                if s.problem.is_none() {
-                    self.features
-                        .zero_padding
-                        .get_or_insert_with(|| idx_rel.to_string());
-                    self.push(
-                        Finding::at_file(
-                            if after.is_some() { Severity::Error } else { Severity::Warning },
-                            "index.zero_padding",
-                            idx_rel,
-                            Some(at),
-                        )
-                        .msg(match after {
-                            Some(o) => format!("zero-filled index record, followed by more index data at offset {o}"),
-                            None => "zero-filled index tail (after a crash)".to_string(),
-                        })
-                        .expected("an index record or end of file")
-                        .found("32 zero bytes")
-                        .length(src.len - at)
-                        .ok_up_to(at)
-                        .server("truncates the index file here; what follows is lost (messages after it become orphan data records)"),
-                    );
-                    s.problem = Some(at);
-                }
-                break;
-            }
-            self.out.stats.index_records += 1;
-            let e = Entry {
-                at,
-                seq: le64(&raw[0..8]),
-                offset: le64(&raw[8..16]),
-                timestamp: le64(&raw[16..24]) as i64,
-                size: u64::from(le32(&raw[24..28])),
-            };
-            let stored = le32(&raw[28..32]);
-            let actual = self.crc.checksum(&raw[0..28]);
-            if actual != stored {
-                crc_errors += 1;
-                if s.problem.is_none() {
-                    self.push(
-                        Finding::at_file(
-                            if self.opts.verify_crc {
-                                Severity::Warning
-                            } else {
-                                Severity::Error
-                            },
-                            "index.crc",
-                            idx_rel,
-                            Some(at),
-                        )
-                        .msg(format!(
-                            "index record CRC mismatch (entry {})",
-                            (at - 4) / INDEX_RECORD
-                        ))
-                        .expected(format!("crc 0x{stored:08x} (stored)"))
-                        .found(format!("crc 0x{actual:08x} (computed)"))
-                        .length(INDEX_RECORD)
-                        .server(if self.opts.verify_crc {
-                            "discards the index and rebuilds it from the data file"
-                        } else {
-                            "does not verify index CRCs (file_crc=false): trusts this damaged entry"
-                        }),
-                    );
-                    s.problem = Some(at);
-                    if self.opts.verify_crc {
-                        s.rebuild_reason
-                            .get_or_insert("index record CRC mismatch".into());
-                    }
-                }
-                if self.opts.verify_crc {
-                    continue;
-                }
-            }
-            if s.problem.is_some() && self.opts.verify_crc {
-                continue;
-            }
-            if let Some(p) = prev {
-                if e.seq <= p.seq {
-                    self.push(
-                        Finding::at_file(Severity::Error, "index.order", idx_rel, Some(at))
-                            .msg(format!("sequence {} after {}", e.seq, p.seq))
-                            .expected(format!("seq > {}", p.seq))
-                            .found(format!("seq {}", e.seq))
-                            .seq(Some(e.seq))
-                            .server("serves the wrong messages for these sequences"),
-                    );
-                } else if e.seq != p.seq + 1 {
-                    self.features
-                        .index_gap
-                        .get_or_insert_with(|| idx_rel.to_string());
-                    self.push(
-                        Finding::at_file(Severity::Warning, "index.gap", idx_rel, Some(at))
-                            .msg(format!("sequence gap: {} missing", seqs_text(p.seq + 1, e.seq - 1)))
-                            .expected(format!("seq {}", p.seq + 1))
-                            .found(format!("seq {}", e.seq))
-                            .seq(Some(p.seq + 1))
-                            .server("v0.16.2+ tolerate gaps; older servers assume none and may return the wrong message for a sequence"),
-                    );
-                }
-                if e.timestamp < p.timestamp {
-                    self.push(
-                        Finding::at_file(
-                            Severity::Info,
-                            "index.timestamp_order",
-                            idx_rel,
-                            Some(at),
-                        )
-                        .msg(format!("seq {}: timestamp goes back in time", e.seq))
-                        .expected(format!(">= {}", p.timestamp))
-                        .found(e.timestamp.to_string())
-                        .seq(Some(e.seq))
-                        .server("time-based lookups and age limits may skip messages"),
-                    );
-                }
-                if e.offset != p.offset.wrapping_add(HEADER).wrapping_add(p.size) {
-                    self.push(
-                        Finding::at_file(
-                            Severity::Warning,
-                            "index.offset_chain",
-                            idx_rel,
-                            Some(at),
-                        )
-                        .msg(format!(
-                            "seq {} at offset {}, but seq {} ends at {} (quirk Q5?)",
-                            e.seq,
-                            e.offset,
-                            p.seq,
-                            p.offset.wrapping_add(HEADER).wrapping_add(p.size)
-                        ))
-                        .expected(format!(
-                            "offset {}",
-                            p.offset.wrapping_add(HEADER).wrapping_add(p.size)
-                        ))
-                        .found(format!("offset {}", e.offset))
-                        .seq(Some(e.seq))
-                        .server("reads each message at its indexed offset"),
-                    );
-                }
-            } else if e.offset != 4 {
-                self.push(
-                    Finding::at_file(Severity::Warning, "index.offset_chain", idx_rel, Some(at))
-                        .msg(format!(
-                            "first entry (seq {}) at offset {}",
-                            e.seq, e.offset
-                        ))
-                        .expected("offset 4 (first record after the version header)")
-                        .found(format!("offset {}", e.offset))
-                        .seq(Some(e.seq))
-                        .server("reads each message at its indexed offset"),
-                );
-            }
-            prev = Some(e);
-            s.usable += 1;
-            s.first_seq.get_or_insert(e.seq);
-            s.last_seq = Some(e.seq);
-            s.entries_last = Some(e);
-        }
-        if crc_errors > 1 {
-            self.push(
-                Finding::at_file(Severity::Warning, "index.crc", idx_rel, None)
-                    .msg(format!(
-                        "{crc_errors} index records with a CRC mismatch in all"
-                    ))
-                    .expected("0")
-                    .found(crc_errors.to_string())
-                    .server("rebuilds the index from the data file"),
-            );
-        }
-        if s.rebuild_reason.is_none() && s.usable == 0 {
-            s.rebuild_reason = Some("index has no record".into());
-            if dat_len > 4 {
-                self.push(
-                    Finding::at_file(Severity::Info, "index.empty", idx_rel, Some(4))
-                        .msg("index file has no record while the data file has data")
-                        .expected("one record per message")
-                        .found("header only")
-                        .server("scans the data file and rebuilds the index; truncations during that scan are applied to the index file (quirk Q2)"),
-                );
-            }
-        }
-        s
-    }
-
     // ------------------------------------------------------------ subs.dat
 
     fn check_subs(&mut self, channel: &str, first_seq: u64, last_seq: u64, msgs: u64) {
         let rel = format!("{channel}/subs.dat");
         let path = self.root.join(&rel);
-        let mut walker = match Walker::open(&path, true) {
+        let mut walker = match FrameCursor::open(&path, true) {
             Ok(w) => w,
             Err(e) => {
                 self.io_finding(&rel, &e);
@@ -2026,8 +1576,8 @@ impl Checker {
             }
         };
         self.out.stats.files += 1;
-        self.out.stats.bytes += walker.src.len;
-        if !self.version_ok(&mut walker.src, &rel) {
+        self.out.stats.bytes += walker.len();
+        if !self.version_ok(&mut walker, &rel) {
             return;
         }
         // id -> (state, pending, offset of its last state record)
@@ -2041,7 +1591,7 @@ impl Checker {
                     break;
                 }
             };
-            let Step::Record {
+            let Frame::Record {
                 offset,
                 rtype,
                 size,
@@ -2290,33 +1840,216 @@ impl Checker {
     }
 }
 
+/// What check keeps of the server's reading of an index.
 #[derive(Debug, Default)]
 struct IndexSummary {
     /// Entries the server reads (before any problem).
     usable: u64,
-    first_seq: Option<u64>,
     last_seq: Option<u64>,
-    /// The last usable entry (for the last-record check), when trusted.
+    /// The last usable entry (for the last-record check).
     entries_last: Option<Entry>,
-    /// Why the server would rebuild the index, if it would.
-    rebuild_reason: Option<String>,
+    prev: Option<Entry>,
     /// Offset of the first problem in the index file.
     problem: Option<u64>,
-    /// The server refuses the whole store here (bad version header).
-    fatal: bool,
+    crc_errors: u64,
+    /// The server rebuilds the index from the data file.
+    rebuilt: bool,
+}
+
+/// Check's observer of the walk of one slice: a finding for each problem
+/// of its index, order and continuity of the entries the server reads.
+struct IndexChecks<'a> {
+    c: &'a mut Checker,
+    idx_rel: &'a str,
+    dat_rel: &'a str,
+    idx_len: u64,
+    dat_len: u64,
+    s: IndexSummary,
+}
+
+impl SliceObserver for IndexChecks<'_> {
+    fn index_event(&mut self, _files: &SliceFiles, event: &IndexEvent) {
+        let idx_rel = self.idx_rel;
+        match event {
+            IndexEvent::Missing => {
+                // The server rebuilds a missing index from the data file
+                // and starts without a word (damaged-idx-deleted MANIFEST):
+                // a warning, as the damage to that data file has its own.
+                let severity = if self.dat_len > 4 {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                };
+                self.c.push(
+                    Finding::at_file(severity, "index.missing", idx_rel, None)
+                        .msg("index file missing")
+                        .expected(format!("{idx_rel} with one 32-byte record per message"))
+                        .found("no file")
+                        .server("rebuilds it from the data file at start-up"),
+                );
+            }
+            IndexEvent::BadHeader { found } => {
+                self.c.version_finding(idx_rel, *found, self.idx_len);
+            }
+            IndexEvent::Partial { at, got } => {
+                if self.s.problem.is_none() {
+                    self.c.push(
+                        Finding::at_file(Severity::Warning, "index.partial", idx_rel, Some(*at))
+                            .msg(format!("partial index record ({got} of 32 bytes)"))
+                            .expected("32 bytes")
+                            .found(format!("{got} bytes"))
+                            .length(*got)
+                            .server("discards the index and rebuilds it from the data file"),
+                    );
+                    self.s.problem = Some(*at);
+                }
+            }
+            IndexEvent::Zero { at, more_at } => {
+                if self.s.problem.is_none() {
+                    self.c
+                        .features
+                        .zero_padding
+                        .get_or_insert_with(|| idx_rel.to_string());
+                    self.c.push(
+                        Finding::at_file(
+                            if more_at.is_some() { Severity::Error } else { Severity::Warning },
+                            "index.zero_padding",
+                            idx_rel,
+                            Some(*at),
+                        )
+                        .msg(match more_at {
+                            Some(o) => format!("zero-filled index record, followed by more index data at offset {o}"),
+                            None => "zero-filled index tail (after a crash)".to_string(),
+                        })
+                        .expected("an index record or end of file")
+                        .found("32 zero bytes")
+                        .length(self.idx_len - at)
+                        .ok_up_to(*at)
+                        .server("truncates the index file here; what follows is lost (messages after it become orphan data records)"),
+                    );
+                    self.s.problem = Some(*at);
+                }
+            }
+            IndexEvent::Empty => {
+                if self.dat_len > 4 {
+                    self.c.push(
+                        Finding::at_file(Severity::Info, "index.empty", idx_rel, Some(4))
+                            .msg("index file has no record while the data file has data")
+                            .expected("one record per message")
+                            .found("header only")
+                            .server("scans the data file and rebuilds the index; truncations during that scan are applied to the index file (quirk Q2)"),
+                    );
+                }
+            }
+            IndexEvent::LastMismatch { entry, problem } => {
+                self.c.push(
+                    Finding::at_file(Severity::Warning, "index.last_mismatch", self.dat_rel, Some(entry.offset))
+                        .msg(format!(
+                            "last index entry (seq {}) does not match the data file: {problem}",
+                            entry.seq
+                        ))
+                        .expected(format!("a {}-byte record of seq {} with a valid CRC", entry.size, entry.seq))
+                        .found(problem.clone())
+                        .seq(Some(entry.seq))
+                        .server("discards the index and rebuilds it from the data file (v0.10.0+; older servers trust it)"),
+                );
+            }
+        }
+    }
+
+    fn index_record(
+        &mut self,
+        _files: &SliceFiles,
+        at: u64,
+        entry: &IndexEntry,
+        crc: Option<(u32, u32)>,
+        trusted: bool,
+    ) {
+        let idx_rel = self.idx_rel;
+        let verify = self.c.opts.verify_crc;
+        self.c.out.stats.index_records += 1;
+        if let Some((stored, actual)) = crc {
+            self.s.crc_errors += 1;
+            if self.s.problem.is_none() {
+                self.c.push(
+                    Finding::at_file(
+                        if verify {
+                            Severity::Warning
+                        } else {
+                            Severity::Error
+                        },
+                        "index.crc",
+                        idx_rel,
+                        Some(at),
+                    )
+                    .msg(format!(
+                        "index record CRC mismatch (entry {})",
+                        (at - 4) / INDEX_RECORD
+                    ))
+                    .expected(format!("crc 0x{stored:08x} (stored)"))
+                    .found(format!("crc 0x{actual:08x} (computed)"))
+                    .length(INDEX_RECORD)
+                    .server(if verify {
+                        "discards the index and rebuilds it from the data file"
+                    } else {
+                        "does not verify index CRCs (file_crc=false): trusts this damaged entry"
+                    }),
+                );
+                self.s.problem = Some(at);
+            }
+        }
+        if !trusted {
+            return;
+        }
+        let e = Entry {
+            at,
+            seq: entry.seq,
+            offset: entry.offset,
+            timestamp: entry.timestamp,
+            size: u64::from(entry.size),
+        };
+        if let Some(p) = self.s.prev {
+            self.c.index_order(idx_rel, &p, &e);
+        } else if e.offset != 4 {
+            self.c.push(
+                Finding::at_file(Severity::Warning, "index.offset_chain", idx_rel, Some(at))
+                    .msg(format!(
+                        "first entry (seq {}) at offset {}",
+                        e.seq, e.offset
+                    ))
+                    .expected("offset 4 (first record after the version header)")
+                    .found(format!("offset {}", e.offset))
+                    .seq(Some(e.seq))
+                    .server("reads each message at its indexed offset"),
+            );
+        }
+        self.s.prev = Some(e);
+        self.s.usable += 1;
+        self.s.last_seq = Some(e.seq);
+        self.s.entries_last = Some(e);
+    }
+
+    fn last_checked(&mut self, _files: &SliceFiles, _entry: &IndexEntry) {
+        self.c.out.stats.crc_verified += 1;
+    }
+
+    fn scan_end(&mut self, _files: &SliceFiles, _end: &ScanEnd) {
+        self.s.rebuilt = true;
+    }
 }
 
 /// Streams the first `limit` records of an index file.
 struct IndexStream {
-    src: Option<Src>,
+    src: Option<FrameCursor>,
     left: u64,
 }
 
 impl IndexStream {
     fn open(path: &Path, limit: u64) -> IndexStream {
-        let src = Src::open(path)
-            .ok()
-            .and_then(|mut s| s.seek(4).ok().map(|_| s));
+        let src = FrameCursor::open(path, false).ok().map(|mut s| {
+            s.seek(4);
+            s
+        });
         IndexStream { src, left: limit }
     }
 
@@ -2325,7 +2058,7 @@ impl IndexStream {
         if self.left == 0 {
             return None;
         }
-        let at = src.pos;
+        let at = src.pos();
         let mut raw = [0u8; 32];
         if src.read_up_to(&mut raw).ok()? < 32 || raw.iter().all(|&b| b == 0) {
             return None;
@@ -2348,21 +2081,6 @@ struct MsgFacts {
     timestamp: i64,
 }
 
-#[derive(Debug, Default)]
-struct Tally {
-    first: Option<u64>,
-    last: Option<u64>,
-    count: u64,
-}
-
-impl Tally {
-    fn add(&mut self, seq: u64) {
-        self.first.get_or_insert(seq);
-        self.last = Some(seq);
-        self.count += 1;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2375,13 +2093,5 @@ mod tests {
         assert!(!channel_name_valid("a..b"));
         assert!(!channel_name_valid("a.*"));
         assert!(!channel_name_valid(""));
-    }
-
-    #[test]
-    fn seq_hints() {
-        assert_eq!(seq_hint(&[0x08, 0x23, 0x12]), Some(35));
-        assert_eq!(seq_hint(&[0x08, 0x96, 0x01]), Some(150));
-        assert_eq!(seq_hint(&[0x12, 0x01]), None);
-        assert_eq!(seq_hint(&[0x08, 0x96]), None);
     }
 }

@@ -4,6 +4,7 @@
 pub mod readahead;
 pub mod record;
 pub mod slice;
+pub mod walk;
 pub mod writer;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,7 +28,7 @@ use crate::store::{MessageIter, StoreReader};
 use record::{ChunkReader, Next, RecordReader};
 pub use slice::ReadOptions;
 use slice::{
-    index_file_name, recover_slice, slice_name, IndexEntry, SliceCursor, SliceFiles, SliceName,
+    index_file_name, slice_name, FindingLog, IndexEntry, SliceCursor, SliceFiles, SliceName,
     SliceState, SliceSummary,
 };
 
@@ -299,7 +300,9 @@ impl FileStore {
         let dir = self.channel_dir(channel)?;
         let mut slices = Vec::new();
         for files in self.slice_files(&dir)? {
-            if let Some(slice) = recover_slice(files, &self.read, &mut self.findings)? {
+            if let Some(slice) =
+                walk::recover_slice(files, &self.read, &mut FindingLog::new(&mut self.findings))?
+            {
                 slices.push(slice);
             }
         }

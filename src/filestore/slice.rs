@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use prost::Message as _;
 
-use super::record::{check_version, open_read_only, read_record_at, Next, RecordReader};
+use super::record::{open_read_only, Next, RecordReader};
+use super::walk::{IndexEvent, ScanEnd, SliceObserver};
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 use crate::model::{Finding, Severity};
@@ -32,7 +33,8 @@ impl IndexEntry {
         self.size as u64 + 40
     }
 
-    fn decode(raw: &[u8; 32]) -> (IndexEntry, u32) {
+    /// The entry and its stored CRC.
+    pub fn decode(raw: &[u8; 32]) -> (IndexEntry, u32) {
         let u64_at = |i: usize| {
             let mut b = [0u8; 8];
             b.copy_from_slice(&raw[i..i + 8]);
@@ -176,12 +178,29 @@ pub struct ReadOptions {
     pub verify_crc: bool,
 }
 
-fn finding(severity: Severity, location: String, message: String, server: &str) -> Finding {
-    Finding {
-        severity,
-        location,
-        message,
-        server_behaviour: server.to_string(),
+/// The reader's observer of the walk: a finding for each event the
+/// server would act on, saying what it does. One per slice.
+pub struct FindingLog<'a> {
+    findings: &'a mut Vec<Finding>,
+    /// An index record failed its CRC already.
+    crc_reported: bool,
+}
+
+impl<'a> FindingLog<'a> {
+    pub fn new(findings: &'a mut Vec<Finding>) -> Self {
+        FindingLog {
+            findings,
+            crc_reported: false,
+        }
+    }
+
+    fn push(&mut self, severity: Severity, location: String, message: String, server: &str) {
+        self.findings.push(Finding {
+            severity,
+            location,
+            message,
+            server_behaviour: server.to_string(),
+        });
     }
 }
 
@@ -189,221 +208,125 @@ fn at(path: &Path, offset: u64) -> String {
     format!("{} at offset {offset}", path.display())
 }
 
-#[derive(Default)]
-struct Tally {
-    first: Option<IndexEntry>,
-    last: Option<IndexEntry>,
-    count: u64,
-    bytes: u64,
-}
-
-impl Tally {
-    fn add(&mut self, e: IndexEntry) {
-        if self.first.is_none() {
-            self.first = Some(e);
-        }
-        self.last = Some(e);
-        self.count += 1;
-        self.bytes += e.accounted_bytes();
-    }
-
-    fn into_state(self, files: SliceFiles, source: EntrySource) -> Option<SliceState> {
-        Some(SliceState {
-            files,
-            source,
-            first: self.first?,
-            last: self.last?,
-            count: self.count,
-            bytes: self.bytes,
-        })
-    }
-}
-
-/// Recover one slice the way the server does (2.8.2), without writing
-/// anything. Returns `None` for a slice with no message.
-pub fn recover_slice(
-    files: SliceFiles,
-    opts: &ReadOptions,
-    findings: &mut Vec<Finding>,
-) -> Result<Option<SliceState>> {
-    match read_index(&files, opts, findings)? {
-        IndexOutcome::Trusted(tally) => {
-            let records = tally.count;
-            Ok(tally.into_state(files, EntrySource::Index { records }))
-        }
-        IndexOutcome::Rebuild => scan_data(files, opts, findings),
-    }
-}
-
-enum IndexOutcome {
-    Trusted(Tally),
-    Rebuild,
-}
-
-fn read_index(
-    files: &SliceFiles,
-    opts: &ReadOptions,
-    findings: &mut Vec<Finding>,
-) -> Result<IndexOutcome> {
-    let idx_path = &files.idx;
-    // Only a truly absent index is rebuilt; a dangling link, a FIFO or an
-    // unreadable file is an error.
-    let mut file = match crate::safe_fs::open_optional(idx_path)? {
-        Some(f) => f,
-        None => {
-            findings.push(finding(
+impl SliceObserver for FindingLog<'_> {
+    fn index_event(&mut self, files: &SliceFiles, event: &IndexEvent) {
+        let idx = &files.idx;
+        match event {
+            IndexEvent::Missing => self.push(
                 Severity::Warning,
-                idx_path.display().to_string(),
+                idx.display().to_string(),
                 "index file missing; messages read from the data file".into(),
                 "rebuilds the index from the data file at start-up",
-            ));
-            return Ok(IndexOutcome::Rebuild);
-        }
-    };
-    if let Err(e) = check_version(&mut file, idx_path) {
-        findings.push(finding(
-            Severity::Error,
-            at(idx_path, 0),
-            format!("bad index file header: {e}"),
-            "refuses to start (unable to verify file version)",
-        ));
-        return Ok(IndexOutcome::Rebuild);
-    }
-    if let Some(tally) = index_summary(&mut file, files, opts)? {
-        return Ok(IndexOutcome::Trusted(tally));
-    }
-    file.seek(SeekFrom::Start(4))
-        .map_err(|e| StoreError::io(idx_path, e))?;
-    let mut reader = BufReader::with_capacity(INDEX_BUFFER, file);
-    let mut tally = Tally::default();
-    let mut raw = [0u8; 32];
-    let mut offset = 4u64;
-    loop {
-        let got = read_up_to(&mut reader, &mut raw, idx_path)?;
-        if got == 0 {
-            break;
-        }
-        if got < raw.len() {
-            findings.push(finding(
+            ),
+            IndexEvent::BadHeader { found } => self.push(
+                Severity::Error,
+                at(idx, 0),
+                match found {
+                    Some(v) => format!("bad index file header: unsupported file version {v}"),
+                    None => "bad index file header: file shorter than the 4-byte header".into(),
+                },
+                "refuses to start (unable to verify file version)",
+            ),
+            IndexEvent::Partial { at: offset, got } => self.push(
                 Severity::Warning,
-                at(idx_path, offset),
+                at(idx, *offset),
                 format!("partial index record ({got} of 32 bytes)"),
                 "discards the index and rebuilds it from the data file",
-            ));
-            return Ok(IndexOutcome::Rebuild);
-        }
-        if raw.iter().all(|&b| b == 0) {
-            findings.push(finding(
+            ),
+            IndexEvent::Zero { at: offset, .. } => self.push(
                 Severity::Warning,
-                at(idx_path, offset),
+                at(idx, *offset),
                 "zero-filled index tail".into(),
                 "truncates the index file here",
-            ));
-            break;
+            ),
+            IndexEvent::Empty => {}
+            IndexEvent::LastMismatch { entry, problem } => self.push(
+                Severity::Warning,
+                at(&files.dat, entry.offset),
+                format!(
+                    "last index entry (seq {}) does not match the data file: {problem}",
+                    entry.seq
+                ),
+                "discards the index and rebuilds it from the data file",
+            ),
         }
-        let (entry, stored_crc) = IndexEntry::decode(&raw);
-        if opts.verify_crc {
-            let actual = opts.crc.checksum(&raw[0..28]);
-            if actual != stored_crc {
-                findings.push(finding(
+    }
+
+    fn index_record(
+        &mut self,
+        files: &SliceFiles,
+        offset: u64,
+        _entry: &IndexEntry,
+        crc: Option<(u32, u32)>,
+        trusted: bool,
+    ) {
+        // The first record that makes the server rebuild the index.
+        if let (Some((stored, computed)), false) = (crc, trusted) {
+            if !std::mem::replace(&mut self.crc_reported, true) {
+                self.push(
                     Severity::Warning,
-                    at(idx_path, offset),
+                    at(&files.idx, offset),
                     format!(
-                        "index record CRC mismatch (stored 0x{stored_crc:08x}, computed 0x{actual:08x})"
+                        "index record CRC mismatch (stored 0x{stored:08x}, computed 0x{computed:08x})"
                     ),
                     "discards the index and rebuilds it from the data file",
-                ));
-                return Ok(IndexOutcome::Rebuild);
+                );
             }
         }
-        tally.add(entry);
-        offset += INDEX_RECORD_LEN;
     }
-    let Some(last) = tally.last else {
-        // Header only: the server scans the data file.
-        return Ok(IndexOutcome::Rebuild);
-    };
-    if let Err(problem) = verify_entry(&files.dat, &last, &opts.crc) {
-        findings.push(finding(
-            Severity::Warning,
-            at(&files.dat, last.offset),
-            format!(
-                "last index entry (seq {}) does not match the data file: {problem}",
-                last.seq
+
+    fn scan_end(&mut self, files: &SliceFiles, end: &ScanEnd) {
+        let dat = &files.dat;
+        match end {
+            ScanEnd::Eof => {}
+            ScanEnd::Undecodable { offset, error } => self.push(
+                Severity::Error,
+                at(dat, *offset),
+                format!("record does not decode as a message: {error}"),
+                "refuses to start",
             ),
-            "discards the index and rebuilds it from the data file",
-        ));
-        return Ok(IndexOutcome::Rebuild);
-    }
-    Ok(IndexOutcome::Trusted(tally))
-}
-
-/// Counts and ranges of a well-formed index from its first and last
-/// records alone, so `channels ls` does not grow with the message count.
-/// Applies only when the index is exactly what the writer produces: whole
-/// records, gap-free sequences, contiguous data records from offset 4, and
-/// a last record the data file confirms. Anything else returns `None` and
-/// the index is read record by record, as the server does (`check` always
-/// reads every record).
-fn index_summary(file: &mut File, files: &SliceFiles, opts: &ReadOptions) -> Result<Option<Tally>> {
-    let path = &files.idx;
-    let len = file.metadata().map_err(|e| StoreError::io(path, e))?.len();
-    if len < 4 + 2 * INDEX_RECORD_LEN || (len - 4) % INDEX_RECORD_LEN != 0 {
-        return Ok(None);
-    }
-    let records = (len - 4) / INDEX_RECORD_LEN;
-    let mut read_at = |pos: u64| -> Result<Option<IndexEntry>> {
-        let mut raw = [0u8; 32];
-        file.seek(SeekFrom::Start(pos))
-            .map_err(|e| StoreError::io(path, e))?;
-        if read_up_to(file, &mut raw, path)? < raw.len() || raw.iter().all(|&b| b == 0) {
-            return Ok(None);
+            ScanEnd::Zero { offset } => self.push(
+                Severity::Warning,
+                at(dat, *offset),
+                "zero-filled tail".into(),
+                "truncates the data file here and continues",
+            ),
+            ScanEnd::HeaderOnly { offset, size } => self.push(
+                Severity::Warning,
+                at(dat, *offset),
+                format!("record header (size {size}) with no payload at end of file"),
+                "treats it as end of file and appends after it (quirk Q1)",
+            ),
+            ScanEnd::Torn {
+                offset,
+                needed,
+                available,
+            } => {
+                let what = match needed {
+                    Some(n) => format!("torn record: needs {n} bytes, {available} left"),
+                    None => format!("torn record header: {available} of 8 bytes"),
+                };
+                self.push(
+                    Severity::Error,
+                    at(dat, *offset),
+                    format!("{what}; ok_up_to={offset}"),
+                    "refuses to start (unexpected EOF); with -file_truncate_bad_eof it truncates the file here",
+                )
+            }
+            ScanEnd::Crc {
+                offset,
+                stored,
+                computed,
+            } => self.push(
+                Severity::Error,
+                at(dat, *offset),
+                format!(
+                    "corrupted data, expected crc to be 0x{stored:08x}, got 0x{computed:08x}; ok_up_to={offset}"
+                ),
+                "refuses to start (CRC mismatch while rebuilding the index)",
+            ),
         }
-        let (entry, stored) = IndexEntry::decode(&raw);
-        Ok((opts.crc.checksum(&raw[0..28]) == stored).then_some(entry))
-    };
-    let (Some(first), Some(last)) = (read_at(4)?, read_at(len - INDEX_RECORD_LEN)?) else {
-        return Ok(None);
-    };
-    let contiguous = first.offset == 4
-        && last.seq >= first.seq
-        && last.seq - first.seq + 1 == records
-        && last.offset >= first.offset;
-    if !contiguous || verify_entry(&files.dat, &last, &opts.crc).is_err() {
-        return Ok(None);
     }
-    // Data records are back to back from offset 4: their total size
-    // follows from the last one's end.
-    let data_bytes = last.offset + 8 + last.size as u64 - 4;
-    if data_bytes < records * 8 {
-        return Ok(None);
-    }
-    Ok(Some(Tally {
-        first: Some(first),
-        last: Some(last),
-        count: records,
-        bytes: data_bytes + records * INDEX_RECORD_LEN,
-    }))
-}
-
-/// The server's check of the last indexed message: size, CRC (always),
-/// sequence.
-fn verify_entry(dat: &Path, entry: &IndexEntry, crc: &Crc32) -> std::result::Result<(), String> {
-    let mut file = open_read_only(dat).map_err(|e| e.to_string())?;
-    let len = file.metadata().map_err(|e| e.to_string())?.len();
-    let payload = read_record_at(&mut file, dat, len, entry.offset, entry.size, Some(crc))
-        .map_err(|e| match e {
-            StoreError::Corrupt { message, .. } => message,
-            other => other.to_string(),
-        })?;
-    let msg = MsgProto::decode(payload.as_slice()).map_err(|e| format!("bad MsgProto: {e}"))?;
-    if msg.sequence != entry.seq {
-        return Err(format!(
-            "data record has sequence {}, index says {}",
-            msg.sequence, entry.seq
-        ));
-    }
-    Ok(())
 }
 
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8], path: &Path) -> Result<usize> {
@@ -417,102 +340,6 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8], path: &Path) -> Result<usi
         }
     }
     Ok(got)
-}
-
-/// Scan the data file (2.8.2 B/C). Damage ends the slice at the last good
-/// record, with a finding saying what the server would do.
-fn scan_data(
-    files: SliceFiles,
-    opts: &ReadOptions,
-    findings: &mut Vec<Finding>,
-) -> Result<Option<SliceState>> {
-    let mut reader = RecordReader::open(&files.dat, false, opts.crc.clone(), opts.verify_crc)?;
-    let mut tally = Tally::default();
-    let end;
-    loop {
-        match reader.next_record()? {
-            Next::Record {
-                offset, payload, ..
-            } => match MsgProto::decode(payload) {
-                Ok(msg) => tally.add(IndexEntry {
-                    seq: msg.sequence,
-                    offset,
-                    timestamp: msg.timestamp,
-                    size: payload.len() as u32,
-                }),
-                Err(e) => {
-                    findings.push(finding(
-                        Severity::Error,
-                        at(&files.dat, offset),
-                        format!("record does not decode as a message: {e}"),
-                        "refuses to start",
-                    ));
-                    end = offset;
-                    break;
-                }
-            },
-            Next::Eof => {
-                end = reader.offset();
-                break;
-            }
-            Next::ZeroPadding { offset } => {
-                findings.push(finding(
-                    Severity::Warning,
-                    at(&files.dat, offset),
-                    "zero-filled tail".into(),
-                    "truncates the data file here and continues",
-                ));
-                end = offset;
-                break;
-            }
-            Next::HeaderOnlyAtEof { offset, size } => {
-                findings.push(finding(
-                    Severity::Warning,
-                    at(&files.dat, offset),
-                    format!("record header (size {size}) with no payload at end of file"),
-                    "treats it as end of file and appends after it (quirk Q1)",
-                ));
-                end = offset;
-                break;
-            }
-            Next::Torn {
-                offset,
-                needed,
-                available,
-            } => {
-                let what = match needed {
-                    Some(n) => format!("torn record: needs {n} bytes, {available} left"),
-                    None => format!("torn record header: {available} of 8 bytes"),
-                };
-                findings.push(finding(
-                    Severity::Error,
-                    at(&files.dat, offset),
-                    format!("{what}; ok_up_to={offset}"),
-                    "refuses to start (unexpected EOF); with -file_truncate_bad_eof it truncates the file here",
-                ));
-                end = offset;
-                break;
-            }
-            Next::CrcMismatch {
-                offset,
-                expected,
-                actual,
-                ..
-            } => {
-                findings.push(finding(
-                    Severity::Error,
-                    at(&files.dat, offset),
-                    format!(
-                        "corrupted data, expected crc to be 0x{expected:08x}, got 0x{actual:08x}; ok_up_to={offset}"
-                    ),
-                    "refuses to start (CRC mismatch while rebuilding the index)",
-                ));
-                end = offset;
-                break;
-            }
-        }
-    }
-    Ok(tally.into_state(files, EntrySource::DataScan { end }))
 }
 
 /// Why an index record with sequence `seq` cannot follow `previous` in a

@@ -1,0 +1,644 @@
+//! The one walk of the file store's files: a framing cursor over any record
+//! file, and the server's recovery of one message slice (`recoverOneMsgFile`
+//! and `ensureLastMsgAndIndexMatch` in v0.23.2 stores/filestore.go). The
+//! reader, `check` and `salvage` observe this walk; none reads the framing
+//! or decides trusted-or-rebuilt on its own.
+
+use std::io;
+use std::ops::Range;
+use std::path::Path;
+
+use bytes::Bytes;
+use prost::Message as _;
+
+use super::readahead::{self, Layout, ReadAhead};
+use super::record::{FILE_VERSION, HEADER_LEN};
+use super::slice::{
+    EntrySource, IndexEntry, ReadOptions, SliceFiles, SliceState, INDEX_RECORD_LEN,
+};
+use crate::error::{Result, StoreError};
+use crate::proto::{MsgProto, MsgView};
+
+/// Typed records keep the size in the low 24 bits.
+const TYPED_SIZE_MASK: u32 = 0x00FF_FFFF;
+
+/// One step of a framed-record walk (`readRecord`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    /// Clean end of file.
+    Eof,
+    Record {
+        offset: u64,
+        /// Record type (typed files), 0 otherwise.
+        rtype: u8,
+        size: u64,
+        stored_crc: u32,
+        /// Where the payload lies in the cursor's chunk
+        /// ([`FrameCursor::bytes`]); `None` when it was skipped.
+        payload: Option<Range<usize>>,
+    },
+    /// A header of zeros (`errNeedRewind`): the server truncates here.
+    Zero { offset: u64 },
+    /// A complete header and no payload byte at end of file: Go's
+    /// `ReadFull` reports plain EOF, so the server stops without error (Q1).
+    HeaderOnly { offset: u64, size: u64 },
+    /// A partial header or payload: "unexpected EOF" for the server.
+    Torn {
+        offset: u64,
+        /// Bytes the record needs (header + payload), when the header is
+        /// complete.
+        needed: Option<u64>,
+        available: u64,
+        /// The sequence at the start of a partial message payload.
+        seq_hint: Option<u64>,
+    },
+}
+
+/// A store file read sequentially (or at offsets) through [`ReadAhead`]:
+/// a payload is handed out borrowed from its chunk, so a walk allocates
+/// nothing per record, and nothing larger than the file.
+pub struct FrameCursor {
+    ahead: ReadAhead,
+    pos: u64,
+    len: u64,
+    typed: bool,
+}
+
+impl FrameCursor {
+    /// A plain file (`typed`: records carry a type in the size word).
+    pub fn open(path: &Path, typed: bool) -> io::Result<FrameCursor> {
+        FrameCursor::open_as(path, typed, Layout::Plain)
+    }
+
+    /// A message data file, with its CRCs computed ahead when `crc` is given.
+    pub fn open_data(path: &Path, crc: Option<crate::crc::Crc32>) -> io::Result<FrameCursor> {
+        FrameCursor::open_as(path, false, Layout::Messages { crc })
+    }
+
+    fn open_as(path: &Path, typed: bool, layout: Layout) -> io::Result<FrameCursor> {
+        let file = crate::safe_fs::open_regular_io(path)?;
+        let len = file.metadata()?.len();
+        Ok(FrameCursor {
+            ahead: ReadAhead::new(file, len, layout),
+            pos: 0,
+            len,
+            typed,
+        })
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Offset of the next read.
+    pub fn pos(&self) -> u64 {
+        self.pos
+    }
+
+    pub fn remaining(&self) -> u64 {
+        self.len.saturating_sub(self.pos)
+    }
+
+    pub fn seek(&mut self, offset: u64) {
+        self.pos = offset;
+    }
+
+    /// The next `n` bytes (fewer only at end of file), as a range of
+    /// [`FrameCursor::chunk`].
+    pub fn take(&mut self, n: u64) -> io::Result<Range<usize>> {
+        let range = self.ahead.window(self.pos, n)?;
+        self.pos += range.len() as u64;
+        Ok(range)
+    }
+
+    /// The chunk the ranges handed out index.
+    pub fn chunk(&self) -> &Bytes {
+        self.ahead.chunk()
+    }
+
+    pub fn bytes(&self, range: &Range<usize>) -> &[u8] {
+        &self.ahead.chunk()[range.clone()]
+    }
+
+    /// Read up to `buf.len()` bytes; fewer only at end of file.
+    pub fn read_up_to(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let range = self.take(buf.len() as u64)?;
+        let got = range.len();
+        buf[..got].copy_from_slice(&self.ahead.chunk()[range]);
+        Ok(got)
+    }
+
+    /// Read `n` bytes (fewer only at end of file) into a new buffer.
+    pub fn read_vec(&mut self, n: u64) -> io::Result<Vec<u8>> {
+        let range = self.take(n)?;
+        Ok(self.ahead.chunk()[range].to_vec())
+    }
+
+    /// The CRC the read-ahead worker computed for the record at `offset`.
+    pub fn computed_crc(&mut self, offset: u64, size: u32) -> Option<u32> {
+        self.ahead.computed_crc(offset, size)
+    }
+
+    /// Offset of the first non-zero byte at or after `from`, if any.
+    pub fn first_nonzero(&mut self, from: u64) -> io::Result<Option<u64>> {
+        self.seek(from);
+        loop {
+            let at = self.pos;
+            let range = self.take(readahead::CHUNK)?;
+            if range.is_empty() {
+                return Ok(None);
+            }
+            if let Some(i) = self.ahead.chunk()[range].iter().position(|&b| b != 0) {
+                return Ok(Some(at + i as u64));
+            }
+        }
+    }
+
+    /// The 4-byte version word; `None` when the file is shorter. Leaves the
+    /// cursor on the first record.
+    pub fn version(&mut self) -> io::Result<Option<u32>> {
+        self.seek(0);
+        let mut w = [0u8; 4];
+        if self.read_up_to(&mut w)? < 4 {
+            return Ok(None);
+        }
+        Ok(Some(u32::from_le_bytes(w)))
+    }
+
+    /// The next record (`readRecord`), its payload read when `read_payload`.
+    pub fn step(&mut self, read_payload: bool) -> io::Result<Frame> {
+        let offset = self.pos;
+        let mut h = [0u8; 8];
+        let got = self.read_up_to(&mut h)?;
+        if got == 0 {
+            return Ok(Frame::Eof);
+        }
+        if got < 8 {
+            return Ok(Frame::Torn {
+                offset,
+                needed: None,
+                available: got as u64,
+                seq_hint: None,
+            });
+        }
+        let word0 = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
+        let stored_crc = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
+        let (rtype, size) = if self.typed {
+            ((word0 >> 24) as u8, u64::from(word0 & TYPED_SIZE_MASK))
+        } else {
+            (0u8, u64::from(word0))
+        };
+        if size == 0 && rtype == 0 && stored_crc == 0 {
+            return Ok(Frame::Zero { offset });
+        }
+        let left = self.remaining();
+        if left == 0 && size > 0 {
+            return Ok(Frame::HeaderOnly { offset, size });
+        }
+        if size > left {
+            let partial = self.take(left.min(16))?;
+            let hint = if self.typed {
+                None
+            } else {
+                seq_hint(self.bytes(&partial))
+            };
+            self.seek(self.len);
+            return Ok(Frame::Torn {
+                offset,
+                needed: Some(HEADER_LEN + size),
+                available: HEADER_LEN + left,
+                seq_hint: hint,
+            });
+        }
+        let payload = if read_payload {
+            Some(self.take(size)?)
+        } else {
+            self.seek(offset + HEADER_LEN + size);
+            None
+        };
+        Ok(Frame::Record {
+            offset,
+            rtype,
+            size,
+            stored_crc,
+            payload,
+        })
+    }
+}
+
+/// The sequence at the start of a (possibly partial) MsgProto: field 1,
+/// varint.
+pub fn seq_hint(payload: &[u8]) -> Option<u64> {
+    if payload.first() != Some(&0x08) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for (i, &b) in payload.iter().skip(1).take(10).enumerate() {
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// Sequence and timestamp of a message payload, as the server's
+/// `msg.Unmarshal` accepts it.
+pub fn decode_message(payload: &[u8]) -> std::result::Result<(u64, i64), prost::DecodeError> {
+    if let Some(view) = MsgView::canonical(payload) {
+        return Ok((view.sequence, view.timestamp));
+    }
+    let m = MsgProto::decode(payload)?;
+    Ok((m.sequence, m.timestamp))
+}
+
+/// Why the rebuild scan of a data file stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanEnd {
+    /// End of file: every record was read.
+    Eof,
+    /// A zero header: the server truncates the data file here and goes on.
+    Zero { offset: u64 },
+    /// A header with no payload at end of file: plain EOF for the server (Q1).
+    HeaderOnly { offset: u64, size: u64 },
+    /// A torn record: the server refuses to start (unexpected EOF) unless
+    /// `-file_truncate_bad_eof`.
+    Torn {
+        offset: u64,
+        needed: Option<u64>,
+        available: u64,
+    },
+    /// A CRC mismatch (when CRCs are verified): the server refuses to start.
+    Crc {
+        offset: u64,
+        stored: u32,
+        computed: u32,
+    },
+    /// A record that does not decode as a message: the server refuses to
+    /// start.
+    Undecodable { offset: u64, error: String },
+}
+
+impl ScanEnd {
+    /// Where the recovered part of the data file ends.
+    pub fn offset(&self, file_len: u64) -> u64 {
+        match self {
+            ScanEnd::Eof => file_len,
+            ScanEnd::Zero { offset }
+            | ScanEnd::HeaderOnly { offset, .. }
+            | ScanEnd::Torn { offset, .. }
+            | ScanEnd::Crc { offset, .. }
+            | ScanEnd::Undecodable { offset, .. } => *offset,
+        }
+    }
+}
+
+/// Why the server does not trust a slice's index and rebuilds it from the
+/// data file, or what it noticed in an index it trusts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexEvent {
+    /// No index file: rebuilt from the data file.
+    Missing,
+    /// The version header is not 1 (`None`: shorter than 4 bytes): the
+    /// server refuses to start; the slice is read as rebuilt.
+    BadHeader { found: Option<u32> },
+    /// A record shorter than 32 bytes at `at`: rebuilt.
+    Partial { at: u64, got: u64 },
+    /// A zero-filled record at `at`: the server truncates the index here
+    /// and trusts what precedes. `more_at`: a non-zero byte after it.
+    Zero { at: u64, more_at: Option<u64> },
+    /// No record before the end (or a zero record): the data file is
+    /// scanned.
+    Empty,
+    /// The record the last entry points at does not match it: rebuilt.
+    LastMismatch { entry: IndexEntry, problem: String },
+}
+
+/// What a walk reports as it goes. Every method has a default that ignores
+/// the event: the reader keeps findings, `check` turns each event into its
+/// own findings and compares the data file with the index itself.
+pub trait SliceObserver {
+    /// Something about the index (see [`IndexEvent`]).
+    fn index_event(&mut self, _files: &SliceFiles, _event: &IndexEvent) {}
+
+    /// An index record at byte `at`. `crc`: `(stored, computed)` when they
+    /// differ. `trusted`: part of the run the server reads (before the
+    /// first CRC problem when CRCs are verified). Records after a CRC
+    /// problem are still reported, up to the end of the index.
+    fn index_record(
+        &mut self,
+        _files: &SliceFiles,
+        _at: u64,
+        _entry: &IndexEntry,
+        _crc: Option<(u32, u32)>,
+        _trusted: bool,
+    ) {
+    }
+
+    /// The last trusted entry was checked against the data file.
+    fn last_checked(&mut self, _files: &SliceFiles, _entry: &IndexEntry) {}
+
+    /// A message the rebuild scan of the data file recovered.
+    fn scanned(&mut self, _files: &SliceFiles, _entry: &IndexEntry, _payload: &[u8]) {}
+
+    /// Where and why the rebuild scan stopped.
+    fn scan_end(&mut self, _files: &SliceFiles, _end: &ScanEnd) {}
+}
+
+/// An observer that ignores everything.
+pub struct Quiet;
+
+impl SliceObserver for Quiet {}
+
+#[derive(Default)]
+struct Tally {
+    first: Option<IndexEntry>,
+    last: Option<IndexEntry>,
+    count: u64,
+    bytes: u64,
+}
+
+impl Tally {
+    fn add(&mut self, e: IndexEntry) {
+        if self.first.is_none() {
+            self.first = Some(e);
+        }
+        self.last = Some(e);
+        self.count += 1;
+        self.bytes += e.accounted_bytes();
+    }
+
+    fn into_state(self, files: SliceFiles, source: EntrySource) -> Option<SliceState> {
+        Some(SliceState {
+            files,
+            source,
+            first: self.first?,
+            last: self.last?,
+            count: self.count,
+            bytes: self.bytes,
+        })
+    }
+}
+
+/// Recover one slice as the server does at start-up, without writing
+/// anything: read every index record; trust the index unless a record is
+/// partial or fails its CRC (when verified), it holds none, or its last
+/// entry does not match the data file; else scan the data file up to the
+/// first damage. `None`: a slice without message. Errors: a file that is
+/// there and cannot be read.
+pub fn recover_slice(
+    files: SliceFiles,
+    opts: &ReadOptions,
+    observer: &mut dyn SliceObserver,
+) -> Result<Option<SliceState>> {
+    if let Some(tally) = read_index(&files, opts, observer)? {
+        let records = tally.count;
+        return Ok(tally.into_state(files, EntrySource::Index { records }));
+    }
+    scan_data(files, opts, observer)
+}
+
+/// The index's entries when the server trusts it, `None` to rebuild.
+fn read_index(
+    files: &SliceFiles,
+    opts: &ReadOptions,
+    observer: &mut dyn SliceObserver,
+) -> Result<Option<Tally>> {
+    let path = &files.idx;
+    // Only a truly absent index is rebuilt; a dangling link, a FIFO or an
+    // unreadable file is an error.
+    if !crate::safe_fs::is_present(path)? {
+        observer.index_event(files, &IndexEvent::Missing);
+        return Ok(None);
+    }
+    let io_err = |e| StoreError::io(path, e);
+    let mut idx = FrameCursor::open(path, false).map_err(io_err)?;
+    match idx.version().map_err(io_err)? {
+        Some(FILE_VERSION) => {}
+        found => {
+            observer.index_event(files, &IndexEvent::BadHeader { found });
+            return Ok(None);
+        }
+    }
+    let mut tally = Tally::default();
+    let mut rebuild = false;
+    let mut raw = [0u8; INDEX_RECORD_LEN as usize];
+    loop {
+        let at = idx.pos();
+        let got = idx.read_up_to(&mut raw).map_err(io_err)?;
+        if got == 0 {
+            break;
+        }
+        if got < raw.len() {
+            observer.index_event(
+                files,
+                &IndexEvent::Partial {
+                    at,
+                    got: got as u64,
+                },
+            );
+            rebuild = true;
+            break;
+        }
+        if raw.iter().all(|&b| b == 0) {
+            let more_at = idx.first_nonzero(at).map_err(io_err)?;
+            observer.index_event(files, &IndexEvent::Zero { at, more_at });
+            break;
+        }
+        let (entry, stored) = IndexEntry::decode(&raw);
+        let computed = opts.crc.checksum(&raw[0..28]);
+        let crc = (computed != stored).then_some((stored, computed));
+        if crc.is_some() && opts.verify_crc {
+            rebuild = true;
+        }
+        observer.index_record(files, at, &entry, crc, !rebuild);
+        if !rebuild {
+            tally.add(entry);
+        }
+    }
+    if rebuild {
+        return Ok(None);
+    }
+    let Some(last) = tally.last else {
+        observer.index_event(files, &IndexEvent::Empty);
+        return Ok(None);
+    };
+    observer.last_checked(files, &last);
+    if let Err(problem) = verify_last(&files.dat, &last, opts) {
+        observer.index_event(
+            files,
+            &IndexEvent::LastMismatch {
+                entry: last,
+                problem,
+            },
+        );
+        return Ok(None);
+    }
+    Ok(Some(tally))
+}
+
+/// `ensureLastMsgAndIndexMatch`: the record at the entry's offset has its
+/// size, a valid CRC (always checked) and its sequence.
+fn verify_last(dat: &Path, e: &IndexEntry, opts: &ReadOptions) -> std::result::Result<(), String> {
+    let mut src = FrameCursor::open(dat, false).map_err(|err| err.to_string())?;
+    if e.offset < 4 || e.offset >= src.len() {
+        return Err(format!(
+            "offset {} is beyond the end of the file ({} bytes): EOF",
+            e.offset,
+            src.len()
+        ));
+    }
+    src.seek(e.offset);
+    let frame = src.step(true).map_err(|err| err.to_string())?;
+    let (size, stored, payload) = match frame {
+        Frame::Record {
+            size,
+            stored_crc,
+            payload: Some(p),
+            ..
+        } => (size, stored_crc, p),
+        Frame::Zero { .. } => return Err("unable to read last record: zero-filled header".into()),
+        Frame::Torn {
+            needed: Some(n),
+            available,
+            ..
+        } => return Err(format!(
+            "unable to read last record: unexpected EOF (record needs {n} bytes, {available} left)"
+        )),
+        Frame::Torn { .. } => return Err("unable to read last record: unexpected EOF".into()),
+        Frame::Eof | Frame::HeaderOnly { .. } | Frame::Record { payload: None, .. } => {
+            return Err("unable to read last record: EOF".into())
+        }
+    };
+    if size != u64::from(e.size) {
+        return Err(format!(
+            "expected record size to be {} bytes, got {size} bytes",
+            e.size
+        ));
+    }
+    let payload = src.bytes(&payload);
+    let actual = opts.crc.checksum(payload);
+    if actual != stored {
+        return Err(format!(
+            "corrupted data, expected crc to be 0x{stored:08x}, got 0x{actual:08x}"
+        ));
+    }
+    let (seq, _) =
+        decode_message(payload).map_err(|err| format!("error decoding message: {err}"))?;
+    if seq != e.seq {
+        return Err(format!(
+            "last message sequence in index is {}, data file is {seq}",
+            e.seq
+        ));
+    }
+    Ok(())
+}
+
+/// Scan the data file as the index rebuild does: every record up to the
+/// first damage.
+fn scan_data(
+    files: SliceFiles,
+    opts: &ReadOptions,
+    observer: &mut dyn SliceObserver,
+) -> Result<Option<SliceState>> {
+    let path = &files.dat;
+    let io_err = |e| StoreError::io(path, e);
+    let crc = opts.verify_crc.then(|| opts.crc.clone());
+    let mut dat = FrameCursor::open_data(path, crc).map_err(io_err)?;
+    match dat.version().map_err(io_err)? {
+        Some(FILE_VERSION) => {}
+        Some(found) => {
+            return Err(StoreError::UnsupportedVersion {
+                path: path.clone(),
+                found,
+            })
+        }
+        None => {
+            return Err(StoreError::corrupt(
+                path,
+                0,
+                "unable to verify file version: file shorter than the 4-byte header",
+            ))
+        }
+    }
+    let mut tally = Tally::default();
+    let end = loop {
+        let frame = dat.step(true).map_err(io_err)?;
+        let (offset, size, stored_crc, payload) = match frame {
+            Frame::Eof => break ScanEnd::Eof,
+            Frame::Zero { offset } => break ScanEnd::Zero { offset },
+            Frame::HeaderOnly { offset, size } => break ScanEnd::HeaderOnly { offset, size },
+            Frame::Torn {
+                offset,
+                needed,
+                available,
+                ..
+            } => {
+                break ScanEnd::Torn {
+                    offset,
+                    needed,
+                    available,
+                }
+            }
+            Frame::Record {
+                offset,
+                size,
+                stored_crc,
+                payload,
+                ..
+            } => (offset, size, stored_crc, payload.unwrap_or(0..0)),
+        };
+        if opts.verify_crc {
+            let computed = match dat.computed_crc(offset, size as u32) {
+                Some(c) => c,
+                None => opts.crc.checksum(dat.bytes(&payload)),
+            };
+            if computed != stored_crc {
+                break ScanEnd::Crc {
+                    offset,
+                    stored: stored_crc,
+                    computed,
+                };
+            }
+        }
+        let bytes = dat.bytes(&payload);
+        match decode_message(bytes) {
+            Ok((seq, timestamp)) => {
+                let entry = IndexEntry {
+                    seq,
+                    offset,
+                    timestamp,
+                    size: size as u32,
+                };
+                observer.scanned(&files, &entry, bytes);
+                tally.add(entry);
+            }
+            Err(e) => {
+                break ScanEnd::Undecodable {
+                    offset,
+                    error: e.to_string(),
+                }
+            }
+        }
+    };
+    observer.scan_end(&files, &end);
+    let end = end.offset(dat.len());
+    Ok(tally.into_state(files, EntrySource::DataScan { end }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seq_hints() {
+        assert_eq!(seq_hint(&[0x08, 0x23, 0x12]), Some(35));
+        assert_eq!(seq_hint(&[0x08, 0x96, 0x01]), Some(150));
+        assert_eq!(seq_hint(&[0x12, 0x01]), None);
+        assert_eq!(seq_hint(&[0x08, 0x96]), None);
+    }
+}
