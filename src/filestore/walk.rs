@@ -506,9 +506,12 @@ fn verify_last(dat: &Path, e: &IndexEntry, opts: &ReadOptions) -> std::result::R
             needed: Some(n),
             available,
             ..
-        } => return Err(format!(
-            "unable to read last record: unexpected EOF (record needs {n} bytes, {available} left)"
-        )),
+        } => {
+            let why = format!("record needs {n} bytes, {available} left");
+            return Err(format!(
+                "unable to read last record: unexpected EOF ({why})"
+            ));
+        }
         Frame::Torn { .. } => return Err("unable to read last record: unexpected EOF".into()),
         Frame::Eof | Frame::HeaderOnly { .. } | Frame::Record { payload: None, .. } => {
             return Err("unable to read last record: EOF".into())
