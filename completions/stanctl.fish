@@ -634,6 +634,7 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l subject-prefix -d 'Prepended verbatim to every subject (e.g. "migrated.")' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l replicas -d 'Stream replicas (clustered JetStream)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l max-pending-acks -d 'Publishes awaiting their acknowledgement at most' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l parallel -d 'Channels exported at once, each one ordered publisher with its own store reader [default: the core count, at most 16]' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l timeout -d 'Bound of every request to the server' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l dir -d 'File store root directory (the server\'s -dir)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l store -d 'Store type (the server\'s -store); guessed from the other options when omitted' -r -f -a "file\t''

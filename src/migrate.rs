@@ -74,6 +74,17 @@ pub trait Progress {
     fn channel_start(&mut self, _channel: &str, _msgs: u64) {}
     fn message(&mut self, _bytes: u64) {}
     fn channel_end(&mut self) {}
+    /// Channels done at once (the JetStream export's `--parallel`): the
+    /// same, for the channel on `lane`.
+    fn lane_start(&mut self, _lane: usize, channel: &str, msgs: u64) {
+        self.channel_start(channel, msgs);
+    }
+    fn lane_message(&mut self, _lane: usize, bytes: u64) {
+        self.message(bytes);
+    }
+    fn lane_end(&mut self, _lane: usize) {
+        self.channel_end();
+    }
 }
 
 pub struct NoProgress;

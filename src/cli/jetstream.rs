@@ -109,6 +109,11 @@ pub struct JetStreamArgs {
     #[arg(long)]
     pub keep_encrypted: bool,
 
+    /// Channels exported at once, each one ordered publisher with its own
+    /// store reader [default: the core count, at most 16].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallel: Option<u16>,
+
     /// Bound of every request to the server.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
     pub timeout: Duration,
@@ -470,6 +475,9 @@ pub fn run(cli: &Cli, args: &JetStreamArgs) -> anyhow::Result<Outcome> {
         use_first_seq: !args.no_first_seq,
         verify: args.verify,
         timeout: args.timeout,
+        parallel: args
+            .parallel
+            .map_or_else(jetstream::default_parallel, usize::from),
     };
     let started = Instant::now();
     let show_progress = !cli.quiet && std::io::stderr().is_terminal();
@@ -481,7 +489,8 @@ pub fn run(cli: &Cli, args: &JetStreamArgs) -> anyhow::Result<Outcome> {
     } else {
         &mut silent
     };
-    let report = jetstream::migrate(store.as_mut(), &plan, &conn, &opts, progress)?;
+    let open = || cli.store.open();
+    let report = jetstream::migrate(store.as_mut(), &open, &plan, &conn, &opts, progress)?;
     let seconds = started.elapsed().as_secs_f64();
     let source_problems = output::report_findings(&store.findings(), cli.verbose, cli.quiet);
     match cli.format {

@@ -1,6 +1,7 @@
 //! Progress bars for long commands, drawn only on a terminal: messages in
 //! messages, bytes in bytes, each rate in its own unit.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use std::io::IsTerminal;
@@ -15,7 +16,8 @@ use super::output::human_bytes;
 pub struct Bars {
     multi: MultiProgress,
     total: ProgressBar,
-    channel: Option<ProgressBar>,
+    /// The bars of the channels under way, by lane.
+    channels: HashMap<usize, ProgressBar>,
     started: Instant,
     msgs: u64,
     bytes: u64,
@@ -38,7 +40,7 @@ impl Bars {
         Bars {
             multi,
             total,
-            channel: None,
+            channels: HashMap::new(),
             started: Instant::now(),
             msgs: 0,
             bytes: 0,
@@ -103,8 +105,20 @@ pub fn bars_for(
     Ok(Some(Bars::new(total)))
 }
 
+/// The lane of the channel-at-a-time commands.
+const ONLY_LANE: usize = usize::MAX;
+
 impl Progress for Bars {
     fn channel_start(&mut self, channel: &str, msgs: u64) {
+        self.lane_start(ONLY_LANE, channel, msgs);
+    }
+    fn message(&mut self, bytes: u64) {
+        self.lane_message(ONLY_LANE, bytes);
+    }
+    fn channel_end(&mut self) {
+        self.lane_end(ONLY_LANE);
+    }
+    fn lane_start(&mut self, lane: usize, channel: &str, msgs: u64) {
         let bar = self
             .multi
             .insert_before(&self.total, ProgressBar::new(msgs));
@@ -113,23 +127,25 @@ impl Progress for Bars {
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_prefix(channel.to_string());
-        self.channel = Some(bar);
+        if let Some(old) = self.channels.insert(lane, bar) {
+            old.finish_and_clear();
+        }
         self.refresh();
     }
-    fn message(&mut self, bytes: u64) {
+    fn lane_message(&mut self, lane: usize, bytes: u64) {
         self.msgs += 1;
         self.bytes += bytes;
         self.total.inc(1);
-        if let Some(bar) = &self.channel {
+        if let Some(bar) = self.channels.get(&lane) {
             bar.inc(1);
         }
         if self.msgs % REFRESH_EVERY == 0 {
             self.refresh();
         }
     }
-    fn channel_end(&mut self) {
+    fn lane_end(&mut self, lane: usize) {
         self.refresh();
-        if let Some(bar) = self.channel.take() {
+        if let Some(bar) = self.channels.remove(&lane) {
             bar.finish_and_clear();
         }
     }

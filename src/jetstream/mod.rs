@@ -20,10 +20,14 @@ pub mod consumers;
 pub mod names;
 pub mod plan;
 pub mod publish;
+pub mod readers;
 pub mod verify;
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::time::Duration;
+
+use futures::{StreamExt as _, TryStreamExt as _};
 
 use serde::Serialize;
 
@@ -33,6 +37,8 @@ use crate::store::{MessageIter, StoreReader};
 
 pub use connect::ConnectionOptions;
 pub use plan::{build_plan, ConsumerKind, ConsumerPlan, Plan, PlanOptions, StreamPlan};
+pub use readers::OpenStore;
+use readers::Readers;
 pub use verify::VerifyReport;
 
 /// `<cluster id>:<channel>:<sequence>`: makes a republish inside the
@@ -131,6 +137,13 @@ pub struct RunOptions {
     pub verify: bool,
     /// Bound of every request and acknowledgement wait.
     pub timeout: Duration,
+    /// Channels migrated at once (one store reader each).
+    pub parallel: usize,
+}
+
+/// The default of [`RunOptions::parallel`]: the core count, at most 16.
+pub fn default_parallel() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(16))
 }
 
 impl Default for RunOptions {
@@ -141,6 +154,7 @@ impl Default for RunOptions {
             use_first_seq: true,
             verify: false,
             timeout: Duration::from_secs(10),
+            parallel: default_parallel(),
         }
     }
 }
@@ -291,21 +305,52 @@ pub fn version_at_least(version: &str, major: u64, minor: u64) -> bool {
 }
 
 /// Run the plan against a server: streams, messages, consumers, and the
-/// verification when asked. `store` must return plaintext payloads (wrap an
-/// encrypted store in a `DecryptingReader`).
+/// verification when asked. `store` (for the verification) and the stores
+/// `open` makes (one per reader thread, [`RunOptions::parallel`] of them)
+/// must return plaintext payloads (wrap an encrypted store in a
+/// `DecryptingReader`).
 pub fn migrate(
     store: &mut dyn StoreReader,
+    open: OpenStore<'_>,
     plan: &Plan,
     conn: &ConnectionOptions,
     opts: &RunOptions,
     progress: &mut dyn Progress,
 ) -> anyhow::Result<MigrationReport> {
     let rt = runtime()?;
-    rt.block_on(migrate_async(store, plan, conn, opts, progress))
+    std::thread::scope(|scope| {
+        let readers = Readers::start(scope, open, opts.parallel);
+        let report = rt.block_on(migrate_async(store, &readers, plan, conn, opts, progress));
+        // The reader threads end once the requests are closed.
+        drop(readers);
+        report
+    })
+}
+
+/// The progress of the channels migrated at once: each reports on its own
+/// lane (its index in the plan).
+struct Lane<'a, 'p> {
+    lane: usize,
+    shared: &'a RefCell<&'p mut dyn Progress>,
+}
+
+impl Progress for Lane<'_, '_> {
+    fn channel_start(&mut self, channel: &str, msgs: u64) {
+        self.shared
+            .borrow_mut()
+            .lane_start(self.lane, channel, msgs);
+    }
+    fn message(&mut self, bytes: u64) {
+        self.shared.borrow_mut().lane_message(self.lane, bytes);
+    }
+    fn channel_end(&mut self) {
+        self.shared.borrow_mut().lane_end(self.lane);
+    }
 }
 
 async fn migrate_async(
     store: &mut dyn StoreReader,
+    readers: &Readers,
     plan: &Plan,
     conn: &ConnectionOptions,
     opts: &RunOptions,
@@ -323,30 +368,46 @@ async fn migrate_async(
         totals: ReportTotals::default(),
         verify: None,
     };
-    let mut maps = Vec::new();
-    for sp in &plan.streams {
-        let target = publish::Target {
-            server: &server,
-            plan,
-            opts,
-            first_seq_supported,
-        };
-        let (mut sr, map) = publish::migrate_stream(target, sp, store, progress).await?;
-        if opts.consumers {
-            for cp in &sp.consumers {
-                let cr = consumer_with_retries(
-                    &server,
-                    plan,
-                    (sp, cp),
-                    &map,
-                    sr.js_last_seq,
-                    opts,
-                    &mut sr.notes,
-                )
-                .await?;
-                sr.consumers.push(cr);
+    let target = publish::Target {
+        server: &server,
+        plan,
+        opts,
+        first_seq_supported,
+    };
+    let shared = RefCell::new(progress);
+    // Up to `parallel` channels at once, each one ordered publisher; the
+    // results in plan order; the first error stops the others.
+    let done: Vec<(StreamReport, SeqMap)> = futures::stream::iter(plan.streams.iter().enumerate())
+        .map(|(lane, sp)| {
+            let shared = &shared;
+            let server = &server;
+            async move {
+                let mut progress = Lane { lane, shared };
+                let (mut sr, map) =
+                    publish::migrate_stream(target, sp, readers, &mut progress).await?;
+                if opts.consumers {
+                    for cp in &sp.consumers {
+                        let cr = consumer_with_retries(
+                            server,
+                            plan,
+                            (sp, cp),
+                            &map,
+                            sr.js_last_seq,
+                            opts,
+                            &mut sr.notes,
+                        )
+                        .await?;
+                        sr.consumers.push(cr);
+                    }
+                }
+                anyhow::Ok((sr, map))
             }
-        }
+        })
+        .buffered(opts.parallel.max(1))
+        .try_collect()
+        .await?;
+    let mut maps = Vec::with_capacity(done.len());
+    for (sr, map) in done {
         let t = &mut report.totals;
         t.streams += 1;
         t.published += sr.published;

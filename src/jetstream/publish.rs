@@ -23,12 +23,12 @@ use serde_json::json;
 
 use crate::migrate::Progress;
 use crate::model::{Message, MessageRange};
-use crate::store::StoreReader;
 
 use super::connect::{bounded, Server};
 use super::plan::{Plan, StreamPlan};
+use super::readers::Readers;
 use super::{
-    header_name, header_value, BlockingMessages, RunOptions, SeqMap, StreamReport, HDR_CHANNEL,
+    header_name, header_value, RunOptions, SeqMap, StreamReport, HDR_CHANNEL,
     HDR_EXPECTED_LAST_SEQ, HDR_MSG_ID, HDR_REPLY, HDR_SEQUENCE, HDR_TIMESTAMP,
 };
 
@@ -161,12 +161,6 @@ impl From<anyhow::Error> for Stop {
     }
 }
 
-impl From<crate::error::StoreError> for Stop {
-    fn from(e: crate::error::StoreError) -> Self {
-        Stop::Fatal(e.into())
-    }
-}
-
 trait OrRetry<T> {
     fn or_retry(self) -> Result<T, Stop>;
 }
@@ -281,14 +275,14 @@ pub struct Target<'a> {
 pub async fn migrate_stream(
     t: Target<'_>,
     sp: &StreamPlan,
-    store: &mut dyn StoreReader,
+    readers: &Readers,
     progress: &mut dyn Progress,
 ) -> anyhow::Result<(StreamReport, SeqMap)> {
     let server = t.server;
     let mut run = StreamRun::default();
     progress.channel_start(&sp.channel, sp.msgs);
     let map = loop {
-        match attempt(t, sp, store, &mut run, progress).await {
+        match attempt(t, sp, readers, &mut run, progress).await {
             Ok(map) => break map,
             Err(Stop::Retry(e)) if run.attempts + 1 < MAX_ATTEMPTS => {
                 run.attempts += 1;
@@ -342,7 +336,7 @@ pub async fn migrate_stream(
 async fn attempt(
     t: Target<'_>,
     sp: &StreamPlan,
-    store: &mut dyn StoreReader,
+    readers: &Readers,
     run: &mut StreamRun,
     progress: &mut dyn Progress,
 ) -> Result<SeqMap, Stop> {
@@ -411,8 +405,8 @@ async fn attempt(
     let mut window: VecDeque<InFlight> = VecDeque::new();
     let limit = opts.max_pending_acks.max(1);
     {
-        let mut source = BlockingMessages::open(store, &sp.channel, range)?;
-        while let Some(item) = source.next_message() {
+        let mut source = readers.messages(&sp.channel, range)?;
+        while let Some(item) = source.next_message().await {
             let msg = item?;
             let len = msg.data.len() as u64;
             if let Some((first, last)) = resume {
