@@ -62,6 +62,9 @@ pub struct LogEntry {
     pub log_type: LogType,
     pub data: Vec<u8>,
     pub appended_at: Option<AppendedAt>,
+    /// File offset of the entry's key in raft.log (0 when not read from a
+    /// file).
+    pub offset: u64,
 }
 
 /// Seconds between 0001-01-01 and 1970-01-01 (Go's absolute epoch).
@@ -148,6 +151,7 @@ pub fn decode_entry(buf: &[u8]) -> std::result::Result<LogEntry, String> {
         log_type: LogType::from_u64(field_u64(&v, "Type")?),
         data: field_bytes(&v, "Data")?,
         appended_at,
+        offset: 0,
     })
 }
 
@@ -416,7 +420,8 @@ fn read_with(db: &BoltDb) -> Result<RaftLogFile> {
         }
         prev_key = Some(key);
         match decode_entry(item.value) {
-            Ok(e) => {
+            Ok(mut e) => {
+                e.offset = item.offset;
                 if e.index != key {
                     findings.push(finding(
                         Severity::Error,

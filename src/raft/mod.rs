@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use crate::crypto::{decrypt_payload, decrypt_with_master, envelope_cipher, Cipher, MasterKey};
 use crate::error::{Result, StoreError};
-use crate::model::{Client, Finding, MessageRange, Severity, Subscription};
+use crate::model::{check_channel_name, Client, Finding, MessageRange, Severity, Subscription};
 use crate::proto::MsgProto;
 use crate::store::StoreReader;
 
@@ -132,6 +132,26 @@ pub struct NodeState {
     pub findings: Vec<Finding>,
 }
 
+/// The channel an operation creates when it names an unknown one: a
+/// publish's subject, a subscription's subject, a sent/ack's channel
+/// (`lookupOrCreateChannel` in the server's Apply).
+fn created_channel(op: &RaftOperation) -> Option<&[u8]> {
+    match op.op_type {
+        op_type::PUBLISH => op
+            .publish_batch
+            .as_ref()
+            .and_then(|b| b.messages.first())
+            .map(|m| m.subject.as_slice()),
+        op_type::SUBSCRIBE => op
+            .sub
+            .as_ref()
+            .and_then(|s| s.request.as_ref())
+            .map(|r| r.subject.as_slice()),
+        op_type::SEND_AND_ACK => op.sub_sent_ack.as_ref().map(|a| a.channel.as_slice()),
+        _ => None,
+    }
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -232,7 +252,12 @@ pub fn read_node_with_store(
             (None, _) => e.data.clone(),
         };
         match RaftOperation::decode(plain.as_slice()) {
-            Ok(op) => ops.push(Op { index: e.index, op }),
+            Ok(op) => {
+                if let Some(name) = created_channel(&op) {
+                    check_channel_name(&text(name), format!("{at} at offset {}", e.offset))?;
+                }
+                ops.push(Op { index: e.index, op })
+            }
             Err(err) => findings.push(finding(
                 Severity::Warning,
                 at,
@@ -274,6 +299,12 @@ pub fn read_node_with_store(
         }
     }
     let have_store = store.is_some();
+
+    // Names that become channels (and directories of a file target) are
+    // refused as the file and SQL readers refuse them (D1).
+    for name in log.channel_ids.keys() {
+        check_channel_name(&text(name), format!("{location} channels bucket"))?;
+    }
 
     // Step 1: channels.
     let mut base = Fsm::new(location.clone(), !have_store);
@@ -328,6 +359,11 @@ pub fn read_node_with_store(
                 continue;
             }
         };
+        if let Some(st) = &state {
+            for c in &st.channels {
+                check_channel_name(&text(&c.channel), s.dir.join("state.bin").display())?;
+            }
+        }
         let mut fsm = base.clone();
         if let Some(st) = &state {
             if let Err(e) = fsm.restore_snapshot(st) {

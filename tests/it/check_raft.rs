@@ -130,3 +130,70 @@ fn bit_flips_in_the_raft_log_never_panic() {
         );
     }
 }
+
+/// A channel name in the Raft log that is not a valid subject (D1's rule:
+/// no '/', '\', NUL, '..', wildcards) is refused, naming raft.log, the
+/// entry and its byte offset; nothing is created outside a migration's
+/// target. The crafted copy renames one channel in place ("shop.orders" ->
+/// "../../PWNED", same length: the B+tree and the protobuf stay intact).
+#[test]
+fn invalid_channel_name_in_the_raft_log_is_refused_with_entry_and_offset() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let node = node_copy(tmp.path());
+    let log = node.join("raft/stanctl-c3/raft.log");
+    let mut bytes = std::fs::read(&log).expect("read raft.log");
+    let at = bytes
+        .windows(11)
+        .position(|w| w == b"shop.orders")
+        .expect("a channel name in the log");
+    bytes[at..at + 11].copy_from_slice(b"../../PWNED");
+    std::fs::write(&log, &bytes).expect("write raft.log");
+    let store = node.join("store");
+    let out = stanctl()
+        .args(["--dir", store.to_str().expect("p"), "subs", "ls"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let said = stderr
+        .lines()
+        .find(|l| l.contains("\"../../PWNED\" is not a valid subject"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(said.contains("raft.log entry "), "{said}");
+    // The offset named is where the entry's key is, before the name.
+    let offset: usize = said
+        .split(" at offset ")
+        .nth(1)
+        .and_then(|r| r.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no offset in {said}"));
+    assert!(offset < at && at - offset < 4096, "{offset} vs {at}");
+    let target = tmp.path().join("out/new");
+    let out = stanctl()
+        .args([
+            "--dir",
+            store.to_str().expect("p"),
+            "migrate",
+            "file-to-file",
+            "--to-dir",
+        ])
+        .arg(&target)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let mut found = Vec::new();
+    let mut dirs = vec![tmp.path().to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).expect("dir") {
+            let p = e.expect("entry").path();
+            if p.to_string_lossy().contains("PWNED") {
+                found.push(p.clone());
+            }
+            if p.is_dir() {
+                dirs.push(p);
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:?}");
+}
