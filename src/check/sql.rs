@@ -8,11 +8,9 @@
 //! one that fails is the error that version would stop with. The column
 //! analysis then names the missing column and the statement that adds it.
 //!
-//! `stanctl sql upgrade` ([`upgrade_plan`], [`apply_upgrade`]) is the one
-//! place that writes: it adds what the current schema lacks.
-
-use std::collections::BTreeMap;
-use std::time::Duration;
+//! It reads through the one SQL driver layer (`crate::sqlstore::conn`),
+//! read-only, inside a read-only snapshot. A check query the database
+//! refuses is an error finding, never "no problems found".
 
 use prost::Message as _;
 use serde::Serialize;
@@ -23,8 +21,12 @@ use super::{Finding, Severity, Stats};
 use crate::crypto::likely_envelope;
 use crate::error::{Result, StoreError};
 use crate::proto::{self, MsgProto};
+use crate::sqlstore::catalog::Catalog;
+use crate::sqlstore::conn::{connect, Access, Conn, Param, Row, Value};
 use crate::sqlstore::dsn::Dsn;
-use crate::sqlstore::schema::{COLUMNS, TABLES};
+use crate::sqlstore::schema::{
+    column_type, create_statements, is_binary_type, is_blob_column, COLUMNS, TABLES,
+};
 use crate::sqlstore::SqlDriver;
 use crate::store::StoreReader;
 
@@ -32,8 +34,6 @@ use crate::store::StoreReader;
 const PAGE: u64 = 1000;
 /// Rows listed per orphan query.
 const SAMPLE: u64 = 20;
-/// How long to wait to see whether the StoreLock tick moves.
-const LOCK_RECHECK: Duration = Duration::from_millis(1500);
 
 /// A column as the catalog describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -72,462 +72,30 @@ pub struct SqlCheck {
     pub cluster_id: Option<String>,
 }
 
-// ------------------------------------------------------------ connection
-
-/// A value as the drivers give it.
-#[derive(Debug, Clone, PartialEq)]
-enum Val {
-    Null,
-    Int(i128),
-    Bytes(Vec<u8>),
+/// An integer cell, 0 when NULL or not an integer (ids and counts of
+/// findings; the reader reports bad cells).
+fn int_of(v: Option<&Value>) -> i128 {
+    v.and_then(|v| v.as_i128().ok().flatten()).unwrap_or(0)
 }
 
-impl Val {
-    fn int(&self) -> Option<i128> {
-        match self {
-            Val::Int(i) => Some(*i),
-            Val::Bytes(b) => std::str::from_utf8(b).ok()?.trim().parse().ok(),
-            Val::Null => None,
-        }
-    }
-
-    fn u64(&self) -> u64 {
-        self.int().and_then(|i| u64::try_from(i).ok()).unwrap_or(0)
-    }
-
-    fn text(&self) -> String {
-        match self {
-            Val::Null => String::new(),
-            Val::Int(i) => i.to_string(),
-            Val::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
-        }
-    }
-
-    fn bytes(self) -> Vec<u8> {
-        match self {
-            Val::Bytes(b) => b,
-            Val::Int(i) => i.to_string().into_bytes(),
-            Val::Null => Vec::new(),
-        }
-    }
+fn u64_of(v: Option<&Value>) -> u64 {
+    u64::try_from(int_of(v)).unwrap_or(0)
 }
 
-/// One connection, per driver. Errors are formatted as the Go drivers
-/// format them (`Error 1054: ...`, `pq: ...`), as they appear in the
-/// server's log.
-pub(crate) enum Db {
-    Pg(Box<postgres::Client>),
-    My(Box<mysql::Conn>),
-    Lite(Box<rusqlite::Connection>),
+fn text_of(v: Option<Value>) -> String {
+    v.and_then(|v| v.into_text().ok().flatten())
+        .unwrap_or_default()
 }
 
-fn my_err(e: mysql::Error) -> String {
-    crate::sqlstore::my::error_text(&e)
-}
-
-fn pg_err(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("pq: {}", db.message()),
-        None => e.to_string(),
-    }
-}
-
-fn pg_val(row: &postgres::Row, i: usize) -> Val {
-    use postgres::types::Type;
-    let ty = row.columns()[i].type_().clone();
-    let int = |v: Option<i128>| v.map_or(Val::Null, Val::Int);
-    if ty == Type::INT2 {
-        int(row
-            .try_get::<_, Option<i16>>(i)
-            .ok()
-            .flatten()
-            .map(i128::from))
-    } else if ty == Type::INT4 {
-        int(row
-            .try_get::<_, Option<i32>>(i)
-            .ok()
-            .flatten()
-            .map(i128::from))
-    } else if ty == Type::INT8 {
-        int(row
-            .try_get::<_, Option<i64>>(i)
-            .ok()
-            .flatten()
-            .map(i128::from))
-    } else if ty == Type::BOOL {
-        int(row
-            .try_get::<_, Option<bool>>(i)
-            .ok()
-            .flatten()
-            .map(i128::from))
-    } else if ty == Type::BYTEA {
-        row.try_get::<_, Option<Vec<u8>>>(i)
-            .ok()
-            .flatten()
-            .map_or(Val::Null, Val::Bytes)
-    } else {
-        row.try_get::<_, Option<String>>(i)
-            .ok()
-            .flatten()
-            .map_or(Val::Null, |s| Val::Bytes(s.into_bytes()))
-    }
-}
-
-impl Db {
-    /// Connect. `writable` only for `sql upgrade --apply`.
-    pub(crate) fn connect(driver: SqlDriver, source: &str, writable: bool) -> Result<(Db, String)> {
-        let dsn = Dsn::parse(driver, source)?;
-        let shown = dsn.redacted();
-        let fail = |m: String| StoreError::Sql {
-            location: format!("{driver} {shown}"),
-            message: match dsn.password() {
-                Some(p) if p.len() >= 3 => m.replace(p, "***"),
-                _ => m,
-            },
-        };
-        let db = match &dsn {
-            Dsn::Postgres(d) => {
-                let client = d
-                    .config()?
-                    .connect(postgres::NoTls)
-                    .map_err(|e| fail(format!("cannot connect: {}", pg_err(&e))))?;
-                Db::Pg(Box::new(client))
-            }
-            Dsn::Mysql(d) => {
-                let conn = mysql::Conn::new(d.opts()?)
-                    .map_err(|e| fail(format!("cannot connect: {}", my_err(e))))?;
-                Db::My(Box::new(conn))
-            }
-            Dsn::Sqlite(d) => {
-                use rusqlite::OpenFlags;
-                let mut flags = if writable {
-                    OpenFlags::SQLITE_OPEN_READ_WRITE
-                } else {
-                    OpenFlags::SQLITE_OPEN_READ_ONLY
-                };
-                flags |= OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                if d.uri {
-                    flags |= OpenFlags::SQLITE_OPEN_URI;
-                }
-                if !d.uri && !std::path::Path::new(&d.path).is_file() {
-                    return Err(fail("no such file".into()));
-                }
-                let conn = rusqlite::Connection::open_with_flags(&d.path, flags)
-                    .map_err(|e| fail(format!("cannot open: {e}")))?;
-                if !writable {
-                    conn.pragma_update(None, "query_only", true)
-                        .map_err(|e| fail(format!("cannot set query_only: {e}")))?;
-                }
-                Db::Lite(Box::new(conn))
-            }
-        };
-        Ok((db, shown))
-    }
-
-    fn query(&mut self, sql: &str) -> std::result::Result<Vec<Vec<Val>>, String> {
-        match self {
-            Db::Pg(c) => {
-                let rows = c.query(sql, &[]).map_err(|e| pg_err(&e))?;
-                Ok(rows
-                    .iter()
-                    .map(|r| (0..r.len()).map(|i| pg_val(r, i)).collect())
-                    .collect())
-            }
-            Db::My(c) => {
-                use mysql::prelude::Queryable;
-                let rows: Vec<mysql::Row> = c.exec(sql, ()).map_err(my_err)?;
-                Ok(rows
-                    .into_iter()
-                    .map(|mut r| {
-                        (0..r.len())
-                            .map(|i| match r.take::<mysql::Value, _>(i) {
-                                Some(mysql::Value::Int(v)) => Val::Int(i128::from(v)),
-                                Some(mysql::Value::UInt(v)) => Val::Int(i128::from(v)),
-                                Some(mysql::Value::Bytes(b)) => Val::Bytes(b),
-                                Some(mysql::Value::NULL) | None => Val::Null,
-                                Some(other) => Val::Bytes(format!("{other:?}").into_bytes()),
-                            })
-                            .collect()
-                    })
-                    .collect())
-            }
-            Db::Lite(c) => {
-                use rusqlite::types::ValueRef;
-                let mut stmt = c.prepare(sql).map_err(|e| e.to_string())?;
-                let n = stmt.column_count();
-                let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
-                let mut out = Vec::new();
-                while let Some(r) = rows.next().map_err(|e| e.to_string())? {
-                    let mut row = Vec::with_capacity(n);
-                    for i in 0..n {
-                        row.push(match r.get_ref(i).map_err(|e| e.to_string())? {
-                            ValueRef::Null => Val::Null,
-                            ValueRef::Integer(v) => Val::Int(i128::from(v)),
-                            ValueRef::Real(f) => Val::Bytes(f.to_string().into_bytes()),
-                            ValueRef::Text(t) | ValueRef::Blob(t) => Val::Bytes(t.to_vec()),
-                        });
-                    }
-                    out.push(row);
-                }
-                Ok(out)
-            }
-        }
-    }
-
-    /// Prepare `sql` as the server does at start-up, and discard it.
-    fn prepare(&mut self, sql: &str) -> std::result::Result<(), String> {
-        match self {
-            Db::Pg(c) => c.prepare(sql).map(drop).map_err(|e| pg_err(&e)),
-            Db::My(c) => {
-                use mysql::prelude::Queryable;
-                let stmt = c.prep(sql).map_err(my_err)?;
-                c.close(stmt).map_err(my_err)
-            }
-            Db::Lite(c) => c.prepare(sql).map(drop).map_err(|e| e.to_string()),
-        }
-    }
-
-    pub(crate) fn execute(&mut self, sql: &str) -> std::result::Result<(), String> {
-        match self {
-            Db::Pg(c) => c.batch_execute(sql).map_err(|e| pg_err(&e)),
-            Db::My(c) => {
-                use mysql::prelude::Queryable;
-                c.query_drop(sql).map_err(my_err)
-            }
-            Db::Lite(c) => c.execute_batch(sql).map_err(|e| e.to_string()),
-        }
-    }
-
-    /// Every column of the current database/schema: (table, column, type).
-    fn columns(&mut self) -> std::result::Result<Vec<(String, String, String)>, String> {
-        let sql = match self {
-            Db::Pg(_) => "SELECT table_name::text, column_name::text, \
-                 CASE WHEN character_maximum_length IS NULL THEN data_type::text \
-                 ELSE data_type::text || '(' || character_maximum_length::text || ')' END \
-                 FROM information_schema.columns WHERE table_schema = current_schema() \
-                 ORDER BY table_name, ordinal_position",
-            Db::My(_) => "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS \
-                 WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION",
-            Db::Lite(_) => "SELECT m.name, p.name, p.type FROM sqlite_schema AS m, pragma_table_info(m.name) AS p \
-                 WHERE m.type = 'table' ORDER BY m.name, p.cid",
-        };
-        Ok(self
-            .query(sql)?
-            .into_iter()
-            .map(|r| {
-                let mut it = r.into_iter();
-                let mut next = || it.next().unwrap_or(Val::Null).text();
-                let t = next();
-                let c = next();
-                let ty = next();
-                (t, c, ty)
-            })
-            .collect())
-    }
-
-    fn quote(&self, ident: &str) -> String {
-        match self {
-            Db::My(_) => format!("`{}`", ident.replace('`', "``")),
-            _ => format!("\"{}\"", ident.replace('"', "\"\"")),
-        }
-    }
-
-    /// `(id, tick)` rows of StoreLock.
-    fn lock_rows(&mut self, table: &str) -> std::result::Result<Vec<(String, u64)>, String> {
-        let sql = format!("SELECT id, tick FROM {}", self.quote(table));
-        Ok(self
-            .query(&sql)?
-            .into_iter()
-            .map(|r| {
-                let id = r.first().map(Val::text).unwrap_or_default();
-                let tick = r.get(1).map_or(0, Val::u64);
-                (id, tick)
-            })
-            .collect())
-    }
-}
-
-// ------------------------------------------------------------ schema model
-
-/// Column types of the current upstream scripts (for `ALTER TABLE ... ADD`).
-fn column_type(driver: SqlDriver, table: &str, column: &str) -> &'static str {
-    let blob = match driver {
-        SqlDriver::Postgres => "BYTEA",
-        _ => "BLOB",
-    };
-    let ubig = match driver {
-        SqlDriver::Mysql => "BIGINT UNSIGNED",
-        _ => "BIGINT",
-    };
-    match (table, column) {
-        (_, "proto") | (_, "data") | (_, "pending") | (_, "acks") => blob,
-        ("ServerInfo", "id") | ("Clients", "id") | ("Channels", "name") => "VARCHAR(1024)",
-        ("StoreLock", "id") => "VARCHAR(30)",
-        ("Clients", "hbinbox") => "TEXT",
-        ("Channels", "deleted") | ("Subscriptions", "deleted") => "BOOL DEFAULT FALSE",
-        ("Channels", "maxseq") => match driver {
-            SqlDriver::Mysql => "BIGINT UNSIGNED DEFAULT 0",
-            _ => "BIGINT DEFAULT 0",
-        },
-        ("Channels", "maxmsgs") => "INTEGER DEFAULT 0",
-        ("Channels", "maxbytes") | ("Channels", "maxage") => "BIGINT DEFAULT 0",
-        ("Messages", "timestamp") => "BIGINT",
-        ("Messages", "seq")
-        | ("Subscriptions", "subid")
-        | ("SubsPending", "subid")
-        | ("SubsPending", "row") => ubig,
-        ("Subscriptions", "lastsent")
-        | ("SubsPending", "seq")
-        | ("SubsPending", "lastsent")
-        | ("StoreLock", "tick") => match driver {
-            SqlDriver::Mysql => "BIGINT UNSIGNED DEFAULT 0",
-            _ => "BIGINT DEFAULT 0",
-        },
-        ("ServerInfo", "uniquerow") => "INTEGER DEFAULT 1",
-        _ => "INTEGER",
-    }
-}
-
-/// The columns that hold protobufs or JSON lists must be binary-safe.
-fn is_blob_column(column: &str) -> bool {
-    matches!(column, "proto" | "data" | "pending" | "acks")
-}
-
-fn is_binary_type(ty: &str) -> bool {
-    let t = ty.to_ascii_lowercase();
-    t.contains("blob") || t.contains("bytea") || t.contains("binary")
-}
-
-/// The `CREATE TABLE` of `table` (and its indexes) in stanctl's schema for
-/// `driver`.
-fn create_statements(driver: SqlDriver, table: &str) -> Vec<String> {
-    use crate::sqlstore::schema::{MYSQL_SCHEMA, POSTGRES_SCHEMA, SQLITE_SCHEMA};
-    let script = match driver {
-        SqlDriver::Postgres => POSTGRES_SCHEMA,
-        SqlDriver::Mysql => MYSQL_SCHEMA,
-        SqlDriver::Sqlite => SQLITE_SCHEMA,
-    };
-    let create = format!("CREATE TABLE IF NOT EXISTS {table} (");
-    let index = format!(" ON {table} (");
-    script
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with(&create) || (l.starts_with("CREATE INDEX") && l.contains(&index)))
-        .map(|l| l.trim_end_matches(';').to_string())
-        .collect()
-}
-
-/// `(column lower-cased, type)` of a table.
-type Columns = Vec<(String, String)>;
-
-/// The server's table names resolved against the catalog.
-struct Catalog {
-    /// server name -> (actual name, columns)
-    tables: BTreeMap<&'static str, (String, Columns)>,
-}
-
-impl Catalog {
-    fn build(columns: &[(String, String, String)]) -> Catalog {
-        let mut by_table: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-        for (t, c, ty) in columns {
-            by_table
-                .entry(t.clone())
-                .or_default()
-                .push((c.to_ascii_lowercase(), ty.clone()));
-        }
-        let mut tables = BTreeMap::new();
-        for want in TABLES {
-            let found = by_table
-                .keys()
-                .find(|t| t.as_str() == want)
-                .or_else(|| by_table.keys().find(|t| t.eq_ignore_ascii_case(want)))
-                .cloned();
-            if let Some(actual) = found {
-                let cols = by_table.get(&actual).cloned().unwrap_or_default();
-                tables.insert(want, (actual, cols));
-            }
-        }
-        Catalog { tables }
-    }
-
-    fn has(&self, table: &str, column: &str) -> bool {
-        self.tables
-            .get(table)
-            .is_some_and(|(_, cols)| cols.iter().any(|(c, _)| c == column))
-    }
-
-    fn column_type(&self, table: &str, column: &str) -> Option<&str> {
-        self.tables.get(table).and_then(|(_, cols)| {
-            cols.iter()
-                .find(|(c, _)| c == column)
-                .map(|(_, t)| t.as_str())
-        })
-    }
-
-    fn actual(&self, table: &str) -> Option<&str> {
-        self.tables.get(table).map(|(a, _)| a.as_str())
-    }
-}
-
-/// What the current schema (v0.10.0+) lacks, as statements.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct UpgradePlan {
-    pub driver: String,
-    pub source: String,
-    pub statements: Vec<String>,
-    /// Problems an ALTER cannot fix.
-    pub manual: Vec<String>,
-    /// Whether the statements run in one transaction.
-    pub transactional: bool,
-}
-
-fn plan_from(catalog: &Catalog, driver: SqlDriver) -> (Vec<String>, Vec<String>) {
-    let mut stmts = Vec::new();
-    let mut manual = Vec::new();
-    for (table, cols) in COLUMNS {
-        if catalog.actual(table).is_none() {
-            stmts.extend(create_statements(driver, table));
-            continue;
-        }
-        for col in cols.iter() {
-            if catalog.has(table, col) {
-                continue;
-            }
-            if table == "Messages" {
-                manual.push(format!(
-                    "Messages lacks column {col}: the server inserts without a column list, so the table must be \
-                     recreated with exactly (id, seq, timestamp, size, data)"
-                ));
-                continue;
-            }
-            let name = if *col == "row" && driver == SqlDriver::Mysql {
-                "`row`".to_string()
-            } else {
-                col.to_string()
-            };
-            stmts.push(format!(
-                "ALTER TABLE {table} ADD {name} {}",
-                column_type(driver, table, col)
-            ));
-        }
-    }
-    if let Some((_, cols)) = catalog.tables.get("Messages") {
-        let names: Vec<&str> = cols.iter().map(|(c, _)| c.as_str()).collect();
-        if names.len() == 5 && names != ["id", "seq", "timestamp", "size", "data"] {
-            manual.push(format!(
-                "Messages columns are ({}): the server's INSERT INTO Messages VALUES (?, ?, ?, ?, ?) needs \
-                 (id, seq, timestamp, size, data) in this order",
-                names.join(", ")
-            ));
-        }
-    }
-    (stmts, manual)
+fn bytes_of(v: Option<Value>) -> Vec<u8> {
+    v.and_then(|v| v.into_bytes().ok().flatten())
+        .unwrap_or_default()
 }
 
 // ------------------------------------------------------------ check
 
 struct Checker {
-    db: Db,
+    db: Box<dyn Conn>,
     driver: SqlDriver,
     dialect: Option<Dialect>,
     catalog: Catalog,
@@ -538,15 +106,19 @@ struct Checker {
 /// Check the SQL store `source`. Errors when it cannot be reached or holds
 /// no STAN table at all.
 pub fn check(driver: SqlDriver, source: &str, opts: &SqlCheckOptions) -> Result<SqlCheck> {
-    let (mut db, shown) = Db::connect(driver, source, false)?;
-    let columns = db.columns().map_err(|e| StoreError::Sql {
-        location: format!("{driver} {shown}"),
-        message: format!("cannot list the tables: {e}"),
-    })?;
-    let catalog = Catalog::build(&columns);
-    if catalog.tables.is_empty() {
+    let dsn = Dsn::parse(driver, source)?;
+    let mut db = connect(&dsn, Access::ReadOnly)?;
+    let fail = |db: &dyn Conn, message: String| StoreError::Sql {
+        location: db.location().to_string(),
+        message,
+    };
+    let columns = db
+        .catalog()
+        .map_err(|e| fail(db.as_ref(), format!("cannot list the tables: {e}")))?;
+    let catalog = Catalog::resolve(driver, &columns);
+    if catalog.is_empty() {
         return Err(StoreError::Sql {
-            location: format!("{driver} {shown}"),
+            location: db.location().to_string(),
             message: format!(
                 "not a STAN SQL store: none of the tables {} exists",
                 TABLES.join(", ")
@@ -565,12 +137,13 @@ pub fn check(driver: SqlDriver, source: &str, opts: &SqlCheckOptions) -> Result<
         catalog,
         opts: opts.clone(),
         out: SqlCheck {
-            source: shown,
+            source: dsn.redacted(),
             ..SqlCheck::default()
         },
     };
     c.schema();
     c.versions();
+    c.begin_snapshot()?;
     c.data();
     if opts.deep {
         c.deep();
@@ -580,6 +153,15 @@ pub fn check(driver: SqlDriver, source: &str, opts: &SqlCheckOptions) -> Result<
 }
 
 impl Checker {
+    /// Everything after the prepared statements reads one consistent,
+    /// read-only snapshot.
+    fn begin_snapshot(&mut self) -> Result<()> {
+        self.db.begin_snapshot().map_err(|e| StoreError::Sql {
+            location: self.db.location().to_string(),
+            message: format!("cannot start a read-only transaction: {e}"),
+        })
+    }
+
     fn push(&mut self, f: Finding) {
         self.out.findings.push(f);
     }
@@ -594,7 +176,7 @@ impl Checker {
 
     fn schema(&mut self) {
         for (table, cols) in COLUMNS {
-            let Some((actual, have)) = self.catalog.tables.get(table).cloned() else {
+            let Some(found) = self.catalog.get(table).cloned() else {
                 let mut f = Finding::at_table(Severity::Error, "schema.table_missing", table, None)
                     .msg(format!("table {table} missing"))
                     .expected(format!("table {table} ({})", cols.join(", ")))
@@ -608,15 +190,23 @@ impl Checker {
             };
             self.out.schema.push(TableSchema {
                 table: table.to_string(),
-                actual: actual.clone(),
-                columns: have
+                actual: found.actual.clone(),
+                columns: found
+                    .columns
                     .iter()
-                    .map(|(n, t)| Column {
-                        name: n.clone(),
-                        data_type: t.clone(),
+                    .map(|c| Column {
+                        name: c.column.clone(),
+                        data_type: c.data_type.clone(),
                     })
                     .collect(),
             });
+            let actual = found.actual;
+            let have: Vec<String> = self
+                .catalog
+                .column_names(table)
+                .into_iter()
+                .map(String::from)
+                .collect();
             if actual != table && self.driver == SqlDriver::Mysql {
                 self.push(
                     Finding::at_table(Severity::Warning, "schema.table_case", table, None)
@@ -627,7 +217,7 @@ impl Checker {
                 );
             }
             for col in cols.iter() {
-                let Some(ty) = self.catalog.column_type(table, col).map(str::to_string) else {
+                let Some(ty) = self.catalog.column(table, col).map(|c| c.data_type.clone()) else {
                     if table == "Clients" && *col == "proto" {
                         continue; // reported with the version analysis
                     }
@@ -638,7 +228,7 @@ impl Checker {
                             .found(format!(
                                 "columns {}",
                                 have.iter()
-                                    .map(|(c, _)| c.as_str())
+                                    .map(String::as_str)
                                     .collect::<Vec<_>>()
                                     .join(", ")
                             ))
@@ -670,7 +260,7 @@ impl Checker {
                 }
             }
             if table == "Messages" {
-                let names: Vec<&str> = have.iter().map(|(c, _)| c.as_str()).collect();
+                let names: Vec<&str> = have.iter().map(String::as_str).collect();
                 if names != ["id", "seq", "timestamp", "size", "data"] {
                     self.push(
                         Finding::at_table(Severity::Error, "schema.messages_columns", table, None)
@@ -775,8 +365,8 @@ impl Checker {
     /// Runs a check query. A query the database refuses is an error
     /// finding naming the table, what was being checked and the query:
     /// never "no problems found".
-    fn rows(&mut self, table: &'static str, what: &str, sql: &str) -> Option<Vec<Vec<Val>>> {
-        match self.db.query(sql) {
+    fn rows(&mut self, table: &'static str, what: &str, sql: &str) -> Option<Vec<Row>> {
+        match self.db.try_query(sql, &[]) {
             Ok(rows) => Some(rows),
             Err(e) => {
                 self.push(
@@ -797,7 +387,7 @@ impl Checker {
             .into_iter()
             .next()
             .and_then(|r| r.into_iter().next())
-            .and_then(|v| v.int())
+            .map(|v| int_of(Some(&v)))
     }
 
     fn t(&self, table: &str) -> Option<String> {
@@ -847,7 +437,7 @@ impl Checker {
     }
 
     /// The `ServerInfo` rows against what the server requires.
-    fn server_info(&mut self, rows: Vec<Vec<Val>>, channels: i128, max_id: i128) {
+    fn server_info(&mut self, rows: Vec<Row>, channels: i128, max_id: i128) {
         if rows.is_empty() {
             if max_id > 0 {
                 self.push(
@@ -879,9 +469,9 @@ impl Checker {
                 );
             }
             let mut row = rows.into_iter().next().unwrap_or_default().into_iter();
-            let id = row.next().unwrap_or(Val::Null).text();
-            let proto_bytes = row.next().unwrap_or(Val::Null).bytes();
-            let version = row.next().unwrap_or(Val::Null).int();
+            let id = text_of(row.next());
+            let proto_bytes = bytes_of(row.next());
+            let version = row.next().and_then(|v| v.as_i128().ok().flatten());
             if version != Some(1) {
                 self.push(
                     Finding::at_table(
@@ -943,8 +533,8 @@ impl Checker {
             .rows("Messages", "orphan messages", &q)
             .unwrap_or_default()
         {
-            let id = r.first().map_or(0, Val::u64);
-            let n = r.get(1).map_or(0, Val::u64);
+            let id = u64_of(r.first());
+            let n = u64_of(r.get(1));
             self.push(
                 Finding::at_table(
                     Severity::Warning,
@@ -969,9 +559,9 @@ impl Checker {
             .rows("Channels", "deleted channels with messages", &q)
             .unwrap_or_default()
         {
-            let id = r.first().map_or(0, Val::u64);
-            let name = r.get(1).map(Val::text).unwrap_or_default();
-            let n = r.get(2).map_or(0, Val::u64);
+            let id = u64_of(r.first());
+            let name = text_of(r.get(1).cloned());
+            let n = u64_of(r.get(2));
             self.push(
                 Finding::at_table(
                     Severity::Warning,
@@ -995,8 +585,8 @@ impl Checker {
                 .rows("Subscriptions", "orphan subscriptions", &q)
                 .unwrap_or_default()
             {
-                let id = r.first().map_or(0, Val::u64);
-                let n = r.get(1).map_or(0, Val::u64);
+                let id = u64_of(r.first());
+                let n = u64_of(r.get(1));
                 self.push(
                     Finding::at_table(
                         Severity::Warning,
@@ -1020,8 +610,8 @@ impl Checker {
                     .rows("SubsPending", "orphan pending rows", &q)
                     .unwrap_or_default()
                 {
-                    let subid = r.first().map_or(0, Val::u64);
-                    let n = r.get(1).map_or(0, Val::u64);
+                    let subid = u64_of(r.first());
+                    let n = u64_of(r.get(1));
                     self.push(
                         Finding::at_table(
                             Severity::Warning,
@@ -1071,10 +661,10 @@ impl Checker {
             .rows("Messages", "message sizes", &q)
             .unwrap_or_default()
         {
-            let id = r.first().map_or(0, Val::u64);
-            let seq = r.get(1).map_or(0, Val::u64);
-            let size = r.get(2).map_or(0, Val::u64);
-            let len = r.get(3).map_or(0, Val::u64);
+            let id = u64_of(r.first());
+            let seq = u64_of(r.get(1));
+            let size = u64_of(r.get(2));
+            let len = u64_of(r.get(3));
             self.push(
                 Finding::at_table(Severity::Error, "data.size_mismatch", "Messages", Some(format!("id={id}, seq={seq}")))
                     .msg(format!("size column says {size} bytes, data holds {len} (truncated by a narrow column?)"))
@@ -1089,8 +679,8 @@ impl Checker {
         }
         let Some(ty) = self
             .catalog
-            .column_type("Messages", "data")
-            .map(str::to_string)
+            .column("Messages", "data")
+            .map(|c| c.data_type.clone())
         else {
             return;
         };
@@ -1125,7 +715,7 @@ impl Checker {
             .rows("Messages", "payload encryption", &q)
             .unwrap_or_default()
         {
-            let data = r.into_iter().next().unwrap_or(Val::Null).bytes();
+            let data = bytes_of(r.into_iter().next());
             if let Ok(msg) = MsgProto::decode(data.as_slice()) {
                 if let Some(cipher) = likely_envelope(&msg.data) {
                     self.add_encryption_constraints(cipher.name());
@@ -1144,21 +734,21 @@ impl Checker {
     /// Decode every message: columns against the protobuf.
     fn deep(&mut self) {
         let Some(m) = self.t("Messages") else { return };
-        let mut last: (i128, i128) = (i128::MIN, i128::MIN);
+        let first =
+            format!("SELECT id, seq, timestamp, size, data FROM {m} ORDER BY id, seq LIMIT {PAGE}");
+        let next = format!(
+            "SELECT id, seq, timestamp, size, data FROM {m} WHERE id > ? OR (id = ? AND seq > ?) ORDER BY id, seq LIMIT {PAGE}"
+        );
+        let mut last: Option<(i64, u64)> = None;
         let mut reported = 0usize;
         loop {
-            let q = if last.0 == i128::MIN {
-                format!(
-                    "SELECT id, seq, timestamp, size, data FROM {m} ORDER BY id, seq LIMIT {PAGE}"
-                )
-            } else {
-                format!(
-                    "SELECT id, seq, timestamp, size, data FROM {m} WHERE id > {a} OR (id = {a} AND seq > {b}) ORDER BY id, seq LIMIT {PAGE}",
-                    a = last.0,
-                    b = last.1
-                )
+            let rows = match last {
+                None => self.db.try_query(&first, &[]),
+                Some((id, seq)) => self
+                    .db
+                    .query(&next, &[Param::Int(id), Param::Int(id), Param::UInt(seq)]),
             };
-            let rows = match self.db.query(&q) {
+            let rows = match rows {
                 Ok(r) => r,
                 Err(e) => {
                     self.push(
@@ -1174,12 +764,15 @@ impl Checker {
             let n = rows.len() as u64;
             for r in rows {
                 let mut it = r.into_iter();
-                let id = it.next().and_then(|v| v.int()).unwrap_or(0);
-                let seq = it.next().and_then(|v| v.int()).unwrap_or(0);
-                let ts = it.next().and_then(|v| v.int());
+                let id = int_of(it.next().as_ref());
+                let seq = int_of(it.next().as_ref());
+                let ts = it.next().and_then(|v| v.as_i128().ok().flatten());
                 let _size = it.next();
-                let data = it.next().unwrap_or(Val::Null).bytes();
-                last = (id, seq);
+                let data = bytes_of(it.next());
+                last = Some((
+                    i64::try_from(id).unwrap_or(i64::MAX),
+                    u64::try_from(seq).unwrap_or(u64::MAX),
+                ));
                 self.out.stats.messages_decoded += 1;
                 let key = format!("id={id}, seq={seq}");
                 let problem = match MsgProto::decode(data.as_slice()) {
@@ -1308,122 +901,6 @@ fn stmt_table(sql: &str) -> &'static str {
         .unwrap_or("ServerInfo")
 }
 
-// ------------------------------------------------------------ upgrade
-
-/// The statements that bring the schema to the current one (v0.10.0+).
-pub fn upgrade_plan(driver: SqlDriver, source: &str) -> Result<UpgradePlan> {
-    let (mut db, shown) = Db::connect(driver, source, false)?;
-    let columns = db.columns().map_err(|e| StoreError::Sql {
-        location: format!("{driver} {shown}"),
-        message: format!("cannot list the tables: {e}"),
-    })?;
-    let catalog = Catalog::build(&columns);
-    if catalog.tables.is_empty() {
-        return Err(StoreError::Sql {
-            location: format!("{driver} {shown}"),
-            message: "not a STAN SQL store: none of its tables exists".into(),
-        });
-    }
-    let (statements, manual) = plan_from(&catalog, driver);
-    Ok(UpgradePlan {
-        driver: driver.name().to_string(),
-        source: shown,
-        statements,
-        manual,
-        transactional: driver != SqlDriver::Mysql,
-    })
-}
-
-/// What `--apply` did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct UpgradeOutcome {
-    pub applied: Vec<String>,
-    pub notes: Vec<String>,
-}
-
-/// Apply `plan` after checking that no live server holds the StoreLock.
-/// PostgreSQL and SQLite run it in one transaction; MySQL commits each DDL
-/// statement implicitly, so it runs them one by one (each is idempotent to
-/// re-plan).
-pub fn apply_upgrade(
-    driver: SqlDriver,
-    source: &str,
-    plan: &UpgradePlan,
-) -> Result<UpgradeOutcome> {
-    let (mut db, shown) = Db::connect(driver, source, true)?;
-    let fail = |m: String| StoreError::Sql {
-        location: format!("{driver} {shown}"),
-        message: m,
-    };
-    let columns = db
-        .columns()
-        .map_err(|e| fail(format!("cannot list the tables: {e}")))?;
-    let catalog = Catalog::build(&columns);
-    let mut notes = Vec::new();
-    if let Some(lock) = catalog.actual("StoreLock").map(str::to_string) {
-        let first = db
-            .lock_rows(&lock)
-            .map_err(|e| fail(format!("reading StoreLock: {e}")))?;
-        if first.iter().any(|(id, tick)| !id.is_empty() || *tick != 0) {
-            std::thread::sleep(LOCK_RECHECK);
-            let second = db
-                .lock_rows(&lock)
-                .map_err(|e| fail(format!("reading StoreLock: {e}")))?;
-            if first != second {
-                return Err(fail(format!(
-                    "a live server holds the StoreLock (owner {:?}, tick moving): stop it first",
-                    second.first().map(|r| r.0.clone()).unwrap_or_default()
-                )));
-            }
-            notes.push(format!(
-                "StoreLock names owner {:?} but its tick did not move in {} ms: not live",
-                second.first().map(|r| r.0.clone()).unwrap_or_default(),
-                LOCK_RECHECK.as_millis()
-            ));
-        }
-    }
-    // Re-plan against the current state: never apply a stale plan.
-    let (statements, _) = plan_from(&catalog, driver);
-    if statements != plan.statements {
-        return Err(fail(
-            "the schema changed since the plan was made; run again".into(),
-        ));
-    }
-    if statements.is_empty() {
-        return Ok(UpgradeOutcome {
-            applied: Vec::new(),
-            notes,
-        });
-    }
-    let transactional = driver != SqlDriver::Mysql;
-    if transactional {
-        db.execute("BEGIN")
-            .map_err(|e| fail(format!("BEGIN: {e}")))?;
-    }
-    let mut applied = Vec::new();
-    for s in &statements {
-        if let Err(e) = db.execute(s) {
-            if transactional {
-                let _ = db.execute("ROLLBACK");
-                return Err(fail(format!("{s}: {e} (rolled back, nothing changed)")));
-            }
-            return Err(fail(format!(
-                "{s}: {e} (MySQL commits DDL statement by statement: already applied: {applied:?})"
-            )));
-        }
-        applied.push(s.clone());
-    }
-    if transactional {
-        db.execute("COMMIT")
-            .map_err(|e| fail(format!("COMMIT: {e}")))?;
-    } else {
-        notes.push(
-            "MySQL commits each ALTER TABLE implicitly: statements were applied one by one".into(),
-        );
-    }
-    Ok(UpgradeOutcome { applied, notes })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1434,50 +911,6 @@ mod tests {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(sql).unwrap();
         (dir, path.display().to_string())
-    }
-
-    #[test]
-    fn capacities() {
-        assert_eq!(
-            crate::sqlstore::schema::mysql_blob_capacity("blob"),
-            Some(65535)
-        );
-        assert_eq!(
-            crate::sqlstore::schema::mysql_blob_capacity("mediumblob"),
-            Some(16_777_215)
-        );
-        assert_eq!(
-            crate::sqlstore::schema::mysql_blob_capacity("varbinary(100)"),
-            Some(100)
-        );
-        assert_eq!(crate::sqlstore::schema::mysql_blob_capacity("text"), None);
-    }
-
-    #[test]
-    fn create_statements_per_driver() {
-        let pg = create_statements(SqlDriver::Postgres, "Messages");
-        assert_eq!(pg.len(), 2, "{pg:?}");
-        assert!(pg[0].starts_with("CREATE TABLE IF NOT EXISTS Messages ("));
-        let my = create_statements(SqlDriver::Mysql, "Clients");
-        assert_eq!(my.len(), 1);
-    }
-
-    #[test]
-    fn sqlite_upgrade_adds_clients_proto() {
-        let old = crate::sqlstore::schema::SQLITE_SCHEMA.replace(
-            "CREATE TABLE IF NOT EXISTS Clients (id VARCHAR(1024) NOT NULL, hbinbox TEXT, proto BLOB, PRIMARY KEY (id));",
-            "CREATE TABLE IF NOT EXISTS Clients (id VARCHAR(1024) NOT NULL, hbinbox TEXT, PRIMARY KEY (id));",
-        );
-        let (_dir, path) = sqlite_store(&old);
-        let plan = upgrade_plan(SqlDriver::Sqlite, &path).unwrap();
-        assert_eq!(
-            plan.statements,
-            vec!["ALTER TABLE Clients ADD proto BLOB".to_string()]
-        );
-        let done = apply_upgrade(SqlDriver::Sqlite, &path, &plan).unwrap();
-        assert_eq!(done.applied.len(), 1);
-        let again = upgrade_plan(SqlDriver::Sqlite, &path).unwrap();
-        assert!(again.statements.is_empty());
     }
 
     #[test]

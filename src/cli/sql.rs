@@ -11,7 +11,7 @@ use anyhow::bail;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use stanctl::check::sql::{apply_upgrade, upgrade_plan, UpgradeOutcome, UpgradePlan};
+use stanctl::sqlstore::upgrade::{apply_upgrade, upgrade_plan, UpgradeOutcome, UpgradePlan};
 
 use super::check::{resolve, Target};
 use super::output::{self, Format};

@@ -1,8 +1,26 @@
-//! The thin per-driver layer: a connection that runs a handful of read
-//! queries and returns rows of driver-neutral values. Everything that
-//! knows what the rows mean lives in `reader` and `recovery`.
+//! The one driver layer: a connection per driver ([`super::pg`],
+//! [`super::my`], [`super::lite`]) behind [`Conn`], opened read-only (the
+//! reader and check, inside one read-only snapshot) or read-write (`sql
+//! upgrade`; the writer adds its batched writes on the same connections).
+//! It runs queries and returns rows of driver-neutral values, reads the
+//! catalog, quotes identifiers and reads `StoreLock`. Everything that knows
+//! what the rows mean lives in `reader`, `recovery`, `catalog` and the
+//! writer.
 
-use super::SqlDriver;
+use super::dsn::Dsn;
+use super::{lite, my, pg, SqlDriver};
+use crate::error::Result;
+
+/// How a connection may use the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Reads only: SQLite is opened read-only and `query_only`;
+    /// PostgreSQL and MySQL read inside [`Conn::begin_snapshot`]'s
+    /// read-only transaction.
+    ReadOnly,
+    /// `sql upgrade --apply` and the writer.
+    ReadWrite,
+}
 
 /// A column value, as the drivers give it.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,30 +41,133 @@ pub(crate) enum Param {
 
 pub(crate) type Row = Vec<Value>;
 
-/// One connection, inside the reader's read-only snapshot once
-/// [`Conn::begin_snapshot`] has run. Errors are plain driver messages; the
-/// caller adds table and key.
+/// One column of the current database/schema, as the catalog describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CatalogColumn {
+    /// The table's name as the catalog spells it.
+    pub(crate) table: String,
+    pub(crate) column: String,
+    /// The type as shown to people (`character varying(1024)`, `blob`).
+    pub(crate) data_type: String,
+    /// The type's short name (PostgreSQL `udt_name`: `int4`, `bytea`).
+    pub(crate) udt: String,
+}
+
+/// One connection. Errors are the driver's messages, in the form the
+/// server's Go drivers print them, secrets scrubbed; the caller adds table
+/// and key.
 pub(crate) trait Conn {
     fn driver(&self) -> SqlDriver;
+
+    /// `<driver> <source, password redacted>`.
+    fn location(&self) -> &str;
 
     /// Runs `sql` (MySQL style: `?` placeholders, identifiers already
     /// quoted with [`Conn::quote`]) and returns every row.
     fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, String>;
 
-    /// `(table, column)` of every column in the current database/schema,
-    /// names as the catalog spells them.
-    fn columns(&mut self) -> Result<Vec<(String, String)>, String>;
+    /// As [`Conn::query`], but a failure leaves the snapshot usable
+    /// (PostgreSQL aborts a transaction on any error): for check, which
+    /// reports a failed query and goes on.
+    fn try_query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, String> {
+        self.query(sql, params)
+    }
+
+    /// Prepares `sql` as the server does at start-up, and discards it
+    /// (outside the snapshot: MySQL refuses to prepare a write in a
+    /// read-only transaction).
+    fn prepare(&mut self, sql: &str) -> Result<(), String>;
+
+    /// Every column of the current database/schema, in table and column
+    /// order.
+    fn catalog(&mut self) -> Result<Vec<CatalogColumn>, String>;
 
     /// Quotes an identifier.
     fn quote(&self, ident: &str) -> String;
 
-    /// Starts the read-only, repeatable-read transaction the reader keeps
+    /// Starts the read-only, repeatable-read transaction a reader keeps
     /// for its whole life.
     fn begin_snapshot(&mut self) -> Result<(), String>;
 
-    /// Runs a statement inside the reader's transaction (tests use it to
-    /// show that writes fail).
+    /// Runs a statement that returns nothing (inside the snapshot, a
+    /// failure leaves the snapshot usable).
     fn execute(&mut self, sql: &str) -> Result<(), String>;
+
+    /// Whether `quoted_table` holds at least one row.
+    fn has_rows(&mut self, quoted_table: &str) -> Result<bool, String> {
+        let rows = self.query(&format!("SELECT 1 FROM {quoted_table} LIMIT 1"), &[])?;
+        Ok(!rows.is_empty())
+    }
+
+    /// `(id, tick)` of every `StoreLock` row (`quoted_table`): who holds
+    /// the store and its heartbeat.
+    fn lock_rows(&mut self, quoted_table: &str) -> Result<Vec<(String, u64)>, String> {
+        let rows = self.query(&format!("SELECT id, tick FROM {quoted_table}"), &[])?;
+        rows.into_iter()
+            .map(|mut r| {
+                let tick = r.get(1).unwrap_or(&Value::Null).as_u64()?.unwrap_or(0);
+                let id = r
+                    .get_mut(0)
+                    .map_or(Value::Null, |v| std::mem::replace(v, Value::Null))
+                    .into_text()?
+                    .unwrap_or_default();
+                Ok((id, tick))
+            })
+            .collect()
+    }
+}
+
+/// How long to wait before reading `StoreLock` a second time to see whether
+/// its tick moves (the owner increments it every second).
+pub(crate) const LOCK_RECHECK: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// `StoreLock` read twice, [`LOCK_RECHECK`] apart, because someone holds
+/// it. A server in fault-tolerance mode bumps the tick every second; a
+/// clean shutdown resets the row to `('', 0)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HeldLock {
+    pub(crate) first: Vec<(String, u64)>,
+    pub(crate) second: Vec<(String, u64)>,
+}
+
+impl HeldLock {
+    /// The tick moved: a live server owns the store.
+    pub(crate) fn live(&self) -> bool {
+        self.first != self.second
+    }
+
+    /// The owner named by the lock.
+    pub(crate) fn owner(&self) -> String {
+        self.second
+            .first()
+            .or(self.first.first())
+            .map(|(id, _)| id.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Reads `StoreLock` (`quoted_table`); `None` when nobody holds it. Run it
+/// outside a snapshot: a repeatable read would never see the tick move.
+pub(crate) fn probe_store_lock(
+    conn: &mut dyn Conn,
+    quoted_table: &str,
+) -> Result<Option<HeldLock>, String> {
+    let first = conn.lock_rows(quoted_table)?;
+    if !first.iter().any(|(id, tick)| !id.is_empty() || *tick != 0) {
+        return Ok(None);
+    }
+    std::thread::sleep(LOCK_RECHECK);
+    let second = conn.lock_rows(quoted_table)?;
+    Ok(Some(HeldLock { first, second }))
+}
+
+/// Connects to the database `dsn` names.
+pub(crate) fn connect(dsn: &Dsn, access: Access) -> Result<Box<dyn Conn>> {
+    Ok(match dsn {
+        Dsn::Postgres(d) => Box::new(pg::connect(d)?),
+        Dsn::Mysql(d) => Box::new(my::connect(d)?),
+        Dsn::Sqlite(d) => Box::new(lite::connect(d, access)?),
+    })
 }
 
 impl Value {
@@ -102,19 +223,26 @@ impl Value {
     }
 }
 
-/// The first two columns of a catalog row as text (empty when NULL).
-pub(crate) fn text_pair(row: Row) -> Result<(String, String), String> {
-    let mut it = row.into_iter();
-    let mut next = || -> Result<String, String> {
-        Ok(it
-            .next()
-            .unwrap_or(Value::Null)
-            .into_text()?
-            .unwrap_or_default())
-    };
-    let first = next()?;
-    let second = next()?;
-    Ok((first, second))
+/// Catalog rows of `(table, column, data type, short type)` text columns.
+pub(crate) fn catalog_rows(rows: Vec<Row>) -> Result<Vec<CatalogColumn>, String> {
+    rows.into_iter()
+        .map(|row| {
+            let mut it = row.into_iter();
+            let mut next = || -> Result<String, String> {
+                Ok(it
+                    .next()
+                    .unwrap_or(Value::Null)
+                    .into_text()?
+                    .unwrap_or_default())
+            };
+            Ok(CatalogColumn {
+                table: next()?,
+                column: next()?,
+                data_type: next()?,
+                udt: next()?,
+            })
+        })
+        .collect()
 }
 
 fn parse_int(b: &[u8]) -> Result<i128, String> {

@@ -1,25 +1,31 @@
-//! SQLite connection, opened with `SQLITE_OPEN_READ_ONLY`.
+//! SQLite connection: read-only (`SQLITE_OPEN_READ_ONLY` and `query_only`)
+//! for the reader and check, read-write for `sql upgrade`.
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
-use super::conn::{text_pair, Conn, Param, Row, Value};
+use super::conn::{catalog_rows, Access, CatalogColumn, Conn, Param, Row, Value};
 use super::dsn::SqliteDsn;
 use super::SqlDriver;
 use crate::error::{Result, StoreError};
 
 pub(crate) struct LiteConn {
     conn: Connection,
+    location: String,
     in_tx: bool,
 }
 
-pub(crate) fn connect(dsn: &SqliteDsn) -> Result<LiteConn> {
-    let mut flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+pub(crate) fn connect(dsn: &SqliteDsn, access: Access) -> Result<LiteConn> {
+    let mut flags = match access {
+        Access::ReadOnly => OpenFlags::SQLITE_OPEN_READ_ONLY,
+        Access::ReadWrite => OpenFlags::SQLITE_OPEN_READ_WRITE,
+    } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if dsn.uri {
         flags |= OpenFlags::SQLITE_OPEN_URI;
     }
+    let location = format!("sqlite {}", dsn.redacted());
     let err = |message: String| StoreError::Sql {
-        location: format!("sqlite {}", dsn.redacted()),
+        location: location.clone(),
         message,
     };
     if !dsn.uri && !std::path::Path::new(&dsn.path).is_file() {
@@ -27,10 +33,16 @@ pub(crate) fn connect(dsn: &SqliteDsn) -> Result<LiteConn> {
     }
     let conn = Connection::open_with_flags(&dsn.path, flags)
         .map_err(|e| err(format!("cannot open: {e}")))?;
-    // Belt and braces: refuse any write even through a writable URI.
-    conn.pragma_update(None, "query_only", true)
-        .map_err(|e| err(format!("cannot set query_only: {e}")))?;
-    Ok(LiteConn { conn, in_tx: false })
+    if access == Access::ReadOnly {
+        // Belt and braces: refuse any write even through a writable URI.
+        conn.pragma_update(None, "query_only", true)
+            .map_err(|e| err(format!("cannot set query_only: {e}")))?;
+    }
+    Ok(LiteConn {
+        conn,
+        location,
+        in_tx: false,
+    })
 }
 
 fn from_ref(v: ValueRef<'_>) -> Value {
@@ -48,6 +60,10 @@ fn from_ref(v: ValueRef<'_>) -> Value {
 impl Conn for LiteConn {
     fn driver(&self) -> SqlDriver {
         SqlDriver::Sqlite
+    }
+
+    fn location(&self) -> &str {
+        &self.location
     }
 
     fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, String> {
@@ -76,13 +92,17 @@ impl Conn for LiteConn {
         Ok(out)
     }
 
-    fn columns(&mut self) -> Result<Vec<(String, String)>, String> {
+    fn prepare(&mut self, sql: &str) -> Result<(), String> {
+        self.conn.prepare(sql).map(drop).map_err(|e| e.to_string())
+    }
+
+    fn catalog(&mut self) -> Result<Vec<CatalogColumn>, String> {
         let rows = self.query(
-            "SELECT m.name, p.name FROM sqlite_schema AS m, pragma_table_info(m.name) AS p \
+            "SELECT m.name, p.name, p.type, p.type FROM sqlite_schema AS m, pragma_table_info(m.name) AS p \
              WHERE m.type = 'table' ORDER BY m.name, p.cid",
             &[],
         )?;
-        rows.into_iter().map(text_pair).collect()
+        catalog_rows(rows)
     }
 
     fn quote(&self, ident: &str) -> String {

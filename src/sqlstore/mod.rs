@@ -5,7 +5,9 @@
 //! [`open`] connects with the server's `-sql_source` and reads inside one
 //! read-only, repeatable-read transaction (a consistent snapshot) for the
 //! reader's whole life. The recovery rules are shared by every driver
-//! (`reader`, `recovery`); each driver only runs queries (`conn`).
+//! (`reader`, `recovery`). One driver layer (`conn` with `pg`, `my`,
+//! `lite`; tables resolved by `catalog`) serves the reader, the writer,
+//! `check` and `sql upgrade` ([`upgrade`]).
 
 use std::fmt;
 use std::str::FromStr;
@@ -13,14 +15,16 @@ use std::str::FromStr;
 use crate::error::{Result, StoreError};
 use crate::store::StoreReader;
 
-mod conn;
+pub(crate) mod catalog;
+pub(crate) mod conn;
 pub mod dsn;
 mod lite;
-pub(crate) mod my;
+mod my;
 mod pg;
 mod reader;
 mod recovery;
 pub mod schema;
+pub mod upgrade;
 mod writer;
 
 pub use reader::{RecoveryLimits, SqlReader};

@@ -1,24 +1,28 @@
-//! MySQL / MariaDB connection (`mysql` crate, no TLS). Statements go
+//! MySQL / MariaDB connection (`mysql` crate, no TLS): the reader's,
+//! check's, `sql upgrade`'s and the writer's. Statements go
 //! through the binary protocol (prepared), so integers arrive typed.
 
 use ::mysql::prelude::Queryable;
 use ::mysql::{Conn as MyConnection, Params};
 
-use super::conn::{scrub, text_pair, Conn, Param, Row, Value};
+use super::conn::{catalog_rows, scrub, CatalogColumn, Conn, Param, Row, Value};
 use super::dsn::MysqlDsn;
 use super::SqlDriver;
 use crate::error::{Result, StoreError};
 
 pub(crate) struct MyConn {
-    conn: MyConnection,
+    /// The writer's batched inserts use the connection itself.
+    pub(crate) conn: MyConnection,
     password: Option<String>,
+    location: String,
     in_tx: bool,
 }
 
 pub(crate) fn connect(dsn: &MysqlDsn) -> Result<MyConn> {
+    let location = format!("mysql {}", dsn.redacted());
     let opts = dsn.opts()?;
     let conn = MyConnection::new(opts).map_err(|e| StoreError::Sql {
-        location: format!("mysql {}", dsn.redacted()),
+        location: location.clone(),
         message: scrub(
             format!("cannot connect: {}", error_text(&e)),
             dsn.password.as_deref(),
@@ -27,19 +31,21 @@ pub(crate) fn connect(dsn: &MysqlDsn) -> Result<MyConn> {
     Ok(MyConn {
         conn,
         password: dsn.password.clone(),
+        location,
         in_tx: false,
     })
 }
 
 impl MyConn {
-    fn err(&self, e: ::mysql::Error) -> String {
-        scrub(error_text(&e), self.password.as_deref())
+    /// A driver error as text, the password scrubbed.
+    pub(crate) fn err(&self, e: &::mysql::Error) -> String {
+        scrub(error_text(e), self.password.as_deref())
     }
 }
 
 /// A MySQL error as Go's driver prints it (`Error 1045: Access denied ...`),
 /// in the server's log, not the crate's `MySqlError { ... }` debug form.
-pub(crate) fn error_text(e: &::mysql::Error) -> String {
+fn error_text(e: &::mysql::Error) -> String {
     match e {
         ::mysql::Error::MySqlError(m) => format!("Error {}: {}", m.code, m.message),
         other => other.to_string(),
@@ -62,6 +68,10 @@ impl Conn for MyConn {
         SqlDriver::Mysql
     }
 
+    fn location(&self) -> &str {
+        &self.location
+    }
+
     fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, String> {
         let params = if params.is_empty() {
             Params::Empty
@@ -76,7 +86,7 @@ impl Conn for MyConn {
                     .collect(),
             )
         };
-        let rows: Vec<::mysql::Row> = self.conn.exec(sql, params).map_err(|e| self.err(e))?;
+        let rows: Vec<::mysql::Row> = self.conn.exec(sql, params).map_err(|e| self.err(&e))?;
         rows.into_iter()
             .map(|mut r| {
                 (0..r.len())
@@ -91,13 +101,18 @@ impl Conn for MyConn {
             .collect()
     }
 
-    fn columns(&mut self) -> Result<Vec<(String, String)>, String> {
+    fn prepare(&mut self, sql: &str) -> Result<(), String> {
+        let stmt = self.conn.prep(sql).map_err(|e| self.err(&e))?;
+        self.conn.close(stmt).map_err(|e| self.err(&e))
+    }
+
+    fn catalog(&mut self) -> Result<Vec<CatalogColumn>, String> {
         let rows = self.query(
-            "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS \
+            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, DATA_TYPE FROM information_schema.COLUMNS \
              WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION",
             &[],
         )?;
-        rows.into_iter().map(text_pair).collect()
+        catalog_rows(rows)
     }
 
     fn quote(&self, ident: &str) -> String {
@@ -110,16 +125,16 @@ impl Conn for MyConn {
         // its snapshot taken now (InnoDB) and refuses writes (error 1792).
         self.conn
             .query_drop("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .map_err(|e| self.err(e))?;
+            .map_err(|e| self.err(&e))?;
         self.conn
             .query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
-            .map_err(|e| self.err(e))?;
+            .map_err(|e| self.err(&e))?;
         self.in_tx = true;
         Ok(())
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), String> {
-        self.conn.query_drop(sql).map_err(|e| self.err(e))
+        self.conn.query_drop(sql).map_err(|e| self.err(&e))
     }
 }
 

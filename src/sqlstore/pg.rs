@@ -1,26 +1,32 @@
-//! PostgreSQL connection (`postgres` crate, no TLS).
+//! PostgreSQL connection (`postgres` crate, no TLS): the reader's, check's,
+//! `sql upgrade`'s and the writer's.
 
 use std::collections::HashMap;
 
 use ::postgres::types::{ToSql, Type};
 use ::postgres::{Client, NoTls, Statement};
 
-use super::conn::{dollar_placeholders, scrub, text_pair, Conn, Param, Row, Value};
+use super::conn::{
+    catalog_rows, dollar_placeholders, scrub, CatalogColumn, Conn, Param, Row, Value,
+};
 use super::dsn::PgDsn;
 use super::SqlDriver;
 use crate::error::{Result, StoreError};
 
 pub(crate) struct PgConn {
-    client: Client,
+    /// The writer's `COPY` and advisory lock use the client itself.
+    pub(crate) client: Client,
     statements: HashMap<String, Statement>,
     password: Option<String>,
+    location: String,
     in_tx: bool,
 }
 
 pub(crate) fn connect(dsn: &PgDsn) -> Result<PgConn> {
+    let location = format!("postgres {}", dsn.redacted());
     let cfg = dsn.config()?;
     let client = cfg.connect(NoTls).map_err(|e| StoreError::Sql {
-        location: format!("postgres {}", dsn.redacted()),
+        location: location.clone(),
         message: scrub(
             format!("cannot connect: {}", error_text(&e)),
             dsn.password.as_deref(),
@@ -30,21 +36,62 @@ pub(crate) fn connect(dsn: &PgDsn) -> Result<PgConn> {
         client,
         statements: HashMap::new(),
         password: dsn.password.clone(),
+        location,
         in_tx: false,
     })
 }
 
-/// The server's message (with SQLSTATE) when there is one.
-fn error_text(e: &::postgres::Error) -> String {
+/// The server's message as lib/pq prints it (`pq: ...`), with its detail,
+/// context and SQLSTATE when there are.
+pub(crate) fn error_text(e: &::postgres::Error) -> String {
     match e.as_db_error() {
-        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        Some(db) => {
+            let mut s = format!("pq: {}", db.message());
+            if let Some(d) = db.detail() {
+                s.push_str(&format!(" ({d})"));
+            }
+            if let Some(w) = db.where_() {
+                s.push_str(&format!(" [{w}]"));
+            }
+            s.push_str(&format!(" (SQLSTATE {})", db.code().code()));
+            s
+        }
         None => e.to_string(),
     }
 }
 
 impl PgConn {
-    fn err(&self, e: ::postgres::Error) -> String {
-        scrub(error_text(&e), self.password.as_deref())
+    /// A driver error as text, the password scrubbed.
+    pub(crate) fn err(&self, e: &::postgres::Error) -> String {
+        scrub(error_text(e), self.password.as_deref())
+    }
+
+    /// [`Self::err`] that does not borrow the connection (for errors of
+    /// a `COPY` in progress).
+    pub(crate) fn err_fn(&self) -> impl Fn(&::postgres::Error) -> String + 'static {
+        let password = self.password.clone();
+        move |e| scrub(error_text(e), password.as_deref())
+    }
+
+    /// Runs `f` under a savepoint inside the snapshot, always rolled back
+    /// to: a failed statement aborts a PostgreSQL transaction, and the
+    /// snapshot must stay usable.
+    fn probe<T>(
+        &mut self,
+        f: impl FnOnce(&mut Client) -> std::result::Result<T, ::postgres::Error>,
+    ) -> Result<T, String> {
+        if self.in_tx {
+            self.client
+                .batch_execute("SAVEPOINT stanctl_probe")
+                .map_err(|e| self.err(&e))?;
+        }
+        let result = f(&mut self.client).map_err(|e| self.err(&e));
+        if self.in_tx {
+            self.client
+                .batch_execute("ROLLBACK TO SAVEPOINT stanctl_probe")
+                .map_err(|e| self.err(&e))?;
+        }
+        result
     }
 }
 
@@ -103,6 +150,10 @@ impl Conn for PgConn {
         SqlDriver::Postgres
     }
 
+    fn location(&self) -> &str {
+        &self.location
+    }
+
     fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, String> {
         let stmt = match self.statements.get(sql) {
             Some(s) => s.clone(),
@@ -110,7 +161,7 @@ impl Conn for PgConn {
                 let s = self
                     .client
                     .prepare(&dollar_placeholders(sql))
-                    .map_err(|e| self.err(e))?;
+                    .map_err(|e| self.err(&e))?;
                 self.statements.insert(sql.to_string(), s.clone());
                 s
             }
@@ -128,19 +179,43 @@ impl Conn for PgConn {
             .map(|(p, ty)| to_param(p, ty))
             .collect::<Result<Vec<_>, _>>()?;
         let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
-        let rows = self.client.query(&stmt, &refs).map_err(|e| self.err(e))?;
+        let rows = self.client.query(&stmt, &refs).map_err(|e| self.err(&e))?;
         rows.iter()
             .map(|r| (0..r.len()).map(|i| to_value(r, i)).collect())
             .collect()
     }
 
-    fn columns(&mut self) -> Result<Vec<(String, String)>, String> {
+    fn try_query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, String> {
+        if !self.in_tx {
+            return self.query(sql, params);
+        }
+        self.client
+            .batch_execute("SAVEPOINT stanctl_try")
+            .map_err(|e| self.err(&e))?;
+        let result = self.query(sql, params);
+        let end = match result {
+            Ok(_) => "RELEASE SAVEPOINT stanctl_try",
+            Err(_) => "ROLLBACK TO SAVEPOINT stanctl_try",
+        };
+        self.client.batch_execute(end).map_err(|e| self.err(&e))?;
+        result
+    }
+
+    fn prepare(&mut self, sql: &str) -> Result<(), String> {
+        self.probe(|c| c.prepare(sql).map(drop))
+    }
+
+    fn catalog(&mut self) -> Result<Vec<CatalogColumn>, String> {
         let rows = self.query(
-            "SELECT table_name::text, column_name::text FROM information_schema.columns \
-             WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position",
+            "SELECT table_name::text, column_name::text, \
+             CASE WHEN character_maximum_length IS NULL THEN data_type::text \
+             ELSE data_type::text || '(' || character_maximum_length::text || ')' END, \
+             udt_name::text \
+             FROM information_schema.columns WHERE table_schema = current_schema() \
+             ORDER BY table_name, ordinal_position",
             &[],
         )?;
-        rows.into_iter().map(text_pair).collect()
+        catalog_rows(rows)
     }
 
     fn quote(&self, ident: &str) -> String {
@@ -150,26 +225,13 @@ impl Conn for PgConn {
     fn begin_snapshot(&mut self) -> Result<(), String> {
         self.client
             .batch_execute("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .map_err(|e| self.err(e))?;
+            .map_err(|e| self.err(&e))?;
         self.in_tx = true;
         Ok(())
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), String> {
-        // A failed statement aborts a PostgreSQL transaction: run it under a
-        // savepoint and always roll back to it, so the snapshot stays usable.
-        if self.in_tx {
-            self.client
-                .batch_execute("SAVEPOINT stanctl_probe")
-                .map_err(|e| self.err(e))?;
-        }
-        let result = self.client.batch_execute(sql).map_err(|e| self.err(e));
-        if self.in_tx {
-            self.client
-                .batch_execute("ROLLBACK TO SAVEPOINT stanctl_probe")
-                .map_err(|e| self.err(e))?;
-        }
-        result
+        self.probe(|c| c.batch_execute(sql))
     }
 }
 

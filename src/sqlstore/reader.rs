@@ -2,15 +2,16 @@
 //! [`Conn`], without writing anything.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use prost::Message as _;
 
-use super::conn::{Conn, Param, Row, Value};
+use super::catalog::Catalog;
+use super::conn::{connect, probe_store_lock, Access, Conn, Param, Row, Value, LOCK_RECHECK};
 use super::dsn::Dsn;
 use super::recovery::{recovered_range, replay_pending, PendingRow};
 use super::schema::{COLUMNS, TABLES};
-use super::{lite, my, pg, SqlDriver};
+use super::SqlDriver;
 use crate::error::{Result, StoreError};
 use crate::model::{
     ChannelStats, Client, Finding, Limits, LimitsSource, Message, MessageRange, ServerInfo,
@@ -21,10 +22,6 @@ use crate::store::{MessageIter, StoreReader};
 
 /// Rows fetched per `Messages` query while streaming.
 const PAGE: usize = 1000;
-
-/// How long to wait before reading `StoreLock` a second time to see whether
-/// its tick moves (the owner increments it every second).
-const LOCK_RECHECK: Duration = Duration::from_millis(1500);
 
 /// A read-only SQL store. Build it with [`super::open`] or
 /// [`super::open_reader`].
@@ -103,6 +100,7 @@ struct Statements {
     page_between: String,
     next_seq: String,
     count_subs: String,
+    /// `StoreLock`, quoted.
     lock: Option<String>,
 }
 
@@ -176,25 +174,21 @@ fn now_ns() -> i64 {
 impl SqlReader {
     pub(crate) fn open(driver: SqlDriver, source: &str) -> Result<SqlReader> {
         let dsn = Dsn::parse(driver, source)?;
-        let conn: Box<dyn Conn> = match &dsn {
-            Dsn::Postgres(d) => Box::new(pg::connect(d)?),
-            Dsn::Mysql(d) => Box::new(my::connect(d)?),
-            Dsn::Sqlite(d) => Box::new(lite::connect(d)?),
-        };
+        let conn = connect(&dsn, Access::ReadOnly)?;
         Self::with_conn(conn, dsn.redacted())
     }
 
     fn with_conn(mut conn: Box<dyn Conn>, source: String) -> Result<SqlReader> {
         let driver = conn.driver();
         let mut findings = Vec::new();
-        let columns = conn.columns().map_err(|e| {
+        let columns = conn.catalog().map_err(|e| {
             sql_err(
-                format!("{driver} {source}"),
+                conn.location().to_string(),
                 format!("cannot list the tables: {e}"),
             )
         })?;
-        let (sql, has_client_proto) =
-            resolve_schema(conn.as_ref(), &columns, &source, &mut findings)?;
+        let catalog = Catalog::resolve(driver, &columns);
+        let (sql, has_client_proto) = resolve_schema(conn.as_ref(), &catalog, &mut findings)?;
         let mut reader = SqlReader {
             conn,
             driver,
@@ -311,36 +305,19 @@ impl SqlReader {
 
     // ------------------------------------------------------------ lock
 
-    fn read_lock(&mut self, sql: &str) -> Result<Vec<(String, u64)>> {
-        let loc = loc_table("StoreLock");
-        let rows = self.query(sql, &[], || loc.clone())?;
-        rows.into_iter()
-            .map(|mut r| {
-                let tick = col_u64(&r, 1, "tick", &loc)?.unwrap_or(0);
-                let id = col_text(&mut r, 0, "id", &loc)?.unwrap_or_default();
-                Ok((id, tick))
-            })
-            .collect()
-    }
-
-    /// FT mode: the lock owner bumps `tick` every second; a clean shutdown
-    /// resets the row to `('', 0)`.
+    /// A held `StoreLock` is a finding: the snapshot may be outdated at
+    /// once, or the owner stopped without releasing it.
     fn check_store_lock(&mut self) -> Result<()> {
-        let Some(sql) = self.sql.lock.clone() else {
+        let Some(table) = self.sql.lock.clone() else {
             return Ok(());
         };
-        let first = self.read_lock(&sql)?;
-        if !first.iter().any(|(id, tick)| !id.is_empty() || *tick != 0) {
+        let Some(lock) = probe_store_lock(self.conn.as_mut(), &table)
+            .map_err(|e| sql_err(loc_table("StoreLock"), e))?
+        else {
             return Ok(());
-        }
-        std::thread::sleep(LOCK_RECHECK);
-        let second = self.read_lock(&sql)?;
-        let owner = second
-            .first()
-            .or(first.first())
-            .map(|(id, _)| id.clone())
-            .unwrap_or_default();
-        if first != second {
+        };
+        let (first, second, owner) = (&lock.first, &lock.second, lock.owner());
+        if lock.live() {
             self.push(finding(
                 Severity::Warning,
                 loc_table("StoreLock"),
@@ -937,52 +914,28 @@ impl SqlReader {
     }
 }
 
-/// Maps the server's table names to the database's, checks columns, and
-/// builds the statements.
+/// Checks the tables the catalog resolved and builds the statements.
 fn resolve_schema(
     conn: &dyn Conn,
-    columns: &[(String, String)],
-    source: &str,
+    catalog: &Catalog,
     findings: &mut Vec<Finding>,
 ) -> Result<(Statements, bool)> {
-    let driver = conn.driver();
-    // table name as stored -> its columns (lower case), in order
-    let mut tables: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (t, c) in columns {
-        tables
-            .entry(t.clone())
-            .or_default()
-            .push(c.to_ascii_lowercase());
-    }
-    let mut actual: HashMap<&str, String> = HashMap::new();
-    for want in TABLES {
-        let found = if tables.contains_key(want) {
-            Some(want.to_string())
-        } else {
-            let mut matches = tables.keys().filter(|t| t.eq_ignore_ascii_case(want));
-            let m = matches.next().cloned();
-            if let (Some(m), Some(other)) = (&m, matches.next()) {
-                findings.push(finding(
-                    Severity::Warning,
-                    loc_table(want),
-                    format!("both {m:?} and {other:?} exist; reading {m:?}"),
-                    "the server's unquoted name resolves by the database's case rules",
-                ));
-            }
-            m
-        };
-        if let Some(f) = found {
-            actual.insert(want, f);
-        }
+    for (want, used, other) in &catalog.ambiguous {
+        findings.push(finding(
+            Severity::Warning,
+            loc_table(want),
+            format!("both {used:?} and {other:?} exist; reading {used:?}"),
+            "the server's unquoted name resolves by the database's case rules",
+        ));
     }
     let missing: Vec<&str> = TABLES
         .iter()
         .copied()
-        .filter(|t| !actual.contains_key(t) && *t != "StoreLock")
+        .filter(|t| catalog.actual(t).is_none() && *t != "StoreLock")
         .collect();
     if !missing.is_empty() {
         return Err(sql_err(
-            format!("{driver} {source}"),
+            conn.location().to_string(),
             format!(
                 "not a STAN SQL store: missing table(s) {} (expected {})",
                 missing.join(", "),
@@ -992,7 +945,7 @@ fn resolve_schema(
     }
     let mut has_client_proto = true;
     for (table, cols) in COLUMNS {
-        let Some(name) = actual.get(table) else {
+        if catalog.actual(table).is_none() {
             findings.push(finding(
                 Severity::Warning,
                 loc_table(table),
@@ -1000,8 +953,8 @@ fn resolve_schema(
                 "the server cannot prepare its statements and does not start",
             ));
             continue;
-        };
-        let have = tables.get(name).cloned().unwrap_or_default();
+        }
+        let have = catalog.column_names(table);
         let absent: Vec<&str> = cols
             .iter()
             .copied()
@@ -1037,7 +990,7 @@ fn resolve_schema(
             ));
         }
     }
-    let q = |t: &str| actual.get(t).map(|n| conn.quote(n)).unwrap_or_default();
+    let q = |t: &str| catalog.actual(t).map(|n| conn.quote(n)).unwrap_or_default();
     let row = conn.quote("row");
     let (si, cl, ch, m, s, sp) = (
         q("ServerInfo"),
@@ -1082,7 +1035,7 @@ fn resolve_schema(
         // ordered index probe whatever the statistics.
         next_seq: format!("SELECT seq FROM {m} WHERE id=? AND seq>? AND seq<=? ORDER BY seq LIMIT 1"),
         count_subs: format!("SELECT COUNT(subid) FROM {s} WHERE id=?"),
-        lock: actual.get("StoreLock").map(|t| format!("SELECT id, tick FROM {}", conn.quote(t))),
+        lock: catalog.actual("StoreLock").map(|t| conn.quote(t)),
     };
     Ok((sql, has_client_proto))
 }

@@ -6,6 +6,8 @@
 //! them; `INSERT INTO Messages VALUES (?, ?, ?, ?, ?)` also needs the five
 //! `Messages` columns in this order); types may be tuned.
 
+use super::SqlDriver;
+
 /// The SQLite schema: same tables and columns as the server's
 /// PostgreSQL/MySQL scripts, SQLite types. `Clients.proto` is part of the
 /// `CREATE TABLE` (the upstream scripts add it with `ALTER TABLE`). The
@@ -127,6 +129,73 @@ pub const COLUMNS: [(&str, &[&str]); 7] = [
     ("StoreLock", &["id", "tick"]),
 ];
 
+/// Column types of the current upstream scripts (for `ALTER TABLE ... ADD`).
+pub(crate) fn column_type(driver: SqlDriver, table: &str, column: &str) -> &'static str {
+    let blob = match driver {
+        SqlDriver::Postgres => "BYTEA",
+        _ => "BLOB",
+    };
+    let ubig = match driver {
+        SqlDriver::Mysql => "BIGINT UNSIGNED",
+        _ => "BIGINT",
+    };
+    match (table, column) {
+        (_, "proto") | (_, "data") | (_, "pending") | (_, "acks") => blob,
+        ("ServerInfo", "id") | ("Clients", "id") | ("Channels", "name") => "VARCHAR(1024)",
+        ("StoreLock", "id") => "VARCHAR(30)",
+        ("Clients", "hbinbox") => "TEXT",
+        ("Channels", "deleted") | ("Subscriptions", "deleted") => "BOOL DEFAULT FALSE",
+        ("Channels", "maxseq") => match driver {
+            SqlDriver::Mysql => "BIGINT UNSIGNED DEFAULT 0",
+            _ => "BIGINT DEFAULT 0",
+        },
+        ("Channels", "maxmsgs") => "INTEGER DEFAULT 0",
+        ("Channels", "maxbytes") | ("Channels", "maxage") => "BIGINT DEFAULT 0",
+        ("Messages", "timestamp") => "BIGINT",
+        ("Messages", "seq")
+        | ("Subscriptions", "subid")
+        | ("SubsPending", "subid")
+        | ("SubsPending", "row") => ubig,
+        ("Subscriptions", "lastsent")
+        | ("SubsPending", "seq")
+        | ("SubsPending", "lastsent")
+        | ("StoreLock", "tick") => match driver {
+            SqlDriver::Mysql => "BIGINT UNSIGNED DEFAULT 0",
+            _ => "BIGINT DEFAULT 0",
+        },
+        ("ServerInfo", "uniquerow") => "INTEGER DEFAULT 1",
+        _ => "INTEGER",
+    }
+}
+
+/// The columns that hold protobufs or JSON lists must be binary-safe.
+pub(crate) fn is_blob_column(column: &str) -> bool {
+    matches!(column, "proto" | "data" | "pending" | "acks")
+}
+
+pub(crate) fn is_binary_type(ty: &str) -> bool {
+    let t = ty.to_ascii_lowercase();
+    t.contains("blob") || t.contains("bytea") || t.contains("binary")
+}
+
+/// The `CREATE TABLE` of `table` (and its indexes) in stanctl's schema for
+/// `driver`.
+pub(crate) fn create_statements(driver: SqlDriver, table: &str) -> Vec<String> {
+    let script = match driver {
+        SqlDriver::Postgres => POSTGRES_SCHEMA,
+        SqlDriver::Mysql => MYSQL_SCHEMA,
+        SqlDriver::Sqlite => SQLITE_SCHEMA,
+    };
+    let create = format!("CREATE TABLE IF NOT EXISTS {table} (");
+    let index = format!(" ON {table} (");
+    script
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with(&create) || (l.starts_with("CREATE INDEX") && l.contains(&index)))
+        .map(|l| l.trim_end_matches(';').to_string())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,5 +249,22 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn capacities() {
+        assert_eq!(mysql_blob_capacity("blob"), Some(65535));
+        assert_eq!(mysql_blob_capacity("mediumblob"), Some(16_777_215));
+        assert_eq!(mysql_blob_capacity("varbinary(100)"), Some(100));
+        assert_eq!(mysql_blob_capacity("text"), None);
+    }
+
+    #[test]
+    fn create_statements_per_driver() {
+        let pg = create_statements(SqlDriver::Postgres, "Messages");
+        assert_eq!(pg.len(), 2, "{pg:?}");
+        assert!(pg[0].starts_with("CREATE TABLE IF NOT EXISTS Messages ("));
+        let my = create_statements(SqlDriver::Mysql, "Clients");
+        assert_eq!(my.len(), 1);
     }
 }

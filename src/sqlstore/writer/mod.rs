@@ -17,13 +17,15 @@
 //! only), and the pending sets are written in the row style the target
 //! server's `sql_no_caching` setting expects (4.5).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use prost::Message as _;
 
+use super::catalog::Catalog;
+use super::conn::Conn;
 use super::dsn::Dsn;
-use super::schema::{COLUMNS, TABLES};
+use super::schema::COLUMNS;
 use super::SqlDriver;
 use crate::error::{Result, StoreError};
 use crate::model::{ChannelStats, Client, Limits, Message, ServerInfo, Subscription};
@@ -263,72 +265,19 @@ pub(crate) trait Target {
 
 // ---------------------------------------------------------------- schema
 
-/// The STAN tables found in the target and the names the catalog gives
-/// them.
-#[derive(Debug, Default)]
-pub(crate) struct Existing {
-    /// Server spelling -> catalog name, for the tables present.
-    pub(crate) names: BTreeMap<&'static str, String>,
-}
-
-impl Existing {
-    pub(crate) fn complete(&self) -> bool {
-        self.names.len() == TABLES.len()
-    }
-
-    pub(crate) fn name(&self, table: Table) -> Option<&str> {
-        self.names.get(table.name()).map(String::as_str)
-    }
-}
-
-/// Finds the STAN tables in `(table, column)` catalog rows and checks that
-/// each one present has the columns the server's statements use.
-/// PostgreSQL folds the server's unquoted names to lower case, so there the
-/// lower-case table is preferred; elsewhere the server's exact spelling.
-pub(crate) fn inspect(
-    driver: SqlDriver,
-    catalog: &[(String, String)],
-    target: &str,
-) -> Result<Existing> {
-    let mut tables: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (t, c) in catalog {
-        tables
-            .entry(t.as_str())
-            .or_default()
-            .push(c.to_ascii_lowercase());
-    }
-    let mut existing = Existing::default();
-    for want in TABLES {
-        let preferred = match driver {
-            SqlDriver::Postgres => want.to_ascii_lowercase(),
-            _ => want.to_string(),
-        };
-        let found = if tables.contains_key(preferred.as_str()) {
-            Some(preferred)
-        } else {
-            tables
-                .keys()
-                .find(|t| t.eq_ignore_ascii_case(want))
-                .map(|t| t.to_string())
-        };
-        if let Some(f) = found {
-            existing.names.insert(want, f);
-        }
-    }
+/// Checks that each STAN table the catalog found has the columns the
+/// server's statements use.
+pub(crate) fn inspect(driver: SqlDriver, catalog: &Catalog, target: &str) -> Result<()> {
     let blob = match driver {
         SqlDriver::Postgres => "BYTEA",
         _ => "BLOB",
     };
     for (table, cols) in COLUMNS {
-        let Some(name) = existing.names.get(table) else {
+        let Some(name) = catalog.actual(table) else {
             continue;
         };
-        let have = tables.get(name.as_str()).cloned().unwrap_or_default();
-        let absent: Vec<&str> = cols
-            .iter()
-            .copied()
-            .filter(|c| !have.iter().any(|h| h == c))
-            .collect();
+        let have = catalog.column_names(table);
+        let absent: Vec<&str> = cols.iter().copied().filter(|c| !have.contains(c)).collect();
         if table == "Clients" && absent == ["proto"] {
             return Err(sql_err(
                 format!("{target}: table {name}"),
@@ -360,34 +309,34 @@ pub(crate) fn inspect(
             ));
         }
     }
-    Ok(existing)
+    Ok(())
 }
 
-/// What the writer asks of a connection before it writes.
-pub(crate) trait Probe {
-    fn target(&self) -> String;
-    /// Quotes an identifier.
-    fn quote(&self, ident: &str) -> String;
-    /// Whether `quoted_table` holds at least one row.
-    fn has_rows(&mut self, quoted_table: &str) -> Result<bool, String>;
-    /// Runs a statement that returns nothing.
-    fn exec(&mut self, sql: &str) -> Result<(), String>;
-    /// The non-empty `StoreLock.id` values.
-    fn lock_owners(&mut self, quoted_table: &str) -> Result<Vec<String>, String>;
+/// Reads the catalog of the target and checks it ([`inspect`]).
+pub(crate) fn read_catalog(db: &mut dyn Conn) -> Result<Catalog> {
+    let columns = db.catalog().map_err(|e| {
+        sql_err(
+            db.location().to_string(),
+            format!("cannot list the tables: {e}"),
+        )
+    })?;
+    let catalog = Catalog::resolve(db.driver(), &columns);
+    inspect(db.driver(), &catalog, db.location())?;
+    Ok(catalog)
 }
 
 /// Refuses a target that already holds a store, unless `force`, in which
 /// case every row of the six data tables is deleted (inside the writer's
 /// transaction, which must already be open). `StoreLock` is left alone.
-pub(crate) fn ensure_empty(p: &mut dyn Probe, existing: &Existing, force: bool) -> Result<()> {
-    let target = p.target();
+pub(crate) fn ensure_empty(db: &mut dyn Conn, catalog: &Catalog, force: bool) -> Result<()> {
+    let target = db.location().to_string();
     let mut full = Vec::new();
     for table in Table::ALL {
-        let Some(name) = existing.name(table) else {
+        let Some(name) = catalog.actual(table.name()) else {
             continue;
         };
-        let quoted = p.quote(name);
-        let rows = p
+        let quoted = db.quote(name);
+        let rows = db
             .has_rows(&quoted)
             .map_err(|e| sql_err(format!("{target}: table {name}"), e))?;
         if rows {
@@ -395,15 +344,19 @@ pub(crate) fn ensure_empty(p: &mut dyn Probe, existing: &Existing, force: bool) 
         }
     }
     let mut owners = Vec::new();
-    if let Some(lock) = existing.names.get("StoreLock") {
-        let quoted = p.quote(lock);
-        owners = p
-            .lock_owners(&quoted)
-            .map_err(|e| sql_err(format!("{target}: table {lock}"), e))?;
+    if let Some(lock) = catalog.actual("StoreLock") {
+        let quoted = db.quote(lock);
+        owners = db
+            .lock_rows(&quoted)
+            .map_err(|e| sql_err(format!("{target}: table {lock}"), e))?
+            .into_iter()
+            .map(|(id, _)| id)
+            .filter(|id| !id.is_empty())
+            .collect();
     }
     if force {
         for (name, quoted) in &full {
-            p.exec(&format!("DELETE FROM {quoted}"))
+            db.execute(&format!("DELETE FROM {quoted}"))
                 .map_err(|e| sql_err(format!("{target}: table {name}"), e))?;
         }
         return Ok(());
@@ -786,6 +739,7 @@ mod tests {
 
     #[test]
     fn inspect_refuses_old_and_odd_schemas() {
+        use crate::sqlstore::conn::CatalogColumn;
         let cat = |extra: &[(&str, &str)]| -> Vec<(String, String)> {
             let mut v: Vec<(String, String)> = COLUMNS
                 .iter()
@@ -794,6 +748,19 @@ mod tests {
                 .collect();
             v.extend(extra.iter().map(|(t, c)| (t.to_string(), c.to_string())));
             v
+        };
+        let inspect = |driver: SqlDriver, pairs: &[(String, String)], target: &str| {
+            let columns: Vec<CatalogColumn> = pairs
+                .iter()
+                .map(|(t, c)| CatalogColumn {
+                    table: t.clone(),
+                    column: c.clone(),
+                    data_type: String::new(),
+                    udt: String::new(),
+                })
+                .collect();
+            let catalog = Catalog::resolve(driver, &columns);
+            inspect(driver, &catalog, target).map(|()| catalog)
         };
         let old = cat(&[("Clients", "id"), ("Clients", "hbinbox")]);
         let e = inspect(SqlDriver::Mysql, &old, "mysql x")
@@ -807,7 +774,7 @@ mod tests {
         ]);
         let ex = inspect(SqlDriver::Mysql, &current, "mysql x").unwrap();
         assert!(ex.complete());
-        assert_eq!(ex.name(Table::SubsPending), Some("SubsPending"));
+        assert_eq!(ex.actual(Table::SubsPending.name()), Some("SubsPending"));
         // PostgreSQL: lower-case names; the hint names the catalog's table.
         let lower: Vec<(String, String)> = old
             .iter()
@@ -818,6 +785,6 @@ mod tests {
             .to_string();
         assert!(e.contains("ALTER TABLE clients ADD proto BYTEA"), "{e}");
         let none = inspect(SqlDriver::Postgres, &[("other".into(), "a".into())], "p").unwrap();
-        assert!(none.names.is_empty());
+        assert!(none.is_empty());
     }
 }

@@ -7,19 +7,19 @@
 use std::collections::HashMap;
 
 use ::mysql::prelude::Queryable;
-use ::mysql::{Conn as MyConnection, Params, Value as MyValue};
+use ::mysql::{Params, Value as MyValue};
 
 use super::{
-    ensure_empty, inspect, row_location, sql_err, statements, Batch, Existing, Probe, Table,
-    Target, Val,
+    ensure_empty, read_catalog, row_location, sql_err, statements, Batch, Table, Target, Val,
 };
 use crate::error::Result;
-use crate::sqlstore::conn::scrub;
+use crate::sqlstore::catalog::Catalog;
+use crate::sqlstore::conn::Conn;
 use crate::sqlstore::dsn::MysqlDsn;
+use crate::sqlstore::my::{self, MyConn};
 use crate::sqlstore::schema::{
     mysql_blob_capacity, MYSQL_DATA_MIN, MYSQL_SCHEMA, MYSQL_WIDEN_DATA,
 };
-use crate::sqlstore::SqlDriver;
 
 /// Rows per `INSERT` (7 columns: far below the 65 535 placeholders limit).
 const MAX_ROWS: usize = 1000;
@@ -40,8 +40,7 @@ struct MyTable {
 }
 
 pub(crate) struct MyTarget {
-    conn: MyConnection,
-    password: Option<String>,
+    db: MyConn,
     target: String,
     tables: HashMap<Table, MyTable>,
     /// `ANALYZE TABLE` of the written tables.
@@ -50,10 +49,6 @@ pub(crate) struct MyTarget {
     /// Bytes per `INSERT`.
     budget: usize,
     in_tx: bool,
-}
-
-fn quote(ident: &str) -> String {
-    format!("`{}`", ident.replace('`', "``"))
 }
 
 fn to_value(v: &Val<'_>) -> MyValue {
@@ -69,18 +64,10 @@ fn to_value(v: &Val<'_>) -> MyValue {
 
 impl MyTarget {
     pub(crate) fn open(dsn: &MysqlDsn, force: bool) -> Result<MyTarget> {
-        let target = format!("mysql {}", dsn.redacted());
-        let opts = dsn.opts()?;
-        let conn = MyConnection::new(opts).map_err(|e| {
-            sql_err(
-                &target,
-                scrub(format!("cannot connect: {e}"), dsn.password.as_deref()),
-            )
-        })?;
+        let db = my::connect(dsn)?;
         let mut t = MyTarget {
-            conn,
-            password: dsn.password.clone(),
-            target,
+            target: db.location().to_string(),
+            db,
             tables: HashMap::new(),
             analyze: String::new(),
             max_packet: 0,
@@ -90,33 +77,33 @@ impl MyTarget {
         // Out-of-range values are errors, not silently clamped; no engine
         // may be substituted for InnoDB.
         t.run("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'")?;
-        let db: Option<Option<String>> = t
-            .conn
-            .query_first("SELECT DATABASE()")
-            .map_err(|e| sql_err(&t.target, t.err(&e)))?;
-        if db.flatten().is_none() {
+        let selected: Option<Option<String>> =
+            t.db.conn
+                .query_first("SELECT DATABASE()")
+                .map_err(|e| sql_err(&t.target, t.db.err(&e)))?;
+        if selected.flatten().is_none() {
             return Err(sql_err(
                 &t.target,
                 "no database selected: name one in the source (user@tcp(host:port)/dbname)",
             ));
         }
-        let mut existing = inspect(SqlDriver::Mysql, &t.catalog()?, &t.target)?;
-        if !existing.complete() {
+        let mut catalog = read_catalog(&mut t.db)?;
+        if !catalog.complete() {
             // The DDL below commits at once: refuse a store in use before it.
             if !force {
-                ensure_empty(&mut t, &existing, false)?;
+                ensure_empty(&mut t.db, &catalog, false)?;
             }
             for stmt in statements(MYSQL_SCHEMA) {
                 t.run(stmt)?;
             }
-            existing = inspect(SqlDriver::Mysql, &t.catalog()?, &t.target)?;
+            catalog = read_catalog(&mut t.db)?;
         }
-        t.check_engines(&existing)?;
-        t.check_data_column(&existing)?;
-        let packet: Option<u64> = t
-            .conn
-            .query_first("SELECT @@max_allowed_packet")
-            .map_err(|e| sql_err(&t.target, t.err(&e)))?;
+        t.check_engines(&catalog)?;
+        t.check_data_column(&catalog)?;
+        let packet: Option<u64> =
+            t.db.conn
+                .query_first("SELECT @@max_allowed_packet")
+                .map_err(|e| sql_err(&t.target, t.db.err(&e)))?;
         t.max_packet = usize::try_from(packet.unwrap_or(4 << 20)).unwrap_or(usize::MAX);
         t.budget = t
             .max_packet
@@ -124,19 +111,20 @@ impl MyTarget {
             .clamp(16 << 10, MAX_BYTES);
         t.run("START TRANSACTION")?;
         t.in_tx = true;
-        ensure_empty(&mut t, &existing, force)?;
+        ensure_empty(&mut t.db, &catalog, force)?;
         let mut analyzed = Vec::new();
         for table in Table::ALL {
-            let name = existing
-                .name(table)
+            let name = catalog
+                .actual(table.name())
                 .ok_or_else(|| sql_err(&t.target, format!("table {} not found", table.name())))?;
-            let cols: Vec<String> = table.columns().iter().map(|c| quote(c)).collect();
+            let cols: Vec<String> = table.columns().iter().map(|c| t.db.quote(c)).collect();
             let marks = vec!["?"; cols.len()].join(",");
-            analyzed.push(quote(name));
+            let quoted = t.db.quote(name);
+            analyzed.push(quoted.clone());
             t.tables.insert(
                 table,
                 MyTable {
-                    head: format!("INSERT INTO {} ({}) VALUES ", quote(name), cols.join(",")),
+                    head: format!("INSERT INTO {quoted} ({}) VALUES ", cols.join(",")),
                     group: format!("({marks})"),
                     values: Vec::new(),
                     batch: Batch::default(),
@@ -151,21 +139,12 @@ impl MyTarget {
     /// the messages NATS accepts (the upstream schema's `BLOB`): MySQL
     /// would fail on the first large message with "Data too long", at
     /// the end of the work.
-    fn check_data_column(&mut self, existing: &Existing) -> Result<()> {
-        let table = existing
-            .name(Table::Messages)
-            .unwrap_or("Messages")
-            .to_string();
-        let ty: Option<String> = self
-            .conn
-            .exec_first(
-                "SELECT COLUMN_TYPE FROM information_schema.COLUMNS \
-                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = 'data'",
-                (table.as_str(),),
-            )
-            .map_err(|e| sql_err(&self.target, self.err(&e)))?;
-        let Some(ty) = ty else { return Ok(()) };
-        match mysql_blob_capacity(&ty) {
+    fn check_data_column(&mut self, catalog: &Catalog) -> Result<()> {
+        let table = catalog.actual("Messages").unwrap_or("Messages");
+        let Some(ty) = catalog.column("Messages", "data").map(|c| &c.data_type) else {
+            return Ok(());
+        };
+        match mysql_blob_capacity(ty) {
             Some(cap) if cap < MYSQL_DATA_MIN => Err(sql_err(
                 &self.target,
                 format!(
@@ -177,43 +156,27 @@ impl MyTarget {
         }
     }
 
-    fn err(&self, e: &::mysql::Error) -> String {
-        scrub(e.to_string(), self.password.as_deref())
-    }
-
     fn run(&mut self, sql: &str) -> Result<()> {
-        self.conn
+        self.db
+            .conn
             .query_drop(sql)
-            .map_err(|e| sql_err(&self.target, self.err(&e)))
-    }
-
-    fn catalog(&mut self) -> Result<Vec<(String, String)>> {
-        self.conn
-            .query(
-                "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS \
-                 WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION",
-            )
-            .map_err(|e| {
-                sql_err(
-                    &self.target,
-                    format!("cannot list the tables: {}", self.err(&e)),
-                )
-            })
+            .map_err(|e| sql_err(&self.target, self.db.err(&e)))
     }
 
     /// A failed migration is undone by a rollback: every data table must
     /// be transactional (InnoDB), not MyISAM, Aria, MEMORY...
-    fn check_engines(&mut self, existing: &Existing) -> Result<()> {
+    fn check_engines(&mut self, catalog: &Catalog) -> Result<()> {
         let rows: Vec<(String, Option<String>, Option<String>)> = self
+            .db
             .conn
             .query(
                 "SELECT t.TABLE_NAME, t.ENGINE, e.TRANSACTIONS FROM information_schema.TABLES t \
                  LEFT JOIN information_schema.ENGINES e ON e.ENGINE = t.ENGINE \
                  WHERE t.TABLE_SCHEMA = DATABASE()",
             )
-            .map_err(|e| sql_err(&self.target, self.err(&e)))?;
+            .map_err(|e| sql_err(&self.target, self.db.err(&e)))?;
         for table in Table::ALL {
-            let Some(name) = existing.name(table) else {
+            let Some(name) = catalog.actual(table.name()) else {
                 continue;
             };
             let Some((_, engine, tx)) = rows.iter().find(|(t, _, _)| t == name) else {
@@ -235,11 +198,7 @@ impl MyTarget {
 
     fn send(&mut self, table: Table) -> Result<()> {
         let MyTarget {
-            conn,
-            password,
-            target,
-            tables,
-            ..
+            db, target, tables, ..
         } = self;
         let Some(tb) = tables.get_mut(&table) else {
             return Ok(());
@@ -256,47 +215,10 @@ impl MyTarget {
             sql.push_str(&tb.group);
         }
         let values = std::mem::take(&mut tb.values);
-        conn.exec_drop(sql.as_str(), Params::Positional(values))
-            .map_err(|e| {
-                sql_err(
-                    tb.batch.location(target, table),
-                    scrub(e.to_string(), password.as_deref()),
-                )
-            })?;
+        let sent = db.conn.exec_drop(sql.as_str(), Params::Positional(values));
+        sent.map_err(|e| sql_err(tb.batch.location(target, table), db.err(&e)))?;
         tb.batch.clear();
         Ok(())
-    }
-}
-
-impl Probe for MyTarget {
-    fn target(&self) -> String {
-        self.target.clone()
-    }
-
-    fn quote(&self, ident: &str) -> String {
-        quote(ident)
-    }
-
-    fn has_rows(&mut self, quoted_table: &str) -> Result<bool, String> {
-        let r: Option<i64> = self
-            .conn
-            .query_first(format!("SELECT 1 FROM {quoted_table} LIMIT 1"))
-            .map_err(|e| self.err(&e))?;
-        Ok(r.is_some())
-    }
-
-    fn exec(&mut self, sql: &str) -> Result<(), String> {
-        self.conn.query_drop(sql).map_err(|e| self.err(&e))
-    }
-
-    fn lock_owners(&mut self, quoted_table: &str) -> Result<Vec<String>, String> {
-        let rows: Vec<Option<String>> = self
-            .conn
-            .query(format!(
-                "SELECT id FROM {quoted_table} WHERE id IS NOT NULL AND id <> ''"
-            ))
-            .map_err(|e| self.err(&e))?;
-        Ok(rows.into_iter().flatten().collect())
     }
 }
 
@@ -357,12 +279,12 @@ impl Target for MyTarget {
         // its failures as rows.
         let analyze = self.analyze.clone();
         let rows: Vec<(String, String, String, String)> =
-            self.conn.query(&analyze).map_err(|e| {
+            self.db.conn.query(&analyze).map_err(|e| {
                 sql_err(
                     &self.target,
                     format!(
                         "the store is committed, but {analyze} failed: {}",
-                        self.err(&e)
+                        self.db.err(&e)
                     ),
                 )
             })?;
@@ -380,7 +302,7 @@ impl Drop for MyTarget {
     fn drop(&mut self) {
         if self.in_tx {
             // Not committed: no row stays (tables created are left empty).
-            let _ = self.conn.query_drop("ROLLBACK");
+            let _ = self.db.conn.query_drop("ROLLBACK");
         }
     }
 }

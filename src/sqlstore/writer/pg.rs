@@ -6,16 +6,13 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use ::postgres::{Client, NoTls};
-
-use super::{
-    ensure_empty, inspect, row_location, sql_err, Batch, Existing, Probe, Table, Target, Val,
-};
+use super::{ensure_empty, read_catalog, row_location, sql_err, Batch, Table, Target, Val};
 use crate::error::Result;
-use crate::sqlstore::conn::scrub;
+use crate::sqlstore::catalog::Catalog;
+use crate::sqlstore::conn::Conn;
 use crate::sqlstore::dsn::PgDsn;
+use crate::sqlstore::pg::{self, PgConn};
 use crate::sqlstore::schema::POSTGRES_SCHEMA;
-use crate::sqlstore::SqlDriver;
 
 /// Rows per `COPY`.
 const MAX_ROWS: usize = 10_000;
@@ -71,8 +68,7 @@ struct PgTable {
 }
 
 pub(crate) struct PgTarget {
-    client: Client,
-    password: Option<String>,
+    db: PgConn,
     target: String,
     tables: HashMap<Table, PgTable>,
     /// `ANALYZE` of the written tables.
@@ -80,41 +76,12 @@ pub(crate) struct PgTarget {
     in_tx: bool,
 }
 
-/// The server's message with its detail, context and SQLSTATE.
-fn pg_error(e: &::postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => {
-            let mut s = db.message().to_string();
-            if let Some(d) = db.detail() {
-                s.push_str(&format!(" ({d})"));
-            }
-            if let Some(w) = db.where_() {
-                s.push_str(&format!(" [{w}]"));
-            }
-            s.push_str(&format!(" (SQLSTATE {})", db.code().code()));
-            s
-        }
-        None => e.to_string(),
-    }
-}
-
 impl PgTarget {
     pub(crate) fn open(dsn: &PgDsn, force: bool) -> Result<PgTarget> {
-        let target = format!("postgres {}", dsn.redacted());
-        let cfg = dsn.config()?;
-        let client = cfg.connect(NoTls).map_err(|e| {
-            sql_err(
-                &target,
-                scrub(
-                    format!("cannot connect: {}", pg_error(&e)),
-                    dsn.password.as_deref(),
-                ),
-            )
-        })?;
+        let db = pg::connect(dsn)?;
         let mut t = PgTarget {
-            client,
-            password: dsn.password.clone(),
-            target,
+            target: db.location().to_string(),
+            db,
             tables: HashMap::new(),
             analyze: String::new(),
             in_tx: false,
@@ -122,29 +89,25 @@ impl PgTarget {
         t.run("BEGIN ISOLATION LEVEL READ COMMITTED")?;
         t.in_tx = true;
         t.claim()?;
-        let mut catalog = t.catalog()?;
-        let mut existing = inspect(SqlDriver::Postgres, &pairs(&catalog), &t.target)?;
-        if !existing.complete() {
+        let mut catalog = read_catalog(&mut t.db)?;
+        if !catalog.complete() {
             // Inside the transaction: rolled back with everything else.
             t.run(POSTGRES_SCHEMA)?;
-            catalog = t.catalog()?;
-            existing = inspect(SqlDriver::Postgres, &pairs(&catalog), &t.target)?;
+            catalog = read_catalog(&mut t.db)?;
         }
-        t.lock(&existing)?;
-        ensure_empty(&mut t, &existing, force)?;
+        t.lock(&catalog)?;
+        ensure_empty(&mut t.db, &catalog, force)?;
         let mut analyzed = Vec::new();
         for table in Table::ALL {
-            let name = existing
-                .name(table)
+            let name = catalog
+                .actual(table.name())
                 .ok_or_else(|| sql_err(&t.target, format!("table {} not found", table.name())))?
                 .to_string();
             let mut types = Vec::new();
             for col in table.columns() {
                 let udt = catalog
-                    .iter()
-                    .find(|(tb, c, _)| *tb == name && c.eq_ignore_ascii_case(col))
-                    .map(|(_, _, u)| u.as_str())
-                    .unwrap_or("");
+                    .column(table.name(), col)
+                    .map_or("", |c| c.udt.as_str());
                 let ty = PgType::from_udt(udt).ok_or_else(|| {
                     sql_err(
                         format!("{}: table {name}", t.target),
@@ -156,14 +119,14 @@ impl PgTarget {
                 })?;
                 types.push(ty);
             }
-            let cols: Vec<String> = table.columns().iter().map(|c| quote(c)).collect();
-            analyzed.push(quote(&name));
+            let cols: Vec<String> = table.columns().iter().map(|c| t.db.quote(c)).collect();
+            let quoted = t.db.quote(&name);
+            analyzed.push(quoted.clone());
             t.tables.insert(
                 table,
                 PgTable {
                     copy: format!(
-                        "COPY {} ({}) FROM STDIN (FORMAT binary)",
-                        quote(&name),
+                        "COPY {quoted} ({}) FROM STDIN (FORMAT binary)",
                         cols.join(", ")
                     ),
                     types,
@@ -176,56 +139,27 @@ impl PgTarget {
         Ok(t)
     }
 
-    fn err(&self, e: &::postgres::Error) -> String {
-        scrub(pg_error(e), self.password.as_deref())
-    }
-
     fn run(&mut self, sql: &str) -> Result<()> {
-        self.client
-            .batch_execute(sql)
-            .map_err(|e| sql_err(&self.target, self.err(&e)))
-    }
-
-    /// `(table, column, type name)` of the current schema.
-    fn catalog(&mut self) -> Result<Vec<(String, String, String)>> {
-        let rows = self
+        self.db
             .client
-            .query(
-                "SELECT table_name::text, column_name::text, udt_name::text FROM information_schema.columns \
-                 WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position",
-                &[],
-            )
-            .map_err(|e| {
-                sql_err(
-                    &self.target,
-                    format!("cannot list the tables: {}", self.err(&e)),
-                )
-            })?;
-        rows.iter()
-            .map(|r| {
-                let get = |i: usize| -> Result<String> {
-                    r.try_get::<_, Option<String>>(i)
-                        .map(Option::unwrap_or_default)
-                        .map_err(|e| sql_err(&self.target, format!("catalog: {e}")))
-                };
-                Ok((get(0)?, get(1)?, get(2)?))
-            })
-            .collect()
+            .batch_execute(sql)
+            .map_err(|e| sql_err(&self.target, self.db.err(&e)))
     }
 
     /// Takes [`MIGRATION_LOCK_KEY`] for this transaction, or fails if
     /// another migration holds it.
     fn claim(&mut self) -> Result<()> {
         let row = self
+            .db
             .client
             .query_one(
                 "SELECT pg_try_advisory_xact_lock($1)",
                 &[&MIGRATION_LOCK_KEY],
             )
-            .map_err(|e| sql_err(&self.target, self.err(&e)))?;
+            .map_err(|e| sql_err(&self.target, self.db.err(&e)))?;
         let got: bool = row
             .try_get(0)
-            .map_err(|e| sql_err(&self.target, self.err(&e)))?;
+            .map_err(|e| sql_err(&self.target, self.db.err(&e)))?;
         if !got {
             return Err(sql_err(
                 &self.target,
@@ -238,14 +172,15 @@ impl PgTarget {
 
     /// Keeps other writers (a running server, another migration) out of
     /// the data tables until the commit; readers are not blocked.
-    fn lock(&mut self, existing: &Existing) -> Result<()> {
+    fn lock(&mut self, catalog: &Catalog) -> Result<()> {
         let names: Vec<String> = Table::ALL
             .iter()
-            .filter_map(|t| existing.name(*t))
-            .map(quote)
+            .filter_map(|t| catalog.actual(t.name()))
+            .map(|n| self.db.quote(n))
             .collect();
         self.run(&format!("SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))?;
-        self.client
+        self.db
+            .client
             .batch_execute(&format!(
                 "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
                 names.join(", ")
@@ -256,7 +191,7 @@ impl PgTarget {
                     format!(
                         "cannot lock the STAN tables within {LOCK_TIMEOUT} (is a server or another migration \
                          using them?): {}",
-                        self.err(&e)
+                        self.db.err(&e)
                     ),
                 )
             })
@@ -264,11 +199,7 @@ impl PgTarget {
 
     fn send(&mut self, table: Table) -> Result<()> {
         let PgTarget {
-            client,
-            password,
-            target,
-            tables,
-            ..
+            db, target, tables, ..
         } = self;
         let Some(tb) = tables.get_mut(&table) else {
             return Ok(());
@@ -277,8 +208,9 @@ impl PgTarget {
             return Ok(());
         }
         let location = tb.batch.location(target, table);
-        let fail = |e: String| sql_err(location.clone(), scrub(e, password.as_deref()));
-        let mut w = client.copy_in(&tb.copy).map_err(|e| fail(pg_error(&e)))?;
+        let fail = |e: String| sql_err(location.clone(), e);
+        let err = db.err_fn();
+        let mut w = db.client.copy_in(&tb.copy).map_err(|e| fail(err(&e)))?;
         let mut written = w.write_all(COPY_HEADER);
         for chunk in tb.buf.chunks(CHUNK) {
             if written.is_err() {
@@ -293,7 +225,7 @@ impl PgTarget {
         // `finish`; a write error is only the symptom.
         let finished = w.finish();
         match (written, finished) {
-            (_, Err(e)) => return Err(fail(pg_error(&e))),
+            (_, Err(e)) => return Err(fail(err(&e))),
             (Err(e), Ok(_)) => return Err(fail(e.to_string())),
             (Ok(()), Ok(n)) if n != tb.batch.rows as u64 => {
                 return Err(fail(format!(
@@ -307,17 +239,6 @@ impl PgTarget {
         tb.batch.clear();
         Ok(())
     }
-}
-
-fn pairs(catalog: &[(String, String, String)]) -> Vec<(String, String)> {
-    catalog
-        .iter()
-        .map(|(t, c, _)| (t.clone(), c.clone()))
-        .collect()
-}
-
-fn quote(ident: &str) -> String {
-    format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
 /// A length-prefixed field.
@@ -381,44 +302,6 @@ fn encode(buf: &mut Vec<u8>, ty: PgType, v: &Val<'_>) -> Result<(), String> {
         (_, _) => return Err(format!("cannot write {} into a {ty:?} column", kind(v))),
     }
     Ok(())
-}
-
-impl Probe for PgTarget {
-    fn target(&self) -> String {
-        self.target.clone()
-    }
-
-    fn quote(&self, ident: &str) -> String {
-        quote(ident)
-    }
-
-    fn has_rows(&mut self, quoted_table: &str) -> Result<bool, String> {
-        self.client
-            .query(&format!("SELECT 1 FROM {quoted_table} LIMIT 1"), &[])
-            .map(|rows| !rows.is_empty())
-            .map_err(|e| self.err(&e))
-    }
-
-    fn exec(&mut self, sql: &str) -> Result<(), String> {
-        self.client.batch_execute(sql).map_err(|e| self.err(&e))
-    }
-
-    fn lock_owners(&mut self, quoted_table: &str) -> Result<Vec<String>, String> {
-        let rows = self
-            .client
-            .query(
-                &format!("SELECT id::text FROM {quoted_table} WHERE id IS NOT NULL AND id <> ''"),
-                &[],
-            )
-            .map_err(|e| self.err(&e))?;
-        rows.iter()
-            .map(|r| {
-                r.try_get::<_, Option<String>>(0)
-                    .map(Option::unwrap_or_default)
-                    .map_err(|e| e.to_string())
-            })
-            .collect()
-    }
 }
 
 impl Target for PgTarget {
@@ -486,7 +369,7 @@ impl Drop for PgTarget {
     fn drop(&mut self) {
         if self.in_tx {
             // Not committed: nothing of it (tables created included) stays.
-            let _ = self.client.batch_execute("ROLLBACK");
+            let _ = self.db.client.batch_execute("ROLLBACK");
         }
     }
 }
