@@ -165,12 +165,12 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_see
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List every channel'
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from help" -f -a "show" -d 'One channel in detail'
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l channel -d 'Channel to dump' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l channel -d 'Channel to dump: a name, or a subject pattern with the server\'s wildcards (`orders.*` one token, `orders.>` or `>` the rest). Repeat it for more. Several channels are merged by timestamp (ties in channel name order, each channel in sequence order)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l from-seq -d 'First sequence (inclusive)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l to-seq -d 'Last sequence (inclusive)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l since -d 'Only messages at or after this time: RFC 3339, epoch time with a unit (1795570246s, ms, us, ns), or back from now (1h, 90s ago)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l until -d 'Only messages at or before this time' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l last -d 'Only the last N messages of the channel' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l last -d 'Only the last N messages of each channel' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l payload -d 'How payloads are written in table and JSON output' -r -f -a "auto\t'UTF-8 text when the payload is valid UTF-8, else base64'
 utf8\t'UTF-8 text (invalid bytes replaced by U+FFFD)'
 base64\t''
@@ -195,6 +195,7 @@ raw\t'Payload bytes only (dump)'"
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l by-channel -d 'With several channels: one channel after the other (by name), not merged by timestamp'
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l force -d 'Write --format raw even to a terminal'
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -s v -l verbose -d 'Also print informational findings'

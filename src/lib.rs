@@ -44,6 +44,7 @@ pub mod generate;
 pub mod jetstream;
 pub mod migrate;
 pub mod model;
+pub mod multichannel;
 pub mod open;
 pub mod partial;
 pub mod proto;

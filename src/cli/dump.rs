@@ -1,4 +1,5 @@
-//! `stanctl dump --channel NAME`: messages as table, JSON lines, JSON or raw bytes.
+//! `stanctl dump --channel NAME|PATTERN`: messages of one channel or
+//! several (merged by timestamp) as table, JSON lines, JSON or raw bytes.
 
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
@@ -6,7 +7,8 @@ use std::io::{IsTerminal, Write};
 use clap::{Args, ValueEnum};
 
 use stanctl::crypto::{likely_envelope, Cipher};
-use stanctl::model::MessageRef;
+use stanctl::model::{MessageRange, MessageRef};
+use stanctl::multichannel::{select_channels, Merged};
 use stanctl::{StoreError, StoreReader};
 
 use super::output::{self, Format};
@@ -25,12 +27,24 @@ pub enum PayloadEncoding {
 
 #[derive(Debug, Args)]
 pub struct DumpArgs {
-    /// Channel to dump.
+    /// Channel to dump: a name, or a subject pattern with the server's
+    /// wildcards (`orders.*` one token, `orders.>` or `>` the rest). Repeat
+    /// it for more. Several channels are merged by timestamp (ties in
+    /// channel name order, each channel in sequence order).
+    #[arg(
+        long,
+        value_name = "NAME|PATTERN",
+        required = true,
+        help_heading = "Selection"
+    )]
+    pub channel: Vec<String>,
+    /// With several channels: one channel after the other (by name), not
+    /// merged by timestamp.
     #[arg(long, help_heading = "Selection")]
-    pub channel: String,
+    pub by_channel: bool,
     #[command(flatten)]
     pub range: RangeArgs,
-    /// Only the last N messages of the channel.
+    /// Only the last N messages of each channel.
     #[arg(long, value_name = "N", help_heading = "Selection")]
     pub last: Option<u64>,
     /// How payloads are written in table and JSON output.
@@ -97,11 +111,13 @@ pub fn encode_payload<'a>(
 ///
 /// Objects are built by hand straight into one output buffer, written out
 /// whenever it fills: base64 and hex need no escaping, the channel is
-/// escaped once, and a subject or reply is escaped only when it differs
+/// escaped when it changes, and a subject or reply is escaped only when it differs
 /// from the previous message's (a channel's messages mostly share one
 /// subject).
 struct JsonRecords {
     how: PayloadEncoding,
+    /// The channel of `head`.
+    channel: String,
     /// `{"channel":"...","seq":`
     head: Vec<u8>,
     /// Objects not written out yet.
@@ -142,13 +158,11 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl JsonRecords {
-    fn new(channel: &str, how: PayloadEncoding) -> serde_json::Result<Self> {
-        let mut head = b"{\"channel\":".to_vec();
-        serde_json::to_writer(&mut head, channel)?;
-        head.extend_from_slice(b",\"seq\":");
+    fn new(how: PayloadEncoding) -> serde_json::Result<Self> {
         Ok(JsonRecords {
             how,
-            head,
+            channel: String::new(),
+            head: Vec::new(),
             pending: Vec::with_capacity(OUTPUT_BATCH + 4096),
             subject: Escaped::default(),
             reply: Escaped::default(),
@@ -160,10 +174,20 @@ impl JsonRecords {
         &mut self,
         out: &mut impl Write,
         before: &[u8],
+        channel: &str,
         m: &MessageRef,
         encrypted: Option<Cipher>,
         after: &[u8],
     ) -> std::io::Result<()> {
+        if self.head.is_empty() || self.channel != channel {
+            // Escaped once per run of one channel's messages.
+            self.channel.clear();
+            self.channel.push_str(channel);
+            self.head.clear();
+            self.head.extend_from_slice(b"{\"channel\":");
+            serde_json::to_writer(&mut self.head, channel)?;
+            self.head.extend_from_slice(b",\"seq\":");
+        }
         let mut numbers = itoa::Buffer::new();
         let line = &mut self.pending;
         line.extend_from_slice(before);
@@ -222,107 +246,241 @@ impl JsonRecords {
 /// Output written at a time by [`JsonRecords`].
 const OUTPUT_BATCH: usize = 1 << 16;
 
+/// The range of one channel: the selection, `--last` counted from the
+/// channel's own last sequence. `None` for `--last 0`.
+fn channel_range(
+    args: &DumpArgs,
+    range: MessageRange,
+    store: &mut dyn StoreReader,
+    channel: &str,
+) -> anyhow::Result<Option<MessageRange>> {
+    let mut range = range;
+    if let Some(n) = args.last {
+        if n == 0 {
+            return Ok(None);
+        }
+        let stats = store.channel_stats(channel)?;
+        let from = stats.last_seq.saturating_sub(n.saturating_sub(1)).max(1);
+        range.from_seq = Some(range.from_seq.map_or(from, |f| f.max(from)));
+    }
+    Ok(Some(range))
+}
+
 pub fn run(cli: &Cli, args: &DumpArgs, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
-    let mut range = args.range.range()?;
+    let range = args.range.range()?;
     if cli.format == Format::Raw && !args.force && std::io::stdout().is_terminal() {
         anyhow::bail!(
             "--format raw writes payload bytes, not for a terminal: redirect it (> file, | cmd) or give --force"
         );
     }
     // Before any header: a typo gets "did you mean", not an empty table.
-    stanctl::store::require_channel(store, &args.channel)?;
-    if let Some(n) = args.last {
-        let stats = store.channel_stats(&args.channel)?;
-        let from = stats.last_seq.saturating_sub(n.saturating_sub(1)).max(1);
-        range.from_seq = Some(range.from_seq.map_or(from, |f| f.max(from)));
-        if n == 0 {
-            return Ok(Outcome::default());
+    let channels = select_channels(store, &args.channel)?;
+    let several = channels.len() > 1;
+    if several && cli.format == Format::Raw {
+        anyhow::bail!(
+            "--channel selects {} channels, and --format raw writes payload bytes only, which cannot say \
+             the channel of each message: dump one channel, or use --format ndjson",
+            channels.len()
+        );
+    }
+    let mut ranges = Vec::with_capacity(channels.len());
+    for name in channels {
+        if let Some(range) = channel_range(args, range, store, &name)? {
+            ranges.push((name, range));
         }
     }
-    let channel = args.channel.as_str();
     let have_key = cli.store.encryption_key()?.is_some();
-    let mut warned_encrypted = false;
     let mut out = output::stdout();
-    if cli.format == Format::Table {
-        // Streamed as aligned lines: a table widget would hold every row.
-        writeln!(
-            out,
-            "{:>10}  {:<30}  {:<20}  {:>8}  payload",
-            "seq", "time", "subject", "size"
-        )?;
-    }
-    let mut problems = false;
-    let mut first = true;
-    let mut buf = Vec::new();
-    let mut json = JsonRecords::new(channel, args.payload)?;
-    if cli.format == Format::Json {
-        out.write_all(b"[")?;
-    }
     if cli.format == Format::Raw {
-        // Payload bytes only: the backend may skip building messages.
-        let mut decrypt_failed = false;
-        store.for_each_payload(channel, range, &mut |item| match item {
-            Ok(data) => match (have_key, likely_envelope(data)) {
-                (false, Some(cipher)) => {
-                    if !warned_encrypted {
-                        eprintln!(
-                            "stanctl: error: payloads of {channel:?} are encrypted ({}); not writing ciphertext as data (give the key with --encryption-key-file or {})",
-                            cipher.name(),
-                            super::store_args::KEY_ENV
-                        );
-                        warned_encrypted = true;
-                    }
-                    problems = true;
-                    Ok(())
-                }
-                _ => out.write_all(data),
-            },
-            Err(e @ StoreError::Decrypt { .. }) => {
-                // A wrong key fails every message: name the first only.
-                if !decrypt_failed {
-                    eprintln!("stanctl: error: {e} (is the encryption key right?)");
-                    decrypt_failed = true;
-                }
-                problems = true;
-                Ok(())
-            }
-            Err(e) => {
-                eprintln!("stanctl: error: {channel}: {e}");
-                problems = true;
-                Ok(())
-            }
-        })?;
+        let mut problems = false;
+        for (channel, range) in &ranges {
+            problems |= dump_raw(&mut out, store, channel, *range, have_key)?;
+        }
         out.flush()?;
         return Ok(Outcome { problems });
     }
+    let channel_width = ranges
+        .iter()
+        .map(|(name, _)| name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(30);
+    let mut printer = Printer::new(
+        cli,
+        args.payload,
+        have_key,
+        several.then_some(channel_width),
+    )?;
+    printer.begin(&mut out)?;
+    if !several || args.by_channel {
+        for (channel, range) in &ranges {
+            store.for_each_message(channel, *range, &mut |item| {
+                printer.item(&mut out, channel, item)
+            })?;
+        }
+    } else {
+        let names: Vec<String> = ranges.iter().map(|(name, _)| name.clone()).collect();
+        for (i, item) in Merged::new(store, ranges) {
+            match item {
+                Ok(m) => printer.item(&mut out, &names[i], Ok(MessageRef::from(&m)))?,
+                Err(e) => printer.item(&mut out, &names[i], Err(e))?,
+            }
+        }
+    }
+    printer.end(&mut out)?;
+    Ok(Outcome {
+        problems: printer.problems,
+    })
+}
+
+/// `--format raw` of one channel: payload bytes only (the backend may skip
+/// building messages). Returns whether a message could not be written.
+fn dump_raw(
+    out: &mut impl Write,
+    store: &mut dyn StoreReader,
+    channel: &str,
+    range: MessageRange,
+    have_key: bool,
+) -> anyhow::Result<bool> {
+    let mut problems = false;
+    let mut warned_encrypted = false;
     let mut decrypt_failed = false;
-    store.for_each_message(channel, range, &mut |item| {
+    store.for_each_payload(channel, range, &mut |item| match item {
+        Ok(data) => match (have_key, likely_envelope(data)) {
+            (false, Some(cipher)) => {
+                if !warned_encrypted {
+                    eprintln!(
+                        "stanctl: error: payloads of {channel:?} are encrypted ({}); not writing ciphertext as data (give the key with --encryption-key-file or {})",
+                        cipher.name(),
+                        super::store_args::KEY_ENV
+                    );
+                    warned_encrypted = true;
+                }
+                problems = true;
+                Ok(())
+            }
+            _ => out.write_all(data),
+        },
+        Err(e @ StoreError::Decrypt { .. }) => {
+            // A wrong key fails every message: name the first only.
+            if !decrypt_failed {
+                eprintln!("stanctl: error: {e} (is the encryption key right?)");
+                decrypt_failed = true;
+            }
+            problems = true;
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("stanctl: error: {channel}: {e}");
+            problems = true;
+            Ok(())
+        }
+    })?;
+    Ok(problems)
+}
+
+/// Writes messages in the table, ndjson or json form, each saying its
+/// channel (the table has a channel column when there are several), and
+/// reports the messages that cannot be read without stopping.
+pub struct Printer {
+    format: Format,
+    payload: PayloadEncoding,
+    quiet: bool,
+    have_key: bool,
+    /// Width of the table's channel column; `None`: one channel, no column.
+    channel_width: Option<usize>,
+    json: JsonRecords,
+    buf: Vec<u8>,
+    first: bool,
+    warned_encrypted: bool,
+    decrypt_failed: bool,
+    /// A message could not be read.
+    pub problems: bool,
+}
+
+impl Printer {
+    pub fn new(
+        cli: &Cli,
+        payload: PayloadEncoding,
+        have_key: bool,
+        channel_width: Option<usize>,
+    ) -> anyhow::Result<Self> {
+        Ok(Printer {
+            format: cli.format,
+            payload,
+            quiet: cli.quiet,
+            have_key,
+            channel_width,
+            json: JsonRecords::new(payload)?,
+            buf: Vec::new(),
+            first: true,
+            warned_encrypted: false,
+            decrypt_failed: false,
+            problems: false,
+        })
+    }
+
+    /// The table header or the opening `[`.
+    pub fn begin(&mut self, out: &mut impl Write) -> std::io::Result<()> {
+        match self.format {
+            Format::Table => {
+                // Streamed as aligned lines: a table widget would hold every row.
+                if let Some(width) = self.channel_width {
+                    write!(out, "{:<width$}  ", "channel")?;
+                }
+                writeln!(
+                    out,
+                    "{:>10}  {:<30}  {:<20}  {:>8}  payload",
+                    "seq", "time", "subject", "size"
+                )
+            }
+            Format::Json => out.write_all(b"["),
+            Format::Ndjson | Format::Raw => Ok(()),
+        }
+    }
+
+    /// What is pending, and the closing `]`.
+    pub fn end(&mut self, out: &mut impl Write) -> std::io::Result<()> {
+        self.json.flush(out)?;
+        if self.format == Format::Json {
+            out.write_all(b"\n]\n")?;
+        }
+        out.flush()
+    }
+
+    /// One message of `channel`, or the error reading it (reported on
+    /// stderr; the dump goes on: one bad record does not hide the others).
+    pub fn item(
+        &mut self,
+        out: &mut impl Write,
+        channel: &str,
+        item: stanctl::Result<MessageRef<'_>>,
+    ) -> std::io::Result<()> {
         let m = match item {
             Ok(m) => m,
             Err(e @ StoreError::Decrypt { .. }) => {
                 // A wrong key fails every message: name the first only.
-                if !decrypt_failed {
+                if !self.decrypt_failed {
                     eprintln!("stanctl: error: {e} (is the encryption key right?)");
-                    decrypt_failed = true;
+                    self.decrypt_failed = true;
                 }
-                problems = true;
+                self.problems = true;
                 return Ok(());
             }
             Err(e) => {
-                // One bad record does not hide the others.
                 eprintln!("stanctl: error: {channel}: {e}");
-                problems = true;
+                self.problems = true;
                 return Ok(());
             }
         };
-        let encrypted = if have_key {
+        let encrypted = if self.have_key {
             None
         } else {
             likely_envelope(m.data)
         };
-        if let (Some(cipher), false) = (encrypted, warned_encrypted) {
+        if let (Some(cipher), false) = (encrypted, self.warned_encrypted) {
             output::note(
-                cli.quiet,
+                self.quiet,
                 &format!(
                     "payloads of {channel:?} are encrypted ({}); give the key with \
                      --encryption-key-file or {} to decrypt them",
@@ -330,54 +488,59 @@ pub fn run(cli: &Cli, args: &DumpArgs, store: &mut dyn StoreReader) -> anyhow::R
                     super::store_args::KEY_ENV
                 ),
             );
-            warned_encrypted = true;
+            self.warned_encrypted = true;
         }
-        match cli.format {
+        match self.format {
             Format::Ndjson => {
-                json.write(&mut out, b"", &m, encrypted, b"\n")?;
+                self.json.write(out, b"", channel, &m, encrypted, b"\n")?;
             }
             Format::Json => {
-                let before: &[u8] = if first { b"\n" } else { b",\n" };
-                json.write(&mut out, before, &m, encrypted, b"")?;
+                let before: &[u8] = if self.first { b"\n" } else { b",\n" };
+                self.json.write(out, before, channel, &m, encrypted, b"")?;
             }
-            // Raw went through for_each_payload.
-            Format::Table | Format::Raw => {
-                buf.clear();
-                let mut payload = match encrypted {
-                    Some(c) => format!("<encrypted, {}>", c.name()),
-                    None => match encode_payload(m.data, args.payload, &mut buf).1 {
-                        Encoded::Text(text) => text.into_owned(),
-                        Encoded::Ascii => String::from_utf8_lossy(&buf).into_owned(),
-                    },
-                };
-                if payload.chars().count() > 60 {
-                    payload = payload.chars().take(57).collect::<String>() + "...";
-                }
-                let reply = if m.reply.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (reply {})", String::from_utf8_lossy(m.reply))
-                };
-                writeln!(
-                    out,
-                    "{:>10}  {:<30}  {:<20}  {:>8}  {}{reply}",
-                    m.seq,
-                    stanctl::timefmt::format_ns(m.timestamp),
-                    String::from_utf8_lossy(m.subject),
-                    m.data.len(),
-                    payload.replace(['\n', '\r'], " ")
-                )?;
-            }
+            // Raw goes through dump_raw.
+            Format::Table | Format::Raw => self.table_row(out, channel, &m, encrypted)?,
         }
-        first = false;
+        self.first = false;
         Ok(())
-    })?;
-    json.flush(&mut out)?;
-    if cli.format == Format::Json {
-        out.write_all(b"\n]\n")?;
     }
-    out.flush()?;
-    Ok(Outcome { problems })
+
+    fn table_row(
+        &mut self,
+        out: &mut impl Write,
+        channel: &str,
+        m: &MessageRef<'_>,
+        encrypted: Option<Cipher>,
+    ) -> std::io::Result<()> {
+        self.buf.clear();
+        let mut payload = match encrypted {
+            Some(c) => format!("<encrypted, {}>", c.name()),
+            None => match encode_payload(m.data, self.payload, &mut self.buf).1 {
+                Encoded::Text(text) => text.into_owned(),
+                Encoded::Ascii => String::from_utf8_lossy(&self.buf).into_owned(),
+            },
+        };
+        if payload.chars().count() > 60 {
+            payload = payload.chars().take(57).collect::<String>() + "...";
+        }
+        let reply = if m.reply.is_empty() {
+            String::new()
+        } else {
+            format!(" (reply {})", String::from_utf8_lossy(m.reply))
+        };
+        if let Some(width) = self.channel_width {
+            write!(out, "{channel:<width$}  ")?;
+        }
+        writeln!(
+            out,
+            "{:>10}  {:<30}  {:<20}  {:>8}  {}{reply}",
+            m.seq,
+            stanctl::timefmt::format_ns(m.timestamp),
+            String::from_utf8_lossy(m.subject),
+            m.data.len(),
+            payload.replace(['\n', '\r'], " ")
+        )
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ pub const CHANNELS_SHOW: &str = "Examples:
 
 pub const DUMP: &str = "Examples:
   stanctl --dir /data/stan dump --channel orders.eu --last 10
-  stanctl --dir /data/stan dump --channel orders.eu --since 1h --format ndjson
+  stanctl --dir /data/stan dump --channel 'orders.*' --channel audit.log --since 1h --format ndjson
   stanctl --dir /data/stan dump --channel bin.data --from-seq 5 --to-seq 9 --format raw > out.bin";
 
 pub const CLIENTS_LS: &str = "Examples:

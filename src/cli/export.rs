@@ -103,16 +103,7 @@ pub fn run(cli: &Cli, cmd: &ExportCommand) -> anyhow::Result<Outcome> {
         keep_encrypted: args.keep_encrypted || decrypt,
     };
     // A name that selects nothing is a typo, not an empty export.
-    let names = store.channel_names()?;
-    for pattern in &opts.channels {
-        if pattern.contains(['*', '>']) {
-            if !names.iter().any(|n| migrate::subject_matches(pattern, n)) {
-                bail!("--channel {pattern:?} matches no channel of the store");
-            }
-        } else {
-            stanctl::store::require_channel(store.as_mut(), pattern)?;
-        }
-    }
+    stanctl::multichannel::select_channels(store.as_mut(), &opts.channels)?;
     let started = Instant::now();
     let result = {
         // Bars live in this block: cleared before the summary is printed.

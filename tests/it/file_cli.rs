@@ -469,3 +469,155 @@ fn info_disk_bytes_with_a_config_file() {
         "{by_config:#}"
     );
 }
+
+/// `dump` over several channels: names, `*` and `>` patterns and repeated
+/// `--channel` select the channels the manifest has; merged output is in
+/// (timestamp, channel name, seq) order, `--by-channel` channel after
+/// channel; json and ndjson say the same; the table names the channel.
+#[test]
+fn dump_of_several_channels_merges_by_timestamp() {
+    let dir = basic();
+    let dump = |extra: &[&str]| {
+        let mut args = vec!["--dir", dir.as_str(), "dump", "--format", "ndjson"];
+        args.extend_from_slice(extra);
+        dumped_messages(&ndjson_with_code(&args, 0))
+    };
+    let all = [
+        "audit.log",
+        "bin.data",
+        "orders.eu",
+        "orders.us",
+        "payments",
+    ];
+    let want = manifest_dump("file-basic-v0.23", &all, true);
+    assert_eq!(want.len(), 108);
+    // The merge interleaves channels: a plain concatenation would not do.
+    assert_ne!(want, manifest_dump("file-basic-v0.23", &all, false));
+    assert_eq!(dump(&["--channel", ">"]), want);
+    let picked = ["orders.eu", "orders.us", "audit.log"];
+    let want = manifest_dump("file-basic-v0.23", &picked, true);
+    assert_eq!(
+        dump(&["--channel", "orders.*", "--channel", "audit.log"]),
+        want
+    );
+    // A name and a pattern that select the same channel give it once.
+    assert_eq!(
+        dump(&[
+            "--channel",
+            "orders.*",
+            "--channel",
+            "orders.eu",
+            "--channel",
+            "audit.>"
+        ]),
+        want
+    );
+    assert_eq!(
+        dump(&[
+            "--channel",
+            "orders.*",
+            "--channel",
+            "audit.log",
+            "--by-channel"
+        ]),
+        manifest_dump("file-basic-v0.23", &picked, false)
+    );
+    // --last counts per channel.
+    let last: Vec<(String, u64)> = dump(&["--channel", "orders.*", "--last", "2"])
+        .into_iter()
+        .map(|m| (m.0, m.1))
+        .collect();
+    let want_last: Vec<_> = manifest_dump("file-basic-v0.23", &["orders.eu", "orders.us"], true)
+        .into_iter()
+        .filter(|m| (m.0 == "orders.eu" && m.1 >= 34) || (m.0 == "orders.us" && m.1 >= 19))
+        .map(|m| (m.0, m.1))
+        .collect();
+    assert_eq!(last, want_last);
+
+    let array = json(&["--dir", &dir, "dump", "--channel", ">", "--format", "json"]);
+    assert_eq!(
+        dumped_messages(array.as_array().expect("array")),
+        manifest_dump("file-basic-v0.23", &all, true)
+    );
+
+    let out = stanctl()
+        .args(["--dir", &dir, "dump", "--channel", "orders.*"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("channel "));
+    let rows: Vec<(String, u64)> = lines
+        .map(|l| {
+            let mut cells = l.split_whitespace();
+            let channel = cells.next().unwrap().to_string();
+            (channel, cells.next().unwrap().parse().unwrap())
+        })
+        .collect();
+    let want: Vec<(String, u64)> =
+        manifest_dump("file-basic-v0.23", &["orders.eu", "orders.us"], true)
+            .into_iter()
+            .map(|m| (m.0, m.1))
+            .collect();
+    assert_eq!(rows, want);
+}
+
+/// Channels larger than what a merge cursor holds at a time (400
+/// messages each, cluster node fixture) still merge in manifest order.
+#[test]
+fn dump_merge_refills_its_cursors() {
+    let dir = store_dir("cluster-3node-v0.23");
+    let got = dumped_messages(&ndjson_with_code(
+        &[
+            "--dir",
+            &dir,
+            "dump",
+            "--channel",
+            "tlm.*",
+            "--format",
+            "ndjson",
+        ],
+        0,
+    ));
+    let want = manifest_dump("cluster-3node-v0.23", &["tlm.raw", "tlm.agg"], true);
+    assert_eq!(want.len(), 800);
+    assert_eq!(got, want);
+}
+
+/// Patterns that select nothing, or are not subjects, are errors before
+/// any output; raw output cannot say the channel, so it takes one.
+#[test]
+fn dump_channel_patterns_refuse_mistakes() {
+    let dir = basic();
+    for (pattern, says) in [
+        ("ordrs.*", "matches no channel"),
+        ("orders.>.x", "'>' must be the last token"),
+        ("orders..eu", "empty token"),
+        ("ordrs.eu", "did you mean \"orders.eu\""),
+    ] {
+        let out = stanctl()
+            .args(["--dir", &dir, "dump", "--channel", pattern])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{pattern}");
+        assert!(out.stdout.is_empty(), "{pattern}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{pattern}: {err}");
+    }
+    let out = stanctl()
+        .args([
+            "--dir",
+            &dir,
+            "dump",
+            "--channel",
+            "orders.*",
+            "--format",
+            "raw",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot say the channel"));
+}

@@ -898,3 +898,56 @@ fn postgres_config_limits_match_the_servers_recovery() {
 fn mysql_config_limits_match_the_servers_recovery() {
     config_limits_match_the_servers_recovery(&MY_23);
 }
+
+// ------------------------------------------------------------------ dump of several channels
+
+/// `dump --channel '>'` over a SQL store merges the channels as the
+/// manifest orders them (timestamp, channel name, seq), and `--by-channel`
+/// gives them one after the other: the same as the file store.
+fn merged_dump_matches_manifest(f: &Fixture) {
+    let Some(source) = dsn(f.var) else { return };
+    let driver = match f.driver {
+        SqlDriver::Postgres => "postgres",
+        _ => "mysql",
+    };
+    let names: Vec<String> = manifest(f.name)["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| str_of(&c["name"]).to_string())
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    for by_channel in [false, true] {
+        let mut args = vec![
+            "--sql-driver",
+            driver,
+            "--sql-source",
+            source.as_str(),
+            "dump",
+            "--channel",
+            ">",
+            "--format",
+            "ndjson",
+        ];
+        if by_channel {
+            args.push("--by-channel");
+        }
+        let got = common::dumped_messages(&common::ndjson_with_code(&args, 0));
+        assert_eq!(
+            got,
+            common::manifest_dump(f.name, &names, !by_channel),
+            "{} by_channel={by_channel}",
+            f.name
+        );
+    }
+}
+
+#[test]
+fn postgres_merged_dump_matches_manifest() {
+    merged_dump_matches_manifest(&PG_23);
+}
+
+#[test]
+fn mysql_merged_dump_matches_manifest() {
+    merged_dump_matches_manifest(&MY_23);
+}

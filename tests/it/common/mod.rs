@@ -261,3 +261,61 @@ pub fn payload_bytes(m: &Value) -> Option<Vec<u8>> {
         None => None,
     }
 }
+
+/// A dumped message as the tests compare it: channel, seq, timestamp and
+/// the SHA-256 of its payload.
+pub type DumpedMessage = (String, u64, i64, String);
+
+/// The messages of `dump --format ndjson|json` objects, payloads decoded.
+pub fn dumped_messages(objects: &[Value]) -> Vec<DumpedMessage> {
+    use base64::Engine as _;
+    objects
+        .iter()
+        .map(|o| {
+            let payload = str_of(&o["payload"]);
+            let data = match str_of(&o["encoding"]) {
+                "utf8" => payload.as_bytes().to_vec(),
+                "base64" => base64::engine::general_purpose::STANDARD
+                    .decode(payload)
+                    .expect("base64 payload"),
+                other => panic!("encoding {other}"),
+            };
+            (
+                str_of(&o["channel"]).to_string(),
+                u64_of(&o["seq"]),
+                o["timestamp"].as_i64().expect("timestamp"),
+                sha256_hex(&data),
+            )
+        })
+        .collect()
+}
+
+/// What a multi-channel dump of `channels` must print, from the fixture's
+/// MANIFEST.json: merged by (timestamp, channel name, seq), or channel
+/// after channel by name when not `merged`.
+pub fn manifest_dump(fixture: &str, channels: &[&str], merged: bool) -> Vec<DumpedMessage> {
+    let m = truth(fixture);
+    let mut names: Vec<&str> = channels.to_vec();
+    names.sort_unstable();
+    let mut all = Vec::new();
+    for name in names {
+        let channel = m["channels"]
+            .as_array()
+            .expect("channels")
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("{fixture}: no channel {name} in the manifest"));
+        for msg in channel["messages"].as_array().expect("messages") {
+            all.push((
+                name.to_string(),
+                u64_of(&msg["seq"]),
+                msg["timestamp_ns"].as_i64().expect("timestamp_ns"),
+                str_of(&msg["payload_sha256"]).to_string(),
+            ));
+        }
+    }
+    if merged {
+        all.sort_by(|a, b| (a.2, &a.0, a.1).cmp(&(b.2, &b.0, b.1)));
+    }
+    all
+}
