@@ -932,10 +932,10 @@ fn merged_dump_matches_manifest(f: &Fixture) {
         if by_channel {
             args.push("--by-channel");
         }
-        let got = common::dumped_messages(&common::ndjson_with_code(&args, 0));
+        let got = crate::common::dumped_messages(&crate::common::ndjson_with_code(&args, 0));
         assert_eq!(
             got,
-            common::manifest_dump(f.name, &names, !by_channel),
+            crate::common::manifest_dump(f.name, &names, !by_channel),
             "{} by_channel={by_channel}",
             f.name
         );
