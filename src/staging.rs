@@ -20,6 +20,12 @@ impl Staging {
     /// directory is registered as a partial output (see [`crate::partial`]),
     /// so an interrupt handler removes it.
     pub fn create(target: &Path) -> Result<Self> {
+        if let Some(why) = cannot_hold_a_directory(target) {
+            return Err(StoreError::Invalid(format!(
+                "{}: cannot be created: {why}",
+                target.display()
+            )));
+        }
         if target.exists() {
             let empty = fs::read_dir(target)
                 .map_err(|e| StoreError::io(target, e))?
@@ -62,6 +68,22 @@ impl Staging {
         self.published = true;
         Ok(())
     }
+}
+
+/// Why no directory can be made at `target`: it is something other than a
+/// directory, or its nearest existing ancestor is not a directory (e.g.
+/// `/dev/full/x`). Said up front: the error of creating the hidden
+/// temporary directory would name that directory instead of the target.
+fn cannot_hold_a_directory(target: &Path) -> Option<String> {
+    if let Ok(meta) = fs::metadata(target) {
+        return (!meta.is_dir()).then(|| "it exists and is not a directory".to_string());
+    }
+    let ancestor = target
+        .ancestors()
+        .skip(1)
+        .find(|a| !a.as_os_str().is_empty() && fs::metadata(a).is_ok())?;
+    let is_dir = fs::metadata(ancestor).is_ok_and(|m| m.is_dir());
+    (!is_dir).then(|| format!("{} is not a directory", ancestor.display()))
 }
 
 impl Drop for Staging {

@@ -101,6 +101,12 @@ pub enum Command {
     #[command(after_help = examples::CHECK)]
     Check(check::CheckArgs),
     /// Write a MANIFEST-shaped JSON description of the store (for check --expect).
+    ///
+    /// Exit status: 0, also when the store has only warnings; 1 when it has
+    /// errors: the manifest is still written, of what stanctl reads (the
+    /// server's view after its recovery), and the errors are on standard
+    /// error; 2 when the store cannot be read or the manifest cannot be
+    /// written (then -o leaves no file, or the old one as it was).
     #[command(after_help = examples::MANIFEST)]
     Manifest(manifest::ManifestArgs),
     /// SQL store schema upgrade (the one command that writes, with --apply).

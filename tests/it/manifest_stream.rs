@@ -171,3 +171,49 @@ fn a_message_list_in_any_order_gives_the_same_report() {
     );
     assert_eq!(a, b);
 }
+
+/// manifest's exit status follows the store's findings as --help says: 0
+/// with warnings only (a deleted .idx: the real server started without a
+/// word), 1 with errors (a torn tail: the real server refused to start),
+/// and then the manifest is still written, holding what the server served
+/// after its recovery (-file_truncate_bad_eof).
+#[test]
+fn manifest_exit_status_follows_the_findings_and_the_file_is_written() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    for (name, code) in [
+        ("damaged-idx-deleted-v0.23", 0),
+        ("damaged-truncated-tail-v0.23", 1),
+    ] {
+        let m = manifest(name);
+        let runs = m["damage"]["real_server_behaviour"]
+            .as_array()
+            .expect("runs");
+        assert_eq!(runs[0]["started"] == false, code == 1, "{name}");
+        let served = &runs
+            .iter()
+            .find(|r| r["started"] == true)
+            .expect("a run that started")["channel_after_recovery"];
+        let path = tmp.path().join(format!("{name}.json"));
+        let out = run(
+            &["--dir".to_string(), store_dir(name)],
+            &["manifest", "-o", path.to_str().expect("path")],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{name}: {stderr}");
+        assert!(
+            stderr.contains(if code == 1 { "error:" } else { "warning:" }),
+            "{name}: {stderr}"
+        );
+        let written: Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("manifest written")).expect("JSON");
+        let ch = written["channels"]
+            .as_array()
+            .expect("channels")
+            .iter()
+            .find(|c| c["name"] == served["name"])
+            .expect("the damaged channel");
+        assert_eq!(ch["first_seq"], served["first_seq"], "{name}");
+        assert_eq!(ch["last_seq"], served["last_seq"], "{name}");
+        assert_eq!(ch["msg_count"], served["msgs"], "{name}");
+    }
+}

@@ -556,3 +556,53 @@ fn a_failed_write_prints_its_os_error_once() {
         );
     }
 }
+
+/// A directory target whose parent is a file (`/dev/full/x`, a regular
+/// file's child) or that is a file itself is refused naming the target and
+/// the file in the way, never the hidden temporary directory; nothing is
+/// created.
+#[test]
+fn a_target_under_a_file_names_the_target_and_the_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let file = tmp.path().join("plain.txt");
+    std::fs::write(&file, "x").expect("write");
+    let basic = store_dir("file-basic-v0.23");
+    let under = file.join("a/new");
+    for target in [Path::new("/dev/full/x"), under.as_path()] {
+        let parent_file = if target.starts_with("/dev/full") {
+            "/dev/full".to_string()
+        } else {
+            file.display().to_string()
+        };
+        for cmd in [
+            vec!["migrate", "file-to-file", "--to-dir"],
+            vec!["export", "parquet", "--to"],
+        ] {
+            let mut args = vec!["--dir", &basic];
+            args.extend(cmd);
+            args.push(path_str(target));
+            let err = refused(
+                &args,
+                &[
+                    &format!("{}: cannot be created", target.display()),
+                    &format!("{parent_file} is not a directory"),
+                ],
+            );
+            assert!(!err.contains("stanctl-partial"), "{err}");
+        }
+    }
+    let err = refused(
+        &[
+            "--dir",
+            &basic,
+            "migrate",
+            "file-to-file",
+            "--to-dir",
+            path_str(&file),
+        ],
+        &["plain.txt: cannot be created: it exists and is not a directory"],
+    );
+    assert!(!err.contains("stanctl-partial"), "{err}");
+    assert_eq!(std::fs::read(&file).expect("kept"), b"x");
+    assert_eq!(std::fs::read_dir(tmp.path()).expect("tmp").count(), 1);
+}
