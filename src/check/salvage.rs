@@ -15,9 +15,9 @@
 //! and byte ranges per file.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, File};
-use std::io::{self, Read, Seek, SeekFrom};
-use std::path::Path;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
 
 use prost::Message as _;
 use serde::Serialize;
@@ -25,7 +25,11 @@ use serde::Serialize;
 use super::file::channel_name_valid;
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
-use crate::filestore::slice::{index_file_name, slice_name, SliceName};
+use crate::filestore::record::FILE_VERSION;
+use crate::filestore::slice::{
+    index_file_name, slice_name, IndexEntry, SliceName, INDEX_RECORD_LEN,
+};
+use crate::filestore::walk::{Frame, FrameCursor};
 use crate::filestore::writer::{FileStoreWriter, FileWriterOptions};
 use crate::model::{ChannelStats, Client, Limits, Message, ServerInfo, Subscription};
 use crate::proto::{
@@ -97,68 +101,56 @@ struct Loc {
     offset: u64,
 }
 
+/// A data file read through the walk's framing cursor.
 struct Data {
-    file: File,
-    len: u64,
+    cur: FrameCursor,
 }
 
 impl Data {
     fn open(path: &Path) -> io::Result<Data> {
-        let file = crate::safe_fs::open_regular_io(path)?;
-        let len = file.metadata()?.len();
-        Ok(Data { file, len })
+        Ok(Data {
+            cur: FrameCursor::open(path, false)?,
+        })
     }
 
-    fn read_at(&mut self, offset: u64, n: u64) -> io::Result<Vec<u8>> {
-        let n = n.min(self.len.saturating_sub(offset));
-        let mut buf = vec![0u8; n as usize];
-        self.file.seek(SeekFrom::Start(offset))?;
-        self.file.read_exact(&mut buf)?;
-        Ok(buf)
+    fn len(&self) -> u64 {
+        self.cur.len()
     }
 
     /// Whether every byte from `offset` to the end is zero.
     fn all_zero_from(&mut self, offset: u64) -> bool {
-        let mut at = offset;
-        while at < self.len {
-            let Ok(buf) = self.read_at(at, 1 << 20) else {
-                return false;
-            };
-            if buf.is_empty() || buf.iter().any(|&b| b != 0) {
-                return buf.is_empty();
-            }
-            at += buf.len() as u64;
-        }
-        true
+        matches!(self.cur.first_nonzero(offset), Ok(None))
     }
 
     /// A valid untyped record at `offset`: (size, message).
     fn record_at(&mut self, offset: u64, crc: &Crc32) -> Option<(u64, MsgProto)> {
-        if offset + 8 > self.len {
+        self.cur.seek(offset);
+        let Frame::Record {
+            size,
+            stored_crc,
+            payload: Some(payload),
+            ..
+        } = self.cur.step(true).ok()?
+        else {
+            return None;
+        };
+        let payload = self.cur.bytes(&payload);
+        if size == 0 || crc.checksum(payload) != stored_crc {
             return None;
         }
-        let h = self.read_at(offset, 8).ok()?;
-        let size = u64::from(u32::from_le_bytes([h[0], h[1], h[2], h[3]]));
-        let stored = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
-        if size == 0 || offset + 8 + size > self.len {
-            return None;
-        }
-        let payload = self.read_at(offset + 8, size).ok()?;
-        if crc.checksum(&payload) != stored {
-            return None;
-        }
-        let msg = MsgProto::decode(payload.as_slice()).ok()?;
+        let msg = MsgProto::decode(payload).ok()?;
         (msg.sequence > 0).then_some((size, msg))
     }
 
     /// The next offset in `(from, from + window]` where a valid record
     /// starts. Candidates are pre-filtered on the MsgProto's first byte.
     fn resync(&mut self, from: u64, crc: &Crc32) -> io::Result<Option<u64>> {
-        let end = self.len.min(from.saturating_add(RESYNC_WINDOW));
+        let end = self.len().min(from.saturating_add(RESYNC_WINDOW));
         let mut chunk_start = from + 1;
         let chunk = 1 << 20;
         while chunk_start + 9 <= end {
-            let buf = self.read_at(chunk_start, (chunk + 9).min(end - chunk_start))?;
+            self.cur.seek(chunk_start);
+            let buf = self.cur.read_vec((chunk + 9).min(end - chunk_start))?;
             for i in 0..buf.len().saturating_sub(8) {
                 // header (8 bytes) then payload starting with 0x08 (field 1).
                 if buf[i + 8] != 0x08 {
@@ -188,103 +180,83 @@ fn ranges(seqs: impl IntoIterator<Item = u64>) -> Vec<(u64, u64)> {
 
 /// Index entries of a slice whose own CRC checks out: (seq, offset).
 fn index_entries(path: &Path, crc: &Crc32) -> Vec<(u64, u64)> {
-    let Ok(bytes) = crate::safe_fs::read_regular(path) else {
-        return Vec::new();
+    let mut out = Vec::new();
+    let Ok(mut idx) = FrameCursor::open(path, false) else {
+        return out;
     };
-    if bytes.len() < 4 {
-        return Vec::new();
+    idx.seek(4);
+    let mut raw = [0u8; INDEX_RECORD_LEN as usize];
+    while idx.read_up_to(&mut raw).ok() == Some(raw.len()) {
+        let (entry, stored) = IndexEntry::decode(&raw);
+        if raw.iter().any(|&b| b != 0) && crc.checksum(&raw[0..28]) == stored {
+            out.push((entry.seq, entry.offset));
+        }
     }
-    bytes[4..]
-        .chunks_exact(32)
-        .filter_map(|r| {
-            let stored = u32::from_le_bytes([r[28], r[29], r[30], r[31]]);
-            if r.iter().all(|&b| b == 0) || crc.checksum(&r[0..28]) != stored {
-                return None;
-            }
-            let mut s = [0u8; 8];
-            s.copy_from_slice(&r[0..8]);
-            let mut o = [0u8; 8];
-            o.copy_from_slice(&r[8..16]);
-            Some((u64::from_le_bytes(s), u64::from_le_bytes(o)))
-        })
-        .collect()
+    out
 }
 
-/// Typed records of a log, skipping damaged ones: (type, payload).
-fn typed_records(
+/// Each typed record of a log whose CRC checks out, in order, skipping
+/// damaged ones (noted in `dropped`). Returns how many were skipped.
+fn for_each_typed_record(
     path: &Path,
     rel: &str,
     crc: &Crc32,
     dropped: &mut Vec<DroppedBytes>,
-) -> (Vec<(u8, Vec<u8>)>, u64) {
-    let Ok(bytes) = crate::safe_fs::read_regular(path) else {
-        return (Vec::new(), 0);
+    mut record: impl FnMut(u8, &[u8]),
+) -> u64 {
+    let Ok(mut log) = FrameCursor::open(path, true) else {
+        return 0;
     };
-    let mut out = Vec::new();
+    let len = log.len();
     let mut bad = 0u64;
-    if bytes.len() < 4 {
-        return (out, 0);
-    }
-    let mut pos = 4usize;
-    while pos < bytes.len() {
-        if pos + 8 > bytes.len() {
-            dropped.push(DroppedBytes {
-                file: rel.to_string(),
-                from: pos as u64,
-                to: bytes.len() as u64,
-                reason: "torn record header".into(),
-            });
-            bad += 1;
-            break;
-        }
-        let word0 =
-            u32::from_le_bytes([bytes[pos], bytes[pos + 1], bytes[pos + 2], bytes[pos + 3]]);
-        let stored = u32::from_le_bytes([
-            bytes[pos + 4],
-            bytes[pos + 5],
-            bytes[pos + 6],
-            bytes[pos + 7],
-        ]);
-        if word0 == 0 && stored == 0 {
-            if bytes[pos..].iter().any(|&b| b != 0) {
-                dropped.push(DroppedBytes {
-                    file: rel.to_string(),
-                    from: pos as u64,
-                    to: bytes.len() as u64,
-                    reason: "zero padding followed by data".into(),
-                });
-                bad += 1;
+    let mut drop = |from: u64, to: u64, reason: &str| {
+        dropped.push(DroppedBytes {
+            file: rel.to_string(),
+            from,
+            to,
+            reason: reason.into(),
+        });
+        bad += 1;
+    };
+    log.seek(4);
+    loop {
+        match log.step(true) {
+            Err(_) | Ok(Frame::Eof) => break,
+            Ok(Frame::Torn {
+                offset,
+                needed: None,
+                ..
+            }) => {
+                drop(offset, len, "torn record header");
+                break;
             }
-            break;
+            Ok(Frame::Torn { offset, .. } | Frame::HeaderOnly { offset, .. }) => {
+                drop(offset, len, "torn record");
+                break;
+            }
+            Ok(Frame::Zero { offset }) => {
+                if !matches!(log.first_nonzero(offset), Ok(None)) {
+                    drop(offset, len, "zero padding followed by data");
+                }
+                break;
+            }
+            Ok(Frame::Record {
+                offset,
+                rtype,
+                size,
+                stored_crc,
+                payload,
+            }) => {
+                let payload = log.bytes(&payload.unwrap_or(0..0));
+                if crc.checksum(payload) == stored_crc {
+                    record(rtype, payload);
+                } else {
+                    drop(offset, offset + 8 + size, "CRC mismatch");
+                }
+            }
         }
-        let rtype = (word0 >> 24) as u8;
-        let size = (word0 & 0x00FF_FFFF) as usize;
-        let end = pos + 8 + size;
-        if end > bytes.len() {
-            dropped.push(DroppedBytes {
-                file: rel.to_string(),
-                from: pos as u64,
-                to: bytes.len() as u64,
-                reason: "torn record".into(),
-            });
-            bad += 1;
-            break;
-        }
-        let payload = &bytes[pos + 8..end];
-        if crc.checksum(payload) == stored {
-            out.push((rtype, payload.to_vec()));
-        } else {
-            dropped.push(DroppedBytes {
-                file: rel.to_string(),
-                from: pos as u64,
-                to: end as u64,
-                reason: "CRC mismatch".into(),
-            });
-            bad += 1;
-        }
-        pos = end;
     }
-    (out, bad)
+    bad
 }
 
 /// Copy what is recoverable from `root` into `target` (which must not
@@ -336,36 +308,35 @@ pub fn salvage(root: &Path, target: &Path, opts: &SalvageOptions) -> Result<Salv
 
     // Clients.
     let mut clients: BTreeMap<String, Client> = BTreeMap::new();
-    let (records, bad) = typed_records(
+    let notes = &mut report.notes;
+    let bad = for_each_typed_record(
         &root.join("clients.dat"),
         "clients.dat",
         &crc,
         &mut report.dropped_bytes,
-    );
-    for (rtype, payload) in records {
-        match rtype {
-            1 => match ClientInfo::decode(payload.as_slice()) {
+        |rtype, payload| match rtype {
+            1 => match ClientInfo::decode(payload) {
                 Ok(ci) => {
                     let c = Client::from(ci);
                     clients.insert(c.id.clone(), c);
                 }
-                Err(_) => report
-                    .notes
-                    .push("clients.dat: an undecodable client record was skipped".into()),
+                Err(_) => {
+                    notes.push("clients.dat: an undecodable client record was skipped".into())
+                }
             },
-            2 => match ClientDelete::decode(payload.as_slice()) {
+            2 => match ClientDelete::decode(payload) {
                 Ok(d) => {
                     clients.remove(&proto::text(&d.id));
                 }
-                Err(_) => report
-                    .notes
-                    .push("clients.dat: an undecodable delete record was skipped".into()),
+                Err(_) => {
+                    notes.push("clients.dat: an undecodable delete record was skipped".into())
+                }
             },
-            other => report.notes.push(format!(
+            other => notes.push(format!(
                 "clients.dat: record of unknown type {other} skipped"
             )),
-        }
-    }
+        },
+    );
     if bad > 0 {
         report
             .notes
@@ -432,7 +403,9 @@ fn salvage_channel(
         name: name.to_string(),
         ..ChannelReport::default()
     };
-    let mut files: Vec<(String, Data)> = Vec::new();
+    // Data files kept by path: reopened one at a time for the copy, so an
+    // open cursor's chunk is held for one file only.
+    let mut files: Vec<(String, PathBuf)> = Vec::new();
     let mut locs: BTreeMap<u64, Loc> = BTreeMap::new();
     let mut known: BTreeSet<u64> = BTreeSet::new();
     for (n, fname) in &slices {
@@ -453,16 +426,13 @@ fn salvage_channel(
         let hints: BTreeSet<u64> = entries.iter().map(|e| e.1).collect();
         let file_idx = files.len();
         let mut pos = 4u64;
-        let version_ok = data
-            .read_at(0, 4)
-            .map(|b| b.len() == 4 && u32::from_le_bytes([b[0], b[1], b[2], b[3]]) == 1)
-            .unwrap_or(false);
+        let version_ok = matches!(data.cur.version(), Ok(Some(FILE_VERSION)));
         if !version_ok {
             report.notes.push(format!(
                 "{rel}: bad version header; records searched anyway"
             ));
         }
-        while pos < data.len {
+        while pos < data.len() {
             if let Some((size, msg)) = data.record_at(pos, crc) {
                 if let std::collections::btree_map::Entry::Vacant(v) = locs.entry(msg.sequence) {
                     let indexed = hints.contains(&pos);
@@ -494,7 +464,7 @@ fn salvage_channel(
                 report.dropped_bytes.push(DroppedBytes {
                     file: rel.clone(),
                     from: pos,
-                    to: next.unwrap_or(data.len),
+                    to: next.unwrap_or(data.len()),
                     reason: if next.is_some() {
                         "damaged record(s); resynchronised on the next valid record".into()
                     } else {
@@ -507,7 +477,7 @@ fn salvage_channel(
                 None => break,
             }
         }
-        files.push((rel, data));
+        files.push((rel, path));
     }
     // Interior gaps count as lost too.
     if let (Some(&lo), Some(&hi)) = (known.iter().next(), known.iter().next_back()) {
@@ -532,8 +502,23 @@ fn salvage_channel(
         },
         &Limits::default(),
     )?;
+    let mut open: Option<(usize, Data)> = None;
     for (seq, loc) in &locs {
-        let Some((rel, data)) = files.get_mut(loc.file) else {
+        let Some((rel, path)) = files.get(loc.file) else {
+            continue;
+        };
+        if open.as_ref().is_none_or(|(i, _)| *i != loc.file) {
+            match Data::open(path) {
+                Ok(d) => open = Some((loc.file, d)),
+                Err(e) => {
+                    report.notes.push(format!(
+                        "{rel}: seq {seq} unreadable while salvaging ({e}); skipped"
+                    ));
+                    continue;
+                }
+            }
+        }
+        let Some((_, data)) = open.as_mut() else {
             continue;
         };
         let Some((_, msg)) = data.record_at(loc.offset, crc) else {
@@ -553,18 +538,16 @@ fn salvage_channel(
     }
     // Subscriptions, as the server would recover them.
     let subs_rel = format!("{name}/subs.dat");
-    let (records, bad) = typed_records(
+    let mut subs: BTreeMap<u64, (SubState, BTreeSet<u64>)> = BTreeMap::new();
+    let mut undecodable = 0u64;
+    let bad = for_each_typed_record(
         &dir.join("subs.dat"),
         &subs_rel,
         crc,
         &mut report.dropped_bytes,
-    );
-    out.dropped_subscription_records = bad;
-    let mut subs: BTreeMap<u64, (SubState, BTreeSet<u64>)> = BTreeMap::new();
-    for (rtype, payload) in records {
-        match rtype {
+        |rtype, payload| match rtype {
             1 | 2 => {
-                if let Ok(s) = SubState::decode(payload.as_slice()) {
+                if let Ok(s) = SubState::decode(payload) {
                     match subs.get_mut(&s.id) {
                         Some(e) if rtype == 2 => e.0 = s,
                         _ => {
@@ -572,18 +555,18 @@ fn salvage_channel(
                         }
                     }
                 } else {
-                    out.dropped_subscription_records += 1;
+                    undecodable += 1;
                 }
             }
             3 => {
-                if let Ok(d) = SubStateDelete::decode(payload.as_slice()) {
+                if let Ok(d) = SubStateDelete::decode(payload) {
                     subs.remove(&d.id);
                 } else {
-                    out.dropped_subscription_records += 1;
+                    undecodable += 1;
                 }
             }
             4 | 5 => {
-                if let Ok(u) = SubStateUpdate::decode(payload.as_slice()) {
+                if let Ok(u) = SubStateUpdate::decode(payload) {
                     if let Some((s, pending)) = subs.get_mut(&u.id) {
                         if rtype == 5 {
                             pending.insert(u.seqno);
@@ -593,12 +576,13 @@ fn salvage_channel(
                         }
                     }
                 } else {
-                    out.dropped_subscription_records += 1;
+                    undecodable += 1;
                 }
             }
-            _ => out.dropped_subscription_records += 1,
-        }
-    }
+            _ => undecodable += 1,
+        },
+    );
+    out.dropped_subscription_records = bad + undecodable;
     if !clustered {
         for (state, pending) in subs.into_values() {
             let mut sub = Subscription::from_state(name, &state);

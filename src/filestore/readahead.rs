@@ -117,6 +117,13 @@ impl ReadAhead {
         self.len == 0
     }
 
+    /// Read at `pos` straight from the file, whatever its length said:
+    /// the answer of the OS for a file that claims fewer bytes than a
+    /// header (a failing device, a `/proc` file).
+    pub fn read_direct(&self, buf: &mut [u8], pos: u64) -> io::Result<usize> {
+        self.file.read_at(buf, pos)
+    }
+
     /// The chunk that [`ReadAhead::window`]'s ranges index.
     pub fn chunk(&self) -> &Bytes {
         &self.current.bytes

@@ -2,18 +2,16 @@
 //! 2.8.5): a 4-byte version header, then `{u32 size|type, u32 crc, payload}`.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use super::readahead::{Layout, ReadAhead};
+use super::walk::{Frame, FrameCursor};
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 
 pub const FILE_VERSION: u32 = 1;
 pub const HEADER_LEN: u64 = 8;
-/// Typed records keep the size in the low 24 bits.
-const TYPED_SIZE_MASK: u32 = 0x00FF_FFFF;
-const READ_BUFFER: usize = 1 << 20;
 
 /// Open a store file read-only. Never creates anything.
 /// Only a regular file is opened (a FIFO would block forever).
@@ -81,33 +79,26 @@ pub enum Next<'a> {
     },
 }
 
-/// Sequential reader of framed records.
+/// Sequential reader of framed records: the walk's framing cursor with
+/// the version header checked and CRCs verified.
 pub struct RecordReader {
-    reader: BufReader<File>,
+    cursor: FrameCursor,
     path: PathBuf,
-    offset: u64,
-    file_len: u64,
-    typed: bool,
     crc: Crc32,
     verify_crc: bool,
-    buf: Vec<u8>,
 }
 
 impl RecordReader {
     /// Open `path`, check its version header and position at the first record.
     pub fn open(path: &Path, typed: bool, crc: Crc32, verify_crc: bool) -> Result<Self> {
-        let mut file = open_read_only(path)?;
-        let file_len = file.metadata().map_err(|e| StoreError::io(path, e))?.len();
-        check_version(&mut file, path)?;
+        let io_err = |e| StoreError::io(path, e);
+        let mut cursor = FrameCursor::from_file(open_read_only(path)?, typed).map_err(io_err)?;
+        cursor.expect_version(path)?;
         Ok(RecordReader {
-            reader: BufReader::with_capacity(READ_BUFFER, file),
+            cursor,
             path: path.to_path_buf(),
-            offset: 4,
-            file_len,
-            typed,
             crc,
             verify_crc,
-            buf: Vec::new(),
         })
     }
 
@@ -117,119 +108,71 @@ impl RecordReader {
 
     /// Offset of the next record header.
     pub fn offset(&self) -> u64 {
-        self.offset
+        self.cursor.pos()
     }
 
     pub fn file_len(&self) -> u64 {
-        self.file_len
+        self.cursor.len()
     }
 
     /// Move to the record header at `offset` (taken from an index).
     pub fn seek_to(&mut self, offset: u64) -> Result<()> {
-        if offset != self.offset {
-            let delta = offset as i64 - self.offset as i64;
-            self.reader
-                .seek_relative(delta)
-                .map_err(|e| StoreError::io(&self.path, e))?;
-            self.offset = offset;
-        }
+        self.cursor.seek(offset);
         Ok(())
-    }
-
-    fn read_exact_at_most(&mut self, want: usize) -> Result<usize> {
-        let mut got = 0;
-        while got < want {
-            match self.reader.read(&mut self.buf[got..want]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(StoreError::io(&self.path, e)),
-            }
-        }
-        Ok(got)
     }
 
     /// Read the next record. Never allocates more than the file holds.
     pub fn next_record(&mut self) -> Result<Next<'_>> {
-        let offset = self.offset;
-        let remaining = self.file_len.saturating_sub(offset);
-        if remaining == 0 {
-            return Ok(Next::Eof);
-        }
-        if self.buf.len() < HEADER_LEN as usize {
-            self.buf.resize(HEADER_LEN as usize, 0);
-        }
-        let got = self.read_exact_at_most(HEADER_LEN as usize)?;
-        if got == 0 {
-            // The file shrank under us (a live server truncating): stop here.
-            return Ok(Next::Eof);
-        }
-        if got < HEADER_LEN as usize {
-            self.offset += got as u64;
-            return Ok(Next::Torn {
+        let frame = self
+            .cursor
+            .step(true)
+            .map_err(|e| StoreError::io(&self.path, e))?;
+        Ok(match frame {
+            Frame::Eof => Next::Eof,
+            Frame::Zero { offset } => Next::ZeroPadding { offset },
+            Frame::HeaderOnly { offset, size } => Next::HeaderOnlyAtEof {
                 offset,
-                needed: None,
-                available: got as u64,
-            });
-        }
-        let word0 = u32::from_le_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]);
-        let stored_crc = u32::from_le_bytes([self.buf[4], self.buf[5], self.buf[6], self.buf[7]]);
-        self.offset += HEADER_LEN;
-        if word0 == 0 && stored_crc == 0 {
-            return Ok(Next::ZeroPadding { offset });
-        }
-        let (record_type, size) = if self.typed {
-            ((word0 >> 24) as u8, word0 & TYPED_SIZE_MASK)
-        } else {
-            (0, word0)
-        };
-        let available = remaining - HEADER_LEN;
-        if available == 0 && size > 0 {
-            return Ok(Next::HeaderOnlyAtEof { offset, size });
-        }
-        if size as u64 > available {
-            // Do not read (or allocate) what the file cannot hold.
-            let skip = available as i64;
-            self.reader
-                .seek_relative(skip)
-                .map_err(|e| StoreError::io(&self.path, e))?;
-            self.offset += available;
-            return Ok(Next::Torn {
+                size: size as u32,
+            },
+            Frame::Torn {
                 offset,
-                needed: Some(HEADER_LEN + size as u64),
-                available: remaining,
-            });
-        }
-        let size = size as usize;
-        if self.buf.len() < size {
-            self.buf.resize(size, 0);
-        }
-        let got = self.read_exact_at_most(size)?;
-        self.offset += got as u64;
-        if got < size {
-            return Ok(Next::Torn {
+                needed,
+                available,
+                ..
+            } => Next::Torn {
                 offset,
-                needed: Some(HEADER_LEN + size as u64),
-                available: HEADER_LEN + got as u64,
-            });
-        }
-        let payload = &self.buf[..size];
-        if self.verify_crc {
-            let actual = self.crc.checksum(payload);
-            if actual != stored_crc {
-                return Ok(Next::CrcMismatch {
-                    offset,
-                    record_type,
-                    expected: stored_crc,
-                    actual,
-                    payload,
-                });
+                needed,
+                available,
+            },
+            Frame::Record {
+                offset,
+                rtype,
+                stored_crc,
+                payload,
+                ..
+            } => {
+                let payload = self.cursor.bytes(&payload.unwrap_or(0..0));
+                let actual = if self.verify_crc {
+                    self.crc.checksum(payload)
+                } else {
+                    stored_crc
+                };
+                if actual != stored_crc {
+                    Next::CrcMismatch {
+                        offset,
+                        record_type: rtype,
+                        expected: stored_crc,
+                        actual,
+                        payload,
+                    }
+                } else {
+                    Next::Record {
+                        offset,
+                        record_type: rtype,
+                        payload,
+                    }
+                }
             }
-        }
-        Ok(Next::Record {
-            offset,
-            record_type,
-            payload,
         })
     }
 }

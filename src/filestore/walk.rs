@@ -75,8 +75,16 @@ impl FrameCursor {
         FrameCursor::open_as(path, false, Layout::Messages { crc })
     }
 
+    /// A file opened already (read-only, regular).
+    pub fn from_file(file: std::fs::File, typed: bool) -> io::Result<FrameCursor> {
+        FrameCursor::with_layout(file, typed, Layout::Plain)
+    }
+
     fn open_as(path: &Path, typed: bool, layout: Layout) -> io::Result<FrameCursor> {
-        let file = crate::safe_fs::open_regular_io(path)?;
+        FrameCursor::with_layout(crate::safe_fs::open_regular_io(path)?, typed, layout)
+    }
+
+    fn with_layout(file: std::fs::File, typed: bool, layout: Layout) -> io::Result<FrameCursor> {
         let len = file.metadata()?.len();
         Ok(FrameCursor {
             ahead: ReadAhead::new(file, len, layout),
@@ -164,9 +172,29 @@ impl FrameCursor {
         self.seek(0);
         let mut w = [0u8; 4];
         if self.read_up_to(&mut w)? < 4 {
+            // Too short by its length: ask the OS, so that a read error
+            // is reported as such.
+            self.ahead.read_direct(&mut w, 0)?;
             return Ok(None);
         }
         Ok(Some(u32::from_le_bytes(w)))
+    }
+
+    /// [`FrameCursor::version`] as the server's `checkFileVersion`: an
+    /// error naming `path` unless it is 1.
+    pub fn expect_version(&mut self, path: &Path) -> Result<()> {
+        match self.version().map_err(|e| StoreError::io(path, e))? {
+            Some(FILE_VERSION) => Ok(()),
+            Some(found) => Err(StoreError::UnsupportedVersion {
+                path: path.to_path_buf(),
+                found,
+            }),
+            None => Err(StoreError::corrupt(
+                path,
+                self.len(),
+                "unable to verify file version: file shorter than the 4-byte header",
+            )),
+        }
     }
 
     /// The next record (`readRecord`), its payload read when `read_payload`.
@@ -552,22 +580,7 @@ fn scan_data(
     let io_err = |e| StoreError::io(path, e);
     let crc = opts.verify_crc.then(|| opts.crc.clone());
     let mut dat = FrameCursor::open_data(path, crc).map_err(io_err)?;
-    match dat.version().map_err(io_err)? {
-        Some(FILE_VERSION) => {}
-        Some(found) => {
-            return Err(StoreError::UnsupportedVersion {
-                path: path.clone(),
-                found,
-            })
-        }
-        None => {
-            return Err(StoreError::corrupt(
-                path,
-                0,
-                "unable to verify file version: file shorter than the 4-byte header",
-            ))
-        }
-    }
+    dat.expect_version(path)?;
     let mut tally = Tally::default();
     let end = loop {
         let frame = dat.step(true).map_err(io_err)?;
