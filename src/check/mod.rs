@@ -22,9 +22,12 @@ pub mod expect;
 pub mod file;
 pub mod keys;
 pub mod manifest;
+mod run;
 pub mod salvage;
 pub mod sql;
 pub mod statements;
+
+pub use run::{run, CheckError, CheckOptions};
 
 use std::collections::BTreeMap;
 

@@ -8,17 +8,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::{Args, ValueEnum};
 
-use stanctl::check::compat::{self, Compatibility, Verdict, Version};
-use stanctl::check::file::FileCheckOptions;
-use stanctl::check::sql::SqlCheckOptions;
-use stanctl::check::{expect, file, severity_name, sql, Finding, Report, Severity};
-use stanctl::sqlstore::SqlDriver;
+use stanctl::check::compat::{self, Verdict, Version};
+use stanctl::check::{severity_name, CheckError, CheckOptions, Report, Severity};
 
 use super::output::{self, Format};
-use super::store_args::{StoreArgs, StoreLocation};
+use super::store_args::open_error;
 use super::{Cli, Outcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -61,161 +58,19 @@ pub struct CheckArgs {
     pub expect: Option<PathBuf>,
 }
 
-/// The store the options name, resolved without opening it.
-pub enum Target {
-    File {
-        dir: PathBuf,
-        crc_poly: u32,
-        verify_crc: bool,
-    },
-    Sql {
-        driver: SqlDriver,
-        source: String,
-    },
-}
-
-/// Resolve `--dir` / `--sql-*` / `-c` exactly as `StoreArgs::open` does.
-pub fn resolve(store: &StoreArgs) -> anyhow::Result<Target> {
-    Ok(match store.location()? {
-        StoreLocation::File(dir) => {
-            let opts = store.read_options()?;
-            Target::File {
-                dir,
-                crc_poly: opts.crc_poly,
-                verify_crc: opts.verify_crc,
-            }
-        }
-        StoreLocation::Sql { driver, source } => Target::Sql { driver, source },
-    })
-}
-
 /// Run every check and build the report (no output).
-pub fn build_report(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Report> {
-    let target = resolve(&cli.store)?;
-    let mut report = match &target {
-        Target::File {
-            dir,
-            crc_poly,
-            verify_crc,
-        } => {
-            let opts = FileCheckOptions {
-                crc_poly: *crc_poly,
-                verify_crc: *verify_crc,
-                deep: args.deep,
-            };
-            let mut out = file::check(dir, &opts)
-                .with_context(|| format!("opening file store {}", dir.display()))?;
-            // A cluster node's clients and subscriptions are in its Raft log.
-            for f in cli.store.raft_log_findings()? {
-                let mut finding = Finding::new(f.severity, "raft.log", f.location);
-                finding.message = f.message;
-                finding.server_behaviour = f.server_behaviour;
-                out.findings.push(finding);
-            }
-            Report {
-                ok: false,
-                store: "file".into(),
-                source: dir.display().to_string(),
-                deep: args.deep,
-                findings: out.findings,
-                counts: Default::default(),
-                compatibility: Compatibility::compute(
-                    &out.constraints,
-                    args.server_version.as_ref(),
-                    out.notes,
-                ),
-                expect: None,
-                schema: Vec::new(),
-                stats: out.stats,
-            }
-        }
-        Target::Sql { driver, source } => {
-            let opts = SqlCheckOptions {
-                deep: args.deep,
-                target: args.server_version.clone(),
-            };
-            let out = sql::check(*driver, source, &opts)?;
-            Report {
-                ok: false,
-                store: format!("sql/{driver}"),
-                source: out.source.clone(),
-                deep: args.deep,
-                findings: out.findings,
-                counts: Default::default(),
-                compatibility: Compatibility::compute(
-                    &out.constraints,
-                    args.server_version.as_ref(),
-                    out.notes,
-                ),
-                expect: None,
-                schema: out.schema,
-                stats: out.stats,
-            }
-        }
+fn build_report(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Report> {
+    let spec = cli.store.spec()?;
+    let opts = CheckOptions {
+        deep: args.deep,
+        fail_on: args.fail_on.severity(),
+        server_version: args.server_version.clone(),
+        expect: args.expect.clone(),
     };
-    if args.deep && cli.store.encryption_key()?.is_some() {
-        // Deep means every payload is readable: with a key, that it decrypts.
-        let mut store = cli.store.open()?;
-        let keys = stanctl::check::keys::check_decryption(store.as_mut())?;
-        report.findings.extend(keys.findings);
-    }
-    if let Some(v) = &report.compatibility.server_version {
-        if v.verdict == Verdict::Incompatible {
-            let mut f = Finding::new(
-                Severity::Error,
-                "compat.server_version",
-                format!("server {}", v.version),
-            )
-            .msg(format!(
-                "server {} cannot open this store: {}",
-                v.version,
-                v.reasons.join("; ")
-            ))
-            .expected(format!("a store {} opens", v.version))
-            .found(v.reasons.first().cloned().unwrap_or_default())
-            .server("refuses to start, or loses or garbles data");
-            // Carry the fix of the schema finding that explains it.
-            if let Some(fix) = report
-                .findings
-                .iter()
-                .find(|f| !f.fix.is_empty() && f.code.starts_with("schema."))
-                .map(|f| f.fix.clone())
-            {
-                f.fix = fix;
-            }
-            report.findings.push(f);
-        }
-    }
-    if let Some(path) = &args.expect {
-        let expected = expect::Expected::read(path).map_err(|e| match e {
-            expect::ExpectedFileError::Read(e) => {
-                anyhow::Error::new(e).context(format!("reading {}", path.display()))
-            }
-            expect::ExpectedFileError::Json(e) => {
-                anyhow::Error::new(e).context(format!("{}: not JSON", path.display()))
-            }
-        })?;
-        let file = path.display().to_string();
-        let result = cli
-            .store
-            .open()
-            .and_then(|mut store| Ok(expect::compare(store.as_mut(), &expected, &file)?));
-        report.expect = Some(match result {
-            Ok(r) => r,
-            Err(e) => expect::ExpectReport {
-                file,
-                differences: vec![expect::Difference {
-                    path: "store".into(),
-                    expected: serde_json::Value::String("a readable store".into()),
-                    found: serde_json::Value::String(format!("{e:#}")),
-                    message: format!("the store cannot be read to compare it: {e:#}"),
-                }],
-                ..Default::default()
-            },
-        });
-    }
-    report.finish(args.fail_on.severity());
-    Ok(report)
+    stanctl::check::run(&spec, &opts).map_err(|e| match e {
+        CheckError::Open(e) => open_error(e),
+        other => other.into(),
+    })
 }
 
 pub fn run(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Outcome> {

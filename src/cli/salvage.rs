@@ -10,8 +10,8 @@ use clap::Args;
 
 use stanctl::check::salvage::{salvage, SalvageOptions};
 
-use super::check::{resolve, Target};
 use super::output::{self, Format};
+use super::store_args::StoreLocation;
 use super::{Cli, Outcome};
 
 #[derive(Debug, Args)]
@@ -22,14 +22,15 @@ pub struct SalvageArgs {
 }
 
 pub fn run(cli: &Cli, args: &SalvageArgs) -> anyhow::Result<Outcome> {
-    let Target::File { dir, crc_poly, .. } = resolve(&cli.store)? else {
+    let spec = cli.store.spec()?;
+    let StoreLocation::File(dir) = &spec.location else {
         bail!("salvage works on a file store (--dir)");
     };
     let opts = SalvageOptions {
-        crc_poly,
+        crc_poly: spec.file_options().crc_poly,
         ..SalvageOptions::default()
     };
-    let report = salvage(&dir, &args.to_dir, &opts)?;
+    let report = salvage(dir, &args.to_dir, &opts)?;
     let lost = !report.dropped_bytes.is_empty()
         || report.raft_state_not_copied
         || report.channels.iter().any(|c| !c.dropped_seqs.is_empty());

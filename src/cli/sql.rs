@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use stanctl::sqlstore::upgrade::{apply_upgrade, upgrade_plan, UpgradeOutcome, UpgradePlan};
 
-use super::check::{resolve, Target};
 use super::output::{self, Format};
+use super::store_args::StoreLocation;
 use super::{Cli, Outcome};
 
 #[derive(Debug, Subcommand)]
@@ -44,7 +44,7 @@ struct UpgradeReport<'a> {
 
 pub fn run(cli: &Cli, cmd: &SqlCommand) -> anyhow::Result<Outcome> {
     let SqlCommand::Upgrade(args) = cmd;
-    let Target::Sql { driver, source } = resolve(&cli.store)? else {
+    let StoreLocation::Sql { driver, source } = cli.store.location()? else {
         bail!("sql upgrade needs a SQL store (--sql-driver and --sql-source)");
     };
     let plan = upgrade_plan(driver, &source)?;

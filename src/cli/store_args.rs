@@ -7,7 +7,6 @@ use clap::{Args, ValueEnum};
 
 use stanctl::config::load_config;
 use stanctl::filestore::FileStoreOptions;
-use stanctl::model::Finding;
 use stanctl::open::{KeySources, OpenError, StoreOptions, StoreSpec};
 pub use stanctl::open::{StoreLocation, KEY_ENV};
 use stanctl::StoreReader;
@@ -187,10 +186,5 @@ impl StoreArgs {
     /// How a file store is read: CRC polynomial and verification, limits.
     pub fn read_options(&self) -> anyhow::Result<FileStoreOptions> {
         Ok(self.spec()?.file_options())
-    }
-
-    /// For `check`: what reading a cluster node's Raft log found.
-    pub fn raft_log_findings(&self) -> anyhow::Result<Vec<Finding>> {
-        self.spec()?.raft_log_findings().map_err(open_error)
     }
 }
