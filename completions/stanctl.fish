@@ -621,7 +621,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l server -d 'Target nats-server(s): nats://HOST:PORT (tls://... for TLS), comma-separated' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l context -d 'natscli context to connect with (~/.config/nats/context/NAME.json); without it, the one selected with `nats context select`. Options and NATS_* variables given override it' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l creds -d 'Credentials file (JWT and NKey seed)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l nkey -d 'File holding an NKey seed (an NKey user)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l user -d 'User name (with --password)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l password -d 'Password (with --user)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l token -d 'Authentication token' -r

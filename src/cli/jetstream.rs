@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use stanctl::crypto::likely_envelope;
 use stanctl::jetstream::{
-    self, ConnectionOptions, ConsumerAction, ConsumerKind, MigrationReport, Plan, PlanOptions,
-    RunOptions, VerifyReport,
+    self, ConnectionOptions, ConsumerAction, ConsumerKind, MigrationReport, NatsContext, Plan,
+    PlanOptions, RunOptions, VerifyReport,
 };
 use stanctl::migrate::{NoProgress, Progress};
 use stanctl::model::MessageRange;
@@ -28,9 +28,19 @@ pub struct JetStreamArgs {
     #[arg(long, value_name = "URL", env = "NATS_URL")]
     pub server: Option<String>,
 
+    /// natscli context to connect with (~/.config/nats/context/NAME.json);
+    /// without it, the one selected with `nats context select`. Options and
+    /// NATS_* variables given override it.
+    #[arg(long, value_name = "NAME", env = "NATS_CONTEXT")]
+    pub context: Option<String>,
+
     /// Credentials file (JWT and NKey seed).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "NATS_CREDS")]
     pub creds: Option<PathBuf>,
+
+    /// File holding an NKey seed (an NKey user).
+    #[arg(long, value_name = "FILE", env = "NATS_NKEY")]
+    pub nkey: Option<PathBuf>,
 
     /// User name (with --password).
     #[arg(long, value_name = "USER")]
@@ -455,12 +465,10 @@ pub fn run(cli: &Cli, args: &JetStreamArgs) -> anyhow::Result<Outcome> {
         let problems = output::report_findings(&store.findings(), cli.verbose, cli.quiet);
         return Ok(Outcome { problems });
     }
-    let Some(server) = args.server.clone() else {
-        bail!("--server URL is needed (or NATS_URL), unless --dry-run");
-    };
-    let conn = ConnectionOptions {
-        server,
+    let mut conn = ConnectionOptions {
+        server: args.server.clone().unwrap_or_default(),
         creds: args.creds.clone(),
+        nkey: args.nkey.clone(),
         user: args.user.clone(),
         password: args.password.clone(),
         token: args.token.clone(),
@@ -469,6 +477,14 @@ pub fn run(cli: &Cli, args: &JetStreamArgs) -> anyhow::Result<Outcome> {
         tls_key: args.tls_key.clone(),
         timeout: args.timeout,
     };
+    if let Some((_, context)) = NatsContext::load(args.context.as_deref())? {
+        context.fill(&mut conn);
+    }
+    if conn.server.is_empty() {
+        bail!(
+            "--server URL is needed (or NATS_URL, or a nats context with a url), unless --dry-run"
+        );
+    }
     let opts = RunOptions {
         max_pending_acks: args.max_pending_acks.max(1),
         consumers: !args.no_consumers,

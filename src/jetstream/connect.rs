@@ -15,6 +15,8 @@ pub struct ConnectionOptions {
     pub server: String,
     /// A credentials file (JWT and NKey seed).
     pub creds: Option<PathBuf>,
+    /// A file holding an NKey seed (`SU…`).
+    pub nkey: Option<PathBuf>,
     pub user: Option<String>,
     pub password: Option<String>,
     pub token: Option<String>,
@@ -32,6 +34,7 @@ impl ConnectionOptions {
         ConnectionOptions {
             server: server.into(),
             creds: None,
+            nkey: None,
             user: None,
             password: None,
             token: None,
@@ -41,6 +44,123 @@ impl ConnectionOptions {
             timeout: Duration::from_secs(10),
         }
     }
+}
+
+/// A natscli context (`nats context save`): where a server is and how to
+/// log in, in `$XDG_CONFIG_HOME/nats/context/NAME.json` (`~/.config/nats`
+/// without XDG_CONFIG_HOME); the selected one is named in
+/// `…/nats/context.txt`. Fields stanctl does not use are ignored.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct NatsContext {
+    pub url: String,
+    pub token: String,
+    pub user: String,
+    pub password: String,
+    pub creds: String,
+    pub nkey: String,
+    pub cert: String,
+    pub key: String,
+    pub ca: String,
+    /// Not supported yet: a context naming one is refused.
+    pub jetstream_domain: String,
+    pub jetstream_api_prefix: String,
+}
+
+/// natscli's configuration directory.
+fn nats_config_dir() -> anyhow::Result<PathBuf> {
+    match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        Some(dir) => Ok(PathBuf::from(dir).join("nats")),
+        None => std::env::var_os("HOME")
+            .filter(|v| !v.is_empty())
+            .map(|home| PathBuf::from(home).join(".config").join("nats"))
+            .context("no HOME (or XDG_CONFIG_HOME) to find the nats contexts in"),
+    }
+}
+
+/// Expand a leading `~/` as natscli does.
+fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
+impl NatsContext {
+    /// Context `name`, or the selected one (context.txt) when `name` is
+    /// `None`; `Ok(None)` when none is named nor selected.
+    pub fn load(name: Option<&str>) -> anyhow::Result<Option<(String, NatsContext)>> {
+        let dir = nats_config_dir()?;
+        let name = match name {
+            Some(n) => n.to_string(),
+            None => match std::fs::read_to_string(dir.join("context.txt")) {
+                Ok(text) if !text.trim().is_empty() => text.trim().to_string(),
+                Ok(_) => return Ok(None),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => bail!("reading {}: {e}", dir.join("context.txt").display()),
+            },
+        };
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+            bail!("{name:?} is not a context name");
+        }
+        let path = dir.join("context").join(format!("{name}.json"));
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("context {name:?}: reading {}", path.display()))?;
+        let ctx: NatsContext = serde_json::from_str(&text).with_context(|| {
+            format!("context {name:?}: {} is not a context file", path.display())
+        })?;
+        if !ctx.jetstream_domain.is_empty() || !ctx.jetstream_api_prefix.is_empty() {
+            bail!(
+                "context {name:?} sets a JetStream domain or API prefix, which stanctl does not support yet"
+            );
+        }
+        Ok(Some((name, ctx)))
+    }
+
+    /// Fill what `o` leaves unset from the context (options and the
+    /// environment come first, as with the `nats` CLI).
+    pub fn fill(&self, o: &mut ConnectionOptions) {
+        let text = |v: &str| (!v.is_empty()).then(|| v.to_string());
+        let path = |v: &str| (!v.is_empty()).then(|| expand_home(v));
+        if o.server.is_empty() {
+            o.server = self.url.clone();
+        }
+        // One way of logging in: the context's only when none is given.
+        let login_given = o.creds.is_some()
+            || o.nkey.is_some()
+            || o.user.is_some()
+            || o.password.is_some()
+            || o.token.is_some();
+        if !login_given {
+            o.creds = path(&self.creds);
+            o.nkey = path(&self.nkey);
+            o.user = text(&self.user);
+            o.password = text(&self.password);
+            o.token = text(&self.token);
+        }
+        o.tls_ca = o.tls_ca.take().or_else(|| path(&self.ca));
+        if o.tls_cert.is_none() && o.tls_key.is_none() {
+            o.tls_cert = path(&self.cert);
+            o.tls_key = path(&self.key);
+        }
+    }
+}
+
+/// `url` without the user and password it may hold, for printing.
+pub fn redact_url(url: &str) -> String {
+    url.split(',')
+        .map(|u| {
+            let u = u.trim();
+            match (u.find("://"), u.rfind('@')) {
+                (Some(scheme), Some(at)) if at > scheme => {
+                    format!("{}://***@{}", &u[..scheme], &u[at + 1..])
+                }
+                (None, Some(at)) => format!("***@{}", &u[at + 1..]),
+                _ => u.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// A connection with its JetStream context.
@@ -92,6 +212,18 @@ pub async fn connect(o: &ConnectionOptions) -> anyhow::Result<Server> {
             .await
             .with_context(|| format!("reading credentials {}", path.display()))?;
     }
+    if let Some(path) = &o.nkey {
+        let seed = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the NKey seed {}", path.display()))?;
+        let seed = seed
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with('S') && !l.is_empty())
+            .with_context(|| {
+                format!("{}: no NKey seed (a line starting with S)", path.display())
+            })?;
+        opts = opts.nkey(seed.to_string());
+    }
     match (&o.user, &o.password) {
         (Some(u), Some(p)) => opts = opts.user_and_password(u.clone(), p.clone()),
         (Some(_), None) | (None, Some(_)) => bail!("--user and --password go together"),
@@ -121,10 +253,10 @@ pub async fn connect(o: &ConnectionOptions) -> anyhow::Result<Server> {
         .split(',')
         .map(|s| s.trim().parse::<async_nats::ServerAddr>())
         .collect::<Result<_, _>>()
-        .with_context(|| format!("--server {:?}", o.server))?;
+        .with_context(|| format!("--server {:?}", redact_url(&o.server)))?;
     let client = bounded(o.timeout * 2, opts.connect(servers))
         .await?
-        .with_context(|| format!("connecting to {}", o.server))?;
+        .with_context(|| format!("connecting to {}", redact_url(&o.server)))?;
     let js = jetstream::context::ContextBuilder::new()
         .timeout(o.timeout)
         .ack_timeout(o.timeout)
@@ -138,7 +270,22 @@ pub async fn connect(o: &ConnectionOptions) -> anyhow::Result<Server> {
     let account: Result<serde_json::Value, _> =
         server.api("INFO".into(), &serde_json::json!({})).await?;
     if let Err(e) = account {
-        bail!("{}: JetStream is not available: {e}", o.server);
+        bail!("{}: JetStream is not available: {e}", redact_url(&o.server));
     }
     Ok(server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_secrets() {
+        assert_eq!(
+            redact_url("nats://u:p@h:4222, tls://h2:4223"),
+            "nats://***@h:4222,tls://h2:4223"
+        );
+        assert_eq!(redact_url("tok@h:4222"), "***@h:4222");
+        assert_eq!(redact_url("nats://h:4222"), "nats://h:4222");
+    }
 }

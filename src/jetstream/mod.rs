@@ -35,7 +35,7 @@ use crate::migrate::Progress;
 use crate::model::{Message, MessageRange};
 use crate::store::{MessageIter, StoreReader};
 
-pub use connect::ConnectionOptions;
+pub use connect::{ConnectionOptions, NatsContext};
 pub use plan::{build_plan, ConsumerKind, ConsumerPlan, Plan, PlanOptions, StreamPlan};
 pub use readers::OpenStore;
 use readers::Readers;
@@ -360,7 +360,7 @@ async fn migrate_async(
     let version = server.client.server_info().version;
     let first_seq_supported = opts.use_first_seq && version_at_least(&version, 2, 10);
     let mut report = MigrationReport {
-        server: conn.server.clone(),
+        server: connect::redact_url(&conn.server),
         server_version: version,
         first_seq_supported,
         cluster_id: plan.cluster_id.clone(),

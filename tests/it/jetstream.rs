@@ -1111,19 +1111,7 @@ fn authenticates() {
             assert!(Instant::now() < wait, "nats-server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        let base = [
-            "--dir",
-            dir,
-            "migrate",
-            "to-jetstream",
-            "--server",
-            &url,
-            "--timeout",
-            "3s",
-            "--format",
-            "json",
-            "--verify",
-        ];
+        let base = export_args(dir, &["--server", &url]);
         let mut args = base.to_vec();
         args.extend_from_slice(good);
         let report = json(&args);
@@ -1627,4 +1615,299 @@ fn parallel_channels_each_stay_exact() {
     let want: Vec<String> = (0..6).map(|c| format!("gen.channel.{c}")).collect();
     assert_eq!(channels, want, "streams reported in plan order");
     g.check(&nats, &sp);
+}
+
+/// A nats-server this test runs with `conf` (authorization, TLS), once it
+/// accepts connections.
+fn server_with_conf(bin: &str, dir: &Path, conf: &str) -> OwnServer {
+    let path = dir.join("server.conf");
+    std::fs::write(&path, conf).expect("server conf");
+    let store = dir.join("js");
+    std::fs::create_dir_all(&store).expect("store dir");
+    let server = OwnServer::start_with(
+        bin,
+        &store,
+        free_port(),
+        &["-c", path.to_str().expect("path")],
+    );
+    let wait = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", server.port)).is_err() {
+        assert!(Instant::now() < wait, "nats-server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}
+
+/// A verified export of the file store in `dir`, in JSON, with `extra`.
+fn export_args<'a>(dir: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let base = [
+        "--dir",
+        dir,
+        "migrate",
+        "to-jetstream",
+        "--timeout",
+        "3s",
+        "--format",
+        "json",
+        "--verify",
+    ];
+    joined(&base, extra)
+}
+
+/// `a` then `b`.
+fn joined<'a>(a: &[&'a str], b: &[&'a str]) -> Vec<&'a str> {
+    a.iter().chain(b).copied().collect()
+}
+
+/// Run stanctl with `env` (and no NATS_* variables from the caller); exit
+/// code, stdout, stderr.
+fn run_env(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let mut cmd = stanctl();
+    for var in [
+        "NATS_URL",
+        "NATS_CONTEXT",
+        "NATS_CREDS",
+        "NATS_NKEY",
+        "XDG_CONFIG_HOME",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.args(args).output().expect("run");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The export of file-kill9-v0.23 (23 messages) succeeded and verified.
+fn assert_exported(what: &str, (code, stdout, stderr): &(Option<i32>, String, String)) {
+    assert_eq!(*code, Some(0), "{what}: stderr:\n{stderr}");
+    let report: Value = serde_json::from_str(stdout).expect("JSON report");
+    assert_eq!(report["verify"]["ok"], true, "{what}");
+    assert_eq!(
+        u64_of(&report["totals"]["published"]) + u64_of(&report["totals"]["already_present"]),
+        23,
+        "{what}"
+    );
+}
+
+/// An NKey user (the nkeys crate makes it; the server knows its public
+/// key): --nkey, NATS_NKEY, and natscli contexts (--context, NATS_CONTEXT,
+/// the one selected in context.txt) carrying the URL and the seed. The seed
+/// never appears in any output.
+#[test]
+fn connects_as_an_nkey_user_and_with_nats_contexts() {
+    let Some(bin) = env_var("STANCTL_TEST_NATS_BIN") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let user = nkeys::KeyPair::new_user();
+    let seed = user.seed().expect("seed");
+    let seed_file = tmp.path().join("user.nk");
+    std::fs::write(&seed_file, format!("{seed}\n")).expect("seed file");
+    let server = server_with_conf(
+        &bin,
+        tmp.path(),
+        &format!(
+            "authorization {{ users = [ {{ nkey: {} }} ] }}\n",
+            user.public_key()
+        ),
+    );
+    let url = server.url();
+    let seed_path = seed_file.to_str().expect("path");
+    let dir = fixture("file-kill9-v0.23").join("store");
+    let dir = dir.to_str().expect("path");
+    let base = export_args(dir, &[]);
+    let mut outputs = Vec::new();
+    let r = run_env(
+        &joined(&base, &["--server", &url, "--nkey", seed_path]),
+        &[],
+    );
+    assert_exported("--nkey", &r);
+    outputs.push(r);
+    let r = run_env(
+        &joined(&base, &["--server", &url]),
+        &[("NATS_NKEY", seed_path)],
+    );
+    assert_exported("NATS_NKEY", &r);
+    outputs.push(r);
+    // Without the key, or with another one: refused.
+    let r = run_env(&joined(&base, &["--server", &url]), &[]);
+    assert_eq!(r.0, Some(2), "no key: {}", r.2);
+    outputs.push(r);
+    let other = tmp.path().join("other.nk");
+    std::fs::write(
+        &other,
+        nkeys::KeyPair::new_user().seed().expect("seed") + "\n",
+    )
+    .expect("other seed");
+    let r = run_env(
+        &joined(
+            &base,
+            &["--server", &url, "--nkey", other.to_str().expect("path")],
+        ),
+        &[],
+    );
+    assert_eq!(r.0, Some(2), "another key: {}", r.2);
+    outputs.push(r);
+
+    // natscli contexts.
+    let config = tmp.path().join("config");
+    let contexts = config.join("nats").join("context");
+    std::fs::create_dir_all(&contexts).expect("context dir");
+    std::fs::write(
+        contexts.join("mig.json"),
+        serde_json::json!({
+            "description": "stanctl test",
+            "url": url,
+            "nkey": seed_path,
+            "jetstream_domain": "",
+        })
+        .to_string(),
+    )
+    .expect("context");
+    let xdg = config.to_str().expect("path");
+    let env = [("XDG_CONFIG_HOME", xdg)];
+    let r = run_env(&joined(&base, &["--context", "mig"]), &env);
+    assert_exported("--context", &r);
+    outputs.push(r);
+    let r = run_env(
+        &joined(&base, &[]),
+        &[("XDG_CONFIG_HOME", xdg), ("NATS_CONTEXT", "mig")],
+    );
+    assert_exported("NATS_CONTEXT", &r);
+    outputs.push(r);
+    // No context selected, no --server: says what is missing.
+    let r = run_env(&joined(&base, &[]), &env);
+    assert_eq!(r.0, Some(2));
+    assert!(r.2.contains("--server URL is needed"), "{}", r.2);
+    outputs.push(r);
+    std::fs::write(config.join("nats").join("context.txt"), "mig\n").expect("select");
+    let r = run_env(&joined(&base, &[]), &env);
+    assert_exported("selected context", &r);
+    outputs.push(r);
+    // Options override the context: another key is refused.
+    let r = run_env(
+        &joined(&base, &["--nkey", other.to_str().expect("path")]),
+        &env,
+    );
+    assert_eq!(r.0, Some(2), "--nkey over the context: {}", r.2);
+    outputs.push(r);
+    let r = run_env(&joined(&base, &["--context", "missing"]), &env);
+    assert_eq!(r.0, Some(2));
+    assert!(r.2.contains("missing.json"), "{}", r.2);
+    outputs.push(r);
+
+    let seed_body = &seed[2..];
+    for (_, stdout, stderr) in &outputs {
+        for text in [stdout, stderr] {
+            assert!(!text.contains(&seed), "the seed was printed:\n{text}");
+            assert!(!text.contains(seed_body), "part of the seed was printed");
+        }
+    }
+}
+
+/// TLS with certificates this test makes (rcgen): a CA, the server's
+/// certificate for 127.0.0.1, and a client certificate the server
+/// requires (verify: true).
+#[test]
+fn connects_with_tls_and_a_client_certificate() {
+    let Some(bin) = env_var("STANCTL_TEST_NATS_BIN") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let write = |name: &str, text: String| -> String {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, text).expect("write pem");
+        p.to_str().expect("path").to_string()
+    };
+    let ca_key = rcgen::KeyPair::generate().expect("key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "stanctl test CA");
+    let ca = ca_params.self_signed(&ca_key).expect("CA");
+    let leaf = |names: Vec<String>| {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = rcgen::CertificateParams::new(names)
+            .expect("params")
+            .signed_by(&key, &ca, &ca_key)
+            .expect("sign");
+        (cert.pem(), key.serialize_pem())
+    };
+    let (server_cert, server_key) = leaf(vec!["127.0.0.1".into(), "localhost".into()]);
+    let (client_cert, client_key) = leaf(vec!["stanctl-client".into()]);
+    let ca_pem = write("ca.pem", ca.pem());
+    let server_cert = write("server.pem", server_cert);
+    let server_key = write("server-key.pem", server_key);
+    let client_cert = write("client.pem", client_cert);
+    let client_key = write("client-key.pem", client_key);
+    // Another CA: the server's certificate does not verify with it.
+    let other_key = rcgen::KeyPair::generate().expect("key");
+    let mut other = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    other.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let other_ca = write(
+        "other-ca.pem",
+        other.self_signed(&other_key).expect("CA").pem(),
+    );
+    let server = server_with_conf(
+        &bin,
+        tmp.path(),
+        &format!(
+            "tls {{ cert_file: {server_cert:?}, key_file: {server_key:?}, ca_file: {ca_pem:?}, verify: true, timeout: 5 }}\n"
+        ),
+    );
+    let url = format!("tls://127.0.0.1:{}", server.port);
+    let dir = fixture("file-kill9-v0.23").join("store");
+    let dir = dir.to_str().expect("path");
+    let base = export_args(dir, &["--server", &url]);
+    let client = [
+        "--tls-cert",
+        client_cert.as_str(),
+        "--tls-key",
+        client_key.as_str(),
+    ];
+    let mut good = vec!["--tls-ca", ca_pem.as_str()];
+    good.extend_from_slice(&client);
+    assert_exported("TLS", &run_env(&joined(&base, &good), &[]));
+    // Without the client certificate the server refuses.
+    let r = run_env(&joined(&base, &["--tls-ca", &ca_pem]), &[]);
+    assert_eq!(r.0, Some(2), "no client certificate: {}", r.2);
+    // A CA that did not sign the server's certificate: refused.
+    let mut bad = vec!["--tls-ca", other_ca.as_str()];
+    bad.extend_from_slice(&client);
+    let r = run_env(&joined(&base, &bad), &[]);
+    assert_eq!(r.0, Some(2), "wrong CA: {}", r.2);
+    // The same through a natscli context.
+    let contexts = tmp.path().join("config").join("nats").join("context");
+    std::fs::create_dir_all(&contexts).expect("context dir");
+    std::fs::write(
+        contexts.join("tls.json"),
+        serde_json::json!({
+            "url": url, "ca": ca_pem, "cert": client_cert, "key": client_key,
+        })
+        .to_string(),
+    )
+    .expect("context");
+    let xdg = tmp.path().join("config");
+    let r = run_env(
+        &[
+            "--dir",
+            dir,
+            "migrate",
+            "to-jetstream",
+            "--context",
+            "tls",
+            "--format",
+            "json",
+            "--verify",
+        ],
+        &[("XDG_CONFIG_HOME", xdg.to_str().expect("path"))],
+    );
+    assert_exported("TLS context", &r);
 }
