@@ -131,6 +131,14 @@ pub fn migrate(
     policy: &Policy,
     progress: &mut dyn Progress,
 ) -> Result<MigrateReport> {
+    // Unknown is never 0: a copy without them would be a store whose
+    // clients and durables are silently gone.
+    if let Some(why) = src.membership_unknown() {
+        return Err(StoreError::Invalid(format!(
+            "refusing to migrate: the clients and subscriptions of the source are unknown ({why}); \
+             the target would hold none of them (durables would restart from scratch)"
+        )));
+    }
     let mut info = src.server_info()?.ok_or_else(|| {
         StoreError::Invalid("the source holds no server information: nothing to migrate".into())
     })?;

@@ -755,3 +755,27 @@ fn for_server_version_refuses_gaps_before_0_16_2() {
     ]);
     stanctl().args(&args).assert().success();
 }
+
+/// An encrypted cluster node read without its key has clients and
+/// subscriptions nobody can know (they are in the encrypted Raft log):
+/// migrate refuses rather than write a store where they are 0, and leaves
+/// no target.
+#[test]
+fn migrate_refuses_a_node_whose_membership_is_unknown() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let target = tmp.path().join("out");
+    let dir = store_dir("cluster-encrypted-v0.23");
+    let out = stanctl()
+        .args(["--dir", &dir, "migrate", "file-to-file", "--to-dir"])
+        .arg(&target)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("clients and subscriptions of the source are unknown"),
+        "{err}"
+    );
+    assert!(err.contains("Raft log is encrypted"), "{err}");
+    assert!(!target.exists());
+}
