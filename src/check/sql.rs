@@ -298,7 +298,13 @@ impl Checker {
             let list = statements(start, dialect);
             for stmt in list {
                 if let Err(e) = self.db.prepare(&stmt.sql) {
-                    failures.push((start.clone(), until.clone(), label.to_string(), stmt, e));
+                    failures.push((
+                        start.clone(),
+                        until.clone(),
+                        label.to_string(),
+                        stmt,
+                        e.to_string(),
+                    ));
                     break; // the server stops at the first failure
                 }
             }
@@ -373,7 +379,7 @@ impl Checker {
                     Finding::at_table(Severity::Error, "sql.query_failed", table, None)
                         .msg(format!("cannot check {what}: {e} (query: {sql})"))
                         .expected("a query the database runs")
-                        .found(e)
+                        .found(e.to_string())
                         .server("-"),
                 );
                 None
@@ -755,7 +761,7 @@ impl Checker {
                         Finding::at_table(Severity::Error, "data.unreadable", "Messages", None)
                             .msg(format!("cannot read messages: {e}"))
                             .expected("readable rows")
-                            .found(e)
+                            .found(e.to_string())
                             .server("-"),
                     );
                     return;
@@ -857,7 +863,7 @@ impl Checker {
                 Finding::new(Severity::Error, "sql.recovery", self.out.source.clone())
                     .msg(e.clone())
                     .expected("rows the server can recover")
-                    .found(e)
+                    .found(e.to_string())
                     .server("refuses to start"),
             );
         }

@@ -8,6 +8,7 @@
 //! writer.
 
 use super::dsn::Dsn;
+pub(crate) use super::error::SqlError;
 use super::{lite, my, pg, SqlDriver};
 use crate::error::Result;
 
@@ -64,44 +65,44 @@ pub(crate) trait Conn {
 
     /// Runs `sql` (MySQL style: `?` placeholders, identifiers already
     /// quoted with [`Conn::quote`]) and returns every row.
-    fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, String>;
+    fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, SqlError>;
 
     /// As [`Conn::query`], but a failure leaves the snapshot usable
     /// (PostgreSQL aborts a transaction on any error): for check, which
     /// reports a failed query and goes on.
-    fn try_query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, String> {
+    fn try_query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, SqlError> {
         self.query(sql, params)
     }
 
     /// Prepares `sql` as the server does at start-up, and discards it
     /// (outside the snapshot: MySQL refuses to prepare a write in a
     /// read-only transaction).
-    fn prepare(&mut self, sql: &str) -> Result<(), String>;
+    fn prepare(&mut self, sql: &str) -> Result<(), SqlError>;
 
     /// Every column of the current database/schema, in table and column
     /// order.
-    fn catalog(&mut self) -> Result<Vec<CatalogColumn>, String>;
+    fn catalog(&mut self) -> Result<Vec<CatalogColumn>, SqlError>;
 
     /// Quotes an identifier.
     fn quote(&self, ident: &str) -> String;
 
     /// Starts the read-only, repeatable-read transaction a reader keeps
     /// for its whole life.
-    fn begin_snapshot(&mut self) -> Result<(), String>;
+    fn begin_snapshot(&mut self) -> Result<(), SqlError>;
 
     /// Runs a statement that returns nothing (inside the snapshot, a
     /// failure leaves the snapshot usable).
-    fn execute(&mut self, sql: &str) -> Result<(), String>;
+    fn execute(&mut self, sql: &str) -> Result<(), SqlError>;
 
     /// Whether `quoted_table` holds at least one row.
-    fn has_rows(&mut self, quoted_table: &str) -> Result<bool, String> {
+    fn has_rows(&mut self, quoted_table: &str) -> Result<bool, SqlError> {
         let rows = self.query(&format!("SELECT 1 FROM {quoted_table} LIMIT 1"), &[])?;
         Ok(!rows.is_empty())
     }
 
     /// `(id, tick)` of every `StoreLock` row (`quoted_table`): who holds
     /// the store and its heartbeat.
-    fn lock_rows(&mut self, quoted_table: &str) -> Result<Vec<(String, u64)>, String> {
+    fn lock_rows(&mut self, quoted_table: &str) -> Result<Vec<(String, u64)>, SqlError> {
         let rows = self.query(&format!("SELECT id, tick FROM {quoted_table}"), &[])?;
         rows.into_iter()
             .map(|mut r| {
@@ -151,7 +152,7 @@ impl HeldLock {
 pub(crate) fn probe_store_lock(
     conn: &mut dyn Conn,
     quoted_table: &str,
-) -> Result<Option<HeldLock>, String> {
+) -> Result<Option<HeldLock>, SqlError> {
     let first = conn.lock_rows(quoted_table)?;
     if !first.iter().any(|(id, tick)| !id.is_empty() || *tick != 0) {
         return Ok(None);
@@ -172,7 +173,7 @@ pub(crate) fn connect(dsn: &Dsn, access: Access) -> Result<Box<dyn Conn>> {
 
 impl Value {
     /// An integer column; MySQL may send DECIMAL sums as text.
-    pub(crate) fn as_i128(&self) -> Result<Option<i128>, String> {
+    pub(crate) fn as_i128(&self) -> Result<Option<i128>, SqlError> {
         match self {
             Value::Null => Ok(None),
             Value::Int(v) => Ok(Some(i128::from(*v))),
@@ -182,37 +183,42 @@ impl Value {
         }
     }
 
-    pub(crate) fn as_u64(&self) -> Result<Option<u64>, String> {
+    pub(crate) fn as_u64(&self) -> Result<Option<u64>, SqlError> {
         match self.as_i128()? {
             None => Ok(None),
-            Some(v) => u64::try_from(v)
-                .map(Some)
-                .map_err(|_| format!("{v} is not an unsigned 64-bit value")),
+            Some(v) => u64::try_from(v).map(Some).map_err(|_| SqlError::Value {
+                expected: "an unsigned 64-bit integer",
+                found: v.to_string(),
+            }),
         }
     }
 
-    pub(crate) fn as_i64(&self) -> Result<Option<i64>, String> {
+    pub(crate) fn as_i64(&self) -> Result<Option<i64>, SqlError> {
         match self.as_i128()? {
             None => Ok(None),
-            Some(v) => i64::try_from(v)
-                .map(Some)
-                .map_err(|_| format!("{v} does not fit a signed 64-bit value")),
+            Some(v) => i64::try_from(v).map(Some).map_err(|_| SqlError::Value {
+                expected: "a signed 64-bit integer",
+                found: v.to_string(),
+            }),
         }
     }
 
     /// A blob column (text columns are accepted as their bytes).
-    pub(crate) fn into_bytes(self) -> Result<Option<Vec<u8>>, String> {
+    pub(crate) fn into_bytes(self) -> Result<Option<Vec<u8>>, SqlError> {
         match self {
             Value::Null => Ok(None),
             Value::Bytes(b) => Ok(Some(b)),
             Value::Text(s) => Ok(Some(s.into_bytes())),
-            Value::Int(_) | Value::UInt(_) => Err("expected bytes, found an integer".into()),
+            Value::Int(_) | Value::UInt(_) => Err(SqlError::Value {
+                expected: "bytes",
+                found: "an integer".into(),
+            }),
         }
     }
 
     /// A text column; invalid UTF-8 is replaced, as the server's strings are
     /// raw bytes.
-    pub(crate) fn into_text(self) -> Result<Option<String>, String> {
+    pub(crate) fn into_text(self) -> Result<Option<String>, SqlError> {
         match self {
             Value::Null => Ok(None),
             Value::Text(s) => Ok(Some(s)),
@@ -224,11 +230,11 @@ impl Value {
 }
 
 /// Catalog rows of `(table, column, data type, short type)` text columns.
-pub(crate) fn catalog_rows(rows: Vec<Row>) -> Result<Vec<CatalogColumn>, String> {
+pub(crate) fn catalog_rows(rows: Vec<Row>) -> Result<Vec<CatalogColumn>, SqlError> {
     rows.into_iter()
         .map(|row| {
             let mut it = row.into_iter();
-            let mut next = || -> Result<String, String> {
+            let mut next = || -> Result<String, SqlError> {
                 Ok(it
                     .next()
                     .unwrap_or(Value::Null)
@@ -245,17 +251,21 @@ pub(crate) fn catalog_rows(rows: Vec<Row>) -> Result<Vec<CatalogColumn>, String>
         .collect()
 }
 
-fn parse_int(b: &[u8]) -> Result<i128, String> {
-    let s =
-        std::str::from_utf8(b).map_err(|_| "expected an integer, found binary data".to_string())?;
+fn parse_int(b: &[u8]) -> Result<i128, SqlError> {
+    let s = std::str::from_utf8(b).map_err(|_| SqlError::Value {
+        expected: "an integer",
+        found: "binary data".into(),
+    })?;
     let t = s.trim();
     // DECIMAL results such as "123" or "123.000".
     let t = match t.split_once('.') {
         Some((int, frac)) if frac.bytes().all(|c| c == b'0') => int,
         _ => t,
     };
-    t.parse::<i128>()
-        .map_err(|_| format!("expected an integer, found {s:?}"))
+    t.parse::<i128>().map_err(|_| SqlError::Value {
+        expected: "an integer",
+        found: format!("{s:?}"),
+    })
 }
 
 /// Rewrites `?` placeholders to `$1, $2, ...` outside quoted text, as the

@@ -4,7 +4,7 @@
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
-use super::conn::{catalog_rows, Access, CatalogColumn, Conn, Param, Row, Value};
+use super::conn::{catalog_rows, Access, CatalogColumn, Conn, Param, Row, SqlError, Value};
 use super::dsn::SqliteDsn;
 use super::SqlDriver;
 use crate::error::{Result, StoreError};
@@ -45,6 +45,10 @@ pub(crate) fn connect(dsn: &SqliteDsn, access: Access) -> Result<LiteConn> {
     })
 }
 
+fn db_err(e: rusqlite::Error) -> SqlError {
+    SqlError::Database(e.to_string())
+}
+
 fn from_ref(v: ValueRef<'_>) -> Value {
     match v {
         ValueRef::Null => Value::Null,
@@ -66,8 +70,8 @@ impl Conn for LiteConn {
         &self.location
     }
 
-    fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, String> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| e.to_string())?;
+    fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, SqlError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(db_err)?;
         let n = stmt.column_count();
         let values: Vec<rusqlite::types::Value> = params
             .iter()
@@ -75,28 +79,31 @@ impl Conn for LiteConn {
                 Param::Int(v) => Ok(rusqlite::types::Value::Integer(*v)),
                 Param::UInt(v) => i64::try_from(*v)
                     .map(rusqlite::types::Value::Integer)
-                    .map_err(|_| format!("parameter {v} does not fit SQLite's 64-bit integers")),
+                    .map_err(|_| SqlError::OutOfRange {
+                        value: format!("parameter {v}"),
+                        target: "SQLite's 64-bit integers",
+                    }),
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, SqlError>>()?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(values))
-            .map_err(|e| e.to_string())?;
+            .map_err(db_err)?;
         let mut out = Vec::new();
-        while let Some(r) = rows.next().map_err(|e| e.to_string())? {
+        while let Some(r) = rows.next().map_err(db_err)? {
             let mut row = Vec::with_capacity(n);
             for i in 0..n {
-                row.push(from_ref(r.get_ref(i).map_err(|e| e.to_string())?));
+                row.push(from_ref(r.get_ref(i).map_err(db_err)?));
             }
             out.push(row);
         }
         Ok(out)
     }
 
-    fn prepare(&mut self, sql: &str) -> Result<(), String> {
-        self.conn.prepare(sql).map(drop).map_err(|e| e.to_string())
+    fn prepare(&mut self, sql: &str) -> Result<(), SqlError> {
+        self.conn.prepare(sql).map(drop).map_err(db_err)
     }
 
-    fn catalog(&mut self) -> Result<Vec<CatalogColumn>, String> {
+    fn catalog(&mut self) -> Result<Vec<CatalogColumn>, SqlError> {
         let rows = self.query(
             "SELECT m.name, p.name, p.type, p.type FROM sqlite_schema AS m, pragma_table_info(m.name) AS p \
              WHERE m.type = 'table' ORDER BY m.name, p.cid",
@@ -109,18 +116,16 @@ impl Conn for LiteConn {
         format!("\"{}\"", ident.replace('"', "\"\""))
     }
 
-    fn begin_snapshot(&mut self) -> Result<(), String> {
+    fn begin_snapshot(&mut self) -> Result<(), SqlError> {
         // A deferred transaction takes its snapshot at the first read and
         // keeps it until it ends.
-        self.conn
-            .execute_batch("BEGIN DEFERRED")
-            .map_err(|e| e.to_string())?;
+        self.conn.execute_batch("BEGIN DEFERRED").map_err(db_err)?;
         self.in_tx = true;
         Ok(())
     }
 
-    fn execute(&mut self, sql: &str) -> Result<(), String> {
-        self.conn.execute_batch(sql).map_err(|e| e.to_string())
+    fn execute(&mut self, sql: &str) -> Result<(), SqlError> {
+        self.conn.execute_batch(sql).map_err(db_err)
     }
 }
 

@@ -18,6 +18,7 @@ use crate::store::StoreReader;
 pub(crate) mod catalog;
 pub(crate) mod conn;
 pub mod dsn;
+pub mod error;
 mod lite;
 mod my;
 mod pg;

@@ -5,7 +5,7 @@
 use ::mysql::prelude::Queryable;
 use ::mysql::{Conn as MyConnection, Params};
 
-use super::conn::{catalog_rows, scrub, CatalogColumn, Conn, Param, Row, Value};
+use super::conn::{catalog_rows, scrub, CatalogColumn, Conn, Param, Row, SqlError, Value};
 use super::dsn::MysqlDsn;
 use super::SqlDriver;
 use crate::error::{Result, StoreError};
@@ -38,8 +38,8 @@ pub(crate) fn connect(dsn: &MysqlDsn) -> Result<MyConn> {
 
 impl MyConn {
     /// A driver error as text, the password scrubbed.
-    pub(crate) fn err(&self, e: &::mysql::Error) -> String {
-        scrub(error_text(e), self.password.as_deref())
+    pub(crate) fn err(&self, e: &::mysql::Error) -> SqlError {
+        SqlError::Database(scrub(error_text(e), self.password.as_deref()))
     }
 }
 
@@ -52,14 +52,19 @@ fn error_text(e: &::mysql::Error) -> String {
     }
 }
 
-fn from_mysql(v: ::mysql::Value) -> Result<Value, String> {
+fn from_mysql(v: ::mysql::Value) -> Result<Value, SqlError> {
     use ::mysql::Value as M;
     Ok(match v {
         M::NULL => Value::Null,
         M::Bytes(b) => Value::Bytes(b),
         M::Int(i) => Value::Int(i),
         M::UInt(u) => Value::UInt(u),
-        other => return Err(format!("unexpected column value {other:?}")),
+        other => {
+            return Err(SqlError::Value {
+                expected: "an integer, bytes or NULL",
+                found: format!("{other:?}"),
+            })
+        }
     })
 }
 
@@ -72,7 +77,7 @@ impl Conn for MyConn {
         &self.location
     }
 
-    fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, String> {
+    fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, SqlError> {
         let params = if params.is_empty() {
             Params::Empty
         } else {
@@ -101,12 +106,12 @@ impl Conn for MyConn {
             .collect()
     }
 
-    fn prepare(&mut self, sql: &str) -> Result<(), String> {
+    fn prepare(&mut self, sql: &str) -> Result<(), SqlError> {
         let stmt = self.conn.prep(sql).map_err(|e| self.err(&e))?;
         self.conn.close(stmt).map_err(|e| self.err(&e))
     }
 
-    fn catalog(&mut self) -> Result<Vec<CatalogColumn>, String> {
+    fn catalog(&mut self) -> Result<Vec<CatalogColumn>, SqlError> {
         let rows = self.query(
             "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, DATA_TYPE FROM information_schema.COLUMNS \
              WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION",
@@ -119,7 +124,7 @@ impl Conn for MyConn {
         format!("`{}`", ident.replace('`', "``"))
     }
 
-    fn begin_snapshot(&mut self) -> Result<(), String> {
+    fn begin_snapshot(&mut self) -> Result<(), SqlError> {
         // MySQL 5.6+ and MariaDB 10.0+ accept both; the first sets the
         // isolation level of the next transaction, the second opens it with
         // its snapshot taken now (InnoDB) and refuses writes (error 1792).
@@ -133,7 +138,7 @@ impl Conn for MyConn {
         Ok(())
     }
 
-    fn execute(&mut self, sql: &str) -> Result<(), String> {
+    fn execute(&mut self, sql: &str) -> Result<(), SqlError> {
         self.conn.query_drop(sql).map_err(|e| self.err(&e))
     }
 }

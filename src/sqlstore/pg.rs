@@ -7,7 +7,7 @@ use ::postgres::types::{ToSql, Type};
 use ::postgres::{Client, NoTls, Statement};
 
 use super::conn::{
-    catalog_rows, dollar_placeholders, scrub, CatalogColumn, Conn, Param, Row, Value,
+    catalog_rows, dollar_placeholders, scrub, CatalogColumn, Conn, Param, Row, SqlError, Value,
 };
 use super::dsn::PgDsn;
 use super::SqlDriver;
@@ -62,15 +62,15 @@ pub(crate) fn error_text(e: &::postgres::Error) -> String {
 
 impl PgConn {
     /// A driver error as text, the password scrubbed.
-    pub(crate) fn err(&self, e: &::postgres::Error) -> String {
-        scrub(error_text(e), self.password.as_deref())
+    pub(crate) fn err(&self, e: &::postgres::Error) -> SqlError {
+        SqlError::Database(scrub(error_text(e), self.password.as_deref()))
     }
 
     /// [`Self::err`] that does not borrow the connection (for errors of
     /// a `COPY` in progress).
-    pub(crate) fn err_fn(&self) -> impl Fn(&::postgres::Error) -> String + 'static {
+    pub(crate) fn err_fn(&self) -> impl Fn(&::postgres::Error) -> SqlError + 'static {
         let password = self.password.clone();
-        move |e| scrub(error_text(e), password.as_deref())
+        move |e| SqlError::Database(scrub(error_text(e), password.as_deref()))
     }
 
     /// Runs `f` under a savepoint inside the snapshot, always rolled back
@@ -79,7 +79,7 @@ impl PgConn {
     fn probe<T>(
         &mut self,
         f: impl FnOnce(&mut Client) -> std::result::Result<T, ::postgres::Error>,
-    ) -> Result<T, String> {
+    ) -> Result<T, SqlError> {
         if self.in_tx {
             self.client
                 .batch_execute("SAVEPOINT stanctl_probe")
@@ -95,12 +95,15 @@ impl PgConn {
     }
 }
 
-fn to_param(p: &Param, ty: &Type) -> Result<Box<dyn ToSql + Sync>, String> {
+fn to_param(p: &Param, ty: &Type) -> Result<Box<dyn ToSql + Sync>, SqlError> {
     let v: i128 = match p {
         Param::Int(v) => i128::from(*v),
         Param::UInt(v) => i128::from(*v),
     };
-    let range = |what: &str| format!("parameter {v} out of range for {what}");
+    let range = |target: &'static str| SqlError::OutOfRange {
+        value: format!("parameter {v}"),
+        target,
+    };
     Ok(if *ty == Type::INT2 {
         Box::new(i16::try_from(v).map_err(|_| range("smallint"))?)
     } else if *ty == Type::INT4 {
@@ -110,9 +113,12 @@ fn to_param(p: &Param, ty: &Type) -> Result<Box<dyn ToSql + Sync>, String> {
     })
 }
 
-fn to_value(row: &::postgres::Row, i: usize) -> Result<Value, String> {
+fn to_value(row: &::postgres::Row, i: usize) -> Result<Value, SqlError> {
     let ty = row.columns()[i].type_().clone();
-    let e = |err: ::postgres::Error| format!("column {}: {err}", row.columns()[i].name());
+    let e = |err: ::postgres::Error| SqlError::Column {
+        column: row.columns()[i].name().to_string(),
+        message: err.to_string(),
+    };
     Ok(if ty == Type::INT2 {
         row.try_get::<_, Option<i16>>(i)
             .map_err(e)?
@@ -154,7 +160,7 @@ impl Conn for PgConn {
         &self.location
     }
 
-    fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, String> {
+    fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, SqlError> {
         let stmt = match self.statements.get(sql) {
             Some(s) => s.clone(),
             None => {
@@ -167,11 +173,10 @@ impl Conn for PgConn {
             }
         };
         if stmt.params().len() != params.len() {
-            return Err(format!(
-                "statement expects {} parameters, got {}",
-                stmt.params().len(),
-                params.len()
-            ));
+            return Err(SqlError::Parameters {
+                expected: stmt.params().len(),
+                got: params.len(),
+            });
         }
         let boxed = params
             .iter()
@@ -185,7 +190,7 @@ impl Conn for PgConn {
             .collect()
     }
 
-    fn try_query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, String> {
+    fn try_query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, SqlError> {
         if !self.in_tx {
             return self.query(sql, params);
         }
@@ -201,11 +206,11 @@ impl Conn for PgConn {
         result
     }
 
-    fn prepare(&mut self, sql: &str) -> Result<(), String> {
+    fn prepare(&mut self, sql: &str) -> Result<(), SqlError> {
         self.probe(|c| c.prepare(sql).map(drop))
     }
 
-    fn catalog(&mut self) -> Result<Vec<CatalogColumn>, String> {
+    fn catalog(&mut self) -> Result<Vec<CatalogColumn>, SqlError> {
         let rows = self.query(
             "SELECT table_name::text, column_name::text, \
              CASE WHEN character_maximum_length IS NULL THEN data_type::text \
@@ -222,7 +227,7 @@ impl Conn for PgConn {
         format!("\"{}\"", ident.replace('"', "\"\""))
     }
 
-    fn begin_snapshot(&mut self) -> Result<(), String> {
+    fn begin_snapshot(&mut self) -> Result<(), SqlError> {
         self.client
             .batch_execute("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .map_err(|e| self.err(&e))?;
@@ -230,7 +235,7 @@ impl Conn for PgConn {
         Ok(())
     }
 
-    fn execute(&mut self, sql: &str) -> Result<(), String> {
+    fn execute(&mut self, sql: &str) -> Result<(), SqlError> {
         self.probe(|c| c.batch_execute(sql))
     }
 }

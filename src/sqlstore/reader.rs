@@ -112,10 +112,10 @@ fn loc_key(table: &str, key: &str) -> String {
     format!("table {table}, key ({key})")
 }
 
-fn sql_err(location: impl Into<String>, message: impl Into<String>) -> StoreError {
+fn sql_err(location: impl Into<String>, message: impl ToString) -> StoreError {
     StoreError::Sql {
         location: location.into(),
-        message: message.into(),
+        message: message.to_string(),
     }
 }
 

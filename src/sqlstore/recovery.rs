@@ -5,6 +5,8 @@
 
 use std::collections::BTreeSet;
 
+use super::error::SqlError;
+
 /// One `SubsPending` row.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct PendingRow {
@@ -22,7 +24,7 @@ pub(crate) struct PendingRow {
 pub(crate) struct BadList {
     pub row: u64,
     pub column: &'static str,
-    pub error: String,
+    pub error: SqlError,
 }
 
 /// The outcome of replaying a subscription's `SubsPending` rows.
@@ -41,12 +43,15 @@ pub(crate) struct Replay {
 /// SQL NULL (the MySQL driver's empty list), an empty byte string (the
 /// PostgreSQL driver's) and JSON `null` all mean "no elements", as for the
 /// server (`len(b) > 0` then `json.Unmarshal` into `[]uint64`).
-pub(crate) fn decode_seq_list(blob: Option<&[u8]>) -> Result<Vec<u64>, String> {
+pub(crate) fn decode_seq_list(blob: Option<&[u8]>) -> Result<Vec<u64>, SqlError> {
     match blob {
         None | Some([]) => Ok(Vec::new()),
         Some(b) => serde_json::from_slice::<Option<Vec<u64>>>(b)
             .map(Option::unwrap_or_default)
-            .map_err(|e| format!("{e} (expected a JSON array of unsigned integers)")),
+            .map_err(|e| SqlError::Value {
+                expected: "a JSON array of unsigned integers",
+                found: e.to_string(),
+            }),
     }
 }
 

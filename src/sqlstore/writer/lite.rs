@@ -16,6 +16,7 @@ use crate::error::{Result, StoreError};
 use crate::partial;
 use crate::safe_fs;
 use crate::sqlstore::dsn::SqliteDsn;
+use crate::sqlstore::error::SqlError;
 use crate::sqlstore::schema::{SQLITE_SCHEMA, TABLES};
 
 /// Tells apart the temporary files of writers in one process.
@@ -148,13 +149,14 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn to_sql<'a>(v: &Val<'a>) -> std::result::Result<ToSqlOutput<'a>, String> {
+fn to_sql<'a>(v: &Val<'a>) -> std::result::Result<ToSqlOutput<'a>, SqlError> {
     Ok(ToSqlOutput::Borrowed(match *v {
         Val::Null => ValueRef::Null,
         Val::Int(i) => ValueRef::Integer(i),
-        Val::UInt(u) => ValueRef::Integer(
-            i64::try_from(u).map_err(|_| format!("{u} does not fit SQLite's 64-bit integers"))?,
-        ),
+        Val::UInt(u) => ValueRef::Integer(i64::try_from(u).map_err(|_| SqlError::OutOfRange {
+            value: u.to_string(),
+            target: "SQLite's 64-bit integers",
+        })?),
         Val::Bool(b) => ValueRef::Integer(i64::from(b)),
         Val::Bytes(b) => ValueRef::Blob(b),
         Val::Text(t) => ValueRef::Text(t.as_bytes()),
@@ -274,7 +276,7 @@ impl Target for LiteTarget {
         let params = row
             .iter()
             .map(to_sql)
-            .collect::<std::result::Result<Vec<_>, String>>()
+            .collect::<std::result::Result<Vec<_>, SqlError>>()
             .map_err(|e| sql_err(loc(), e))?;
         let conn = self.conn()?;
         let mut stmt = conn

@@ -229,10 +229,10 @@ impl Batch {
     }
 }
 
-pub(crate) fn sql_err(location: impl Into<String>, message: impl Into<String>) -> StoreError {
+pub(crate) fn sql_err(location: impl Into<String>, message: impl ToString) -> StoreError {
     StoreError::Sql {
         location: location.into(),
-        message: message.into(),
+        message: message.to_string(),
     }
 }
 

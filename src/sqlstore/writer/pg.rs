@@ -9,7 +9,7 @@ use std::io::Write;
 use super::{ensure_empty, read_catalog, row_location, sql_err, Batch, Table, Target, Val};
 use crate::error::Result;
 use crate::sqlstore::catalog::Catalog;
-use crate::sqlstore::conn::Conn;
+use crate::sqlstore::conn::{Conn, SqlError};
 use crate::sqlstore::dsn::PgDsn;
 use crate::sqlstore::pg::{self, PgConn};
 use crate::sqlstore::schema::POSTGRES_SCHEMA;
@@ -208,9 +208,9 @@ impl PgTarget {
             return Ok(());
         }
         let location = tb.batch.location(target, table);
-        let fail = |e: String| sql_err(location.clone(), e);
+        let fail = |e: &dyn std::fmt::Display| sql_err(location.clone(), e);
         let err = db.err_fn();
-        let mut w = db.client.copy_in(&tb.copy).map_err(|e| fail(err(&e)))?;
+        let mut w = db.client.copy_in(&tb.copy).map_err(|e| fail(&err(&e)))?;
         let mut written = w.write_all(COPY_HEADER);
         for chunk in tb.buf.chunks(CHUNK) {
             if written.is_err() {
@@ -225,10 +225,10 @@ impl PgTarget {
         // `finish`; a write error is only the symptom.
         let finished = w.finish();
         match (written, finished) {
-            (_, Err(e)) => return Err(fail(err(&e))),
-            (Err(e), Ok(_)) => return Err(fail(e.to_string())),
+            (_, Err(e)) => return Err(fail(&err(&e))),
+            (Err(e), Ok(_)) => return Err(fail(&e)),
             (Ok(()), Ok(n)) if n != tb.batch.rows as u64 => {
-                return Err(fail(format!(
+                return Err(fail(&format!(
                     "COPY stored {n} rows instead of {}",
                     tb.batch.rows
                 )))
@@ -242,9 +242,11 @@ impl PgTarget {
 }
 
 /// A length-prefixed field.
-fn put(buf: &mut Vec<u8>, bytes: &[u8]) -> Result<(), String> {
-    let n = i32::try_from(bytes.len())
-        .map_err(|_| format!("{} bytes do not fit one PostgreSQL field", bytes.len()))?;
+fn put(buf: &mut Vec<u8>, bytes: &[u8]) -> Result<(), SqlError> {
+    let n = i32::try_from(bytes.len()).map_err(|_| SqlError::OutOfRange {
+        value: format!("{} bytes", bytes.len()),
+        target: "one PostgreSQL field",
+    })?;
     buf.extend_from_slice(&n.to_be_bytes());
     buf.extend_from_slice(bytes);
     Ok(())
@@ -260,34 +262,50 @@ fn kind(v: &Val<'_>) -> &'static str {
     }
 }
 
+fn type_name(ty: PgType) -> &'static str {
+    match ty {
+        PgType::Int2 => "smallint",
+        PgType::Int4 => "integer",
+        PgType::Int8 => "bigint",
+        PgType::Bool => "boolean",
+        PgType::Bytea => "bytea",
+        PgType::Text => "text",
+    }
+}
+
 /// Appends one field in binary COPY format for a column of type `ty`.
-fn encode(buf: &mut Vec<u8>, ty: PgType, v: &Val<'_>) -> Result<(), String> {
-    let int = |what: &str| -> Result<i128, String> {
-        v.as_i128()
-            .ok_or_else(|| format!("cannot write {} into a {what} column", kind(v)))
+fn encode(buf: &mut Vec<u8>, ty: PgType, v: &Val<'_>) -> Result<(), SqlError> {
+    let target = type_name(ty);
+    let mismatch = || SqlError::Mismatch {
+        value: kind(v),
+        target,
     };
-    let range = |n: i128, what: &str| format!("value {n} out of range for {what}");
+    let int = || v.as_i128().ok_or_else(mismatch);
+    let range = |n: i128| SqlError::OutOfRange {
+        value: format!("value {n}"),
+        target,
+    };
     match (ty, v) {
         (_, Val::Null) => buf.extend_from_slice(&(-1i32).to_be_bytes()),
         (PgType::Int2, _) => {
-            let n = int("smallint")?;
-            let x = i16::try_from(n).map_err(|_| range(n, "smallint"))?;
+            let n = int()?;
+            let x = i16::try_from(n).map_err(|_| range(n))?;
             put(buf, &x.to_be_bytes())?;
         }
         (PgType::Int4, _) => {
-            let n = int("integer")?;
-            let x = i32::try_from(n).map_err(|_| range(n, "integer"))?;
+            let n = int()?;
+            let x = i32::try_from(n).map_err(|_| range(n))?;
             put(buf, &x.to_be_bytes())?;
         }
         (PgType::Int8, _) => {
-            let n = int("bigint")?;
-            let x = i64::try_from(n).map_err(|_| range(n, "bigint"))?;
+            let n = int()?;
+            let x = i64::try_from(n).map_err(|_| range(n))?;
             put(buf, &x.to_be_bytes())?;
         }
         (PgType::Bool, _) => {
-            let n = int("boolean")?;
+            let n = int()?;
             if !(0..=1).contains(&n) {
-                return Err(range(n, "boolean"));
+                return Err(range(n));
             }
             put(buf, &[n as u8])?;
         }
@@ -295,11 +313,13 @@ fn encode(buf: &mut Vec<u8>, ty: PgType, v: &Val<'_>) -> Result<(), String> {
         (PgType::Bytea, Val::Text(t)) => put(buf, t.as_bytes())?,
         (PgType::Text, Val::Text(t)) => put(buf, t.as_bytes())?,
         (PgType::Text, Val::Bytes(b)) => {
-            let t = std::str::from_utf8(b)
-                .map_err(|_| "binary data is not valid UTF-8 for a text column".to_string())?;
+            let t = std::str::from_utf8(b).map_err(|_| SqlError::Value {
+                expected: "UTF-8 for a text column",
+                found: "binary data".into(),
+            })?;
             put(buf, t.as_bytes())?;
         }
-        (_, _) => return Err(format!("cannot write {} into a {ty:?} column", kind(v))),
+        (_, _) => return Err(mismatch()),
     }
     Ok(())
 }
