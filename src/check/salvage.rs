@@ -422,7 +422,8 @@ fn salvage_channel(
         };
         let entries = index_entries(&dir.join(index_file_name(*n)), crc);
         let last_indexed = entries.iter().map(|e| e.1).max();
-        known.extend(entries.iter().map(|e| e.0));
+        // Sequence of the valid record at each offset of this file.
+        let mut seq_at: BTreeMap<u64, u64> = BTreeMap::new();
         let hints: BTreeSet<u64> = entries.iter().map(|e| e.1).collect();
         let file_idx = files.len();
         let mut pos = 4u64;
@@ -445,6 +446,7 @@ fn salvage_channel(
                     });
                 }
                 known.insert(msg.sequence);
+                seq_at.insert(pos, msg.sequence);
                 pos += 8 + size;
                 continue;
             }
@@ -475,6 +477,21 @@ fn salvage_channel(
             match next {
                 Some(n) => pos = n,
                 None => break,
+            }
+        }
+        // An index entry is a sequence that existed, unless the record it
+        // points at holds another sequence: then the entry is wrong (a CRC-
+        // valid index record with a bad sequence), not a lost message.
+        for &(seq, offset) in &entries {
+            match seq_at.get(&offset) {
+                Some(&actual) if actual != seq => report.notes.push(format!(
+                    "{name}/{}: an index entry says seq {seq} for the record at offset \
+                     {offset} of {fname}, which holds seq {actual}: the entry is wrong, ignored",
+                    index_file_name(*n)
+                )),
+                _ => {
+                    known.insert(seq);
+                }
             }
         }
         files.push((rel, path));
