@@ -22,6 +22,9 @@ use super::{Finding, Severity, Stats};
 use crate::crc::Crc32;
 use crate::crypto::{likely_envelope, Cipher};
 use crate::error::{Result, StoreError};
+use crate::filestore::record::{
+    CLIENT_ADD, CLIENT_DELETE, KNOWN_POLYS, SUB_ACK, SUB_DELETE, SUB_MSG, SUB_NEW, SUB_UPDATE,
+};
 use crate::filestore::slice::{index_file_name, slice_name, SliceName};
 use crate::filestore::slice::{EntrySource, IndexEntry, ReadOptions, SliceFiles, SliceSummary};
 use crate::filestore::walk::{
@@ -35,22 +38,6 @@ const INDEX_RECORD: u64 = 32;
 const MAX_PER_FILE: usize = 25;
 /// `server.dat` is one small record; anything bigger is damage.
 const SERVER_DAT_MAX: u64 = 1 << 20;
-
-const CLIENT_ADD: u8 = 1;
-const CLIENT_DELETE: u8 = 2;
-const SUB_NEW: u8 = 1;
-const SUB_UPDATE: u8 = 2;
-const SUB_DELETE: u8 = 3;
-const SUB_ACK: u8 = 4;
-const SUB_MSG: u8 = 5;
-
-/// Polynomials worth trying when `server.dat` does not check out
-/// (FORMAT.md 1.3: the polynomial is not stored).
-const KNOWN_POLYS: [(u32, &str); 3] = [
-    (crate::crc::IEEE, "IEEE"),
-    (0x82F6_3B78, "Castagnoli"),
-    (0xEB31_D82E, "Koopman"),
-];
 
 const REFUSES: &str = "refuses to start";
 
@@ -131,12 +118,6 @@ fn le32(b: &[u8]) -> u32 {
     u32::from_le_bytes(w)
 }
 
-fn le64(b: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&b[..8]);
-    u64::from_le_bytes(w)
-}
-
 fn seqs_text(first: u64, last: u64) -> String {
     if first == last {
         format!("seq {first}")
@@ -153,6 +134,19 @@ struct Entry {
     offset: u64,
     timestamp: i64,
     size: u64,
+}
+
+impl Entry {
+    /// The record read at byte `at` of the index file.
+    fn new(at: u64, e: &IndexEntry) -> Entry {
+        Entry {
+            at,
+            seq: e.seq,
+            offset: e.offset,
+            timestamp: e.timestamp,
+            size: u64::from(e.size),
+        }
+    }
 }
 
 /// What the server does with a slice's index (2.8.2).
@@ -2001,13 +1995,7 @@ impl SliceObserver for IndexChecks<'_> {
         if !trusted {
             return;
         }
-        let e = Entry {
-            at,
-            seq: entry.seq,
-            offset: entry.offset,
-            timestamp: entry.timestamp,
-            size: u64::from(entry.size),
-        };
+        let e = Entry::new(at, entry);
         if let Some(p) = self.s.prev {
             self.c.index_order(idx_rel, &p, &e);
         } else if e.offset != 4 {
@@ -2064,13 +2052,7 @@ impl IndexStream {
             return None;
         }
         self.left -= 1;
-        Some(Entry {
-            at,
-            seq: le64(&raw[0..8]),
-            offset: le64(&raw[8..16]),
-            timestamp: le64(&raw[16..24]) as i64,
-            size: u64::from(le32(&raw[24..28])),
-        })
+        Some(Entry::new(at, &IndexEntry::decode(&raw).0))
     }
 }
 

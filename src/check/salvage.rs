@@ -25,7 +25,9 @@ use serde::Serialize;
 use super::file::channel_name_valid;
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
-use crate::filestore::record::FILE_VERSION;
+use crate::filestore::record::{
+    CLIENT_ADD, CLIENT_DELETE, FILE_VERSION, SUB_ACK, SUB_DELETE, SUB_MSG, SUB_NEW, SUB_UPDATE,
+};
 use crate::filestore::slice::{
     index_file_name, slice_name, IndexEntry, SliceName, INDEX_RECORD_LEN,
 };
@@ -315,7 +317,7 @@ pub fn salvage(root: &Path, target: &Path, opts: &SalvageOptions) -> Result<Salv
         &crc,
         &mut report.dropped_bytes,
         |rtype, payload| match rtype {
-            1 => match ClientInfo::decode(payload) {
+            CLIENT_ADD => match ClientInfo::decode(payload) {
                 Ok(ci) => {
                     let c = Client::from(ci);
                     clients.insert(c.id.clone(), c);
@@ -324,7 +326,7 @@ pub fn salvage(root: &Path, target: &Path, opts: &SalvageOptions) -> Result<Salv
                     notes.push("clients.dat: an undecodable client record was skipped".into())
                 }
             },
-            2 => match ClientDelete::decode(payload) {
+            CLIENT_DELETE => match ClientDelete::decode(payload) {
                 Ok(d) => {
                     clients.remove(&proto::text(&d.id));
                 }
@@ -563,10 +565,10 @@ fn salvage_channel(
         crc,
         &mut report.dropped_bytes,
         |rtype, payload| match rtype {
-            1 | 2 => {
+            SUB_NEW | SUB_UPDATE => {
                 if let Ok(s) = SubState::decode(payload) {
                     match subs.get_mut(&s.id) {
-                        Some(e) if rtype == 2 => e.0 = s,
+                        Some(e) if rtype == SUB_UPDATE => e.0 = s,
                         _ => {
                             subs.insert(s.id, (s, BTreeSet::new()));
                         }
@@ -575,17 +577,17 @@ fn salvage_channel(
                     undecodable += 1;
                 }
             }
-            3 => {
+            SUB_DELETE => {
                 if let Ok(d) = SubStateDelete::decode(payload) {
                     subs.remove(&d.id);
                 } else {
                     undecodable += 1;
                 }
             }
-            4 | 5 => {
+            SUB_ACK | SUB_MSG => {
                 if let Ok(u) = SubStateUpdate::decode(payload) {
                     if let Some((s, pending)) = subs.get_mut(&u.id) {
-                        if rtype == 5 {
+                        if rtype == SUB_MSG {
                             pending.insert(u.seqno);
                             s.last_sent = s.last_sent.max(u.seqno);
                         } else {

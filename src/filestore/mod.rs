@@ -25,7 +25,10 @@ use crate::proto::{
     self, ClientDelete, ClientInfo, MsgProto, MsgView, SubState, SubStateDelete, SubStateUpdate,
 };
 use crate::store::{MessageIter, StoreReader};
-use record::{ChunkReader, Next, RecordReader};
+use record::{
+    ChunkReader, Next, RecordReader, CLIENT_ADD, CLIENT_DELETE, KNOWN_POLYS, SUB_ACK, SUB_DELETE,
+    SUB_MSG, SUB_NEW, SUB_UPDATE,
+};
 pub use slice::ReadOptions;
 use slice::{
     index_file_name, slice_name, FindingLog, IndexEntry, SliceCursor, SliceFiles, SliceName,
@@ -67,15 +70,6 @@ pub fn now_ns() -> i64 {
         .unwrap_or(0)
 }
 
-// Record types of subs.dat and clients.dat (FORMAT.md 2.3, 2.5).
-const CLIENT_ADD: u8 = 1;
-const CLIENT_DELETE: u8 = 2;
-const SUB_NEW: u8 = 1;
-const SUB_UPDATE: u8 = 2;
-const SUB_DELETE: u8 = 3;
-const SUB_ACK: u8 = 4;
-const SUB_MSG: u8 = 5;
-
 /// A recovered channel: its non-empty slices, lowest number first, and the
 /// first sequence left after limits.
 #[derive(Debug, Clone)]
@@ -98,14 +92,6 @@ pub struct FileStore {
     /// Set for a cluster node read without its Raft log.
     membership_unknown: Option<String>,
 }
-
-/// Polynomials worth trying when CRCs do not match (FORMAT.md 1.3): the
-/// polynomial is not stored anywhere.
-const KNOWN_POLYS: [(u32, &str); 3] = [
-    (crate::crc::IEEE, "IEEE"),
-    (0x82F6_3B78, "Castagnoli"),
-    (0xEB31_D82E, "Koopman"),
-];
 
 /// Refuses a store any of whose files (server.dat, clients.dat, and every
 /// channel's subs.dat and msgs.N.dat/idx) is there but unusable: a FIFO,

@@ -11,6 +11,23 @@ use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 
 pub const FILE_VERSION: u32 = 1;
+
+// Record types of clients.dat and subs.dat (FORMAT.md 2.3, 2.5).
+pub const CLIENT_ADD: u8 = 1;
+pub const CLIENT_DELETE: u8 = 2;
+pub const SUB_NEW: u8 = 1;
+pub const SUB_UPDATE: u8 = 2;
+pub const SUB_DELETE: u8 = 3;
+pub const SUB_ACK: u8 = 4;
+pub const SUB_MSG: u8 = 5;
+
+/// Polynomials worth trying when CRCs do not match (FORMAT.md 1.3): the
+/// polynomial is not stored anywhere.
+pub const KNOWN_POLYS: [(u32, &str); 3] = [
+    (crate::crc::IEEE, "IEEE"),
+    (0x82F6_3B78, "Castagnoli"),
+    (0xEB31_D82E, "Koopman"),
+];
 pub const HEADER_LEN: u64 = 8;
 
 /// Open a store file read-only. Never creates anything.
