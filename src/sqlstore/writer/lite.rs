@@ -15,9 +15,12 @@ use super::{row_location, sql_err, statements, Table, Target, Val};
 use crate::error::{Result, StoreError};
 use crate::partial;
 use crate::safe_fs;
+use crate::sqlstore::catalog::Catalog;
+use crate::sqlstore::conn::{Access, Conn};
 use crate::sqlstore::dsn::SqliteDsn;
 use crate::sqlstore::error::SqlError;
-use crate::sqlstore::schema::{SQLITE_SCHEMA, TABLES};
+use crate::sqlstore::schema::SQLITE_SCHEMA;
+use crate::sqlstore::{lite, SqlDriver};
 
 /// Tells apart the temporary files of writers in one process.
 static NEXT_TMP: AtomicU64 = AtomicU64::new(0);
@@ -121,20 +124,16 @@ fn ensure_replaceable(path: &Path, location: &str) -> Result<()> {
     match looks.as_str() {
         "an empty file" => Ok(()),
         "a SQLite database" => {
-            let conn = Connection::open_with_flags(
-                path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )
-            .map_err(|_| refuse("a SQLite database that cannot be opened"))?;
-            let names: Vec<String> = conn
-                .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
-                .and_then(|mut st| {
-                    st.query_map([], |r| r.get::<_, String>(0))?
-                        .collect::<rusqlite::Result<Vec<String>>>()
-                })
+            let dsn = SqliteDsn {
+                path: path.to_string_lossy().into_owned(),
+                uri: false,
+            };
+            let mut conn = lite::connect(&dsn, Access::ReadOnly)
+                .map_err(|_| refuse("a SQLite database that cannot be opened"))?;
+            let columns = conn
+                .catalog()
                 .map_err(|_| refuse("a SQLite database that cannot be read"))?;
-            let has = |t: &str| names.iter().any(|n| n.eq_ignore_ascii_case(t));
-            if TABLES.iter().all(|t| has(t)) {
+            if Catalog::resolve(SqlDriver::Sqlite, &columns).complete() {
                 Ok(())
             } else {
                 Err(refuse("a SQLite database without the STAN tables"))
