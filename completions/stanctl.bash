@@ -1014,7 +1014,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__dump)
-            opts="-c -v -q -h --channel --by-channel --from-seq --to-seq --since --until --last --payload --force --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
+            opts="-c -v -q -h --channel --by-channel --from-seq --to-seq --since --until --last --payload --follow --follow-timeout --force --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1046,6 +1046,10 @@ _stanctl() {
                     ;;
                 --payload)
                     COMPREPLY=($(compgen -W "auto utf8 base64 hex" -- "${cur}"))
+                    return 0
+                    ;;
+                --follow-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --dir)

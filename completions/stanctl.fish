@@ -175,6 +175,7 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l payload -d 'How
 utf8\t'UTF-8 text (invalid bytes replaced by U+FFFD)'
 base64\t''
 hex\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l follow-timeout -d 'With --follow: stop after this long without a new message (90s, 1m)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l dir -d 'File store root directory (the server\'s -dir)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l store -d 'Store type (the server\'s -store); guessed from the other options when omitted' -r -f -a "file\t''
 sql\t''"
@@ -196,6 +197,7 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l color -d 'Colou
 always\t''
 never\t''"
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l by-channel -d 'With several channels: one channel after the other (by name), not merged by timestamp'
+complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l follow -d 'Keep reading as the server appends to the channel (a live file store, read-only), like `tail -f`, until SIGINT/SIGTERM. Starts with the selection, or the last 10 messages when none is given'
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l force -d 'Write --format raw even to a terminal'
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -s v -l verbose -d 'Also print informational findings'

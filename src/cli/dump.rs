@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
@@ -50,9 +52,22 @@ pub struct DumpArgs {
     /// How payloads are written in table and JSON output.
     #[arg(long, value_enum, default_value_t = PayloadEncoding::Auto, help_heading = "Output")]
     pub payload: PayloadEncoding,
+    /// Keep reading as the server appends to the channel (a live file
+    /// store, read-only), like `tail -f`, until SIGINT/SIGTERM. Starts with
+    /// the selection, or the last 10 messages when none is given.
+    #[arg(long, help_heading = "Follow")]
+    pub follow: bool,
+    /// With --follow: stop after this long without a new message (90s, 1m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "follow", help_heading = "Follow")]
+    pub follow_timeout: Option<i64>,
     /// Write --format raw even to a terminal.
     #[arg(long, help_heading = "Output")]
     pub force: bool,
+}
+
+fn parse_duration(s: &str) -> Result<i64, String> {
+    stanctl::config::parse_duration_ns(s)
+        .ok_or_else(|| format!("{s:?}: expected a duration (90s, 1m, 500ms)"))
 }
 
 /// Standard base64 (with padding) appended to `out`, SIMD where the CPU
@@ -283,6 +298,9 @@ pub fn run(cli: &Cli, args: &DumpArgs, store: &mut dyn StoreReader) -> anyhow::R
             channels.len()
         );
     }
+    if args.follow {
+        return follow(cli, args, range, store, &channels);
+    }
     let mut ranges = Vec::with_capacity(channels.len());
     for name in channels {
         if let Some(range) = channel_range(args, range, store, &name)? {
@@ -328,6 +346,98 @@ pub fn run(cli: &Cli, args: &DumpArgs, store: &mut dyn StoreReader) -> anyhow::R
         }
     }
     printer.end(&mut out)?;
+    Ok(Outcome {
+        problems: printer.problems,
+    })
+}
+
+/// `dump --follow`: the selection (default: the last 10 messages), then
+/// every message the server appends, until a signal or the idle timeout.
+fn follow(
+    cli: &Cli,
+    args: &DumpArgs,
+    range: MessageRange,
+    store: &mut dyn StoreReader,
+    channels: &[String],
+) -> anyhow::Result<Outcome> {
+    let [channel] = channels else {
+        anyhow::bail!(
+            "--follow takes one channel; --channel selects {}",
+            channels.len()
+        );
+    };
+    let spec = cli.store.spec()?;
+    let stanctl::open::StoreLocation::File(root) = &spec.location else {
+        anyhow::bail!(
+            "--follow reads a file store (--dir): a SQL store has no appended files to follow"
+        );
+    };
+    if cli.store.encryption_key()?.is_some() {
+        anyhow::bail!("--follow does not decrypt payloads yet: follow without the key (payloads are shown as encrypted) or dump without --follow");
+    }
+    let file_options = spec.file_options();
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
+    let given = range != MessageRange::default() || args.last.is_some();
+    let start = if given {
+        channel_range(args, range, store, channel)?
+    } else {
+        let last = store.channel_stats(channel)?.last_seq;
+        Some(MessageRange {
+            from_seq: Some(last.saturating_sub(9).max(1)),
+            ..MessageRange::default()
+        })
+    };
+    let after_seq = store.channel_stats(channel)?.last_seq;
+    let mut follower = stanctl::follow::Follower::new(
+        root,
+        channel,
+        after_seq,
+        stanctl::crc::Crc32::new(file_options.crc_poly),
+        file_options.verify_crc,
+    )?;
+    let mut out = output::stdout();
+    let raw = cli.format == Format::Raw;
+    let mut printer = Printer::new(cli, args.payload, false, None)?;
+    if !raw {
+        printer.begin(&mut out)?;
+    }
+    if let Some(start) = start {
+        store.for_each_message(channel, start, &mut |item| match (raw, item) {
+            (true, Ok(m)) => out.write_all(m.data),
+            (_, item) => printer.item(&mut out, channel, item),
+        })?;
+    }
+    printer.flush(&mut out)?;
+    let mut idle_since = std::time::Instant::now();
+    let timeout = args
+        .follow_timeout
+        .map(|ns| std::time::Duration::from_nanos(u64::try_from(ns).unwrap_or(0)));
+    while !stop.load(Ordering::Relaxed) {
+        let mut got = false;
+        follower.poll(&mut |m| {
+            got = true;
+            if raw {
+                out.write_all(&m.data)
+            } else {
+                printer.item(&mut out, channel, Ok(MessageRef::from(&m)))
+            }
+        })?;
+        if got {
+            printer.flush(&mut out)?;
+            idle_since = std::time::Instant::now();
+        } else if timeout.is_some_and(|t| idle_since.elapsed() >= t) {
+            break;
+        } else {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+    if !raw {
+        printer.end(&mut out)?;
+    }
+    out.flush()?;
     Ok(Outcome {
         problems: printer.problems,
     })
@@ -445,6 +555,12 @@ impl Printer {
         if self.format == Format::Json {
             out.write_all(b"\n]\n")?;
         }
+        out.flush()
+    }
+
+    /// Write out what is pending (`--follow`, after each poll).
+    pub fn flush(&mut self, out: &mut impl Write) -> std::io::Result<()> {
+        self.json.flush(out)?;
         out.flush()
     }
 

@@ -16,6 +16,7 @@ mod encryption_cli;
 mod file_cli;
 mod file_damage;
 mod file_store;
+mod follow;
 mod fuzz_corpus;
 mod help;
 mod index_sequence;
