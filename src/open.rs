@@ -14,12 +14,14 @@ use std::sync::Arc;
 use crate::config::{load_config, ServerConfig};
 use crate::decrypt::DecryptingReader;
 use crate::error::StoreError;
+use crate::filestore::writer::{FileStoreWriter, FileWriterOptions};
 use crate::filestore::{FileStore, FileStoreOptions};
 use crate::model::{Finding, Severity};
 use crate::raft::node_reader::NodeReader;
 use crate::raft::{find_raft_dir, read_node_with_store, NodeState, RaftOptions};
+use crate::sqlstore::SqlWriterOptions;
 use crate::sqlstore::{self, RecoveryLimits, SqlDriver};
-use crate::store::{Backend, StoreReader};
+use crate::store::{Backend, StoreReader, StoreWriter};
 
 /// The environment variable the server reads its encryption key from.
 pub const KEY_ENV: &str = "NATS_STREAMING_ENCRYPTION_KEY";
@@ -63,6 +65,10 @@ pub enum OpenError {
         #[source]
         error: StoreError,
     },
+
+    /// A migration whose target is its source's database.
+    #[error("the target database is the source database; choose another target")]
+    SameDatabase,
 
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -427,5 +433,96 @@ fn locate(options: &StoreOptions, conf: Option<&ServerConfig>) -> Result<StoreLo
                 source,
             })
         }
+    }
+}
+
+/// A new store to write (a migration's target), enough to write it and to
+/// read it back.
+#[derive(Clone)]
+pub enum TargetSpec {
+    File {
+        dir: PathBuf,
+        opts: FileWriterOptions,
+    },
+    Sql {
+        driver: SqlDriver,
+        source: String,
+        opts: SqlWriterOptions,
+    },
+}
+
+impl TargetSpec {
+    pub fn backend(&self) -> Backend {
+        match self {
+            TargetSpec::File { .. } => Backend::File,
+            TargetSpec::Sql { driver, .. } => Backend::Sql(*driver),
+        }
+    }
+
+    /// Start writing the target; nothing is visible there until the
+    /// writer's `finish`.
+    pub fn create_writer(&self) -> Result<Box<dyn StoreWriter>, OpenError> {
+        Ok(match self {
+            TargetSpec::File { dir, opts } => Box::new(FileStoreWriter::create(dir, opts.clone())?),
+            TargetSpec::Sql {
+                driver,
+                source,
+                opts,
+            } => sqlstore::create_writer(*driver, source, opts.clone())?,
+        })
+    }
+
+    /// Read the target back; a file target with the source's limits and
+    /// "now" (`read`), as the server started with the same config would.
+    pub fn open_reader(&self, read: FileStoreOptions) -> Result<Box<dyn StoreReader>, OpenError> {
+        Ok(match self {
+            TargetSpec::File { dir, opts } => Box::new(FileStore::open(
+                dir,
+                FileStoreOptions {
+                    crc_poly: opts.crc_poly,
+                    ..read
+                },
+            )?),
+            TargetSpec::Sql { driver, source, .. } => sqlstore::open(*driver, source)?,
+        })
+    }
+
+    /// Refuses a target inside the source store, or a source inside the
+    /// target, for every pair of backends (symbolic links resolved); the
+    /// same server database as source and target is refused too.
+    pub fn ensure_apart(&self, source: &StoreLocation) -> Result<(), OpenError> {
+        let src = match source {
+            StoreLocation::File(dir) => Some(dir.clone()),
+            StoreLocation::Sql {
+                driver: SqlDriver::Sqlite,
+                source,
+            } => Some(sqlstore::sqlite_file(source)?),
+            StoreLocation::Sql { driver, source } => {
+                if let TargetSpec::Sql {
+                    driver: to_driver,
+                    source: to_source,
+                    ..
+                } = self
+                {
+                    if to_driver == driver && to_source == source {
+                        return Err(OpenError::SameDatabase);
+                    }
+                }
+                None
+            }
+        };
+        let dst = match self {
+            TargetSpec::File { dir, .. } => Some(dir.clone()),
+            TargetSpec::Sql {
+                driver: SqlDriver::Sqlite,
+                source,
+                ..
+            } => Some(sqlstore::sqlite_file(source)?),
+            TargetSpec::Sql { .. } => None,
+        };
+        if let (Some(src), Some(dst)) = (src, dst) {
+            crate::safe_fs::ensure_apart(&src, &dst)?;
+        }
+        Ok(())
     }
 }

@@ -10,16 +10,14 @@ use serde::Serialize;
 use stanctl::check::compat::{self, Version};
 use stanctl::crypto::{Cipher, MasterKey};
 use stanctl::decrypt::DecryptingReader;
-use stanctl::filestore::writer::{FileStoreWriter, FileWriterOptions, SliceLimits};
-use stanctl::filestore::{FileStore, FileStoreOptions};
+use stanctl::filestore::writer::{FileWriterOptions, SliceLimits};
 use stanctl::migrate::{self, MigrateReport, PayloadCrypto, Progress, Selection, VerifyReport};
-use stanctl::sqlstore::{self, SqlDriver, SqlWriterOptions};
-use stanctl::store::StoreWriter;
-use stanctl::StoreReader;
+use stanctl::open::TargetSpec;
+use stanctl::sqlstore::{SqlDriver, SqlWriterOptions};
 
 use super::output::{self, Format};
 use super::progress::bars_for;
-use super::store_args::{parse_time_arg, parse_u32, read_key_file, StoreLocation};
+use super::store_args::{open_error, parse_time_arg, parse_u32, read_key_file};
 use super::{Cli, Outcome};
 
 /// Source and target backends of a migration.
@@ -182,47 +180,6 @@ fn parse_duration(s: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("{s:?}: expected a duration like 30s, 1h"))
 }
 
-/// Where the target is, enough to write it and to read it back.
-enum Target {
-    File {
-        dir: PathBuf,
-        opts: FileWriterOptions,
-    },
-    Sql {
-        driver: SqlDriver,
-        source: String,
-        opts: SqlWriterOptions,
-    },
-}
-
-impl Target {
-    fn writer(&self) -> anyhow::Result<Box<dyn StoreWriter>> {
-        Ok(match self {
-            Target::File { dir, opts } => Box::new(FileStoreWriter::create(dir, opts.clone())?),
-            Target::Sql {
-                driver,
-                source,
-                opts,
-            } => sqlstore::create_writer(*driver, source, opts.clone())?,
-        })
-    }
-
-    /// Read the target back; a file target with the source's limits and
-    /// "now" (`read`), as the server started with the same config would.
-    fn reader(&self, read: FileStoreOptions) -> anyhow::Result<Box<dyn StoreReader>> {
-        Ok(match self {
-            Target::File { dir, opts } => Box::new(FileStore::open(
-                dir,
-                FileStoreOptions {
-                    crc_poly: opts.crc_poly,
-                    ..read
-                },
-            )?),
-            Target::Sql { driver, source, .. } => sqlstore::open(*driver, source)?,
-        })
-    }
-}
-
 /// Target options of the other backend are refused, not ignored: a user
 /// who writes `file-to-sql --to-dir X` expects something at X.
 fn refuse_inapplicable(direction: Direction, args: &MigrateArgs) -> anyhow::Result<()> {
@@ -263,7 +220,7 @@ fn refuse_inapplicable(direction: Direction, args: &MigrateArgs) -> anyhow::Resu
     Ok(())
 }
 
-fn target(direction: Direction, args: &MigrateArgs) -> anyhow::Result<Target> {
+fn target(direction: Direction, args: &MigrateArgs) -> anyhow::Result<TargetSpec> {
     refuse_inapplicable(direction, args)?;
     if direction.target_is_file() {
         let Some(dir) = args.to_dir.clone() else {
@@ -286,13 +243,13 @@ fn target(direction: Direction, args: &MigrateArgs) -> anyhow::Result<Target> {
             };
         }
         opts.slices = slices;
-        Ok(Target::File { dir, opts })
+        Ok(TargetSpec::File { dir, opts })
     } else {
         let driver: SqlDriver = args.to_sql_driver.parse()?;
         let Some(source) = args.to_sql_source.clone() else {
             bail!("a SQL target needs --to-sql-source (a file path for SQLite)");
         };
-        Ok(Target::Sql {
+        Ok(TargetSpec::Sql {
             driver,
             source,
             opts: SqlWriterOptions {
@@ -303,51 +260,12 @@ fn target(direction: Direction, args: &MigrateArgs) -> anyhow::Result<Target> {
     }
 }
 
-/// Refuses a target inside the source store, or a source inside the
-/// target, for every pair of backends (symbolic links resolved); the same
-/// server database as source and target is refused too.
-fn ensure_apart(source: &StoreLocation, target: &Target) -> anyhow::Result<()> {
-    let src = match source {
-        StoreLocation::File(dir) => Some(dir.clone()),
-        StoreLocation::Sql {
-            driver: SqlDriver::Sqlite,
-            source,
-        } => Some(sqlstore::sqlite_file(source)?),
-        StoreLocation::Sql { driver, source } => {
-            if let Target::Sql {
-                driver: to_driver,
-                source: to_source,
-                ..
-            } = target
-            {
-                if to_driver == driver && to_source == source {
-                    bail!("the target database is the source database; choose another target");
-                }
-            }
-            None
-        }
-    };
-    let dst = match target {
-        Target::File { dir, .. } => Some(dir.clone()),
-        Target::Sql {
-            driver: SqlDriver::Sqlite,
-            source,
-            ..
-        } => Some(sqlstore::sqlite_file(source)?),
-        Target::Sql { .. } => None,
-    };
-    if let (Some(src), Some(dst)) = (src, dst) {
-        stanctl::safe_fs::ensure_apart(&src, &dst)?;
-    }
-    Ok(())
-}
-
 /// What `version` can open, by the rules `check --server-version` uses:
 /// payloads decrypted for a version without encryption (the source key is
 /// needed), and a refusal naming why for a target it cannot open.
 fn for_server(
     version: &Version,
-    target: &Target,
+    target: &TargetSpec,
     crypto: PayloadCrypto,
     source_key: Option<&[u8]>,
 ) -> anyhow::Result<PayloadCrypto> {
@@ -360,7 +278,7 @@ fn for_server(
         (other, _) => other,
     };
     let mut constraints = Vec::new();
-    if let Target::Sql { driver, .. } = target {
+    if let TargetSpec::Sql { driver, .. } = target {
         constraints.push(compat::sql_store());
         if *driver == SqlDriver::Sqlite {
             constraints.push(compat::sqlite_store());
@@ -398,7 +316,9 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
         bail!("--to-plaintext and --to-encryption-key-file exclude each other");
     }
     let target = target(direction, args)?;
-    ensure_apart(&cli.store.location()?, &target)?;
+    target
+        .ensure_apart(&cli.store.location()?)
+        .map_err(open_error)?;
     let mut source = cli.store.open_raw()?;
     if direction.source_is_file() != source.backend().is_file() {
         bail!(
@@ -448,7 +368,7 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
     };
     // Ctrl-C or SIGTERM removes the hidden partial target (exit 130/143).
     stanctl::partial::remove_on_interrupt()?;
-    let writer = target.writer()?;
+    let writer = target.create_writer().map_err(open_error)?;
     for left in stanctl::partial::take_removed() {
         eprintln!(
             "stanctl: removed {}: partial output of an interrupted migration (process {} is gone)",
@@ -476,7 +396,9 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
         // Compare plaintext when the payload encryption changed, else the
         // stored bytes as they are.
         let mut src = cli.store.open_raw()?;
-        let mut dst = target.reader(cli.store.read_options()?)?;
+        let mut dst = target
+            .open_reader(cli.store.read_options()?)
+            .map_err(open_error)?;
         if !matches!(crypto, PayloadCrypto::Keep) {
             if let Some(key) = &source_key {
                 src = Box::new(DecryptingReader::new(src, key));
