@@ -38,6 +38,7 @@ pub mod decrypt;
 pub mod error;
 pub mod export;
 pub mod filestore;
+pub mod finding;
 pub mod follow;
 #[doc(hidden)]
 pub mod fuzzing;

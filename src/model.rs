@@ -4,6 +4,8 @@
 use bytes::Bytes;
 use serde::Serialize;
 
+pub use crate::finding::{Finding, Severity};
+
 /// The server's identity record (`server.dat` / `ServerInfo` table).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ServerInfo {
@@ -154,27 +156,6 @@ impl MessageRange {
     pub fn contains_timestamp(&self, ts: i64) -> bool {
         self.since_ns.is_none_or(|s| ts >= s) && self.until_ns.is_none_or(|u| ts <= u)
     }
-}
-
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-/// Something a reader noticed while recovering the store: damage it worked
-/// around, or a state the real server would treat specially.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    pub severity: Severity,
-    /// File and byte offset, or table and key.
-    pub location: String,
-    pub message: String,
-    /// What the real server does with it.
-    pub server_behaviour: String,
 }
 
 /// A clustered node's Raft state, for `info` (FORMAT.md section 7).

@@ -16,7 +16,7 @@ use crate::decrypt::DecryptingReader;
 use crate::error::StoreError;
 use crate::filestore::writer::{FileStoreWriter, FileWriterOptions};
 use crate::filestore::{FileStore, FileStoreOptions};
-use crate::model::{Finding, Severity};
+use crate::finding::{Code, Finding, Severity};
 use crate::raft::node_reader::NodeReader;
 use crate::raft::{find_raft_dir, read_node_with_store, NodeState, RaftOptions};
 use crate::sqlstore::SqlWriterOptions;
@@ -158,7 +158,7 @@ pub struct StoreSpec {
 enum NodeLoad {
     Standalone,
     Node(Box<NodeState>),
-    Unavailable(Finding),
+    Unavailable(Box<Finding>),
 }
 
 /// A key file's bytes, one trailing line ending removed. Never printed.
@@ -316,7 +316,7 @@ impl StoreSpec {
                 // missing and why, and go on; clients and subscriptions
                 // are unknown, not none.
                 store.set_membership_unknown(finding.message.clone());
-                store.add_finding(finding);
+                store.add_finding(*finding);
                 Box::new(store)
             }
         })
@@ -337,27 +337,25 @@ impl StoreSpec {
                     cluster_id,
                 });
             }
-            return Ok(NodeLoad::Unavailable(Finding {
-                severity: Severity::Warning,
-                location: dir.join("server.dat").display().to_string(),
-                message: format!(
-                    "cluster node {:?}: its clients and subscriptions live in the Raft log, which was not found next to the store; give --cluster-log-path",
-                    node_id.unwrap_or_default()
-                ),
-                server_behaviour: "recovers them from the Raft log and snapshots".into(),
-            }));
+            return Ok(NodeLoad::Unavailable(Box::new(
+                Finding::new(Severity::Warning, Code::RaftLog, dir.join("server.dat").display().to_string())
+                    .msg(format!(
+                        "cluster node {:?}: its clients and subscriptions live in the Raft log, which was not found next to the store; give --cluster-log-path",
+                        node_id.unwrap_or_default()
+                    ))
+                    .server("recovers them from the Raft log and snapshots"),
+            )));
         };
         let opts = RaftOptions {
             encryption_key: self.encryption_key()?,
             strict_commit: self.options.strict_commit,
         };
-        let unavailable = |severity, message| {
-            NodeLoad::Unavailable(Finding {
-                severity,
-                location: raft_dir.display().to_string(),
-                message,
-                server_behaviour: "recovers them from the Raft log and snapshots".into(),
-            })
+        let unavailable = |severity, message: String| {
+            NodeLoad::Unavailable(Box::new(
+                Finding::new(severity, Code::RaftLog, raft_dir.display().to_string())
+                    .msg(message)
+                    .server("recovers them from the Raft log and snapshots"),
+            ))
         };
         Ok(match read_node_with_store(&raft_dir, &opts, Some(store)) {
             Ok(node) => NodeLoad::Node(Box::new(node)),
@@ -392,7 +390,7 @@ impl StoreSpec {
         Ok(match self.load_node(&mut store, dir)? {
             NodeLoad::Standalone => Vec::new(),
             NodeLoad::Node(node) => node.findings,
-            NodeLoad::Unavailable(finding) => vec![finding],
+            NodeLoad::Unavailable(finding) => vec![*finding],
         })
     }
 }

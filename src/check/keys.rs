@@ -2,7 +2,7 @@
 //! A wrong key fails every message, so one finding per channel says where
 //! the first failure is and how many there are.
 
-use super::{Finding, Severity};
+use super::{Code, Finding, Severity};
 use crate::error::StoreError;
 use crate::model::MessageRange;
 use crate::store::StoreReader;
@@ -37,7 +37,7 @@ pub fn check_decryption(store: &mut dyn StoreReader) -> crate::error::Result<Key
             out.findings.push(
                 Finding::new(
                     Severity::Error,
-                    "payload.decrypt",
+                    Code::PayloadDecrypt,
                     format!("channel {channel:?} seq {seq}"),
                 )
                 .msg(format!(

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::compat::{Compatibility, Verdict, Version};
 use super::file::FileCheckOptions;
 use super::sql::SqlCheckOptions;
-use super::{expect, file, sql, Finding, Report, Severity};
+use super::{expect, file, sql, Code, Finding, Report, Severity};
 use crate::open::{OpenError, StoreLocation, StoreSpec};
 
 /// What to check and how strictly.
@@ -63,7 +63,7 @@ pub fn run(spec: &StoreSpec, opts: &CheckOptions) -> Result<Report, CheckError> 
             })?;
             // A cluster node's clients and subscriptions are in its Raft log.
             for f in spec.raft_log_findings()? {
-                let mut finding = Finding::new(f.severity, "raft.log", f.location);
+                let mut finding = Finding::new(f.severity, Code::RaftLog, f.location);
                 finding.message = f.message;
                 finding.server_behaviour = f.server_behaviour;
                 out.findings.push(finding);
@@ -134,7 +134,7 @@ fn version_refusal(report: &Report) -> Option<Finding> {
     }
     let mut f = Finding::new(
         Severity::Error,
-        "compat.server_version",
+        Code::CompatServerVersion,
         format!("server {}", v.version),
     )
     .msg(format!(
@@ -148,7 +148,7 @@ fn version_refusal(report: &Report) -> Option<Finding> {
     if let Some(fix) = report
         .findings
         .iter()
-        .find(|f| !f.fix.is_empty() && f.code.starts_with("schema."))
+        .find(|f| !f.fix.is_empty() && f.code.as_str().starts_with("schema."))
         .map(|f| f.fix.clone())
     {
         f.fix = fix;

@@ -887,7 +887,7 @@ impl Checker {
                 out.key = key;
             }
             if f.location.starts_with("table StoreLock") {
-                out.code = "store.locked";
+                out.code = super::Code::StoreLocked;
             }
             self.push(out);
         }
@@ -961,7 +961,7 @@ mod tests {
             },
         )
         .unwrap();
-        let codes: Vec<&str> = out.findings.iter().map(|f| f.code).collect();
+        let codes: Vec<&str> = out.findings.iter().map(|f| f.code.as_str()).collect();
         assert!(codes.contains(&"orphan.messages"), "{codes:?}");
         assert!(codes.contains(&"orphan.subs_pending"), "{codes:?}");
     }

@@ -17,6 +17,7 @@ use prost::Message as _;
 
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
+use crate::finding::Code;
 use crate::model::{
     ChannelStats, Client, Finding, Limits, LimitsSource, Message, MessageRange, MessageRef,
     ServerInfo, Severity, Subscription,
@@ -207,24 +208,22 @@ impl FileStore {
     fn check_locks(&mut self) {
         let lock = self.root.join(".rootdir.lck");
         if let Some(pid) = crate::safe_fs::lock_holder(&lock) {
-            self.findings.push(Finding {
-                severity: Severity::Warning,
-                location: lock.display().to_string(),
-                message: format!(
+            self.findings.push(
+                Finding::new(
+                    Severity::Warning,
+                    Code::StoreLocked,
+                    lock.display().to_string(),
+                )
+                .msg(format!(
                     "a live server (pid {pid}) holds the store lock; reading anyway, read-only: \
                      what it writes meanwhile may be missing or partial"
-                ),
-                server_behaviour: "a second fault-tolerant server waits for the lock".into(),
-            });
+                ))
+                .server("a second fault-tolerant server waits for the lock"),
+            );
         }
         let truncate = self.root.join(".truncate.lck");
         if truncate.exists() {
-            self.findings.push(Finding {
-                severity: Severity::Info,
-                location: truncate.display().to_string(),
-                message: "a server was started with -file_truncate_bad_eof and has not been restarted without it".into(),
-                server_behaviour: "refuses -file_truncate_bad_eof while this file exists; removes it on a start without the flag".into(),
-            });
+            self.findings.push(Finding::new(Severity::Info, Code::StoreTruncateLock, truncate.display().to_string()).msg("a server was started with -file_truncate_bad_eof and has not been restarted without it").server("refuses -file_truncate_bad_eof while this file exists; removes it on a start without the flag"));
         }
     }
 
@@ -250,13 +249,15 @@ impl FileStore {
                 SliceName::Other => continue,
                 SliceName::Number(n) => n,
                 SliceName::Invalid => {
-                    self.findings.push(Finding {
-                        severity: Severity::Error,
-                        location: entry.path().display().to_string(),
-                        message: "message file name is not msgs.<number>.dat; skipped".into(),
-                        server_behaviour: "refuses to start (message log has an invalid name)"
-                            .into(),
-                    });
+                    self.findings.push(
+                        Finding::new(
+                            Severity::Error,
+                            Code::SliceBadName,
+                            entry.path().display().to_string(),
+                        )
+                        .msg("message file name is not msgs.<number>.dat; skipped")
+                        .server("refuses to start (message log has an invalid name)"),
+                    );
                     continue;
                 }
             };
@@ -350,22 +351,17 @@ impl FileStore {
                 served.push(slice);
                 continue;
             };
-            self.findings.push(Finding {
-                severity: Severity::Warning,
-                location: slice.files.dat.display().to_string(),
-                message: format!(
+            self.findings.push(Finding::new(Severity::Warning, Code::SliceDuplicateNumber, slice.files.dat.display().to_string()).msg(format!(
                     "slice {} (seqs {}-{}) is shadowed by {}: read from there only",
                     slice.files.number,
                     slice.first.seq,
                     slice.last.seq,
                     by.display()
-                ),
-                server_behaviour: format!(
+                )).server(format!(
                     "counts its {} messages in the channel's totals too, but serves these sequences from {}",
                     slice.count,
                     by.display()
-                ),
-            });
+                )));
         }
         served
     }
@@ -489,12 +485,15 @@ impl FileStore {
                             clients.remove(&proto::text(&del.id));
                         }
                         other => {
-                            self.findings.push(Finding {
-                                severity: Severity::Error,
-                                location: format!("{} at offset {offset}", path.display()),
-                                message: format!("invalid client record type {other}"),
-                                server_behaviour: "refuses to start".into(),
-                            });
+                            self.findings.push(
+                                Finding::new(
+                                    Severity::Error,
+                                    Code::RecordUnknownType,
+                                    format!("{} at offset {offset}", path.display()),
+                                )
+                                .msg(format!("invalid client record type {other}"))
+                                .server("refuses to start"),
+                            );
                             break;
                         }
                     }
@@ -562,12 +561,15 @@ impl FileStore {
                     }
                 }
                 other => {
-                    self.findings.push(Finding {
-                        severity: Severity::Error,
-                        location: format!("{} at offset {offset}", path.display()),
-                        message: format!("unexpected record type {other}"),
-                        server_behaviour: "refuses to start".into(),
-                    });
+                    self.findings.push(
+                        Finding::new(
+                            Severity::Error,
+                            Code::RecordUnknownType,
+                            format!("{} at offset {offset}", path.display()),
+                        )
+                        .msg(format!("unexpected record type {other}"))
+                        .server("refuses to start"),
+                    );
                     break;
                 }
             }
@@ -585,22 +587,25 @@ impl FileStore {
 
 /// A finding for whatever ended a record log other than a clean EOF.
 fn damage_finding(path: &Path, next: &Next<'_>) -> Option<Finding> {
-    let (severity, offset, message, server) = match next {
+    let (severity, code, offset, message, server) = match next {
         Next::Record { .. } | Next::Eof => return None,
         Next::ZeroPadding { offset } => (
             Severity::Warning,
+            Code::RecordZeroPadding,
             *offset,
             "zero-filled tail".to_string(),
             "truncates the file here and continues",
         ),
         Next::HeaderOnlyAtEof { offset, size } => (
             Severity::Warning,
+            Code::RecordHeaderOnly,
             *offset,
             format!("record header (size {size}) with no payload at end of file"),
             "treats it as end of file (quirk Q1)",
         ),
         Next::Torn { offset, .. } => (
             Severity::Error,
+            Code::RecordTorn,
             *offset,
             format!("torn record at end of file; ok_up_to={offset}"),
             "refuses to start (unexpected EOF); with -file_truncate_bad_eof it truncates the file here",
@@ -612,17 +617,21 @@ fn damage_finding(path: &Path, next: &Next<'_>) -> Option<Finding> {
             ..
         } => (
             Severity::Error,
+            Code::RecordCrc,
             *offset,
             format!("corrupted data, expected crc to be 0x{expected:08x}, got 0x{actual:08x}"),
             "refuses to start",
         ),
     };
-    Some(Finding {
-        severity,
-        location: format!("{} at offset {offset}", path.display()),
-        message,
-        server_behaviour: server.to_string(),
-    })
+    Some(
+        Finding::new(
+            severity,
+            code,
+            format!("{} at offset {offset}", path.display()),
+        )
+        .msg(message)
+        .server(server),
+    )
 }
 
 impl StoreReader for FileStore {
@@ -796,12 +805,17 @@ impl StoreReader for FileStore {
                 None
             };
             match dropped {
-                Some(why) => self.findings.push(Finding {
-                    severity: Severity::Info,
-                    location: format!("{channel}/subs.dat subscription {}", sub.id),
-                    message: format!("subscription still in subs.dat but not recovered: {why}"),
-                    server_behaviour: "skips it at start-up".into(),
-                }),
+                Some(why) => self.findings.push(
+                    Finding::new(
+                        Severity::Info,
+                        Code::SubsNotRecovered,
+                        format!("{channel}/subs.dat subscription {}", sub.id),
+                    )
+                    .msg(format!(
+                        "subscription still in subs.dat but not recovered: {why}"
+                    ))
+                    .server("skips it at start-up"),
+                ),
                 None => kept.push(sub),
             }
         }

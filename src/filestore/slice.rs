@@ -10,7 +10,7 @@ use super::record::{open_read_only, Next, RecordReader};
 use super::walk::{IndexEvent, ScanEnd, SliceObserver};
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
-use crate::model::{Finding, Severity};
+use crate::finding::{Code, Finding, Severity};
 use crate::proto::MsgProto;
 
 pub const INDEX_RECORD_LEN: u64 = 32;
@@ -194,13 +194,19 @@ impl<'a> FindingLog<'a> {
         }
     }
 
-    fn push(&mut self, severity: Severity, location: String, message: String, server: &str) {
-        self.findings.push(Finding {
-            severity,
-            location,
-            message,
-            server_behaviour: server.to_string(),
-        });
+    fn push(
+        &mut self,
+        severity: Severity,
+        code: Code,
+        location: String,
+        message: String,
+        server: &str,
+    ) {
+        self.findings.push(
+            Finding::new(severity, code, location)
+                .msg(message)
+                .server(server),
+        );
     }
 }
 
@@ -214,12 +220,14 @@ impl SliceObserver for FindingLog<'_> {
         match event {
             IndexEvent::Missing => self.push(
                 Severity::Warning,
+                Code::IndexMissing,
                 idx.display().to_string(),
                 "index file missing; messages read from the data file".into(),
                 "rebuilds the index from the data file at start-up",
             ),
             IndexEvent::BadHeader { found } => self.push(
                 Severity::Error,
+                Code::FileVersion,
                 at(idx, 0),
                 match found {
                     Some(v) => format!("bad index file header: unsupported file version {v}"),
@@ -229,12 +237,14 @@ impl SliceObserver for FindingLog<'_> {
             ),
             IndexEvent::Partial { at: offset, got } => self.push(
                 Severity::Warning,
+                Code::IndexPartial,
                 at(idx, *offset),
                 format!("partial index record ({got} of 32 bytes)"),
                 "discards the index and rebuilds it from the data file",
             ),
             IndexEvent::Zero { at: offset, .. } => self.push(
                 Severity::Warning,
+                Code::IndexZeroPadding,
                 at(idx, *offset),
                 "zero-filled index tail".into(),
                 "truncates the index file here",
@@ -242,6 +252,7 @@ impl SliceObserver for FindingLog<'_> {
             IndexEvent::Empty => {}
             IndexEvent::LastMismatch { entry, problem } => self.push(
                 Severity::Warning,
+                Code::IndexLastMismatch,
                 at(&files.dat, entry.offset),
                 format!(
                     "last index entry (seq {}) does not match the data file: {problem}",
@@ -265,6 +276,7 @@ impl SliceObserver for FindingLog<'_> {
             if !std::mem::replace(&mut self.crc_reported, true) {
                 self.push(
                     Severity::Warning,
+                    Code::IndexCrc,
                     at(&files.idx, offset),
                     format!(
                         "index record CRC mismatch (stored 0x{stored:08x}, computed 0x{computed:08x})"
@@ -281,18 +293,21 @@ impl SliceObserver for FindingLog<'_> {
             ScanEnd::Eof => {}
             ScanEnd::Undecodable { offset, error } => self.push(
                 Severity::Error,
+                Code::RecordDecode,
                 at(dat, *offset),
                 format!("record does not decode as a message: {error}"),
                 "refuses to start",
             ),
             ScanEnd::Zero { offset } => self.push(
                 Severity::Warning,
+                Code::RecordZeroPadding,
                 at(dat, *offset),
                 "zero-filled tail".into(),
                 "truncates the data file here and continues",
             ),
             ScanEnd::HeaderOnly { offset, size } => self.push(
                 Severity::Warning,
+                Code::RecordHeaderOnly,
                 at(dat, *offset),
                 format!("record header (size {size}) with no payload at end of file"),
                 "treats it as end of file and appends after it (quirk Q1)",
@@ -308,6 +323,7 @@ impl SliceObserver for FindingLog<'_> {
                 };
                 self.push(
                     Severity::Error,
+                    Code::RecordTorn,
                     at(dat, *offset),
                     format!("{what}; ok_up_to={offset}"),
                     "refuses to start (unexpected EOF); with -file_truncate_bad_eof it truncates the file here",
@@ -319,6 +335,7 @@ impl SliceObserver for FindingLog<'_> {
                 computed,
             } => self.push(
                 Severity::Error,
+                Code::RecordCrc,
                 at(dat, *offset),
                 format!(
                     "corrupted data, expected crc to be 0x{stored:08x}, got 0x{computed:08x}; ok_up_to={offset}"

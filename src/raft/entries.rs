@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::bolt::BoltDb;
 use super::msgpack::{self, Value};
 use crate::error::{Result, StoreError};
-use crate::model::{Finding, Severity};
+use crate::finding::{Code, Finding, Severity};
 
 /// hashicorp/raft `LogType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -254,12 +254,9 @@ pub struct RaftLogFile {
 }
 
 fn finding(severity: Severity, location: String, message: String, server: &str) -> Finding {
-    Finding {
-        severity,
-        location,
-        message,
-        server_behaviour: server.to_string(),
-    }
+    Finding::new(severity, Code::RaftLog, location)
+        .msg(message)
+        .server(server)
 }
 
 /// Reads `raft.log` read-only. With a damaged newest commit, falls back to

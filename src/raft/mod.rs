@@ -27,7 +27,8 @@ use serde::Serialize;
 
 use crate::crypto::{decrypt_payload, decrypt_with_master, envelope_cipher, Cipher, MasterKey};
 use crate::error::{Result, StoreError};
-use crate::model::{check_channel_name, Client, Finding, MessageRange, Severity, Subscription};
+use crate::finding::{Code, Finding, Severity};
+use crate::model::{check_channel_name, Client, MessageRange, Subscription};
 use crate::proto::MsgProto;
 use crate::store::StoreReader;
 
@@ -157,12 +158,9 @@ fn text(b: &[u8]) -> String {
 }
 
 fn finding(severity: Severity, location: String, message: String, server: &str) -> Finding {
-    Finding {
-        severity,
-        location,
-        message,
-        server_behaviour: server.to_string(),
-    }
+    Finding::new(severity, Code::RaftLog, location)
+        .msg(message)
+        .server(server)
 }
 
 /// Rebuilds a node from its Raft directory alone (`<log_path>/<cluster_id>`,

@@ -11,7 +11,8 @@ use super::pb::{
     op_type, start_position, ConnectRequest, RaftOperation, RaftSnapshot, SubSentAndAck,
     SubscriptionRequest, UnsubscribeRequest,
 };
-use crate::model::{Client, Finding, Severity, Subscription};
+use crate::finding::{Code, Finding, Severity};
+use crate::model::{Client, Subscription};
 use crate::proto::{ClientInfo, SubState};
 
 fn text(b: &[u8]) -> String {
@@ -140,12 +141,11 @@ impl Fsm {
             Some(i) => format!("{} entry {i}", self.location),
             None => self.location.clone(),
         };
-        self.findings.push(Finding {
-            severity,
-            location,
-            message,
-            server_behaviour: server.to_string(),
-        });
+        self.findings.push(
+            Finding::new(severity, Code::RaftLog, location)
+                .msg(message)
+                .server(server),
+        );
     }
 
     /// Adds a channel that exists before the snapshot/replay (step 1).

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::entries::{decode_peers, RaftServer};
 use super::pb::RaftSnapshot;
 use crate::error::{Result, StoreError};
-use crate::model::{Finding, Severity};
+use crate::finding::{Code, Finding, Severity};
 
 /// CRC-64/XZ (Go `hash/crc64` with the ECMA table).
 pub fn crc64_ecma(data: &[u8]) -> u64 {
@@ -148,12 +148,9 @@ pub struct SnapshotDir {
 }
 
 fn finding(severity: Severity, location: &Path, message: String, server: &str) -> Finding {
-    Finding {
-        severity,
-        location: location.display().to_string(),
-        message,
-        server_behaviour: server.to_string(),
-    }
+    Finding::new(severity, Code::RaftLog, location.display().to_string())
+        .msg(message)
+        .server(server)
 }
 
 /// Lists the usable snapshots of `snapshots/`, newest first, as raft's

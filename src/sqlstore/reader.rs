@@ -13,6 +13,7 @@ use super::recovery::{recovered_range, replay_pending, PendingRow};
 use super::schema::{COLUMNS, TABLES};
 use super::SqlDriver;
 use crate::error::{Result, StoreError};
+use crate::finding::Code;
 use crate::model::{
     ChannelStats, Client, Finding, Limits, LimitsSource, Message, MessageRange, ServerInfo,
     Severity, Subscription,
@@ -125,12 +126,9 @@ fn finding(
     message: String,
     server_behaviour: impl Into<String>,
 ) -> Finding {
-    Finding {
-        severity,
-        location,
-        message,
-        server_behaviour: server_behaviour.into(),
-    }
+    Finding::new(severity, Code::SqlRecovery, location)
+        .msg(message)
+        .server(server_behaviour)
 }
 
 /// Takes column `i` of a row (rows have the statement's column count).

@@ -11,6 +11,7 @@ mod check_salvage;
 mod check_sql;
 mod config_parse;
 mod crypto_fixture;
+mod docs;
 mod dsn_secrets;
 mod encryption_cli;
 mod file_cli;
