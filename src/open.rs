@@ -502,7 +502,16 @@ impl TargetSpec {
                     ..
                 } = self
                 {
-                    if to_driver == driver && to_source == source {
+                    // Two spellings of one database are one database: ask
+                    // the servers. A failure here is left to the migration
+                    // itself, which reports it in full.
+                    let same = to_driver == driver
+                        && (to_source == source || {
+                            let id =
+                                |s: &str| sqlstore::database_identity(*driver, s).ok().flatten();
+                            matches!((id(source), id(to_source)), (Some(a), Some(b)) if a == b)
+                        });
+                    if same {
                         return Err(OpenError::SameDatabase);
                     }
                 }

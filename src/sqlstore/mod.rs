@@ -79,6 +79,45 @@ pub fn sqlite_file(source: &str) -> Result<std::path::PathBuf> {
     writer::sqlite_file_path(&dsn).map_err(|e| StoreError::Invalid(format!("sqlite {source}: {e}")))
 }
 
+/// What identifies the database `source` reaches, asked of its server, so
+/// that two spellings of one database (`host=localhost` and
+/// `host=127.0.0.1`, a URL and key=value) compare equal: PostgreSQL's
+/// postmaster start time, port and database OID; MySQL/MariaDB's host
+/// name, port, data directory and schema. `None` for SQLite (a file,
+/// compared by its resolved path).
+pub fn database_identity(driver: SqlDriver, source: &str) -> Result<Option<String>> {
+    let sql = match driver {
+        SqlDriver::Postgres => {
+            "SELECT CAST(pg_postmaster_start_time() AS text), current_setting('port'), \
+             CAST(d.oid AS text) FROM pg_database d WHERE d.datname = current_database()"
+        }
+        SqlDriver::Mysql => "SELECT @@hostname, CAST(@@port AS CHAR), @@datadir, DATABASE()",
+        SqlDriver::Sqlite => return Ok(None),
+    };
+    let dsn = dsn::Dsn::parse(driver, source)?;
+    let mut conn = conn::connect(&dsn, conn::Access::ReadOnly)?;
+    let fail = |e: String| {
+        StoreError::Invalid(format!(
+            "{}: cannot identify the database: {e}",
+            dsn.redacted()
+        ))
+    };
+    let rows = conn.query(sql, &[]).map_err(|e| fail(e.to_string()))?;
+    let row = rows
+        .into_iter()
+        .next()
+        .ok_or_else(|| fail("no row".into()))?;
+    let mut parts = Vec::new();
+    for v in row {
+        parts.push(
+            v.into_text()
+                .map_err(|e| fail(e.to_string()))?
+                .unwrap_or_default(),
+        );
+    }
+    Ok(Some(format!("{driver} {}", parts.join("|"))))
+}
+
 /// Opens a SQL store read-only. `source` is the server's `-sql_source`
 /// (see [`dsn`]); for SQLite a file path or `file:` URI.
 pub fn open(driver: SqlDriver, source: &str) -> Result<Box<dyn StoreReader>> {

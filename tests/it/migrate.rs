@@ -779,3 +779,93 @@ fn migrate_refuses_a_node_whose_membership_is_unknown() {
     assert!(err.contains("Raft log is encrypted"), "{err}");
     assert!(!target.exists());
 }
+
+/// The same database under another spelling of its DSN (PostgreSQL: a URL
+/// instead of key=value; MariaDB: an explicit empty password) is the same
+/// database: sql-to-sql refuses to write into its own source, as the
+/// servers identify it (postmaster start time, port, database OID;
+/// host name, port, data directory, schema), not by comparing strings; a
+/// different database on the same server is still a valid target.
+#[test]
+fn sql_to_sql_refuses_its_own_source_under_another_spelling() {
+    for driver in ["postgres", "mysql"] {
+        let Some(db) = TempDb::create(driver, "selfcopy") else {
+            return;
+        };
+        let src = fixture_file_store("file-basic-v0.23");
+        migrate(
+            &src,
+            &[
+                "file-to-sql",
+                "--to-sql-driver",
+                driver,
+                "--to-sql-source",
+                &db.dsn,
+            ],
+        );
+        let other = match driver {
+            "postgres" => {
+                let kv: std::collections::BTreeMap<&str, &str> = db
+                    .dsn
+                    .split_whitespace()
+                    .filter_map(|p| p.split_once('='))
+                    .collect();
+                format!(
+                    "postgres://{}@{}:{}/{}?sslmode=disable",
+                    kv["user"], kv["host"], kv["port"], kv["dbname"]
+                )
+            }
+            _ => db.dsn.replacen('@', ":@", 1),
+        };
+        assert_ne!(other, db.dsn);
+        let before = stanctl()
+            .args(["--sql-driver", driver, "--sql-source", &db.dsn, "manifest"])
+            .output()
+            .expect("run");
+        let out = stanctl()
+            .args(["--sql-driver", driver, "--sql-source", &db.dsn])
+            .args([
+                "migrate",
+                "sql-to-sql",
+                "--to-sql-driver",
+                driver,
+                "--to-sql-source",
+                &other,
+            ])
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{driver}: {stderr}");
+        assert!(
+            stderr.contains("the target database is the source database"),
+            "{driver}: {stderr}"
+        );
+        let after = stanctl()
+            .args(["--sql-driver", driver, "--sql-source", &db.dsn, "manifest"])
+            .output()
+            .expect("run");
+        assert_eq!(before.stdout, after.stdout, "{driver}: the source changed");
+        // Another database of the same server is another target.
+        let Some(target) = TempDb::create(driver, "selfcopy_other") else {
+            return;
+        };
+        let out = stanctl()
+            .args(["--sql-driver", driver, "--sql-source", &db.dsn])
+            .args([
+                "migrate",
+                "sql-to-sql",
+                "--to-sql-driver",
+                driver,
+                "--to-sql-source",
+                &target.dsn,
+            ])
+            .output()
+            .expect("run");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{driver}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
