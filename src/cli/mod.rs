@@ -1,23 +1,16 @@
 //! The command line: arguments in, library calls, text or JSON out.
 
-mod channels;
-mod check;
-mod clients;
-mod completions;
-mod dump;
+mod commands;
 mod examples;
-mod export;
-mod info;
-mod jetstream;
-mod manifest;
-mod migrate;
-mod output;
-mod progress;
+mod print;
 mod range;
-mod salvage;
-mod sql;
 mod store_args;
-mod subs;
+
+use commands::{
+    channels, check, clients, completions, dump, export, info, manifest, migrate, salvage, sql,
+    subs,
+};
+use print::{output, progress};
 
 use std::process::ExitCode;
 

@@ -1,0 +1,4 @@
+//! Printers: tables, JSON, findings, colours and progress bars.
+
+pub(super) mod output;
+pub(super) mod progress;
