@@ -1621,6 +1621,7 @@ fn parallel_channels_each_stay_exact() {
 /// accepts connections.
 fn server_with_conf(bin: &str, dir: &Path, conf: &str) -> OwnServer {
     let path = dir.join("server.conf");
+    let log = dir.join("server.log");
     std::fs::write(&path, conf).expect("server conf");
     let store = dir.join("js");
     std::fs::create_dir_all(&store).expect("store dir");
@@ -1628,11 +1629,30 @@ fn server_with_conf(bin: &str, dir: &Path, conf: &str) -> OwnServer {
         bin,
         &store,
         free_port(),
-        &["-c", path.to_str().expect("path")],
+        &[
+            "-c",
+            path.to_str().expect("path"),
+            "-l",
+            log.to_str().expect("path"),
+        ],
     );
     let wait = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", server.port)).is_err() {
-        assert!(Instant::now() < wait, "nats-server did not start");
+        if Instant::now() > wait {
+            // What the server thinks of its configuration.
+            let check = Command::new(bin)
+                .arg("-c")
+                .arg(&path)
+                .arg("-t")
+                .output()
+                .expect("nats-server -t");
+            panic!(
+                "nats-server did not start: {}{}\n{}",
+                String::from_utf8_lossy(&check.stdout),
+                String::from_utf8_lossy(&check.stderr),
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
     server
@@ -1910,4 +1930,116 @@ fn connects_with_tls_and_a_client_certificate() {
         &[("XDG_CONFIG_HOME", xdg.to_str().expect("path"))],
     );
     assert_exported("TLS context", &r);
+}
+
+/// A NATS JWT (header, claims, ed25519 signature by `signer`), as nsc
+/// writes them.
+fn nats_jwt(signer: &nkeys::KeyPair, subject: &str, name: &str, nats: Value) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let header = b64.encode(r#"{"typ":"JWT","alg":"ed25519-nkey"}"#);
+    let iat = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let claims = serde_json::json!({
+        "jti": format!("{}{iat}", name.to_uppercase()),
+        "iat": iat,
+        "iss": signer.public_key(),
+        "name": name,
+        "sub": subject,
+        "nats": nats,
+    });
+    let body = format!("{header}.{}", b64.encode(claims.to_string()));
+    let sig = signer.sign(body.as_bytes()).expect("sign");
+    format!("{body}.{}", b64.encode(sig))
+}
+
+/// A credentials file (user JWT and NKey seed) against a server in
+/// operator mode with the account's JWT preloaded; the seed and the JWT
+/// never appear in any output, and NATS_CREDS works as --creds.
+#[test]
+fn connects_with_a_credentials_file() {
+    let Some(bin) = env_var("STANCTL_TEST_NATS_BIN") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let operator = nkeys::KeyPair::new_operator();
+    let account = nkeys::KeyPair::new_account();
+    let user = nkeys::KeyPair::new_user();
+    let op_jwt = nats_jwt(
+        &operator,
+        &operator.public_key(),
+        "op",
+        serde_json::json!({"type": "operator", "version": 2}),
+    );
+    let unlimited = serde_json::json!({
+        "subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1,
+        "wildcards": true, "conn": -1, "leaf": -1,
+        "mem_storage": -1, "disk_storage": -1, "streams": -1, "consumer": -1,
+    });
+    let acc_jwt = nats_jwt(
+        &operator,
+        &account.public_key(),
+        "acc",
+        serde_json::json!({"limits": unlimited, "type": "account", "version": 2}),
+    );
+    // JetStream needs a system account.
+    let system = nkeys::KeyPair::new_account();
+    let sys_jwt = nats_jwt(
+        &operator,
+        &system.public_key(),
+        "SYS",
+        serde_json::json!({"limits": {"subs": -1, "data": -1, "payload": -1, "imports": -1,
+                           "exports": -1, "wildcards": true, "conn": -1, "leaf": -1},
+                           "type": "account", "version": 2}),
+    );
+    let user_jwt = nats_jwt(
+        &account,
+        &user.public_key(),
+        "mig",
+        serde_json::json!({"pub": {}, "sub": {}, "subs": -1, "data": -1, "payload": -1,
+                           "type": "user", "version": 2}),
+    );
+    let seed = user.seed().expect("seed");
+    let creds = tmp.path().join("mig.creds");
+    std::fs::write(
+        &creds,
+        format!(
+            "-----BEGIN NATS USER JWT-----\n{user_jwt}\n------END NATS USER JWT------\n\n\
+             -----BEGIN USER NKEY SEED-----\n{seed}\n------END USER NKEY SEED------\n"
+        ),
+    )
+    .expect("creds");
+    let server = server_with_conf(
+        &bin,
+        tmp.path(),
+        &format!(
+            "operator: {op_jwt:?}\nsystem_account: {sys}\nresolver: MEMORY\n\
+             resolver_preload: {{ {acc}: {acc_jwt:?}, {sys}: {sys_jwt:?} }}\n",
+            acc = account.public_key(),
+            sys = system.public_key()
+        ),
+    );
+    let url = server.url();
+    let dir = fixture("file-kill9-v0.23").join("store");
+    let dir = dir.to_str().expect("path");
+    let creds = creds.to_str().expect("path");
+    let base = export_args(dir, &["--server", &url]);
+    let mut outputs = Vec::new();
+    let r = run_env(&joined(&base, &["--creds", creds]), &[]);
+    assert_exported("--creds", &r);
+    outputs.push(r);
+    let r = run_env(&base, &[("NATS_CREDS", creds)]);
+    assert_exported("NATS_CREDS", &r);
+    outputs.push(r);
+    let r = run_env(&base, &[]);
+    assert_eq!(r.0, Some(2), "no credentials: {}", r.2);
+    outputs.push(r);
+    for (_, stdout, stderr) in &outputs {
+        for text in [stdout, stderr] {
+            assert!(!text.contains(&seed[2..]), "the seed was printed");
+            assert!(!text.contains(&user_jwt), "the JWT was printed");
+        }
+    }
 }
