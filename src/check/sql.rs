@@ -371,8 +371,14 @@ impl Checker {
     /// Runs a check query. A query the database refuses is an error
     /// finding naming the table, what was being checked and the query:
     /// never "no problems found".
-    fn rows(&mut self, table: &'static str, what: &str, sql: &str) -> Option<Vec<Row>> {
-        match self.db.try_query(sql, &[]) {
+    fn rows(
+        &mut self,
+        table: &'static str,
+        what: &str,
+        sql: &str,
+        params: &[Param],
+    ) -> Option<Vec<Row>> {
+        match self.db.try_query(sql, params) {
             Ok(rows) => Some(rows),
             Err(e) => {
                 self.push(
@@ -389,7 +395,7 @@ impl Checker {
 
     /// The first column of the first row of a check query (see [`Self::rows`]).
     fn scalar(&mut self, table: &'static str, what: &str, sql: &str) -> Option<i128> {
-        self.rows(table, what, sql)?
+        self.rows(table, what, sql, &[])?
             .into_iter()
             .next()
             .and_then(|r| r.into_iter().next())
@@ -434,6 +440,7 @@ impl Checker {
             "ServerInfo",
             "the server information",
             &format!("SELECT id, proto, version FROM {si}"),
+            &[],
         ) {
             self.server_info(rows, channels, max_id);
         }
@@ -536,7 +543,7 @@ impl Checker {
             "SELECT m.id, COUNT(*) FROM {m} m LEFT JOIN {ch} c ON c.id = m.id WHERE c.id IS NULL GROUP BY m.id ORDER BY m.id LIMIT {SAMPLE}"
         );
         for r in self
-            .rows("Messages", "orphan messages", &q)
+            .rows("Messages", "orphan messages", &q, &[])
             .unwrap_or_default()
         {
             let id = u64_of(r.first());
@@ -562,7 +569,7 @@ impl Checker {
             "SELECT c.id, c.name, COUNT(*) FROM {ch} c JOIN {m} m ON m.id = c.id WHERE c.deleted = TRUE GROUP BY c.id, c.name ORDER BY c.id LIMIT {SAMPLE}"
         );
         for r in self
-            .rows("Channels", "deleted channels with messages", &q)
+            .rows("Channels", "deleted channels with messages", &q, &[])
             .unwrap_or_default()
         {
             let id = u64_of(r.first());
@@ -588,7 +595,7 @@ impl Checker {
                 "SELECT s.id, COUNT(*) FROM {s} s LEFT JOIN {ch} c ON c.id = s.id WHERE c.id IS NULL GROUP BY s.id ORDER BY s.id LIMIT {SAMPLE}"
             );
             for r in self
-                .rows("Subscriptions", "orphan subscriptions", &q)
+                .rows("Subscriptions", "orphan subscriptions", &q, &[])
                 .unwrap_or_default()
             {
                 let id = u64_of(r.first());
@@ -613,7 +620,7 @@ impl Checker {
                     "SELECT p.subid, COUNT(*) FROM {p} p LEFT JOIN {s} s ON s.subid = p.subid WHERE s.subid IS NULL GROUP BY p.subid ORDER BY p.subid LIMIT {SAMPLE}"
                 );
                 for r in self
-                    .rows("SubsPending", "orphan pending rows", &q)
+                    .rows("SubsPending", "orphan pending rows", &q, &[])
                     .unwrap_or_default()
                 {
                     let subid = u64_of(r.first());
@@ -664,7 +671,7 @@ impl Checker {
             "SELECT id, seq, size, {len_fn}(data) FROM {m} WHERE size <> {len_fn}(data) ORDER BY id, seq LIMIT {SAMPLE}"
         );
         for r in self
-            .rows("Messages", "message sizes", &q)
+            .rows("Messages", "message sizes", &q, &[])
             .unwrap_or_default()
         {
             let id = u64_of(r.first());
@@ -714,14 +721,32 @@ impl Checker {
         }
     }
 
+    /// Looks at the first messages' payloads for an encryption envelope,
+    /// one row in memory at a time (a row may hold a message of hundreds
+    /// of MB).
     fn encryption_sample(&mut self) {
         let Some(m) = self.t("Messages") else { return };
-        let q = format!("SELECT data FROM {m} ORDER BY id, seq LIMIT 50");
-        for r in self
-            .rows("Messages", "payload encryption", &q)
-            .unwrap_or_default()
-        {
-            let data = bytes_of(r.into_iter().next());
+        let keys = format!("SELECT id, seq FROM {m} ORDER BY id, seq LIMIT 50");
+        let one = format!("SELECT data FROM {m} WHERE id = ? AND seq = ?");
+        let keys = self
+            .rows("Messages", "payload encryption", &keys, &[])
+            .unwrap_or_default();
+        for key in keys {
+            let (Ok(Some(id)), Ok(Some(seq))) = (
+                key.first().unwrap_or(&Value::Null).as_i64(),
+                key.get(1).unwrap_or(&Value::Null).as_u64(),
+            ) else {
+                continue;
+            };
+            let Some(rows) = self.rows(
+                "Messages",
+                "payload encryption",
+                &one,
+                &[Param::Int(id), Param::UInt(seq)],
+            ) else {
+                return;
+            };
+            let data = bytes_of(rows.into_iter().next().and_then(|r| r.into_iter().next()));
             if let Ok(msg) = MsgProto::decode(data.as_slice()) {
                 if let Some(cipher) = likely_envelope(&msg.data) {
                     self.add_encryption_constraints(cipher.name());
@@ -964,5 +989,67 @@ mod tests {
         let codes: Vec<&str> = out.findings.iter().map(|f| f.code.as_str()).collect();
         assert!(codes.contains(&"orphan.messages"), "{codes:?}");
         assert!(codes.contains(&"orphan.subs_pending"), "{codes:?}");
+    }
+
+    #[test]
+    fn sqlite_check_finds_encrypted_payloads_past_plain_ones() {
+        // An AES envelope (FORMAT.md section 10): code, nonce with a zero
+        // high counter, ciphertext.
+        let envelope =
+            hex::decode("0108cfc7d90000000000000001dc7a6e5a60d9b0b4f5c49e46632fc4c4a3d2c15841fd")
+                .unwrap();
+        let row = |seq: u64, data: &[u8]| {
+            let m = MsgProto {
+                sequence: seq,
+                data: data.to_vec().into(),
+                timestamp: 5,
+                ..MsgProto::default()
+            };
+            let bytes = m.encode_to_vec();
+            format!(
+                "INSERT INTO Messages VALUES (1, {seq}, 5, {}, x'{}');",
+                bytes.len(),
+                hex::encode(&bytes)
+            )
+        };
+        let mut sql = crate::sqlstore::schema::SQLITE_SCHEMA.to_string();
+        sql.push_str("INSERT INTO Channels (id, name) VALUES (1, 'a');");
+        sql.push_str(&row(1, b"plain"));
+        sql.push_str(&row(2, &envelope));
+        let (_dir, path) = sqlite_store(&sql);
+        let out = check(
+            SqlDriver::Sqlite,
+            &path,
+            &SqlCheckOptions {
+                deep: false,
+                target: None,
+            },
+        )
+        .unwrap();
+        assert!(
+            out.constraints
+                .iter()
+                .any(|c| c.reason.contains("payloads are encrypted")),
+            "{:?}",
+            out.constraints
+        );
+        // Without the encrypted row: no such constraint.
+        let mut sql = crate::sqlstore::schema::SQLITE_SCHEMA.to_string();
+        sql.push_str("INSERT INTO Channels (id, name) VALUES (1, 'a');");
+        sql.push_str(&row(1, b"plain"));
+        let (_dir, path) = sqlite_store(&sql);
+        let out = check(
+            SqlDriver::Sqlite,
+            &path,
+            &SqlCheckOptions {
+                deep: false,
+                target: None,
+            },
+        )
+        .unwrap();
+        assert!(!out
+            .constraints
+            .iter()
+            .any(|c| c.reason.contains("payloads are encrypted")));
     }
 }
