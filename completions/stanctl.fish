@@ -52,6 +52,7 @@ complete -c stanctl -n "__fish_stanctl_needs_command" -s V -l version -d 'Print 
 complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "info" -d 'Cluster id, node id, store type, totals and disk size'
 complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "channels" -d 'Channels with counts, bytes, first/last sequence and time, limits'
 complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "dump" -d 'Messages of a channel by sequence or time range'
+complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "stats" -d 'Messages over time (bar chart), payload size percentiles, top subjects, reply use and subscription lag, for a store or channels'
 complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "clients" -d 'Clients recorded in the store'
 complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "subs" -d 'Subscriptions with last sent, lag and unacknowledged messages'
 complete -c stanctl -n "__fish_stanctl_needs_command" -f -a "export" -d 'Export a store to another format (the source is never modified)'
@@ -203,6 +204,32 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l strict-commit -
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -l channel -d 'Channels: names or subject patterns (`orders.*`, `>`); repeatable. All channels when omitted' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -l buckets -d 'Time buckets of the bar chart, from the first to the last message' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -l dir -d 'File store root directory (the server\'s -dir)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -l store -d 'Store type (the server\'s -store); guessed from the other options when omitted' -r -f -a "file\t''
+sql\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -l sql-driver -d 'SQL driver: postgres, mysql or sqlite' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -l sql-source -d 'SQL data source, in the server\'s own form (Go MySQL DSN, Postgres key=value or URL, SQLite path)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -s c -l config -d 'nats-streaming-server configuration file: store, dir, file and SQL options, limits' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -l file-crc-poly -d 'CRC-32 polynomial the store was written with (the server\'s -file_crc_poly), decimal or 0x hex' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -l file-crc -d 'Verify CRCs when reading (the server\'s -file_crc)' -r -f -a "true\t''
+false\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -l encryption-key-file -d 'File holding the encryption key (the whole file, one trailing newline removed)' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -l encryption-key -d 'Encryption key (visible in the process list: prefer --encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY, which takes precedence, as for the server)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -l cluster-log-path -d 'Raft log directory of a cluster node (the server\'s -cluster_log_path); found next to the store when omitted' -r -F
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -l now -d '"Now" for age limits (RFC 3339, epoch time with a unit like 1795570246s, or ns since the epoch); default: the current time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -l format -d 'Output format' -r -f -a "table\t'Human-readable table'
+json\t'One JSON document'
+ndjson\t'One JSON object per line'
+raw\t'Payload bytes only (dump)'"
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -l color -d 'Colour check severities: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -l strict-commit -d 'Cluster node: stop the Raft log replay at the last entry known to be committed'
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -s v -l verbose -d 'Also print informational findings'
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -l dir -d 'File store root directory (the server\'s -dir)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand clients; and not __fish_seen_subcommand_from ls show help" -l store -d 'Store type (the server\'s -store); guessed from the other options when omitted' -r -f -a "file\t''
 sql\t''"
@@ -859,20 +886,21 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand man-pages" -l strict-com
 complete -c stanctl -n "__fish_stanctl_using_subcommand man-pages" -s v -l verbose -d 'Also print informational findings'
 complete -c stanctl -n "__fish_stanctl_using_subcommand man-pages" -s q -l quiet -d 'Print no findings, notes or progress (exit codes still tell)'
 complete -c stanctl -n "__fish_stanctl_using_subcommand man-pages" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "info" -d 'Cluster id, node id, store type, totals and disk size'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "channels" -d 'Channels with counts, bytes, first/last sequence and time, limits'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "dump" -d 'Messages of a channel by sequence or time range'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "clients" -d 'Clients recorded in the store'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "subs" -d 'Subscriptions with last sent, lag and unacknowledged messages'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "export" -d 'Export a store to another format (the source is never modified)'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "migrate" -d 'Copy a store to another backend (the source is never modified)'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "check" -d 'Integrity and compatibility check: exit 0 clean, 1 problems, 2 cannot open'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "manifest" -d 'Write a MANIFEST-shaped JSON description of the store (for check --expect)'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "sql" -d 'SQL store schema upgrade (the one command that writes, with --apply)'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "salvage" -d 'Copy what is recoverable from a damaged file store into a new one'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "completions" -d 'Print a shell completion script'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "man-pages" -d 'Write the man pages (stanctl.1, one per subcommand) into a directory'
-complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump stats clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "info" -d 'Cluster id, node id, store type, totals and disk size'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump stats clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "channels" -d 'Channels with counts, bytes, first/last sequence and time, limits'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump stats clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "dump" -d 'Messages of a channel by sequence or time range'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump stats clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "stats" -d 'Messages over time (bar chart), payload size percentiles, top subjects, reply use and subscription lag, for a store or channels'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump stats clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "clients" -d 'Clients recorded in the store'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump stats clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "subs" -d 'Subscriptions with last sent, lag and unacknowledged messages'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump stats clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "export" -d 'Export a store to another format (the source is never modified)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump stats clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "migrate" -d 'Copy a store to another backend (the source is never modified)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump stats clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "check" -d 'Integrity and compatibility check: exit 0 clean, 1 problems, 2 cannot open'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump stats clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "manifest" -d 'Write a MANIFEST-shaped JSON description of the store (for check --expect)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump stats clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "sql" -d 'SQL store schema upgrade (the one command that writes, with --apply)'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump stats clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "salvage" -d 'Copy what is recoverable from a damaged file store into a new one'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump stats clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "completions" -d 'Print a shell completion script'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump stats clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "man-pages" -d 'Write the man pages (stanctl.1, one per subcommand) into a directory'
+complete -c stanctl -n "__fish_stanctl_using_subcommand help; and not __fish_seen_subcommand_from info channels dump stats clients subs export migrate check manifest sql salvage completions man-pages help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c stanctl -n "__fish_stanctl_using_subcommand help; and __fish_seen_subcommand_from channels" -f -a "ls" -d 'List every channel'
 complete -c stanctl -n "__fish_stanctl_using_subcommand help; and __fish_seen_subcommand_from channels" -f -a "show" -d 'One channel in detail'
 complete -c stanctl -n "__fish_stanctl_using_subcommand help; and __fish_seen_subcommand_from clients" -f -a "ls" -d 'List clients'

@@ -54,6 +54,7 @@ pub mod raft;
 pub mod safe_fs;
 pub mod sqlstore;
 pub mod staging;
+pub mod stats;
 pub mod store;
 pub mod timefmt;
 

@@ -20,6 +20,11 @@ pub const DUMP: &str = "Examples:
   stanctl --dir /data/stan dump --channel 'orders.*' --channel audit.log --since 1h --format ndjson
   stanctl --dir /data/stan dump --channel bin.data --from-seq 5 --to-seq 9 --format raw > out.bin";
 
+pub const STATS: &str = "Examples:
+  stanctl --dir /data/stan stats
+  stanctl --dir /data/stan stats --channel 'orders.*' --buckets 48
+  stanctl --sql-driver postgres --sql-source 'dbname=stan' stats --format json";
+
 pub const CLIENTS_LS: &str = "Examples:
   stanctl --dir /data/stan clients ls
   stanctl --dir /data/stan clients ls --format json";

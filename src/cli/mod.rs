@@ -8,7 +8,7 @@ mod store_args;
 
 use commands::{
     channels, check, clients, completions, dump, export, info, manifest, migrate, salvage, sql,
-    subs,
+    stats, subs,
 };
 use print::{output, progress};
 
@@ -78,6 +78,10 @@ pub enum Command {
     /// Messages of a channel by sequence or time range.
     #[command(after_help = examples::DUMP)]
     Dump(dump::DumpArgs),
+    /// Messages over time (bar chart), payload size percentiles, top
+    /// subjects, reply use and subscription lag, for a store or channels.
+    #[command(after_help = examples::STATS)]
+    Stats(stats::StatsArgs),
     /// Clients recorded in the store.
     #[command(subcommand)]
     Clients(clients::ClientsCommand),
@@ -205,6 +209,7 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Info => info::run(cli, store.as_mut()),
         Command::Channels(cmd) => channels::run(cli, cmd, store.as_mut()),
         Command::Dump(args) => dump::run(cli, args, store.as_mut()),
+        Command::Stats(args) => stats::run(cli, args, store.as_mut()),
         Command::Clients(cmd) => clients::run(cli, cmd, store.as_mut()),
         Command::Subs(cmd) => subs::run(cli, cmd, store.as_mut()),
         Command::Manifest(args) => manifest::run(cli, args, store.as_mut()),

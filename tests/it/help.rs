@@ -11,6 +11,7 @@ const LEAVES: &[&[&str]] = &[
     &["channels", "ls"],
     &["channels", "show"],
     &["dump"],
+    &["stats"],
     &["clients", "ls"],
     &["clients", "show"],
     &["subs", "ls"],

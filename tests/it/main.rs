@@ -38,3 +38,4 @@ mod safety;
 mod sql_plan;
 mod sql_read;
 mod sql_write;
+mod stats;

@@ -13,6 +13,7 @@ pub(super) mod manifest;
 pub(super) mod migrate;
 pub(super) mod salvage;
 pub(super) mod sql;
+pub(super) mod stats;
 pub(super) mod subs;
 
 // What every command reaches as `super::...`.
