@@ -42,6 +42,20 @@ pub enum StoreError {
     #[error("{location}: {message}")]
     NeedsKey { location: String, message: String },
 
+    /// A migration written for a server version that cannot open it.
+    #[error("server {version}: {reasons}; {remedy}")]
+    NotForServer {
+        version: String,
+        reasons: String,
+        remedy: &'static str,
+    },
+
+    /// A file target would restart a channel's sequence at 1: every
+    /// message was removed by limits and the source holds no record of the
+    /// last one (a file store keeps a sequence only in records).
+    #[error("channel {channel:?}: every message was removed by limits (last sequence {last_seq}) and the source holds no record of it; a file store keeps a sequence only in records, so the server would restart this channel at 1 instead of {next}. Migrate to a SQL target (Channels.maxseq keeps it), or accept the reset", next = last_seq + 1)]
+    SequenceReset { channel: String, last_seq: u64 },
+
     #[error("{path}: unsupported file version {found} (expected 1)")]
     UnsupportedVersion { path: PathBuf, found: u32 },
 

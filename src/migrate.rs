@@ -255,10 +255,11 @@ fn refuse_gap(
     if reasons.is_empty() {
         return Ok(());
     }
-    Err(StoreError::Invalid(format!(
-        "--for-server-version {version}: {}; such a store cannot be written for it",
-        reasons.join("; ")
-    )))
+    Err(StoreError::NotForServer {
+        version: version.to_string(),
+        reasons: reasons.join("; "),
+        remedy: "such a store cannot be written for it",
+    })
 }
 
 /// Payloads copied as stored that look encrypted, for a version without
@@ -278,10 +279,11 @@ fn refuse_envelope(
     if reasons.is_empty() {
         return Ok(());
     }
-    Err(StoreError::Invalid(format!(
-        "--for-server-version {version}: {}; give the source key so they are written in plaintext",
-        reasons.join("; ")
-    )))
+    Err(StoreError::NotForServer {
+        version: version.to_string(),
+        reasons: reasons.join("; "),
+        remedy: "give the source key so they are written in plaintext",
+    })
 }
 
 /// A channel whose messages were all removed by limits keeps its sequence
@@ -311,14 +313,10 @@ fn keep_empty_sequence(
             "written empty: the server restarts the sequence at 1, not {}",
             last_seq + 1
         )),
-        _ => Err(StoreError::Invalid(format!(
-            "channel {name:?}: every message was removed by limits (last sequence {last_seq}) \
-             and the source holds no record of it; a file store keeps a sequence only in \
-             records, so the server would restart this channel at 1 instead of {}. Migrate to \
-             a SQL target (Channels.maxseq keeps it), or pass --allow-sequence-reset to accept \
-             the reset",
-            last_seq + 1
-        ))),
+        _ => Err(StoreError::SequenceReset {
+            channel: name.to_string(),
+            last_seq,
+        }),
     }
 }
 

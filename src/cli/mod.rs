@@ -189,6 +189,12 @@ fn flag_hint(e: &StoreError) -> Option<String> {
         StoreError::CrcPolynomial { suggested, .. } => {
             Some(format!(": use --file-crc-poly 0x{suggested:08X}"))
         }
+        StoreError::NotForServer { version, .. } => {
+            Some(format!(" (--for-server-version {version})"))
+        }
+        StoreError::SequenceReset { .. } => {
+            Some(": pass --allow-sequence-reset to accept it".into())
+        }
         _ => None,
     }
 }
