@@ -300,9 +300,6 @@ registry! {
     CompatServerVersion = "compat.server_version" [Error]
         meaning "the server version given with --server-version cannot open the store"
         server "refuses to start, or loses or garbles data";
-    Unregistered = "unregistered" [Error, Warning, Info]
-        meaning "a finding whose code is not in this registry yet (a bug: every code must be registered)"
-        server "-";
 }
 
 impl Code {
@@ -388,26 +385,6 @@ pub fn findings_markdown() -> String {
     out
 }
 
-/// A code given by its registered variant, or (while call sites move over)
-/// by its dotted name.
-pub trait IntoCode {
-    fn into_code(self) -> Code;
-}
-
-impl IntoCode for Code {
-    fn into_code(self) -> Code {
-        self
-    }
-}
-
-/// Transitional, until `check/file.rs` and `check/sql.rs` name their codes
-/// as [`Code`] variants: a dotted name looked up in the registry.
-impl IntoCode for &'static str {
-    fn into_code(self) -> Code {
-        Code::from_dotted(self).unwrap_or(Code::Unregistered)
-    }
-}
-
 /// What `file_truncate_bad_eof` would do with a torn record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Truncation {
@@ -462,10 +439,10 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(severity: Severity, code: impl IntoCode, location: impl Into<String>) -> Self {
+    pub fn new(severity: Severity, code: Code, location: impl Into<String>) -> Self {
         Finding {
             severity,
-            code: code.into_code(),
+            code,
             location: location.into(),
             file: None,
             offset: None,
@@ -484,12 +461,7 @@ impl Finding {
     }
 
     /// A finding about `file` (relative to the store root), at `offset`.
-    pub fn at_file(
-        severity: Severity,
-        code: impl IntoCode,
-        file: &str,
-        offset: Option<u64>,
-    ) -> Self {
+    pub fn at_file(severity: Severity, code: Code, file: &str, offset: Option<u64>) -> Self {
         let location = match offset {
             Some(o) => format!("{file} at offset {o}"),
             None => file.to_string(),
@@ -501,12 +473,7 @@ impl Finding {
     }
 
     /// A finding about a SQL table, optionally one row.
-    pub fn at_table(
-        severity: Severity,
-        code: impl IntoCode,
-        table: &str,
-        key: Option<String>,
-    ) -> Self {
+    pub fn at_table(severity: Severity, code: Code, table: &str, key: Option<String>) -> Self {
         let location = match &key {
             Some(k) => format!("table {table}, key ({k})"),
             None => format!("table {table}"),
@@ -582,13 +549,12 @@ mod tests {
             assert!(!entry.meaning.is_empty() && !entry.server.is_empty());
             let (area, name) = entry.dotted.split_once('.').unwrap_or((entry.dotted, ""));
             assert!(
-                entry.code == Code::Unregistered
-                    || (!area.is_empty()
-                        && !name.is_empty()
-                        && entry
-                            .dotted
-                            .bytes()
-                            .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_')),
+                !area.is_empty()
+                    && !name.is_empty()
+                    && entry
+                        .dotted
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_'),
                 "{} is not area.name",
                 entry.dotted
             );
@@ -605,7 +571,7 @@ mod tests {
             Code::SliceDuplicateNumber.to_string(),
             "slice.duplicate_number"
         );
-        assert_eq!("index.crc".into_code(), Code::IndexCrc);
-        assert_eq!("no.such_code".into_code(), Code::Unregistered);
+        assert_eq!(Code::from_dotted("index.crc"), Some(Code::IndexCrc));
+        assert_eq!(Code::from_dotted("no.such_code"), None);
     }
 }

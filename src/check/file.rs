@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use prost::Message as _;
 
 use super::compat::{Constraint, Verdict};
-use super::{Finding, Severity, Stats};
+use super::{Code, Finding, Severity, Stats};
 use crate::crc::Crc32;
 use crate::crypto::{likely_envelope, Cipher};
 use crate::error::{Result, StoreError};
@@ -206,7 +206,7 @@ impl Checker {
 
     fn io_finding(&mut self, rel: &str, e: &io::Error) {
         self.push(
-            Finding::at_file(Severity::Error, "file.unreadable", rel, None)
+            Finding::at_file(Severity::Error, Code::FileUnreadable, rel, None)
                 .msg(format!("cannot read: {e}"))
                 .expected("a readable file")
                 .found(e.to_string())
@@ -268,7 +268,7 @@ impl Checker {
             self.push(
                 Finding::at_file(
                     Severity::Error,
-                    "store.legacy_layout",
+                    Code::StoreLegacyLayout,
                     "clients.dat",
                     Some(4),
                 )
@@ -289,7 +289,7 @@ impl Checker {
                 let path = self.root.join(name);
                 match crate::safe_fs::lock_holder(&path) {
                     Some(pid) => self.push(
-                        Finding::at_file(Severity::Warning, "store.locked", name, None)
+                        Finding::at_file(Severity::Warning, Code::StoreLocked, name, None)
                             .msg(format!(
                                 "a live server (pid {pid}) holds the store lock: what it writes meanwhile may show up as partial records"
                             ))
@@ -298,7 +298,7 @@ impl Checker {
                             .server("a second fault-tolerant server waits for the lock; the running one keeps writing"),
                     ),
                     None => self.push(
-                        Finding::at_file(Severity::Info, "store.lock_file", name, None)
+                        Finding::at_file(Severity::Info, Code::StoreLockFile, name, None)
                             .msg("lock file of a fault-tolerance (FT) server; not held now")
                             .expected("-")
                             .found("unlocked .rootdir.lck")
@@ -307,7 +307,7 @@ impl Checker {
                 }
             }
             ".truncate.lck" => self.push(
-                Finding::at_file(Severity::Info, "store.truncate_lock", name, None)
+                Finding::at_file(Severity::Info, Code::StoreTruncateLock, name, None)
                     .msg("a server was started with -file_truncate_bad_eof and not restarted without it since")
                     .expected("-")
                     .found(".truncate.lck")
@@ -320,7 +320,7 @@ impl Checker {
                     .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
                 if temp {
                     self.push(
-                        Finding::at_file(Severity::Warning, "store.compaction_leftover", name, None)
+                        Finding::at_file(Severity::Warning, Code::StoreCompactionLeftover, name, None)
                             .msg("leftover temporary file of an interrupted compaction")
                             .expected("no temporary file (it is renamed over its target when compaction ends)")
                             .found(format!("{name}: a crash happened during compaction"))
@@ -328,7 +328,7 @@ impl Checker {
                     );
                 } else {
                     self.push(
-                        Finding::at_file(Severity::Info, "store.stray_file", name, None)
+                        Finding::at_file(Severity::Info, Code::StoreStrayFile, name, None)
                             .msg("file unknown to the store")
                             .expected("server.dat, clients.dat, lock files and channel directories")
                             .found(name.to_string())
@@ -359,7 +359,7 @@ impl Checker {
         if len == 4 {
             if has_channels {
                 self.push(
-                    Finding::at_file(Severity::Warning, "server.empty_with_channels", rel, Some(4))
+                    Finding::at_file(Severity::Warning, Code::ServerEmptyWithChannels, rel, Some(4))
                         .msg("no server information, but channel directories exist")
                         .expected("one ServerInfo record")
                         .found("the 4-byte header only")
@@ -367,7 +367,7 @@ impl Checker {
                 );
             } else {
                 self.push(
-                    Finding::at_file(Severity::Info, "server.empty", rel, Some(4))
+                    Finding::at_file(Severity::Info, Code::ServerEmpty, rel, Some(4))
                         .msg("no server information: the store was never used")
                         .expected("-")
                         .found("header only")
@@ -378,7 +378,7 @@ impl Checker {
         }
         if len > SERVER_DAT_MAX {
             self.push(
-                Finding::at_file(Severity::Error, "server.size", rel, Some(4))
+                Finding::at_file(Severity::Error, Code::ServerSize, rel, Some(4))
                     .msg(format!(
                         "server.dat is {len} bytes; it holds one small record"
                     ))
@@ -396,7 +396,7 @@ impl Checker {
         }
         if buf.len() < 12 {
             self.push(
-                Finding::at_file(Severity::Error, "record.torn", rel, Some(4))
+                Finding::at_file(Severity::Error, Code::RecordTorn, rel, Some(4))
                     .msg(format!(
                         "partial record header ({} of 8 bytes)",
                         buf.len() - 4
@@ -412,7 +412,7 @@ impl Checker {
         let stored = le32(&buf[8..12]);
         if size == 0 && stored == 0 {
             self.push(
-                Finding::at_file(Severity::Error, "record.zero_padding", rel, Some(4))
+                Finding::at_file(Severity::Error, Code::RecordZeroPadding, rel, Some(4))
                     .msg("zero-filled record header")
                     .expected("one ServerInfo record")
                     .found("zeros")
@@ -424,7 +424,7 @@ impl Checker {
         }
         if len == 12 {
             self.push(
-                Finding::at_file(Severity::Error, "record.header_only", rel, Some(4))
+                Finding::at_file(Severity::Error, Code::RecordHeaderOnly, rel, Some(4))
                     .msg(format!("record header (size {size}) with no payload"))
                     .expected(format!("{size} payload bytes"))
                     .found("end of file")
@@ -434,9 +434,9 @@ impl Checker {
         }
         if 12 + size != len {
             let (code, what) = if 12 + size > len {
-                ("record.torn", "unexpected EOF")
+                (Code::RecordTorn, "unexpected EOF")
             } else {
-                ("server.size", "incorrect file size")
+                (Code::ServerSize, "incorrect file size")
             };
             self.push(
                 Finding::at_file(Severity::Error, code, rel, Some(4))
@@ -462,7 +462,7 @@ impl Checker {
             match fits {
                 Some((poly, name)) => {
                     self.push(
-                        Finding::at_file(Severity::Error, "crc.polynomial", rel, Some(4))
+                        Finding::at_file(Severity::Error, Code::CrcPolynomial, rel, Some(4))
                             .msg(format!(
                                 "CRCs were written with the {name} polynomial (0x{poly:08X}), not the configured 0x{:08X}; checking the rest with {name}",
                                 self.opts.crc_poly
@@ -475,7 +475,7 @@ impl Checker {
                 }
                 None => {
                     self.push(
-                        Finding::at_file(Severity::Error, "record.crc", rel, Some(4))
+                        Finding::at_file(Severity::Error, Code::RecordCrc, rel, Some(4))
                             .msg("ServerInfo record CRC mismatch")
                             .expected(format!("crc 0x{stored:08x} (stored)"))
                             .found(format!("crc 0x{actual:08x} (computed)"))
@@ -496,7 +496,7 @@ impl Checker {
                 let cluster = proto::text(&info.cluster_id);
                 if cluster.is_empty() {
                     self.push(
-                        Finding::at_file(Severity::Warning, "server.no_cluster_id", rel, Some(12))
+                        Finding::at_file(Severity::Warning, Code::ServerNoClusterId, rel, Some(12))
                             .msg("ServerInfo has no cluster id")
                             .expected("a cluster id")
                             .found("empty")
@@ -513,7 +513,7 @@ impl Checker {
             }
             Err(e) => {
                 self.push(
-                    Finding::at_file(Severity::Error, "record.decode", rel, Some(4))
+                    Finding::at_file(Severity::Error, Code::RecordDecode, rel, Some(4))
                         .msg(format!("ServerInfo does not decode: {e}"))
                         .expected("a spb.ServerInfo protobuf")
                         .found(format!("{} undecodable bytes", payload.len()))
@@ -529,7 +529,7 @@ impl Checker {
         let at = e.at;
         if e.seq <= p.seq {
             self.push(
-                Finding::at_file(Severity::Error, "index.order", idx_rel, Some(at))
+                Finding::at_file(Severity::Error, Code::IndexOrder, idx_rel, Some(at))
                     .msg(format!("sequence {} after {}", e.seq, p.seq))
                     .expected(format!("seq > {}", p.seq))
                     .found(format!("seq {}", e.seq))
@@ -541,7 +541,7 @@ impl Checker {
                 .index_gap
                 .get_or_insert_with(|| idx_rel.to_string());
             self.push(
-                    Finding::at_file(Severity::Warning, "index.gap", idx_rel, Some(at))
+                    Finding::at_file(Severity::Warning, Code::IndexGap, idx_rel, Some(at))
                         .msg(format!("sequence gap: {} missing", seqs_text(p.seq + 1, e.seq - 1)))
                         .expected(format!("seq {}", p.seq + 1))
                         .found(format!("seq {}", e.seq))
@@ -551,7 +551,7 @@ impl Checker {
         }
         if e.timestamp < p.timestamp {
             self.push(
-                Finding::at_file(Severity::Info, "index.timestamp_order", idx_rel, Some(at))
+                Finding::at_file(Severity::Info, Code::IndexTimestampOrder, idx_rel, Some(at))
                     .msg(format!("seq {}: timestamp goes back in time", e.seq))
                     .expected(format!(">= {}", p.timestamp))
                     .found(e.timestamp.to_string())
@@ -561,7 +561,7 @@ impl Checker {
         }
         if e.offset != p.offset.wrapping_add(HEADER).wrapping_add(p.size) {
             self.push(
-                Finding::at_file(Severity::Warning, "index.offset_chain", idx_rel, Some(at))
+                Finding::at_file(Severity::Warning, Code::IndexOffsetChain, idx_rel, Some(at))
                     .msg(format!(
                         "seq {} at offset {}, but seq {} ends at {} (quirk Q5?)",
                         e.seq,
@@ -597,7 +597,7 @@ impl Checker {
         match found {
             None => {
                 self.push(
-                    Finding::at_file(Severity::Error, "file.version", rel, Some(0))
+                    Finding::at_file(Severity::Error, Code::FileVersion, rel, Some(0))
                         .msg(format!(
                             "file shorter than its 4-byte version header ({len} bytes)"
                         ))
@@ -610,7 +610,7 @@ impl Checker {
             Some(1) => true,
             Some(v) => {
                 self.push(
-                    Finding::at_file(Severity::Error, "file.version", rel, Some(0))
+                    Finding::at_file(Severity::Error, Code::FileVersion, rel, Some(0))
                         .msg(format!("unsupported file version {v}"))
                         .expected("1")
                         .found(v.to_string())
@@ -641,7 +641,7 @@ impl Checker {
                     None => (Severity::Warning, "zero-filled tail (after a crash)".to_string()),
                 };
                 self.push(
-                    Finding::at_file(sev, "record.zero_padding", rel, Some(offset))
+                    Finding::at_file(sev, Code::RecordZeroPadding, rel, Some(offset))
                         .msg(msg)
                         .expected("a record header or end of file")
                         .found(format!("{} zero bytes", after.unwrap_or(len) - offset))
@@ -653,7 +653,7 @@ impl Checker {
             }
             Frame::HeaderOnly { offset, size } => {
                 self.push(
-                    Finding::at_file(Severity::Warning, "record.header_only", rel, Some(offset))
+                    Finding::at_file(Severity::Warning, Code::RecordHeaderOnly, rel, Some(offset))
                         .msg(format!("record header (size {size}) with no payload at end of file (quirk Q1)"))
                         .expected(format!("{size} payload bytes"))
                         .found("end of file")
@@ -674,7 +674,7 @@ impl Checker {
                     None => format!("torn record header: {available} of 8 bytes"),
                 };
                 self.push(
-                    Finding::at_file(Severity::Error, "record.torn", rel, Some(offset))
+                    Finding::at_file(Severity::Error, Code::RecordTorn, rel, Some(offset))
                         .msg(format!("{what}; ok_up_to={offset}"))
                         .expected(needed.map_or("an 8-byte header".to_string(), |n| format!("{n} bytes")))
                         .found(format!("{available} bytes before end of file"))
@@ -698,7 +698,7 @@ impl Checker {
         let path = self.root.join(rel);
         if !path.exists() {
             self.push(
-                Finding::at_file(Severity::Info, "clients.missing", rel, None)
+                Finding::at_file(Severity::Info, Code::ClientsMissing, rel, None)
                     .msg("clients.dat missing")
                     .expected("clients.dat")
                     .found("no file")
@@ -763,7 +763,7 @@ impl Checker {
                     Err(e) => self.decode_error(rel, offset, size, "ClientDelete", &e),
                 },
                 other => self.push(
-                    Finding::at_file(Severity::Error, "record.unknown_type", rel, Some(offset))
+                    Finding::at_file(Severity::Error, Code::RecordUnknownType, rel, Some(offset))
                         .msg(format!("invalid client record type {other}"))
                         .expected("type 1 (add) or 2 (delete)")
                         .found(format!("type {other}"))
@@ -774,7 +774,7 @@ impl Checker {
         }
         if self.features.node_id.is_some() && records > 0 {
             self.push(
-                Finding::at_file(Severity::Info, "clients.clustered", rel, Some(4))
+                Finding::at_file(Severity::Info, Code::ClientsClustered, rel, Some(4))
                     .msg(format!("{records} client records in a clustered store"))
                     .expected("header only (a clustered server keeps clients in its Raft log)")
                     .found(format!("{records} records"))
@@ -801,7 +801,7 @@ impl Checker {
             return true;
         }
         self.push(
-            Finding::at_file(Severity::Error, "record.crc", rel, Some(offset))
+            Finding::at_file(Severity::Error, Code::RecordCrc, rel, Some(offset))
                 .msg(format!(
                     "{what}: corrupted data, expected crc to be 0x{stored:08x}, got 0x{actual:08x}"
                 ))
@@ -834,7 +834,7 @@ impl Checker {
             return;
         }
         self.push(
-            Finding::at_file(Severity::Warning, "record.not_canonical", rel, Some(offset))
+            Finding::at_file(Severity::Warning, Code::RecordNotCanonical, rel, Some(offset))
                 .msg(format!(
                     "record of type {rtype}: its {} payload bytes are not the encoding of a {what} ({} bytes re-encoded); a damaged type byte?",
                     payload.len(),
@@ -891,7 +891,7 @@ impl Checker {
         e: &prost::DecodeError,
     ) {
         self.push(
-            Finding::at_file(Severity::Error, "record.decode", rel, Some(offset))
+            Finding::at_file(Severity::Error, Code::RecordDecode, rel, Some(offset))
                 .msg(format!("{what} does not decode: {e}"))
                 .expected(format!("a {what} protobuf"))
                 .found(format!("{size} undecodable bytes"))
@@ -936,7 +936,7 @@ impl Checker {
                     self.push(
                         Finding::at_file(
                             Severity::Error,
-                            "slice.bad_name",
+                            Code::SliceBadName,
                             &format!("{name}/{fname}"),
                             None,
                         )
@@ -958,7 +958,7 @@ impl Checker {
         let valid_name = channel_name_valid(name);
         if !valid_name {
             self.push(
-                Finding::at_file(Severity::Warning, "channel.invalid_name", name, None)
+                Finding::at_file(Severity::Warning, Code::ChannelInvalidName, name, None)
                     .msg(format!("directory {name:?} is not a valid channel name"))
                     .expected("a channel name (no '/', no wildcards, no leading, trailing or double '.')")
                     .found(name.to_string())
@@ -968,7 +968,7 @@ impl Checker {
         if slices.is_empty() && !has_subs {
             if others.is_empty() {
                 self.push(
-                    Finding::at_file(Severity::Info, "channel.empty_dir", name, None)
+                    Finding::at_file(Severity::Info, Code::ChannelEmptyDir, name, None)
                         .msg("empty directory")
                         .expected("subs.dat and message slices")
                         .found("nothing")
@@ -977,7 +977,7 @@ impl Checker {
             } else {
                 let sample: Vec<&str> = others.iter().take(3).map(|(n, _)| n.as_str()).collect();
                 self.push(
-                    Finding::at_file(Severity::Warning, "channel.not_a_channel", name, None)
+                    Finding::at_file(Severity::Warning, Code::ChannelNotAChannel, name, None)
                         .msg(format!(
                             "directory holds no channel files but {} other entries ({})",
                             others.len(),
@@ -997,9 +997,9 @@ impl Checker {
                 Finding::at_file(
                     Severity::Info,
                     if bak {
-                        "slice.archived"
+                        Code::SliceArchived
                     } else {
-                        "channel.stray_file"
+                        Code::ChannelStrayFile
                     },
                     &rel,
                     None,
@@ -1023,7 +1023,7 @@ impl Checker {
             self.push(
                 Finding::at_file(
                     Severity::Warning,
-                    "slice.orphan_index",
+                    Code::SliceOrphanIndex,
                     &format!("{name}/{idx}"),
                     None,
                 )
@@ -1040,7 +1040,7 @@ impl Checker {
                 self.push(
                     Finding::at_file(
                         Severity::Warning,
-                        "slice.duplicate_number",
+                        Code::SliceDuplicateNumber,
                         &format!("{name}/{fname}"),
                         None,
                     )
@@ -1066,7 +1066,7 @@ impl Checker {
             let (a, b) = (&w[0], &w[1]);
             if b.first <= a.last {
                 self.push(
-                    Finding::at_file(Severity::Warning, "slice.overlap", &b.rel, None)
+                    Finding::at_file(Severity::Warning, Code::SliceOverlap, &b.rel, None)
                         .msg(format!(
                             "slice {} starts at seq {} but slice {} ends at seq {}",
                             b.number, b.first, a.number, a.last
@@ -1078,7 +1078,7 @@ impl Checker {
                 );
             } else if b.first > a.last + 1 {
                 self.push(
-                    Finding::at_file(Severity::Warning, "slice.gap", &b.rel, None)
+                    Finding::at_file(Severity::Warning, Code::SliceGap, &b.rel, None)
                         .msg(format!(
                             "sequence gap between slices: {} missing",
                             seqs_text(a.last + 1, b.first - 1)
@@ -1099,7 +1099,7 @@ impl Checker {
             self.push(
                 Finding::at_file(
                     Severity::Info,
-                    "subs.missing",
+                    Code::SubsMissing,
                     &format!("{name}/subs.dat"),
                     None,
                 )
@@ -1165,7 +1165,7 @@ impl Checker {
             Ok(state) => state,
             Err(e) => {
                 self.push(
-                    Finding::at_file(Severity::Error, "file.unreadable", &dat_rel, None)
+                    Finding::at_file(Severity::Error, Code::FileUnreadable, &dat_rel, None)
                         .msg(format!("cannot read: {e}"))
                         .expected("a readable file")
                         .found(e.to_string())
@@ -1176,7 +1176,7 @@ impl Checker {
         };
         if idx.crc_errors > 1 {
             self.push(
-                Finding::at_file(Severity::Warning, "index.crc", &idx_rel, None)
+                Finding::at_file(Severity::Warning, Code::IndexCrc, &idx_rel, None)
                     .msg(format!(
                         "{} index records with a CRC mismatch in all",
                         idx.crc_errors
@@ -1253,7 +1253,7 @@ impl Checker {
                                 "does not verify CRCs (file_crc=false): delivers the corrupted payload".to_string()
                             };
                             self.push(
-                                Finding::at_file(Severity::Error, "record.crc", &dat_rel, Some(offset))
+                                Finding::at_file(Severity::Error, Code::RecordCrc, &dat_rel, Some(offset))
                                     .msg(format!(
                                         "message record{}: corrupted data, expected crc to be 0x{stored_crc:08x}, got 0x{actual:08x}",
                                         seq.map_or(String::new(), |s| format!(" (seq {s})"))
@@ -1274,7 +1274,7 @@ impl Checker {
                             self.push(
                                 Finding::at_file(
                                     Severity::Error,
-                                    "record.decode",
+                                    Code::RecordDecode,
                                     &dat_rel,
                                     Some(offset),
                                 )
@@ -1344,7 +1344,7 @@ impl Checker {
                         ),
                     };
                     self.push(
-                        Finding::at_file(sev, "record.zero_padding", &dat_rel, Some(offset))
+                        Finding::at_file(sev, Code::RecordZeroPadding, &dat_rel, Some(offset))
                             .msg(msg)
                             .expected("a record header or end of file")
                             .found(format!("{} zero bytes", after.unwrap_or(dat_len) - offset))
@@ -1366,7 +1366,7 @@ impl Checker {
                 }
                 Frame::HeaderOnly { offset, size } => {
                     self.push(
-                        Finding::at_file(Severity::Warning, "record.header_only", &dat_rel, Some(offset))
+                        Finding::at_file(Severity::Warning, Code::RecordHeaderOnly, &dat_rel, Some(offset))
                             .msg(format!("record header (size {size}) with no payload at end of file (quirk Q1)"))
                             .expected(format!("{size} payload bytes"))
                             .found("end of file")
@@ -1418,7 +1418,7 @@ impl Checker {
                         } else {
                             Severity::Warning
                         },
-                        "record.torn",
+                        Code::RecordTorn,
                         &dat_rel,
                         Some(offset),
                     )
@@ -1456,7 +1456,7 @@ impl Checker {
             let first = bad_offsets[0];
             let beyond = first.offset >= dat_len;
             self.push(
-                Finding::at_file(Severity::Error, "index.bad_offset", &idx_rel, Some(first.at))
+                Finding::at_file(Severity::Error, Code::IndexBadOffset, &idx_rel, Some(first.at))
                     .msg(format!(
                         "{} index entr{} point{} at no record of {dat_rel} (first: seq {} at offset {}{})",
                         bad_offsets.len(),
@@ -1478,7 +1478,7 @@ impl Checker {
         }
         if unindexed_mid > 0 {
             self.push(
-                Finding::at_file(Severity::Warning, "data.unindexed", &dat_rel, None)
+                Finding::at_file(Severity::Warning, Code::DataUnindexed, &dat_rel, None)
                     .msg(format!("{unindexed_mid} records in the middle of the data file have no index entry"))
                     .expected("one index entry per record")
                     .found(format!("{unindexed_mid} records skipped by the index"))
@@ -1488,7 +1488,7 @@ impl Checker {
         if let Some((count, first_off, first_seq, bytes)) = orphans {
             let next_seq = idx.last_seq.map_or(1, |s| s.saturating_add(1));
             self.push(
-                Finding::at_file(Severity::Warning, "data.orphan_records", &dat_rel, Some(first_off))
+                Finding::at_file(Severity::Warning, Code::DataOrphanRecords, &dat_rel, Some(first_off))
                     .msg(format!(
                         "{count} orphan data record{} after the last index entry{} (quirk Q3)",
                         if count == 1 { "" } else { "s" },
@@ -1525,7 +1525,7 @@ impl Checker {
     ) {
         if e.size != size {
             self.push(
-                Finding::at_file(Severity::Error, "index.size_mismatch", dat_rel, Some(e.offset))
+                Finding::at_file(Severity::Error, Code::IndexSizeMismatch, dat_rel, Some(e.offset))
                     .msg(format!("seq {}: record size {size} does not match the index size {}", e.seq, e.size))
                     .expected(format!("{} bytes (index)", e.size))
                     .found(format!("{size} bytes (record header)"))
@@ -1536,7 +1536,7 @@ impl Checker {
         if let Some(Ok(m)) = msg {
             if m.sequence != e.seq {
                 self.push(
-                    Finding::at_file(Severity::Error, "index.seq_mismatch", dat_rel, Some(e.offset))
+                    Finding::at_file(Severity::Error, Code::IndexSeqMismatch, dat_rel, Some(e.offset))
                         .msg(format!("data record has sequence {}, index says {}", m.sequence, e.seq))
                         .expected(format!("seq {}", e.seq))
                         .found(format!("seq {}", m.sequence))
@@ -1546,7 +1546,7 @@ impl Checker {
             }
             if m.timestamp != e.timestamp {
                 self.push(
-                    Finding::at_file(Severity::Warning, "index.timestamp_mismatch", dat_rel, Some(e.offset))
+                    Finding::at_file(Severity::Warning, Code::IndexTimestampMismatch, dat_rel, Some(e.offset))
                         .msg(format!("seq {}: record timestamp {} differs from the index's {}", e.seq, m.timestamp, e.timestamp))
                         .expected(format!("timestamp {}", e.timestamp))
                         .found(format!("timestamp {}", m.timestamp))
@@ -1649,7 +1649,7 @@ impl Checker {
                     Err(e) => self.decode_error(&rel, offset, size, "SubStateUpdate", &e),
                 },
                 other => self.push(
-                    Finding::at_file(Severity::Error, "record.unknown_type", &rel, Some(offset))
+                    Finding::at_file(Severity::Error, Code::RecordUnknownType, &rel, Some(offset))
                         .msg(format!("unexpected record type {other}"))
                         .expected("type 1 (new), 2 (update), 3 (delete), 4 (ack) or 5 (sent)")
                         .found(format!("type {other}"))
@@ -1664,7 +1664,7 @@ impl Checker {
                     .sub_records_clustered
                     .get_or_insert_with(|| rel.clone());
                 self.push(
-                    Finding::at_file(Severity::Info, "subs.clustered", &rel, Some(4))
+                    Finding::at_file(Severity::Info, Code::SubsClustered, &rel, Some(4))
                         .msg(format!(
                             "{records} subscription records in a clustered store (node {node})"
                         ))
@@ -1682,7 +1682,7 @@ impl Checker {
             let known = self.clients.contains(&client);
             if !durable && !known {
                 self.push(
-                    Finding::at_file(Severity::Info, "subs.not_recovered", &rel, Some(*at))
+                    Finding::at_file(Severity::Info, Code::SubsNotRecovered, &rel, Some(*at))
                         .msg(format!(
                             "subscription {id}: its client {client:?} is not in clients.dat"
                         ))
@@ -1696,7 +1696,7 @@ impl Checker {
             }
             if durable && queue && !client.is_empty() && !known && !state.is_closed {
                 self.push(
-                    Finding::at_file(Severity::Warning, "subs.ghost_queue_member", &rel, Some(*at))
+                    Finding::at_file(Severity::Warning, Code::SubsGhostQueueMember, &rel, Some(*at))
                         .msg(format!("durable queue member {id} of client {client:?}, which is not in clients.dat"))
                         .expected("a connected client, or the shadow subscription (no client)")
                         .found(format!("client {client:?} unknown"))
@@ -1707,7 +1707,7 @@ impl Checker {
             if msgs > 0 || last_seq > 0 {
                 if state.last_sent > last_seq {
                     self.push(
-                        Finding::at_file(Severity::Warning, "subs.beyond_last", &rel, Some(*at))
+                        Finding::at_file(Severity::Warning, Code::SubsBeyondLast, &rel, Some(*at))
                             .msg(format!(
                                 "subscription {id}: last sent {} is beyond the channel's last message {last_seq}",
                                 state.last_sent
@@ -1719,7 +1719,7 @@ impl Checker {
                 }
                 if let Some(&p) = pending.iter().next_back().filter(|&&p| p > last_seq) {
                     self.push(
-                        Finding::at_file(Severity::Warning, "subs.pending_missing", &rel, Some(*at))
+                        Finding::at_file(Severity::Warning, Code::SubsPendingMissing, &rel, Some(*at))
                             .msg(format!("subscription {id}: pending seq {p} is not in the channel (last seq {last_seq})"))
                             .expected(format!("pending sequences within {first_seq}-{last_seq}"))
                             .found(format!("seq {p}"))
@@ -1875,7 +1875,7 @@ impl SliceObserver for IndexChecks<'_> {
                     Severity::Info
                 };
                 self.c.push(
-                    Finding::at_file(severity, "index.missing", idx_rel, None)
+                    Finding::at_file(severity, Code::IndexMissing, idx_rel, None)
                         .msg("index file missing")
                         .expected(format!("{idx_rel} with one 32-byte record per message"))
                         .found("no file")
@@ -1888,7 +1888,7 @@ impl SliceObserver for IndexChecks<'_> {
             IndexEvent::Partial { at, got } => {
                 if self.s.problem.is_none() {
                     self.c.push(
-                        Finding::at_file(Severity::Warning, "index.partial", idx_rel, Some(*at))
+                        Finding::at_file(Severity::Warning, Code::IndexPartial, idx_rel, Some(*at))
                             .msg(format!("partial index record ({got} of 32 bytes)"))
                             .expected("32 bytes")
                             .found(format!("{got} bytes"))
@@ -1907,7 +1907,7 @@ impl SliceObserver for IndexChecks<'_> {
                     self.c.push(
                         Finding::at_file(
                             if more_at.is_some() { Severity::Error } else { Severity::Warning },
-                            "index.zero_padding",
+                            Code::IndexZeroPadding,
                             idx_rel,
                             Some(*at),
                         )
@@ -1927,7 +1927,7 @@ impl SliceObserver for IndexChecks<'_> {
             IndexEvent::Empty => {
                 if self.dat_len > 4 {
                     self.c.push(
-                        Finding::at_file(Severity::Info, "index.empty", idx_rel, Some(4))
+                        Finding::at_file(Severity::Info, Code::IndexEmpty, idx_rel, Some(4))
                             .msg("index file has no record while the data file has data")
                             .expected("one record per message")
                             .found("header only")
@@ -1937,7 +1937,7 @@ impl SliceObserver for IndexChecks<'_> {
             }
             IndexEvent::LastMismatch { entry, problem } => {
                 self.c.push(
-                    Finding::at_file(Severity::Warning, "index.last_mismatch", self.dat_rel, Some(entry.offset))
+                    Finding::at_file(Severity::Warning, Code::IndexLastMismatch, self.dat_rel, Some(entry.offset))
                         .msg(format!(
                             "last index entry (seq {}) does not match the data file: {problem}",
                             entry.seq
@@ -1972,7 +1972,7 @@ impl SliceObserver for IndexChecks<'_> {
                         } else {
                             Severity::Error
                         },
-                        "index.crc",
+                        Code::IndexCrc,
                         idx_rel,
                         Some(at),
                     )
@@ -2000,7 +2000,7 @@ impl SliceObserver for IndexChecks<'_> {
             self.c.index_order(idx_rel, &p, &e);
         } else if e.offset != 4 {
             self.c.push(
-                Finding::at_file(Severity::Warning, "index.offset_chain", idx_rel, Some(at))
+                Finding::at_file(Severity::Warning, Code::IndexOffsetChain, idx_rel, Some(at))
                     .msg(format!(
                         "first entry (seq {}) at offset {}",
                         e.seq, e.offset

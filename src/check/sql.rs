@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::compat::{v, Constraint, Verdict, Version};
 use super::statements::{eras, statements, Dialect, Statement};
-use super::{Finding, Severity, Stats};
+use super::{Code, Finding, Severity, Stats};
 use crate::crypto::likely_envelope;
 use crate::error::{Result, StoreError};
 use crate::proto::{self, MsgProto};
@@ -177,7 +177,7 @@ impl Checker {
     fn schema(&mut self) {
         for (table, cols) in COLUMNS {
             let Some(found) = self.catalog.get(table).cloned() else {
-                let mut f = Finding::at_table(Severity::Error, "schema.table_missing", table, None)
+                let mut f = Finding::at_table(Severity::Error, Code::SchemaTableMissing, table, None)
                     .msg(format!("table {table} missing"))
                     .expected(format!("table {table} ({})", cols.join(", ")))
                     .found("no such table")
@@ -209,7 +209,7 @@ impl Checker {
                 .collect();
             if actual != table && self.driver == SqlDriver::Mysql {
                 self.push(
-                    Finding::at_table(Severity::Warning, "schema.table_case", table, None)
+                    Finding::at_table(Severity::Warning, Code::SchemaTableCase, table, None)
                         .msg(format!("table is named {actual:?}; the server's statements say {table}"))
                         .expected(table.to_string())
                         .found(actual.clone())
@@ -222,7 +222,7 @@ impl Checker {
                         continue; // reported with the version analysis
                     }
                     let mut f =
-                        Finding::at_table(Severity::Error, "schema.column_missing", table, None)
+                        Finding::at_table(Severity::Error, Code::SchemaColumnMissing, table, None)
                             .msg(format!("column {table}.{col} missing"))
                             .expected(format!("column {col}"))
                             .found(format!(
@@ -249,7 +249,7 @@ impl Checker {
                 };
                 if is_blob_column(col) && !is_binary_type(&ty) {
                     self.push(
-                        Finding::at_table(Severity::Warning, "schema.column_type", table, None)
+                        Finding::at_table(Severity::Warning, Code::SchemaColumnType, table, None)
                             .msg(format!("{table}.{col} is {ty}, not a binary type"))
                             .expected(format!("{} (binary)", column_type(self.driver, table, col)))
                             .found(ty.clone())
@@ -263,7 +263,7 @@ impl Checker {
                 let names: Vec<&str> = have.iter().map(String::as_str).collect();
                 if names != ["id", "seq", "timestamp", "size", "data"] {
                     self.push(
-                        Finding::at_table(Severity::Error, "schema.messages_columns", table, None)
+                        Finding::at_table(Severity::Error, Code::SchemaMessagesColumns, table, None)
                             .msg("Messages must have exactly five columns in this order")
                             .expected("(id, seq, timestamp, size, data)")
                             .found(format!("({})", names.join(", ")))
@@ -332,7 +332,7 @@ impl Checker {
                 .unwrap_or_default();
             let sev = self.schema_severity(&v("0.10.0"), None);
             self.push(
-                Finding::at_table(sev, "schema.clients_proto_missing", "Clients", None)
+                Finding::at_table(sev, Code::SchemaClientsProtoMissing, "Clients", None)
                     .msg(format!(
                         "column Clients.proto missing (schema created for a server before v0.10.0): v0.10.0 and later \
                          fail to start with: unable to prepare statement {failing:?}: {driver_error}"
@@ -353,7 +353,7 @@ impl Checker {
             }
             let sev = self.schema_severity(start, until.as_ref());
             self.push(
-                Finding::at_table(sev, "schema.statement_fails", stmt_table(&stmt.sql), None)
+                Finding::at_table(sev, Code::SchemaStatementFails, stmt_table(&stmt.sql), None)
                     .msg(format!(
                         "servers {label} cannot prepare statement #{} {}: {err}",
                         stmt.index, stmt.name
@@ -382,7 +382,7 @@ impl Checker {
             Ok(rows) => Some(rows),
             Err(e) => {
                 self.push(
-                    Finding::at_table(Severity::Error, "sql.query_failed", table, None)
+                    Finding::at_table(Severity::Error, Code::SqlQueryFailed, table, None)
                         .msg(format!("cannot check {what}: {e} (query: {sql})"))
                         .expected("a query the database runs")
                         .found(e.to_string())
@@ -454,7 +454,7 @@ impl Checker {
         if rows.is_empty() {
             if max_id > 0 {
                 self.push(
-                    Finding::at_table(Severity::Warning, "server.missing_with_channels", "ServerInfo", None)
+                    Finding::at_table(Severity::Warning, Code::ServerMissingWithChannels, "ServerInfo", None)
                         .msg(format!("no ServerInfo row, but Channels has {channels} rows (MAX(id) = {max_id})"))
                         .expected("one row (uniquerow = 1)")
                         .found("no row")
@@ -474,7 +474,7 @@ impl Checker {
         } else {
             if rows.len() > 1 {
                 self.push(
-                    Finding::at_table(Severity::Warning, "server.rows", "ServerInfo", None)
+                    Finding::at_table(Severity::Warning, Code::ServerRows, "ServerInfo", None)
                         .msg(format!("{} rows", rows.len()))
                         .expected("one row")
                         .found(format!("{} rows", rows.len()))
@@ -489,7 +489,7 @@ impl Checker {
                 self.push(
                     Finding::at_table(
                         Severity::Error,
-                        "server.version",
+                        Code::ServerVersion,
                         "ServerInfo",
                         Some("uniquerow=1".into()),
                     )
@@ -504,7 +504,7 @@ impl Checker {
                     let cluster = proto::text(&info.cluster_id);
                     if cluster != id {
                         self.push(
-                            Finding::at_table(Severity::Error, "server.id_mismatch", "ServerInfo", Some("uniquerow=1".into()))
+                            Finding::at_table(Severity::Error, Code::ServerIdMismatch, "ServerInfo", Some("uniquerow=1".into()))
                                 .msg(format!("id column {id:?} does not match the cluster id {cluster:?} in proto"))
                                 .expected(cluster.clone())
                                 .found(id.clone())
@@ -522,7 +522,7 @@ impl Checker {
                 Err(e) => self.push(
                     Finding::at_table(
                         Severity::Error,
-                        "record.decode",
+                        Code::RecordDecode,
                         "ServerInfo",
                         Some("uniquerow=1".into()),
                     )
@@ -551,7 +551,7 @@ impl Checker {
             self.push(
                 Finding::at_table(
                     Severity::Warning,
-                    "orphan.messages",
+                    Code::OrphanMessages,
                     "Messages",
                     Some(format!("id={id}")),
                 )
@@ -578,7 +578,7 @@ impl Checker {
             self.push(
                 Finding::at_table(
                     Severity::Warning,
-                    "orphan.deleted_channel",
+                    Code::OrphanDeletedChannel,
                     "Channels",
                     Some(format!("id={id}")),
                 )
@@ -603,7 +603,7 @@ impl Checker {
                 self.push(
                     Finding::at_table(
                         Severity::Warning,
-                        "orphan.subscriptions",
+                        Code::OrphanSubscriptions,
                         "Subscriptions",
                         Some(format!("id={id}")),
                     )
@@ -628,7 +628,7 @@ impl Checker {
                     self.push(
                         Finding::at_table(
                             Severity::Warning,
-                            "orphan.subs_pending",
+                            Code::OrphanSubsPending,
                             "SubsPending",
                             Some(format!("subid={subid}")),
                         )
@@ -679,7 +679,7 @@ impl Checker {
             let size = u64_of(r.get(2));
             let len = u64_of(r.get(3));
             self.push(
-                Finding::at_table(Severity::Error, "data.size_mismatch", "Messages", Some(format!("id={id}, seq={seq}")))
+                Finding::at_table(Severity::Error, Code::DataSizeMismatch, "Messages", Some(format!("id={id}, seq={seq}")))
                     .msg(format!("size column says {size} bytes, data holds {len} (truncated by a narrow column?)"))
                     .expected(format!("{size} bytes"))
                     .found(format!("{len} bytes"))
@@ -708,7 +708,7 @@ impl Checker {
                 Severity::Warning
             };
             self.push(
-                Finding::at_table(sev, "schema.data_too_narrow", "Messages", None)
+                Finding::at_table(sev, Code::SchemaDataTooNarrow, "Messages", None)
                     .msg(format!(
                         "Messages.data is {ty} ({cap} bytes at most); the largest stored message is {max_len} bytes ({}% of it)",
                         max_len * 100 / cap.max(1)
@@ -783,7 +783,7 @@ impl Checker {
                 Ok(r) => r,
                 Err(e) => {
                     self.push(
-                        Finding::at_table(Severity::Error, "data.unreadable", "Messages", None)
+                        Finding::at_table(Severity::Error, Code::DataUnreadable, "Messages", None)
                             .msg(format!("cannot read messages: {e}"))
                             .expected("readable rows")
                             .found(e.to_string())
@@ -808,19 +808,19 @@ impl Checker {
                 let key = format!("id={id}, seq={seq}");
                 let problem = match MsgProto::decode(data.as_slice()) {
                     Err(e) => Some((
-                        "record.decode",
+                        Code::RecordDecode,
                         format!("data does not decode as a message: {e}"),
                         "a pb.MsgProto".to_string(),
                         format!("{} bytes", data.len()),
                     )),
                     Ok(msg) if i128::from(msg.sequence) != seq => Some((
-                        "data.seq_mismatch",
+                        Code::DataSeqMismatch,
                         format!("the message inside has sequence {}", msg.sequence),
                         format!("seq {seq}"),
                         format!("seq {}", msg.sequence),
                     )),
                     Ok(msg) if ts.is_some_and(|t| t != i128::from(msg.timestamp)) => Some((
-                        "data.timestamp_mismatch",
+                        Code::DataTimestampMismatch,
                         format!(
                             "timestamp column {} differs from the message's {}",
                             ts.unwrap_or(0),
@@ -857,7 +857,7 @@ impl Checker {
             Ok(r) => r,
             Err(e) => {
                 self.push(
-                    Finding::new(Severity::Error, "sql.recovery", self.out.source.clone())
+                    Finding::new(Severity::Error, Code::SqlRecovery, self.out.source.clone())
                         .msg(format!("recovery fails: {e}"))
                         .expected("a store the server can recover")
                         .found(e.to_string())
@@ -885,7 +885,7 @@ impl Checker {
         }
         for e in errors {
             self.push(
-                Finding::new(Severity::Error, "sql.recovery", self.out.source.clone())
+                Finding::new(Severity::Error, Code::SqlRecovery, self.out.source.clone())
                     .msg(e.clone())
                     .expected("rows the server can recover")
                     .found(e.to_string())
@@ -898,7 +898,7 @@ impl Checker {
             if f.message.starts_with("no proto column") {
                 continue;
             }
-            let mut out = Finding::new(f.severity, "sql.recovery", f.location.clone())
+            let mut out = Finding::new(f.severity, Code::SqlRecovery, f.location.clone())
                 .msg(f.message.clone())
                 .expected("-")
                 .found("-")
