@@ -345,3 +345,59 @@ fn raw_dump_skips_only_the_damaged_message() {
         "{stderr}"
     );
 }
+
+/// An index record with a bad CRC inside the index (not its last one): the
+/// server reads every index record at start-up, rejects the index on that
+/// CRC error and rebuilds it from the data file (`recoverOneMsgFile`), so
+/// every message is served. The reader does the same, with a warning; it
+/// used to trust the index from its first and last records and then fail
+/// on that record.
+#[test]
+fn bad_crc_inside_the_index_rebuilds_it_from_the_data_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("store");
+    copy_tree(&fixture("file-basic-v0.23").join("store"), &dir);
+    let idx = dir.join("orders.eu/msgs.1.idx");
+    let mut bytes = std::fs::read(&idx).expect("index");
+    // The 10th record's timestamp: its CRC no longer matches.
+    bytes[4 + 9 * 32 + 16] ^= 0x01;
+    std::fs::write(&idx, &bytes).expect("write");
+    let m = manifest("file-basic-v0.23");
+    let channel = m["channels"]
+        .as_array()
+        .expect("channels")
+        .iter()
+        .find(|c| c["name"] == "orders.eu")
+        .expect("orders.eu");
+    let published: Vec<u64> = channel["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|msg| u64_of(&msg["seq"]))
+        .collect();
+    let d = dir.display().to_string();
+    let out = stanctl()
+        .args([
+            "--dir",
+            &d,
+            "dump",
+            "--channel",
+            "orders.eu",
+            "--format",
+            "ndjson",
+        ])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(dump_seqs(&out.stdout), published);
+    assert!(
+        stderr.contains("msgs.1.idx at offset 292") && stderr.contains("index record CRC mismatch"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(&idx).expect("index"),
+        bytes,
+        "source untouched"
+    );
+}
