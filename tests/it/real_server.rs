@@ -1361,3 +1361,103 @@ fn v0_4_0_reads_a_file_output() {
         Ok(messages_vs_manifest(&obs, &m))
     });
 }
+
+/// `dump --follow` while the real server publishes: a copy of file-basic
+/// served with 4-message slices (the next message rolls over to a new
+/// slice), stanctl following orders.eu, ten messages published through
+/// the server; what stanctl printed is what a subscriber of the server
+/// reads back (seq, server timestamp, payload hash), and SIGTERM ends it
+/// with exit 0.
+#[test]
+fn follow_a_channel_the_real_server_appends_to() {
+    let Some(tools) = tools() else { return };
+    let name = "file-basic-v0.23";
+    let tmp = tempfile::tempdir().expect("tmp");
+    let store = tmp.path().join("store");
+    copy_tree(&fixture(name).join("store"), &store);
+    let mut flags = fixture_flags(name, tmp.path());
+    flags.extend(["-st", "file", "-dir"].map(String::from));
+    flags.push(store.display().to_string());
+    flags.extend(["--file_slice_max_msgs", "4"].map(String::from));
+    let server = Server::start(
+        &tools.server,
+        &cluster_id(name),
+        &flags,
+        &tmp.path().join("server.log"),
+    )
+    .expect("server");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stanctl"))
+        .args([
+            "--dir",
+            store.to_str().unwrap(),
+            "dump",
+            "--channel",
+            "orders.eu",
+        ])
+        .args(["--follow", "--format", "ndjson", "--follow-timeout", "60s"])
+        .env_remove("NATS_STREAMING_ENCRYPTION_KEY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn stanctl");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    let lines = std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let v: Value = serde_json::from_str(&line.expect("line")).expect("JSON line");
+            if tx.send(v).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || rx.recv_timeout(Duration::from_secs(60)).expect("a line");
+    // The last 10 messages first: the follower is in place after them.
+    let tail: Vec<u64> = (0..10).map(|_| u64_of(&next()["seq"])).collect();
+    assert_eq!(tail, (26..=35).collect::<Vec<u64>>());
+    let probes = vec![("orders.eu".to_string(), 0u64); 10];
+    server
+        .publish_probe(&tools.reader, &probes)
+        .expect("publish");
+    let followed: Vec<Value> = (0..10).map(|_| next()).collect();
+    let read = server
+        .read(&tools.reader, &[("orders.eu".to_string(), 45)])
+        .expect("read back");
+    let published: Vec<(u64, i64, String)> = read
+        .iter()
+        .filter(|m| u64_of(&m["seq"]) > 35)
+        .map(|m| {
+            (
+                u64_of(&m["seq"]),
+                m["timestamp"].as_i64().unwrap(),
+                str_of(&m["data_sha256"]).to_string(),
+            )
+        })
+        .collect();
+    let got: Vec<(u64, i64, String)> = dumped_messages(&followed)
+        .into_iter()
+        .map(|m| (m.1, m.2, m.3))
+        .collect();
+    assert_eq!(published.len(), 10);
+    assert_eq!(got, published);
+    // The server rolled over: the followed messages span several slices.
+    let slices = std::fs::read_dir(store.join("orders.eu"))
+        .unwrap()
+        .filter(|e| {
+            let n = e.as_ref().unwrap().file_name();
+            let n = n.to_string_lossy();
+            n.starts_with("msgs.") && n.ends_with(".dat")
+        })
+        .count();
+    assert!(slices >= 3, "{slices} slices");
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let out = child.wait_with_output().expect("wait");
+    lines.join().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    server.stop();
+}
