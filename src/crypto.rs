@@ -1,4 +1,4 @@
-//! Encryption at rest (FORMAT.md section 3 and 7.4).
+//! Encryption at rest (docs/FORMAT.md section 3 and 7.4).
 //!
 //! STAN (v0.12.0 .. v0.25.6) encrypts only the `data` field of stored
 //! `MsgProto`s, with a per-channel key derived from the user key, and the
@@ -358,7 +358,7 @@ mod tests {
         unhex(s).try_into().unwrap()
     }
 
-    // FORMAT.md section 10.
+    // docs/FORMAT.md section 10.
     const MASTER: &str = "5e50f405ace6cbdf17379f4b9f2b0c9f4144c5e380ea0b9298cb02ebd8ffe511";
     const CHAN: &str = "5e9e7bb8c8fd4571cef7ea6683b1b6fdf883488b242ab5f28433711b775cd6e3";
     const MSG1: &str = "01 08cfc7d90000000000000001 dc7a6e5a60d9b0b4f5c49e46632fc4c4a3d2c15841fd";
@@ -395,7 +395,7 @@ mod tests {
 
     #[test]
     fn vector_raft_log_entry() {
-        // FORMAT.md 7.10: Data of Raft index 5, master key of `mykey`, AES.
+        // docs/FORMAT.md 7.10: Data of Raft index 5, master key of `mykey`, AES.
         let m = MasterKey::from_user_key(b"mykey");
         let data = unhex(
             "01 26c9b1aa0000000000000002 8a34929105149da7ca13400888dff6c89df55d715da3\

@@ -1,6 +1,6 @@
 //! A reader that decrypts message payloads on the way out, over any
 //! backend: the envelope and the per-channel key are the same for the file
-//! and the SQL store (FORMAT.md 3.3).
+//! and the SQL store (docs/FORMAT.md 3.3).
 
 use std::collections::HashMap;
 

@@ -147,7 +147,7 @@ impl Drop for Scratch {
     }
 }
 
-/// The record framing (FORMAT.md 1.2), typed and untyped, with and without
+/// The record framing (docs/FORMAT.md 1.2), typed and untyped, with and without
 /// CRC verification: `data` is a whole file.
 fn record_framing(scratch: &Scratch, data: &[u8]) {
     let path = scratch.path().join("records.dat");

@@ -158,7 +158,7 @@ impl MessageRange {
     }
 }
 
-/// A clustered node's Raft state, for `info` (FORMAT.md section 7).
+/// A clustered node's Raft state, for `info` (docs/FORMAT.md section 7).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ClusterInfo {
     pub raft_dir: String,

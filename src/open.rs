@@ -302,7 +302,7 @@ impl StoreSpec {
     }
 
     /// A cluster node keeps its clients and subscriptions in the Raft log:
-    /// read them from there when the store is clustered (FORMAT.md 2.11).
+    /// read them from there when the store is clustered (docs/FORMAT.md 2.11).
     fn with_raft_log(
         &self,
         mut store: FileStore,

@@ -1,4 +1,4 @@
-//! The protobuf messages the stores persist (FORMAT.md section 5), as prost
+//! The protobuf messages the stores persist (docs/FORMAT.md section 5), as prost
 //! types written by hand so no `protoc` is needed at build time.
 //!
 //! String fields are declared as `bytes`: the Go server never validates

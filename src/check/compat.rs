@@ -1,4 +1,4 @@
-//! Which server versions can open a store (FORMAT.md section 8), from what
+//! Which server versions can open a store (docs/FORMAT.md section 8), from what
 //! is on disk: each detected feature adds constraints ("versions below X
 //! cannot open it because ..."), and every release tag gets the worst
 //! verdict of the constraints that cover it.

@@ -12,7 +12,7 @@
 //! * a subscription is compared in its stored form: a durable queue group
 //!   is stored as `durable:group` with no durable name, a shadow queue
 //!   subscription (its last member's client closed) has no client id, and
-//!   an offline durable is closed (FORMAT.md 2.8.4);
+//!   an offline durable is closed (docs/FORMAT.md 2.8.4);
 //! * a clustered store keeps clients and subscriptions in its Raft log:
 //!   they are not compared (noted in `skipped`);
 //! * payloads that are still encrypted (no key given) are not compared

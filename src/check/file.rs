@@ -1,4 +1,4 @@
-//! Integrity check of a file store (FORMAT.md sections 1-2): every file's
+//! Integrity check of a file store (docs/FORMAT.md sections 1-2): every file's
 //! version header, the framing and CRC of every record, index <-> data
 //! agreement, sequence gaps, torn and zero-padded tails, orphan records,
 //! unknown record types, stray files and a live lock holder.
@@ -254,7 +254,7 @@ impl Checker {
     // ------------------------------------------------------------ root
 
     fn detect_legacy(&mut self) {
-        // FORMAT.md 2.14: text clients.dat, server.dat without CRC.
+        // docs/FORMAT.md 2.14: text clients.dat, server.dat without CRC.
         let clients = self.root.join("clients.dat");
         let mut text = false;
         if let Ok(mut src) = FrameCursor::open(&clients, false) {
@@ -818,7 +818,7 @@ impl Checker {
         false
     }
 
-    /// The server writes canonical proto3 (FORMAT.md 1.5): a payload that
+    /// The server writes canonical proto3 (docs/FORMAT.md 1.5): a payload that
     /// does not re-encode to the same bytes carries fields its record type
     /// does not have (a damaged type byte, or a foreign writer).
     fn check_canonical<M: prost::Message>(

@@ -1,13 +1,13 @@
 //! `stanctl check`: is a store intact, and which server versions can open
 //! it? Read-only, for every backend.
 //!
-//! * [`file`] walks a file store byte by byte (FORMAT.md sections 1-2) and
+//! * [`file`] walks a file store byte by byte (docs/FORMAT.md sections 1-2) and
 //!   replays what the server's recovery would do with it.
 //! * [`sql`] compares the tables of a SQL store with the statements every
-//!   server version prepares at start-up (FORMAT.md 4.9-4.10) and looks for
+//!   server version prepares at start-up (docs/FORMAT.md 4.9-4.10) and looks for
 //!   orphan rows.
 //! * [`compat`] turns what is on disk into a verdict per server version
-//!   (FORMAT.md section 8).
+//!   (docs/FORMAT.md section 8).
 //! * [`manifest`] and [`expect`] write and compare a MANIFEST-shaped
 //!   description of a store (CI fixture checks).
 //! * [`keys`] decrypts every payload with the given key (`--deep`).

@@ -1,4 +1,4 @@
-//! Check of a SQL store (FORMAT.md section 4): the actual tables, columns
+//! Check of a SQL store (docs/FORMAT.md section 4): the actual tables, columns
 //! and types against the statements every server version prepares at
 //! start-up (4.9-4.10), rows no server ever reads again (orphans), and the
 //! recovery the server would do (through [`crate::sqlstore::SqlReader`]).
@@ -587,7 +587,9 @@ impl Checker {
                 ))
                 .expected("no rows left for a deleted channel")
                 .found(format!("{n} Messages rows"))
-                .server("never recovers the channel and never finishes purging it (FORMAT.md 4.7)"),
+                .server(
+                    "never recovers the channel and never finishes purging it (docs/FORMAT.md 4.7)",
+                ),
             );
         }
         if let Some(s) = self.t("Subscriptions") {
@@ -993,7 +995,7 @@ mod tests {
 
     #[test]
     fn sqlite_check_finds_encrypted_payloads_past_plain_ones() {
-        // An AES envelope (FORMAT.md section 10): code, nonce with a zero
+        // An AES envelope (docs/FORMAT.md section 10): code, nonce with a zero
         // high counter, ciphertext.
         let envelope =
             hex::decode("0108cfc7d90000000000000001dc7a6e5a60d9b0b4f5c49e46632fc4c4a3d2c15841fd")

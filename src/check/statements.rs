@@ -1,7 +1,7 @@
-//! The statements every server version prepares at start-up (FORMAT.md
+//! The statements every server version prepares at start-up (docs/FORMAT.md
 //! 4.9), taken from `sqlStmts` in `stores/sqlstore.go` of each tag. A
 //! schema is usable by a version iff every one of its statements prepares
-//! (FORMAT.md 4.10), so `check` prepares them, as the server does, without
+//! (docs/FORMAT.md 4.10), so `check` prepares them, as the server does, without
 //! executing anything.
 //!
 //! The statement list changed at v0.9.0 (channel deletion), v0.9.2

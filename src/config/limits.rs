@@ -179,7 +179,7 @@ impl StoreLimits {
         }
     }
 
-    /// Effective limits of a channel as the server computes them (FORMAT.md
+    /// Effective limits of a channel as the server computes them (docs/FORMAT.md
     /// 6.2): global values (server defaults for anything not set globally),
     /// then matching wildcard entries from widest to most specific, then
     /// the literal entry; in a per-channel entry an explicit 0 means

@@ -1,4 +1,4 @@
-//! NATS Streaming Server configuration files (FORMAT.md 6.2, 2.12, 3.2, 4.8
+//! NATS Streaming Server configuration files (docs/FORMAT.md 6.2, 2.12, 3.2, 4.8
 //! and 7.1).
 //!
 //! The syntax is the one of nats-server's `conf` package (which the
@@ -76,11 +76,11 @@ pub struct ServerConfig {
     /// `dir` / `datastore`: the file store root, as written (a relative path
     /// is relative to the server's working directory, not to the file).
     pub dir: Option<PathBuf>,
-    /// `file_options` / `file` (FORMAT.md 2.12).
+    /// `file_options` / `file` (docs/FORMAT.md 2.12).
     pub file: FileOptions,
-    /// `sql_options` / `sql` (FORMAT.md 4.8).
+    /// `sql_options` / `sql` (docs/FORMAT.md 4.8).
     pub sql: SqlOptions,
-    /// `store_limits` / `limits` / `storelimits` (FORMAT.md 6.2).
+    /// `store_limits` / `limits` / `storelimits` (docs/FORMAT.md 6.2).
     pub limits: StoreLimits,
     /// `encrypt`. Set to `Some(true)` whenever `encryption_key` is present,
     /// because the server turns encryption on when a key is configured.
@@ -89,7 +89,7 @@ pub struct ServerConfig {
     pub encryption_cipher: Option<String>,
     /// `encryption_key`. Redacted in `Debug` output.
     pub encryption_key: Option<String>,
-    /// `cluster { log_path }`: the Raft directory (FORMAT.md 7.1).
+    /// `cluster { log_path }`: the Raft directory (docs/FORMAT.md 7.1).
     pub cluster_log_path: Option<PathBuf>,
     /// `cluster { node_id }`.
     pub cluster_node_id: Option<String>,
@@ -100,7 +100,7 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// Whether the server encrypts new data (FORMAT.md 3.2): `encrypt` is
+    /// Whether the server encrypts new data (docs/FORMAT.md 3.2): `encrypt` is
     /// true or a key is configured.
     pub fn encryption_enabled(&self) -> bool {
         self.encrypt == Some(true) || self.encryption_key.is_some()
@@ -127,7 +127,7 @@ impl fmt::Debug for ServerConfig {
     }
 }
 
-/// `file_options { }` (FORMAT.md 2.12). Durations are in nanoseconds.
+/// `file_options { }` (docs/FORMAT.md 2.12). Durations are in nanoseconds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileOptions {
     /// `crc` / `do_crc`.
@@ -164,7 +164,7 @@ pub struct FileOptions {
     pub auto_sync_ns: Option<i64>,
 }
 
-/// `sql_options { }` (FORMAT.md 4.8).
+/// `sql_options { }` (docs/FORMAT.md 4.8).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct SqlOptions {
     /// `driver`: `mysql` or `postgres`.

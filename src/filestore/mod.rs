@@ -1,5 +1,5 @@
 //! The file store (`-store file`): read-only recovery of a store directory
-//! exactly as the server would do it (FORMAT.md sections 1-2).
+//! exactly as the server would do it (docs/FORMAT.md sections 1-2).
 
 pub mod readahead;
 pub mod record;
@@ -792,7 +792,7 @@ impl StoreReader for FileStore {
         let mut kept = Vec::new();
         for sub in all {
             let client_known = clients.contains(&sub.client_id);
-            // recoverOneSub (FORMAT.md 2.8.4): what the server brings back.
+            // recoverOneSub (docs/FORMAT.md 2.8.4): what the server brings back.
             let dropped = if !sub.is_durable {
                 (!client_known).then_some("its client is not in the store")
             } else if !sub.queue_group.is_empty()
@@ -992,7 +992,7 @@ fn message_from(
 }
 
 /// The `data` field of a marshaled MsgProto, found in place, after
-/// checking its `sequence` is `seq` (FORMAT.md 5.1: fields 1 sequence,
+/// checking its `sequence` is `seq` (docs/FORMAT.md 5.1: fields 1 sequence,
 /// 4 data; others skipped by wire type).
 fn msgproto_data(buf: &[u8], seq: u64) -> std::result::Result<&[u8], String> {
     fn varint(buf: &[u8], at: &mut usize) -> Option<u64> {

@@ -3,7 +3,7 @@
 //! A scan of a large data file spends about half its time in the kernel
 //! copying pages and computing record CRCs. A worker thread does both one
 //! chunk ahead of the reader: it reads the file in large chunks, frames the
-//! message records it finds (`{u32 size, u32 crc, payload}`, FORMAT.md 1.1)
+//! message records it finds (`{u32 size, u32 crc, payload}`, docs/FORMAT.md 1.1)
 //! and computes each payload's CRC. The reader still reads every header and
 //! compares every stored CRC itself; the worker only hands over the
 //! computed values, so what a record means never depends on the worker.

@@ -1,4 +1,4 @@
-//! Record framing shared by every file of the file store (FORMAT.md 1.1-1.4,
+//! Record framing shared by every file of the file store (docs/FORMAT.md 1.1-1.4,
 //! 2.8.5): a 4-byte version header, then `{u32 size|type, u32 crc, payload}`.
 
 use std::fs::File;
@@ -12,7 +12,7 @@ use crate::error::{Result, StoreError};
 
 pub const FILE_VERSION: u32 = 1;
 
-// Record types of clients.dat and subs.dat (FORMAT.md 2.3, 2.5).
+// Record types of clients.dat and subs.dat (docs/FORMAT.md 2.3, 2.5).
 pub const CLIENT_ADD: u8 = 1;
 pub const CLIENT_DELETE: u8 = 2;
 pub const SUB_NEW: u8 = 1;
@@ -21,7 +21,7 @@ pub const SUB_DELETE: u8 = 3;
 pub const SUB_ACK: u8 = 4;
 pub const SUB_MSG: u8 = 5;
 
-/// Polynomials worth trying when CRCs do not match (FORMAT.md 1.3): the
+/// Polynomials worth trying when CRCs do not match (docs/FORMAT.md 1.3): the
 /// polynomial is not stored anywhere.
 pub const KNOWN_POLYS: [(u32, &str); 3] = [
     (crate::crc::IEEE, "IEEE"),

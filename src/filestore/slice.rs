@@ -1,4 +1,4 @@
-//! One message slice: `msgs.N.dat` and its `msgs.N.idx` (FORMAT.md 2.4, 2.8.2).
+//! One message slice: `msgs.N.dat` and its `msgs.N.idx` (docs/FORMAT.md 2.4, 2.8.2).
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};

@@ -1,4 +1,4 @@
-//! Writes a file store (FORMAT.md 1-2) that the real server recovers: the
+//! Writes a file store (docs/FORMAT.md 1-2) that the real server recovers: the
 //! compacted form of every file, built in a temporary directory renamed
 //! into place at the end.
 
@@ -302,7 +302,7 @@ impl StoreWriter for FileStoreWriter {
             .subs
             .as_mut()
             .ok_or_else(|| StoreError::Invalid("subs.dat closed".into()))?;
-        // The compacted form (FORMAT.md 2.9): the state, then one "sent"
+        // The compacted form (docs/FORMAT.md 2.9): the state, then one "sent"
         // record per unacknowledged sequence.
         let state = proto::SubState::from(sub);
         f.typed(1, &state.encode_to_vec(), &crc)?;

@@ -389,7 +389,7 @@ fn durable_key(s: &Subscription) -> String {
 }
 
 /// The durable and group names of a stored durable queue group
-/// (`durable:group`; FORMAT.md 2.8.4).
+/// (`durable:group`; docs/FORMAT.md 2.8.4).
 fn split_queue(stored: &str) -> (String, String) {
     match stored.split_once(':') {
         Some((d, g)) => (d.to_string(), g.to_string()),

@@ -1,5 +1,5 @@
 //! Read-only BoltDB reader (bolt / bbolt file format version 2,
-//! FORMAT.md 7.2).
+//! docs/FORMAT.md 7.2).
 //!
 //! The file is opened with `File::open` and read with positioned reads; no
 //! mmap, no lock, nothing written. Every page id, element offset and
@@ -727,7 +727,7 @@ mod tests {
             .collect()
     }
 
-    /// FORMAT.md 7.10: meta page 0 of a small log.
+    /// docs/FORMAT.md 7.10: meta page 0 of a small log.
     #[test]
     fn meta_test_vector() {
         let page = hex(

@@ -1,4 +1,4 @@
-//! `raft.log`: the BoltDB buckets the server writes (FORMAT.md 7.2.5) and
+//! `raft.log`: the BoltDB buckets the server writes (docs/FORMAT.md 7.2.5) and
 //! the msgpack-encoded hashicorp/raft `Log` entries in them (7.3).
 
 use std::collections::BTreeMap;
@@ -464,7 +464,7 @@ mod tests {
         v
     }
 
-    /// FORMAT.md 7.10, index 1: bootstrap configuration.
+    /// docs/FORMAT.md 7.10, index 1: bootstrap configuration.
     #[test]
     fn configuration_entry() {
         let mut conf = vec![0x81];
@@ -511,7 +511,7 @@ mod tests {
         );
     }
 
-    /// FORMAT.md 7.10, index 2: leader no-op with AppendedAt.
+    /// docs/FORMAT.md 7.10, index 2: leader no-op with AppendedAt.
     #[test]
     fn noop_entry() {
         let e = decode_entry(&hex("86aa417070656e6465644174a84c1585ec6b0642d0a444617461c0aa457874656e73696f6e73c0a5496e64657802a45465726d02a45479706501")).unwrap();
@@ -528,7 +528,7 @@ mod tests {
         );
     }
 
-    /// FORMAT.md 7.10, index 8340: Disconnect of w2.
+    /// docs/FORMAT.md 7.10, index 8340: Disconnect of w2.
     #[test]
     fn command_entry() {
         let e = decode_entry(&hex("86aa417070656e6465644174a80c9a4a586b064393a444617461a8080742040a027732aa457874656e73696f6e73c0a5496e646578cd2094a45465726d02a45479706500")).unwrap();

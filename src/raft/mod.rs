@@ -1,5 +1,5 @@
 //! Clustered nodes: the Raft directory (`raft.log` and `snapshots/`) of a
-//! NATS Streaming node, read-only (FORMAT.md section 7).
+//! NATS Streaming node, read-only (docs/FORMAT.md section 7).
 //!
 //! Clients and subscriptions of a clustered node exist only here. The
 //! entry point is [`read_node`] (or [`read_node_with_store`] to use the
@@ -833,7 +833,7 @@ mod tests {
             .collect()
     }
 
-    /// FORMAT.md 7.10: encrypted `Publish` (key `mykey`, AES) of index 5.
+    /// docs/FORMAT.md 7.10: encrypted `Publish` (key `mykey`, AES) of index 5.
     #[test]
     fn encrypted_publish_test_vector() {
         let data = hex(

@@ -1,4 +1,4 @@
-//! A small, defensive msgpack decoder (FORMAT.md 7.3).
+//! A small, defensive msgpack decoder (docs/FORMAT.md 7.3).
 //!
 //! hashicorp/raft encodes its `Log` entries (and `Configuration`s) with
 //! go-msgpack's default `MsgpackHandle`: the old "raw" spec, where byte

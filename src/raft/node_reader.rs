@@ -1,5 +1,5 @@
 //! A cluster node as a whole: messages from its file store, clients and
-//! subscriptions from its Raft log and snapshot (FORMAT.md 2.11, 7.7).
+//! subscriptions from its Raft log and snapshot (docs/FORMAT.md 2.11, 7.7).
 
 use super::NodeState;
 use crate::error::Result;

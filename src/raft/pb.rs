@@ -1,4 +1,4 @@
-//! Protobuf messages of the Raft log and snapshots (FORMAT.md 7.5, 7.6.2):
+//! Protobuf messages of the Raft log and snapshots (docs/FORMAT.md 7.5, 7.6.2):
 //! `spb.RaftOperation`, `spb.RaftSnapshot` and the client protocol
 //! requests they carry, as hand-written prost types. String fields are
 //! `bytes` because the Go server never validates UTF-8.
@@ -215,7 +215,7 @@ mod tests {
             .collect()
     }
 
-    /// FORMAT.md 7.10: the decrypted Publish of index 5.
+    /// docs/FORMAT.md 7.10: the decrypted Publish of index 5.
     #[test]
     fn publish_test_vector() {
         let op = RaftOperation::decode(
@@ -233,7 +233,7 @@ mod tests {
         assert_eq!(m.timestamp, 1795572434159133651);
     }
 
-    /// FORMAT.md 7.10: `Disconnect` of client `w2`.
+    /// docs/FORMAT.md 7.10: `Disconnect` of client `w2`.
     #[test]
     fn disconnect_test_vector() {
         let op = RaftOperation::decode(&hex("080742040a027732")[..]).unwrap();

@@ -1,5 +1,5 @@
 //! Rebuilding clients and subscriptions as a restarting node does
-//! (FORMAT.md 7.7): restore a snapshot, then apply `RaftOperation`s the way
+//! (docs/FORMAT.md 7.7): restore a snapshot, then apply `RaftOperation`s the way
 //! a follower's FSM does (`raftFSM.Apply`, `processSub`, `subStore.Remove`,
 //! `recoverOneSub`, ... in the Go server). Leader-only side effects (timers,
 //! redelivery, moving pending messages between queue members) are absent:

@@ -1,4 +1,4 @@
-//! hashicorp/raft file snapshots (FORMAT.md 7.6): `meta.json`, the CRC-64
+//! hashicorp/raft file snapshots (docs/FORMAT.md 7.6): `meta.json`, the CRC-64
 //! of `state.bin`, and the STAN `RaftSnapshot` payload.
 
 use std::fs;
@@ -280,7 +280,7 @@ mod tests {
         assert_eq!(crc64_ecma(b""), 0);
     }
 
-    /// FORMAT.md 7.10 `meta.json`.
+    /// docs/FORMAT.md 7.10 `meta.json`.
     #[test]
     fn meta_test_vector() {
         let json = br#"{"Version":1,"ID":"2-8334-1795572596196","Index":8334,"Term":2,"Peers":"k6l0Y2wuYS50Y2ypdGNsLmIudGNsqXRjbC5jLnRjbA==","Configuration":{"Servers":[{"Suffrage":0,"ID":"a","Address":"tcl.a.tcl"},{"Suffrage":0,"ID":"b","Address":"tcl.b.tcl"},{"Suffrage":0,"ID":"c","Address":"tcl.c.tcl"}]},"ConfigurationIndex":1,"Size":1807,"CRC":"AUvjvamEp4M="}

@@ -1,4 +1,4 @@
-//! The SQL store reader: the server's recovery (FORMAT.md 4.6) over any
+//! The SQL store reader: the server's recovery (docs/FORMAT.md 4.6) over any
 //! [`Conn`], without writing anything.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};

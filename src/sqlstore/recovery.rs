@@ -1,4 +1,4 @@
-//! What the server computes at start-up from the SQL rows (FORMAT.md 4.5,
+//! What the server computes at start-up from the SQL rows (docs/FORMAT.md 4.5,
 //! 4.6; `SQLStore.Recover` and `recoverPendingRow` in `stores/sqlstore.go`),
 //! as pure functions over already-fetched values. Nothing here touches a
 //! database, so every rule is unit-tested on its own.
@@ -169,7 +169,7 @@ mod tests {
         assert!(decode_seq_list(Some(&[0xff, 0x00])).is_err());
     }
 
-    /// FORMAT.md section 10: sending 1, 2, 3 and acking 1 in caching mode
+    /// docs/FORMAT.md section 10: sending 1, 2, 3 and acking 1 in caching mode
     /// (MariaDB writes NULL for an empty list, PostgreSQL an empty string).
     #[test]
     fn caching_rows_both_drivers() {
@@ -229,7 +229,7 @@ mod tests {
 
     #[test]
     fn mixed_styles_do_not_ack_each_other() {
-        // FORMAT.md 4.5 mode-switch quirk: an ack in a JSON row does cancel a
+        // docs/FORMAT.md 4.5 mode-switch quirk: an ack in a JSON row does cancel a
         // sequence made pending by a no-caching row (it is in the same set);
         // but a no-caching ack (a deleted row) leaves the JSON pending alone.
         let r = replay_pending(
@@ -260,7 +260,7 @@ mod tests {
         assert_eq!(recovered_range(1, 35, 0, [15, 0]), (1, 35));
         // Never used.
         assert_eq!(recovered_range(0, 0, 0, []), (0, 0));
-        // FORMAT.md 4.4: 3 messages expired by max_age, maxseq = 3, no rows.
+        // docs/FORMAT.md 4.4: 3 messages expired by max_age, maxseq = 3, no rows.
         assert_eq!(recovered_range(0, 0, 3, []), (4, 3));
         // maxseq below the stored messages (Empty() reset it, or stale).
         assert_eq!(recovered_range(5, 9, 3, []), (5, 9));

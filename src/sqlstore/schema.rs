@@ -1,5 +1,5 @@
 //! Schemas of the SQL store for the current server versions (v0.10.0 and
-//! later, FORMAT.md 4.2): the server's table and column names, created by
+//! later, docs/FORMAT.md 4.2): the server's table and column names, created by
 //! the administrator (the server itself never creates tables).
 //!
 //! Only table and column names matter to the server (its statements name
@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS StoreLock (id VARCHAR(30), tick BIGINT DEFAULT 0);
 /// `ALTER TABLE Clients ADD proto BYTEA` folded into `CREATE TABLE`.
 /// Unquoted names fold to lower case, as with the server's statements.
 /// `Idx_ChannelsName` is on `(name)`: upstream's `(name(256))` is parsed by
-/// PostgreSQL as an index on the constant `256::name` (FORMAT.md 4.2).
+/// PostgreSQL as an index on the constant `256::name` (docs/FORMAT.md 4.2).
 pub const POSTGRES_SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS ServerInfo (uniquerow INTEGER DEFAULT 1, id VARCHAR(1024), proto BYTEA, version INTEGER, PRIMARY KEY (uniquerow));
 CREATE TABLE IF NOT EXISTS Clients (id VARCHAR(1024), hbinbox TEXT, proto BYTEA, PRIMARY KEY (id));

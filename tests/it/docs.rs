@@ -24,3 +24,59 @@ fn findings_doc_is_in_step_with_the_registry() {
         assert!(on_disk.contains(&format!("| `{code}` |")), "{code} missing");
     }
 }
+
+/// Every "FORMAT.md <section>" a comment in src/ cites is a heading of
+/// docs/FORMAT.md, so the references resolve inside the repository.
+#[test]
+fn format_sections_cited_in_src_exist() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/FORMAT.md")).expect("docs/FORMAT.md");
+    let headings: Vec<String> = doc
+        .lines()
+        .filter(|l| l.starts_with('#'))
+        .filter_map(|l| l.trim_start_matches('#').split_whitespace().next())
+        .map(|n| n.trim_end_matches('.').to_string())
+        .collect();
+    let mut missing = Vec::new();
+    let mut cited = 0;
+    let mut dirs = vec![root.join("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("source file");
+            for (at, _) in text.match_indices("FORMAT.md") {
+                // "FORMAT.md 2.8.2", "FORMAT.md section 7", "FORMAT.md §1.4"
+                let rest = text[at + "FORMAT.md".len()..].trim_start();
+                let rest = rest
+                    .trim_start_matches("sections")
+                    .trim_start_matches("section")
+                    .trim_start_matches('§')
+                    .trim_start();
+                let number: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.')
+                    .collect();
+                let number = number.trim_end_matches('.');
+                if number.is_empty() {
+                    continue;
+                }
+                cited += 1;
+                if !headings.iter().any(|h| h == number) {
+                    missing.push(format!("{}: {number}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        cited > 20,
+        "only {cited} citations found: is the parser right?"
+    );
+    assert!(
+        missing.is_empty(),
+        "sections cited but not in docs/FORMAT.md: {missing:#?}"
+    );
+}

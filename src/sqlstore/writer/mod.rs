@@ -1,4 +1,4 @@
-//! The SQL store writer: builds a store the real server recovers (FORMAT.md
+//! The SQL store writer: builds a store the real server recovers (docs/FORMAT.md
 //! 4.2 - 4.6, migration rules in section 9) in PostgreSQL, MySQL/MariaDB or
 //! SQLite.
 //!
@@ -45,7 +45,7 @@ pub struct SqlWriterOptions {
     /// The target server's `sql_no_caching` (`-sql_no_caching`): one
     /// `SubsPending` row per pending sequence instead of one JSON row per
     /// subscription. It must match the server's setting, or acks of the
-    /// migrated pending messages are never persisted (FORMAT.md 4.5).
+    /// migrated pending messages are never persisted (docs/FORMAT.md 4.5).
     pub no_caching: bool,
     /// Delete every row of a target that already holds a store (in the same
     /// transaction; SQLite: replace the file) instead of refusing.
@@ -249,7 +249,7 @@ pub(crate) fn row_location(target: &str, table: Table, row: &[Val<'_>]) -> Strin
 pub(crate) trait Target {
     /// How the server's driver writes an empty `pending`/`acks` list: the
     /// MySQL driver sends NULL, the PostgreSQL driver an empty byte string
-    /// (FORMAT.md 4.5).
+    /// (docs/FORMAT.md 4.5).
     fn empty_list(&self) -> Val<'static>;
 
     /// Adds a row (`table.columns()` order); may only buffer it.
@@ -577,7 +577,7 @@ impl StoreWriter for SqlWriter {
             let id = w.next_channel_id;
             w.next_channel_id += 1;
             // maxseq = the last sequence keeps the channel's numbering even
-            // when none of its messages are written (FORMAT.md 9).
+            // when none of its messages are written (docs/FORMAT.md 9).
             w.target.insert(
                 Table::Channels,
                 &[
@@ -612,7 +612,7 @@ impl StoreWriter for SqlWriter {
             ch.last_seq = msg.seq;
             let id = ch.id;
             // The MsgProto as the server stores it; `data` is copied as it
-            // is (it may be an encryption envelope, FORMAT.md 3.3).
+            // is (it may be an encryption envelope, docs/FORMAT.md 3.3).
             let record = proto::MsgProto {
                 sequence: msg.seq,
                 subject: msg.subject.clone().into_bytes(),
