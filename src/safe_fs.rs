@@ -298,6 +298,36 @@ pub fn lock_holder(path: &Path) -> Option<i32> {
     (rc == 0 && lock.l_type != libc::F_UNLCK as libc::c_short).then_some(lock.l_pid)
 }
 
+/// The next extent of `file` that may hold data at or after `from`, as
+/// `(start, end)`: `lseek(SEEK_DATA)` then `lseek(SEEK_HOLE)`, so a sparse
+/// file's holes (zeros that take no disk) are skipped without reading them.
+/// `None` when only a hole follows. A file system without the two (or any
+/// other error) gives `(from, u64::MAX)`: read everything, as before.
+/// Moves the descriptor's offset; readers here use positioned reads.
+#[allow(unsafe_code)]
+pub fn data_extent(file: &File, from: u64) -> Option<(u64, u64)> {
+    use std::os::fd::AsRawFd;
+    let everything = Some((from, u64::MAX));
+    let Ok(at) = libc::off_t::try_from(from) else {
+        return everything;
+    };
+    // SAFETY: lseek takes a descriptor and integers; `file` keeps the
+    // descriptor open for the call.
+    let data = unsafe { libc::lseek(file.as_raw_fd(), at, libc::SEEK_DATA) };
+    if data < 0 {
+        return match std::io::Error::last_os_error().raw_os_error() {
+            Some(libc::ENXIO) => None,
+            _ => everything,
+        };
+    }
+    // SAFETY: as above.
+    let hole = unsafe { libc::lseek(file.as_raw_fd(), data, libc::SEEK_HOLE) };
+    match (u64::try_from(data), u64::try_from(hole)) {
+        (Ok(d), Ok(h)) if h > d => Some((d, h)),
+        _ => everything,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

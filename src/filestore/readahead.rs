@@ -120,6 +120,11 @@ impl ReadAhead {
     /// Read at `pos` straight from the file, whatever its length said:
     /// the answer of the OS for a file that claims fewer bytes than a
     /// header (a failing device, a `/proc` file).
+    /// See [`crate::safe_fs::data_extent`].
+    pub fn data_extent(&self, from: u64) -> Option<(u64, u64)> {
+        crate::safe_fs::data_extent(&self.file, from)
+    }
+
     pub fn read_direct(&self, buf: &mut [u8], pos: u64) -> io::Result<usize> {
         self.file.read_at(buf, pos)
     }

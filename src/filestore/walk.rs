@@ -151,19 +151,30 @@ impl FrameCursor {
         self.ahead.computed_crc(offset, size)
     }
 
-    /// Offset of the first non-zero byte at or after `from`, if any.
+    /// Offset of the first non-zero byte at or after `from`, if any. The
+    /// holes of a sparse file (a crash can leave gigabytes of them at the
+    /// end of a .dat) are skipped without reading them.
     pub fn first_nonzero(&mut self, from: u64) -> io::Result<Option<u64>> {
-        self.seek(from);
-        loop {
-            let at = self.pos;
-            let range = self.take(readahead::CHUNK)?;
-            if range.is_empty() {
+        let mut from = from;
+        while from < self.len {
+            let Some((start, end)) = self.ahead.data_extent(from) else {
                 return Ok(None);
+            };
+            let end = end.min(self.len);
+            self.seek(start.max(from));
+            while self.pos < end {
+                let at = self.pos;
+                let range = self.take(readahead::CHUNK.min(end - at))?;
+                if range.is_empty() {
+                    return Ok(None);
+                }
+                if let Some(i) = self.ahead.chunk()[range].iter().position(|&b| b != 0) {
+                    return Ok(Some(at + i as u64));
+                }
             }
-            if let Some(i) = self.ahead.chunk()[range].iter().position(|&b| b != 0) {
-                return Ok(Some(at + i as u64));
-            }
+            from = end;
         }
+        Ok(None)
     }
 
     /// The 4-byte version word; `None` when the file is shorter. Leaves the

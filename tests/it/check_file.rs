@@ -600,3 +600,54 @@ fn reader_and_check_see_every_slice_alike() {
         .collect();
     assert_eq!(cases_with_difference, expected, "{} cases", cases.len());
 }
+
+/// A sparse zero tail (a file system extends a .dat after a crash without
+/// writing its blocks) is skipped hole by hole (SEEK_DATA/SEEK_HOLE), not
+/// read: 4 GiB of hole after orders.eu's last record is reported with its
+/// exact size, and a byte after the hole is found at its exact offset. The
+/// server ignores the zeros while it trusts the index (quirk Q4), so both
+/// are warnings. The run limit only turns a hang into a failure.
+#[test]
+fn sparse_zero_tail_is_skipped_by_its_holes() {
+    const HOLE: u64 = 4 << 30;
+    let (_tmp, dir) = copy_store("file-basic-v0.23");
+    let dat = dir.join("orders.eu/msgs.1.dat");
+    let size = std::fs::metadata(&dat).unwrap().len();
+    let zero_padding = |code: i32| -> Value {
+        let out = stanctl()
+            .args(["--dir", dir.to_str().unwrap(), "check", "--format", "json"])
+            .timeout(std::time::Duration::from_secs(300))
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        findings(&report, "record.zero_padding")
+            .first()
+            .map(|f| (*f).clone())
+            .unwrap_or_else(|| panic!("no record.zero_padding in {report:#}"))
+    };
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&dat)
+        .unwrap()
+        .set_len(size + HOLE)
+        .unwrap();
+    let f = zero_padding(0);
+    assert_eq!(f["severity"], "warning", "{f:#}");
+    assert_eq!(f["file"], "orders.eu/msgs.1.dat", "{f:#}");
+    assert_eq!(f["offset"], size, "{f:#}");
+    assert_eq!(f["found"], format!("{HOLE} zero bytes"), "{f:#}");
+
+    append(&dat, b"x");
+    let f = zero_padding(0);
+    assert_eq!(f["offset"], size, "{f:#}");
+    assert!(
+        str_of(&f["message"]).contains(&format!("more records follow at offset {}", size + HOLE)),
+        "{f:#}"
+    );
+}
