@@ -9,8 +9,9 @@ use prost::Message as _;
 
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
-use crate::filestore::record::{Next, RecordReader};
+use crate::filestore::record::{Framing, Next, RecordReader};
 use crate::filestore::slice::{slice_name, SliceName};
+use crate::filestore::ReadOptions;
 use crate::model::{check_channel_name, Message};
 use crate::proto::{self, MsgProto};
 
@@ -121,7 +122,14 @@ impl Follower {
         visit: &mut dyn FnMut(Message) -> std::io::Result<()>,
     ) -> Result<bool> {
         let path = self.dat(number);
-        let mut reader = match RecordReader::open(&path, false, self.crc.clone(), self.verify_crc) {
+        let mut reader = match RecordReader::open(
+            &path,
+            Framing::Untyped,
+            &ReadOptions {
+                crc: self.crc.clone(),
+                verify_crc: self.verify_crc,
+            },
+        ) {
             Ok(reader) => reader,
             // Created but its version header not written yet, or removed
             // by limits: look again later.

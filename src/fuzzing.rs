@@ -16,7 +16,8 @@ use prost::Message;
 
 use crate::check::file::{check, FileCheckOptions};
 use crate::crc::Crc32;
-use crate::filestore::record::{Next, RecordReader};
+use crate::filestore::record::{Framing, Next, RecordReader};
+use crate::filestore::ReadOptions;
 use crate::filestore::{FileStore, FileStoreOptions};
 use crate::model::MessageRange;
 use crate::store::StoreReader;
@@ -154,8 +155,16 @@ fn record_framing(scratch: &Scratch, data: &[u8]) {
     if fs::write(&path, data).is_err() {
         return;
     }
-    for (typed, verify) in [(true, true), (false, true), (false, false)] {
-        let Ok(mut r) = RecordReader::open(&path, typed, Crc32::default(), verify) else {
+    for (framing, verify_crc) in [
+        (Framing::Typed, true),
+        (Framing::Untyped, true),
+        (Framing::Untyped, false),
+    ] {
+        let read = ReadOptions {
+            crc: Crc32::default(),
+            verify_crc,
+        };
+        let Ok(mut r) = RecordReader::open(&path, framing, &read) else {
             continue;
         };
         // Each step consumes at least one byte or ends: bounded by the length.

@@ -27,8 +27,8 @@ use crate::proto::{
 };
 use crate::store::{MessageIter, StoreReader};
 use record::{
-    ChunkReader, Next, RecordReader, CLIENT_ADD, CLIENT_DELETE, KNOWN_POLYS, SUB_ACK, SUB_DELETE,
-    SUB_MSG, SUB_NEW, SUB_UPDATE,
+    ChunkReader, Framing, Next, RecordReader, CLIENT_ADD, CLIENT_DELETE, KNOWN_POLYS, SUB_ACK,
+    SUB_DELETE, SUB_MSG, SUB_NEW, SUB_UPDATE,
 };
 pub use slice::ReadOptions;
 use slice::{
@@ -163,9 +163,16 @@ impl FileStore {
         let path = self.root.join("server.dat");
         let fits = KNOWN_POLYS.iter().find(|(poly, _)| {
             *poly != self.opts.crc_poly
-                && RecordReader::open(&path, false, Crc32::new(*poly), true)
-                    .and_then(|mut r| Ok(matches!(r.next_record()?, Next::Record { .. })))
-                    .unwrap_or(false)
+                && RecordReader::open(
+                    &path,
+                    Framing::Untyped,
+                    &ReadOptions {
+                        crc: Crc32::new(*poly),
+                        verify_crc: true,
+                    },
+                )
+                .and_then(|mut r| Ok(matches!(r.next_record()?, Next::Record { .. })))
+                .unwrap_or(false)
         });
         match fits {
             Some(&(suggested, name)) => StoreError::CrcPolynomial {
@@ -416,8 +423,7 @@ impl FileStore {
 
     fn read_server_info(&mut self) -> Result<Option<ServerInfo>> {
         let path = self.root.join("server.dat");
-        let mut reader =
-            RecordReader::open(&path, false, self.read.crc.clone(), self.read.verify_crc)?;
+        let mut reader = RecordReader::open(&path, Framing::Untyped, &self.read)?;
         let file_len = reader.file_len();
         if file_len == 4 {
             return Ok(None);
@@ -454,8 +460,7 @@ impl FileStore {
             let path = self.root.join("clients.dat");
             let mut clients = BTreeMap::new();
             if crate::safe_fs::is_present(&path)? {
-                let mut reader =
-                    RecordReader::open(&path, true, self.read.crc.clone(), self.read.verify_crc)?;
+                let mut reader = RecordReader::open(&path, Framing::Typed, &self.read)?;
                 loop {
                     let next = reader.next_record()?;
                     let (offset, record_type, payload) = match next {
@@ -512,8 +517,7 @@ impl FileStore {
             return Ok(Vec::new());
         }
         let mut subs: BTreeMap<u64, (SubState, BTreeSet<u64>)> = BTreeMap::new();
-        let mut reader =
-            RecordReader::open(&path, true, self.read.crc.clone(), self.read.verify_crc)?;
+        let mut reader = RecordReader::open(&path, Framing::Typed, &self.read)?;
         loop {
             let (offset, record_type, payload) = match reader.next_record()? {
                 Next::Record {

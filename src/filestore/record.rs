@@ -36,6 +36,14 @@ pub fn open_read_only(path: &Path) -> Result<File> {
     crate::safe_fs::open_regular(path)
 }
 
+/// Whether a file's records carry a type byte after their header:
+/// clients.dat and subs.dat do, server.dat and msgs.N.dat do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    Typed,
+    Untyped,
+}
+
 /// Check the 4-byte version header of an open file (positioned at 0).
 pub fn check_version(file: &mut impl Read, path: &Path) -> Result<()> {
     let mut word = [0u8; 4];
@@ -107,15 +115,16 @@ pub struct RecordReader {
 
 impl RecordReader {
     /// Open `path`, check its version header and position at the first record.
-    pub fn open(path: &Path, typed: bool, crc: Crc32, verify_crc: bool) -> Result<Self> {
+    pub fn open(path: &Path, framing: Framing, read: &super::ReadOptions) -> Result<Self> {
         let io_err = |e| StoreError::io(path, e);
+        let typed = framing == Framing::Typed;
         let mut cursor = FrameCursor::from_file(open_read_only(path)?, typed).map_err(io_err)?;
         cursor.expect_version(path)?;
         Ok(RecordReader {
             cursor,
             path: path.to_path_buf(),
-            crc,
-            verify_crc,
+            crc: read.crc.clone(),
+            verify_crc: read.verify_crc,
         })
     }
 

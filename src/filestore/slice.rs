@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use prost::Message as _;
 
-use super::record::{open_read_only, Next, RecordReader};
+use super::record::{open_read_only, Framing, Next, RecordReader};
 use super::walk::{IndexEvent, ScanEnd, SliceObserver};
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
@@ -429,12 +429,7 @@ impl SliceCursor {
             }
             EntrySource::DataScan { end } => Ok(SliceCursor {
                 inner: CursorKind::Data {
-                    reader: RecordReader::open(
-                        &slice.files.dat,
-                        false,
-                        opts.crc.clone(),
-                        opts.verify_crc,
-                    )?,
+                    reader: RecordReader::open(&slice.files.dat, Framing::Untyped, opts)?,
                     end,
                 },
             }),
