@@ -606,3 +606,27 @@ fn a_target_under_a_file_names_the_target_and_the_file() {
     assert_eq!(std::fs::read(&file).expect("kept"), b"x");
     assert_eq!(std::fs::read_dir(tmp.path()).expect("tmp").count(), 1);
 }
+
+/// Plain `check` (no --deep, no --expect) reports a data file the OS cannot
+/// read (EIO, as in the test above) as an error finding naming the file and
+/// the OS error, exit 1: a read error is never "no problems found".
+#[test]
+fn plain_check_reports_a_read_error_as_an_error_finding() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let store = tmp.path().join("store");
+    copy_tree(&fixture("file-basic-v0.23").join("store"), &store);
+    let dat = store.join("orders.eu/msgs.1.dat");
+    std::fs::remove_file(&dat).unwrap();
+    std::os::unix::fs::symlink("/proc/self/mem", &dat).unwrap();
+    let out = run(&["--dir", path_str(&store), "check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let unreadable: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "error" && f["file"] == "orders.eu/msgs.1.dat")
+        .filter(|f| f.to_string().contains("(os error 5)"))
+        .collect();
+    assert_eq!(unreadable.len(), 1, "{report:#}");
+}
