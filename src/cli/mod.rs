@@ -210,9 +210,11 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Salvage(args) => return salvage::run(cli, args),
         _ => {}
     }
-    let mut store = cli.store.open()?;
+    // Resolved once: the configuration file is read once per command.
+    let spec = cli.store.spec()?;
+    let mut store = spec.open_reader().map_err(store_args::open_error)?;
     let result = match &cli.command {
-        Command::Info => info::run(cli, store.as_mut()),
+        Command::Info => info::run(cli, &spec.location, store.as_mut()),
         Command::Channels(cmd) => channels::run(cli, cmd, store.as_mut()),
         Command::Dump(args) => dump::run(cli, args, store.as_mut()),
         Command::Stats(args) => stats::run(cli, args, store.as_mut()),

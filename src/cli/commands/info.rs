@@ -55,7 +55,11 @@ fn count_text(n: Option<usize>) -> String {
     n.map_or_else(|| "unknown".into(), |n| n.to_string())
 }
 
-pub fn run(cli: &Cli, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
+pub fn run(
+    cli: &Cli,
+    location: &StoreLocation,
+    store: &mut dyn StoreReader,
+) -> anyhow::Result<Outcome> {
     let server = store.server_info()?;
     let names = store.channel_names()?;
     let unknown = store.membership_unknown();
@@ -74,8 +78,8 @@ pub fn run(cli: &Cli, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
     };
     let backend = store.backend();
     // The directory the options resolved to (--dir or the config's dir).
-    let root = match cli.store.location()? {
-        StoreLocation::File(dir) => Some(dir),
+    let root = match location {
+        StoreLocation::File(dir) => Some(dir.as_path()),
         StoreLocation::Sql { .. } => None,
     };
     let record = InfoRecord {
@@ -90,7 +94,7 @@ pub fn run(cli: &Cli, store: &mut dyn StoreReader) -> anyhow::Result<Outcome> {
         notes: unknown.into_iter().collect(),
         format_version: backend.is_file().then_some(1),
         cluster: store.cluster(),
-        disk_bytes: root.as_deref().map(disk_usage),
+        disk_bytes: root.map(disk_usage),
     };
     match cli.format {
         Format::Json | Format::Ndjson => output::print_json(&record)?,
