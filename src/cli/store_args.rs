@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use stanctl::config::load_config;
-use stanctl::filestore::FileStoreOptions;
 use stanctl::open::{KeySources, OpenError, StoreOptions, StoreSpec};
 pub use stanctl::open::{StoreLocation, KEY_ENV};
 use stanctl::StoreReader;
@@ -181,10 +180,5 @@ impl StoreArgs {
     /// without opening it.
     pub fn location(&self) -> anyhow::Result<StoreLocation> {
         Ok(self.spec()?.location)
-    }
-
-    /// How a file store is read: CRC polynomial and verification, limits.
-    pub fn read_options(&self) -> anyhow::Result<FileStoreOptions> {
-        Ok(self.spec()?.file_options())
     }
 }

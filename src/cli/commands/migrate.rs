@@ -316,10 +316,9 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
         bail!("--to-plaintext and --to-encryption-key-file exclude each other");
     }
     let target = target(direction, args)?;
-    target
-        .ensure_apart(&cli.store.location()?)
-        .map_err(open_error)?;
-    let mut source = cli.store.open_raw()?;
+    let spec = cli.store.spec()?;
+    target.ensure_apart(&spec.location).map_err(open_error)?;
+    let mut source = spec.open_raw().map_err(open_error)?;
     if direction.source_is_file() != source.backend().is_file() {
         bail!(
             "migrate {} needs a {} source, but the source options name a {} store",
@@ -332,7 +331,7 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
             source.backend()
         );
     }
-    let source_key = cli.store.encryption_key()?;
+    let source_key = spec.encryption_key().map_err(open_error)?;
     let target_key = match &args.to_encryption_key_file {
         Some(path) => Some(read_key_file(path)?),
         None => None,
@@ -395,9 +394,9 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
     let verify = if args.verify {
         // Compare plaintext when the payload encryption changed, else the
         // stored bytes as they are.
-        let mut src = cli.store.open_raw()?;
+        let mut src = spec.open_raw().map_err(open_error)?;
         let mut dst = target
-            .open_reader(cli.store.read_options()?)
+            .open_reader(spec.file_options())
             .map_err(open_error)?;
         if !matches!(crypto, PayloadCrypto::Keep) {
             if let Some(key) = &source_key {
