@@ -181,7 +181,16 @@ fn invalid_channel_name_in_the_raft_log_is_refused_with_entry_and_offset() {
         .arg(&target)
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(1));
+    // migrate refuses a source whose clients and subscriptions it cannot
+    // read (exit 2, 3f5f905), naming the entry that made them unreadable.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("raft.log entry ")
+            && stderr.contains("\"../../PWNED\" is not a valid subject"),
+        "{stderr}"
+    );
+    assert!(!target.exists(), "{target:?}");
     let mut found = Vec::new();
     let mut dirs = vec![tmp.path().to_path_buf()];
     while let Some(d) = dirs.pop() {
