@@ -52,6 +52,7 @@ pub mod partial;
 pub mod proto;
 pub mod raft;
 pub mod safe_fs;
+pub mod salvage;
 pub mod sqlstore;
 pub mod staging;
 pub mod stats;

@@ -11,8 +11,8 @@
 //! * [`manifest`] and [`expect`] write and compare a MANIFEST-shaped
 //!   description of a store (CI fixture checks).
 //! * [`keys`] decrypts every payload with the given key (`--deep`).
-//! * [`salvage`] copies what is recoverable from a damaged file store into
-//!   a new one.
+//!
+//! Salvage (which writes) lives in [`crate::salvage`].
 //!
 //! Every finding says where (file and byte offset, or table and key), what
 //! was expected, what was found and what the server would do with it.
@@ -23,7 +23,6 @@ pub mod file;
 pub mod keys;
 pub mod manifest;
 mod run;
-pub mod salvage;
 pub mod sql;
 pub mod statements;
 

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Args;
 
-use stanctl::check::salvage::{salvage, SalvageOptions};
+use stanctl::salvage::{salvage, SalvageOptions};
 
 use super::output::{self, Format};
 use super::store_args::StoreLocation;

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use prost::Message as _;
 use serde::Serialize;
 
-use super::file::channel_name_valid;
+use crate::check::file::channel_name_valid;
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 use crate::filestore::record::{
