@@ -74,14 +74,43 @@ fn be(b: &[u8]) -> u64 {
     b.iter().fold(0u64, |a, x| (a << 8) | u64::from(*x))
 }
 
+/// Why a Raft log value (entry, configuration, peers) does not decode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error(transparent)]
+    Msgpack(#[from] msgpack::DecodeError),
+    #[error("entry is not a msgpack map")]
+    NotAMap,
+    #[error("AppendedAt has unexpected type {0}")]
+    TimeType(String),
+    #[error("AppendedAt of {0} bytes is not a known time encoding")]
+    TimeLength(usize),
+    #[error("AppendedAt has {0} nanoseconds")]
+    TimeNanos(u32),
+    #[error("no {0} field")]
+    MissingField(&'static str),
+    #[error("{key} is not {expected}: {found}")]
+    FieldType {
+        key: &'static str,
+        expected: &'static str,
+        found: String,
+    },
+    #[error("{0} is not an array")]
+    NotAnArray(&'static str),
+    #[error("Suffrage is {0}")]
+    Suffrage(String),
+    #[error("peer address is not a string")]
+    PeerNotString,
+}
+
 /// Decodes go-msgpack's time encodings (7.3.2).
-pub fn decode_time(v: &Value) -> std::result::Result<Option<AppendedAt>, String> {
+pub fn decode_time(v: &Value) -> std::result::Result<Option<AppendedAt>, DecodeError> {
     let raw = match v {
         Value::Nil => return Ok(None),
         Value::Bytes(b) => b.as_slice(),
         // The msgpack timestamp extension, should a codec ever use it.
         Value::Ext(-1, b) => b.as_slice(),
-        other => return Err(format!("AppendedAt has unexpected type {other:?}")),
+        other => return Err(DecodeError::TimeType(format!("{other:?}"))),
     };
     let t = match raw.len() {
         0 => return Ok(None),
@@ -106,40 +135,44 @@ pub fn decode_time(v: &Value) -> std::result::Result<Option<AppendedAt>, String>
             unix_secs: (be(&raw[1..9]) as i64).wrapping_sub(GO_ABS_TO_UNIX),
             nanos: be(&raw[9..13]) as u32,
         },
-        n => {
-            return Err(format!(
-                "AppendedAt of {n} bytes is not a known time encoding"
-            ))
-        }
+        n => return Err(DecodeError::TimeLength(n)),
     };
     if t.nanos >= 1_000_000_000 {
-        return Err(format!("AppendedAt has {} nanoseconds", t.nanos));
+        return Err(DecodeError::TimeNanos(t.nanos));
     }
     Ok(Some(t))
 }
 
-fn field_u64(map: &Value, key: &str) -> std::result::Result<u64, String> {
+fn field_u64(map: &Value, key: &'static str) -> std::result::Result<u64, DecodeError> {
     match map.get(key) {
         Some(Value::Uint(v)) => Ok(*v),
-        Some(other) => Err(format!("{key} is not an unsigned integer: {other:?}")),
-        None => Err(format!("no {key} field")),
+        Some(other) => Err(DecodeError::FieldType {
+            key,
+            expected: "an unsigned integer",
+            found: format!("{other:?}"),
+        }),
+        None => Err(DecodeError::MissingField(key)),
     }
 }
 
-fn field_bytes(map: &Value, key: &str) -> std::result::Result<Vec<u8>, String> {
+fn field_bytes(map: &Value, key: &'static str) -> std::result::Result<Vec<u8>, DecodeError> {
     match map.get(key) {
         None | Some(Value::Nil) => Ok(Vec::new()),
         Some(Value::Bytes(b)) => Ok(b.clone()),
-        Some(other) => Err(format!("{key} is not a byte string: {other:?}")),
+        Some(other) => Err(DecodeError::FieldType {
+            key,
+            expected: "a byte string",
+            found: format!("{other:?}"),
+        }),
     }
 }
 
 /// Decodes one `logs` value (7.3.1). Fields are found by name; unknown
 /// keys are ignored.
-pub fn decode_entry(buf: &[u8]) -> std::result::Result<LogEntry, String> {
-    let v = msgpack::decode(buf).map_err(|e| e.to_string())?;
+pub fn decode_entry(buf: &[u8]) -> std::result::Result<LogEntry, DecodeError> {
+    let v = msgpack::decode(buf)?;
     if !matches!(v, Value::Map(_)) {
-        return Err("entry is not a msgpack map".into());
+        return Err(DecodeError::NotAMap);
     }
     let appended_at = match v.get("AppendedAt") {
         Some(t) => decode_time(t)?,
@@ -181,9 +214,9 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn servers_from(list: &Value) -> std::result::Result<Vec<RaftServer>, String> {
+fn servers_from(list: &Value) -> std::result::Result<Vec<RaftServer>, DecodeError> {
     let Value::Array(items) = list else {
-        return Err("Servers is not an array".into());
+        return Err(DecodeError::NotAnArray("Servers"));
     };
     items
         .iter()
@@ -194,7 +227,7 @@ fn servers_from(list: &Value) -> std::result::Result<Vec<RaftServer>, String> {
                 suffrage: match s.get("Suffrage") {
                     None | Some(Value::Nil) => 0,
                     Some(Value::Uint(v)) => *v,
-                    Some(other) => return Err(format!("Suffrage is {other:?}")),
+                    Some(other) => return Err(DecodeError::Suffrage(format!("{other:?}"))),
                 },
             })
         })
@@ -202,8 +235,8 @@ fn servers_from(list: &Value) -> std::result::Result<Vec<RaftServer>, String> {
 }
 
 /// Decodes the `Data` of a `LogConfiguration` entry.
-pub fn decode_configuration(data: &[u8]) -> std::result::Result<Vec<RaftServer>, String> {
-    let v = msgpack::decode(data).map_err(|e| e.to_string())?;
+pub fn decode_configuration(data: &[u8]) -> std::result::Result<Vec<RaftServer>, DecodeError> {
+    let v = msgpack::decode(data)?;
     match v.get("Servers") {
         Some(Value::Nil) | None => Ok(Vec::new()),
         Some(list) => servers_from(list),
@@ -211,21 +244,17 @@ pub fn decode_configuration(data: &[u8]) -> std::result::Result<Vec<RaftServer>,
 }
 
 /// Decodes a snapshot's deprecated `Peers` (msgpack array of addresses).
-pub fn decode_peers(data: &[u8]) -> std::result::Result<Vec<String>, String> {
+pub fn decode_peers(data: &[u8]) -> std::result::Result<Vec<String>, DecodeError> {
     if data.is_empty() {
         return Ok(Vec::new());
     }
-    match msgpack::decode(data).map_err(|e| e.to_string())? {
+    match msgpack::decode(data)? {
         Value::Array(items) => items
             .iter()
-            .map(|i| {
-                i.as_bytes()
-                    .map(text)
-                    .ok_or_else(|| "peer address is not a string".to_string())
-            })
+            .map(|i| i.as_bytes().map(text).ok_or(DecodeError::PeerNotString))
             .collect(),
         Value::Nil => Ok(Vec::new()),
-        _ => Err("Peers is not an array".into()),
+        _ => Err(DecodeError::NotAnArray("Peers")),
     }
 }
 
@@ -555,7 +584,10 @@ mod tests {
         b15.extend((-1i16).to_be_bytes());
         let t15 = decode_time(&Value::Bytes(b15)).unwrap().unwrap();
         assert_eq!((t15.unix_secs, t15.nanos), (1, 2));
-        assert!(decode_time(&Value::Bytes(vec![1, 2, 3])).is_err());
+        assert_eq!(
+            decode_time(&Value::Bytes(vec![1, 2, 3])),
+            Err(DecodeError::TimeLength(3))
+        );
         assert_eq!(decode_time(&Value::Nil).unwrap(), None);
     }
 

@@ -15,6 +15,13 @@ use crate::finding::{Code, Finding, Severity};
 use crate::model::{Client, Subscription};
 use crate::proto::{ClientInfo, SubState};
 
+/// Why the server fails to restore a snapshot (it then tries an older one).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RestoreError {
+    #[error("client {0:?} appears twice (register fails with \"invalid client id\")")]
+    DuplicateClient(String),
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -225,13 +232,10 @@ impl Fsm {
 
     /// Restores a snapshot (7.7.3, `Restore`). An error means the server
     /// fails to restore this snapshot (it then tries an older one).
-    pub fn restore_snapshot(&mut self, snap: &RaftSnapshot) -> Result<(), String> {
+    pub fn restore_snapshot(&mut self, snap: &RaftSnapshot) -> Result<(), RestoreError> {
         for c in &snap.clients {
             if self.clients.contains_key(&c.id) {
-                return Err(format!(
-                    "client {:?} appears twice (register fails with \"invalid client id\")",
-                    text(&c.id)
-                ));
+                return Err(RestoreError::DuplicateClient(text(&c.id)));
             }
             self.clients.insert(
                 c.id.clone(),
@@ -1279,7 +1283,10 @@ mod tests {
         // A client twice: the restore fails (register error).
         let mut dup = snap.clone();
         dup.clients.push(dup.clients[0].clone());
-        assert!(Fsm::new("t".into(), true).restore_snapshot(&dup).is_err());
+        assert!(matches!(
+            Fsm::new("t".into(), true).restore_snapshot(&dup),
+            Err(RestoreError::DuplicateClient(_))
+        ));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use prost::Message as _;
 use serde::{Deserialize, Serialize};
 
-use super::entries::{decode_peers, RaftServer};
+use super::entries::{decode_peers, DecodeError, RaftServer};
 use super::pb::RaftSnapshot;
 use crate::error::{Result, StoreError};
 use crate::finding::{Code, Finding, Severity};
@@ -90,28 +90,46 @@ pub struct SnapshotMeta {
     pub crc: Vec<u8>,
 }
 
+/// Why a snapshot's `meta.json` cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum MetaError {
+    #[error("invalid JSON: {0}")]
+    Json(serde_json::Error),
+    #[error("empty file")]
+    Empty,
+    #[error("{field} is not base64: {error}")]
+    Base64 {
+        field: &'static str,
+        error: base64::DecodeError,
+    },
+    #[error("Peers: {0}")]
+    Peers(DecodeError),
+}
+
 /// Parses `meta.json`.
-pub fn parse_meta(bytes: &[u8]) -> std::result::Result<SnapshotMeta, String> {
+pub fn parse_meta(bytes: &[u8]) -> std::result::Result<SnapshotMeta, MetaError> {
     // Go's json.Decoder reads the first value; trailing data is ignored.
     let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<MetaJson>();
     let m = match stream.next() {
         Some(Ok(m)) => m,
-        Some(Err(e)) => return Err(format!("invalid JSON: {e}")),
-        None => return Err("empty file".into()),
+        Some(Err(e)) => return Err(MetaError::Json(e)),
+        None => return Err(MetaError::Empty),
     };
     let b64 = base64::engine::general_purpose::STANDARD;
     let crc = match &m.crc {
-        Some(s) => b64
-            .decode(s)
-            .map_err(|e| format!("CRC is not base64: {e}"))?,
+        Some(s) => b64.decode(s).map_err(|error| MetaError::Base64 {
+            field: "CRC",
+            error,
+        })?,
         None => Vec::new(),
     };
     let peers = match &m.peers {
         Some(s) => {
-            let raw = b64
-                .decode(s)
-                .map_err(|e| format!("Peers is not base64: {e}"))?;
-            decode_peers(&raw).map_err(|e| format!("Peers: {e}"))?
+            let raw = b64.decode(s).map_err(|error| MetaError::Base64 {
+                field: "Peers",
+                error,
+            })?;
+            decode_peers(&raw).map_err(MetaError::Peers)?
         }
         None => Vec::new(),
     };
