@@ -68,37 +68,25 @@ fn differences(e: &Value) -> &Vec<Value> {
     e["differences"].as_array().expect("differences")
 }
 
-const INTACT: &[&str] = &[
-    "file-basic-v0.23",
-    "file-basic-v0.9",
-    "file-nocrc-v0.23",
-    "file-encrypted-v0.23",
-    "file-slices-v0.23",
-    "file-kill9-v0.23",
-    "file-torn-tail-kill9-v0.23",
-    "cluster-3node-v0.23",
-    "cluster-encrypted-v0.23",
-];
-
-#[test]
-fn own_manifest_passes() {
-    for name in INTACT {
-        let c = case(name);
-        let file = fixture(name).join("MANIFEST.json").display().to_string();
-        let e = c.expect(&file, 0);
-        assert!(differences(&e).is_empty(), "{name}: {e:#}");
-        let m = manifest(name);
-        let channels = m["channels"].as_array().unwrap().len() as u64;
-        assert_eq!(u64_of(&e["compared"]["channels"]), channels, "{name}");
-        assert!(u64_of(&e["compared"]["messages"]) > 0, "{name}");
-        if name.starts_with("cluster-") {
-            assert!(e["skipped"].to_string().contains("Raft log"), "{name}");
-        } else {
-            assert!(u64_of(&e["compared"]["subscriptions"]) > 0, "{name}");
-            assert!(u64_of(&e["compared"]["clients"]) > 0, "{name}");
-        }
+fn own_manifest_passes(name: &str) {
+    let c = case(name);
+    let file = fixture(name).join("MANIFEST.json").display().to_string();
+    let e = c.expect(&file, 0);
+    assert!(differences(&e).is_empty(), "{name}: {e:#}");
+    let m = manifest(name);
+    let channels = m["channels"].as_array().unwrap().len() as u64;
+    assert_eq!(u64_of(&e["compared"]["channels"]), channels, "{name}");
+    assert!(u64_of(&e["compared"]["messages"]) > 0, "{name}");
+    if name.starts_with("cluster-") {
+        assert!(e["skipped"].to_string().contains("Raft log"), "{name}");
+    } else {
+        assert!(u64_of(&e["compared"]["subscriptions"]) > 0, "{name}");
+        assert!(u64_of(&e["compared"]["clients"]) > 0, "{name}");
     }
 }
+
+// Each intact fixture passes against its own manifest.
+with_whole_stores!(per_fixture![own_manifest_passes]);
 
 #[test]
 fn damaged_stores_differ_exactly_where_damaged() {
@@ -216,46 +204,46 @@ fn one_changed_value_is_one_precise_difference() {
     );
 }
 
-#[test]
-fn written_manifest_round_trips() {
+fn written_manifest_round_trips(name: &str) {
     let tmp = tempfile::tempdir().unwrap();
-    for name in [
-        "file-basic-v0.23",
-        "file-slices-v0.23",
-        "cluster-3node-v0.23",
-    ] {
-        let c = case(name);
-        let out = tmp.path().join(format!("{name}.json"));
-        let mut args: Vec<&str> = c.args.iter().map(String::as_str).collect();
-        args.extend_from_slice(&["manifest", "--messages", "-o", out.to_str().unwrap()]);
-        let run = stanctl().args(&args).output().unwrap();
-        assert_eq!(run.status.code(), Some(0), "{name}");
-        let written: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-        assert_eq!(written["format"], "stanctl-manifest/1");
-        // The written manifest agrees with the fixture's ground truth.
-        let truth = manifest(name);
-        for (w, t) in written["channels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .zip(sorted_channels(&truth))
-        {
-            assert_eq!(w["name"], t["name"]);
-            assert_eq!(w["first_seq"], t["first_seq"], "{name}");
-            assert_eq!(w["last_seq"], t["last_seq"], "{name}");
-            assert_eq!(w["msg_count"], t["msg_count"], "{name}");
-            assert_eq!(w["total_payload_bytes"], t["total_payload_bytes"], "{name}");
-        }
-        let e = c.expect(out.to_str().unwrap(), 0);
-        assert!(differences(&e).is_empty(), "{name}: {e:#}");
-        // And the fixture's manifest passes against the store the written one describes.
-        let mut changed = written.clone();
-        changed["channels"][0]["messages"][0]["subject"] = json!("other.subject");
-        let e = c.expect(&write_json(&tmp, "changed.json", &changed), 1);
-        let d = differences(&e);
-        assert_eq!(d.len(), 1, "{name}: {e:#}");
-        assert!(str_of(&d[0]["path"]).ends_with(".subject"), "{d:?}");
+    let c = case(name);
+    let out = tmp.path().join(format!("{name}.json"));
+    let mut args: Vec<&str> = c.args.iter().map(String::as_str).collect();
+    args.extend_from_slice(&["manifest", "--messages", "-o", out.to_str().unwrap()]);
+    let run = stanctl().args(&args).output().unwrap();
+    assert_eq!(run.status.code(), Some(0), "{name}");
+    let written: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(written["format"], "stanctl-manifest/1");
+    // The written manifest agrees with the fixture's ground truth.
+    let truth = manifest(name);
+    for (w, t) in written["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(sorted_channels(&truth))
+    {
+        assert_eq!(w["name"], t["name"]);
+        assert_eq!(w["first_seq"], t["first_seq"], "{name}");
+        assert_eq!(w["last_seq"], t["last_seq"], "{name}");
+        assert_eq!(w["msg_count"], t["msg_count"], "{name}");
+        assert_eq!(w["total_payload_bytes"], t["total_payload_bytes"], "{name}");
     }
+    let e = c.expect(out.to_str().unwrap(), 0);
+    assert!(differences(&e).is_empty(), "{name}: {e:#}");
+    // And the fixture's manifest passes against the store the written one describes.
+    let mut changed = written.clone();
+    changed["channels"][0]["messages"][0]["subject"] = json!("other.subject");
+    let e = c.expect(&write_json(&tmp, "changed.json", &changed), 1);
+    let d = differences(&e);
+    assert_eq!(d.len(), 1, "{name}: {e:#}");
+    assert!(str_of(&d[0]["path"]).ends_with(".subject"), "{d:?}");
+}
+
+// A manifest written by stanctl round-trips through check --expect.
+per_fixture! { [written_manifest_round_trips]
+    file_basic_v0_23 => "file-basic-v0.23",
+    file_slices_v0_23 => "file-slices-v0.23",
+    cluster_3node_v0_23 => "cluster-3node-v0.23",
 }
 
 fn sorted_channels(m: &Value) -> Vec<Value> {

@@ -153,34 +153,28 @@ fn deleted_index_is_reported() {
     assert!(str_of(&missing[0]["server_behaviour"]).contains("rebuilds"));
 }
 
-const CLEAN: &[&str] = &[
-    "file-basic-v0.23",
-    "file-basic-v0.9",
-    "file-nocrc-v0.23",
-    "file-encrypted-v0.23",
-    "file-slices-v0.23",
-    "file-kill9-v0.23",
-    "file-torn-tail-kill9-v0.23",
-    "cluster-3node-v0.23",
-    "cluster-encrypted-v0.23",
-];
-
-#[test]
-fn clean_fixtures_pass() {
-    for name in CLEAN {
-        for deep in [false, true] {
-            let extra: &[&str] = if deep { &["--deep"] } else { &[] };
-            let report = check(&store(name), extra, 0);
-            assert_eq!(report["ok"], true, "{name}: {report:#}");
-            assert_eq!(report["counts"]["error"], 0, "{name}: {report:#}");
-            assert_eq!(report["deep"], deep);
-            for key in ["findings", "counts", "compatibility"] {
-                assert!(!report[key].is_null(), "{name}: {key}");
-            }
-            assert!(u64_of(&report["stats"]["crc_verified"]) > 0);
-        }
+fn clean_fixture_passes(name: &str, deep: bool) {
+    let extra: &[&str] = if deep { &["--deep"] } else { &[] };
+    let report = check(&store(name), extra, 0);
+    assert_eq!(report["ok"], true, "{name}: {report:#}");
+    assert_eq!(report["counts"]["error"], 0, "{name}: {report:#}");
+    assert_eq!(report["deep"], deep);
+    for key in ["findings", "counts", "compatibility"] {
+        assert!(!report[key].is_null(), "{name}: {key}");
     }
+    assert!(u64_of(&report["stats"]["crc_verified"]) > 0);
 }
+
+fn clean_passes(name: &str) {
+    clean_fixture_passes(name, false);
+}
+
+fn clean_passes_deep(name: &str) {
+    clean_fixture_passes(name, true);
+}
+
+// Each clean fixture passes check, with and without --deep.
+with_whole_stores!(per_fixture![clean_passes, clean_passes_deep]);
 
 #[test]
 fn torn_unindexed_tail_after_kill9_is_a_warning() {

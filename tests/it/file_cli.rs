@@ -256,51 +256,43 @@ fn server_flag_spellings_are_accepted() {
     assert_eq!(a, b);
 }
 
-/// Every fixture file, hashed before and after every command, is unchanged,
-/// and no lock or index file was created.
-#[test]
-fn commands_never_modify_a_store() {
+/// Every fixture file, hashed before and after every command on the store
+/// `name`, is unchanged, and no lock or index file was created.
+fn commands_never_modify_the_store(name: &str) {
     let root = fixtures_dir();
     let before = hash_tree(&root);
-    for entry in std::fs::read_dir(&root).expect("fixtures") {
-        let path = entry.expect("entry").path();
-        let store = if path.join("store").is_dir() {
-            path.join("store")
-        } else if path.join("node/store").is_dir() {
-            path.join("node/store")
-        } else {
-            continue;
-        };
-        let dir = store.display().to_string();
-        for cmd in [
-            vec!["info"],
-            vec!["channels", "ls"],
-            vec!["clients", "ls"],
-            vec!["subs", "ls"],
-        ] {
-            let mut args = vec!["--dir", dir.as_str()];
-            args.extend(cmd);
-            let out = stanctl().args(&args).output().expect("run");
-            assert!(
-                matches!(out.status.code(), Some(0) | Some(1)),
-                "{args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        for ch in std::fs::read_dir(&store).expect("store") {
-            let ch = ch.expect("entry");
-            if ch.path().is_dir() {
-                let name = ch.file_name().to_string_lossy().into_owned();
-                let out = stanctl()
-                    .args(["--dir", &dir, "dump", "--channel", &name, "--format", "raw"])
-                    .output()
-                    .expect("run");
-                assert!(matches!(out.status.code(), Some(0) | Some(1)));
-            }
+    let dir = store_dir(name);
+    for cmd in [
+        vec!["info"],
+        vec!["channels", "ls"],
+        vec!["clients", "ls"],
+        vec!["subs", "ls"],
+    ] {
+        let mut args = vec!["--dir", dir.as_str()];
+        args.extend(cmd);
+        let out = stanctl().args(&args).output().expect("run");
+        assert!(
+            matches!(out.status.code(), Some(0) | Some(1)),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for ch in std::fs::read_dir(&dir).expect("store") {
+        let ch = ch.expect("entry");
+        if ch.path().is_dir() {
+            let name = ch.file_name().to_string_lossy().into_owned();
+            let out = stanctl()
+                .args(["--dir", &dir, "dump", "--channel", &name, "--format", "raw"])
+                .output()
+                .expect("run");
+            assert!(matches!(out.status.code(), Some(0) | Some(1)));
         }
     }
     assert_eq!(hash_tree(&root), before, "a fixture changed");
 }
+
+// Every fixture holding a file store.
+with_file_stores!(per_fixture![commands_never_modify_the_store]);
 
 #[test]
 fn completions_are_up_to_date() {

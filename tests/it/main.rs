@@ -3,6 +3,7 @@
 // fcntl locks): the [lints] of Cargo.toml guard src/, not the tests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, unsafe_code)]
 
+#[macro_use]
 mod common;
 
 mod bench_script;

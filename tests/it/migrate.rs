@@ -8,19 +8,6 @@ use crate::common::expect::*;
 use crate::common::*;
 use serde_json::Value;
 
-/// File-store fixtures whose content (as the server recovered it) is whole.
-const FILE_FIXTURES: &[&str] = &[
-    "file-basic-v0.23",
-    "file-basic-v0.9",
-    "file-nocrc-v0.23",
-    "file-encrypted-v0.23",
-    "file-slices-v0.23",
-    "file-kill9-v0.23",
-    "file-torn-tail-kill9-v0.23",
-    "cluster-3node-v0.23",
-    "cluster-encrypted-v0.23",
-];
-
 /// Run `stanctl <source> migrate <args> --verify --format json`; expect a
 /// clean verification.
 fn migrate(source: &Subject, args: &[&str]) -> Value {
@@ -36,42 +23,39 @@ fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf8 path")
 }
 
-#[test]
-fn file_to_file_keeps_every_fixture() {
-    for name in FILE_FIXTURES {
-        let tmp = tempfile::tempdir().expect("tmp");
-        let dst = tmp.path().join("store");
-        let src = fixture_file_store(name);
-        // Small slices, so the target is re-sliced.
-        migrate(
-            &src,
-            &[
-                "file-to-file",
-                "--to-dir",
-                path_str(&dst),
-                "--slice-max-msgs",
-                "7",
-            ],
-        );
-        written_file_store(&dst, key_options(name)).check_all(name);
-        assert!(dst.join("server.dat").exists());
-    }
+fn file_to_file(name: &str) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dst = tmp.path().join("store");
+    let src = fixture_file_store(name);
+    // Small slices, so the target is re-sliced.
+    migrate(
+        &src,
+        &[
+            "file-to-file",
+            "--to-dir",
+            path_str(&dst),
+            "--slice-max-msgs",
+            "7",
+        ],
+    );
+    written_file_store(&dst, key_options(name)).check_all(name);
+    assert!(dst.join("server.dat").exists());
 }
 
-#[test]
-fn file_to_sqlite_and_back() {
-    for name in FILE_FIXTURES {
-        let tmp = tempfile::tempdir().expect("tmp");
-        let db = tmp.path().join("store.db");
-        let src = fixture_file_store(name);
-        migrate(&src, &["file-to-sql", "--to-sql-source", path_str(&db)]);
-        let sql = sql_store("sqlite", path_str(&db), key_options(name), false);
-        sql.check_all(name);
-        let back = tmp.path().join("back");
-        migrate(&sql, &["sql-to-file", "--to-dir", path_str(&back)]);
-        written_file_store(&back, key_options(name)).check_all(name);
-    }
+fn file_to_sqlite_and_back(name: &str) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let db = tmp.path().join("store.db");
+    let src = fixture_file_store(name);
+    migrate(&src, &["file-to-sql", "--to-sql-source", path_str(&db)]);
+    let sql = sql_store("sqlite", path_str(&db), key_options(name), false);
+    sql.check_all(name);
+    let back = tmp.path().join("back");
+    migrate(&sql, &["sql-to-file", "--to-dir", path_str(&back)]);
+    written_file_store(&back, key_options(name)).check_all(name);
 }
+
+// File-store fixtures whose content (as the server recovered it) is whole.
+with_whole_stores!(per_fixture![file_to_file, file_to_sqlite_and_back]);
 
 #[test]
 fn file_to_sqlite_no_caching_style() {
@@ -90,105 +74,115 @@ fn file_to_sqlite_no_caching_style() {
     sql_store("sqlite", path_str(&db), vec![], false).check_all(name);
 }
 
-fn file_to_server_db(driver: &'static str) {
-    for name in [
-        "file-basic-v0.23",
-        "file-slices-v0.23",
-        "file-encrypted-v0.23",
-        "file-basic-v0.9",
-    ] {
-        let Some(db) = TempDb::create(driver, name) else {
-            return;
-        };
-        let src = fixture_file_store(name);
-        migrate(
-            &src,
-            &[
-                "file-to-sql",
-                "--to-sql-driver",
-                driver,
-                "--to-sql-source",
-                &db.dsn,
-            ],
-        );
-        let sql = sql_store(driver, &db.dsn, key_options(name), false);
-        sql.check_all(name);
-        // And back to a file store.
-        let tmp = tempfile::tempdir().expect("tmp");
-        let back = tmp.path().join("back");
-        migrate(&sql, &["sql-to-file", "--to-dir", path_str(&back)]);
-        written_file_store(&back, key_options(name)).check_all(name);
-    }
+fn file_to_server_db(driver: &'static str, name: &str) {
+    let Some(db) = TempDb::create(driver, name) else {
+        return;
+    };
+    let src = fixture_file_store(name);
+    migrate(
+        &src,
+        &[
+            "file-to-sql",
+            "--to-sql-driver",
+            driver,
+            "--to-sql-source",
+            &db.dsn,
+        ],
+    );
+    let sql = sql_store(driver, &db.dsn, key_options(name), false);
+    sql.check_all(name);
+    // And back to a file store.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let back = tmp.path().join("back");
+    migrate(&sql, &["sql-to-file", "--to-dir", path_str(&back)]);
+    written_file_store(&back, key_options(name)).check_all(name);
 }
 
-#[test]
-fn file_to_postgres_and_back() {
-    file_to_server_db("postgres");
+fn file_to_postgres_and_back(name: &str) {
+    file_to_server_db("postgres", name);
 }
 
-#[test]
-fn file_to_mysql_and_back() {
-    file_to_server_db("mysql");
+fn file_to_mysql_and_back(name: &str) {
+    file_to_server_db("mysql", name);
+}
+
+per_fixture! { [file_to_postgres_and_back, file_to_mysql_and_back]
+    file_basic_v0_23 => "file-basic-v0.23",
+    file_slices_v0_23 => "file-slices-v0.23",
+    file_encrypted_v0_23 => "file-encrypted-v0.23",
+    file_basic_v0_9 => "file-basic-v0.9",
 }
 
 /// The SQL fixtures (written by the real server into PostgreSQL and
 /// MariaDB) migrate to every other backend.
-#[test]
-fn sql_fixtures_to_every_backend() {
-    for (name, driver, var) in [
-        (
-            "sql-postgres-v0.23",
-            "postgres",
-            "STANCTL_TEST_PG_SQL_POSTGRES_V0_23",
-        ),
-        (
-            "sql-mysql-v0.23",
-            "mysql",
-            "STANCTL_TEST_MYSQL_SQL_MYSQL_V0_23",
-        ),
-        (
-            "sql-postgres-v0.9",
-            "postgres",
-            "STANCTL_TEST_PG_SQL_POSTGRES_V0_9",
-        ),
-        (
-            "sql-mysql-v0.9",
-            "mysql",
-            "STANCTL_TEST_MYSQL_SQL_MYSQL_V0_9",
-        ),
-    ] {
-        let Ok(dsn) = std::env::var(var) else {
-            assert!(std::env::var_os("CI").is_none(), "{var} missing under CI");
-            eprintln!("note: {var} not set; run through scripts/test-databases.sh");
-            continue;
-        };
-        let src = sql_store(driver, &dsn, vec![], true);
-        let tmp = tempfile::tempdir().expect("tmp");
-        let dir = tmp.path().join("store");
-        migrate(&src, &["sql-to-file", "--to-dir", path_str(&dir)]);
-        written_file_store(&dir, vec![]).check_all(name);
-        let db = tmp.path().join("store.db");
-        migrate(&src, &["sql-to-sql", "--to-sql-source", path_str(&db)]);
-        sql_store("sqlite", path_str(&db), vec![], false).check_all(name);
-        let other = if driver == "postgres" {
-            "mysql"
-        } else {
-            "postgres"
-        };
-        if let Some(target) = TempDb::create(other, name) {
-            migrate(
-                &src,
-                &[
-                    "sql-to-sql",
-                    "--to-sql-driver",
-                    other,
-                    "--to-sql-source",
-                    &target.dsn,
-                ],
-            );
-            sql_store(other, &target.dsn, vec![], false).check_all(name);
-        }
+fn sql_fixture_to_every_backend(name: &str, driver: &str, var: &str) {
+    let Ok(dsn) = std::env::var(var) else {
+        assert!(std::env::var_os("CI").is_none(), "{var} missing under CI");
+        eprintln!("note: {var} not set; run through scripts/test-databases.sh");
+        return;
+    };
+    let src = sql_store(driver, &dsn, vec![], true);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("store");
+    migrate(&src, &["sql-to-file", "--to-dir", path_str(&dir)]);
+    written_file_store(&dir, vec![]).check_all(name);
+    let db = tmp.path().join("store.db");
+    migrate(&src, &["sql-to-sql", "--to-sql-source", path_str(&db)]);
+    sql_store("sqlite", path_str(&db), vec![], false).check_all(name);
+    let other = if driver == "postgres" {
+        "mysql"
+    } else {
+        "postgres"
+    };
+    if let Some(target) = TempDb::create(other, name) {
+        migrate(
+            &src,
+            &[
+                "sql-to-sql",
+                "--to-sql-driver",
+                other,
+                "--to-sql-source",
+                &target.dsn,
+            ],
+        );
+        sql_store(other, &target.dsn, vec![], false).check_all(name);
     }
+}
+
+#[test]
+fn sql_postgres_v0_23_to_every_backend() {
+    sql_fixture_to_every_backend(
+        "sql-postgres-v0.23",
+        "postgres",
+        "STANCTL_TEST_PG_SQL_POSTGRES_V0_23",
+    );
+}
+
+#[test]
+fn sql_mysql_v0_23_to_every_backend() {
+    sql_fixture_to_every_backend(
+        "sql-mysql-v0.23",
+        "mysql",
+        "STANCTL_TEST_MYSQL_SQL_MYSQL_V0_23",
+    );
+}
+
+#[test]
+fn sql_postgres_v0_9_to_every_backend() {
+    sql_fixture_to_every_backend(
+        "sql-postgres-v0.9",
+        "postgres",
+        "STANCTL_TEST_PG_SQL_POSTGRES_V0_9",
+    );
+}
+
+#[test]
+fn sql_mysql_v0_9_to_every_backend() {
+    sql_fixture_to_every_backend(
+        "sql-mysql-v0.9",
+        "mysql",
+        "STANCTL_TEST_MYSQL_SQL_MYSQL_V0_9",
+    );
 }
 
 #[test]

@@ -42,52 +42,54 @@ fn server_versions_that_never_existed_are_usage_errors() {
     assert_eq!(report["compatibility"]["server_version"]["opens"], true);
 }
 
-#[test]
-fn deep_check_with_a_wrong_key_fails() {
-    for name in ["file-encrypted-v0.23", "cluster-encrypted-v0.23"] {
-        let dir = store_dir(name);
-        let key = encryption_key(name);
-        let right = json_with_code(
-            &[
-                "--dir",
-                &dir,
-                "--encryption-key",
-                &key,
-                "check",
-                "--deep",
-                "--format",
-                "json",
-            ],
-            0,
-        );
-        assert!(findings(&right, "payload.decrypt").is_empty(), "{right:#}");
-        let wrong_key = format!("{key}-wrong");
-        let wrong = json_with_code(
-            &[
-                "--dir",
-                &dir,
-                "--encryption-key",
-                &wrong_key,
-                "check",
-                "--deep",
-                "--format",
-                "json",
-            ],
-            1,
-        );
-        let failed = findings(&wrong, "payload.decrypt");
-        // One finding per channel with messages, as in the manifest.
-        let with_messages = manifest(name)["channels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| u64_of(&c["msg_count"]) > 0)
-            .count();
-        assert_eq!(failed.len(), with_messages, "{name}: {wrong:#}");
-        assert_eq!(failed[0]["severity"], "error");
-        let text = wrong.to_string();
-        assert!(!text.contains(&key), "the key is never printed");
-    }
+fn deep_check_with_a_wrong_key_fails(name: &str) {
+    let dir = store_dir(name);
+    let key = encryption_key(name);
+    let right = json_with_code(
+        &[
+            "--dir",
+            &dir,
+            "--encryption-key",
+            &key,
+            "check",
+            "--deep",
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    assert!(findings(&right, "payload.decrypt").is_empty(), "{right:#}");
+    let wrong_key = format!("{key}-wrong");
+    let wrong = json_with_code(
+        &[
+            "--dir",
+            &dir,
+            "--encryption-key",
+            &wrong_key,
+            "check",
+            "--deep",
+            "--format",
+            "json",
+        ],
+        1,
+    );
+    let failed = findings(&wrong, "payload.decrypt");
+    // One finding per channel with messages, as in the manifest.
+    let with_messages = manifest(name)["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| u64_of(&c["msg_count"]) > 0)
+        .count();
+    assert_eq!(failed.len(), with_messages, "{name}: {wrong:#}");
+    assert_eq!(failed[0]["severity"], "error");
+    let text = wrong.to_string();
+    assert!(!text.contains(&key), "the key is never printed");
+}
+
+per_fixture! { [deep_check_with_a_wrong_key_fails]
+    file_encrypted_v0_23 => "file-encrypted-v0.23",
+    cluster_encrypted_v0_23 => "cluster-encrypted-v0.23",
 }
 
 #[test]

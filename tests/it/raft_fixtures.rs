@@ -579,38 +579,40 @@ fn has_problem(r: &Result<NodeState, String>) -> bool {
     }
 }
 
-#[test]
-fn truncated_logs_give_errors_naming_the_file() {
-    for name in ["cluster-3node-v0.23", "cluster-encrypted-v0.23"] {
-        let opts = opts_for(name);
-        let (_tmp, dir, bytes) = damaged_copy(name);
-        let log = dir.join("raft.log");
-        let len = bytes.len();
-        for cut in [
-            0,
-            1,
-            79,
-            4096,
-            8192,
-            3 * 4096 + 7,
-            len / 2,
-            len - 4096,
-            len - 1,
-        ] {
-            std::fs::write(&log, &bytes[..cut]).unwrap();
-            let r = read_damaged(&dir, &opts);
-            if let Err(e) = &r {
-                assert!(e.contains("raft.log"), "cut {cut}: {e}");
-            }
-            if cut < len - 4096 {
-                assert!(has_problem(&r), "{name} cut at {cut} not reported");
-            }
+fn truncated_logs_give_errors_naming_the_file(name: &str) {
+    let opts = opts_for(name);
+    let (_tmp, dir, bytes) = damaged_copy(name);
+    let log = dir.join("raft.log");
+    let len = bytes.len();
+    for cut in [
+        0,
+        1,
+        79,
+        4096,
+        8192,
+        3 * 4096 + 7,
+        len / 2,
+        len - 4096,
+        len - 1,
+    ] {
+        std::fs::write(&log, &bytes[..cut]).unwrap();
+        let r = read_damaged(&dir, &opts);
+        if let Err(e) = &r {
+            assert!(e.contains("raft.log"), "cut {cut}: {e}");
         }
-        // Cut inside the pages a tree needs: an error names page and offset.
-        std::fs::write(&log, &bytes[..3 * 4096]).unwrap();
-        let e = read_damaged(&dir, &opts).unwrap_err();
-        assert!(e.contains("page") && e.contains("offset"), "{e}");
+        if cut < len - 4096 {
+            assert!(has_problem(&r), "{name} cut at {cut} not reported");
+        }
     }
+    // Cut inside the pages a tree needs: an error names page and offset.
+    std::fs::write(&log, &bytes[..3 * 4096]).unwrap();
+    let e = read_damaged(&dir, &opts).unwrap_err();
+    assert!(e.contains("page") && e.contains("offset"), "{e}");
+}
+
+per_fixture! { [truncated_logs_give_errors_naming_the_file]
+    cluster_3node_v0_23 => "cluster-3node-v0.23",
+    cluster_encrypted_v0_23 => "cluster-encrypted-v0.23",
 }
 
 #[test]
@@ -636,40 +638,42 @@ fn meta_pages() {
     }
 }
 
-#[test]
-fn bit_flips_never_panic() {
-    for name in ["cluster-3node-v0.23", "cluster-encrypted-v0.23"] {
-        let opts = opts_for(name);
-        let (_tmp, dir, bytes) = damaged_copy(name);
-        let log = dir.join("raft.log");
-        let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng
+fn bit_flips_never_panic(name: &str) {
+    let opts = opts_for(name);
+    let (_tmp, dir, bytes) = damaged_copy(name);
+    let log = dir.join("raft.log");
+    let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut reported = 0;
+    let rounds = 120;
+    for round in 0..rounds {
+        let mut b = bytes.clone();
+        // Mostly page headers and element arrays, where damage matters.
+        let pages = b.len() / 4096;
+        let page = (next() as usize) % pages;
+        let off = if round % 2 == 0 {
+            page * 4096 + (next() as usize) % 64
+        } else {
+            (next() as usize) % b.len()
         };
-        let mut reported = 0;
-        let rounds = 120;
-        for round in 0..rounds {
-            let mut b = bytes.clone();
-            // Mostly page headers and element arrays, where damage matters.
-            let pages = b.len() / 4096;
-            let page = (next() as usize) % pages;
-            let off = if round % 2 == 0 {
-                page * 4096 + (next() as usize) % 64
-            } else {
-                (next() as usize) % b.len()
-            };
-            b[off] ^= 1 << (next() % 8);
-            std::fs::write(&log, &b).unwrap();
-            if has_problem(&read_damaged(&dir, &opts)) {
-                reported += 1;
-            }
+        b[off] ^= 1 << (next() % 8);
+        std::fs::write(&log, &b).unwrap();
+        if has_problem(&read_damaged(&dir, &opts)) {
+            reported += 1;
         }
-        // Flips in free or stale pages are harmless; most are not.
-        assert!(reported > 0, "{name}: no flip was reported");
     }
+    // Flips in free or stale pages are harmless; most are not.
+    assert!(reported > 0, "{name}: no flip was reported");
+}
+
+per_fixture! { [bit_flips_never_panic]
+    cluster_3node_v0_23 => "cluster-3node-v0.23",
+    cluster_encrypted_v0_23 => "cluster-encrypted-v0.23",
 }
 
 #[test]

@@ -1302,14 +1302,17 @@ fn old_server_case(name: &'static str, bin: &Bin) {
     });
 }
 
-#[test]
-fn v0_9_2_on_file_outputs() {
+fn v0_9_2_on_file_output(name: &'static str) {
     let Some(bin) = tools().and_then(|_| old_server("STANCTL_REAL_SERVER_V0_9", "v0.9.2")) else {
         return;
     };
-    for name in ["file-basic-v0.9", "sql-postgres-v0.9", "sql-mysql-v0.9"] {
-        old_server_case(name, &bin);
-    }
+    old_server_case(name, &bin);
+}
+
+per_fixture! { [v0_9_2_on_file_output]
+    file_basic_v0_9 => "file-basic-v0.9",
+    sql_postgres_v0_9 => "sql-postgres-v0.9",
+    sql_mysql_v0_9 => "sql-mysql-v0.9",
 }
 
 /// v0.4.0 has no monitoring: the reader alone, on the channels and last

@@ -319,3 +319,103 @@ pub fn manifest_dump(fixture: &str, channels: &[&str], merged: bool) -> Vec<Dump
     }
     all
 }
+
+/// One `#[test]` per check and fixture, so a failure names its fixture and
+/// does not hide the others: `per_fixture! { [a, b] x_v1 => "x-v1", ... }`
+/// makes `mod a { #[test] fn x_v1() { a("x-v1") } ... }` and the same for
+/// `b`; each check is a `fn(&str)` of the calling module.
+macro_rules! per_fixture {
+    ([] $($fixtures:tt)*) => {};
+    ([$check:ident $(, $more:ident)* $(,)?] $($test:ident => $fixture:literal),* $(,)?) => {
+        mod $check {
+            $(
+                #[test]
+                fn $test() {
+                    super::$check($fixture);
+                }
+            )*
+        }
+        per_fixture! { [$($more),*] $($test => $fixture),* }
+    };
+}
+
+/// Calls `$macro! { $checks NAME => "fixture", ... }` with every fixture
+/// holding a file store (`store/` or `node/store/`);
+/// `file_store_list_is_complete` holds it to fixtures/.
+macro_rules! with_file_stores {
+    ($macro:ident ! $checks:tt) => {
+        $macro! { $checks
+            cluster_3node_v0_23 => "cluster-3node-v0.23",
+            cluster_encrypted_v0_23 => "cluster-encrypted-v0.23",
+            damaged_clients_full_disk_v0_23 => "damaged-clients-full-disk-v0.23",
+            damaged_crc_flip_v0_23 => "damaged-crc-flip-v0.23",
+            damaged_dat_missing_v0_23 => "damaged-dat-missing-v0.23",
+            damaged_idx_deleted_v0_23 => "damaged-idx-deleted-v0.23",
+            damaged_idx_longer_v0_23 => "damaged-idx-longer-v0.23",
+            damaged_idx_shorter_v0_23 => "damaged-idx-shorter-v0.23",
+            damaged_msgs_unexpected_eof_v0_23 => "damaged-msgs-unexpected-eof-v0.23",
+            damaged_slice_leading_zero_v0_23 => "damaged-slice-leading-zero-v0.23",
+            damaged_slice_negative_v0_23 => "damaged-slice-negative-v0.23",
+            damaged_subs_zero_tail_v0_23 => "damaged-subs-zero-tail-v0.23",
+            damaged_truncated_tail_v0_23 => "damaged-truncated-tail-v0.23",
+            deleted_channels_file_v0_23 => "deleted-channels-file-v0.23",
+            file_basic_v0_23 => "file-basic-v0.23",
+            file_basic_v0_4 => "file-basic-v0.4",
+            file_basic_v0_6 => "file-basic-v0.6",
+            file_basic_v0_8 => "file-basic-v0.8",
+            file_basic_v0_9 => "file-basic-v0.9",
+            file_encrypted_v0_23 => "file-encrypted-v0.23",
+            file_kill9_v0_23 => "file-kill9-v0.23",
+            file_nocrc_v0_23 => "file-nocrc-v0.23",
+            file_slices_v0_23 => "file-slices-v0.23",
+            file_torn_tail_kill9_v0_23 => "file-torn-tail-kill9-v0.23",
+        }
+    };
+}
+
+/// Calls `$macro! { $checks NAME => "fixture", ... }` with every fixture
+/// whose content, as the server recovered it, is whole and readable in
+/// full (with its key if encrypted).
+macro_rules! with_whole_stores {
+    ($macro:ident ! $checks:tt) => {
+        $macro! { $checks
+            file_basic_v0_23 => "file-basic-v0.23",
+            file_basic_v0_9 => "file-basic-v0.9",
+            file_nocrc_v0_23 => "file-nocrc-v0.23",
+            file_encrypted_v0_23 => "file-encrypted-v0.23",
+            file_slices_v0_23 => "file-slices-v0.23",
+            file_kill9_v0_23 => "file-kill9-v0.23",
+            file_torn_tail_kill9_v0_23 => "file-torn-tail-kill9-v0.23",
+            cluster_3node_v0_23 => "cluster-3node-v0.23",
+            cluster_encrypted_v0_23 => "cluster-encrypted-v0.23",
+        }
+    };
+}
+
+/// The fixture names of a `with_file_stores!` call, as an array.
+macro_rules! fixture_names {
+    ($checks:tt $($test:ident => $fixture:literal),* $(,)?) => {
+        [$($fixture),*]
+    };
+}
+
+/// Fixtures whose root holds a file store, by name, sorted.
+pub fn file_store_fixture_names() -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(fixtures_dir())
+        .expect("fixtures")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.join("store").is_dir() || p.join("node/store").is_dir())
+        .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn file_store_list_is_complete() {
+    let listed: Vec<String> = with_file_stores!(fixture_names![])
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(listed, file_store_fixture_names());
+}
