@@ -22,6 +22,51 @@ use super::SqlDriver;
 
 const MASK: &str = "***";
 
+/// Why a data source does not parse. Messages never quote a value that
+/// may be a secret (positions only).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DsnError {
+    #[error("port {0:?} is not a TCP port number")]
+    Port(String),
+    #[error("connect_timeout {0:?} is not a number of seconds")]
+    ConnectTimeout(String),
+    #[error("missing \"=\" after the word at character {0} of a key=value source")]
+    MissingEquals(usize),
+    #[error("empty key in a key=value source")]
+    EmptyKey,
+    #[error("unterminated quoted value after character {0} of a key=value source")]
+    UnterminatedQuote(usize),
+    /// `place`: "the URL host" or "the address".
+    #[error("unterminated \"[\" in {0}")]
+    UnterminatedBracket(&'static str),
+    #[error("unexpected {0:?} after the URL host")]
+    AfterHost(String),
+    #[error("several hosts in one URL are not supported")]
+    SeveralHosts,
+    #[error("invalid percent escape")]
+    PercentEscape,
+    #[error("percent escapes do not form UTF-8")]
+    NotUtf8,
+    #[error("expected a Go MySQL DSN such as user:pass@tcp(host:3306)/db, not a URL")]
+    MysqlUrl,
+    #[error("missing \"/\" before the database name (expected user:pass@tcp(host:port)/db)")]
+    NoDatabaseSlash,
+    #[error("the address in net(addr) is not closed by \")\"")]
+    AddressNotClosed,
+    #[error("unsupported network {0:?} (expected tcp or unix)")]
+    UnsupportedNetwork(String),
+    #[error("a ?parameter has no \"=\" (expected key=value)")]
+    ParameterWithoutEquals,
+    #[error("empty SQLite path")]
+    EmptySqlitePath,
+    #[error("an in-memory SQLite database cannot be written to")]
+    SqliteInMemory,
+    #[error("URI authority {0:?} is not supported")]
+    SqliteUriAuthority(String),
+}
+
+type DsnResult<T> = std::result::Result<T, DsnError>;
+
 /// A parsed `-sql_source`.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Dsn {
@@ -82,9 +127,9 @@ impl Dsn {
             SqlDriver::Mysql => MysqlDsn::parse(source).map(Dsn::Mysql),
             SqlDriver::Sqlite => SqliteDsn::parse(source).map(Dsn::Sqlite),
         };
-        parsed.map_err(|message| StoreError::Sql {
+        parsed.map_err(|e| StoreError::Sql {
             location: format!("{} source {}", driver, redact_raw(driver, source)),
-            message,
+            message: e.to_string(),
         })
     }
 
@@ -141,7 +186,7 @@ fn is_secret_key(key: &str) -> bool {
 impl PgDsn {
     /// Parses a lib/pq source: a URL (`postgres://` or `postgresql://`) or
     /// `key=value` pairs.
-    pub fn parse(source: &str) -> std::result::Result<PgDsn, String> {
+    pub fn parse(source: &str) -> DsnResult<PgDsn> {
         let trimmed = source.trim();
         let pairs = if let Some(rest) = trimmed
             .strip_prefix("postgres://")
@@ -158,13 +203,13 @@ impl PgDsn {
         Ok(d)
     }
 
-    fn set(&mut self, key: &str, value: String) -> std::result::Result<(), String> {
+    fn set(&mut self, key: &str, value: String) -> DsnResult<()> {
         match key {
             "host" => self.host = Some(value),
             "port" => {
                 let port = value
                     .parse::<u16>()
-                    .map_err(|_| format!("port {value:?} is not a TCP port number"))?;
+                    .map_err(|_| DsnError::Port(value.clone()))?;
                 self.port = Some(port);
             }
             "user" => self.user = Some(value),
@@ -174,7 +219,7 @@ impl PgDsn {
             "connect_timeout" => {
                 let secs = value
                     .parse::<u64>()
-                    .map_err(|_| format!("connect_timeout {value:?} is not a number of seconds"))?;
+                    .map_err(|_| DsnError::ConnectTimeout(value.clone()))?;
                 self.connect_timeout = (secs > 0).then(|| Duration::from_secs(secs));
             }
             "application_name" | "fallback_application_name" => {
@@ -311,7 +356,7 @@ fn quote_pg_value(v: &str) -> String {
 
 /// lib/pq `parseOpts`: whitespace-separated `key=value`, values optionally
 /// single-quoted; a backslash escapes the next character.
-fn parse_pg_keywords(s: &str) -> std::result::Result<Vec<(String, String)>, String> {
+fn parse_pg_keywords(s: &str) -> DsnResult<Vec<(String, String)>> {
     let (pairs, error) = tokenize_pg_keywords(s);
     match error {
         Some(e) => Err(e),
@@ -320,7 +365,7 @@ fn parse_pg_keywords(s: &str) -> std::result::Result<Vec<(String, String)>, Stri
 }
 
 /// The pairs read before the first syntax error, and that error.
-fn tokenize_pg_keywords(s: &str) -> (Vec<(String, String)>, Option<String>) {
+fn tokenize_pg_keywords(s: &str) -> (Vec<(String, String)>, Option<DsnError>) {
     let chars: Vec<char> = s.chars().collect();
     let mut i = 0;
     let mut out = Vec::new();
@@ -342,14 +387,10 @@ fn tokenize_pg_keywords(s: &str) -> (Vec<(String, String)>, Option<String>) {
         skip_ws(&mut i);
         if i >= chars.len() || chars[i] != '=' {
             // Positions only: a stray word may be part of a password.
-            let e = format!(
-                "missing \"=\" after the word at character {} of a key=value source",
-                start + 1
-            );
-            return (out, Some(e));
+            return (out, Some(DsnError::MissingEquals(start + 1)));
         }
         if key.is_empty() {
-            return (out, Some("empty key in a key=value source".into()));
+            return (out, Some(DsnError::EmptyKey));
         }
         i += 1;
         skip_ws(&mut i);
@@ -375,11 +416,7 @@ fn tokenize_pg_keywords(s: &str) -> (Vec<(String, String)>, Option<String>) {
                 }
             }
             if !closed {
-                let e = format!(
-                    "unterminated quoted value after character {} of a key=value source",
-                    start + 1
-                );
-                return (out, Some(e));
+                return (out, Some(DsnError::UnterminatedQuote(start + 1)));
             }
         } else {
             while i < chars.len() && !chars[i].is_whitespace() {
@@ -398,7 +435,7 @@ fn tokenize_pg_keywords(s: &str) -> (Vec<(String, String)>, Option<String>) {
 
 /// `[user[:password]@][host][:port][/dbname][?key=value&...]` (after the
 /// scheme), percent-decoded.
-fn parse_pg_url(rest: &str) -> std::result::Result<Vec<(String, String)>, String> {
+fn parse_pg_url(rest: &str) -> DsnResult<Vec<(String, String)>> {
     let (main, query) = match rest.split_once('?') {
         Some((m, q)) => (m, Some(q)),
         None => (rest, None),
@@ -429,11 +466,13 @@ fn parse_pg_url(rest: &str) -> std::result::Result<Vec<(String, String)>, String
     };
     if !hostport.is_empty() {
         let (host, port) = if let Some(r) = hostport.strip_prefix('[') {
-            let end = r.find(']').ok_or("unterminated \"[\" in the URL host")?;
+            let end = r
+                .find(']')
+                .ok_or(DsnError::UnterminatedBracket("the URL host"))?;
             let after = &r[end + 1..];
             let port = after.strip_prefix(':');
             if port.is_none() && !after.is_empty() {
-                return Err(format!("unexpected {after:?} after the URL host"));
+                return Err(DsnError::AfterHost(after.to_string()));
             }
             (r[..end].to_string(), port)
         } else {
@@ -443,7 +482,7 @@ fn parse_pg_url(rest: &str) -> std::result::Result<Vec<(String, String)>, String
             }
         };
         if host.contains(',') {
-            return Err("several hosts in one URL are not supported".into());
+            return Err(DsnError::SeveralHosts);
         }
         if !host.is_empty() {
             out.push(("host".into(), host));
@@ -464,7 +503,7 @@ fn parse_pg_url(rest: &str) -> std::result::Result<Vec<(String, String)>, String
     Ok(out)
 }
 
-fn percent_decode(s: &str) -> std::result::Result<String, String> {
+pub(crate) fn percent_decode(s: &str) -> DsnResult<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -474,7 +513,7 @@ fn percent_decode(s: &str) -> std::result::Result<String, String> {
                 .get(i + 1..i + 3)
                 .and_then(|h| std::str::from_utf8(h).ok())
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| "invalid percent escape".to_string())?;
+                .ok_or(DsnError::PercentEscape)?;
             out.push(hex);
             i += 3;
         } else {
@@ -482,10 +521,10 @@ fn percent_decode(s: &str) -> std::result::Result<String, String> {
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| "percent escapes do not form UTF-8".to_string())
+    String::from_utf8(out).map_err(|_| DsnError::NotUtf8)
 }
 
-fn query_unescape(s: &str) -> std::result::Result<String, String> {
+fn query_unescape(s: &str) -> DsnResult<String> {
     percent_decode(&s.replace('+', " "))
 }
 
@@ -494,15 +533,11 @@ fn query_unescape(s: &str) -> std::result::Result<String, String> {
 impl MysqlDsn {
     /// go-sql-driver `ParseDSN`: the last `/` separates the database name,
     /// the last `@` before it the credentials, the first `:` the password.
-    pub fn parse(source: &str) -> std::result::Result<MysqlDsn, String> {
+    pub fn parse(source: &str) -> DsnResult<MysqlDsn> {
         if source.contains("://") {
-            return Err(
-                "expected a Go MySQL DSN such as user:pass@tcp(host:3306)/db, not a URL".into(),
-            );
+            return Err(DsnError::MysqlUrl);
         }
-        let slash = source.rfind('/').ok_or(
-            "missing \"/\" before the database name (expected user:pass@tcp(host:port)/db)",
-        )?;
+        let slash = source.rfind('/').ok_or(DsnError::NoDatabaseSlash)?;
         let left = &source[..slash];
         let (user, password, netaddr) = match left.rfind('@') {
             Some(at) => {
@@ -517,7 +552,7 @@ impl MysqlDsn {
         let (net, addr) = match netaddr.find('(') {
             Some(open) => {
                 if !netaddr.ends_with(')') {
-                    return Err("the address in net(addr) is not closed by \")\"".into());
+                    return Err(DsnError::AddressNotClosed);
                 }
                 (
                     &netaddr[..open],
@@ -538,11 +573,7 @@ impl MysqlDsn {
                     .unwrap_or("/tmp/mysql.sock")
                     .to_string(),
             },
-            other => {
-                return Err(format!(
-                    "unsupported network {other:?} (expected tcp or unix)"
-                ))
-            }
+            other => return Err(DsnError::UnsupportedNetwork(other.to_string())),
         };
         let after = &source[slash + 1..];
         let (db, query) = match after.split_once('?') {
@@ -554,7 +585,7 @@ impl MysqlDsn {
             for pair in q.split('&').filter(|p| !p.is_empty()) {
                 let (k, v) = pair
                     .split_once('=')
-                    .ok_or("a ?parameter has no \"=\" (expected key=value)")?;
+                    .ok_or(DsnError::ParameterWithoutEquals)?;
                 params.push((k.to_string(), query_unescape(v)?));
             }
         }
@@ -658,13 +689,12 @@ impl MysqlDsn {
     }
 }
 
-fn split_host_port(addr: &str) -> std::result::Result<(String, u16), String> {
-    let parse_port = |p: &str| {
-        p.parse::<u16>()
-            .map_err(|_| format!("port {p:?} is not a TCP port number"))
-    };
+fn split_host_port(addr: &str) -> DsnResult<(String, u16)> {
+    let parse_port = |p: &str| p.parse::<u16>().map_err(|_| DsnError::Port(p.to_string()));
     if let Some(r) = addr.strip_prefix('[') {
-        let end = r.find(']').ok_or("unterminated \"[\" in the address")?;
+        let end = r
+            .find(']')
+            .ok_or(DsnError::UnterminatedBracket("the address"))?;
         let port = match r[end + 1..].strip_prefix(':') {
             Some(p) => parse_port(p)?,
             None => 3306,
@@ -717,9 +747,9 @@ impl SqliteDsn {
         redact_raw(SqlDriver::Sqlite, &self.path)
     }
 
-    pub fn parse(source: &str) -> std::result::Result<SqliteDsn, String> {
+    pub fn parse(source: &str) -> DsnResult<SqliteDsn> {
         if source.is_empty() {
-            return Err("empty SQLite path".into());
+            return Err(DsnError::EmptySqlitePath);
         }
         Ok(SqliteDsn {
             path: source.to_string(),
@@ -899,9 +929,15 @@ mod tests {
         assert_eq!(d.password.as_deref(), Some("a b'c"));
         assert_eq!(d.other, vec![("readTimeout".to_string(), "5s".to_string())]);
         assert!(!d.redacted().contains("a b"));
-        assert!(PgDsn::parse("host").is_err());
-        assert!(PgDsn::parse("password='open").is_err());
-        assert!(PgDsn::parse("port=notaport").is_err());
+        assert_eq!(PgDsn::parse("host"), Err(DsnError::MissingEquals(1)));
+        assert_eq!(
+            PgDsn::parse("password='open"),
+            Err(DsnError::UnterminatedQuote(1))
+        );
+        assert_eq!(
+            PgDsn::parse("port=notaport"),
+            Err(DsnError::Port("notaport".into()))
+        );
     }
 
     #[test]
@@ -1003,9 +1039,18 @@ mod tests {
         );
         assert_eq!(d.redacted(), "u:***@tcp([::1]:3307)/db");
 
-        assert!(MysqlDsn::parse("u:pw@tcp(h:1").is_err());
-        assert!(MysqlDsn::parse("u:pw@tcp(h:1/db").is_err());
-        assert!(MysqlDsn::parse("mysql://u:pw@h/db").is_err());
+        assert_eq!(
+            MysqlDsn::parse("u:pw@tcp(h:1"),
+            Err(DsnError::NoDatabaseSlash)
+        );
+        assert_eq!(
+            MysqlDsn::parse("u:pw@tcp(h:1/db"),
+            Err(DsnError::AddressNotClosed)
+        );
+        assert_eq!(
+            MysqlDsn::parse("mysql://u:pw@h/db"),
+            Err(DsnError::MysqlUrl)
+        );
         assert!(MysqlDsn::parse("u:pw@tcp(h)/db?tls=true")
             .unwrap()
             .opts()
@@ -1026,7 +1071,7 @@ mod tests {
         assert!(!d.uri);
         let d = SqliteDsn::parse("file:/tmp/x.db?mode=ro").unwrap();
         assert!(d.uri);
-        assert!(SqliteDsn::parse("").is_err());
+        assert_eq!(SqliteDsn::parse(""), Err(DsnError::EmptySqlitePath));
     }
 
     #[test]

@@ -75,7 +75,7 @@ impl FromStr for SqlDriver {
 
 /// The file a SQLite source (a path or a `file:` URI) names.
 pub fn sqlite_file(source: &str) -> Result<std::path::PathBuf> {
-    let dsn = dsn::SqliteDsn::parse(source).map_err(StoreError::Invalid)?;
+    let dsn = dsn::SqliteDsn::parse(source).map_err(|e| StoreError::Invalid(e.to_string()))?;
     writer::sqlite_file_path(&dsn).map_err(|e| StoreError::Invalid(format!("sqlite {source}: {e}")))
 }
 

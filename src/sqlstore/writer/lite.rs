@@ -17,7 +17,7 @@ use crate::partial;
 use crate::safe_fs;
 use crate::sqlstore::catalog::Catalog;
 use crate::sqlstore::conn::{Access, Conn};
-use crate::sqlstore::dsn::SqliteDsn;
+use crate::sqlstore::dsn::{percent_decode, DsnError, SqliteDsn};
 use crate::sqlstore::error::SqlError;
 use crate::sqlstore::schema::SQLITE_SCHEMA;
 use crate::sqlstore::{lite, SqlDriver};
@@ -38,11 +38,10 @@ pub(crate) struct LiteTarget {
 
 /// The file a SQLite source names: a path, or the path of a `file:` URI
 /// (`file:data.db?mode=rwc`, `file:///var/lib/stan.db`).
-pub(crate) fn file_path(dsn: &SqliteDsn) -> std::result::Result<PathBuf, String> {
-    let memory = || "an in-memory SQLite database cannot be written to".to_string();
+pub(crate) fn file_path(dsn: &SqliteDsn) -> std::result::Result<PathBuf, DsnError> {
     if !dsn.uri {
         if dsn.path == ":memory:" {
-            return Err(memory());
+            return Err(DsnError::SqliteInMemory);
         }
         return Ok(PathBuf::from(&dsn.path));
     }
@@ -50,13 +49,13 @@ pub(crate) fn file_path(dsn: &SqliteDsn) -> std::result::Result<PathBuf, String>
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     let path = path.split_once('#').map_or(path, |(p, _)| p);
     if query.split('&').any(|kv| kv == "mode=memory") {
-        return Err(memory());
+        return Err(DsnError::SqliteInMemory);
     }
     let path = match path.strip_prefix("//") {
         Some(r) => {
             let (host, p) = r.split_at(r.find('/').unwrap_or(r.len()));
             if !host.is_empty() && host != "localhost" {
-                return Err(format!("URI authority {host:?} is not supported"));
+                return Err(DsnError::SqliteUriAuthority(host.to_string()));
             }
             p
         }
@@ -64,30 +63,9 @@ pub(crate) fn file_path(dsn: &SqliteDsn) -> std::result::Result<PathBuf, String>
     };
     let decoded = percent_decode(path)?;
     if decoded.is_empty() || decoded == ":memory:" {
-        return Err(memory());
+        return Err(DsnError::SqliteInMemory);
     }
     Ok(PathBuf::from(decoded))
-}
-
-fn percent_decode(s: &str) -> std::result::Result<String, String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = b
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| format!("bad percent escape in {s:?}"))?;
-            out.push(hex);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| format!("{s:?} does not decode to UTF-8"))
 }
 
 /// A target that is not there, or an empty file, may be written.
@@ -341,7 +319,7 @@ impl Drop for LiteTarget {
 mod tests {
     use super::*;
 
-    fn path_of(source: &str) -> std::result::Result<PathBuf, String> {
+    fn path_of(source: &str) -> std::result::Result<PathBuf, DsnError> {
         file_path(&SqliteDsn::parse(source)?)
     }
 
@@ -360,8 +338,14 @@ mod tests {
             path_of("file://localhost/var/x.db").unwrap(),
             PathBuf::from("/var/x.db")
         );
-        assert!(path_of(":memory:").is_err());
-        assert!(path_of("file:x.db?mode=memory").is_err());
-        assert!(path_of("file://host/x.db").is_err());
+        assert_eq!(path_of(":memory:"), Err(DsnError::SqliteInMemory));
+        assert_eq!(
+            path_of("file:x.db?mode=memory"),
+            Err(DsnError::SqliteInMemory)
+        );
+        assert_eq!(
+            path_of("file://host/x.db"),
+            Err(DsnError::SqliteUriAuthority("host".into()))
+        );
     }
 }
