@@ -1020,7 +1020,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__dump)
-            opts="-c -v -q -h --channel --by-channel --from-seq --to-seq --since --until --last --payload --follow --follow-timeout --force --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
+            opts="-c -v -q -h --channel --by-channel --from-seq --since --to-seq --until --last --payload --follow --follow-timeout --force --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1034,11 +1034,11 @@ _stanctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --to-seq)
+                --since)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --since)
+                --to-seq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1234,7 +1234,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__export__subcmd__parquet)
-            opts="-c -v -q -h --to --channel --from-seq --to-seq --since --until --zstd-level --row-group-size --row-group-rows --split-size --keep-encrypted --verify --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
+            opts="-c -v -q -h --to --channel --from-seq --since --to-seq --until --zstd-level --row-group-size --row-group-rows --split-size --keep-encrypted --verify --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1252,11 +1252,11 @@ _stanctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --to-seq)
+                --since)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --since)
+                --to-seq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -168,8 +168,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_see
 complete -c stanctl -n "__fish_stanctl_using_subcommand channels; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l channel -d 'Channel to dump: a name, or a subject pattern with the server\'s wildcards (`orders.*` one token, `orders.>` or `>` the rest). Repeat it for more. Several channels are merged by timestamp (ties in channel name order, each channel in sequence order)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l from-seq -d 'First sequence (inclusive)' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l to-seq -d 'Last sequence (inclusive)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l since -d 'Only messages at or after this time: RFC 3339, epoch time with a unit (1795570246s, ms, us, ns), or back from now (1h, 90s ago)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l to-seq -d 'Last sequence (inclusive)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l until -d 'Only messages at or before this time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l last -d 'Only the last N messages of each channel' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand dump" -l payload -d 'How payloads are written in table and JSON output' -r -f -a "auto\t'UTF-8 text when the payload is valid UTF-8, else base64'
@@ -416,8 +416,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand export; and not __fish_s
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l to -d 'Target directory (must not exist, or be empty)' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l channel -d 'Only these channels (repeatable; subject wildcards `*` and `>`)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l from-seq -d 'First sequence (inclusive)' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l to-seq -d 'Last sequence (inclusive)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l since -d 'Only messages at or after this time: RFC 3339, epoch time with a unit (1795570246s, ms, us, ns), or back from now (1h, 90s ago)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l to-seq -d 'Last sequence (inclusive)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l until -d 'Only messages at or before this time' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l zstd-level -d 'zstd compression level (1 fastest to 22 smallest)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand export; and __fish_seen_subcommand_from parquet" -l row-group-size -d 'Close a row group at this encoded size (e.g. 64M)' -r
@@ -489,8 +489,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l slice-max-age -d 'Target slices: at most this age span (e.g. 1h)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l to-file-crc-poly -d 'CRC-32 polynomial of the target file store (default IEEE), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l channel -d 'Only these channels (repeatable; subject wildcards allowed)' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l from-seq -d 'Only messages from this sequence on' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l since -d 'Only messages at or after this time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l from-seq -d 'First sequence (inclusive)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l since -d 'Only messages at or after this time: RFC 3339, epoch time with a unit (1795570246s, ms, us, ns), or back from now (1h, 90s ago)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l to-encryption-key-file -d 'Encrypt the target\'s payloads with the key in this file' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l to-encryption-cipher -d 'Cipher for --to-encryption-key-file: AES or CHACHA' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-sql" -l for-server-version -d 'Write what this server version can open (e.g. 0.9.2): plaintext payloads before v0.12.0 (needs the source key), no sequence gaps before v0.16.2; refuse what it cannot represent, naming why' -r
@@ -531,8 +531,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l slice-max-age -d 'Target slices: at most this age span (e.g. 1h)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l to-file-crc-poly -d 'CRC-32 polynomial of the target file store (default IEEE), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l channel -d 'Only these channels (repeatable; subject wildcards allowed)' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l from-seq -d 'Only messages from this sequence on' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l since -d 'Only messages at or after this time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l from-seq -d 'First sequence (inclusive)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l since -d 'Only messages at or after this time: RFC 3339, epoch time with a unit (1795570246s, ms, us, ns), or back from now (1h, 90s ago)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l to-encryption-key-file -d 'Encrypt the target\'s payloads with the key in this file' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l to-encryption-cipher -d 'Cipher for --to-encryption-key-file: AES or CHACHA' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-file" -l for-server-version -d 'Write what this server version can open (e.g. 0.9.2): plaintext payloads before v0.12.0 (needs the source key), no sequence gaps before v0.16.2; refuse what it cannot represent, naming why' -r
@@ -573,8 +573,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l slice-max-age -d 'Target slices: at most this age span (e.g. 1h)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l to-file-crc-poly -d 'CRC-32 polynomial of the target file store (default IEEE), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l channel -d 'Only these channels (repeatable; subject wildcards allowed)' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l from-seq -d 'Only messages from this sequence on' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l since -d 'Only messages at or after this time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l from-seq -d 'First sequence (inclusive)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l since -d 'Only messages at or after this time: RFC 3339, epoch time with a unit (1795570246s, ms, us, ns), or back from now (1h, 90s ago)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l to-encryption-key-file -d 'Encrypt the target\'s payloads with the key in this file' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l to-encryption-cipher -d 'Cipher for --to-encryption-key-file: AES or CHACHA' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from file-to-file" -l for-server-version -d 'Write what this server version can open (e.g. 0.9.2): plaintext payloads before v0.12.0 (needs the source key), no sequence gaps before v0.16.2; refuse what it cannot represent, naming why' -r
@@ -615,8 +615,8 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l slice-max-age -d 'Target slices: at most this age span (e.g. 1h)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l to-file-crc-poly -d 'CRC-32 polynomial of the target file store (default IEEE), decimal or 0x hex' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l channel -d 'Only these channels (repeatable; subject wildcards allowed)' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l from-seq -d 'Only messages from this sequence on' -r
-complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l since -d 'Only messages at or after this time' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l from-seq -d 'First sequence (inclusive)' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l since -d 'Only messages at or after this time: RFC 3339, epoch time with a unit (1795570246s, ms, us, ns), or back from now (1h, 90s ago)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l to-encryption-key-file -d 'Encrypt the target\'s payloads with the key in this file' -r -F
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l to-encryption-cipher -d 'Cipher for --to-encryption-key-file: AES or CHACHA' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from sql-to-sql" -l for-server-version -d 'Write what this server version can open (e.g. 0.9.2): plaintext payloads before v0.12.0 (needs the source key), no sequence gaps before v0.16.2; refuse what it cannot represent, naming why' -r

@@ -11,6 +11,7 @@ use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 use crate::filestore::record::{Framing, Next, RecordReader};
 use crate::filestore::slice::{slice_name, SliceName};
+use crate::filestore::walk::decoded_or_corrupt;
 use crate::filestore::ReadOptions;
 use crate::model::{check_channel_name, Message};
 use crate::proto::{self, MsgProto};
@@ -144,9 +145,7 @@ impl Follower {
                 Next::Record {
                     offset, payload, ..
                 } => {
-                    let msg = MsgProto::decode(payload).map_err(|e| {
-                        StoreError::corrupt(&path, offset, format!("bad MsgProto: {e}"))
-                    })?;
+                    let msg = decoded_or_corrupt(MsgProto::decode(payload), &path, offset)?;
                     self.offset = reader.offset();
                     if msg.sequence > self.after_seq {
                         self.after_seq = msg.sequence;

@@ -90,6 +90,12 @@ pub fn parse_u32(s: &str) -> Result<u32, String> {
     }
 }
 
+/// A duration argument (`90s`, `1m`, `500ms`), in nanoseconds.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    stanctl::config::parse_duration_ns(s)
+        .ok_or_else(|| format!("{s:?}: expected a duration (90s, 1m, 500ms)"))
+}
+
 /// `--since`, `--until`, `--now`: see `timefmt::parse_time_spec`; a
 /// relative time counts back from the current clock.
 pub fn parse_time_arg(s: &str) -> Result<i64, String> {

@@ -974,8 +974,7 @@ fn message_from(
     entry: &IndexEntry,
     dat: &Path,
 ) -> Result<Message> {
-    let msg = decoded
-        .map_err(|e| StoreError::corrupt(dat, entry.offset, format!("bad MsgProto: {e}")))?;
+    let msg = walk::decoded_or_corrupt(decoded, dat, entry.offset)?;
     if msg.sequence != entry.seq {
         return Err(StoreError::corrupt(
             dat,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use prost::Message as _;
 
 use super::record::{open_read_only, Framing, Next, RecordReader};
-use super::walk::{IndexEvent, ScanEnd, SliceObserver};
+use super::walk::{decoded_or_corrupt, IndexEvent, ScanEnd, SliceObserver};
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 use crate::finding::{Code, Finding, Severity};
@@ -499,9 +499,7 @@ impl SliceCursor {
                     Next::Record {
                         offset, payload, ..
                     } => {
-                        let msg = MsgProto::decode(payload).map_err(|e| {
-                            StoreError::corrupt(&path, offset, format!("bad MsgProto: {e}"))
-                        })?;
+                        let msg = decoded_or_corrupt(MsgProto::decode(payload), &path, offset)?;
                         let entry = IndexEntry {
                             seq: msg.sequence,
                             offset,

@@ -295,6 +295,16 @@ pub fn decode_message(payload: &[u8]) -> std::result::Result<(u64, i64), prost::
     Ok((m.sequence, m.timestamp))
 }
 
+/// A decoded message record, or an error naming its file and offset: the
+/// one wording of a record that is no MsgProto.
+pub fn decoded_or_corrupt(
+    decoded: std::result::Result<MsgProto, prost::DecodeError>,
+    path: &Path,
+    offset: u64,
+) -> Result<MsgProto> {
+    decoded.map_err(|e| StoreError::corrupt(path, offset, format!("bad MsgProto: {e}")))
+}
+
 /// Why the rebuild scan of a data file stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScanEnd {

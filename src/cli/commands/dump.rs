@@ -15,6 +15,7 @@ use stanctl::{StoreError, StoreReader};
 
 use super::output::{self, Format};
 use super::range::RangeArgs;
+use super::store_args::parse_duration;
 use super::{Cli, Outcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -63,11 +64,6 @@ pub struct DumpArgs {
     /// Write --format raw even to a terminal.
     #[arg(long, help_heading = "Output")]
     pub force: bool,
-}
-
-fn parse_duration(s: &str) -> Result<i64, String> {
-    stanctl::config::parse_duration_ns(s)
-        .ok_or_else(|| format!("{s:?}: expected a duration (90s, 1m, 500ms)"))
 }
 
 /// Standard base64 (with padding) appended to `out`, SIMD where the CPU

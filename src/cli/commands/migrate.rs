@@ -17,7 +17,8 @@ use stanctl::sqlstore::{SqlDriver, SqlWriterOptions};
 
 use super::output::{self, Format};
 use super::progress::bars_for;
-use super::store_args::{open_error, parse_time_arg, parse_u32, read_key_file};
+use super::range::StartArgs;
+use super::store_args::{open_error, parse_duration, parse_u32, read_key_file};
 use super::{Cli, Outcome};
 
 /// Source and target backends of a migration.
@@ -133,13 +134,8 @@ pub struct MigrateArgs {
     #[arg(long = "channel", value_name = "NAME", help_heading = "Selection")]
     pub channels: Vec<String>,
 
-    /// Only messages from this sequence on.
-    #[arg(long, value_name = "SEQ", help_heading = "Selection")]
-    pub from_seq: Option<u64>,
-
-    /// Only messages at or after this time.
-    #[arg(long, value_name = "TIME", value_parser = parse_time_arg, help_heading = "Selection")]
-    pub since: Option<i64>,
+    #[command(flatten)]
+    pub start: StartArgs,
 
     /// Re-read the target and compare everything with the source.
     #[arg(long)]
@@ -173,11 +169,6 @@ pub struct MigrateArgs {
     /// before v0.16.2; refuse what it cannot represent, naming why.
     #[arg(long, value_name = "X.Y.Z", value_parser = compat::released)]
     pub for_server_version: Option<Version>,
-}
-
-fn parse_duration(s: &str) -> Result<i64, String> {
-    stanctl::config::parse_duration_ns(s)
-        .ok_or_else(|| format!("{s:?}: expected a duration like 30s, 1h"))
 }
 
 /// Target options of the other backend are refused, not ignored: a user
@@ -355,8 +346,8 @@ pub fn run(cli: &Cli, cmd: &MigrateCommand) -> anyhow::Result<Outcome> {
     }
     let selection = Selection {
         channels: args.channels.clone(),
-        from_seq: args.from_seq,
-        since_ns: args.since,
+        from_seq: args.start.from_seq,
+        since_ns: args.start.since,
     };
     let started = Instant::now();
     let mut bars = bars_for(source.as_mut(), cli.quiet, |n| selection.wants(n))?;
