@@ -22,7 +22,9 @@ use crate::crypto::likely_envelope;
 use crate::error::{Result, StoreError};
 use crate::proto::{self, MsgProto};
 use crate::sqlstore::catalog::Catalog;
-use crate::sqlstore::conn::{connect, Access, Conn, Param, Row, Value};
+use crate::sqlstore::conn::{
+    connect, Access, Conn, PageSize, Param, Row, SqlError, Value, PAGE_BYTES,
+};
 use crate::sqlstore::dsn::Dsn;
 use crate::sqlstore::schema::{
     column_type, create_statements, is_binary_type, is_blob_column, COLUMNS, TABLES,
@@ -30,8 +32,6 @@ use crate::sqlstore::schema::{
 use crate::sqlstore::SqlDriver;
 use crate::store::StoreReader;
 
-/// Rows per page when reading messages (`--deep`).
-const PAGE: u64 = 1000;
 /// Rows listed per orphan query.
 const SAMPLE: u64 = 20;
 
@@ -729,7 +729,9 @@ impl Checker {
     fn encryption_sample(&mut self) {
         let Some(m) = self.t("Messages") else { return };
         let keys = format!("SELECT id, seq FROM {m} ORDER BY id, seq LIMIT 50");
-        let one = format!("SELECT data FROM {m} WHERE id = ? AND seq = ?");
+        let one = format!(
+            "SELECT octet_length(data), CASE WHEN octet_length(data)<=? THEN data END FROM {m} WHERE id = ? AND seq = ?"
+        );
         let keys = self
             .rows("Messages", "payload encryption", &keys, &[])
             .unwrap_or_default();
@@ -744,18 +746,37 @@ impl Checker {
                 "Messages",
                 "payload encryption",
                 &one,
-                &[Param::Int(id), Param::UInt(seq)],
+                &[Param::UInt(PAGE_BYTES), Param::Int(id), Param::UInt(seq)],
             ) else {
                 return;
             };
-            let data = bytes_of(rows.into_iter().next().and_then(|r| r.into_iter().next()));
-            if let Ok(msg) = MsgProto::decode(data.as_slice()) {
+            let mut row = rows.into_iter().next().unwrap_or_default();
+            let len = u64_of(row.first());
+            let data = match row.get_mut(1).map(|v| std::mem::replace(v, Value::Null)) {
+                Some(Value::Null) | None if len > PAGE_BYTES => {
+                    self.large_data(id, seq, len).unwrap_or_default()
+                }
+                v => bytes_of(v),
+            };
+            if let Ok(msg) = MsgProto::decode(bytes::Bytes::from(data)) {
                 if let Some(cipher) = likely_envelope(&msg.data) {
                     self.add_encryption_constraints(cipher.name());
                     return;
                 }
             }
         }
+    }
+
+    /// `Messages.data` of one row too large for a page, held once.
+    fn large_data(&mut self, id: i64, seq: u64, len: u64) -> Result<Vec<u8>, SqlError> {
+        let table = self
+            .catalog
+            .actual("Messages")
+            .unwrap_or("Messages")
+            .to_string();
+        let key = [Param::Int(id), Param::UInt(seq)];
+        self.db
+            .read_long(&table, "data", "id=? AND seq=?", &key, len)
     }
 
     fn add_encryption_constraints(&mut self, cipher: &str) {
@@ -767,19 +788,30 @@ impl Checker {
     /// Decode every message: columns against the protobuf.
     fn deep(&mut self) {
         let Some(m) = self.t("Messages") else { return };
-        let first =
-            format!("SELECT id, seq, timestamp, size, data FROM {m} ORDER BY id, seq LIMIT {PAGE}");
+        // Pages bounded in rows and bytes, as the reader's (`PageSize`):
+        // data larger than the page's share is read alone.
+        let columns = "SELECT id, seq, timestamp, octet_length(data), CASE WHEN octet_length(data)<=? THEN data END";
+        let first = format!("{columns} FROM {m} ORDER BY id, seq LIMIT ?");
         let next = format!(
-            "SELECT id, seq, timestamp, size, data FROM {m} WHERE id > ? OR (id = ? AND seq > ?) ORDER BY id, seq LIMIT {PAGE}"
+            "{columns} FROM {m} WHERE id > ? OR (id = ? AND seq > ?) ORDER BY id, seq LIMIT ?"
         );
         let mut last: Option<(i64, u64)> = None;
         let mut reported = 0usize;
+        let mut size = PageSize::new();
         loop {
+            let (inline, limit) = (Param::UInt(size.inline_limit()), Param::UInt(size.rows()));
             let rows = match last {
-                None => self.db.try_query(&first, &[]),
-                Some((id, seq)) => self
-                    .db
-                    .query(&next, &[Param::Int(id), Param::Int(id), Param::UInt(seq)]),
+                None => self.db.try_query(&first, &[inline, limit]),
+                Some((id, seq)) => self.db.query(
+                    &next,
+                    &[
+                        inline,
+                        Param::Int(id),
+                        Param::Int(id),
+                        Param::UInt(seq),
+                        limit,
+                    ],
+                ),
             };
             let rows = match rows {
                 Ok(r) => r,
@@ -795,25 +827,50 @@ impl Checker {
                 }
             };
             let n = rows.len() as u64;
+            let inline = size.inline_limit();
+            let mut largest = 0;
             for r in rows {
                 let mut it = r.into_iter();
                 let id = int_of(it.next().as_ref());
                 let seq = int_of(it.next().as_ref());
                 let ts = it.next().and_then(|v| v.as_i128().ok().flatten());
-                let _size = it.next();
-                let data = bytes_of(it.next());
-                last = Some((
-                    i64::try_from(id).unwrap_or(i64::MAX),
-                    u64::try_from(seq).unwrap_or(u64::MAX),
-                ));
-                self.out.stats.messages_decoded += 1;
+                let len = u64_of(it.next().as_ref());
+                largest = largest.max(len);
+                let key_id = i64::try_from(id).unwrap_or(i64::MAX);
+                let key_seq = u64::try_from(seq).unwrap_or(u64::MAX);
+                last = Some((key_id, key_seq));
                 let key = format!("id={id}, seq={seq}");
-                let problem = match MsgProto::decode(data.as_slice()) {
+                let data = if len > inline {
+                    match self.large_data(key_id, key_seq, len) {
+                        Ok(data) => data,
+                        Err(e) => {
+                            self.push(
+                                Finding::at_table(
+                                    Severity::Error,
+                                    Code::DataUnreadable,
+                                    "Messages",
+                                    Some(key),
+                                )
+                                .msg(format!("cannot read the data ({len} bytes): {e}"))
+                                .expected("a readable row")
+                                .found(e.to_string())
+                                .seq(Some(key_seq))
+                                .server("-"),
+                            );
+                            continue;
+                        }
+                    }
+                } else {
+                    bytes_of(it.next())
+                };
+                self.out.stats.messages_decoded += 1;
+                let data_len = data.len();
+                let problem = match MsgProto::decode(bytes::Bytes::from(data)) {
                     Err(e) => Some((
                         Code::RecordDecode,
                         format!("data does not decode as a message: {e}"),
                         "a pb.MsgProto".to_string(),
-                        format!("{} bytes", data.len()),
+                        format!("{data_len} bytes"),
                     )),
                     Ok(msg) if i128::from(msg.sequence) != seq => Some((
                         Code::DataSeqMismatch,
@@ -847,9 +904,10 @@ impl Checker {
                     }
                 }
             }
-            if n < PAGE {
+            if n < size.rows() {
                 break;
             }
+            size.fit(largest);
         }
     }
 

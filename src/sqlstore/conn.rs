@@ -94,6 +94,27 @@ pub(crate) trait Conn {
     /// failure leaves the snapshot usable).
     fn execute(&mut self, sql: &str) -> Result<(), SqlError>;
 
+    /// Reads one value of `len` bytes (its `octet_length`) into a buffer
+    /// of exactly that size, so that a value too large for a page is held
+    /// once: `column` of the row of `table` (both as the catalog spells
+    /// them) that `key_where` (`?` for `key`) selects. Pieces of
+    /// [`PIECE_BYTES`], one query each.
+    fn read_long(
+        &mut self,
+        table: &str,
+        column: &str,
+        key_where: &str,
+        key: &[Param],
+        len: u64,
+    ) -> Result<Vec<u8>, SqlError> {
+        let sql = format!(
+            "SELECT substr({}, ?, ?) FROM {} WHERE {key_where}",
+            self.quote(column),
+            self.quote(table)
+        );
+        read_in_pieces(self, &sql, key, len)
+    }
+
     /// Whether `quoted_table` holds at least one row.
     fn has_rows(&mut self, quoted_table: &str) -> Result<bool, SqlError> {
         let rows = self.query(&format!("SELECT 1 FROM {quoted_table} LIMIT 1"), &[])?;
@@ -116,6 +137,90 @@ pub(crate) trait Conn {
             })
             .collect()
     }
+}
+
+/// Bytes of `Messages.data` one page of rows holds at most, inline.
+pub(crate) const PAGE_BYTES: u64 = 16 << 20;
+/// Rows one page asks for at most.
+pub(crate) const PAGE_ROWS: u64 = 1000;
+/// Pieces a value too large for its page is read in, one query each.
+pub(crate) const PIECE_BYTES: u64 = 8 << 20;
+
+/// How many rows the next page of a large column asks for, and the largest
+/// value it takes inline: rows × inline ≤ [`PAGE_BYTES`]. A larger value
+/// comes back as NULL with its length and is read alone with
+/// [`read_in_pieces`], so that memory holds a page or one value, never a
+/// page of large values.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PageSize {
+    rows: u64,
+}
+
+impl PageSize {
+    pub(crate) fn new() -> Self {
+        PageSize { rows: PAGE_ROWS }
+    }
+
+    pub(crate) fn rows(self) -> u64 {
+        self.rows
+    }
+
+    /// The largest value the page takes inline.
+    pub(crate) fn inline_limit(self) -> u64 {
+        PAGE_BYTES / self.rows
+    }
+
+    /// Fits the next page to the largest value of the last one, with room
+    /// to spare, so that values of that size come inline again.
+    pub(crate) fn fit(&mut self, largest: u64) {
+        self.rows = (PAGE_BYTES / largest.saturating_mul(2).max(1)).clamp(1, PAGE_ROWS);
+    }
+}
+
+/// An empty buffer with room for exactly `len` bytes, or an error when
+/// memory refuses it (rather than an abort).
+pub(crate) fn buffer_for(len: u64) -> Result<Vec<u8>, SqlError> {
+    let mut out = Vec::new();
+    usize::try_from(len)
+        .ok()
+        .and_then(|n| out.try_reserve_exact(n).ok())
+        .ok_or(SqlError::TooLarge { len })?;
+    Ok(out)
+}
+
+/// Reads a value of `len` bytes in pieces of [`PIECE_BYTES`] into one
+/// buffer of exactly that size (so the value is held once). `sql` selects
+/// `substr(column, ?, ?)` of one row; `key` are its parameters after the
+/// piece's start and length.
+fn read_in_pieces<C: Conn + ?Sized>(
+    conn: &mut C,
+    sql: &str,
+    key: &[Param],
+    len: u64,
+) -> Result<Vec<u8>, SqlError> {
+    let mut out = buffer_for(len)?;
+    while (out.len() as u64) < len {
+        let start = out.len() as u64;
+        let count = PIECE_BYTES.min(len - start);
+        let mut params = vec![Param::UInt(start + 1), Param::UInt(count)];
+        params.extend_from_slice(key);
+        let rows = conn.query(sql, &params)?;
+        let piece = rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next())
+            .unwrap_or(Value::Null)
+            .into_bytes()?
+            .unwrap_or_default();
+        if piece.len() as u64 != count {
+            return Err(SqlError::Value {
+                expected: "a piece of the length the database reported",
+                found: format!("{} bytes at offset {start} of {len}", piece.len()),
+            });
+        }
+        out.extend_from_slice(&piece);
+    }
+    Ok(out)
 }
 
 /// How long to wait before reading `StoreLock` a second time to see whether

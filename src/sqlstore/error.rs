@@ -31,6 +31,10 @@ pub enum SqlError {
     #[error("column {column}: {message}")]
     Column { column: String, message: String },
 
+    /// A value too large to hold in memory (allocation refused).
+    #[error("a value of {len} bytes cannot be held in memory")]
+    TooLarge { len: u64 },
+
     /// A statement and its parameters disagree.
     #[error("statement expects {expected} parameters, got {got}")]
     Parameters { expected: usize, got: usize },

@@ -2,9 +2,11 @@
 //! for the reader and check, read-write for `sql upgrade`.
 
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, DatabaseName, OpenFlags};
 
-use super::conn::{catalog_rows, Access, CatalogColumn, Conn, Param, Row, SqlError, Value};
+use super::conn::{
+    buffer_for, catalog_rows, Access, CatalogColumn, Conn, Param, Row, SqlError, Value,
+};
 use super::dsn::SqliteDsn;
 use super::SqlDriver;
 use crate::error::{Result, StoreError};
@@ -96,6 +98,41 @@ impl Conn for LiteConn {
             }
             out.push(row);
         }
+        Ok(out)
+    }
+
+    /// SQLite's `substr` loads the whole value for every piece; its
+    /// incremental blob I/O reads the pages straight into the buffer.
+    fn read_long(
+        &mut self,
+        table: &str,
+        column: &str,
+        key_where: &str,
+        key: &[Param],
+        len: u64,
+    ) -> Result<Vec<u8>, SqlError> {
+        let sql = format!("SELECT rowid FROM {} WHERE {key_where}", self.quote(table));
+        let rowid = self
+            .query(&sql, key)?
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next())
+            .unwrap_or(Value::Null)
+            .as_i64()?
+            .ok_or_else(|| SqlError::Database("the row is gone".into()))?;
+        let blob = self
+            .conn
+            .blob_open(DatabaseName::Main, table, column, rowid, true)
+            .map_err(db_err)?;
+        if blob.len() as u64 != len {
+            return Err(SqlError::Value {
+                expected: "a value of the length the database reported",
+                found: format!("{} bytes instead of {len}", blob.len()),
+            });
+        }
+        let mut out = buffer_for(len)?;
+        out.resize(blob.len(), 0);
+        blob.read_at_exact(&mut out, 0).map_err(db_err)?;
         Ok(out)
     }
 

@@ -7,7 +7,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use prost::Message as _;
 
 use super::catalog::Catalog;
-use super::conn::{connect, probe_store_lock, Access, Conn, Param, Row, Value, LOCK_RECHECK};
+use super::conn::{
+    connect, probe_store_lock, Access, Conn, PageSize, Param, Row, Value, LOCK_RECHECK,
+};
 use super::dsn::Dsn;
 use super::recovery::{recovered_range, replay_pending, PendingRow};
 use super::schema::{COLUMNS, TABLES};
@@ -20,9 +22,6 @@ use crate::model::{
 };
 use crate::proto;
 use crate::store::{MessageIter, StoreReader};
-
-/// Rows fetched per `Messages` query while streaming.
-const PAGE: usize = 1000;
 
 /// A read-only SQL store. Build it with [`super::open`] or
 /// [`super::open_reader`].
@@ -97,8 +96,12 @@ struct Statements {
     older_than: String,
     subs: String,
     pending: String,
+    /// A window of sequences: seq, timestamp, data length, and data when
+    /// it is within the page's inline limit (the first parameter).
     page: String,
     page_between: String,
+    /// `Messages` as the catalog spells it, for [`Conn::read_long`].
+    messages_table: String,
     next_seq: String,
     count_subs: String,
     /// `StoreLock`, quoted.
@@ -271,8 +274,14 @@ impl SqlReader {
             SqlDriver::Sqlite => "EXPLAIN QUERY PLAN",
         };
         let sql = format!("{explain} {}", self.sql.page);
-        let end = after.saturating_add(PAGE as u64);
-        let params = [Param::Int(id), Param::UInt(after), Param::UInt(end)];
+        let size = PageSize::new();
+        let end = after.saturating_add(size.rows());
+        let params = [
+            Param::UInt(size.inline_limit()),
+            Param::Int(id),
+            Param::UInt(after),
+            Param::UInt(end),
+        ];
         let rows = self.query(&sql, &params, || loc_table("Messages"))?;
         Ok(rows
             .into_iter()
@@ -1002,7 +1011,14 @@ fn resolve_schema(
     // an open range: without table statistics (a freshly restored dump)
     // PostgreSQL may plan the open range as a bitmap scan of the rest of
     // the channel plus a sort, once per page. A window bounds any plan.
-    let page = format!("SELECT seq, timestamp, data FROM {m} WHERE id=? AND seq>? AND seq<=?");
+    //
+    // Data larger than the page's share comes back NULL, with its length,
+    // and is read alone (see `PageSize`): a page holds a bounded number
+    // of bytes whatever the messages' sizes.
+    let page = format!(
+        "SELECT seq, timestamp, octet_length(data), CASE WHEN octet_length(data)<=? THEN data END \
+         FROM {m} WHERE id=? AND seq>? AND seq<=?"
+    );
     let sql = Statements {
         channels_table: ch.clone(),
         server_info: format!("SELECT id, proto, version FROM {si} WHERE uniquerow=1"),
@@ -1029,6 +1045,7 @@ fn resolve_schema(
         pending: format!("SELECT {row}, seq, lastsent, pending, acks FROM {sp} WHERE subid=? ORDER BY {row}"),
         page: format!("{page} ORDER BY seq"),
         page_between: format!("{page} AND timestamp>=? AND timestamp<=? ORDER BY seq"),
+        messages_table: catalog.actual("Messages").unwrap_or("Messages").to_string(),
         // Jumps over a gap of a window or more; `LIMIT 1` keeps it an
         // ordered index probe whatever the statistics.
         next_seq: format!("SELECT seq FROM {m} WHERE id=? AND seq>? AND seq<=? ORDER BY seq LIMIT 1"),
@@ -1090,6 +1107,7 @@ impl StoreReader for SqlReader {
                     range.until_ns.unwrap_or(i64::MAX),
                 )
             }),
+            size: PageSize::new(),
             buf: VecDeque::new(),
             done: empty,
         }))
@@ -1108,7 +1126,18 @@ impl StoreReader for SqlReader {
     }
 }
 
-/// Streams `Messages` by key range, [`PAGE`] rows per query.
+/// A row of a page: decoded, or too large for the page and read when its
+/// turn comes (one such row in memory at a time).
+enum PageRow {
+    Decoded(Result<Message>),
+    Large {
+        seq: u64,
+        timestamp: Option<i64>,
+        len: u64,
+    },
+}
+
+/// Streams `Messages` by key range, a [`PageSize`] per query.
 struct MessagePages<'a> {
     reader: &'a mut SqlReader,
     channel_id: i64,
@@ -1117,18 +1146,25 @@ struct MessagePages<'a> {
     hi: u64,
     /// Inclusive timestamp bounds on the `timestamp` column.
     time: Option<(i64, i64)>,
-    buf: VecDeque<Result<Message>>,
+    size: PageSize,
+    buf: VecDeque<PageRow>,
     done: bool,
 }
 
 impl MessagePages<'_> {
-    /// Fetches the next window of [`PAGE`] sequences; after an empty one,
-    /// moves to the next stored sequence so gaps cost one probe.
+    /// Fetches the next window of sequences; after an empty one, moves to
+    /// the next stored sequence so gaps cost one probe.
     fn fetch(&mut self) -> Result<()> {
         let id = self.channel_id;
         let after = self.after;
-        let end = after.saturating_add(PAGE as u64).min(self.hi);
-        let mut params = vec![Param::Int(id), Param::UInt(after), Param::UInt(end)];
+        let end = after.saturating_add(self.size.rows()).min(self.hi);
+        let inline = self.size.inline_limit();
+        let mut params = vec![
+            Param::UInt(inline),
+            Param::Int(id),
+            Param::UInt(after),
+            Param::UInt(end),
+        ];
         let sql = match self.time {
             Some((since, until)) => {
                 params.push(Param::Int(since));
@@ -1140,12 +1176,18 @@ impl MessagePages<'_> {
         let loc = move || loc_key("Messages", &format!("id={id}, seq>{after}"));
         let rows = self.reader.query(&sql, &params, loc)?;
         let empty = rows.is_empty();
+        let mut largest = 0;
         for mut r in rows {
             let seq = col_u64(&r, 0, "seq", &loc())?
                 .ok_or_else(|| sql_err(loc_key("Messages", &format!("id={id}")), "NULL seq"))?;
-            let item = self.decode(id, seq, &mut r);
-            self.buf.push_back(item);
+            let row = self
+                .page_row(id, seq, inline, &mut r)
+                .unwrap_or_else(|e| PageRow::Decoded(Err(e)));
+            let len = r.get(2).and_then(|v| v.as_u64().ok().flatten());
+            largest = largest.max(len.unwrap_or(0));
+            self.buf.push_back(row);
         }
+        self.size.fit(largest);
         self.after = end;
         if empty && end < self.hi {
             let next_seq = self.reader.sql.next_seq.clone();
@@ -1166,22 +1208,62 @@ impl MessagePages<'_> {
         Ok(())
     }
 
-    fn decode(&mut self, id: i64, seq: u64, r: &mut Row) -> Result<Message> {
+    /// A row of the page: decoded, or left for [`Self::read_large`].
+    fn page_row(&mut self, id: i64, seq: u64, inline: u64, r: &mut Row) -> Result<PageRow> {
         let loc = loc_key("Messages", &format!("id={id}, seq={seq}"));
-        let column_ts = col_i64(r, 1, "timestamp", &loc)?;
-        let data = col_bytes(r, 2, "data", &loc)?.ok_or_else(|| {
+        let timestamp = col_i64(r, 1, "timestamp", &loc)?;
+        Ok(match col_u64(r, 2, "octet_length(data)", &loc)? {
+            Some(len) if len > inline => PageRow::Large {
+                seq,
+                timestamp,
+                len,
+            },
+            _ => {
+                let data = col_bytes(r, 3, "data", &loc)?;
+                PageRow::Decoded(self.decode(id, seq, timestamp, data))
+            }
+        })
+    }
+
+    /// Reads a message too large for its page, in pieces, into one buffer.
+    fn read_large(&mut self, seq: u64, timestamp: Option<i64>, len: u64) -> Result<Message> {
+        let id = self.channel_id;
+        let key = [Param::Int(id), Param::UInt(seq)];
+        let table = &self.reader.sql.messages_table;
+        let data = self
+            .reader
+            .conn
+            .read_long(table, "data", "id=? AND seq=?", &key, len)
+            .map_err(|e| {
+                sql_err(
+                    loc_key("Messages", &format!("id={id}, seq={seq}")),
+                    format!("column data: {e}"),
+                )
+            })?;
+        self.decode(id, seq, timestamp, Some(data))
+    }
+
+    /// Decodes a row's `data`; the payload of the message shares the
+    /// row's buffer (no second copy of a large message).
+    fn decode(
+        &mut self,
+        id: i64,
+        seq: u64,
+        column_ts: Option<i64>,
+        data: Option<Vec<u8>>,
+    ) -> Result<Message> {
+        let loc = loc_key("Messages", &format!("id={id}, seq={seq}"));
+        let data = bytes::Bytes::from(data.ok_or_else(|| {
             sql_err(
                 loc.clone(),
                 "data is NULL (expected a marshaled pb.MsgProto)",
             )
-        })?;
-        let m = proto::MsgProto::decode(data.as_slice()).map_err(|e| {
+        })?);
+        let len = data.len();
+        let m = proto::MsgProto::decode(data).map_err(|e| {
             sql_err(
                 loc.clone(),
-                format!(
-                    "data ({} bytes) does not decode as pb.MsgProto: {e}",
-                    data.len()
-                ),
+                format!("data ({len} bytes) does not decode as pb.MsgProto: {e}"),
             )
         })?;
         if m.sequence != seq {
@@ -1218,8 +1300,14 @@ impl Iterator for MessagePages<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(item) = self.buf.pop_front() {
-                return Some(item);
+            match self.buf.pop_front() {
+                Some(PageRow::Decoded(item)) => return Some(item),
+                Some(PageRow::Large {
+                    seq,
+                    timestamp,
+                    len,
+                }) => return Some(self.read_large(seq, timestamp, len)),
+                None => {}
             }
             if self.done {
                 return None;
@@ -1465,6 +1553,39 @@ mod tests {
             ..MessageRange::default()
         };
         assert_eq!(r.messages("foo", none).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn rows_too_large_for_a_page_are_read_alone_and_whole() {
+        // Payloads around the inline limit of a full page (16 KiB), one
+        // larger than a piece (8 MiB), and small ones after them.
+        let sizes: Vec<usize> = vec![3, 20_000, 9 << 20, 5, 16 << 10, 70_000];
+        let mut setup = String::from("INSERT INTO Channels (id, name) VALUES (1, 'foo');");
+        let payload = |seq: usize, len: usize| -> Vec<u8> {
+            (0..len).map(|i| (i * 31 + seq) as u8).collect()
+        };
+        for (i, &len) in sizes.iter().enumerate() {
+            setup.push_str(&msg(i as u64 + 1, 10, &payload(i + 1, len)));
+        }
+        for seq in sizes.len() + 1..=3000 {
+            setup.push_str(&msg(seq as u64, 10, &payload(seq, 40)));
+        }
+        let (_d, mut r) = store(&setup);
+        let got: Vec<Message> = r
+            .messages("foo", MessageRange::default())
+            .unwrap()
+            .map(|m| m.unwrap())
+            .collect();
+        assert_eq!(got.len(), 3000);
+        for (i, m) in got.iter().enumerate() {
+            let len = sizes.get(i).copied().unwrap_or(40);
+            assert_eq!(m.seq, i as u64 + 1);
+            assert!(
+                m.data.as_ref() == payload(i + 1, len).as_slice(),
+                "seq {}",
+                m.seq
+            );
+        }
     }
 
     #[test]
