@@ -206,3 +206,94 @@ fn invalid_channel_name_in_the_raft_log_is_refused_with_entry_and_offset() {
     }
     assert!(found.is_empty(), "{found:?}");
 }
+
+/// Issue 14: the same rule for a Raft snapshot (not a log entry): a
+/// `state.bin` naming the channel "../../PWNED" (same length as the
+/// "shop.orders" it replaces, CRC in meta.json made to match, so the
+/// snapshot is used rather than skipped) makes `migrate` refuse the source
+/// naming the snapshot's state.bin, and nothing is created: no target, no
+/// PWNED anywhere, the node copy unchanged.
+#[test]
+fn invalid_channel_name_in_a_raft_snapshot_is_refused_naming_the_snapshot() {
+    use base64::Engine;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let node = node_copy(tmp.path());
+    let snaps = node.join("raft/stanctl-c3/snapshots");
+    let snap = std::fs::read_dir(&snaps)
+        .expect("snapshots")
+        .next()
+        .expect("a snapshot")
+        .expect("entry")
+        .path();
+    let state = snap.join("state.bin");
+    let mut bytes = std::fs::read(&state).expect("read state.bin");
+    let at = bytes
+        .windows(11)
+        .position(|w| w == b"shop.orders")
+        .expect("a channel name in the snapshot");
+    bytes[at..at + 11].copy_from_slice(b"../../PWNED");
+    std::fs::write(&state, &bytes).expect("write state.bin");
+    let meta_path = snap.join("meta.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&meta_path).expect("meta")).expect("json");
+    let crc = stanctl::raft::snapshot::crc64_ecma(&bytes).to_be_bytes();
+    meta["CRC"] = base64::engine::general_purpose::STANDARD.encode(crc).into();
+    std::fs::write(&meta_path, serde_json::to_vec(&meta).expect("json")).expect("write meta");
+    // The log itself names only valid channels: the snapshot is the culprit.
+    let log = std::fs::read(node.join("raft/stanctl-c3/raft.log")).expect("raft.log");
+    assert!(!log.windows(5).any(|w| w == b"PWNED"));
+    let before = hash_tree(&node);
+
+    let store = node.join("store");
+    let target = tmp.path().join("out/new");
+    let out = stanctl()
+        .args([
+            "--dir",
+            store.to_str().expect("p"),
+            "migrate",
+            "file-to-file",
+            "--to-dir",
+        ])
+        .arg(&target)
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let said = stderr
+        .lines()
+        .find(|l| l.contains("\"../../PWNED\" is not a valid subject"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        said.contains(&state.display().to_string()),
+        "names {}: {said}",
+        state.display()
+    );
+    assert!(!said.contains("raft.log entry"), "{said}");
+    assert!(!target.exists(), "{target:?}");
+    assert!(
+        !tmp.path().join("out").exists()
+            || std::fs::read_dir(tmp.path().join("out"))
+                .expect("out")
+                .next()
+                .is_none(),
+        "something written beside the target"
+    );
+    let mut found = Vec::new();
+    let mut dirs = vec![tmp.path().to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).expect("dir") {
+            let p = e.expect("entry").path();
+            if p.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains("PWNED"))
+            {
+                found.push(p.clone());
+            }
+            if p.is_dir() {
+                dirs.push(p);
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:?}");
+    assert_eq!(hash_tree(&node), before, "the source node changed");
+}
