@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{bail, Context as _};
 use async_nats::jetstream::{self, response::Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+
+use super::error::{JetStreamError, Result};
 
 /// Where the target is and how to log in.
 #[derive(Debug, Clone)]
@@ -68,13 +69,13 @@ pub struct NatsContext {
 }
 
 /// natscli's configuration directory.
-fn nats_config_dir() -> anyhow::Result<PathBuf> {
+fn nats_config_dir() -> Result<PathBuf> {
     match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
         Some(dir) => Ok(PathBuf::from(dir).join("nats")),
         None => std::env::var_os("HOME")
             .filter(|v| !v.is_empty())
             .map(|home| PathBuf::from(home).join(".config").join("nats"))
-            .context("no HOME (or XDG_CONFIG_HOME) to find the nats contexts in"),
+            .ok_or(JetStreamError::NoConfigDir),
     }
 }
 
@@ -89,7 +90,7 @@ fn expand_home(path: &str) -> PathBuf {
 impl NatsContext {
     /// Context `name`, or the selected one (context.txt) when `name` is
     /// `None`; `Ok(None)` when none is named nor selected.
-    pub fn load(name: Option<&str>) -> anyhow::Result<Option<(String, NatsContext)>> {
+    pub fn load(name: Option<&str>) -> Result<Option<(String, NatsContext)>> {
         let dir = nats_config_dir()?;
         let name = match name {
             Some(n) => n.to_string(),
@@ -97,22 +98,41 @@ impl NatsContext {
                 Ok(text) if !text.trim().is_empty() => text.trim().to_string(),
                 Ok(_) => return Ok(None),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                Err(e) => bail!("reading {}: {e}", dir.join("context.txt").display()),
+                Err(error) => {
+                    return Err(JetStreamError::ReadFile {
+                        what: "the selected nats context",
+                        path: dir.join("context.txt"),
+                        error,
+                    })
+                }
             },
         };
         if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
-            bail!("{name:?} is not a context name");
+            return Err(JetStreamError::ContextName(name));
         }
         let path = dir.join("context").join(format!("{name}.json"));
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("context {name:?}: reading {}", path.display()))?;
-        let ctx: NatsContext = serde_json::from_str(&text).with_context(|| {
-            format!("context {name:?}: {} is not a context file", path.display())
-        })?;
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) => {
+                return Err(JetStreamError::Context {
+                    name,
+                    path,
+                    message: format!("cannot be read: {e}"),
+                })
+            }
+        };
+        let ctx: NatsContext = match serde_json::from_str(&text) {
+            Ok(ctx) => ctx,
+            Err(e) => {
+                return Err(JetStreamError::Context {
+                    name,
+                    path,
+                    message: format!("is not a context file: {e}"),
+                })
+            }
+        };
         if !ctx.jetstream_domain.is_empty() || !ctx.jetstream_api_prefix.is_empty() {
-            bail!(
-                "context {name:?} sets a JetStream domain or API prefix, which stanctl does not support yet"
-            );
+            return Err(JetStreamError::ContextDomain(name));
         }
         Ok(Some((name, ctx)))
     }
@@ -177,15 +197,18 @@ impl Server {
         &self,
         subject: String,
         payload: &T,
-    ) -> anyhow::Result<Result<V, jetstream::Error>>
+    ) -> Result<std::result::Result<V, jetstream::Error>>
     where
         T: ?Sized + Serialize,
         V: DeserializeOwned,
     {
-        let response: Response<V> =
-            bounded(self.timeout * 2, self.js.request(subject.clone(), payload))
-                .await?
-                .with_context(|| format!("JetStream request {subject}"))?;
+        let what = || format!("JetStream request {subject}");
+        let response: Response<V> = within(
+            self.timeout * 2,
+            what,
+            self.js.request(subject.clone(), payload),
+        )
+        .await?;
         Ok(match response {
             Response::Ok(v) => Ok(v),
             Response::Err { error } => Err(error),
@@ -193,14 +216,34 @@ impl Server {
     }
 }
 
-/// Await `fut` at most `limit`.
-pub async fn bounded<F: std::future::Future>(limit: Duration, fut: F) -> anyhow::Result<F::Output> {
+/// Await `fut` at most `limit`; `what` names what was awaited.
+pub async fn bounded<F: std::future::Future>(
+    limit: Duration,
+    what: impl FnOnce() -> String,
+    fut: F,
+) -> Result<F::Output> {
     tokio::time::timeout(limit, fut)
         .await
-        .map_err(|_| anyhow::anyhow!("no answer from the server within {limit:?}"))
+        .map_err(|_| JetStreamError::Timeout {
+            what: what(),
+            limit,
+        })
 }
 
-pub async fn connect(o: &ConnectionOptions) -> anyhow::Result<Server> {
+/// Await a request of the NATS client at most `limit`; its failure as
+/// [`JetStreamError::Client`], doing `what`.
+pub async fn within<T, E, F>(limit: Duration, what: impl Fn() -> String, fut: F) -> Result<T>
+where
+    F: std::future::Future<Output = std::result::Result<T, E>>,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    bounded(limit, &what, fut).await?.map_err(|e| {
+        let e: Box<dyn std::error::Error + Send + Sync> = e.into();
+        JetStreamError::client(what(), &*e)
+    })
+}
+
+pub async fn connect(o: &ConnectionOptions) -> Result<Server> {
     let mut opts = async_nats::ConnectOptions::new()
         .name("stanctl migrate to-jetstream")
         .connection_timeout(o.timeout)
@@ -210,23 +253,39 @@ pub async fn connect(o: &ConnectionOptions) -> anyhow::Result<Server> {
         opts = opts
             .credentials_file(path)
             .await
-            .with_context(|| format!("reading credentials {}", path.display()))?;
+            .map_err(|error| JetStreamError::ReadFile {
+                what: "the credentials",
+                path: path.clone(),
+                error,
+            })?;
     }
     if let Some(path) = &o.nkey {
-        let seed = std::fs::read_to_string(path)
-            .with_context(|| format!("reading the NKey seed {}", path.display()))?;
+        let seed = std::fs::read_to_string(path).map_err(|error| JetStreamError::ReadFile {
+            what: "the NKey seed",
+            path: path.clone(),
+            error,
+        })?;
         let seed = seed
             .lines()
             .map(str::trim)
             .find(|l| l.starts_with('S') && !l.is_empty())
-            .with_context(|| {
-                format!("{}: no NKey seed (a line starting with S)", path.display())
-            })?;
+            .ok_or_else(|| JetStreamError::NoSeed { path: path.clone() })?;
         opts = opts.nkey(seed.to_string());
     }
     match (&o.user, &o.password) {
         (Some(u), Some(p)) => opts = opts.user_and_password(u.clone(), p.clone()),
-        (Some(_), None) | (None, Some(_)) => bail!("--user and --password go together"),
+        (Some(_), None) => {
+            return Err(JetStreamError::Unpaired {
+                given: "a user name",
+                missing: "a password",
+            })
+        }
+        (None, Some(_)) => {
+            return Err(JetStreamError::Unpaired {
+                given: "a password",
+                missing: "a user name",
+            })
+        }
         (None, None) => {}
     }
     if let Some(token) = &o.token {
@@ -242,7 +301,18 @@ pub async fn connect(o: &ConnectionOptions) -> anyhow::Result<Server> {
             opts = opts.add_client_certificate(cert.clone(), key.clone());
             tls = true;
         }
-        (Some(_), None) | (None, Some(_)) => bail!("--tls-cert and --tls-key go together"),
+        (Some(_), None) => {
+            return Err(JetStreamError::Unpaired {
+                given: "a client certificate",
+                missing: "its key",
+            })
+        }
+        (None, Some(_)) => {
+            return Err(JetStreamError::Unpaired {
+                given: "a client certificate key",
+                missing: "its certificate",
+            })
+        }
         (None, None) => {}
     }
     if tls {
@@ -252,11 +322,13 @@ pub async fn connect(o: &ConnectionOptions) -> anyhow::Result<Server> {
         .server
         .split(',')
         .map(|s| s.trim().parse::<async_nats::ServerAddr>())
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("--server {:?}", redact_url(&o.server)))?;
-    let client = bounded(o.timeout * 2, opts.connect(servers))
-        .await?
-        .with_context(|| format!("connecting to {}", redact_url(&o.server)))?;
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| JetStreamError::ServerAddress {
+            servers: redact_url(&o.server),
+            message: super::error::client_message(&e),
+        })?;
+    let what = || format!("connecting to {}", redact_url(&o.server));
+    let client = within(o.timeout * 2, what, opts.connect(servers)).await?;
     let js = jetstream::context::ContextBuilder::new()
         .timeout(o.timeout)
         .ack_timeout(o.timeout)
@@ -267,10 +339,13 @@ pub async fn connect(o: &ConnectionOptions) -> anyhow::Result<Server> {
         timeout: o.timeout,
     };
     // Fails early when JetStream is not enabled for this account.
-    let account: Result<serde_json::Value, _> =
+    let account: std::result::Result<serde_json::Value, _> =
         server.api("INFO".into(), &serde_json::json!({})).await?;
-    if let Err(e) = account {
-        bail!("{}: JetStream is not available: {e}", redact_url(&o.server));
+    if let Err(error) = account {
+        return Err(JetStreamError::NoJetStream {
+            server: redact_url(&o.server),
+            error,
+        });
     }
     Ok(server)
 }

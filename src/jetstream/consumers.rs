@@ -20,14 +20,14 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use anyhow::{bail, Context as _};
 use async_nats::jetstream::consumer::{self, pull, AckPolicy, DeliverPolicy};
 use async_nats::jetstream::AckKind;
 use async_nats::jetstream::ErrorCode;
 use futures::StreamExt;
 use serde_json::json;
 
-use super::connect::{bounded, Server};
+use super::connect::{bounded, within, Server};
+use super::error::{JetStreamError, Result};
 use super::plan::{ConsumerKind, ConsumerPlan, Plan, StreamPlan};
 use super::{ConsumerAction, ConsumerReport, RunOptions, SeqMap};
 
@@ -51,14 +51,17 @@ pub async fn consumer_info(
     server: &Server,
     stream: &str,
     name: &str,
-) -> anyhow::Result<Option<consumer::Info>> {
+) -> Result<Option<consumer::Info>> {
     match server
         .api::<_, consumer::Info>(format!("CONSUMER.INFO.{stream}.{name}"), &json!({}))
         .await?
     {
         Ok(info) => Ok(Some(info)),
         Err(e) if e.error_code() == ErrorCode::CONSUMER_NOT_FOUND => Ok(None),
-        Err(e) => bail!("consumer {name} of stream {stream}: {e}"),
+        Err(error) => Err(JetStreamError::Api {
+            what: format!("consumer {name} of stream {stream}"),
+            error,
+        }),
     }
 }
 
@@ -123,7 +126,7 @@ pub async fn migrate_consumer(
     map: &SeqMap,
     stream_last_js: u64,
     opts: &RunOptions,
-) -> anyhow::Result<ConsumerReport> {
+) -> Result<ConsumerReport> {
     let before_first = map.first_js().map(|f| f - 1).unwrap_or(stream_last_js);
     let pos = position(cp, map, before_first);
     let mut report = ConsumerReport {
@@ -152,22 +155,28 @@ pub async fn migrate_consumer(
                 &json!({}),
             )
             .await?;
-        if let Err(e) = deleted {
-            bail!(
-                "deleting the incomplete consumer {} of stream {}: {e}",
-                cp.name,
-                sp.stream
-            );
+        if let Err(error) = deleted {
+            return Err(JetStreamError::Api {
+                what: format!(
+                    "deleting the incomplete consumer {} of stream {}",
+                    cp.name, sp.stream
+                ),
+                error,
+            });
         }
         report.action = ConsumerAction::Recreated;
     }
-    let stream = bounded(server.timeout * 2, server.js.get_stream_no_info(&sp.stream))
-        .await?
-        .with_context(|| format!("stream {}", sp.stream))?;
+    let stream = within(
+        server.timeout * 2,
+        || format!("stream {}", sp.stream),
+        server.js.get_stream_no_info(&sp.stream),
+    )
+    .await?;
     const BATCH: u64 = 256;
     let positioning_max = i64::try_from(pos.pending.len() as u64 + BATCH + 1).unwrap_or(i64::MAX);
-    let consumer = bounded(
+    let consumer = within(
         server.timeout * 2,
+        || format!("creating consumer {} on stream {}", cp.name, sp.stream),
         stream.create_consumer(config(
             cp,
             pos.deliver_from,
@@ -175,8 +184,7 @@ pub async fn migrate_consumer(
             positioning_max,
         )),
     )
-    .await?
-    .with_context(|| format!("creating consumer {} on stream {}", cp.name, sp.stream))?;
+    .await?;
 
     // Play the application once: ack what STAN had acked, hold the rest.
     let pending: BTreeSet<u64> = pos.pending.iter().copied().collect();
@@ -186,50 +194,57 @@ pub async fn migrate_consumer(
     let mut empty_rounds = 0;
     while last_seen < pos.last_sent {
         let want = (pos.last_sent - last_seen).min(BATCH) as usize;
-        let mut batch = bounded(
+        let pulling = || format!("pulling from consumer {} of stream {}", cp.name, sp.stream);
+        let mut batch = within(
             opts.timeout * 2,
+            pulling,
             consumer
                 .batch()
                 .max_messages(want)
                 .expires(Duration::from_secs(2))
                 .messages(),
         )
-        .await?
-        .with_context(|| format!("pulling from consumer {}", cp.name))?;
+        .await?;
         let mut got = 0;
-        while let Some(item) = bounded(opts.timeout * 2, batch.next()).await? {
-            let m = item.map_err(|e| anyhow::anyhow!("pulling from consumer {}: {e}", cp.name))?;
+        while let Some(item) = bounded(opts.timeout * 2, pulling, batch.next()).await? {
+            let m = item.map_err(|e| JetStreamError::client(pulling(), &*e))?;
             let seq = m
                 .info()
-                .map_err(|e| anyhow::anyhow!("consumer {}: {e}", cp.name))?
+                .map_err(|e| JetStreamError::client(pulling(), &*e))?
                 .stream_sequence;
             if seq <= last_seen {
                 // A held message redelivered after its ack wait.
                 continue;
             }
             if seq > pos.last_sent {
-                bail!(
-                    "consumer {}: delivered stream seq {seq}, beyond the last sent {}",
-                    cp.name,
-                    pos.last_sent
-                );
+                return Err(consumer_error(
+                    sp,
+                    cp,
+                    format!(
+                        "delivered stream seq {seq}, beyond the last sent {}",
+                        pos.last_sent
+                    ),
+                ));
             }
             got += 1;
             last_seen = seq;
             if pending.contains(&seq) {
                 held.push(m);
             } else if let Some(prev) = deferred_ack.replace(m) {
-                ack(&prev, AckKind::Ack, opts).await?;
+                ack(cp, &prev, AckKind::Ack, opts, false).await?;
             }
         }
         if got == 0 {
             empty_rounds += 1;
             if empty_rounds >= 5 {
-                bail!(
-                    "consumer {}: no message after stream seq {last_seen} (expected up to {})",
-                    cp.name,
-                    pos.last_sent
-                );
+                return Err(consumer_error(
+                    sp,
+                    cp,
+                    format!(
+                        "no message after stream seq {last_seen} (expected up to {})",
+                        pos.last_sent
+                    ),
+                ));
             }
         } else {
             empty_rounds = 0;
@@ -237,64 +252,75 @@ pub async fn migrate_consumer(
     }
     // Redelivery due now, stored (survives a restart)...
     for m in &held {
-        ack(m, AckKind::Nak(Some(Duration::from_nanos(1))), opts).await?;
+        ack(
+            cp,
+            m,
+            AckKind::Nak(Some(Duration::from_nanos(1))),
+            opts,
+            false,
+        )
+        .await?;
     }
     // ...and queued now, in order.
     let n = held.len();
     for (i, m) in held.iter().enumerate() {
-        if i + 1 == n && deferred_ack.is_none() {
-            double_ack(m, AckKind::Nak(None), opts).await?;
-        } else {
-            ack(m, AckKind::Nak(None), opts).await?;
-        }
+        let last = i + 1 == n && deferred_ack.is_none();
+        ack(cp, m, AckKind::Nak(None), opts, last).await?;
     }
     if let Some(m) = &deferred_ack {
-        double_ack(m, AckKind::Ack, opts).await?;
+        ack(cp, m, AckKind::Ack, opts, true).await?;
     }
 
     // Check the state, then mark the consumer complete.
     let info = consumer_info(server, &sp.stream, &cp.name)
         .await?
-        .with_context(|| format!("consumer {} disappeared", cp.name))?;
+        .ok_or_else(|| consumer_error(sp, cp, "disappeared while positioned".into()))?;
     if info.delivered.stream_sequence != pos.last_sent || info.num_ack_pending != pos.pending.len()
     {
-        bail!(
-            "consumer {} of stream {}: positioned at delivered {} with {} unacknowledged, expected {} and {} (a rerun makes it again)",
-            cp.name,
-            sp.stream,
-            info.delivered.stream_sequence,
-            info.num_ack_pending,
-            pos.last_sent,
-            pos.pending.len()
-        );
+        return Err(consumer_error(
+            sp,
+            cp,
+            format!(
+                "positioned at delivered {} with {} unacknowledged, expected {} and {} (a rerun makes it again)",
+                info.delivered.stream_sequence,
+                info.num_ack_pending,
+                pos.last_sent,
+                pos.pending.len()
+            ),
+        ));
     }
-    bounded(
+    within(
         server.timeout * 2,
+        || format!("completing consumer {} on stream {}", cp.name, sp.stream),
         stream.create_consumer(config(cp, pos.deliver_from, done, cp.max_ack_pending)),
     )
-    .await?
-    .with_context(|| format!("completing consumer {} on stream {}", cp.name, sp.stream))?;
+    .await?;
     Ok(report)
 }
 
-async fn ack(
-    m: &async_nats::jetstream::Message,
-    kind: AckKind,
-    opts: &RunOptions,
-) -> anyhow::Result<()> {
-    bounded(opts.timeout * 2, m.ack_with(kind))
-        .await?
-        .map_err(|e| anyhow::anyhow!("acknowledging: {e}"))
+fn consumer_error(sp: &StreamPlan, cp: &ConsumerPlan, message: String) -> JetStreamError {
+    JetStreamError::Consumer {
+        consumer: cp.name.clone(),
+        stream: sp.stream.clone(),
+        message,
+    }
 }
 
-async fn double_ack(
+/// Acknowledge `m`; `confirmed` waits for the server to confirm (the last
+/// one, so that the state read next includes every acknowledgement).
+async fn ack(
+    cp: &ConsumerPlan,
     m: &async_nats::jetstream::Message,
     kind: AckKind,
     opts: &RunOptions,
-) -> anyhow::Result<()> {
-    bounded(opts.timeout * 2, m.double_ack_with(kind))
-        .await?
-        .map_err(|e| anyhow::anyhow!("acknowledging: {e}"))
+    confirmed: bool,
+) -> Result<()> {
+    let what = || format!("consumer {}: acknowledging", cp.name);
+    if confirmed {
+        within(opts.timeout * 2, what, m.double_ack_with(kind)).await
+    } else {
+        within(opts.timeout * 2, what, m.ack_with(kind)).await
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 
 pub mod connect;
 pub mod consumers;
+pub mod error;
 pub mod names;
 pub mod plan;
 pub mod publish;
@@ -36,6 +37,8 @@ use crate::model::{Message, MessageRange};
 use crate::store::{MessageIter, StoreReader};
 
 pub use connect::{ConnectionOptions, NatsContext};
+pub use error::JetStreamError;
+use error::Result;
 pub use plan::{build_plan, ConsumerKind, ConsumerPlan, Plan, PlanOptions, StreamPlan};
 pub use readers::OpenStore;
 use readers::Readers;
@@ -117,11 +120,12 @@ pub(crate) fn blocking<R>(f: impl FnOnce() -> R) -> R {
     tokio::task::block_in_place(f)
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
-        .build()?)
+        .build()
+        .map_err(JetStreamError::Runtime)
 }
 
 /// How a migration runs.
@@ -316,7 +320,7 @@ pub fn migrate(
     conn: &ConnectionOptions,
     opts: &RunOptions,
     progress: &mut dyn Progress,
-) -> anyhow::Result<MigrationReport> {
+) -> Result<MigrationReport> {
     let rt = runtime()?;
     std::thread::scope(|scope| {
         let readers = Readers::start(scope, open, opts.parallel);
@@ -355,7 +359,7 @@ async fn migrate_async(
     conn: &ConnectionOptions,
     opts: &RunOptions,
     progress: &mut dyn Progress,
-) -> anyhow::Result<MigrationReport> {
+) -> Result<MigrationReport> {
     let server = connect::connect(conn).await?;
     let version = server.client.server_info().version;
     let first_seq_supported = opts.use_first_seq && version_at_least(&version, 2, 10);
@@ -400,7 +404,7 @@ async fn migrate_async(
                         sr.consumers.push(cr);
                     }
                 }
-                anyhow::Ok((sr, map))
+                Ok::<_, JetStreamError>((sr, map))
             }
         })
         .buffered(opts.parallel.max(1))
@@ -427,7 +431,7 @@ async fn migrate_async(
     if opts.verify {
         report.verify = Some(verify::verify(&server, store, plan, &report, &maps, opts).await?);
     }
-    let _ = connect::bounded(opts.timeout, server.client.flush()).await;
+    let _ = connect::bounded(opts.timeout, String::new, server.client.flush()).await;
     Ok(report)
 }
 
@@ -444,7 +448,7 @@ async fn consumer_with_retries(
     stream_last_js: u64,
     opts: &RunOptions,
     notes: &mut Vec<String>,
-) -> anyhow::Result<ConsumerReport> {
+) -> Result<ConsumerReport> {
     let mut attempt = 1;
     loop {
         match consumers::migrate_consumer(server, plan, sp, cp, map, stream_last_js, opts).await {
@@ -456,17 +460,19 @@ async fn consumer_with_retries(
             }
             Err(e) if attempt < CONSUMER_ATTEMPTS => {
                 notes.push(format!(
-                    "consumer {}: attempt {attempt} stopped ({e:#}); made again",
+                    "consumer {}: attempt {attempt} stopped ({e}); made again",
                     cp.name
                 ));
                 attempt += 1;
                 tokio::time::sleep(publish::retry_pause(attempt)).await;
             }
             Err(e) => {
-                return Err(e.context(format!(
-                    "consumer {} of stream {}: gave up after {CONSUMER_ATTEMPTS} attempts (a rerun makes it again)",
-                    cp.name, sp.stream
-                )))
+                return Err(JetStreamError::GaveUp {
+                    what: format!("consumer {} of stream {}", cp.name, sp.stream),
+                    attempts: CONSUMER_ATTEMPTS,
+                    rerun: "makes it again",
+                    last: Box::new(e),
+                })
             }
         }
     }
@@ -479,7 +485,7 @@ pub fn verify_only(
     plan: &Plan,
     conn: &ConnectionOptions,
     opts: &RunOptions,
-) -> anyhow::Result<VerifyReport> {
+) -> Result<VerifyReport> {
     let rt = runtime()?;
     rt.block_on(async {
         let server = connect::connect(conn).await?;

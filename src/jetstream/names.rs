@@ -64,6 +64,19 @@ pub fn is_valid_subject(subject: &str) -> bool {
         && !subject.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// Two or more sources that would get the same name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameClash {
+    #[error("{} are all given the name {name:?}", keys.join(", "))]
+    Explicit { keys: Vec<String>, name: String },
+    #[error("{first} and {second} both end up named {name:?}")]
+    Suffixed {
+        first: String,
+        second: String,
+        name: String,
+    },
+}
+
 /// One name to assign: a source key (channel, or subscription key), the
 /// name the rule gives, and whether the user chose it.
 #[derive(Debug, Clone)]
@@ -76,7 +89,7 @@ pub struct Candidate {
 /// Resolve collisions among `candidates` (see the module docs). Returns
 /// key → final name, or an error naming the colliding keys when explicit
 /// names collide.
-pub fn resolve(candidates: &[Candidate]) -> Result<BTreeMap<String, String>, String> {
+pub fn resolve(candidates: &[Candidate]) -> Result<BTreeMap<String, String>, NameClash> {
     let mut by_name: BTreeMap<&str, Vec<&Candidate>> = BTreeMap::new();
     for c in candidates {
         by_name.entry(c.name.as_str()).or_default().push(c);
@@ -93,10 +106,10 @@ pub fn resolve(candidates: &[Candidate]) -> Result<BTreeMap<String, String>, Str
             .map(|c| c.key.as_str())
             .collect();
         if explicit.len() > 1 {
-            return Err(format!(
-                "{} are all given the name {name:?}",
-                explicit.join(", ")
-            ));
+            return Err(NameClash::Explicit {
+                keys: explicit.iter().map(|k| k.to_string()).collect(),
+                name: name.to_string(),
+            });
         }
         for c in group {
             let final_name = if c.explicit {
@@ -113,7 +126,11 @@ pub fn resolve(candidates: &[Candidate]) -> Result<BTreeMap<String, String>, Str
     let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
     for (key, name) in &out {
         if let Some(other) = seen.insert(name.as_str(), key.as_str()) {
-            return Err(format!("{other} and {key} both end up named {name:?}"));
+            return Err(NameClash::Suffixed {
+                first: other.to_string(),
+                second: key.clone(),
+                name: name.clone(),
+            });
         }
     }
     Ok(out)
@@ -167,6 +184,12 @@ mod tests {
         let out = resolve(&[c("a.b", "a_b", true), c("a_b", "a_b", false)]).expect("resolve");
         assert_eq!(out["a.b"], "a_b");
         assert_ne!(out["a_b"], "a_b");
-        assert!(resolve(&[c("a", "n", true), c("b", "n", true)]).is_err());
+        assert_eq!(
+            resolve(&[c("a", "n", true), c("b", "n", true)])
+                .map_err(|e| e.to_string())
+                .err()
+                .as_deref(),
+            Some(r#"a, b are all given the name "n""#)
+        );
     }
 }

@@ -9,6 +9,7 @@ use crate::migrate::subject_matches;
 use crate::model::{Limits, LimitsSource, Subscription};
 use crate::store::StoreReader;
 
+use super::error::{JetStreamError, Result};
 use super::names::{self, Candidate};
 
 /// JetStream's default duplicate window (2 minutes).
@@ -186,25 +187,28 @@ pub fn jetstream_msg_overhead(cluster_id: &str, channel: &str, subject: &str) ->
 }
 
 /// Build the plan from the store.
-pub fn build_plan(store: &mut dyn StoreReader, opts: &PlanOptions) -> anyhow::Result<Plan> {
+pub fn build_plan(store: &mut dyn StoreReader, opts: &PlanOptions) -> Result<Plan> {
     let cluster_id = store
         .server_info()?
         .map(|i| i.cluster_id)
         .unwrap_or_default();
     let all = store.channel_names()?;
     for (channel, name) in &opts.stream_names {
-        if !all.contains(channel) {
-            anyhow::bail!("--stream-name {channel}={name}: there is no channel {channel:?}");
-        }
-        if !names::is_valid_name(name) {
-            anyhow::bail!("--stream-name {channel}={name}: {name:?} is not a valid stream name");
-        }
+        let reason = if !all.contains(channel) {
+            "there is no such channel"
+        } else if !names::is_valid_name(name) {
+            "not a valid stream name"
+        } else {
+            continue;
+        };
+        return Err(JetStreamError::StreamName {
+            channel: channel.clone(),
+            name: name.clone(),
+            reason,
+        });
     }
     if !opts.stream_prefix.is_empty() && !names::is_valid_name(&opts.stream_prefix) {
-        anyhow::bail!(
-            "--stream-prefix {:?}: not allowed in stream names",
-            opts.stream_prefix
-        );
+        return Err(JetStreamError::StreamPrefix(opts.stream_prefix.clone()));
     }
     // Names over every channel, so that they do not depend on the selection.
     let candidates: Vec<Candidate> = all
@@ -222,8 +226,7 @@ pub fn build_plan(store: &mut dyn StoreReader, opts: &PlanOptions) -> anyhow::Re
             },
         })
         .collect();
-    let stream_names =
-        names::resolve(&candidates).map_err(|e| anyhow::anyhow!("stream names: {e}"))?;
+    let stream_names = names::resolve(&candidates).map_err(JetStreamError::StreamNames)?;
 
     let mut streams = Vec::new();
     let mut totals = PlanTotals::default();
@@ -251,7 +254,10 @@ pub fn build_plan(store: &mut dyn StoreReader, opts: &PlanOptions) -> anyhow::Re
         };
         let subject = format!("{}{}", opts.subject_prefix, channel);
         if !names::is_valid_subject(&subject) {
-            anyhow::bail!("channel {channel:?}: {subject:?} is not a valid subject");
+            return Err(JetStreamError::Subject {
+                channel: channel.clone(),
+                subject,
+            });
         }
         let stream_limits = stream_limits(
             &cluster_id,
@@ -401,7 +407,7 @@ fn plan_consumers(
     channel: &str,
     subs: &[Subscription],
     opts: &PlanOptions,
-) -> anyhow::Result<(Vec<ConsumerPlan>, Vec<SkippedSubscription>)> {
+) -> Result<(Vec<ConsumerPlan>, Vec<SkippedSubscription>)> {
     let mut skipped = Vec::new();
     // Group the durables: one entry per durable, one per queue group.
     let mut groups: BTreeMap<String, Vec<&Subscription>> = BTreeMap::new();
@@ -451,8 +457,11 @@ fn plan_consumers(
             }
         })
         .collect();
-    let consumer_names = names::resolve(&candidates)
-        .map_err(|e| anyhow::anyhow!("consumer names on channel {channel:?}: {e}"))?;
+    let consumer_names =
+        names::resolve(&candidates).map_err(|clash| JetStreamError::ConsumerNames {
+            channel: channel.to_string(),
+            clash,
+        })?;
 
     let mut consumers = Vec::new();
     for (key, members) in &groups {

@@ -14,7 +14,6 @@ use std::collections::VecDeque;
 use std::future::IntoFuture;
 use std::time::Duration;
 
-use anyhow::{bail, Context as _};
 use async_nats::jetstream::context::PublishAckFuture;
 use async_nats::jetstream::stream;
 use async_nats::jetstream::ErrorCode;
@@ -24,7 +23,8 @@ use serde_json::json;
 use crate::migrate::Progress;
 use crate::model::{Message, MessageRange};
 
-use super::connect::{bounded, Server};
+use super::connect::{within, Server};
+use super::error::{JetStreamError, Result};
 use super::plan::{Plan, StreamPlan};
 use super::readers::Readers;
 use super::{
@@ -58,14 +58,17 @@ pub fn message_headers(cluster_id: &str, channel: &str, msg: &Message) -> Header
 }
 
 /// Stream info, `None` when there is no such stream.
-pub async fn stream_info(server: &Server, name: &str) -> anyhow::Result<Option<stream::Info>> {
+pub async fn stream_info(server: &Server, name: &str) -> Result<Option<stream::Info>> {
     match server
         .api::<_, stream::Info>(format!("STREAM.INFO.{name}"), &json!({}))
         .await?
     {
         Ok(info) => Ok(Some(info)),
         Err(e) if e.error_code() == ErrorCode::STREAM_NOT_FOUND => Ok(None),
-        Err(e) => bail!("stream {name}: {e}"),
+        Err(error) => Err(JetStreamError::Api {
+            what: format!("stream {name}"),
+            error,
+        }),
     }
 }
 
@@ -93,38 +96,41 @@ pub fn stream_config(plan: &Plan, sp: &StreamPlan, first_seq: bool) -> stream::C
 
 /// The STAN sequence carried by message `seq` of stream `sp.stream`,
 /// checking it belongs to `sp.channel`.
-pub async fn stan_seq_of(server: &Server, sp: &StreamPlan, seq: u64) -> anyhow::Result<u64> {
+pub async fn stan_seq_of(server: &Server, sp: &StreamPlan, seq: u64) -> Result<u64> {
     stan_seq_at(server, sp, seq).await.map_err(Stop::into_error)
 }
 
 async fn stan_seq_at(server: &Server, sp: &StreamPlan, seq: u64) -> Result<u64, Stop> {
-    let stream = bounded(server.timeout * 2, server.js.get_stream_no_info(&sp.stream))
-        .await
-        .or_retry()?
-        .with_context(|| format!("stream {}", sp.stream))
-        .or_retry()?;
-    let msg = bounded(server.timeout * 2, stream.get_raw_message(seq))
-        .await
-        .or_retry()?
-        .with_context(|| format!("stream {}: reading message {seq}", sp.stream))
-        .or_retry()?;
+    let stream = within(
+        server.timeout * 2,
+        || format!("stream {}", sp.stream),
+        server.js.get_stream_no_info(&sp.stream),
+    )
+    .await
+    .or_retry()?;
+    let msg = within(
+        server.timeout * 2,
+        || format!("stream {}: reading message {seq}", sp.stream),
+        stream.get_raw_message(seq),
+    )
+    .await
+    .or_retry()?;
     let channel = header_value(&msg.headers, HDR_CHANNEL);
     if channel.as_deref() != Some(sp.channel.as_str()) {
-        return Err(Stop::Fatal(anyhow::anyhow!(
-            "stream {} already holds messages that are not from STAN channel {:?} (message {seq} has {HDR_CHANNEL} {:?}); \
-             choose another stream name (--stream-name, --stream-prefix)",
-            sp.stream,
-            sp.channel,
-            channel.unwrap_or_default()
-        )));
+        return Err(Stop::Fatal(JetStreamError::ForeignStream {
+            stream: sp.stream.clone(),
+            message: format!(
+                "already holds messages that are not from STAN channel {:?} (message {seq} has {HDR_CHANNEL} {:?})",
+                sp.channel,
+                channel.unwrap_or_default()
+            ),
+        }));
     }
     let stan = header_value(&msg.headers, HDR_SEQUENCE)
         .and_then(|v| v.parse::<u64>().ok())
-        .with_context(|| {
-            format!(
-                "stream {}: message {seq} has no valid {HDR_SEQUENCE} header",
-                sp.stream
-            )
+        .ok_or_else(|| JetStreamError::ForeignStream {
+            stream: sp.stream.clone(),
+            message: format!("holds message {seq} without a valid {HDR_SEQUENCE} header"),
         })?;
     Ok(stan)
 }
@@ -141,22 +147,22 @@ enum Stop {
     /// The server did not take a message (no answer, a refused publish,
     /// a leader lost in a cluster): the stream still holds an exact prefix,
     /// the next attempt resumes after its last message.
-    Retry(anyhow::Error),
+    Retry(JetStreamError),
     /// Another attempt would fail the same way (the source, or the stream
     /// holding something else).
-    Fatal(anyhow::Error),
+    Fatal(JetStreamError),
 }
 
 impl Stop {
-    fn into_error(self) -> anyhow::Error {
+    fn into_error(self) -> JetStreamError {
         match self {
             Stop::Retry(e) | Stop::Fatal(e) => e,
         }
     }
 }
 
-impl From<anyhow::Error> for Stop {
-    fn from(e: anyhow::Error) -> Self {
+impl From<JetStreamError> for Stop {
+    fn from(e: JetStreamError) -> Self {
         Stop::Fatal(e)
     }
 }
@@ -165,7 +171,7 @@ trait OrRetry<T> {
     fn or_retry(self) -> Result<T, Stop>;
 }
 
-impl<T> OrRetry<T> for anyhow::Result<T> {
+impl<T> OrRetry<T> for Result<T> {
     fn or_retry(self) -> Result<T, Stop> {
         self.map_err(Stop::Retry)
     }
@@ -216,34 +222,27 @@ async fn settle(
     timeout: Duration,
     run: &mut StreamRun,
 ) -> Result<(), Stop> {
-    let ack = bounded(timeout * 3, f.ack.into_future())
-        .await
-        .with_context(|| {
+    let ack = within(
+        timeout * 3,
+        || {
             format!(
-                "channel {:?} seq {}: no acknowledgement from the server",
-                sp.channel, f.stan
+                "channel {:?} seq {} → stream {} seq {}",
+                sp.channel, f.stan, sp.stream, f.js
             )
-        })
-        .or_retry()?
-        .map_err(|e| {
-            Stop::Retry(anyhow::anyhow!(
-                "channel {:?} seq {} → stream {} seq {}: {e} (a rerun resumes after the last stored message)",
-                sp.channel,
-                f.stan,
-                sp.stream,
-                f.js
-            ))
-        })?;
+        },
+        f.ack.into_future(),
+    )
+    .await
+    .or_retry()?;
     if ack.sequence != f.js {
-        return Err(Stop::Fatal(anyhow::anyhow!(
-            "channel {:?} seq {}: stored as stream {} seq {} instead of {} (is something else publishing to {}?)",
-            sp.channel,
-            f.stan,
-            sp.stream,
-            ack.sequence,
-            f.js,
-            sp.subject
-        )));
+        return Err(Stop::Fatal(JetStreamError::Interleaved {
+            channel: sp.channel.clone(),
+            stan: f.stan,
+            stream: sp.stream.clone(),
+            got: ack.sequence,
+            expected: f.js,
+            subject: sp.subject.clone(),
+        }));
     }
     run.published += 1;
     run.payload_bytes += f.len;
@@ -277,7 +276,7 @@ pub async fn migrate_stream(
     sp: &StreamPlan,
     readers: &Readers,
     progress: &mut dyn Progress,
-) -> anyhow::Result<(StreamReport, SeqMap)> {
+) -> Result<(StreamReport, SeqMap)> {
     let server = t.server;
     let mut run = StreamRun::default();
     progress.channel_start(&sp.channel, sp.msgs);
@@ -287,24 +286,30 @@ pub async fn migrate_stream(
             Err(Stop::Retry(e)) if run.attempts + 1 < MAX_ATTEMPTS => {
                 run.attempts += 1;
                 run.notes.push(format!(
-                    "attempt {} stopped ({e:#}); resumed after the stream's last message",
+                    "attempt {} stopped ({e}); resumed after the stream's last message",
                     run.attempts
                 ));
                 tokio::time::sleep(retry_pause(run.attempts)).await;
             }
             Err(Stop::Retry(e)) => {
-                return Err(e.context(format!(
-                    "stream {}: gave up after {MAX_ATTEMPTS} attempts (a rerun resumes after the last stored message)",
-                    sp.stream
-                )))
+                return Err(JetStreamError::GaveUp {
+                    what: format!("stream {}", sp.stream),
+                    attempts: MAX_ATTEMPTS,
+                    rerun: "resumes after the last stored message",
+                    last: Box::new(e),
+                })
             }
             Err(Stop::Fatal(e)) => return Err(e),
         }
     };
     progress.channel_end();
-    let after = stream_info(server, &sp.stream)
-        .await?
-        .with_context(|| format!("stream {} disappeared", sp.stream))?;
+    let after =
+        stream_info(server, &sp.stream)
+            .await?
+            .ok_or_else(|| JetStreamError::ForeignStream {
+                stream: sp.stream.clone(),
+                message: "disappeared during the export".into(),
+            })?;
     let seq_preserved = map.is_identity();
     if !seq_preserved && run.before.is_some() && !run.created {
         run.notes
@@ -349,12 +354,13 @@ async fn attempt(
     let info = match stream_info(server, &sp.stream).await.or_retry()? {
         Some(info) => {
             if !info.config.subjects.iter().any(|s| s == &sp.subject) {
-                return Err(Stop::Fatal(anyhow::anyhow!(
-                    "stream {} exists with subjects {:?}, not {:?}; choose another stream name (--stream-name, --stream-prefix)",
-                    sp.stream,
-                    info.config.subjects,
-                    sp.subject
-                )));
+                return Err(Stop::Fatal(JetStreamError::ForeignStream {
+                    stream: sp.stream.clone(),
+                    message: format!(
+                        "exists with subjects {:?}, not {:?}",
+                        info.config.subjects, sp.subject
+                    ),
+                }));
             }
             info
         }
@@ -364,7 +370,12 @@ async fn attempt(
                 .api::<_, stream::Info>(format!("STREAM.CREATE.{}", sp.stream), &cfg)
                 .await
                 .or_retry()?
-                .map_err(|e| Stop::Retry(anyhow::anyhow!("creating stream {}: {e}", sp.stream)))?;
+                .map_err(|error| {
+                    Stop::Retry(JetStreamError::Api {
+                        what: format!("creating stream {}", sp.stream),
+                        error,
+                    })
+                })?;
             run.created = true;
             info
         }
@@ -412,23 +423,25 @@ async fn attempt(
             if let Some((first, last)) = resume {
                 if msg.seq <= last {
                     if map.ranges.is_empty() && msg.seq != first {
-                        return Err(Stop::Fatal(anyhow::anyhow!(
-                            "stream {} starts with STAN seq {first}, but the channel's next message from there is seq {}: \
-                             the source is not the one migrated before",
-                            sp.stream,
-                            msg.seq
-                        )));
+                        return Err(Stop::Fatal(JetStreamError::SourceMismatch {
+                            stream: sp.stream.clone(),
+                            message: format!(
+                                "starts with STAN seq {first}, but the channel's next message from there is seq {}",
+                                msg.seq
+                            ),
+                        }));
                     }
                     map.push(msg.seq, js_next);
                     if msg.seq == last {
                         if js_next != state.last_sequence {
-                            return Err(Stop::Fatal(anyhow::anyhow!(
-                                "stream {} holds {} messages up to STAN seq {last}, the channel {} up to there: \
-                                 the source is not the one migrated before",
-                                sp.stream,
-                                state.last_sequence + 1 - state.first_sequence,
-                                js_next + 1 - state.first_sequence
-                            )));
+                            return Err(Stop::Fatal(JetStreamError::SourceMismatch {
+                                stream: sp.stream.clone(),
+                                message: format!(
+                                    "holds {} messages up to STAN seq {last}, the channel {} up to there",
+                                    state.last_sequence + 1 - state.first_sequence,
+                                    js_next + 1 - state.first_sequence
+                                ),
+                            }));
                         }
                         matched_last = true;
                     }
@@ -437,11 +450,13 @@ async fn attempt(
                     continue;
                 }
                 if !matched_last {
-                    return Err(Stop::Fatal(anyhow::anyhow!(
-                        "the channel {:?} has no message {last}, the last one in stream {}: the source is not the one migrated before",
-                        sp.channel,
-                        sp.stream
-                    )));
+                    return Err(Stop::Fatal(JetStreamError::SourceMismatch {
+                        stream: sp.stream.clone(),
+                        message: format!(
+                            "its last message is STAN seq {last}, which the channel {:?} does not have",
+                            sp.channel
+                        ),
+                    }));
                 }
             }
             let mut headers = message_headers(&plan.cluster_id, &sp.channel, &msg);
@@ -452,15 +467,14 @@ async fn attempt(
                     expected_last.to_string().as_str(),
                 );
             }
-            let ack = bounded(
+            let ack = within(
                 opts.timeout * 3,
+                || format!("publishing channel {:?} seq {}", sp.channel, msg.seq),
                 server
                     .js
                     .publish_with_headers(sp.subject.clone(), headers, msg.data.clone()),
             )
             .await
-            .or_retry()?
-            .with_context(|| format!("publishing channel {:?} seq {}", sp.channel, msg.seq))
             .or_retry()?;
             window.push_back(InFlight {
                 stan: msg.seq,
@@ -482,11 +496,13 @@ async fn attempt(
         settle(sp, f, opts.timeout, run).await?;
     }
     if !matched_last {
-        return Err(Stop::Fatal(anyhow::anyhow!(
-            "the channel {:?} ends before the last message of stream {}: the source is not the one migrated before",
-            sp.channel,
-            sp.stream
-        )));
+        return Err(Stop::Fatal(JetStreamError::SourceMismatch {
+            stream: sp.stream.clone(),
+            message: format!(
+                "the channel {:?} ends before the stream's last message",
+                sp.channel
+            ),
+        }));
     }
     Ok(map)
 }

@@ -7,17 +7,20 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use crate::model::{Message, MessageRange};
+use crate::open::OpenError;
 use crate::store::StoreReader;
 
+use super::error::{JetStreamError, Result};
+
 /// Opens one more reader of the store being exported.
-pub type OpenStore<'a> = &'a (dyn Fn() -> anyhow::Result<Box<dyn StoreReader>> + Sync);
+pub type OpenStore<'a> = &'a (dyn Fn() -> Result<Box<dyn StoreReader>, OpenError> + Sync);
 
 /// Messages sent to the publisher in chunks of this many.
 const CHUNK: usize = 512;
 /// Chunks read ahead of the publisher, per channel.
 const AHEAD: usize = 4;
 
-type Chunk = anyhow::Result<Vec<Message>>;
+type Chunk = Result<Vec<Message>>;
 
 struct Request {
     channel: String,
@@ -43,7 +46,7 @@ impl Readers {
         for _ in 0..n.max(1) {
             let rx = Arc::clone(&rx);
             scope.spawn(move || {
-                let mut store = open();
+                let mut store = open().map_err(Arc::new);
                 loop {
                     // Hold the lock only to take a request.
                     let next = match rx.lock() {
@@ -56,7 +59,7 @@ impl Readers {
                         Err(e) => {
                             let _ = req
                                 .out
-                                .blocking_send(Err(anyhow::anyhow!("opening the store: {e:#}")));
+                                .blocking_send(Err(JetStreamError::OpenStore(Arc::clone(e))));
                         }
                     }
                 }
@@ -67,7 +70,7 @@ impl Readers {
 
     /// The messages of `channel` within `range`, read ahead on a reader
     /// thread.
-    pub fn messages(&self, channel: &str, range: MessageRange) -> anyhow::Result<ChannelMessages> {
+    pub fn messages(&self, channel: &str, range: MessageRange) -> Result<ChannelMessages> {
         let (out, rx) = tokio::sync::mpsc::channel(AHEAD);
         self.requests
             .send(Request {
@@ -75,7 +78,7 @@ impl Readers {
                 range,
                 out,
             })
-            .map_err(|_| anyhow::anyhow!("the store readers have stopped"))?;
+            .map_err(|_| JetStreamError::ReadersStopped)?;
         Ok(ChannelMessages {
             rx,
             buf: Vec::new().into_iter(),
@@ -123,7 +126,7 @@ pub struct ChannelMessages {
 }
 
 impl ChannelMessages {
-    pub async fn next_message(&mut self) -> Option<anyhow::Result<Message>> {
+    pub async fn next_message(&mut self) -> Option<Result<Message>> {
         loop {
             if let Some(m) = self.buf.next() {
                 return Some(Ok(m));

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use anyhow::Context as _;
 use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
 use futures::StreamExt;
 use serde::Serialize;
@@ -13,8 +12,9 @@ use sha2::{Digest, Sha256};
 use crate::model::{Message, MessageRange};
 use crate::store::StoreReader;
 
-use super::connect::{bounded, Server};
+use super::connect::{bounded, within, Server};
 use super::consumers::consumer_info;
+use super::error::{JetStreamError, Result};
 use super::plan::{Plan, StreamPlan};
 use super::publish::{msg_id, stan_seq_of, stream_info};
 use super::{
@@ -75,7 +75,7 @@ pub async fn verify(
     report: &MigrationReport,
     maps: &[SeqMap],
     opts: &RunOptions,
-) -> anyhow::Result<VerifyReport> {
+) -> Result<VerifyReport> {
     let mut out = VerifyReport::default();
     for (i, sp) in plan.streams.iter().enumerate() {
         let sr = report.streams.get(i);
@@ -93,7 +93,7 @@ pub async fn verify_streams(
     store: &mut dyn StoreReader,
     plan: &Plan,
     opts: &RunOptions,
-) -> anyhow::Result<VerifyReport> {
+) -> Result<VerifyReport> {
     let mut out = VerifyReport::default();
     for sp in &plan.streams {
         let sv = verify_stream(server, store, plan, sp, None, None, opts, &mut out).await?;
@@ -113,7 +113,7 @@ async fn verify_stream(
     map: Option<&SeqMap>,
     opts: &RunOptions,
     out: &mut VerifyReport,
-) -> anyhow::Result<StreamVerify> {
+) -> Result<StreamVerify> {
     let mut sv = StreamVerify {
         channel: sp.channel.clone(),
         stream: sp.stream.clone(),
@@ -143,11 +143,16 @@ async fn verify_stream(
     let mut source = BlockingMessages::open(store, &sp.channel, range)?;
     let mut expected_js = state.first_sequence;
     if state.messages > 0 {
-        let stream = bounded(server.timeout * 2, server.js.get_stream_no_info(&sp.stream))
-            .await?
-            .with_context(|| format!("stream {}", sp.stream))?;
-        let reader = bounded(
+        let reading = || format!("reading stream {}", sp.stream);
+        let stream = within(
             server.timeout * 2,
+            reading,
+            server.js.get_stream_no_info(&sp.stream),
+        )
+        .await?;
+        let reader = within(
+            server.timeout * 2,
+            reading,
             stream.create_consumer(pull::Config {
                 deliver_policy: DeliverPolicy::All,
                 ack_policy: AckPolicy::None,
@@ -156,28 +161,27 @@ async fn verify_stream(
                 ..pull::Config::default()
             }),
         )
-        .await?
-        .with_context(|| format!("reading stream {}", sp.stream))?;
+        .await?;
         let mut last_js = state.first_sequence - 1;
         let mut empty_rounds = 0;
         while last_js < state.last_sequence {
             let want = (state.last_sequence - last_js).min(1000) as usize;
-            let mut batch = bounded(
+            let mut batch = within(
                 opts.timeout * 2,
+                reading,
                 reader
                     .batch()
                     .max_messages(want)
                     .expires(Duration::from_secs(2))
                     .messages(),
             )
-            .await?
-            .with_context(|| format!("reading stream {}", sp.stream))?;
+            .await?;
             let mut got = 0;
-            while let Some(item) = bounded(opts.timeout * 2, batch.next()).await? {
-                let m = item.map_err(|e| anyhow::anyhow!("reading stream {}: {e}", sp.stream))?;
+            while let Some(item) = bounded(opts.timeout * 2, reading, batch.next()).await? {
+                let m = item.map_err(|e| JetStreamError::client(reading(), &*e))?;
                 let js = m
                     .info()
-                    .map_err(|e| anyhow::anyhow!("stream {}: {e}", sp.stream))?
+                    .map_err(|e| JetStreamError::client(reading(), &*e))?
                     .stream_sequence;
                 if js <= last_js {
                     continue;
@@ -220,6 +224,7 @@ async fn verify_stream(
         }
         let _ = bounded(
             server.timeout * 2,
+            reading,
             stream.delete_consumer(&reader.cached_info().name),
         )
         .await;
@@ -301,7 +306,7 @@ async fn check_consumer_config(
     cp: &super::ConsumerPlan,
     sv: &mut StreamVerify,
     out: &mut VerifyReport,
-) -> anyhow::Result<Option<async_nats::jetstream::consumer::Info>> {
+) -> Result<Option<async_nats::jetstream::consumer::Info>> {
     sv.consumers_checked += 1;
     let Some(info) = consumer_info(server, &sp.stream, &cp.name).await? else {
         out.diff(

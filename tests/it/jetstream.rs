@@ -2043,3 +2043,59 @@ fn connects_with_a_credentials_file() {
         }
     }
 }
+
+/// A server that speaks enough NATS to connect, then never answers a
+/// request: the timeout is printed with each of its causes once (async-nats
+/// puts the cause in its message and returns it again as the source).
+#[test]
+fn a_silent_server_times_out_with_each_cause_said_once() {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        // Every connection attempt: INFO, then PONG to each PING only.
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            std::thread::spawn(move || {
+                let info = r#"INFO {"server_id":"silent","server_name":"silent","version":"2.10.0","proto":1,"headers":true,"max_payload":1048576}"#;
+                if write!(conn, "{info}\r\n").is_err() {
+                    return;
+                }
+                let Ok(read) = conn.try_clone() else { return };
+                for line in BufReader::new(read).lines() {
+                    let Ok(line) = line else { return };
+                    if line.starts_with("PING") && conn.write_all(b"PONG\r\n").is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let dir = fixture("file-kill9-v0.23").join("store");
+    let url = format!("nats://127.0.0.1:{port}");
+    let started = Instant::now();
+    let (code, _, stderr) = run_env(
+        &[
+            "--dir",
+            dir.to_str().expect("path"),
+            "migrate",
+            "to-jetstream",
+            "--server",
+            &url,
+            "--timeout",
+            "1s",
+        ],
+        &[],
+    );
+    assert_ne!(code, Some(0), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(30), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("timed out"))
+        .unwrap_or_else(|| panic!("no timeout in:\n{stderr}"));
+    assert_eq!(
+        line.trim(),
+        "stanctl: error: JetStream request INFO: request timed out: deadline has elapsed",
+        "{stderr}"
+    );
+}

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use stanctl::crypto::likely_envelope;
 use stanctl::jetstream::{
-    self, ConnectionOptions, ConsumerAction, ConsumerKind, MigrationReport, NatsContext, Plan,
-    PlanOptions, RunOptions, VerifyReport,
+    self, ConnectionOptions, ConsumerAction, ConsumerKind, JetStreamError, MigrationReport,
+    NatsContext, Plan, PlanOptions, RunOptions, VerifyReport,
 };
 use stanctl::migrate::{NoProgress, Progress};
 use stanctl::model::MessageRange;
@@ -141,6 +141,25 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
         Some(ns) if ns > 0 => Ok(Duration::from_nanos(ns as u64)),
         _ => Err(format!("{s:?}: expected a duration like 10s")),
     }
+}
+
+/// The library names no option: add the ones that answer its error.
+fn with_options(e: JetStreamError) -> anyhow::Error {
+    let options = match &e {
+        JetStreamError::ForeignStream { .. } => "--stream-name CHANNEL=NAME, --stream-prefix",
+        JetStreamError::StreamName { .. } => "--stream-name",
+        JetStreamError::StreamPrefix(_) => "--stream-prefix",
+        JetStreamError::Unpaired { .. } => "--user with --password, --tls-cert with --tls-key",
+        JetStreamError::ServerAddress { .. } => "--server",
+        JetStreamError::ContextName(_) | JetStreamError::ContextDomain(_) => "--context",
+        // Keeps the store's own error, and the hints the CLI has for it.
+        JetStreamError::Store(_) => match e {
+            JetStreamError::Store(inner) => return inner.into(),
+            other => return other.into(),
+        },
+        _ => return e.into(),
+    };
+    anyhow::anyhow!("{e} ({options})")
 }
 
 /// Refuse to copy ciphertext by mistake: the first message of each channel
@@ -443,7 +462,8 @@ pub fn run(cli: &Cli, args: &JetStreamArgs) -> anyhow::Result<Outcome> {
         bail!("--format raw is only for dump");
     }
     let have_key = cli.store.encryption_key()?.is_some();
-    let mut store = cli.store.open()?;
+    let spec = cli.store.spec()?;
+    let mut store = spec.open_reader().map_err(super::store_args::open_error)?;
     let plan_opts = PlanOptions {
         channels: args.channels.clone(),
         clients: args.clients.clone(),
@@ -453,7 +473,7 @@ pub fn run(cli: &Cli, args: &JetStreamArgs) -> anyhow::Result<Outcome> {
         replicas: args.replicas.max(1),
         no_limits: args.no_limits,
     };
-    let plan = jetstream::build_plan(store.as_mut(), &plan_opts)?;
+    let plan = jetstream::build_plan(store.as_mut(), &plan_opts).map_err(with_options)?;
     if !have_key && !args.keep_encrypted {
         check_plaintext(store.as_mut(), &plan)?;
     }
@@ -477,7 +497,7 @@ pub fn run(cli: &Cli, args: &JetStreamArgs) -> anyhow::Result<Outcome> {
         tls_key: args.tls_key.clone(),
         timeout: args.timeout,
     };
-    if let Some((_, context)) = NatsContext::load(args.context.as_deref())? {
+    if let Some((_, context)) = NatsContext::load(args.context.as_deref()).map_err(with_options)? {
         context.fill(&mut conn);
     }
     if conn.server.is_empty() {
@@ -505,8 +525,9 @@ pub fn run(cli: &Cli, args: &JetStreamArgs) -> anyhow::Result<Outcome> {
     } else {
         &mut silent
     };
-    let open = || cli.store.open();
-    let report = jetstream::migrate(store.as_mut(), &open, &plan, &conn, &opts, progress)?;
+    let open = || spec.open_reader();
+    let report = jetstream::migrate(store.as_mut(), &open, &plan, &conn, &opts, progress)
+        .map_err(with_options)?;
     let seconds = started.elapsed().as_secs_f64();
     let source_problems = output::report_findings(&store.findings(), cli.verbose, cli.quiet);
     match cli.format {
