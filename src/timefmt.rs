@@ -104,13 +104,35 @@ pub fn parse_time(text: &str) -> Option<i64> {
 /// unit below this is read as seconds-in-disguise (refused) or a duration.
 const PLAUSIBLE_EPOCH_NS: i64 = 100_000_000_000_000_000;
 
+/// Why a time given on the command line is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeSpecError {
+    #[error("{text:?}: number out of range")]
+    NumberOutOfRange { text: String },
+    /// A bare integer before 1973 as nanoseconds: seconds or milliseconds
+    /// in disguise.
+    #[error("{text:?} is ambiguous: as nanoseconds it is {as_time}; give a unit ({n}s, {n}ms, {n}ns), RFC 3339 or a relative time (1h)")]
+    Ambiguous {
+        text: String,
+        n: i64,
+        as_time: String,
+    },
+    #[error("{text:?}: out of range")]
+    OutOfRange { text: String },
+    #[error("{text:?}: expected a duration before \"ago\" (90s ago, 2h ago)")]
+    NoDurationBeforeAgo { text: String },
+    #[error("{text:?}: expected RFC 3339 (2026-11-25T01:30:00Z), a date, epoch time with a unit (1795570246s), or a time back from now (1h, 90s ago)")]
+    Unrecognised { text: String },
+}
+
 /// A time given on the command line, `now_ns` being the current time:
 /// RFC 3339 or a date (see [`parse_time`]); epoch time with a unit
 /// (`1795570246s`, `…ms`, `…us`, `…ns`); a time back from now (`1h`,
 /// `90s ago`, `2d`, `1h30m`); or bare epoch nanoseconds. A bare integer
 /// that would be before 1973 as nanoseconds is most likely seconds or
 /// milliseconds and is refused rather than read as 1970.
-pub fn parse_time_spec(text: &str, now_ns: i64) -> Result<i64, String> {
+pub fn parse_time_spec(text: &str, now_ns: i64) -> Result<i64, TimeSpecError> {
+    let text_owned = || text.to_string();
     let s = text.trim();
     let (body, ago) = match s.strip_suffix("ago") {
         Some(b) => (b.trim_end(), true),
@@ -119,12 +141,13 @@ pub fn parse_time_spec(text: &str, now_ns: i64) -> Result<i64, String> {
     if !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit()) && !ago {
         let n: i64 = body
             .parse()
-            .map_err(|_| format!("{text:?}: number out of range"))?;
+            .map_err(|_| TimeSpecError::NumberOutOfRange { text: text_owned() })?;
         if n != 0 && n < PLAUSIBLE_EPOCH_NS {
-            return Err(format!(
-                "{text:?} is ambiguous: as nanoseconds it is {}; give a unit ({n}s, {n}ms, {n}ns), RFC 3339 or a relative time (1h)",
-                format_ns(n)
-            ));
+            return Err(TimeSpecError::Ambiguous {
+                text: text_owned(),
+                n,
+                as_time: format_ns(n),
+            });
         }
         return Ok(n);
     }
@@ -138,18 +161,12 @@ pub fn parse_time_spec(text: &str, now_ns: i64) -> Result<i64, String> {
         }
         return now_ns
             .checked_sub(duration)
-            .ok_or_else(|| format!("{text:?}: out of range"));
+            .ok_or_else(|| TimeSpecError::OutOfRange { text: text_owned() });
     }
     if ago {
-        return Err(format!(
-            "{text:?}: expected a duration before \"ago\" (90s ago, 2h ago)"
-        ));
+        return Err(TimeSpecError::NoDurationBeforeAgo { text: text_owned() });
     }
-    parse_time(s).ok_or_else(|| {
-        format!(
-            "{text:?}: expected RFC 3339 (2026-11-25T01:30:00Z), a date, epoch time with a unit (1795570246s), or a time back from now (1h, 90s ago)"
-        )
-    })
+    parse_time(s).ok_or_else(|| TimeSpecError::Unrecognised { text: text_owned() })
 }
 
 /// `1h30m`, `90s`, `250ms`, `2d` as nanoseconds (Go's units, and `d`).
@@ -216,6 +233,19 @@ mod tests {
         for bad in ["1795570246", "1795570246000", "soon", "ago", "-1h", "x ago"] {
             assert!(spec(bad).is_err(), "{bad}");
         }
-        assert!(spec("1795570246").unwrap_err().contains("1795570246s"));
+        assert!(matches!(
+            spec("1795570246"),
+            Err(TimeSpecError::Ambiguous { n: 1795570246, .. })
+        ));
+        assert!(spec("1795570246")
+            .unwrap_err()
+            .to_string()
+            .contains("1795570246s"));
+        assert_eq!(
+            spec("x ago"),
+            Err(TimeSpecError::NoDurationBeforeAgo {
+                text: "x ago".into()
+            })
+        );
     }
 }

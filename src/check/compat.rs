@@ -59,26 +59,39 @@ impl fmt::Display for Version {
     }
 }
 
-impl FromStr for Version {
-    type Err = String;
+/// Why a text is not a server version (or not a released one).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VersionError {
+    #[error("{0:?}: empty pre-release suffix")]
+    EmptyPreRelease(String),
+    #[error("{0:?}: expected X.Y.Z")]
+    Shape(String),
+    #[error("{0:?}: expected X.Y.Z (numbers)")]
+    NotNumbers(String),
+    #[error("{0:?} is not a released nats-streaming-server version; known: {first} to {last} ({all})", first = TAGS[0], last = TAGS[TAGS.len() - 1], all = TAGS.join(", "))]
+    NotReleased(String),
+}
 
-    fn from_str(s: &str) -> Result<Self, String> {
+impl FromStr for Version {
+    type Err = VersionError;
+
+    fn from_str(s: &str) -> Result<Self, VersionError> {
         let t = s.trim();
         let t = t.strip_prefix('v').unwrap_or(t);
         let (core, pre) = match t.split_once('-') {
             Some((c, p)) if !p.is_empty() => (c, Some(p.to_string())),
-            Some(_) => return Err(format!("{s:?}: empty pre-release suffix")),
+            Some(_) => return Err(VersionError::EmptyPreRelease(s.to_string())),
             None => (t, None),
         };
         let parts: Vec<&str> = core.split('.').collect();
         if parts.is_empty() || parts.len() > 3 {
-            return Err(format!("{s:?}: expected X.Y.Z"));
+            return Err(VersionError::Shape(s.to_string()));
         }
         let mut nums = [0u64; 3];
         for (i, p) in parts.iter().enumerate() {
             nums[i] = p
                 .parse::<u64>()
-                .map_err(|_| format!("{s:?}: expected X.Y.Z (numbers)"))?;
+                .map_err(|_| VersionError::NotNumbers(s.to_string()))?;
         }
         Ok(Version {
             major: nums[0],
@@ -151,17 +164,12 @@ pub const TAGS: [&str; 55] = [
 /// A version that was released (`0.10.0`, `v0.8.0-beta`, `0.10`), for
 /// options naming a server version: one that never existed is refused,
 /// with the range, rather than answered for.
-pub fn released(s: &str) -> Result<Version, String> {
+pub fn released(s: &str) -> Result<Version, VersionError> {
     let version: Version = s.parse()?;
     if TAGS.iter().any(|t| v(t) == version) {
         return Ok(version);
     }
-    Err(format!(
-        "{s:?} is not a released nats-streaming-server version; known: {} to {} ({})",
-        TAGS[0],
-        TAGS[TAGS.len() - 1],
-        TAGS.join(", ")
-    ))
+    Err(VersionError::NotReleased(s.to_string()))
 }
 
 pub fn tags() -> Vec<Version> {
@@ -423,8 +431,14 @@ mod tests {
         assert!(v("0.7.2") < v("0.8.0-beta"));
         assert!(v("0.9.2") < v("0.10.0"));
         assert_eq!(v("0.8.0-beta").to_string(), "v0.8.0-beta");
-        assert!("x.y".parse::<Version>().is_err());
-        assert!("1.2.3.4".parse::<Version>().is_err());
+        assert_eq!(
+            "x.y".parse::<Version>(),
+            Err(VersionError::NotNumbers("x.y".into()))
+        );
+        assert_eq!(
+            "1.2.3.4".parse::<Version>(),
+            Err(VersionError::Shape("1.2.3.4".into()))
+        );
         let t = tags();
         assert_eq!(t.len(), TAGS.len());
         assert!(t.windows(2).all(|w| w[0] < w[1]), "tags sorted");
@@ -436,11 +450,16 @@ mod tests {
         assert_eq!(released("v0.25.6"), Ok(v("0.25.6")));
         assert_eq!(released("0.8.0-beta"), Ok(v("0.8.0-beta")));
         for never in ["0.30.0", "1.2", "0.13.0", "0.8.0", "0.25.7", "x"] {
-            let e = released(never).unwrap_err();
+            let e = released(never).unwrap_err().to_string();
             assert!(e.contains(never), "{e}");
         }
+        assert_eq!(
+            released("0.30.0"),
+            Err(VersionError::NotReleased("0.30.0".into()))
+        );
         assert!(released("0.30.0")
             .unwrap_err()
+            .to_string()
             .contains("v0.1.0 to v0.25.6"));
     }
 

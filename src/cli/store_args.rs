@@ -99,7 +99,7 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
 /// `--since`, `--until`, `--now`: see `timefmt::parse_time_spec`; a
 /// relative time counts back from the current clock.
 pub fn parse_time_arg(s: &str) -> Result<i64, String> {
-    stanctl::timefmt::parse_time_spec(s, stanctl::timefmt::now_ns())
+    stanctl::timefmt::parse_time_spec(s, stanctl::timefmt::now_ns()).map_err(|e| e.to_string())
 }
 
 /// A key file's bytes, one trailing line ending removed. Never printed.
