@@ -100,6 +100,10 @@ struct Bin {
     ready_line: bool,
     /// Serves /streaming/* (not v0.4.0).
     monitoring: bool,
+    /// After start-up, sends available messages to every online
+    /// subscription (v0.23.2's performRedeliveryOnStartup); v0.9.2 only to
+    /// those that had unacknowledged messages.
+    kicks_every_subscription: bool,
 }
 
 fn required() -> bool {
@@ -122,6 +126,7 @@ fn tools() -> Option<&'static Tools> {
                         label: "v0.23.2",
                         ready_line: true,
                         monitoring: true,
+                        kicks_every_subscription: true,
                     },
                     reader,
                     report: std::env::var_os("STANCTL_REAL_SERVER_REPORT").map(PathBuf::from),
@@ -150,6 +155,7 @@ fn old_server(var: &str, label: &'static str) -> Option<Bin> {
             label,
             ready_line: false,
             monitoring: label != "v0.4.0",
+            kicks_every_subscription: false,
         }),
         None if required() => panic!("{var} is not set: run through scripts/test-real-server.sh"),
         None => {
@@ -380,8 +386,61 @@ struct Observed {
     continues_at: BTreeMap<String, Value>,
 }
 
+/// Whether the server has sent what its start-up redelivery sends: it logs
+/// "ready" (or wins the election) before a goroutine
+/// (performRedeliveryOnStartup) sends each online subscription the messages
+/// it can take, which moves last_sent and pending_count; observed too early,
+/// a run shows the stored last_sent (seen: 3 where the control showed 60).
+/// Done when every subscription the server kicks is stalled (max in flight)
+/// or caught up with its channel's last_seq, a queue group as a whole.
+fn startup_delivery_done(channelsz: &Value, kicks_every_subscription: bool) -> bool {
+    channelsz["channels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .all(|ch| {
+            let last = u64_of(&ch["last_seq"]);
+            // Online subscriptions by queue group ("" : each on its own).
+            let mut groups: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
+            let online = ch["subscriptions"].as_array().into_iter().flatten();
+            for (i, sub) in online.filter(|s| s["is_offline"] != true).enumerate() {
+                let queue = sub["queue_name"].as_str().unwrap_or_default();
+                let key = if queue.is_empty() {
+                    format!("#{i}")
+                } else {
+                    queue.to_string()
+                };
+                groups.entry(key).or_default().push(sub);
+            }
+            groups.values().all(|members| {
+                let kicked = kicks_every_subscription
+                    || members.iter().any(|s| u64_of(&s["pending_count"]) > 0);
+                !kicked
+                    || members.iter().any(|s| u64_of(&s["last_sent"]) >= last)
+                    || members.iter().all(|s| s["is_stalled"] == true)
+            })
+        })
+}
+
+/// /streaming/channelsz?subs=1 once the start-up delivery is done (or
+/// after 30 s, as it is then: the comparison shows any difference).
+fn settled_channelsz(server: &Server) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let channelsz = server.monitor("/streaming/channelsz?subs=1&limit=100000");
+        if startup_delivery_done(&channelsz, server.bin.kicks_every_subscription) {
+            return channelsz;
+        }
+        if Instant::now() > deadline {
+            eprintln!("note: start-up delivery not done after 30 s; observing as it is");
+            return channelsz;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn observe(server: &Server, reader: &Path) -> Result<Observed, String> {
-    let channelsz = server.monitor("/streaming/channelsz?subs=1&limit=100000");
+    let channelsz = settled_channelsz(server);
     let clientsz = server.monitor("/streaming/clientsz?limit=100000");
     let mut channels = BTreeMap::new();
     let mut subs = BTreeMap::new();
