@@ -25,7 +25,6 @@ pub mod readers;
 pub mod verify;
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::time::Duration;
 
 use futures::{StreamExt as _, TryStreamExt as _};
@@ -33,8 +32,6 @@ use futures::{StreamExt as _, TryStreamExt as _};
 use serde::Serialize;
 
 use crate::migrate::Progress;
-use crate::model::{Message, MessageRange};
-use crate::store::{MessageIter, StoreReader};
 
 pub use connect::{ConnectionOptions, NatsContext};
 pub use error::JetStreamError;
@@ -72,52 +69,6 @@ pub fn header_value(headers: &async_nats::HeaderMap, name: &str) -> Option<Strin
     headers
         .get(header_name(name))
         .map(|v| v.as_str().to_string())
-}
-
-/// Messages of a channel read off the async runtime: a store may block on
-/// its own runtime (the `postgres` client does), which tokio only allows
-/// outside of ours. Reads go in chunks through `block_in_place`; the
-/// iterator is dropped the same way.
-pub(crate) struct BlockingMessages<'a> {
-    inner: Option<MessageIter<'a>>,
-    buf: VecDeque<crate::Result<Message>>,
-}
-
-impl<'a> BlockingMessages<'a> {
-    const CHUNK: usize = 512;
-
-    pub(crate) fn open(
-        store: &'a mut dyn StoreReader,
-        channel: &str,
-        range: MessageRange,
-    ) -> crate::Result<Self> {
-        let inner = blocking(|| store.messages(channel, range))?;
-        Ok(BlockingMessages {
-            inner: Some(inner),
-            buf: VecDeque::new(),
-        })
-    }
-
-    pub(crate) fn next_message(&mut self) -> Option<crate::Result<Message>> {
-        if self.buf.is_empty() {
-            let inner = self.inner.as_mut()?;
-            self.buf = blocking(|| inner.by_ref().take(Self::CHUNK).collect());
-        }
-        self.buf.pop_front()
-    }
-}
-
-impl Drop for BlockingMessages<'_> {
-    fn drop(&mut self) {
-        if let Some(inner) = self.inner.take() {
-            blocking(move || drop(inner));
-        }
-    }
-}
-
-/// Run blocking store code from inside the runtime.
-pub(crate) fn blocking<R>(f: impl FnOnce() -> R) -> R {
-    tokio::task::block_in_place(f)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -309,12 +260,12 @@ pub fn version_at_least(version: &str, major: u64, minor: u64) -> bool {
 }
 
 /// Run the plan against a server: streams, messages, consumers, and the
-/// verification when asked. `store` (for the verification) and the stores
-/// `open` makes (one per reader thread, [`RunOptions::parallel`] of them)
-/// must return plaintext payloads (wrap an encrypted store in a
-/// `DecryptingReader`).
+/// verification when asked. One connection to the server carries every
+/// request; the store is read by [`RunOptions::parallel`] reader threads,
+/// each with its own reader made by `open` (for a SQL store, one database
+/// connection each), which must return plaintext payloads (wrap an
+/// encrypted store in a `DecryptingReader`).
 pub fn migrate(
-    store: &mut dyn StoreReader,
     open: OpenStore<'_>,
     plan: &Plan,
     conn: &ConnectionOptions,
@@ -324,7 +275,7 @@ pub fn migrate(
     let rt = runtime()?;
     std::thread::scope(|scope| {
         let readers = Readers::start(scope, open, opts.parallel);
-        let report = rt.block_on(migrate_async(store, &readers, plan, conn, opts, progress));
+        let report = rt.block_on(migrate_async(&readers, plan, conn, opts, progress));
         // The reader threads end once the requests are closed.
         drop(readers);
         report
@@ -353,7 +304,6 @@ impl Progress for Lane<'_, '_> {
 }
 
 async fn migrate_async(
-    store: &mut dyn StoreReader,
     readers: &Readers,
     plan: &Plan,
     conn: &ConnectionOptions,
@@ -429,7 +379,8 @@ async fn migrate_async(
         maps.push(map);
     }
     if opts.verify {
-        report.verify = Some(verify::verify(&server, store, plan, &report, &maps, opts).await?);
+        let done = Some((&report, maps.as_slice()));
+        report.verify = Some(verify::verify(&server, readers, plan, done, opts).await?);
     }
     let _ = connect::bounded(opts.timeout, String::new, server.client.flush()).await;
     Ok(report)
@@ -479,17 +430,22 @@ async fn consumer_with_retries(
 }
 
 /// Compare the streams of `plan` on the server with the store, without
-/// migrating anything.
+/// migrating anything (readers as for [`migrate`]).
 pub fn verify_only(
-    store: &mut dyn StoreReader,
+    open: OpenStore<'_>,
     plan: &Plan,
     conn: &ConnectionOptions,
     opts: &RunOptions,
 ) -> Result<VerifyReport> {
     let rt = runtime()?;
-    rt.block_on(async {
-        let server = connect::connect(conn).await?;
-        verify::verify_streams(&server, store, plan, opts).await
+    std::thread::scope(|scope| {
+        let readers = Readers::start(scope, open, opts.parallel);
+        let report = rt.block_on(async {
+            let server = connect::connect(conn).await?;
+            verify::verify(&server, &readers, plan, None, opts).await
+        });
+        drop(readers);
+        report
     })
 }
 

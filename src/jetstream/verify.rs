@@ -5,21 +5,21 @@
 use std::time::Duration;
 
 use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
-use futures::StreamExt;
+use futures::{StreamExt as _, TryStreamExt as _};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::model::{Message, MessageRange};
-use crate::store::StoreReader;
 
 use super::connect::{bounded, within, Server};
 use super::consumers::consumer_info;
 use super::error::{JetStreamError, Result};
 use super::plan::{Plan, StreamPlan};
 use super::publish::{msg_id, stan_seq_of, stream_info};
+use super::readers::Readers;
 use super::{
-    header_value, BlockingMessages, ConsumerAction, MigrationReport, RunOptions, SeqMap,
-    StreamReport, HDR_CHANNEL, HDR_MSG_ID, HDR_REPLY, HDR_SEQUENCE, HDR_TIMESTAMP,
+    header_value, ConsumerAction, MigrationReport, RunOptions, SeqMap, StreamReport, HDR_CHANNEL,
+    HDR_MSG_ID, HDR_REPLY, HDR_SEQUENCE, HDR_TIMESTAMP,
 };
 
 /// Differences listed at most (all are counted).
@@ -60,44 +60,47 @@ impl VerifyReport {
             self.differences.push(what);
         }
     }
+
+    /// Add the report of one more stream.
+    fn merge(&mut self, part: VerifyReport) {
+        self.streams.extend(part.streams);
+        self.difference_count += part.difference_count;
+        let room = MAX_LISTED.saturating_sub(self.differences.len());
+        self.differences
+            .extend(part.differences.into_iter().take(room));
+    }
 }
 
 fn sha(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
-/// Verify after a migration (consumer positions too, for consumers this
-/// run made).
+/// Verify the streams of `plan`, [`RunOptions::parallel`] at once, each
+/// read beside its channel from `readers`. After a migration (`done`: its
+/// report and sequence maps, in plan order) the positions of the consumers
+/// it made are checked too; otherwise the consumers' configurations only.
 pub async fn verify(
     server: &Server,
-    store: &mut dyn StoreReader,
+    readers: &Readers,
     plan: &Plan,
-    report: &MigrationReport,
-    maps: &[SeqMap],
+    done: Option<(&MigrationReport, &[SeqMap])>,
     opts: &RunOptions,
 ) -> Result<VerifyReport> {
+    let parts: Vec<VerifyReport> = futures::stream::iter(plan.streams.iter().enumerate())
+        .map(|(i, sp)| async move {
+            let sr = done.and_then(|(report, _)| report.streams.get(i));
+            let map = done.and_then(|(_, maps)| maps.get(i));
+            let mut part = VerifyReport::default();
+            let sv = verify_stream(server, readers, plan, sp, sr, map, opts, &mut part).await?;
+            part.streams.push(sv);
+            Ok::<_, JetStreamError>(part)
+        })
+        .buffered(opts.parallel.max(1))
+        .try_collect()
+        .await?;
     let mut out = VerifyReport::default();
-    for (i, sp) in plan.streams.iter().enumerate() {
-        let sr = report.streams.get(i);
-        let map = maps.get(i);
-        let sv = verify_stream(server, store, plan, sp, sr, map, opts, &mut out).await?;
-        out.streams.push(sv);
-    }
-    out.ok = out.difference_count == 0;
-    Ok(out)
-}
-
-/// Verify the streams of `plan` (consumer configurations only).
-pub async fn verify_streams(
-    server: &Server,
-    store: &mut dyn StoreReader,
-    plan: &Plan,
-    opts: &RunOptions,
-) -> Result<VerifyReport> {
-    let mut out = VerifyReport::default();
-    for sp in &plan.streams {
-        let sv = verify_stream(server, store, plan, sp, None, None, opts, &mut out).await?;
-        out.streams.push(sv);
+    for part in parts {
+        out.merge(part);
     }
     out.ok = out.difference_count == 0;
     Ok(out)
@@ -106,7 +109,7 @@ pub async fn verify_streams(
 #[allow(clippy::too_many_arguments)]
 async fn verify_stream(
     server: &Server,
-    store: &mut dyn StoreReader,
+    readers: &Readers,
     plan: &Plan,
     sp: &StreamPlan,
     sr: Option<&StreamReport>,
@@ -140,7 +143,7 @@ async fn verify_stream(
         from_seq: (stan_first > 0).then_some(stan_first),
         ..MessageRange::default()
     };
-    let mut source = BlockingMessages::open(store, &sp.channel, range)?;
+    let mut source = readers.messages(&sp.channel, range)?;
     let mut expected_js = state.first_sequence;
     if state.messages > 0 {
         let reading = || format!("reading stream {}", sp.stream);
@@ -189,7 +192,7 @@ async fn verify_stream(
                 got += 1;
                 last_js = js;
                 sv.messages_checked += 1;
-                let src = match source.next_message() {
+                let src = match source.next_message().await {
                     Some(r) => Some(r?),
                     None => None,
                 };
@@ -231,7 +234,7 @@ async fn verify_stream(
     }
     sv.source_msgs = sv.messages_checked;
     let mut extra = 0u64;
-    while let Some(item) = source.next_message() {
+    while let Some(item) = source.next_message().await {
         let msg = item?;
         extra += 1;
         if extra == 1 {

@@ -1615,6 +1615,43 @@ fn parallel_channels_each_stay_exact() {
     let want: Vec<String> = (0..6).map(|c| format!("gen.channel.{c}")).collect();
     assert_eq!(channels, want, "streams reported in plan order");
     g.check(&nats, &sp);
+
+    // A message lost from one stream: the streams verified in parallel
+    // report it on that stream only, the others clean, in plan order.
+    let damaged = format!("{sp}gen_channel_3");
+    nats.block_on(async {
+        let stream = nats.js.get_stream(&damaged).await.expect("stream");
+        stream.delete_message(100).await.expect("delete");
+    });
+    let report = json_with_code(&args, 1);
+    let verify = &report["verify"];
+    assert_eq!(verify["ok"], false, "{verify:#}");
+    let per_stream: Vec<(&str, u64)> = verify["streams"]
+        .as_array()
+        .expect("streams")
+        .iter()
+        .map(|s| (str_of(&s["stream"]), u64_of(&s["differences"])))
+        .collect();
+    let names: Vec<String> = (0..6).map(|c| format!("{sp}gen_channel_{c}")).collect();
+    assert_eq!(
+        per_stream
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect::<Vec<_>>(),
+        names
+    );
+    for (name, differences) in &per_stream {
+        assert_eq!(*differences > 0, *name == damaged, "{verify:#}");
+    }
+    assert_eq!(
+        u64_of(&verify["difference_count"]),
+        per_stream.iter().map(|(_, d)| d).sum::<u64>()
+    );
+    let listed = verify["differences"].as_array().expect("differences");
+    assert!(
+        listed.iter().all(|d| str_of(d).contains(&damaged)),
+        "{verify:#}"
+    );
 }
 
 /// A nats-server this test runs with `conf` (authorization, TLS), once it

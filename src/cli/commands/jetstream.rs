@@ -526,8 +526,7 @@ pub fn run(cli: &Cli, args: &JetStreamArgs) -> anyhow::Result<Outcome> {
         &mut silent
     };
     let open = || spec.open_reader();
-    let report = jetstream::migrate(store.as_mut(), &open, &plan, &conn, &opts, progress)
-        .map_err(with_options)?;
+    let report = jetstream::migrate(&open, &plan, &conn, &opts, progress).map_err(with_options)?;
     let seconds = started.elapsed().as_secs_f64();
     let source_problems = output::report_findings(&store.findings(), cli.verbose, cli.quiet);
     match cli.format {
