@@ -298,7 +298,7 @@ registry! {
         meaning "the Raft log or snapshots of a clustered node: an entry or state the reader had to work around"
         server "the finding says: what the node replays, skips or refuses";
     CompatServerVersion = "compat.server_version" [Error]
-        meaning "the server version given with --server-version cannot open the store"
+        meaning "the server version asked about cannot open the store"
         server "refuses to start, or loses or garbles data";
 }
 
@@ -397,6 +397,20 @@ pub struct Truncation {
     pub drops_seqs: Option<(u64, u64)>,
 }
 
+/// What the user could supply to get further. The library states the
+/// need; the command line names the option that supplies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Need {
+    /// The store's encryption key.
+    EncryptionKey,
+    /// Where the cluster's Raft logs are (the server's `cluster_log_path`).
+    RaftLogPath,
+    /// The CRC polynomial the store was written with (the server's
+    /// `file_crc_poly`, stored nowhere).
+    CrcPolynomial(u32),
+}
+
 /// One problem or notable state: damage a reader worked around, a state
 /// the real server treats specially, or what `check` found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -436,6 +450,9 @@ pub struct Finding {
     /// Statements that fix it, by driver (`mysql`, `postgres`, `sqlite`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub fix: BTreeMap<String, String>,
+    /// What would let stanctl read further.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needs: Option<Need>,
 }
 
 impl Finding {
@@ -457,6 +474,7 @@ impl Finding {
             ok_up_to: None,
             truncate_bad_eof: None,
             fix: BTreeMap::new(),
+            needs: None,
         }
     }
 
@@ -501,6 +519,11 @@ impl Finding {
 
     pub fn server(mut self, behaviour: impl Into<String>) -> Self {
         self.server_behaviour = behaviour.into();
+        self
+    }
+
+    pub fn needs(mut self, need: Need) -> Self {
+        self.needs = Some(need);
         self
     }
 

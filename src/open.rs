@@ -16,7 +16,7 @@ use crate::decrypt::DecryptingReader;
 use crate::error::StoreError;
 use crate::filestore::writer::{FileStoreWriter, FileWriterOptions};
 use crate::filestore::{FileStore, FileStoreOptions};
-use crate::finding::{Code, Finding, Severity};
+use crate::finding::{Code, Finding, Need, Severity};
 use crate::raft::node_reader::NodeReader;
 use crate::raft::{find_raft_dir, read_node_with_store, NodeState, RaftOptions};
 use crate::sqlstore::SqlWriterOptions;
@@ -340,22 +340,23 @@ impl StoreSpec {
             return Ok(NodeLoad::Unavailable(Box::new(
                 Finding::new(Severity::Warning, Code::RaftLog, dir.join("server.dat").display().to_string())
                     .msg(format!(
-                        "cluster node {:?}: its clients and subscriptions live in the Raft log, which was not found next to the store; give --cluster-log-path",
+                        "cluster node {:?}: its clients and subscriptions live in the Raft log, which was not found next to the store",
                         node_id.unwrap_or_default()
                     ))
-                    .server("recovers them from the Raft log and snapshots"),
+                    .server("recovers them from the Raft log and snapshots")
+                    .needs(Need::RaftLogPath),
             )));
         };
         let opts = RaftOptions {
             encryption_key: self.encryption_key()?,
             strict_commit: self.options.strict_commit,
         };
-        let unavailable = |severity, message: String| {
-            NodeLoad::Unavailable(Box::new(
-                Finding::new(severity, Code::RaftLog, raft_dir.display().to_string())
-                    .msg(message)
-                    .server("recovers them from the Raft log and snapshots"),
-            ))
+        let unavailable = |severity, message: String, need: Option<Need>| {
+            let mut f = Finding::new(severity, Code::RaftLog, raft_dir.display().to_string())
+                .msg(message)
+                .server("recovers them from the Raft log and snapshots");
+            f.needs = need;
+            NodeLoad::Unavailable(Box::new(f))
         };
         Ok(match read_node_with_store(&raft_dir, &opts, Some(store)) {
             Ok(node) => NodeLoad::Node(Box::new(node)),
@@ -365,12 +366,14 @@ impl StoreSpec {
             // Without a key an encrypted log is expected to stay closed.
             Err(e @ StoreError::NeedsKey { .. }) => unavailable(
                 Severity::Warning,
-                format!("clients and subscriptions of this cluster node are unknown: its Raft log is encrypted; give the key (--encryption-key-file or {KEY_ENV}) ({e})"),
+                format!("clients and subscriptions of this cluster node are unknown: its Raft log is encrypted ({e})"),
+                Some(Need::EncryptionKey),
             ),
             // Anything else is damage.
             Err(e) => unavailable(
                 Severity::Error,
                 format!("clients and subscriptions of this cluster node are not shown: {e}"),
+                None,
             ),
         })
     }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use prost::Message as _;
 
 use super::compat::{Constraint, Verdict};
-use super::{Code, Finding, Severity, Stats};
+use super::{Code, Finding, Need, Severity, Stats};
 use crate::crc::Crc32;
 use crate::crypto::{likely_envelope, Cipher};
 use crate::error::{Result, StoreError};
@@ -469,7 +469,8 @@ impl Checker {
                             ))
                             .expected(format!("crc 0x{actual:08x} (polynomial 0x{:08X})", self.opts.crc_poly))
                             .found(format!("crc 0x{stored:08x}"))
-                            .server(format!("{REFUSES} unless run with -file_crc_poly {poly} (use --file-crc-poly 0x{poly:08X} here)")),
+                            .server(format!("{REFUSES} unless run with -file_crc_poly {poly}"))
+                            .needs(Need::CrcPolynomial(*poly)),
                     );
                     self.crc = Crc32::new(*poly);
                 }

@@ -30,7 +30,7 @@ pub use run::{run, CheckError, CheckOptions};
 
 use serde::Serialize;
 
-pub use crate::finding::{Code, Finding, Severity, Truncation};
+pub use crate::finding::{Code, Finding, Need, Severity, Truncation};
 
 /// Number of findings per severity.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

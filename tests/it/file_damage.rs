@@ -236,6 +236,43 @@ fn wrong_crc_polynomial_is_a_clear_error_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+/// `check` with the wrong polynomial: the finding states the need as a
+/// value (JSON `needs`) and names no option; the text printer adds it.
+#[test]
+fn check_with_wrong_crc_polynomial_needs_the_fitting_one() {
+    let dir = store("file-basic-v0.23");
+    let run = |extra: &[&str]| {
+        stanctl()
+            .args(["--dir", &dir, "--file-crc-poly", "0x82F63B78", "check"])
+            .args(extra)
+            .output()
+            .expect("run")
+    };
+    let out = run(&["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let finding = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == "crc.polynomial")
+        .expect("a crc.polynomial finding")
+        .clone();
+    assert_eq!(
+        finding["needs"],
+        serde_json::json!({ "crc_polynomial": stanctl::crc::IEEE })
+    );
+    for field in ["message", "server_behaviour"] {
+        let text = finding[field].as_str().unwrap_or_default();
+        assert!(!text.contains("--"), "{field}: {text}");
+    }
+    let out = run(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("use --file-crc-poly 0xEDB88320 here"),
+        "{stdout}"
+    );
+}
+
 /// The library says which polynomial fits as a value, naming no option.
 #[test]
 fn wrong_crc_polynomial_is_a_typed_error_with_the_fitting_one() {

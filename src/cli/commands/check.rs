@@ -116,7 +116,7 @@ fn print_table(report: &Report, verbose: bool, quiet: bool, color: bool) -> anyh
                     color
                 ),
                 f.location,
-                f.message,
+                output::message_with_hint(f),
                 f.code
             )?;
             if !f.expected.is_empty() || !f.found.is_empty() {

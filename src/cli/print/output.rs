@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use stanctl::check::manifest::WriteError;
 use stanctl::error::StoreError;
+use stanctl::finding::Need;
 use stanctl::model::{Finding, Severity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -200,6 +201,26 @@ pub fn print_json<T: Serialize>(item: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The option (or variable) that supplies what a finding needs.
+pub fn need_hint(need: Need) -> String {
+    match need {
+        Need::EncryptionKey => format!(
+            "give the key (--encryption-key-file or {})",
+            crate::cli::store_args::KEY_ENV
+        ),
+        Need::RaftLogPath => "give --cluster-log-path".into(),
+        Need::CrcPolynomial(poly) => format!("use --file-crc-poly 0x{poly:08X} here"),
+    }
+}
+
+/// A finding's message with the hint of what it needs, if any.
+pub fn message_with_hint(f: &Finding) -> String {
+    match f.needs {
+        Some(need) => format!("{}; {}", f.message, need_hint(need)),
+        None => f.message.clone(),
+    }
+}
+
 /// Print findings on stderr. Returns whether any is an error.
 pub fn report_findings(findings: &[Finding], verbose: bool, quiet: bool) -> bool {
     let mut stderr = io::stderr().lock();
@@ -215,7 +236,9 @@ pub fn report_findings(findings: &[Finding], verbose: bool, quiet: bool) -> bool
         let _ = writeln!(
             stderr,
             "stanctl: {label}: {}: {} (server: {})",
-            f.location, f.message, f.server_behaviour
+            f.location,
+            message_with_hint(f),
+            f.server_behaviour
         );
     }
     findings.iter().any(|f| f.severity == Severity::Error)
