@@ -295,8 +295,32 @@ registry! {
         meaning "SubsPending rows of a subscription that no longer exists"
         server "never reads them again";
     RaftLog = "raft.log" [Error, Warning, Info]
-        meaning "the Raft log or snapshots of a clustered node: an entry or state the reader had to work around"
+        meaning "the Raft log of a clustered node is missing, unreadable or not enough on its own (no more specific raft.* code applies)"
         server "the finding says: what the node replays, skips or refuses";
+    RaftBolt = "raft.bolt" [Error, Warning]
+        meaning "raft.log's bolt database is damaged: a meta page, the newest commit, a bucket key or value"
+        server "bolt uses the other meta page or commit; a damaged entry stops the node";
+    RaftEntry = "raft.entry" [Error, Warning]
+        meaning "a Raft log entry does not decrypt or decode (entry, operation or configuration), or its Index differs from its key"
+        server "the finding says: stops, or skips the operation";
+    RaftOperationInvalid = "raft.operation_invalid" [Error]
+        meaning "an operation the server's state machine cannot apply: no batch or request, or an unknown type"
+        server "panics while applying it";
+    RaftGap = "raft.gap" [Error]
+        meaning "log entries are missing: between entries, or between the newest snapshot and the first entry"
+        server "cannot rebuild the state; the state shown is approximate";
+    RaftUncommitted = "raft.uncommitted" [Warning, Info]
+        meaning "client or subscription operations after the last index proven committed"
+        server "applies them only if it becomes leader";
+    RaftSnapshot = "raft.snapshot" [Error, Warning, Info]
+        meaning "a snapshot is unfinished, unreadable, skipped or restores only in part"
+        server "tries the next older snapshot; fails to start when none restores";
+    RaftStoreMismatch = "raft.store_mismatch" [Error, Warning, Info]
+        meaning "the Raft log and the message store disagree: cluster or node ID, channel IDs, messages applied or diverged"
+        server "the finding says: the store or the log wins, or the node cannot start clustered";
+    RaftReplay = "raft.replay" [Warning, Info]
+        meaning "replaying the log, an operation is skipped, rejected or approximated as the server does"
+        server "the finding says: skips, rejects or approximates it";
     CompatServerVersion = "compat.server_version" [Error]
         meaning "the server version asked about cannot open the store"
         server "refuses to start, or loses or garbles data";

@@ -62,12 +62,7 @@ pub fn run(spec: &StoreSpec, opts: &CheckOptions) -> Result<Report, CheckError> 
                 error,
             })?;
             // A cluster node's clients and subscriptions are in its Raft log.
-            for f in spec.raft_log_findings()? {
-                let mut finding = Finding::new(f.severity, Code::RaftLog, f.location);
-                finding.message = f.message;
-                finding.server_behaviour = f.server_behaviour;
-                out.findings.push(finding);
-            }
+            out.findings.extend(spec.raft_log_findings()?);
             Report {
                 ok: false,
                 store: spec.backend().to_string(),

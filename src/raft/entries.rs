@@ -282,8 +282,14 @@ pub struct RaftLogFile {
     pub findings: Vec<Finding>,
 }
 
-fn finding(severity: Severity, location: String, message: String, server: &str) -> Finding {
-    Finding::new(severity, Code::RaftLog, location)
+fn finding(
+    code: Code,
+    severity: Severity,
+    location: String,
+    message: String,
+    server: &str,
+) -> Finding {
+    Finding::new(severity, code, location)
         .msg(message)
         .server(server)
 }
@@ -297,6 +303,7 @@ pub fn read_raft_log(path: &Path) -> Result<RaftLogFile> {
         .iter()
         .map(|n| {
             finding(
+                Code::RaftBolt,
                 Severity::Warning,
                 path.display().to_string(),
                 n.clone(),
@@ -318,6 +325,7 @@ pub fn read_raft_log(path: &Path) -> Result<RaftLogFile> {
             match read_with(&db) {
                 Ok(mut out) => {
                     notes.push(finding(
+                        Code::RaftBolt,
                         Severity::Error,
                         path.display().to_string(),
                         format!(
@@ -371,6 +379,7 @@ fn read_with(db: &BoltDb) -> Result<RaftLogFile> {
                     Some(v) if item.key == b"CurrentTerm" => out.current_term = Some(v),
                     Some(v) => out.last_vote_term = Some(v),
                     None => findings.push(finding(
+                        Code::RaftBolt,
                         Severity::Warning,
                         loc(item.page, item.offset),
                         format!(
@@ -397,6 +406,7 @@ fn read_with(db: &BoltDb) -> Result<RaftLogFile> {
                     ids.insert(item.key.to_vec(), id);
                 }
                 _ => findings.push(finding(
+                    Code::RaftBolt,
                     Severity::Warning,
                     loc(item.page, item.offset),
                     format!(
@@ -418,6 +428,7 @@ fn read_with(db: &BoltDb) -> Result<RaftLogFile> {
         let location = loc(item.page, item.offset);
         let Some(key) = be_u64(item.key).filter(|_| !item.is_bucket) else {
             findings.push(finding(
+                Code::RaftBolt,
                 Severity::Error,
                 location,
                 format!(
@@ -450,6 +461,7 @@ fn read_with(db: &BoltDb) -> Result<RaftLogFile> {
                 e.offset = item.offset;
                 if e.index != key {
                     findings.push(finding(
+                        Code::RaftEntry,
                         Severity::Error,
                         location,
                         format!("entry stored under index {key} says Index {}", e.index),
@@ -459,6 +471,7 @@ fn read_with(db: &BoltDb) -> Result<RaftLogFile> {
                 entries.push(e);
             }
             Err(msg) => findings.push(finding(
+                Code::RaftEntry,
                 Severity::Error,
                 location,
                 format!(

@@ -157,8 +157,14 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn finding(severity: Severity, location: String, message: String, server: &str) -> Finding {
-    Finding::new(severity, Code::RaftLog, location)
+fn finding(
+    code: Code,
+    severity: Severity,
+    location: String,
+    message: String,
+    server: &str,
+) -> Finding {
+    Finding::new(severity, code, location)
         .msg(message)
         .server(server)
 }
@@ -238,6 +244,7 @@ pub fn read_node_with_store(
                     }
                     Err(err) => {
                         findings.push(finding(
+                            Code::RaftEntry,
                             Severity::Error,
                             at,
                             format!("entry does not decrypt: {err}"),
@@ -257,6 +264,7 @@ pub fn read_node_with_store(
                 ops.push(Op { index: e.index, op })
             }
             Err(err) => findings.push(finding(
+                Code::RaftEntry,
                 Severity::Warning,
                 at,
                 format!("RaftOperation does not decode: {err}"),
@@ -272,6 +280,7 @@ pub fn read_node_with_store(
         if let Some(info) = st.server_info()? {
             if !info.cluster_id.is_empty() && info.cluster_id != cluster_id {
                 findings.push(finding(
+                    Code::RaftStoreMismatch,
                     Severity::Warning,
                     raft_dir.display().to_string(),
                     format!(
@@ -284,6 +293,7 @@ pub fn read_node_with_store(
             match info.node_id {
                 Some(n) => node_id = n,
                 None => findings.push(finding(
+                    Code::RaftStoreMismatch,
                     Severity::Warning,
                     "server.dat".into(),
                     "the message store has no node ID: not a clustered node's store".into(),
@@ -311,6 +321,7 @@ pub fn read_node_with_store(
             let id = log.channel_ids.get(name).copied().unwrap_or(0);
             if id == 0 && !log.channel_ids.is_empty() {
                 findings.push(finding(
+                    Code::RaftStoreMismatch,
                     Severity::Info,
                     location.clone(),
                     format!(
@@ -325,6 +336,7 @@ pub fn read_node_with_store(
         for name in log.channel_ids.keys() {
             if !store_ranges.contains_key(name) {
                 findings.push(finding(
+                    Code::RaftStoreMismatch,
                     Severity::Warning,
                     location.clone(),
                     format!(
@@ -349,6 +361,7 @@ pub fn read_node_with_store(
             Ok(st) => st,
             Err(e) => {
                 findings.push(finding(
+                    Code::RaftSnapshot,
                     Severity::Warning,
                     s.dir.display().to_string(),
                     format!("snapshot {} not usable: {e}", s.name),
@@ -366,6 +379,7 @@ pub fn read_node_with_store(
         if let Some(st) = &state {
             if let Err(e) = fsm.restore_snapshot(st) {
                 findings.push(finding(
+                    Code::RaftSnapshot,
                     Severity::Warning,
                     s.dir.display().to_string(),
                     format!("snapshot {} does not restore: {e}", s.name),
@@ -392,6 +406,7 @@ pub fn read_node_with_store(
     }
     if chosen.is_none() && !snaps.is_empty() {
         findings.push(finding(
+            Code::RaftSnapshot,
             Severity::Error,
             raft_dir.join("snapshots").display().to_string(),
             "no snapshot could be restored: state rebuilt from the log alone".into(),
@@ -409,6 +424,7 @@ pub fn read_node_with_store(
     if let Some(fi) = first_index {
         if fi > snap_index.saturating_add(1) {
             findings.push(finding(
+                Code::RaftGap,
                 Severity::Error,
                 location.clone(),
                 format!(
@@ -425,6 +441,7 @@ pub fn read_node_with_store(
         if let Some(p) = prev {
             if e.index != p + 1 && e.index > snap_index {
                 findings.push(finding(
+                    Code::RaftGap,
                     Severity::Error,
                     format!("{location} entry {}", e.index),
                     format!(
@@ -473,6 +490,7 @@ pub fn read_node_with_store(
     };
     if uncommitted > 0 {
         findings.push(finding(
+            Code::RaftUncommitted,
             if opts.strict_commit {
                 Severity::Warning
             } else {
@@ -514,6 +532,7 @@ pub fn read_node_with_store(
             match entries::decode_configuration(&e.data) {
                 Ok(c) => configuration = c,
                 Err(err) => findings.push(finding(
+                    Code::RaftEntry,
                     Severity::Error,
                     format!("{location} entry {}", e.index),
                     format!("configuration entry does not decode: {err}"),
@@ -528,6 +547,7 @@ pub fn read_node_with_store(
         node_id = guess_node_id(raft_dir, &cluster_id, &configuration);
         if node_id.is_empty() {
             findings.push(finding(
+                Code::RaftLog,
                 Severity::Info,
                 raft_dir.display().to_string(),
                 "the node ID cannot be told from the Raft directory alone (give the message store: its server.dat has it)".into(),
@@ -542,6 +562,7 @@ pub fn read_node_with_store(
         if let (Some(l), Some(lmax)) = (c.store_last_seq, c.last_seq) {
             if lmax > l {
                 findings.push(finding(
+                    Code::RaftStoreMismatch,
                     Severity::Warning,
                     location.clone(),
                     format!(
@@ -719,6 +740,7 @@ fn proven_committed(
                     break;
                 }
                 Some(false) => findings.push(finding(
+                    Code::RaftStoreMismatch,
                     Severity::Error,
                     format!("{location} entry {}", o.index),
                     format!(

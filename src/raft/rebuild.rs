@@ -143,13 +143,20 @@ impl Fsm {
         }
     }
 
-    fn note(&mut self, severity: Severity, index: Option<u64>, message: String, server: &str) {
+    fn note(
+        &mut self,
+        code: Code,
+        severity: Severity,
+        index: Option<u64>,
+        message: String,
+        server: &str,
+    ) {
         let location = match index {
             Some(i) => format!("{} entry {i}", self.location),
             None => self.location.clone(),
         };
         self.findings.push(
-            Finding::new(severity, Code::RaftLog, location)
+            Finding::new(severity, code, location)
                 .msg(message)
                 .server(server),
         );
@@ -202,6 +209,7 @@ impl Fsm {
                 return None;
             }
             self.note(
+                Code::RaftReplay,
                 Severity::Info,
                 index,
                 format!(
@@ -253,6 +261,7 @@ impl Fsm {
                         Some(ci) => ci,
                         None => {
                             self.note(
+                            Code::RaftSnapshot,
                             Severity::Info,
                             None,
                             format!(
@@ -268,6 +277,7 @@ impl Fsm {
                 }
                 None => {
                     self.note(
+                        Code::RaftSnapshot,
                         Severity::Info,
                         None,
                         format!(
@@ -353,6 +363,7 @@ impl Fsm {
                 text(&s.client_id)
             );
             self.note(
+                Code::RaftSnapshot,
                 Severity::Info,
                 None,
                 msg,
@@ -473,6 +484,7 @@ impl Fsm {
             op_type::PUBLISH => {
                 let Some(batch) = op.publish_batch.as_ref() else {
                     self.note(
+                        Code::RaftOperationInvalid,
                         Severity::Error,
                         Some(index),
                         "Publish operation without a batch".into(),
@@ -503,6 +515,7 @@ impl Fsm {
                     self.connect(req, refresh);
                 }
                 None => self.note(
+                    Code::RaftOperationInvalid,
                     Severity::Error,
                     Some(index),
                     "Connect operation without a request".into(),
@@ -524,6 +537,7 @@ impl Fsm {
                     .and_then(|s| s.request.as_ref().map(|r| (r, s)))
                 else {
                     self.note(
+                        Code::RaftOperationInvalid,
                         Severity::Error,
                         Some(index),
                         "Subscribe operation without a request".into(),
@@ -534,6 +548,7 @@ impl Fsm {
                 let Some(ci) = self.lookup_or_create(&req.subject, op.channel_id, Some(index))
                 else {
                     self.note(
+                        Code::RaftReplay,
                         Severity::Info,
                         Some(index),
                         format!(
@@ -552,6 +567,7 @@ impl Fsm {
                     self.unsubscribe(u, op.op_type == op_type::CLOSE_SUBSCRIPTION);
                 } else {
                     self.note(
+                        Code::RaftOperationInvalid,
                         Severity::Error,
                         Some(index),
                         "unsubscribe operation without a request".into(),
@@ -570,6 +586,7 @@ impl Fsm {
                 }
             }
             other => self.note(
+                Code::RaftOperationInvalid,
                 Severity::Error,
                 Some(index),
                 format!("unknown RaftOperation type {other}"),
@@ -675,6 +692,7 @@ impl Fsm {
             start_position::LAST_RECEIVED => last.saturating_sub(1),
             start_position::TIME_DELTA_START => {
                 self.note(
+                    Code::RaftReplay,
                     Severity::Warning,
                     Some(index),
                     "subscription with a time-delta start position (pre-v0.10.2 log): its start is approximated as \"new only\"".into(),
@@ -715,6 +733,7 @@ impl Fsm {
             if !durable.is_empty() {
                 if durable.contains(&b':') {
                     self.note(
+                        Code::RaftReplay,
                         Severity::Info,
                         Some(index),
                         format!("durable queue name {:?} contains ':'", text(&durable)),
@@ -764,6 +783,7 @@ impl Fsm {
                 Some(c) => c.subs.push(si),
                 None => {
                     self.note(
+                        Code::RaftReplay,
                         Severity::Info,
                         Some(index),
                         format!(
@@ -790,6 +810,7 @@ impl Fsm {
         if let Some(&other) = self.chans[ci].by_ack.get(ack_inbox) {
             if sub_id != 0 && self.subs[other].state.id == sub_id {
                 self.note(
+                    Code::RaftReplay,
                     Severity::Warning,
                     Some(index),
                     format!(
@@ -808,6 +829,7 @@ impl Fsm {
             c.by_ack.remove(ack_inbox);
             c.by_inbox.remove(&req.inbox);
             self.note(
+                Code::RaftReplay,
                 Severity::Info,
                 Some(index),
                 format!(

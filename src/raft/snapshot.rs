@@ -165,8 +165,14 @@ pub struct SnapshotDir {
     pub meta: SnapshotMeta,
 }
 
-fn finding(severity: Severity, location: &Path, message: String, server: &str) -> Finding {
-    Finding::new(severity, Code::RaftLog, location.display().to_string())
+fn finding(
+    code: Code,
+    severity: Severity,
+    location: &Path,
+    message: String,
+    server: &str,
+) -> Finding {
+    Finding::new(severity, code, location.display().to_string())
         .msg(message)
         .server(server)
 }
@@ -191,6 +197,7 @@ pub fn list_snapshots(snap_dir: &Path, findings: &mut Vec<Finding>) -> Result<Ve
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".tmp") {
             findings.push(finding(
+                Code::RaftSnapshot,
                 Severity::Info,
                 &path,
                 "unfinished snapshot (.tmp) ignored".into(),
@@ -203,6 +210,7 @@ pub fn list_snapshots(snap_dir: &Path, findings: &mut Vec<Finding>) -> Result<Ve
             Ok(b) => b,
             Err(e) => {
                 findings.push(finding(
+                    Code::RaftSnapshot,
                     Severity::Warning,
                     &meta_path,
                     format!("snapshot skipped: meta.json unreadable: {e}"),
@@ -215,6 +223,7 @@ pub fn list_snapshots(snap_dir: &Path, findings: &mut Vec<Finding>) -> Result<Ve
             Ok(m) => m,
             Err(e) => {
                 findings.push(finding(
+                    Code::RaftSnapshot,
                     Severity::Warning,
                     &meta_path,
                     format!("snapshot skipped: {e}"),
@@ -225,6 +234,7 @@ pub fn list_snapshots(snap_dir: &Path, findings: &mut Vec<Finding>) -> Result<Ve
         };
         if !(0..=1).contains(&meta.version) {
             findings.push(finding(
+                Code::RaftSnapshot,
                 Severity::Warning,
                 &meta_path,
                 format!("snapshot skipped: unsupported version {}", meta.version),

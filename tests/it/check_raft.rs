@@ -47,7 +47,8 @@ fn raft_findings(report: &serde_json::Value) -> Vec<(String, String)> {
         .as_array()
         .expect("findings")
         .iter()
-        .filter(|f| f["code"] == "raft.log")
+        // raft.log and the specific raft.* codes (raft.bolt, raft.snapshot, ...).
+        .filter(|f| f["code"].as_str().is_some_and(|c| c.starts_with("raft.")))
         .map(|f| {
             (
                 str_of(&f["severity"]).to_string(),
@@ -106,6 +107,32 @@ fn garbage_snapshot_and_meta_are_reported() {
             "{file}: {found:?}"
         );
     }
+}
+
+/// Raft findings carry a code for what they are about: a garbage
+/// snapshot is raft.snapshot, not the generic raft.log.
+#[test]
+fn garbage_snapshot_has_the_snapshot_code() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let node = node_copy(tmp.path());
+    let snaps = node.join("raft/stanctl-c3/snapshots");
+    let snap = std::fs::read_dir(&snaps)
+        .expect("snapshots")
+        .next()
+        .expect("one")
+        .expect("entry")
+        .path();
+    std::fs::write(snap.join("meta.json"), b"garbage").expect("write");
+    let (_, report) = check_json(&node.join("store"));
+    let codes: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| str_of(&f["message"]).starts_with("snapshot skipped"))
+        .map(|f| str_of(&f["code"]))
+        .collect();
+    assert!(!codes.is_empty(), "{report:#}");
+    assert!(codes.iter().all(|c| *c == "raft.snapshot"), "{codes:?}");
 }
 
 #[test]
