@@ -19,11 +19,11 @@ use stanctl::generate::{generate_store, GenOptions};
 const LIMIT_MB: i64 = 64;
 
 /// What one measured run of stanctl left.
-struct Measured {
-    success: bool,
-    stdout: Vec<u8>,
-    stderr: String,
-    peak_mb: i64,
+pub(crate) struct Measured {
+    pub(crate) success: bool,
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) stderr: String,
+    pub(crate) peak_mb: i64,
 }
 
 /// VmHWM of a running process in kB, or None once it has exited.
@@ -37,7 +37,7 @@ fn vm_hwm_kb(pid: u32) -> Option<i64> {
 
 /// Run stanctl with `args`, sampling its VmHWM every millisecond until it
 /// exits; its output goes through files, so a full pipe never blocks it.
-fn run_measured(args: &[&str]) -> Measured {
+pub(crate) fn run_measured(args: &[&str]) -> Measured {
     let tmp = tempfile::tempdir().expect("tmp");
     let out_path = tmp.path().join("stdout");
     let err_path = tmp.path().join("stderr");
