@@ -254,7 +254,15 @@ impl FrameCursor {
             });
         }
         let payload = if read_payload {
-            Some(self.take(size)?)
+            // Header and payload as one window: when the record runs past
+            // the chunk, the read-ahead worker then starts at the record, at
+            // a boundary it can frame (and compute CRCs from), not inside
+            // the payload.
+            self.seek(offset);
+            let record = self.take(HEADER_LEN + size)?;
+            // (Shorter only if the file shrank since it was opened.)
+            let start = (record.start + HEADER_LEN as usize).min(record.end);
+            Some(start..record.end)
         } else {
             self.seek(offset + HEADER_LEN + size);
             None
@@ -670,6 +678,72 @@ fn scan_data(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A message data file of 256-byte records, past the size read in
+    /// place, whose first chunk ends inside a payload (not a header).
+    fn data_file(dir: &Path) -> (std::path::PathBuf, Vec<u8>) {
+        let mut bytes = FILE_VERSION.to_le_bytes().to_vec();
+        let mut seed = 11u64;
+        while bytes.len() < 6 * readahead::CHUNK as usize {
+            let payload: Vec<u8> = (0..256)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    (seed >> 56) as u8
+                })
+                .collect();
+            bytes.extend(256u32.to_le_bytes());
+            bytes.extend(
+                crate::crc::Crc32::default()
+                    .checksum(&payload)
+                    .to_le_bytes(),
+            );
+            bytes.extend(payload);
+        }
+        let path = dir.join("msgs.1.dat");
+        std::fs::write(&path, &bytes).unwrap();
+        (path, bytes)
+    }
+
+    /// check --deep leaves the data CRCs to the read-ahead worker: every
+    /// record past the first chunk (read in place) must come with its CRC,
+    /// also when that chunk ends inside a payload.
+    #[test]
+    fn step_gets_the_workers_crcs_past_the_first_chunk() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, bytes) = data_file(dir.path());
+        let record = 8 + 256u64;
+        let cut = (readahead::CHUNK - 4) % record;
+        assert!(cut > 8, "the first chunk must end inside a payload");
+        let mut dat = FrameCursor::open_data(&path, Some(crate::crc::Crc32::default())).unwrap();
+        assert_eq!(dat.version().unwrap(), Some(FILE_VERSION));
+        let (mut records, mut with_crc) = (0u64, 0u64);
+        loop {
+            match dat.step(true).unwrap() {
+                Frame::Eof => break,
+                Frame::Record {
+                    offset,
+                    size,
+                    stored_crc,
+                    payload: Some(payload),
+                    ..
+                } => {
+                    let want = &bytes[(offset + 8) as usize..(offset + 8 + size) as usize];
+                    assert_eq!(dat.bytes(&payload), want, "payload at {offset}");
+                    records += 1;
+                    if offset + 8 + size > readahead::CHUNK {
+                        let computed = dat.computed_crc(offset, size as u32);
+                        assert_eq!(computed, Some(stored_crc), "record at {offset}");
+                        with_crc += 1;
+                    }
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(records, (bytes.len() as u64 - 4) / record);
+        assert!(with_crc > records * 4 / 5, "{with_crc} of {records}");
+    }
 
     #[test]
     fn seq_hints() {
