@@ -57,6 +57,8 @@ pub mod sqlstore;
 pub mod staging;
 pub mod stats;
 pub mod store;
+#[cfg(test)]
+mod test_util;
 pub mod timefmt;
 
 pub use error::{Result, StoreError};

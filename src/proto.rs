@@ -143,6 +143,38 @@ impl From<ServerInfo> for crate::model::ServerInfo {
     }
 }
 
+/// The record the server writes for a [`crate::model::ServerInfo`].
+impl From<&crate::model::ServerInfo> for ServerInfo {
+    fn from(info: &crate::model::ServerInfo) -> Self {
+        ServerInfo {
+            cluster_id: info.cluster_id.clone().into_bytes(),
+            discovery: info.discovery.clone().into_bytes(),
+            publish: info.publish.clone().into_bytes(),
+            subscribe: info.subscribe.clone().into_bytes(),
+            unsubscribe: info.unsubscribe.clone().into_bytes(),
+            close: info.close.clone().into_bytes(),
+            sub_close: info.sub_close.clone().into_bytes(),
+            acks_subs: info.acks_subs.clone().into_bytes(),
+            node_id: info.node_id.clone().unwrap_or_default().into_bytes(),
+        }
+    }
+}
+
+/// The record the server stores for a [`crate::model::Message`]; `data`
+/// is kept as it is (it may be an encryption envelope, docs/FORMAT.md 3.3).
+impl From<&crate::model::Message> for MsgProto {
+    fn from(msg: &crate::model::Message) -> Self {
+        MsgProto {
+            sequence: msg.seq,
+            subject: msg.subject.clone().into_bytes(),
+            reply: msg.reply.clone().into_bytes(),
+            data: msg.data.clone(),
+            timestamp: msg.timestamp,
+            ..Default::default()
+        }
+    }
+}
+
 impl From<ClientInfo> for crate::model::Client {
     fn from(p: ClientInfo) -> Self {
         // Servers before v0.10.0 wrote only ID and HbInbox; a v0.10.0+

@@ -670,10 +670,7 @@ impl Checker {
                 available,
                 ..
             } => {
-                let what = match needed {
-                    Some(n) => format!("torn record: needs {n} bytes, {available} left"),
-                    None => format!("torn record header: {available} of 8 bytes"),
-                };
+                let what = crate::filestore::walk::torn_text(needed, available);
                 self.push(
                     Finding::at_file(Severity::Error, Code::RecordTorn, rel, Some(offset))
                         .msg(format!("{what}; ok_up_to={offset}"))
@@ -1398,10 +1395,7 @@ impl Checker {
                     }
                     next = None;
                     let dropped = dropped.or(hint.map(|s| (s, s)));
-                    let what = match needed {
-                        Some(n) => format!("torn record: needs {n} bytes, {available} left"),
-                        None => format!("torn record header: {available} of 8 bytes"),
-                    };
+                    let what = crate::filestore::walk::torn_text(needed, available);
                     let indexed = last_indexed.is_some_and(|l| offset <= l);
                     let scanning = mode == Mode::Scan && !scan_done;
                     let truncation = super::Truncation {

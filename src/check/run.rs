@@ -49,7 +49,7 @@ pub enum CheckError {
 
 /// Run every check on the store `spec` names and build the report.
 pub fn run(spec: &StoreSpec, opts: &CheckOptions) -> Result<Report, CheckError> {
-    let mut report = match &spec.location {
+    let (source, findings, compatibility, schema, stats) = match &spec.location {
         StoreLocation::File(dir) => {
             let read = spec.file_options();
             let file_opts = FileCheckOptions {
@@ -63,22 +63,10 @@ pub fn run(spec: &StoreSpec, opts: &CheckOptions) -> Result<Report, CheckError> 
             })?;
             // A cluster node's clients and subscriptions are in its Raft log.
             out.findings.extend(spec.raft_log_findings()?);
-            Report {
-                ok: false,
-                store: spec.backend().to_string(),
-                source: dir.display().to_string(),
-                deep: opts.deep,
-                findings: out.findings,
-                counts: Default::default(),
-                compatibility: Compatibility::compute(
-                    &out.constraints,
-                    opts.server_version.as_ref(),
-                    out.notes,
-                ),
-                expect: None,
-                schema: Vec::new(),
-                stats: out.stats,
-            }
+            let compatibility =
+                Compatibility::compute(&out.constraints, opts.server_version.as_ref(), out.notes);
+            let source = dir.display().to_string();
+            (source, out.findings, compatibility, Vec::new(), out.stats)
         }
         StoreLocation::Sql { driver, source } => {
             let sql_opts = SqlCheckOptions {
@@ -86,23 +74,28 @@ pub fn run(spec: &StoreSpec, opts: &CheckOptions) -> Result<Report, CheckError> 
                 target: opts.server_version.clone(),
             };
             let out = sql::check(*driver, source, &sql_opts)?;
-            Report {
-                ok: false,
-                store: spec.backend().to_string(),
-                source: out.source.clone(),
-                deep: opts.deep,
-                findings: out.findings,
-                counts: Default::default(),
-                compatibility: Compatibility::compute(
-                    &out.constraints,
-                    opts.server_version.as_ref(),
-                    out.notes,
-                ),
-                expect: None,
-                schema: out.schema,
-                stats: out.stats,
-            }
+            let compatibility =
+                Compatibility::compute(&out.constraints, opts.server_version.as_ref(), out.notes);
+            (
+                out.source,
+                out.findings,
+                compatibility,
+                out.schema,
+                out.stats,
+            )
         }
+    };
+    let mut report = Report {
+        ok: false,
+        store: spec.backend().to_string(),
+        source,
+        deep: opts.deep,
+        findings,
+        counts: Default::default(),
+        compatibility,
+        expect: None,
+        schema,
+        stats,
     };
     if opts.deep && spec.encryption_key()?.is_some() {
         // Deep means every payload is readable: with a key, that it decrypts.

@@ -539,32 +539,25 @@ impl Checker {
         let (Some(ch), Some(m)) = (self.t("Channels"), self.t("Messages")) else {
             return;
         };
-        let q = format!(
-            "SELECT m.id, COUNT(*) FROM {m} m LEFT JOIN {ch} c ON c.id = m.id WHERE c.id IS NULL GROUP BY m.id ORDER BY m.id LIMIT {SAMPLE}"
-        );
-        for r in self
-            .rows("Messages", "orphan messages", &q, &[])
-            .unwrap_or_default()
-        {
-            let id = u64_of(r.first());
-            let n = u64_of(r.get(1));
-            self.push(
-                Finding::at_table(
-                    Severity::Warning,
-                    Code::OrphanMessages,
-                    "Messages",
-                    Some(format!("id={id}")),
+        self.orphan_rows(
+            Orphans {
+                table: "Messages",
+                key: "id",
+                what: "orphan messages",
+                code: Code::OrphanMessages,
+                server: "never reads them again (channel deleted while they were being purged?)",
+                fix: true,
+            },
+            &format!(
+                "SELECT m.id, COUNT(*) FROM {m} m LEFT JOIN {ch} c ON c.id = m.id WHERE c.id IS NULL GROUP BY m.id ORDER BY m.id LIMIT {SAMPLE}"
+            ),
+            |id, n| {
+                (
+                    format!("{n} messages of channel id {id}, which has no Channels row"),
+                    format!("a Channels row with id {id}"),
                 )
-                .msg(format!(
-                    "{n} messages of channel id {id}, which has no Channels row"
-                ))
-                .expected(format!("a Channels row with id {id}"))
-                .found("none")
-                .server("never reads them again (channel deleted while they were being purged?)")
-                .fix("mysql", format!("DELETE FROM Messages WHERE id={id}"))
-                .fix("postgres", format!("DELETE FROM Messages WHERE id={id}")),
-            );
-        }
+            },
+        );
         let q = format!(
             "SELECT c.id, c.name, COUNT(*) FROM {ch} c JOIN {m} m ON m.id = c.id WHERE c.deleted = TRUE GROUP BY c.id, c.name ORDER BY c.id LIMIT {SAMPLE}"
         );
@@ -592,65 +585,79 @@ impl Checker {
                 ),
             );
         }
-        if let Some(s) = self.t("Subscriptions") {
-            let q = format!(
+        let Some(s) = self.t("Subscriptions") else {
+            return;
+        };
+        self.orphan_rows(
+            Orphans {
+                table: "Subscriptions",
+                key: "id",
+                what: "orphan subscriptions",
+                code: Code::OrphanSubscriptions,
+                server: "never reads them again",
+                fix: false,
+            },
+            &format!(
                 "SELECT s.id, COUNT(*) FROM {s} s LEFT JOIN {ch} c ON c.id = s.id WHERE c.id IS NULL GROUP BY s.id ORDER BY s.id LIMIT {SAMPLE}"
-            );
-            for r in self
-                .rows("Subscriptions", "orphan subscriptions", &q, &[])
-                .unwrap_or_default()
-            {
-                let id = u64_of(r.first());
-                let n = u64_of(r.get(1));
-                self.push(
-                    Finding::at_table(
-                        Severity::Warning,
-                        Code::OrphanSubscriptions,
-                        "Subscriptions",
-                        Some(format!("id={id}")),
-                    )
-                    .msg(format!(
-                        "{n} subscriptions of channel id {id}, which has no Channels row"
-                    ))
-                    .expected(format!("a Channels row with id {id}"))
-                    .found("none")
-                    .server("never reads them again"),
-                );
+            ),
+            |id, n| {
+                (
+                    format!("{n} subscriptions of channel id {id}, which has no Channels row"),
+                    format!("a Channels row with id {id}"),
+                )
+            },
+        );
+        let Some(p) = self.t("SubsPending") else {
+            return;
+        };
+        self.orphan_rows(
+            Orphans {
+                table: "SubsPending",
+                key: "subid",
+                what: "orphan pending rows",
+                code: Code::OrphanSubsPending,
+                server: "never reads them again",
+                fix: true,
+            },
+            &format!(
+                "SELECT p.subid, COUNT(*) FROM {p} p LEFT JOIN {s} s ON s.subid = p.subid WHERE s.subid IS NULL GROUP BY p.subid ORDER BY p.subid LIMIT {SAMPLE}"
+            ),
+            |subid, n| {
+                (
+                    format!("{n} SubsPending rows of subscription {subid}, which no longer exists"),
+                    format!("a Subscriptions row with subid {subid}"),
+                )
+            },
+        );
+    }
+
+    /// One warning per parent key that `sql` (key, row count) finds rows
+    /// for but no parent row; `describe(key, count)` gives the message and
+    /// what was expected.
+    fn orphan_rows(
+        &mut self,
+        o: Orphans,
+        sql: &str,
+        describe: impl Fn(u64, u64) -> (String, String),
+    ) {
+        for r in self.rows(o.table, o.what, sql, &[]).unwrap_or_default() {
+            let key = u64_of(r.first());
+            let (message, expected) = describe(key, u64_of(r.get(1)));
+            let mut f = Finding::at_table(
+                Severity::Warning,
+                o.code,
+                o.table,
+                Some(format!("{}={key}", o.key)),
+            )
+            .msg(message)
+            .expected(expected)
+            .found("none")
+            .server(o.server);
+            if o.fix {
+                let delete = format!("DELETE FROM {} WHERE {}={key}", o.table, o.key);
+                f = f.fix("mysql", delete.clone()).fix("postgres", delete);
             }
-            if let Some(p) = self.t("SubsPending") {
-                let q = format!(
-                    "SELECT p.subid, COUNT(*) FROM {p} p LEFT JOIN {s} s ON s.subid = p.subid WHERE s.subid IS NULL GROUP BY p.subid ORDER BY p.subid LIMIT {SAMPLE}"
-                );
-                for r in self
-                    .rows("SubsPending", "orphan pending rows", &q, &[])
-                    .unwrap_or_default()
-                {
-                    let subid = u64_of(r.first());
-                    let n = u64_of(r.get(1));
-                    self.push(
-                        Finding::at_table(
-                            Severity::Warning,
-                            Code::OrphanSubsPending,
-                            "SubsPending",
-                            Some(format!("subid={subid}")),
-                        )
-                        .msg(format!(
-                            "{n} SubsPending rows of subscription {subid}, which no longer exists"
-                        ))
-                        .expected(format!("a Subscriptions row with subid {subid}"))
-                        .found("none")
-                        .server("never reads them again")
-                        .fix(
-                            "mysql",
-                            format!("DELETE FROM SubsPending WHERE subid={subid}"),
-                        )
-                        .fix(
-                            "postgres",
-                            format!("DELETE FROM SubsPending WHERE subid={subid}"),
-                        ),
-                    );
-                }
-            }
+            self.push(f);
         }
     }
 
@@ -992,16 +999,31 @@ fn stmt_table(sql: &str) -> &'static str {
         .unwrap_or("ServerInfo")
 }
 
+/// Rows whose parent row is gone, as [`Checker::orphan_rows`] reports them.
+struct Orphans {
+    table: &'static str,
+    /// The key column naming the missing parent.
+    key: &'static str,
+    /// What is being checked, for a query that fails.
+    what: &'static str,
+    code: Code,
+    server: &'static str,
+    /// Whether to suggest deleting the rows.
+    fix: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_util::sqlite_store;
 
-    fn sqlite_store(sql: &str) -> (tempfile::TempDir, String) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.db");
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(sql).unwrap();
-        (dir, path.display().to_string())
+    fn check_sqlite(path: &str, deep: bool) -> SqlCheck {
+        check(
+            SqlDriver::Sqlite,
+            path,
+            &SqlCheckOptions { deep, target: None },
+        )
+        .unwrap()
     }
 
     #[test]
@@ -1009,15 +1031,7 @@ mod tests {
         let mut sql = crate::sqlstore::schema::SQLITE_SCHEMA.to_string();
         sql.push_str("INSERT INTO Channels (id, name) VALUES (1, 'a');");
         let (_dir, path) = sqlite_store(&sql);
-        let out = check(
-            SqlDriver::Sqlite,
-            &path,
-            &SqlCheckOptions {
-                deep: false,
-                target: None,
-            },
-        )
-        .unwrap();
+        let out = check_sqlite(&path, false);
         let f = out
             .findings
             .iter()
@@ -1037,15 +1051,7 @@ mod tests {
         sql.push_str("INSERT INTO Messages VALUES (7, 1, 5, 2, x'0801');");
         sql.push_str("INSERT INTO SubsPending (subid, \"row\", seq) VALUES (9, 1, 1);");
         let (_dir, path) = sqlite_store(&sql);
-        let out = check(
-            SqlDriver::Sqlite,
-            &path,
-            &SqlCheckOptions {
-                deep: true,
-                target: None,
-            },
-        )
-        .unwrap();
+        let out = check_sqlite(&path, true);
         let codes: Vec<&str> = out.findings.iter().map(|f| f.code.as_str()).collect();
         assert!(codes.contains(&"orphan.messages"), "{codes:?}");
         assert!(codes.contains(&"orphan.subs_pending"), "{codes:?}");
@@ -1077,15 +1083,7 @@ mod tests {
         sql.push_str(&row(1, b"plain"));
         sql.push_str(&row(2, &envelope));
         let (_dir, path) = sqlite_store(&sql);
-        let out = check(
-            SqlDriver::Sqlite,
-            &path,
-            &SqlCheckOptions {
-                deep: false,
-                target: None,
-            },
-        )
-        .unwrap();
+        let out = check_sqlite(&path, false);
         assert!(
             out.constraints
                 .iter()
@@ -1098,15 +1096,7 @@ mod tests {
         sql.push_str("INSERT INTO Channels (id, name) VALUES (1, 'a');");
         sql.push_str(&row(1, b"plain"));
         let (_dir, path) = sqlite_store(&sql);
-        let out = check(
-            SqlDriver::Sqlite,
-            &path,
-            &SqlCheckOptions {
-                deep: false,
-                target: None,
-            },
-        )
-        .unwrap();
+        let out = check_sqlite(&path, false);
         assert!(!out
             .constraints
             .iter()

@@ -461,21 +461,9 @@ impl FileStore {
             let mut clients = BTreeMap::new();
             if crate::safe_fs::is_present(&path)? {
                 let mut reader = RecordReader::open(&path, Framing::Typed, &self.read)?;
-                loop {
-                    let next = reader.next_record()?;
-                    let (offset, record_type, payload) = match next {
-                        Next::Record {
-                            offset,
-                            record_type,
-                            payload,
-                        } => (offset, record_type, payload),
-                        other => {
-                            if let Some(f) = damage_finding(&path, &other) {
-                                self.findings.push(f);
-                            }
-                            break;
-                        }
-                    };
+                while let Some((offset, record_type, payload)) =
+                    next_typed(&mut reader, &path, &mut self.findings)?
+                {
                     let bad = |e: prost::DecodeError| {
                         StoreError::corrupt(&path, offset, format!("bad client record: {e}"))
                     };
@@ -490,15 +478,11 @@ impl FileStore {
                             clients.remove(&proto::text(&del.id));
                         }
                         other => {
-                            self.findings.push(
-                                Finding::new(
-                                    Severity::Error,
-                                    Code::RecordUnknownType,
-                                    format!("{} at offset {offset}", path.display()),
-                                )
-                                .msg(format!("invalid client record type {other}"))
-                                .server("refuses to start"),
-                            );
+                            self.findings.push(unknown_type(
+                                &path,
+                                offset,
+                                format!("invalid client record type {other}"),
+                            ));
                             break;
                         }
                     }
@@ -518,20 +502,9 @@ impl FileStore {
         }
         let mut subs: BTreeMap<u64, (SubState, BTreeSet<u64>)> = BTreeMap::new();
         let mut reader = RecordReader::open(&path, Framing::Typed, &self.read)?;
-        loop {
-            let (offset, record_type, payload) = match reader.next_record()? {
-                Next::Record {
-                    offset,
-                    record_type,
-                    payload,
-                } => (offset, record_type, payload),
-                other => {
-                    if let Some(f) = damage_finding(&path, &other) {
-                        self.findings.push(f);
-                    }
-                    break;
-                }
-            };
+        while let Some((offset, record_type, payload)) =
+            next_typed(&mut reader, &path, &mut self.findings)?
+        {
             let bad = |e: prost::DecodeError| {
                 StoreError::corrupt(&path, offset, format!("bad subscription record: {e}"))
             };
@@ -565,15 +538,11 @@ impl FileStore {
                     }
                 }
                 other => {
-                    self.findings.push(
-                        Finding::new(
-                            Severity::Error,
-                            Code::RecordUnknownType,
-                            format!("{} at offset {offset}", path.display()),
-                        )
-                        .msg(format!("unexpected record type {other}"))
-                        .server("refuses to start"),
-                    );
+                    self.findings.push(unknown_type(
+                        &path,
+                        offset,
+                        format!("unexpected record type {other}"),
+                    ));
                     break;
                 }
             }
@@ -587,6 +556,38 @@ impl FileStore {
             })
             .collect())
     }
+}
+
+/// The next record of a typed record log (clients.dat, subs.dat) as
+/// (offset, type, payload); `None` where the log ends, after noting any
+/// damage that ended it.
+fn next_typed<'r>(
+    reader: &'r mut RecordReader,
+    path: &Path,
+    findings: &mut Vec<Finding>,
+) -> Result<Option<(u64, u8, &'r [u8])>> {
+    match reader.next_record()? {
+        Next::Record {
+            offset,
+            record_type,
+            payload,
+        } => Ok(Some((offset, record_type, payload))),
+        other => {
+            findings.extend(damage_finding(path, &other));
+            Ok(None)
+        }
+    }
+}
+
+/// A record type the server does not know: it refuses to start.
+fn unknown_type(path: &Path, offset: u64, message: String) -> Finding {
+    Finding::new(
+        Severity::Error,
+        Code::RecordUnknownType,
+        format!("{} at offset {offset}", path.display()),
+    )
+    .msg(message)
+    .server("refuses to start")
 }
 
 /// A finding for whatever ended a record log other than a clean EOF.

@@ -317,10 +317,7 @@ impl SliceObserver for FindingLog<'_> {
                 needed,
                 available,
             } => {
-                let what = match needed {
-                    Some(n) => format!("torn record: needs {n} bytes, {available} left"),
-                    None => format!("torn record header: {available} of 8 bytes"),
-                };
+                let what = super::walk::torn_text(*needed, *available);
                 self.push(
                     Severity::Error,
                     Code::RecordTorn,

@@ -313,6 +313,15 @@ pub fn decoded_or_corrupt(
     decoded.map_err(|e| StoreError::corrupt(path, offset, format!("bad MsgProto: {e}")))
 }
 
+/// What a torn record lacks, as findings say it: `needed` is the whole
+/// record's size when its header is complete.
+pub fn torn_text(needed: Option<u64>, available: u64) -> String {
+    match needed {
+        Some(n) => format!("torn record: needs {n} bytes, {available} left"),
+        None => format!("torn record header: {available} of 8 bytes"),
+    }
+}
+
 /// Why the rebuild scan of a data file stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScanEnd {

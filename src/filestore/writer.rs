@@ -181,17 +181,7 @@ impl FileStoreWriter {
 
 impl StoreWriter for FileStoreWriter {
     fn server_info(&mut self, info: &ServerInfo) -> Result<()> {
-        let record = proto::ServerInfo {
-            cluster_id: info.cluster_id.clone().into_bytes(),
-            discovery: info.discovery.clone().into_bytes(),
-            publish: info.publish.clone().into_bytes(),
-            subscribe: info.subscribe.clone().into_bytes(),
-            unsubscribe: info.unsubscribe.clone().into_bytes(),
-            close: info.close.clone().into_bytes(),
-            sub_close: info.sub_close.clone().into_bytes(),
-            acks_subs: info.acks_subs.clone().into_bytes(),
-            node_id: info.node_id.clone().unwrap_or_default().into_bytes(),
-        };
+        let record = proto::ServerInfo::from(info);
         let mut f = OutFile::create(self.staging.path().join("server.dat"))?;
         let payload = record.encode_to_vec();
         f.record(payload.len() as u32, &payload, &self.crc)?;
@@ -269,14 +259,7 @@ impl StoreWriter for FileStoreWriter {
                 first_timestamp: msg.timestamp,
             });
         }
-        let record = proto::MsgProto {
-            sequence: msg.seq,
-            subject: msg.subject.clone().into_bytes(),
-            reply: msg.reply.clone().into_bytes(),
-            data: msg.data.clone(),
-            timestamp: msg.timestamp,
-            ..Default::default()
-        };
+        let record = proto::MsgProto::from(msg);
         let payload = record.encode_to_vec();
         let Some(slice) = channel.slice.as_mut() else {
             return Err(StoreError::Invalid("slice not open".into()));

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::bolt::BoltDb;
+use super::finding;
 use super::msgpack::{self, Value};
 use crate::error::{Result, StoreError};
 use crate::finding::{Code, Finding, Severity};
@@ -282,18 +283,6 @@ pub struct RaftLogFile {
     pub findings: Vec<Finding>,
 }
 
-fn finding(
-    code: Code,
-    severity: Severity,
-    location: String,
-    message: String,
-    server: &str,
-) -> Finding {
-    Finding::new(severity, code, location)
-        .msg(message)
-        .server(server)
-}
-
 /// Reads `raft.log` read-only. With a damaged newest commit, falls back to
 /// the previous one (7.2.6) and says so in the findings.
 pub fn read_raft_log(path: &Path) -> Result<RaftLogFile> {
@@ -491,14 +480,7 @@ fn read_with(db: &BoltDb) -> Result<RaftLogFile> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::test_util::hex;
 
     fn mp_str(s: &str) -> Vec<u8> {
         let mut v = vec![0xa0 | s.len() as u8];

@@ -157,7 +157,8 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn finding(
+/// A Raft finding: code, severity, where, what, and what the server does.
+pub(super) fn finding(
     code: Code,
     severity: Severity,
     location: String,
@@ -846,14 +847,7 @@ pub fn find_raft_dir(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::test_util::hex;
 
     /// docs/FORMAT.md 7.10: encrypted `Publish` (key `mykey`, AES) of index 5.
     #[test]

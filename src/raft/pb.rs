@@ -206,14 +206,8 @@ pub struct SubscriptionSnapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_util::hex;
     use prost::Message;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     /// docs/FORMAT.md 7.10: the decrypted Publish of index 5.
     #[test]

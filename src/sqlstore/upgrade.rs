@@ -185,14 +185,7 @@ fn read_catalog(db: &mut dyn Conn) -> Result<Catalog> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sqlite_store(sql: &str) -> (tempfile::TempDir, String) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.db");
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(sql).unwrap();
-        (dir, path.display().to_string())
-    }
+    use crate::test_util::sqlite_store;
 
     #[test]
     fn sqlite_upgrade_adds_clients_proto() {

@@ -521,20 +521,6 @@ fn seq_list_json(seqs: &[u64]) -> String {
     s
 }
 
-fn server_proto(info: &ServerInfo) -> proto::ServerInfo {
-    proto::ServerInfo {
-        cluster_id: info.cluster_id.clone().into_bytes(),
-        discovery: info.discovery.clone().into_bytes(),
-        publish: info.publish.clone().into_bytes(),
-        subscribe: info.subscribe.clone().into_bytes(),
-        unsubscribe: info.unsubscribe.clone().into_bytes(),
-        close: info.close.clone().into_bytes(),
-        sub_close: info.sub_close.clone().into_bytes(),
-        acks_subs: info.acks_subs.clone().into_bytes(),
-        node_id: info.node_id.clone().unwrap_or_default().into_bytes(),
-    }
-}
-
 /// A limit for an integer column (unknown = 0, "unlimited").
 fn limit(v: Option<i64>) -> Val<'static> {
     Val::Int(v.unwrap_or(0))
@@ -545,7 +531,10 @@ impl StoreWriter for SqlWriter {
         self.guard(|w| {
             // Kept for `finish`: the row marks the store as valid, so it
             // goes in last.
-            w.server = Some((info.cluster_id.clone(), server_proto(info).encode_to_vec()));
+            w.server = Some((
+                info.cluster_id.clone(),
+                proto::ServerInfo::from(info).encode_to_vec(),
+            ));
             Ok(())
         })
     }
@@ -611,16 +600,7 @@ impl StoreWriter for SqlWriter {
             }
             ch.last_seq = msg.seq;
             let id = ch.id;
-            // The MsgProto as the server stores it; `data` is copied as it
-            // is (it may be an encryption envelope, docs/FORMAT.md 3.3).
-            let record = proto::MsgProto {
-                sequence: msg.seq,
-                subject: msg.subject.clone().into_bytes(),
-                reply: msg.reply.clone().into_bytes(),
-                data: msg.data.clone(),
-                timestamp: msg.timestamp,
-                ..Default::default()
-            };
+            let record = proto::MsgProto::from(msg);
             let mut buf = std::mem::take(&mut w.scratch);
             buf.clear();
             record
