@@ -24,6 +24,9 @@ use super::{
 
 /// Differences listed at most (all are counted).
 const MAX_LISTED: usize = 100;
+/// Failed pulls in a row before verify gives up on a stream (waiting
+/// 0.25 s, 0.5 s, … between them: 9 s in all).
+const MAX_FAILED_PULLS: u32 = 8;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct StreamVerify {
@@ -167,7 +170,8 @@ async fn verify_stream(
         .await?;
         let mut last_js = state.first_sequence - 1;
         let mut empty_rounds = 0;
-        while last_js < state.last_sequence {
+        let mut failed_pulls = 0u32;
+        'pulls: while last_js < state.last_sequence {
             let want = (state.last_sequence - last_js).min(1000) as usize;
             let mut batch = within(
                 opts.timeout * 2,
@@ -181,7 +185,18 @@ async fn verify_stream(
             .await?;
             let mut got = 0;
             while let Some(item) = bounded(opts.timeout * 2, reading, batch.next()).await? {
-                let m = item.map_err(|e| JetStreamError::client(reading(), &*e))?;
+                let m = match item {
+                    Ok(m) => m,
+                    // A pull fails (503, no responders) while the consumer's
+                    // leader is being elected or moves on a busy cluster: the
+                    // consumer keeps its place, so pull again a little later.
+                    Err(_) if failed_pulls < MAX_FAILED_PULLS => {
+                        failed_pulls += 1;
+                        tokio::time::sleep(Duration::from_millis(250) * failed_pulls).await;
+                        continue 'pulls;
+                    }
+                    Err(e) => return Err(JetStreamError::client(reading(), &*e)),
+                };
                 let js = m
                     .info()
                     .map_err(|e| JetStreamError::client(reading(), &*e))?
@@ -208,6 +223,7 @@ async fn verify_stream(
                     out,
                 );
                 expected_js = js + 1;
+                failed_pulls = 0;
             }
             if got == 0 {
                 empty_rounds += 1;
