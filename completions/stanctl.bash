@@ -2624,7 +2624,7 @@ _stanctl() {
             return 0
             ;;
         stanctl__subcmd__migrate__subcmd__to__subcmd__jetstream)
-            opts="-c -v -q -h --server --context --creds --nkey --user --password --token --tls-ca --tls-cert --tls-key --dry-run --channel --client --stream-name --stream-prefix --subject-prefix --replicas --no-limits --max-pending-acks --no-consumers --no-first-seq --verify --keep-encrypted --parallel --timeout --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
+            opts="-c -v -q -h --server --context --creds --nkey --user --password --token --tls-ca --tls-cert --tls-key --dry-run --channel --client --stream-name --stream-prefix --subject-prefix --replicas --no-limits --max-pending-acks --no-consumers --consumer-kind --deliver-subject-prefix --no-first-seq --verify --keep-encrypted --parallel --timeout --dir --store --sql-driver --sql-source --config --file-crc-poly --file-crc --encryption-key-file --encryption-key --cluster-log-path --strict-commit --now --format --verbose --quiet --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2695,6 +2695,14 @@ _stanctl() {
                     return 0
                     ;;
                 --max-pending-acks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --consumer-kind)
+                    COMPREPLY=($(compgen -W "pull push" -- "${cur}"))
+                    return 0
+                    ;;
+                --deliver-subject-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -666,6 +666,9 @@ complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l subject-prefix -d 'Prepended verbatim to every subject (e.g. "migrated.")' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l replicas -d 'Stream replicas (clustered JetStream)' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l max-pending-acks -d 'Publishes awaiting their acknowledgement at most' -r
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l consumer-kind -d 'Consumers the applications pull from, or push consumers that send to a deliver subject (a queue group\'s to its deliver group)' -r -f -a "pull\t''
+push\t''"
+complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l deliver-subject-prefix -d 'Push consumers: deliver subject = PREFIX + stream + "." + consumer' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l parallel -d 'Channels exported at once, each one ordered publisher with its own store reader [default: the core count, at most 16]' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l timeout -d 'Bound of every request to the server' -r
 complete -c stanctl -n "__fish_stanctl_using_subcommand migrate; and __fish_seen_subcommand_from to-jetstream" -l dir -d 'File store root directory (the server\'s -dir)' -r -F

@@ -1,10 +1,11 @@
-//! Durable subscriptions → durable pull consumers, positioned where STAN
-//! left them.
+//! Durable subscriptions → durable pull (or push) consumers, positioned
+//! where STAN left them.
 //!
 //! A consumer starts at the first message the application must receive
 //! next: its first unacknowledged message, or the first never sent. To make
 //! JetStream's state match STAN's, stanctl then plays the application once:
-//! it pulls every message up to the subscription's last sent one, acks
+//! it takes every message up to the subscription's last sent one (pulled,
+//! or received on a push consumer's deliver subject), acks
 //! those STAN had seen acknowledged, and NAKs the unacknowledged ones —
 //! first with a 1 ns delay, which JetStream stores as "redelivery due now"
 //! (so it survives a server restart), then plainly, which queues them for
@@ -17,18 +18,19 @@
 //! `max_ack_pending`. A rerun leaves complete consumers alone and remakes
 //! incomplete ones.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
 
 use async_nats::jetstream::consumer::{self, pull, AckPolicy, DeliverPolicy};
-use async_nats::jetstream::AckKind;
+use async_nats::jetstream::stream::Stream;
 use async_nats::jetstream::ErrorCode;
+use async_nats::jetstream::{AckKind, Message};
 use futures::StreamExt;
 use serde_json::json;
 
 use super::connect::{bounded, within, Server};
 use super::error::{JetStreamError, Result};
-use super::plan::{ConsumerKind, ConsumerPlan, Plan, StreamPlan};
+use super::plan::{ConsumerKind, ConsumerPlan, Delivery, Plan, StreamPlan};
 use super::{ConsumerAction, ConsumerReport, RunOptions, SeqMap};
 
 /// Description of a consumer stanctl is still positioning.
@@ -103,18 +105,37 @@ fn config(
     deliver_from: u64,
     description: String,
     max_ack_pending: i64,
-) -> pull::Config {
-    pull::Config {
+) -> consumer::Config {
+    consumer::Config {
         durable_name: Some(cp.name.clone()),
         description: Some(description),
+        deliver_subject: cp.deliver_subject.clone(),
+        deliver_group: cp.deliver_group.clone(),
         deliver_policy: DeliverPolicy::ByStartSequence {
             start_sequence: deliver_from,
         },
         ack_policy: AckPolicy::Explicit,
         ack_wait: Duration::from_secs(u64::try_from(cp.ack_wait_s).unwrap_or(30)),
         max_ack_pending,
-        ..pull::Config::default()
+        ..consumer::Config::default()
     }
+}
+
+/// How a consumer delivers, in words: `pull`, `push to S`, `push to S, group G`.
+pub fn delivery_text(subject: Option<&str>, group: Option<&str>) -> String {
+    match (subject, group) {
+        (None, _) => "pull".into(),
+        (Some(s), None) => format!("push to {s}"),
+        (Some(s), Some(g)) => format!("push to {s}, group {g}"),
+    }
+}
+
+/// The plan's delivery against an existing consumer's: `Some((found,
+/// wanted))` when they differ.
+pub fn delivery_differs(cp: &ConsumerPlan, c: &consumer::Config) -> Option<(String, String)> {
+    let found = delivery_text(c.deliver_subject.as_deref(), c.deliver_group.as_deref());
+    let wanted = delivery_text(cp.deliver_subject.as_deref(), cp.deliver_group.as_deref());
+    (found != wanted).then_some((found, wanted))
 }
 
 /// Create and position the consumer of `cp` (or find it done).
@@ -142,6 +163,14 @@ pub async fn migrate_consumer(
     if let Some(info) = consumer_info(server, &sp.stream, &cp.name).await? {
         let desc = info.config.description.clone().unwrap_or_default();
         if desc == done {
+            if let Some((found, wanted)) = delivery_differs(cp, &info.config) {
+                return Err(JetStreamError::ConsumerDelivery {
+                    consumer: cp.name.clone(),
+                    stream: sp.stream.clone(),
+                    found,
+                    wanted,
+                });
+            }
             report.action = ConsumerAction::Exists;
             return Ok(report);
         }
@@ -172,105 +201,10 @@ pub async fn migrate_consumer(
         server.js.get_stream_no_info(&sp.stream),
     )
     .await?;
-    const BATCH: u64 = 256;
-    let positioning_max = i64::try_from(pos.pending.len() as u64 + BATCH + 1).unwrap_or(i64::MAX);
-    let consumer = within(
-        server.timeout * 2,
-        || format!("creating consumer {} on stream {}", cp.name, sp.stream),
-        stream.create_consumer(config(
-            cp,
-            pos.deliver_from,
-            POSITIONING.into(),
-            positioning_max,
-        )),
-    )
-    .await?;
-
-    // Play the application once: ack what STAN had acked, hold the rest.
-    let pending: BTreeSet<u64> = pos.pending.iter().copied().collect();
-    let mut held = Vec::new();
-    let mut deferred_ack = None;
-    let mut last_seen = pos.deliver_from - 1;
-    let mut empty_rounds = 0;
-    while last_seen < pos.last_sent {
-        let want = (pos.last_sent - last_seen).min(BATCH) as usize;
-        let pulling = || format!("pulling from consumer {} of stream {}", cp.name, sp.stream);
-        let mut batch = within(
-            opts.timeout * 2,
-            pulling,
-            consumer
-                .batch()
-                .max_messages(want)
-                .expires(Duration::from_secs(2))
-                .messages(),
-        )
-        .await?;
-        let mut got = 0;
-        while let Some(item) = bounded(opts.timeout * 2, pulling, batch.next()).await? {
-            let m = item.map_err(|e| JetStreamError::client(pulling(), &*e))?;
-            let seq = m
-                .info()
-                .map_err(|e| JetStreamError::client(pulling(), &*e))?
-                .stream_sequence;
-            if seq <= last_seen {
-                // A held message redelivered after its ack wait.
-                continue;
-            }
-            if seq > pos.last_sent {
-                return Err(consumer_error(
-                    sp,
-                    cp,
-                    format!(
-                        "delivered stream seq {seq}, beyond the last sent {}",
-                        pos.last_sent
-                    ),
-                ));
-            }
-            got += 1;
-            last_seen = seq;
-            if pending.contains(&seq) {
-                held.push(m);
-            } else if let Some(prev) = deferred_ack.replace(m) {
-                ack(cp, &prev, AckKind::Ack, opts, false).await?;
-            }
-        }
-        if got == 0 {
-            empty_rounds += 1;
-            if empty_rounds >= 5 {
-                return Err(consumer_error(
-                    sp,
-                    cp,
-                    format!(
-                        "no message after stream seq {last_seen} (expected up to {})",
-                        pos.last_sent
-                    ),
-                ));
-            }
-        } else {
-            empty_rounds = 0;
-        }
+    match cp.delivery {
+        Delivery::Pull => position_pull(server, sp, cp, &pos, &stream, opts).await?,
+        Delivery::Push => position_push(server, sp, cp, &pos, map, &stream, opts).await?,
     }
-    // Redelivery due now, stored (survives a restart)...
-    for m in &held {
-        ack(
-            cp,
-            m,
-            AckKind::Nak(Some(Duration::from_nanos(1))),
-            opts,
-            false,
-        )
-        .await?;
-    }
-    // ...and queued now, in order.
-    let n = held.len();
-    for (i, m) in held.iter().enumerate() {
-        let last = i + 1 == n && deferred_ack.is_none();
-        ack(cp, m, AckKind::Nak(None), opts, last).await?;
-    }
-    if let Some(m) = &deferred_ack {
-        ack(cp, m, AckKind::Ack, opts, true).await?;
-    }
-
     // Check the state, then mark the consumer complete.
     let info = consumer_info(server, &sp.stream, &cp.name)
         .await?
@@ -298,6 +232,258 @@ pub async fn migrate_consumer(
     Ok(report)
 }
 
+/// Messages a positioning pull asks for at once.
+const BATCH: u64 = 256;
+
+/// Pull every message up to the last sent one: ack what STAN had acked,
+/// hold the rest, then NAK those.
+async fn position_pull(
+    server: &Server,
+    sp: &StreamPlan,
+    cp: &ConsumerPlan,
+    pos: &Position,
+    stream: &Stream<()>,
+    opts: &RunOptions,
+) -> Result<()> {
+    let positioning_max = i64::try_from(pos.pending.len() as u64 + BATCH + 1).unwrap_or(i64::MAX);
+    let creating = || format!("creating consumer {} on stream {}", cp.name, sp.stream);
+    let cfg = config(cp, pos.deliver_from, POSITIONING.into(), positioning_max);
+    let cfg = <pull::Config as consumer::FromConsumer>::try_from_consumer_config(cfg)
+        .map_err(|e| JetStreamError::client(creating(), &*e))?;
+    let consumer = within(server.timeout * 2, creating, stream.create_consumer(cfg)).await?;
+
+    // Play the application once: ack what STAN had acked, hold the rest.
+    let pending: BTreeSet<u64> = pos.pending.iter().copied().collect();
+    let mut held = Vec::new();
+    let mut deferred_ack = None;
+    let mut last_seen = pos.deliver_from - 1;
+    let mut empty_rounds = 0;
+    while last_seen < pos.last_sent {
+        let want = (pos.last_sent - last_seen).min(BATCH) as usize;
+        let pulling = || format!("pulling from consumer {} of stream {}", cp.name, sp.stream);
+        let mut batch = within(
+            opts.timeout * 2,
+            pulling,
+            consumer
+                .batch()
+                .max_messages(want)
+                .expires(Duration::from_secs(2))
+                .messages(),
+        )
+        .await?;
+        let mut got = 0;
+        while let Some(item) = bounded(opts.timeout * 2, pulling, batch.next()).await? {
+            let m = item.map_err(|e| JetStreamError::client(pulling(), &*e))?;
+            let Some(seq) = taken_seq(sp, cp, pos, last_seen, &m, &pulling)? else {
+                continue;
+            };
+            got += 1;
+            last_seen = seq;
+            if pending.contains(&seq) {
+                held.push(m);
+            } else if let Some(prev) = deferred_ack.replace(m) {
+                ack(cp, &prev, AckKind::Ack, opts, false).await?;
+            }
+        }
+        if got == 0 {
+            empty_rounds += 1;
+            if empty_rounds >= 5 {
+                return Err(consumer_error(
+                    sp,
+                    cp,
+                    format!(
+                        "no message after stream seq {last_seen} (expected up to {})",
+                        pos.last_sent
+                    ),
+                ));
+            }
+        } else {
+            empty_rounds = 0;
+        }
+    }
+    release(cp, &held, deferred_ack.as_slice(), opts).await
+}
+
+/// NAK the `held` messages — first with a 1 ns delay, which JetStream
+/// stores as "redelivery due now" (surviving a restart), then plainly, which
+/// queues them in order — then ack the `acked` ones; the server confirms
+/// the last of all.
+async fn release(
+    cp: &ConsumerPlan,
+    held: &[Message],
+    acked: &[Message],
+    opts: &RunOptions,
+) -> Result<()> {
+    for m in held {
+        ack(
+            cp,
+            m,
+            AckKind::Nak(Some(Duration::from_nanos(1))),
+            opts,
+            false,
+        )
+        .await?;
+    }
+    let naks = held.iter().map(|m| (m, AckKind::Nak(None)));
+    let acks = acked.iter().map(|m| (m, AckKind::Ack));
+    let all: Vec<_> = naks.chain(acks).collect();
+    let n = all.len();
+    for (i, (m, kind)) in all.into_iter().enumerate() {
+        ack(cp, m, kind, opts, i + 1 == n).await?;
+    }
+    Ok(())
+}
+
+/// The stream sequence of `m`, a message taken while positioning: `None`
+/// for a held one redelivered after its ack wait; an error beyond the last
+/// sent one.
+fn taken_seq(
+    sp: &StreamPlan,
+    cp: &ConsumerPlan,
+    pos: &Position,
+    last_seen: u64,
+    m: &Message,
+    what: &dyn Fn() -> String,
+) -> Result<Option<u64>> {
+    let seq = m
+        .info()
+        .map_err(|e| JetStreamError::client(what(), &*e))?
+        .stream_sequence;
+    if seq <= last_seen {
+        return Ok(None);
+    }
+    if seq > pos.last_sent {
+        return Err(consumer_error(
+            sp,
+            cp,
+            format!(
+                "delivered stream seq {seq}, beyond the last sent {}",
+                pos.last_sent
+            ),
+        ));
+    }
+    Ok(Some(seq))
+}
+
+/// Receive every message up to the last sent one on the deliver subject
+/// (as the application would: with its queue group, if any), ack what STAN
+/// had acked and hold the rest; then stop listening, wait until the server
+/// sees no one listening, and NAK the held ones, which it then keeps for the
+/// application.
+///
+/// A push consumer sends as long as fewer than `max_ack_pending` messages
+/// are unacknowledged, so nothing beyond the last sent one may be sent: with
+/// `total` messages to take and a limit `m` while positioning, at most
+/// `total - m` acks go out before all `total` have come.
+async fn position_push(
+    server: &Server,
+    sp: &StreamPlan,
+    cp: &ConsumerPlan,
+    pos: &Position,
+    map: &SeqMap,
+    stream: &Stream<()>,
+    opts: &RunOptions,
+) -> Result<()> {
+    let total = map.js_count(pos.deliver_from, pos.last_sent);
+    let pending_n = pos.pending.len() as u64;
+    // At least 1: 0 would mean no limit.
+    let m = total.min(pending_n + BATCH).max(1);
+    let acks_allowed = total.saturating_sub(m);
+    let receiving = || {
+        format!(
+            "receiving from push consumer {} of stream {}",
+            cp.name, sp.stream
+        )
+    };
+    let client = &server.client;
+    let mut sub = match (&cp.deliver_subject, total) {
+        (_, 0) | (None, _) => None,
+        (Some(subject), _) => Some(match &cp.deliver_group {
+            Some(g) => {
+                within(
+                    server.timeout,
+                    receiving,
+                    client.queue_subscribe(subject.clone(), g.clone()),
+                )
+                .await?
+            }
+            None => within(server.timeout, receiving, client.subscribe(subject.clone())).await?,
+        }),
+    };
+    let creating = || format!("creating consumer {} on stream {}", cp.name, sp.stream);
+    let cfg = config(
+        cp,
+        pos.deliver_from,
+        POSITIONING.into(),
+        i64::try_from(m).unwrap_or(i64::MAX),
+    );
+    within(server.timeout * 2, creating, stream.create_consumer(cfg)).await?;
+
+    let pending: BTreeSet<u64> = pos.pending.iter().copied().collect();
+    let mut held = Vec::new();
+    let mut to_ack = VecDeque::new();
+    let mut acks_sent = 0u64;
+    let mut received = 0u64;
+    let mut last_seen = pos.deliver_from - 1;
+    if let Some(sub) = sub.as_mut() {
+        while received < total {
+            let Some(msg) = bounded(opts.timeout * 2, receiving, sub.next()).await? else {
+                return Err(consumer_error(
+                    sp,
+                    cp,
+                    "the deliver subscription ended".into(),
+                ));
+            };
+            let m = Message {
+                message: msg,
+                context: server.js.clone(),
+            };
+            let Some(seq) = taken_seq(sp, cp, pos, last_seen, &m, &receiving)? else {
+                continue;
+            };
+            received += 1;
+            last_seen = seq;
+            if pending.contains(&seq) {
+                held.push(m);
+            } else {
+                to_ack.push_back(m);
+            }
+            while acks_sent < acks_allowed {
+                let Some(a) = to_ack.pop_front() else { break };
+                ack(cp, &a, AckKind::Ack, opts, false).await?;
+                acks_sent += 1;
+            }
+        }
+    }
+    if let Some(sub) = sub {
+        within(server.timeout, receiving, async move {
+            let mut sub = sub;
+            sub.unsubscribe().await
+        })
+        .await?;
+        within(server.timeout, receiving, client.flush()).await?;
+        // The server learns of the lost interest on its own time.
+        let deadline = tokio::time::Instant::now() + server.timeout;
+        loop {
+            let info = consumer_info(server, &sp.stream, &cp.name).await?;
+            if !info.as_ref().is_some_and(|i| i.push_bound) {
+                break;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(consumer_error(
+                    sp,
+                    cp,
+                    "still has a listener on its deliver subject (is an application running?)"
+                        .into(),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    // Nobody listens now: what is NAKed stays queued for the application.
+    release(cp, &held, to_ack.make_contiguous(), opts).await
+}
+
 fn consumer_error(sp: &StreamPlan, cp: &ConsumerPlan, message: String) -> JetStreamError {
     JetStreamError::Consumer {
         consumer: cp.name.clone(),
@@ -310,7 +496,7 @@ fn consumer_error(sp: &StreamPlan, cp: &ConsumerPlan, message: String) -> JetStr
 /// one, so that the state read next includes every acknowledgement).
 async fn ack(
     cp: &ConsumerPlan,
-    m: &async_nats::jetstream::Message,
+    m: &Message,
     kind: AckKind,
     opts: &RunOptions,
     confirmed: bool,
@@ -332,6 +518,9 @@ mod tests {
         let cp = ConsumerPlan {
             name: "d".into(),
             kind: ConsumerKind::Durable,
+            delivery: Delivery::Pull,
+            deliver_subject: None,
+            deliver_group: None,
             stan_key: "c/d".into(),
             durable_name: "d".into(),
             queue_group: None,

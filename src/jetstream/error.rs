@@ -108,6 +108,27 @@ pub enum JetStreamError {
     #[error("consumer names on channel {channel:?}: {clash}")]
     ConsumerNames { channel: String, clash: NameClash },
 
+    #[error("channel {channel:?}: deliver subject {subject:?} of consumer {consumer} is not a valid subject")]
+    DeliverSubject {
+        channel: String,
+        consumer: String,
+        subject: String,
+    },
+
+    #[error("channel {channel:?}: queue group {group:?} is not a valid deliver group (NATS queue names have no whitespace)")]
+    DeliverGroup { channel: String, group: String },
+
+    /// A complete consumer of a previous run delivers otherwise than asked
+    /// (pull vs push, another deliver subject or group): JetStream cannot
+    /// change that in place.
+    #[error("consumer {consumer} of stream {stream} exists as {found}, not as {wanted}; JetStream cannot change that: delete the consumer, or migrate it as it is")]
+    ConsumerDelivery {
+        consumer: String,
+        stream: String,
+        found: String,
+        wanted: String,
+    },
+
     /// The stream holds something that is not this channel's: another
     /// stream name must be chosen.
     #[error("stream {stream} {message}; choose another stream name")]

@@ -36,7 +36,10 @@ use crate::migrate::Progress;
 pub use connect::{ConnectionOptions, NatsContext};
 pub use error::JetStreamError;
 use error::Result;
-pub use plan::{build_plan, ConsumerKind, ConsumerPlan, Plan, PlanOptions, StreamPlan};
+pub use plan::{
+    build_plan, ConsumerKind, ConsumerPlan, Delivery, Plan, PlanOptions, StreamPlan,
+    DEFAULT_DELIVER_SUBJECT_PREFIX,
+};
 pub use readers::OpenStore;
 use readers::Readers;
 pub use verify::VerifyReport;
@@ -163,6 +166,22 @@ impl SeqMap {
     /// Whether every JetStream sequence equals its STAN sequence.
     pub fn is_identity(&self) -> bool {
         self.ranges.iter().all(|r| r.js_first == r.stan_first)
+    }
+
+    /// How many migrated messages have a JetStream sequence in `from..=to`.
+    pub fn js_count(&self, from: u64, to: u64) -> u64 {
+        self.ranges
+            .iter()
+            .map(|r| {
+                let last = r.js_first + (r.stan_last - r.stan_first);
+                let (a, b) = (from.max(r.js_first), to.min(last));
+                if a <= b {
+                    b - a + 1
+                } else {
+                    0
+                }
+            })
+            .sum()
     }
 
     pub fn first_js(&self) -> Option<u64> {
@@ -409,6 +428,8 @@ async fn consumer_with_retries(
                 }
                 return Ok(report);
             }
+            // Another run's choice, not a passing failure.
+            Err(e @ JetStreamError::ConsumerDelivery { .. }) => return Err(e),
             Err(e) if attempt < CONSUMER_ATTEMPTS => {
                 notes.push(format!(
                     "consumer {}: attempt {attempt} stopped ({e}); made again",
@@ -469,6 +490,10 @@ mod tests {
         assert_eq!(m.js_floor(8), Some(3));
         assert_eq!(m.js_floor(99), Some(5));
         assert!(!m.is_identity());
+        assert_eq!(m.js_count(1, 5), 5);
+        assert_eq!(m.js_count(2, 4), 3);
+        assert_eq!(m.js_count(6, 9), 0);
+        assert_eq!(m.js_count(3, 2), 0);
         let mut id = SeqMap::default();
         id.push(3, 3);
         id.push(4, 4);

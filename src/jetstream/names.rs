@@ -64,6 +64,11 @@ pub fn is_valid_subject(subject: &str) -> bool {
         && !subject.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// Whether NATS accepts `group` as a queue group name (no whitespace).
+pub fn is_valid_queue(group: &str) -> bool {
+    !group.is_empty() && !group.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 /// Two or more sources that would get the same name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NameClash {

@@ -15,6 +15,21 @@ use super::names::{self, Candidate};
 /// JetStream's default duplicate window (2 minutes).
 pub const DEFAULT_DUPLICATE_WINDOW_NS: i64 = 120_000_000_000;
 
+/// Default start of a push consumer's deliver subject (then `<stream>.<consumer>`).
+pub const DEFAULT_DELIVER_SUBJECT_PREFIX: &str = "_stan.deliver.";
+
+/// How the consumers deliver.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// The application fetches (no deliver subject).
+    #[default]
+    Pull,
+    /// The server sends to a deliver subject (and, for a queue group, to a
+    /// deliver group).
+    Push,
+}
+
 /// How the plan is made.
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
@@ -32,6 +47,10 @@ pub struct PlanOptions {
     pub replicas: usize,
     /// Make unlimited streams, whatever the channels' limits.
     pub no_limits: bool,
+    /// Pull or push consumers.
+    pub delivery: Delivery,
+    /// Push consumers: deliver subject = this + stream + `.` + consumer.
+    pub deliver_subject_prefix: String,
 }
 
 impl Default for PlanOptions {
@@ -44,6 +63,8 @@ impl Default for PlanOptions {
             stream_names: BTreeMap::new(),
             replicas: 1,
             no_limits: false,
+            delivery: Delivery::Pull,
+            deliver_subject_prefix: DEFAULT_DELIVER_SUBJECT_PREFIX.into(),
         }
     }
 }
@@ -132,11 +153,16 @@ pub enum ConsumerKind {
     DurableQueue,
 }
 
-/// One STAN durable (or durable queue group) → one durable pull consumer.
+/// One STAN durable (or durable queue group) → one durable consumer.
 #[derive(Debug, Clone, Serialize)]
 pub struct ConsumerPlan {
     pub name: String,
     pub kind: ConsumerKind,
+    pub delivery: Delivery,
+    /// Push: where the server sends the messages.
+    pub deliver_subject: Option<String>,
+    /// Push, for a queue group: the queue group the members subscribe with.
+    pub deliver_group: Option<String>,
     /// `client/durable` for a durable, the stored `durable:group` for a
     /// queue group.
     pub stan_key: String,
@@ -270,7 +296,7 @@ pub fn build_plan(store: &mut dyn StoreReader, opts: &PlanOptions) -> Result<Pla
             &mut notes,
         );
         let subs = store.subscriptions(channel)?;
-        let (consumers, skipped) = plan_consumers(channel, &subs, opts)?;
+        let (consumers, skipped) = plan_consumers(channel, &stream, &subs, opts)?;
         let stream_first_seq = if stats.msgs > 0 {
             stats.first_seq
         } else {
@@ -405,6 +431,7 @@ fn split_queue(stored: &str) -> (String, String) {
 
 fn plan_consumers(
     channel: &str,
+    stream: &str,
     subs: &[Subscription],
     opts: &PlanOptions,
 ) -> Result<(Vec<ConsumerPlan>, Vec<SkippedSubscription>)> {
@@ -513,11 +540,35 @@ fn plan_consumers(
         };
         let next_new_seq = last_sent + 1;
         let deliver_from_seq = pending.first().copied().unwrap_or(next_new_seq);
+        let name = consumer_names
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| names::sanitize(key));
+        let (deliver_subject, deliver_group) = match opts.delivery {
+            Delivery::Pull => (None, None),
+            Delivery::Push => {
+                let subject = format!("{}{stream}.{name}", opts.deliver_subject_prefix);
+                if !names::is_valid_subject(&subject) {
+                    return Err(JetStreamError::DeliverSubject {
+                        channel: channel.to_string(),
+                        consumer: name,
+                        subject,
+                    });
+                }
+                if let Some(g) = queue_group.as_ref().filter(|g| !names::is_valid_queue(g)) {
+                    return Err(JetStreamError::DeliverGroup {
+                        channel: channel.to_string(),
+                        group: g.clone(),
+                    });
+                }
+                (Some(subject), queue_group.clone())
+            }
+        };
         consumers.push(ConsumerPlan {
-            name: consumer_names
-                .get(key)
-                .cloned()
-                .unwrap_or_else(|| names::sanitize(key)),
+            name,
+            delivery: opts.delivery,
+            deliver_subject,
+            deliver_group,
             kind: if queue {
                 ConsumerKind::DurableQueue
             } else {
@@ -572,7 +623,8 @@ mod tests {
         q2.pending = vec![6, 7, 8];
         let plain = sub(5, "c", "", "");
         let (consumers, skipped) =
-            plan_consumers("c", &[a, b, q1, q2, plain], &PlanOptions::default()).expect("plan");
+            plan_consumers("c", "s", &[a, b, q1, q2, plain], &PlanOptions::default())
+                .expect("plan");
         assert_eq!(skipped.len(), 1);
         assert_eq!(skipped[0].id, 5);
         let names: Vec<&str> = consumers.iter().map(|c| c.name.as_str()).collect();
@@ -593,11 +645,44 @@ mod tests {
         };
         let (consumers, _) = plan_consumers(
             "c",
+            "s",
             &[sub(1, "a", "dur", ""), sub(2, "b", "dur", "")],
             &opts,
         )
         .expect("plan");
         assert_eq!(consumers.len(), 1);
         assert_eq!(consumers[0].name, "b_dur");
+        assert_eq!(consumers[0].delivery, Delivery::Pull);
+        assert_eq!(consumers[0].deliver_subject, None);
+    }
+
+    #[test]
+    fn push_consumers_get_a_deliver_subject_and_group() {
+        let opts = PlanOptions {
+            delivery: Delivery::Push,
+            ..PlanOptions::default()
+        };
+        let subs = [sub(1, "a", "dur", ""), sub(2, "b", "", "qd:work ers")];
+        let err = plan_consumers("c", "orders_eu", &subs, &opts).expect_err("bad group");
+        assert!(err.to_string().contains("\"work ers\""), "{err}");
+        let subs = [sub(1, "a", "dur", ""), sub(2, "b", "", "qd:workers")];
+        let (consumers, _) = plan_consumers("c", "orders_eu", &subs, &opts).expect("plan");
+        let got: Vec<(Option<&str>, Option<&str>)> = consumers
+            .iter()
+            .map(|c| (c.deliver_subject.as_deref(), c.deliver_group.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("_stan.deliver.orders_eu.dur"), None),
+                (Some("_stan.deliver.orders_eu.qd_workers"), Some("workers")),
+            ]
+        );
+        let opts = PlanOptions {
+            deliver_subject_prefix: "bad..".into(),
+            ..opts
+        };
+        let err = plan_consumers("c", "orders_eu", &subs, &opts).expect_err("bad subject");
+        assert!(err.to_string().contains("bad..orders_eu.dur"), "{err}");
     }
 }

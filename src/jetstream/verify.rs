@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::model::{Message, MessageRange};
 
 use super::connect::{bounded, within, Server};
-use super::consumers::consumer_info;
+use super::consumers::{consumer_info, delivery_differs};
 use super::error::{JetStreamError, Result};
 use super::plan::{Plan, StreamPlan};
 use super::publish::{msg_id, stan_seq_of, stream_info};
@@ -348,6 +348,12 @@ async fn check_consumer_config(
                 "consumer {}: ack wait {:?}, expected {}s",
                 cp.name, c.ack_wait, cp.ack_wait_s
             ),
+        );
+    }
+    if let Some((found, wanted)) = delivery_differs(cp, c) {
+        out.diff(
+            sv,
+            format!("consumer {}: {found}, expected {wanted}", cp.name),
         );
     }
     if c.max_ack_pending != cp.max_ack_pending {

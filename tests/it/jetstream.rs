@@ -23,6 +23,10 @@ use serde_json::Value;
 use crate::common::expect::*;
 use crate::common::*;
 use stanctl::generate::{generate_store, GenOptions};
+use stanctl::jetstream::{
+    build_plan, verify_only, ConnectionOptions, Delivery, PlanOptions, RunOptions,
+};
+use stanctl::open::{StoreOptions, StoreSpec};
 
 /// Every file-store fixture a real server ran.
 const FIXTURES: [&str; 6] = [
@@ -264,6 +268,44 @@ impl Nats {
         })
     }
 
+    /// Receive `n` messages of a push consumer on its deliver subject (as
+    /// a member of `group`, if given), acking each, then count what else
+    /// comes within a second.
+    fn receive_push(&self, subject: &str, group: Option<&str>, n: usize) -> (Vec<Got>, usize) {
+        self.block_on(async {
+            let client = self.js.client();
+            let mut sub = match group {
+                Some(g) => {
+                    client
+                        .queue_subscribe(subject.to_string(), g.to_string())
+                        .await
+                }
+                None => client.subscribe(subject.to_string()).await,
+            }
+            .expect("subscribe");
+            let mut out = Vec::new();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while out.len() < n {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let Ok(Some(message)) = tokio::time::timeout(left, sub.next()).await else {
+                    break;
+                };
+                let m = jetstream::Message {
+                    message,
+                    context: self.js.clone(),
+                };
+                out.push(got_of(&m));
+                m.double_ack().await.expect("ack");
+            }
+            let mut extra = 0;
+            while let Ok(Some(_)) = tokio::time::timeout(Duration::from_secs(1), sub.next()).await {
+                extra += 1;
+            }
+            let _ = sub.unsubscribe().await;
+            (out, extra)
+        })
+    }
+
     fn delete_prefix(&self) {
         self.block_on(async {
             let mut names = self.js.stream_names();
@@ -304,7 +346,17 @@ fn migrate_store(
     subj: &str,
     extra: &[&str],
 ) -> Value {
-    let mut args = store.args(&[
+    let mut args = store.args(&export_to(url, sp, subj));
+    args.extend_from_slice(&["--verify", "--format", "json"]);
+    args.extend_from_slice(extra);
+    let report = json(&args);
+    assert_eq!(report["verify"]["ok"], true, "{name}: verify: {report:#}");
+    report
+}
+
+/// `migrate to-jetstream` into `url` with these stream and subject prefixes.
+fn export_to<'a>(url: &'a str, sp: &'a str, subj: &'a str) -> [&'a str; 8] {
+    [
         "migrate",
         "to-jetstream",
         "--server",
@@ -313,14 +365,7 @@ fn migrate_store(
         sp,
         "--subject-prefix",
         subj,
-        "--verify",
-        "--format",
-        "json",
-    ]);
-    args.extend_from_slice(extra);
-    let report = json(&args);
-    assert_eq!(report["verify"]["ok"], true, "{name}: verify: {report:#}");
-    report
+    ]
 }
 
 fn report_stream<'a>(report: &'a Value, channel: &str) -> &'a Value {
@@ -451,6 +496,19 @@ fn check_streams(nats: &Nats, name: &str, report: &Value, sp: &str, subj: &str, 
 /// Consumers against the manifest: durable, configured, and delivering
 /// exactly the pending messages then the unsent ones.
 fn check_consumers(nats: &Nats, name: &str, report: &Value, preserved: bool) {
+    check_consumers_as(nats, name, report, preserved, None);
+}
+
+/// As [`check_consumers`]; with `push_prefix`, push consumers whose deliver
+/// subject is that + stream + `.` + consumer (and a STAN queue group's
+/// deliver group its group name), received from there.
+fn check_consumers_as(
+    nats: &Nats,
+    name: &str,
+    report: &Value,
+    preserved: bool,
+    push_prefix: Option<&str>,
+) {
     let m = truth(name);
     let durables = manifest_durables(&m);
     let consumers: usize = report["streams"]
@@ -493,6 +551,22 @@ fn check_consumers(nats: &Nats, name: &str, report: &Value, preserved: bool) {
             info.config.max_ack_pending, max_inflight,
             "{ctx}: max ack pending"
         );
+        let group = members[0]["queue_group_as_stored_by_server"]
+            .as_str()
+            .filter(|_| members[0]["is_queue"] == true)
+            .and_then(|g| g.split_once(':'))
+            .map(|(_, g)| g.to_string());
+        let deliver = push_prefix.map(|p| format!("{p}{stream}.{cname}"));
+        assert_eq!(
+            info.config.deliver_subject, deliver,
+            "{ctx}: deliver subject"
+        );
+        let want_group = deliver.as_ref().and(group.clone());
+        assert_eq!(
+            info.config.deliver_group, want_group,
+            "{ctx}: deliver group"
+        );
+        assert!(!info.push_bound, "{ctx}: nobody listens after the export");
         let w = m["channels"]
             .as_array()
             .expect("channels")
@@ -500,7 +574,10 @@ fn check_consumers(nats: &Nats, name: &str, report: &Value, preserved: bool) {
             .find(|c| c["name"] == channel.as_str())
             .expect("channel");
         let (want, redelivered) = expected_next(members, w);
-        let (got, extra) = nats.pull(stream, cname, want.len());
+        let (got, extra) = match &deliver {
+            Some(subject) => nats.receive_push(subject, want_group.as_deref(), want.len()),
+            None => nats.pull(stream, cname, want.len()),
+        };
         let got_seqs: Vec<u64> = got.iter().map(Got::stan_seq).collect();
         assert_eq!(got_seqs, want, "{ctx}: what the application receives next");
         assert_eq!(extra, 0, "{ctx}: messages after the last one");
@@ -746,6 +823,130 @@ fn running_twice_changes_nothing() {
     }
 }
 
+/// `--consumer-kind push`: every durable becomes a push consumer with its
+/// deliver subject (a queue group's with its group as deliver group), which
+/// sends what a STAN client of that subscription would get next (MANIFEST);
+/// a rerun changes nothing; a run asking for pull consumers, or for other
+/// deliver subjects, is refused.
+#[test]
+fn push_consumers_deliver_what_stan_would_send_next() {
+    let Some(url) = env_var("STANCTL_TEST_NATS_URL") else {
+        return;
+    };
+    let name = "file-basic-v0.23";
+    let (sp, subj) = unique("push");
+    let deliver = format!("{subj}to.");
+    let nats = Nats::connect(&url, &sp);
+    let push = [
+        "--consumer-kind",
+        "push",
+        "--deliver-subject-prefix",
+        &deliver,
+    ];
+    let first = migrate_fixture(name, &url, &sp, &subj, &push);
+    check_streams(&nats, name, &first, &sp, &subj, true);
+    let states = |r: &Value| -> Vec<(String, u64, u64, usize, u64)> {
+        let mut out = Vec::new();
+        for s in r["streams"].as_array().expect("streams") {
+            let stream = str_of(&s["stream"]);
+            for c in s["consumers"].as_array().expect("consumers") {
+                let i = nats
+                    .consumer_info(stream, str_of(&c["name"]))
+                    .expect("consumer");
+                out.push((
+                    i.name.clone(),
+                    i.delivered.stream_sequence,
+                    i.ack_floor.stream_sequence,
+                    i.num_ack_pending,
+                    i.num_pending,
+                ));
+            }
+        }
+        out
+    };
+    let before = states(&first);
+    assert!(before.len() >= 4, "{before:?}");
+    let second = migrate_fixture(name, &url, &sp, &subj, &push);
+    assert_eq!(u64_of(&second["totals"]["published"]), 0);
+    assert_eq!(u64_of(&second["totals"]["consumers_created"]), 0);
+    assert_eq!(
+        second["totals"]["consumers_existing"],
+        first["totals"]["consumers_created"]
+    );
+    assert_eq!(states(&second), before, "consumers after a rerun");
+
+    let store = fixture_file_store(name);
+    let base = export_to(&url, &sp, &subj);
+    let other = format!("{subj}elsewhere.");
+    for (extra, found) in [
+        (vec![], "not as pull"),
+        (
+            vec![
+                "--consumer-kind",
+                "push",
+                "--deliver-subject-prefix",
+                &other,
+            ],
+            "elsewhere",
+        ),
+    ] {
+        let args = store.args(&joined(&base, &extra));
+        let (code, _, stderr) = run_env(&args, &[]);
+        assert_eq!(code, Some(2), "{extra:?}: stderr:\n{stderr}");
+        assert!(
+            stderr.contains(&format!("exists as push to {deliver}"))
+                && stderr.contains(found)
+                && stderr.contains("--consumer-kind"),
+            "{extra:?}: {stderr}"
+        );
+    }
+    assert_eq!(states(&first), before, "consumers after the refused runs");
+
+    // --verify's consumer check: the plan's delivery against the server's.
+    let verify = |delivery: Delivery, prefix: &str| {
+        let spec = StoreSpec::resolve(StoreOptions {
+            dir: Some(fixture(name).join("store")),
+            ..StoreOptions::default()
+        })
+        .expect("store");
+        let plan_opts = PlanOptions {
+            stream_prefix: sp.clone(),
+            subject_prefix: subj.clone(),
+            delivery,
+            deliver_subject_prefix: prefix.to_string(),
+            ..PlanOptions::default()
+        };
+        let plan =
+            build_plan(spec.open_reader().expect("open").as_mut(), &plan_opts).expect("plan");
+        let open = || spec.open_reader();
+        verify_only(
+            &open,
+            &plan,
+            &ConnectionOptions::new(url.as_str()),
+            &RunOptions::default(),
+        )
+        .expect("verify")
+    };
+    let same = verify(Delivery::Push, &deliver);
+    assert!(same.ok, "{:?}", same.differences);
+    for (delivery, prefix, expected) in [
+        (Delivery::Pull, deliver.as_str(), "expected pull"),
+        (Delivery::Push, other.as_str(), "elsewhere"),
+    ] {
+        let v = verify(delivery, prefix);
+        assert_eq!(v.difference_count, before.len(), "{:?}", v.differences);
+        assert!(
+            v.differences
+                .iter()
+                .all(|d| d.contains(&format!(": push to {deliver}")) && d.contains(expected)),
+            "{:?}",
+            v.differences
+        );
+    }
+
+    check_consumers_as(&nats, name, &first, true, Some(&deliver));
+}
+
 #[test]
 fn killed_halfway_then_rerun_completes_without_duplicates() {
     let Some(url) = env_var("STANCTL_TEST_NATS_URL") else {
@@ -769,21 +970,12 @@ fn killed_halfway_then_rerun_completes_without_duplicates() {
     let nats = Nats::connect(&url, &sp);
     let stream = format!("{sp}gen_channel_0");
     let dir = src.to_str().expect("path");
-    let args = [
-        "--dir",
-        dir,
-        "migrate",
-        "to-jetstream",
-        "--server",
-        &url,
-        "--stream-prefix",
-        &sp,
-        "--subject-prefix",
-        &subj,
-        "--quiet",
-    ];
+    let args = joined(
+        &["--dir", dir],
+        &joined(&export_to(&url, &sp, &subj), &["--quiet"]),
+    );
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("stanctl"))
-        .args(args)
+        .args(&args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

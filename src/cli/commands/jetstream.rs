@@ -6,13 +6,14 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use stanctl::crypto::likely_envelope;
 use stanctl::jetstream::{
-    self, ConnectionOptions, ConsumerAction, ConsumerKind, JetStreamError, MigrationReport,
-    NatsContext, Plan, PlanOptions, RunOptions, VerifyReport,
+    self, ConnectionOptions, ConsumerAction, ConsumerKind, Delivery, JetStreamError,
+    MigrationReport, NatsContext, Plan, PlanOptions, RunOptions, VerifyReport,
+    DEFAULT_DELIVER_SUBJECT_PREFIX,
 };
 use stanctl::migrate::{NoProgress, Progress};
 use stanctl::model::MessageRange;
@@ -106,6 +107,15 @@ pub struct JetStreamArgs {
     #[arg(long)]
     pub no_consumers: bool,
 
+    /// Consumers the applications pull from, or push consumers that send to
+    /// a deliver subject (a queue group's to its deliver group).
+    #[arg(long, value_name = "KIND", value_enum, default_value_t = ConsumerKindArg::Pull)]
+    pub consumer_kind: ConsumerKindArg,
+
+    /// Push consumers: deliver subject = PREFIX + stream + "." + consumer.
+    #[arg(long, value_name = "PREFIX", default_value = DEFAULT_DELIVER_SUBJECT_PREFIX)]
+    pub deliver_subject_prefix: String,
+
     /// Do not set streams' first sequence, even on nats-server 2.10+
     /// (JetStream sequences then start at 1; the mapping is reported).
     #[arg(long)]
@@ -129,6 +139,12 @@ pub struct JetStreamArgs {
     pub timeout: Duration,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConsumerKindArg {
+    Pull,
+    Push,
+}
+
 fn parse_stream_name(s: &str) -> Result<(String, String), String> {
     match s.rsplit_once('=') {
         Some((c, n)) if !c.is_empty() && !n.is_empty() => Ok((c.to_string(), n.to_string())),
@@ -149,6 +165,8 @@ fn with_options(e: JetStreamError) -> anyhow::Error {
         JetStreamError::ForeignStream { .. } => "--stream-name CHANNEL=NAME, --stream-prefix",
         JetStreamError::StreamName { .. } => "--stream-name",
         JetStreamError::StreamPrefix(_) => "--stream-prefix",
+        JetStreamError::ConsumerDelivery { .. } => "--consumer-kind, --deliver-subject-prefix",
+        JetStreamError::DeliverSubject { .. } => "--deliver-subject-prefix",
         JetStreamError::Unpaired { .. } => "--user with --password, --tls-cert with --tls-key",
         JetStreamError::ServerAddress { .. } => "--server",
         JetStreamError::ContextName(_) | JetStreamError::ContextDomain(_) => "--context",
@@ -254,6 +272,7 @@ fn print_plan(plan: &Plan) -> anyhow::Result<()> {
             "stream",
             "consumer",
             "kind",
+            "delivery",
             "stan durable",
             "clients",
             "redelivered first",
@@ -266,6 +285,10 @@ fn print_plan(plan: &Plan) -> anyhow::Result<()> {
                 s.stream.clone(),
                 c.name.clone(),
                 kind_text(c.kind).to_string(),
+                jetstream::consumers::delivery_text(
+                    c.deliver_subject.as_deref(),
+                    c.deliver_group.as_deref(),
+                ),
                 c.stan_key.clone(),
                 c.clients.join(","),
                 seq_list(&c.pending),
@@ -472,6 +495,11 @@ pub fn run(cli: &Cli, args: &JetStreamArgs) -> anyhow::Result<Outcome> {
         stream_names: args.stream_names.iter().cloned().collect(),
         replicas: args.replicas.max(1),
         no_limits: args.no_limits,
+        delivery: match args.consumer_kind {
+            ConsumerKindArg::Pull => Delivery::Pull,
+            ConsumerKindArg::Push => Delivery::Push,
+        },
+        deliver_subject_prefix: args.deliver_subject_prefix.clone(),
     };
     let plan = jetstream::build_plan(store.as_mut(), &plan_opts).map_err(with_options)?;
     if !have_key && !args.keep_encrypted {
