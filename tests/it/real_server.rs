@@ -1228,14 +1228,45 @@ fn salvage_case(name: &'static str) {
             .iter()
             .map(|c| (str_of(&c["name"]).to_string(), c))
             .collect();
-        let mut diffs = messages_vs_truth(&obs, &truth(name), &|channel, _| {
+        // The server applies a channel's configured limits at start-up, and
+        // salvage copies every record: on such a channel it serves what
+        // salvage kept within what it served on the damaged store.
+        let m = manifest(name);
+        let limited: HashMap<&str, (u64, u64)> = m["damage"]["real_server_behaviour"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["started"] == true)
+            .and_then(|r| r["channelsz"].as_array())
+            .into_iter()
+            .flatten()
+            .filter(|c| {
+                m["channels"].as_array().into_iter().flatten().any(|t| {
+                    t["name"] == c["name"]
+                        && t["configured_limits"]
+                            .as_object()
+                            .is_some_and(|l| !l.is_empty())
+                })
+            })
+            .map(|c| {
+                let range = (u64_of(&c["first_seq"]), u64_of(&c["last_seq"]));
+                (str_of(&c["name"]), range)
+            })
+            .collect();
+        let want = |channel: &str| -> Vec<u64> {
             kept.get(channel)
                 .and_then(|c| c["kept"].as_array())
                 .into_iter()
                 .flatten()
                 .flat_map(|r| u64_of(&r[0])..=u64_of(&r[1]))
+                .filter(|s| {
+                    limited
+                        .get(channel)
+                        .is_none_or(|(first, last)| (*first..=*last).contains(s))
+                })
                 .collect()
-        });
+        };
+        let mut diffs = messages_vs_truth(&obs, &truth(name), &|channel, _| want(channel));
         let mut served: Vec<&String> = obs.channels.keys().collect();
         let mut reported: Vec<&String> = kept.keys().collect();
         served.sort();
@@ -1247,10 +1278,15 @@ fn salvage_case(name: &'static str) {
             let Some(ch) = obs.channels.get(channel) else {
                 continue;
             };
-            if ch["msgs"] != c["kept_messages"] {
+            let (msgs, limits) = if limited.contains_key(channel.as_str()) {
+                (want(channel).len() as u64, " within its limits")
+            } else {
+                (u64_of(&c["kept_messages"]), "")
+            };
+            if u64_of(&ch["msgs"]) != msgs {
                 diffs.push(format!(
-                    "{channel}: msgs {} != salvage's {}",
-                    ch["msgs"], c["kept_messages"]
+                    "{channel}: msgs {} != salvage's {msgs}{limits}",
+                    ch["msgs"]
                 ));
             }
             let subs = obs.subs[channel].len() as u64;
@@ -1288,6 +1324,42 @@ fn salvage_damaged_idx_deleted() {
 #[test]
 fn salvage_damaged_truncated_tail() {
     salvage_case("damaged-truncated-tail-v0.23");
+}
+
+// The damage operators reported upstream (issue 14; check and salvage
+// against the server's view of the damaged store: tests/it/check_salvage.rs).
+
+/// nats-streaming-server #440: subs.dat extended with zeros.
+#[test]
+fn salvage_upstream_440_subs_zero_tail() {
+    salvage_case("damaged-subs-zero-tail-v0.23");
+}
+
+/// #1199: clients.dat torn when the disk filled.
+#[test]
+fn salvage_upstream_1199_clients_full_disk() {
+    salvage_case("damaged-clients-full-disk-v0.23");
+}
+
+/// #557: unexpected EOF in a message file after a crash with sync off.
+#[test]
+fn salvage_upstream_557_msgs_unexpected_eof() {
+    salvage_case("damaged-msgs-unexpected-eof-v0.23");
+}
+
+#[test]
+fn salvage_upstream_idx_longer_than_dat() {
+    salvage_case("damaged-idx-longer-v0.23");
+}
+
+#[test]
+fn salvage_upstream_idx_shorter_than_dat() {
+    salvage_case("damaged-idx-shorter-v0.23");
+}
+
+#[test]
+fn salvage_upstream_dat_missing_idx_stays() {
+    salvage_case("damaged-dat-missing-v0.23");
 }
 
 /// `sql upgrade --apply` on a v0.9.2 database (loaded from the dump), then
