@@ -87,6 +87,19 @@ fn a_sentinel_password_never_appears_in_any_output() {
             "--to-sql-source".into(),
             out("to.db"),
         ],
+        vec![
+            "export".into(),
+            "parquet".into(),
+            "--to".into(),
+            out("parquet"),
+        ],
+        // A closed port: the store is opened (and fails) first.
+        vec![
+            "migrate".into(),
+            "to-jetstream".into(),
+            "--server".into(),
+            "nats://127.0.0.1:1".into(),
+        ],
     ])
     .collect();
     let file_store = fixture("file-basic-v0.23")

@@ -400,6 +400,7 @@ fn mkfifo(path: &Path) {
 #[test]
 fn fifos_and_directories_in_place_of_store_files_are_refused_without_hanging() {
     for rel in [
+        "server.dat",
         "clients.dat",
         "orders.eu/subs.dat",
         "orders.eu/msgs.1.dat",
@@ -411,6 +412,33 @@ fn fifos_and_directories_in_place_of_store_files_are_refused_without_hanging() {
             rel,
             "a directory, not a regular file",
         );
+    }
+}
+
+/// The same for a cluster node's files: a FIFO in place of the Raft log is
+/// an error; in place of a snapshot's meta.json or state.bin it is a
+/// warning naming the file (exit 1), as the server skips that snapshot.
+/// Neither blocks a command.
+#[test]
+fn fifos_in_place_of_raft_files_are_refused_without_hanging() {
+    let snapshot = "raft/stanctl-c3/snapshots/2-8620-1795574633566";
+    for rel in [
+        "raft/stanctl-c3/raft.log".to_string(),
+        format!("{snapshot}/meta.json"),
+        format!("{snapshot}/state.bin"),
+    ] {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let node = tmp.path().join("node");
+        copy_tree(&fixture("cluster-3node-v0.23").join("node"), &node);
+        let path = node.join(&rel);
+        std::fs::remove_file(&path).unwrap();
+        mkfifo(&path);
+        let out = tmp.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let name = rel.rsplit('/').next().unwrap();
+        for args in every_command(&node.join("store"), &out) {
+            refused(&args, &[name, "a FIFO, not a regular file"]);
+        }
     }
 }
 
