@@ -751,12 +751,24 @@ fn consumers_survive_a_server_restart() {
             let (sp, subj) = unique(name);
             // Unlimited streams: events.ttl keeps a 10 s max_age otherwise.
             let report = migrate_fixture(name, &url, &sp, &subj, &["--no-limits"]);
-            runs.push((name, sp, subj, report));
+            runs.push((name, sp, subj, report, None));
         }
+        // Push consumers too.
+        let name = "file-basic-v0.23";
+        let (sp, subj) = unique("push_restart");
+        let deliver = format!("{subj}to.");
+        let push = [
+            "--consumer-kind",
+            "push",
+            "--deliver-subject-prefix",
+            &deliver,
+        ];
+        let report = migrate_fixture(name, &url, &sp, &subj, &push);
+        runs.push((name, sp, subj, report, Some(deliver)));
     }
     server.restart();
     let nats = Nats::connect(&url, "");
-    for (name, _, _, report) in &runs {
+    for (name, _, _, report, _) in &runs {
         for s in report["streams"].as_array().expect("streams") {
             for c in s["consumers"].as_array().expect("consumers") {
                 let info = nats
@@ -775,9 +787,9 @@ fn consumers_survive_a_server_restart() {
     // JetStream re-queues the unacknowledged messages of a restored consumer
     // 0.5 to 1.5 s after it starts.
     std::thread::sleep(Duration::from_millis(2500));
-    for (name, sp, subj, report) in &runs {
+    for (name, sp, subj, report, push) in &runs {
         check_streams(&nats, name, report, sp, subj, true);
-        check_consumers(&nats, name, report, true);
+        check_consumers_as(&nats, name, report, true, push.as_deref());
     }
 }
 
@@ -945,6 +957,137 @@ fn push_consumers_deliver_what_stan_would_send_next() {
     }
 
     check_consumers_as(&nats, name, &first, true, Some(&deliver));
+}
+
+/// A push consumer sends as long as fewer than max ack pending messages
+/// are unacknowledged: positioning one far behind (2 unacked messages, then
+/// 1,498 to take, 500 more in the stream after the last sent one) must not
+/// let the server send past the last sent one. A durable and a durable queue
+/// group (two members) in a store written here.
+#[test]
+fn push_positioning_stops_at_the_last_sent_message() {
+    use stanctl::filestore::writer::{FileStoreWriter, FileWriterOptions};
+    use stanctl::model::{ChannelStats, Client, Limits, Message, ServerInfo, Subscription};
+    use stanctl::store::StoreWriter;
+    let Some(url) = env_var("STANCTL_TEST_NATS_URL") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let src = tmp.path().join("store");
+    let mut w = FileStoreWriter::create(&src, FileWriterOptions::default()).expect("writer");
+    let inbox = |what: &str| format!("_STAN.{what}.wide");
+    w.server_info(&ServerInfo {
+        cluster_id: "wide".into(),
+        node_id: None,
+        discovery: inbox("discover"),
+        publish: inbox("pub"),
+        subscribe: inbox("sub"),
+        unsubscribe: inbox("unsub"),
+        close: inbox("close"),
+        sub_close: inbox("subclose"),
+        acks_subs: inbox("ack"),
+    })
+    .expect("server info");
+    w.add_client(&Client {
+        id: "app".into(),
+        hb_inbox: "_INBOX.app".into(),
+        conn_id: None,
+        protocol: None,
+        ping_interval: None,
+        ping_max_out: None,
+    })
+    .expect("client");
+    let stats = ChannelStats {
+        name: "wide".into(),
+        msgs: 2000,
+        first_seq: 1,
+        last_seq: 2000,
+        ..ChannelStats::default()
+    };
+    w.begin_channel(&stats, &Limits::default())
+        .expect("channel");
+    for seq in 1..=2000u64 {
+        w.append_message(&Message {
+            seq,
+            timestamp: 1_700_000_000_000_000_000 + seq as i64,
+            subject: "wide".into(),
+            reply: String::new(),
+            data: bytes::Bytes::from(format!("m{seq}")),
+        })
+        .expect("message");
+    }
+    let sub =
+        |id: u64, durable: &str, group: &str, last_sent: u64, pending: Vec<u64>| Subscription {
+            channel: "wide".into(),
+            id,
+            client_id: "app".into(),
+            inbox: format!("_INBOX.app.{id}"),
+            ack_inbox: format!("_STAN.ack.app.{id}"),
+            durable_name: durable.into(),
+            queue_group: group.into(),
+            max_in_flight: 40,
+            ack_wait_s: 30,
+            last_sent,
+            pending,
+            is_durable: true,
+            is_closed: false,
+        };
+    for s in [
+        sub(1, "far", "", 1500, vec![3, 700]),
+        sub(2, "", "far:grp", 900, vec![10]),
+        sub(3, "", "far:grp", 1300, vec![1200]),
+    ] {
+        w.add_subscription(&s).expect("subscription");
+    }
+    w.end_channel().expect("end");
+    Box::new(w).finish().expect("finish");
+
+    let (sp, subj) = unique("pushfar");
+    let deliver = format!("{subj}to.");
+    let nats = Nats::connect(&url, &sp);
+    let dir = src.to_str().expect("path");
+    let args = joined(
+        &joined(&["--dir", dir], &export_to(&url, &sp, &subj)),
+        &[
+            "--consumer-kind",
+            "push",
+            "--deliver-subject-prefix",
+            &deliver,
+            "--verify",
+            "--format",
+            "json",
+        ],
+    );
+    let report = json(&args);
+    assert_eq!(report["verify"]["ok"], true, "{report:#}");
+    let stream = format!("{sp}wide");
+    for (consumer, group, want) in [
+        (
+            "far",
+            None,
+            [vec![3, 700], (1501..=2000).collect()].concat(),
+        ),
+        (
+            "far_grp",
+            Some("grp"),
+            [vec![10, 1200], (1301..=2000).collect()].concat(),
+        ),
+    ] {
+        let info = nats.consumer_info(&stream, consumer).expect("consumer");
+        assert_eq!(
+            info.config.max_ack_pending,
+            if group.is_some() { 80 } else { 40 }
+        );
+        assert_eq!(info.delivered.stream_sequence + 1, want[2], "{consumer}");
+        assert_eq!(info.num_ack_pending, 2, "{consumer}");
+        let subject = format!("{deliver}{stream}.{consumer}");
+        let (got, extra) = nats.receive_push(&subject, group, want.len());
+        let seqs: Vec<u64> = got.iter().map(Got::stan_seq).collect();
+        assert_eq!(seqs, want, "{consumer}");
+        assert_eq!(extra, 0, "{consumer}");
+        let redelivered: Vec<bool> = got.iter().map(|g| g.redelivered).collect();
+        assert_eq!(redelivered[..3], [true, true, false], "{consumer}");
+    }
 }
 
 #[test]
