@@ -25,6 +25,16 @@ pub enum StoreError {
         message: String,
     },
 
+    /// A message record that is not what its index entry says (the
+    /// server fails on it too when asked for it).
+    #[error("{path} at offset {offset}: {}", .problem.describe(*.seq))]
+    BadRecord {
+        path: PathBuf,
+        offset: u64,
+        seq: u64,
+        problem: crate::filestore::problem::RecordProblem,
+    },
+
     /// server.dat's CRC does not match with the polynomial given, but does
     /// with `suggested` (the polynomial is stored nowhere: the server's
     /// `file_crc_poly` must be given again).

@@ -962,10 +962,10 @@ impl Checker {
         for f in reader.findings() {
             // The schema analysis above reports the Clients.proto problem
             // with its statement and fix.
-            if f.message.starts_with("no proto column") {
+            if f.code == Code::SchemaClientsProtoMissing {
                 continue;
             }
-            let mut out = Finding::new(f.severity, Code::SqlRecovery, f.location.clone())
+            let mut out = Finding::new(f.severity, f.code, f.location.clone())
                 .msg(f.message.clone())
                 .expected("-")
                 .found("-")
@@ -977,9 +977,6 @@ impl Checker {
                 };
                 out.table = Some(table);
                 out.key = key;
-            }
-            if f.location.starts_with("table StoreLock") {
-                out.code = super::Code::StoreLocked;
             }
             self.push(out);
         }
@@ -1043,6 +1040,26 @@ mod tests {
         // SQLite itself is no server's driver.
         assert!(before.1.iter().any(|r| r.contains("SQLite")));
         assert!(before.1.iter().any(|r| r.contains("no ServerInfo row")));
+    }
+
+    /// The reader's findings keep their own codes in check: a held
+    /// StoreLock is store.locked (not sql.recovery).
+    #[test]
+    fn sqlite_check_keeps_the_readers_codes() {
+        let mut sql = crate::sqlstore::schema::SQLITE_SCHEMA.to_string();
+        sql.push_str("INSERT INTO StoreLock (id, tick) VALUES ('gone-owner', 7);");
+        let (_dir, path) = sqlite_store(&sql);
+        let out = check_sqlite(&path, false);
+        let codes: Vec<&str> = out.findings.iter().map(|f| f.code.as_str()).collect();
+        let locked: Vec<_> = out
+            .findings
+            .iter()
+            .filter(|f| f.code == Code::StoreLocked)
+            .collect();
+        assert_eq!(locked.len(), 1, "{codes:?}");
+        assert_eq!(locked[0].table.as_deref(), Some("StoreLock"));
+        assert!(locked[0].message.contains("gone-owner"), "{codes:?}");
+        assert!(!codes.contains(&"sql.recovery"), "{codes:?}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The file store (`-store file`): read-only recovery of a store directory
 //! exactly as the server would do it (docs/FORMAT.md sections 1-2).
 
+pub mod problem;
 pub mod readahead;
 pub mod record;
 pub mod slice;
@@ -26,6 +27,7 @@ use crate::proto::{
     self, ClientDelete, ClientInfo, MsgProto, MsgView, SubState, SubStateDelete, SubStateUpdate,
 };
 use crate::store::{MessageIter, StoreReader};
+use problem::RecordProblem;
 use record::{
     ChunkReader, Framing, Next, RecordReader, CLIENT_ADD, CLIENT_DELETE, KNOWN_POLYS, SUB_ACK,
     SUB_DELETE, SUB_MSG, SUB_NEW, SUB_UPDATE,
@@ -724,7 +726,7 @@ impl StoreReader for FileStore {
             };
             match found {
                 Ok(payload) => visit(Ok(payload)),
-                Err(problem) => visit(Err(StoreError::corrupt(walk.dat(), entry.offset, problem))),
+                Err(problem) => visit(Err(walk.bad_record(&entry, problem))),
             }
             .map_err(out)?;
         }
@@ -770,8 +772,7 @@ impl StoreReader for FileStore {
                     _ => MsgProto::decode(bytes),
                 },
                 Err(problem) => {
-                    let e = StoreError::corrupt(walk.dat(), entry.offset, problem);
-                    visit(Err(e)).map_err(out)?;
+                    visit(Err(walk.bad_record(&entry, problem))).map_err(out)?;
                     continue;
                 }
             };
@@ -930,23 +931,24 @@ impl RangeWalk {
 
     /// The record `entry` points at, borrowed from the read chunk, or what
     /// was found instead.
-    fn record(&mut self, entry: &IndexEntry) -> Result<std::result::Result<&[u8], String>> {
-        let data = self.data_reader()?;
-        Ok(data
-            .payload_at(entry.offset, entry.size)?
-            .map_err(|problem| format!("seq {}: {problem}", entry.seq)))
+    fn record(&mut self, entry: &IndexEntry) -> Result<std::result::Result<&[u8], RecordProblem>> {
+        self.data_reader()?.payload_at(entry.offset, entry.size)
     }
 
     /// The record `entry` points at, sharing the read chunk.
     fn record_bytes(&mut self, entry: &IndexEntry) -> Result<Bytes> {
         let found = self.data_reader()?.read_sized(entry.offset, entry.size)?;
-        found.map_err(|problem| {
-            StoreError::corrupt(
-                self.dat(),
-                entry.offset,
-                format!("seq {}: {problem}", entry.seq),
-            )
-        })
+        found.map_err(|problem| self.bad_record(entry, problem))
+    }
+
+    /// The error for a record that is not the message `entry` names.
+    fn bad_record(&self, entry: &IndexEntry, problem: RecordProblem) -> StoreError {
+        StoreError::BadRecord {
+            path: self.dat().to_path_buf(),
+            offset: entry.offset,
+            seq: entry.seq,
+            problem,
+        }
     }
 }
 
@@ -998,7 +1000,7 @@ fn message_from(
 /// The `data` field of a marshaled MsgProto, found in place, after
 /// checking its `sequence` is `seq` (docs/FORMAT.md 5.1: fields 1 sequence,
 /// 4 data; others skipped by wire type).
-fn msgproto_data(buf: &[u8], seq: u64) -> std::result::Result<&[u8], String> {
+fn msgproto_data(buf: &[u8], seq: u64) -> std::result::Result<&[u8], RecordProblem> {
     fn varint(buf: &[u8], at: &mut usize) -> Option<u64> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
@@ -1011,7 +1013,7 @@ fn msgproto_data(buf: &[u8], seq: u64) -> std::result::Result<&[u8], String> {
         }
         None
     }
-    let bad = || format!("seq {seq}: bad MsgProto");
+    let bad = || RecordProblem::BadMsgProto;
     let (mut at, mut data, mut found_seq) = (0usize, &buf[..0], 0u64);
     while at < buf.len() {
         let key = varint(buf, &mut at).ok_or_else(bad)?;
@@ -1047,9 +1049,10 @@ fn msgproto_data(buf: &[u8], seq: u64) -> std::result::Result<&[u8], String> {
         }
     }
     if found_seq != seq {
-        return Err(format!(
-            "data record has sequence {found_seq}, index says {seq}"
-        ));
+        return Err(RecordProblem::WrongSeq {
+            found: found_seq,
+            indexed: seq,
+        });
     }
     Ok(data)
 }

@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use super::problem::RecordProblem;
 use super::readahead::{Layout, ReadAhead};
 use super::walk::{Frame, FrameCursor};
 use crate::crc::Crc32;
@@ -301,17 +302,18 @@ impl ChunkReader {
         &mut self,
         offset: u64,
         size: u32,
-    ) -> Result<std::result::Result<std::ops::Range<usize>, String>> {
+    ) -> Result<std::result::Result<std::ops::Range<usize>, RecordProblem>> {
         let record_len = HEADER_LEN + u64::from(size);
         let record = self
             .ahead
             .window(offset, record_len)
             .map_err(|e| StoreError::io(&self.path, e))?;
         if (record.len() as u64) < record_len {
-            return Ok(Err(format!(
-                "record of {record_len} bytes at offset {offset} runs past the end of the file ({} bytes)",
-                self.ahead.len()
-            )));
+            return Ok(Err(RecordProblem::PastEnd {
+                needed: record_len,
+                offset,
+                file_len: self.ahead.len(),
+            }));
         }
         let computed = if self.verify_crc {
             self.ahead.computed_crc(offset, size)
@@ -323,17 +325,19 @@ impl ChunkReader {
         let stored_size = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
         let stored_crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
         if stored_size != size {
-            return Ok(Err(format!(
-                "record size {stored_size} does not match the index size {size}"
-            )));
+            return Ok(Err(RecordProblem::SizeMismatch {
+                stored: stored_size,
+                indexed: size,
+            }));
         }
         let payload = record.start + HEADER_LEN as usize..record.end;
         if self.verify_crc {
             let actual = computed.unwrap_or_else(|| self.crc.checksum(&chunk[payload.clone()]));
             if actual != stored_crc {
-                return Ok(Err(format!(
-                    "corrupted data, expected crc to be 0x{stored_crc:08x}, got 0x{actual:08x}"
-                )));
+                return Ok(Err(RecordProblem::Crc {
+                    stored: stored_crc,
+                    actual,
+                }));
             }
         }
         Ok(Ok(payload))
@@ -346,7 +350,7 @@ impl ChunkReader {
         &mut self,
         offset: u64,
         size: u32,
-    ) -> Result<std::result::Result<bytes::Bytes, String>> {
+    ) -> Result<std::result::Result<bytes::Bytes, RecordProblem>> {
         Ok(self
             .locate(offset, size)?
             .map(|range| self.ahead.chunk().slice(range)))
@@ -357,7 +361,7 @@ impl ChunkReader {
         &mut self,
         offset: u64,
         size: u32,
-    ) -> Result<std::result::Result<&[u8], String>> {
+    ) -> Result<std::result::Result<&[u8], RecordProblem>> {
         Ok(self
             .locate(offset, size)?
             .map(|range| &self.ahead.chunk()[range]))

@@ -129,7 +129,24 @@ fn finding(
     message: String,
     server_behaviour: impl Into<String>,
 ) -> Finding {
-    Finding::new(severity, Code::SqlRecovery, location)
+    coded(
+        Code::SqlRecovery,
+        severity,
+        location,
+        message,
+        server_behaviour,
+    )
+}
+
+/// A finding with a code of its own (check keeps the reader's codes).
+fn coded(
+    code: Code,
+    severity: Severity,
+    location: String,
+    message: String,
+    server_behaviour: impl Into<String>,
+) -> Finding {
+    Finding::new(severity, code, location)
         .msg(message)
         .server(server_behaviour)
 }
@@ -325,7 +342,8 @@ impl SqlReader {
         };
         let (first, second, owner) = (&lock.first, &lock.second, lock.owner());
         if lock.live() {
-            self.push(finding(
+            self.push(coded(
+                Code::StoreLocked,
                 Severity::Warning,
                 loc_table("StoreLock"),
                 format!(
@@ -338,7 +356,8 @@ impl SqlReader {
                 "a server in fault-tolerance mode owns the store and keeps writing to it",
             ));
         } else {
-            self.push(finding(
+            self.push(coded(
+                Code::StoreLocked,
                 Severity::Warning,
                 loc_table("StoreLock"),
                 format!(
@@ -352,7 +371,8 @@ impl SqlReader {
             ));
         }
         if second.len() > 1 {
-            self.push(finding(
+            self.push(coded(
+                Code::StoreLocked,
                 Severity::Warning,
                 loc_table("StoreLock"),
                 format!("{} rows instead of one", second.len()),
@@ -969,7 +989,8 @@ fn resolve_schema(
             .collect();
         if table == "Clients" && absent == ["proto"] {
             has_client_proto = false;
-            findings.push(finding(
+            findings.push(coded(
+                Code::SchemaClientsProtoMissing,
                 Severity::Warning,
                 loc_table("Clients"),
                 "no proto column (schema written before v0.10.0); clients have only id and hbinbox".into(),

@@ -301,6 +301,54 @@ fn wrong_crc_polynomial_is_a_typed_error_with_the_fitting_one() {
     );
 }
 
+/// A message whose CRC does not match is a typed error naming the record
+/// (export recognises it by its variant, not its text), with the
+/// MANIFEST's sequence and the text the server prints.
+#[test]
+fn crc_flip_is_a_typed_bad_record_error() {
+    use stanctl::filestore::problem::RecordProblem;
+    use stanctl::filestore::{FileStore, FileStoreOptions};
+    use stanctl::model::MessageRange;
+    let name = "damaged-crc-flip-v0.23";
+    let seq = u64_of(&manifest(name)["damage"]["details"]["message_seq"]);
+    let mut store =
+        FileStore::open(&fixture(name).join("store"), FileStoreOptions::default()).expect("open");
+    let mut errors = Vec::new();
+    stanctl::StoreReader::for_each_message(
+        &mut store,
+        "orders.eu",
+        MessageRange::default(),
+        &mut |m| {
+            if let Err(e) = m {
+                errors.push(e);
+            }
+            Ok(())
+        },
+    )
+    .expect("walk");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let text = errors[0].to_string();
+    match &errors[0] {
+        stanctl::StoreError::BadRecord {
+            seq: got,
+            problem: RecordProblem::Crc { stored, actual },
+            path,
+            ..
+        } => {
+            assert_eq!(*got, seq);
+            assert_eq!((*stored, *actual), (0x72c2_2422, 0xff4a_d9c0));
+            assert!(path.ends_with("orders.eu/msgs.1.dat"), "{path:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        text.contains(&format!(
+            "seq {seq}: corrupted data, expected crc to be 0x72c22422, got 0xff4ad9c0"
+        )),
+        "{text}"
+    );
+}
+
 /// A directory one level above the store: the library says where the
 /// store is, the CLI adds the option.
 #[test]

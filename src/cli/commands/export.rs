@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use stanctl::export::{self, ExportOptions, ExportReport, ExportVerify};
+use stanctl::filestore::problem::RecordProblem;
 use stanctl::migrate::{self, Progress};
 use stanctl::StoreError;
 
@@ -121,7 +122,10 @@ pub fn run(cli: &Cli, cmd: &ExportCommand) -> anyhow::Result<Outcome> {
                 " (--encryption-key-file or NATS_STREAMING_ENCRYPTION_KEY to decrypt, \
                  --keep-encrypted to keep the ciphertext)"
             }
-            StoreError::Corrupt { message, .. } if message.contains("expected crc") => {
+            StoreError::BadRecord {
+                problem: RecordProblem::Crc { .. },
+                ..
+            } => {
                 " (the server fails on this message too; --file_crc=false exports what \
                  the server with -file_crc=false serves)"
             }
