@@ -1672,6 +1672,29 @@ fn fixture_to_a_three_node_cluster() {
     wait_replicated(&nats, &report);
     check_streams(&nats, name, &report, &sp, &subj, true);
     check_consumers(&nats, name, &report, true);
+
+    // Push consumers, R3: stanctl listens on one node, the consumer's
+    // leader may be on another.
+    let (sp, subj) = unique("r3push");
+    let nats = Nats::connect(&cluster.url_of_running(), &sp);
+    let deliver = format!("{subj}to.");
+    let report = migrate_fixture(
+        name,
+        &cluster.urls(),
+        &sp,
+        &subj,
+        &[
+            "--replicas",
+            "3",
+            "--no-limits",
+            "--consumer-kind",
+            "push",
+            "--deliver-subject-prefix",
+            &deliver,
+        ],
+    );
+    wait_replicated(&nats, &report);
+    check_consumers_as(&nats, name, &report, true, Some(&deliver));
 }
 
 /// A store made by the generator, whose durables are known: subscription
