@@ -36,6 +36,7 @@ mod parquet;
 mod raft_fixtures;
 mod real_server;
 mod safety;
+mod sql_large_row;
 mod sql_plan;
 mod sql_read;
 mod sql_write;

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, DatabaseName, OpenFlags};
 
-use super::{row_location, sql_err, statements, Table, Target, Val};
+use super::{row_location, sql_err, statements, Table, Target, Val, LONG_VALUE};
 use crate::error::{Result, StoreError};
 use crate::partial;
 use crate::safe_fs;
@@ -250,17 +250,41 @@ impl Target for LiteTarget {
             .inserts
             .get(&table)
             .ok_or_else(|| sql_err(loc(), "table not prepared"))?;
-        let params = row
-            .iter()
-            .map(to_sql)
-            .collect::<std::result::Result<Vec<_>, SqlError>>()
-            .map_err(|e| sql_err(loc(), e))?;
+        // A large value goes in as a zeroblob and is then written in place
+        // with incremental blob I/O: bound as it is, SQLite would copy it
+        // and build the record from it, holding it twice more.
+        let mut long = Vec::new();
+        let mut params = Vec::with_capacity(row.len());
+        for (i, v) in row.iter().enumerate() {
+            match v {
+                Val::Bytes(b) if b.len() > LONG_VALUE => {
+                    let n = i32::try_from(b.len()).map_err(|_| {
+                        sql_err(
+                            loc(),
+                            format!("a value of {} bytes, more than SQLite stores", b.len()),
+                        )
+                    })?;
+                    params.push(ToSqlOutput::ZeroBlob(n));
+                    long.push((i, *b));
+                }
+                v => params.push(to_sql(v).map_err(|e| sql_err(loc(), e))?),
+            }
+        }
         let conn = self.conn()?;
         let mut stmt = conn
             .prepare_cached(sql)
             .map_err(|e| sql_err(loc(), e.to_string()))?;
         stmt.execute(rusqlite::params_from_iter(params.iter()))
             .map_err(|e| sql_err(loc(), e.to_string()))?;
+        let rowid = conn.last_insert_rowid();
+        for (i, bytes) in long {
+            let column = table.columns().get(i).copied().unwrap_or_default();
+            let mut blob = conn
+                .blob_open(DatabaseName::Main, table.name(), column, rowid, false)
+                .map_err(|e| sql_err(loc(), format!("column {column}: {e}")))?;
+            blob.write_at(bytes, 0)
+                .map_err(|e| sql_err(loc(), format!("column {column}: {e}")))?;
+        }
         Ok(())
     }
 

@@ -255,6 +255,19 @@ pub(crate) trait Target {
     /// Adds a row (`table.columns()` order); may only buffer it.
     fn insert(&mut self, table: Table, row: &[Val<'_>]) -> Result<()>;
 
+    /// Adds a `Messages` row: `key` are its first four columns, `data`
+    /// (the encoded MsgProto) the last. The buffer is given so that a
+    /// target may send a large one as it is instead of copying it; what
+    /// comes back may be reused.
+    fn insert_message(&mut self, key: [Val<'_>; 4], data: Vec<u8>) -> Result<Vec<u8>> {
+        let [id, seq, timestamp, size] = key;
+        self.insert(
+            Table::Messages,
+            &[id, seq, timestamp, size, Val::Bytes(&data)],
+        )?;
+        Ok(data)
+    }
+
     /// Sends every buffered row.
     fn flush(&mut self) -> Result<()>;
 
@@ -411,6 +424,14 @@ struct Current {
 /// most about 2000, as it flushes at 2000), which keeps each JSON list
 /// under the 64 KiB of the upstream MySQL `BLOB` columns.
 const PENDING_PER_ROW: usize = 2000;
+
+/// The largest encoding buffer kept between messages.
+const SCRATCH_KEEP: usize = 1 << 20;
+
+/// A value larger than this is written apart from its row where the
+/// driver allows (SQLite incremental blob I/O, a PostgreSQL `COPY` of its
+/// own, a MySQL `INSERT` of its own), so that it is held once.
+pub(crate) const LONG_VALUE: usize = 8 << 20;
 
 /// Writes a SQL store; see the module documentation.
 pub struct SqlWriter {
@@ -601,24 +622,36 @@ impl StoreWriter for SqlWriter {
             ch.last_seq = msg.seq;
             let id = ch.id;
             let record = proto::MsgProto::from(msg);
+            // A buffer of exactly the record's size: growing one by
+            // doubling would hold up to twice a large message.
+            let len = record.encoded_len();
             let mut buf = std::mem::take(&mut w.scratch);
             buf.clear();
+            if buf.capacity() < len {
+                buf = Vec::new();
+                buf.try_reserve_exact(len).map_err(|_| {
+                    StoreError::Invalid(format!(
+                        "message {}: no memory for its {len} bytes",
+                        msg.seq
+                    ))
+                })?;
+            }
             record
                 .encode(&mut buf)
                 .map_err(|e| StoreError::Invalid(format!("encoding message {}: {e}", msg.seq)))?;
             let size = i64::try_from(buf.len()).unwrap_or(i64::MAX);
-            let r = w.target.insert(
-                Table::Messages,
-                &[
-                    Val::Int(id),
-                    Val::UInt(msg.seq),
-                    Val::Int(msg.timestamp),
-                    Val::Int(size),
-                    Val::Bytes(&buf),
-                ],
-            );
-            w.scratch = buf;
-            r
+            let key = [
+                Val::Int(id),
+                Val::UInt(msg.seq),
+                Val::Int(msg.timestamp),
+                Val::Int(size),
+            ];
+            let back = w.target.insert_message(key, buf)?;
+            // Keep a small buffer for the next message, not a large one.
+            if back.capacity() <= SCRATCH_KEEP {
+                w.scratch = back;
+            }
+            Ok(())
         })
     }
 

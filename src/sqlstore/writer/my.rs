@@ -11,10 +11,11 @@ use ::mysql::{Params, Value as MyValue};
 
 use super::{
     ensure_empty, read_catalog, row_location, sql_err, statements, Batch, Table, Target, Val,
+    LONG_VALUE,
 };
 use crate::error::Result;
 use crate::sqlstore::catalog::Catalog;
-use crate::sqlstore::conn::Conn;
+use crate::sqlstore::conn::{Conn, SqlError};
 use crate::sqlstore::dsn::MysqlDsn;
 use crate::sqlstore::my::{self, MyConn};
 use crate::sqlstore::schema::{
@@ -196,6 +197,24 @@ impl MyTarget {
         Ok(())
     }
 
+    /// The row's size in a packet, or an error naming
+    /// `max_allowed_packet` when the server would refuse it.
+    fn row_size(&self, table: Table, row: &[Val<'_>]) -> Result<usize> {
+        let size: usize = row.iter().map(|v| v.wire_len() + VALUE_OVERHEAD).sum();
+        if size + 1024 > self.max_packet {
+            return Err(sql_err(
+                row_location(&self.target, table, row),
+                format!(
+                    "the row takes {size} bytes, more than the server's max_allowed_packet ({} bytes); raise \
+                     max_allowed_packet (SET GLOBAL max_allowed_packet = ..., or in the server's configuration; \
+                     and make sure the column type holds it)",
+                    self.max_packet
+                ),
+            ));
+        }
+        Ok(size)
+    }
+
     fn send(&mut self, table: Table) -> Result<()> {
         let MyTarget {
             db, target, tables, ..
@@ -216,9 +235,21 @@ impl MyTarget {
         }
         let values = std::mem::take(&mut tb.values);
         let sent = db.conn.exec_drop(sql.as_str(), Params::Positional(values));
-        sent.map_err(|e| sql_err(tb.batch.location(target, table), db.err(&e)))?;
+        sent.map_err(|e| sql_err(tb.batch.location(target, table), packet_hint(db.err(&e))))?;
         tb.batch.clear();
         Ok(())
+    }
+}
+
+/// The server refuses a packet over its `max_allowed_packet` (error 1153,
+/// or 1210 for a long parameter) and may drop the connection: say which
+/// setting to raise.
+fn packet_hint(e: SqlError) -> String {
+    let text = e.to_string();
+    if text.contains("max_allowed_packet") || text.contains("Error 1153") {
+        format!("{text} (raise the server's max_allowed_packet above the largest row)")
+    } else {
+        text
     }
 }
 
@@ -229,17 +260,7 @@ impl Target for MyTarget {
     }
 
     fn insert(&mut self, table: Table, row: &[Val<'_>]) -> Result<()> {
-        let size: usize = row.iter().map(|v| v.wire_len() + VALUE_OVERHEAD).sum();
-        if size + 1024 > self.max_packet {
-            return Err(sql_err(
-                row_location(&self.target, table, row),
-                format!(
-                    "the row takes {size} bytes, more than the server's max_allowed_packet ({} bytes); raise \
-                     max_allowed_packet (and make sure the column type holds it)",
-                    self.max_packet
-                ),
-            ));
-        }
+        let size = self.row_size(table, row)?;
         let full = self
             .tables
             .get(&table)
@@ -260,6 +281,32 @@ impl Target for MyTarget {
             self.send(table)?;
         }
         Ok(())
+    }
+
+    /// A large message is sent alone, its buffer moved into the
+    /// statement's parameters rather than copied (the driver sends it in
+    /// pieces with `COM_STMT_SEND_LONG_DATA`).
+    fn insert_message(&mut self, key: [Val<'_>; 4], data: Vec<u8>) -> Result<Vec<u8>> {
+        let [id, seq, timestamp, size] = key;
+        let row = [id, seq, timestamp, size, Val::Bytes(&data)];
+        if data.len() <= LONG_VALUE {
+            self.insert(Table::Messages, &row)?;
+            return Ok(data);
+        }
+        self.row_size(Table::Messages, &row)?;
+        self.send(Table::Messages)?;
+        let location = row_location(&self.target, Table::Messages, &row);
+        let Some(tb) = self.tables.get(&Table::Messages) else {
+            return Err(sql_err(location, "table not prepared"));
+        };
+        let sql = format!("{}{}", tb.head, tb.group);
+        let mut values: Vec<MyValue> = key.iter().map(to_value).collect();
+        values.push(MyValue::Bytes(data));
+        self.db
+            .conn
+            .exec_drop(sql.as_str(), Params::Positional(values))
+            .map_err(|e| sql_err(location, packet_hint(self.db.err(&e))))?;
+        Ok(Vec::new())
     }
 
     fn flush(&mut self) -> Result<()> {

@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use super::{ensure_empty, read_catalog, row_location, sql_err, Batch, Table, Target, Val};
+use super::{
+    ensure_empty, read_catalog, row_location, sql_err, Batch, Table, Target, Val, LONG_VALUE,
+};
 use crate::error::Result;
 use crate::sqlstore::catalog::Catalog;
 use crate::sqlstore::conn::{Conn, SqlError};
@@ -208,36 +210,93 @@ impl PgTarget {
             return Ok(());
         }
         let location = tb.batch.location(target, table);
-        let fail = |e: &dyn std::fmt::Display| sql_err(location.clone(), e);
-        let err = db.err_fn();
-        let mut w = db.client.copy_in(&tb.copy).map_err(|e| fail(&err(&e)))?;
-        let mut written = w.write_all(COPY_HEADER);
-        for chunk in tb.buf.chunks(CHUNK) {
-            if written.is_err() {
-                break;
-            }
-            written = w.write_all(chunk);
-        }
-        if written.is_ok() {
-            written = w.write_all(&COPY_TRAILER);
-        }
-        // The server's own error (a duplicate key, a type) arrives with
-        // `finish`; a write error is only the symptom.
-        let finished = w.finish();
-        match (written, finished) {
-            (_, Err(e)) => return Err(fail(&err(&e))),
-            (Err(e), Ok(_)) => return Err(fail(&e)),
-            (Ok(()), Ok(n)) if n != tb.batch.rows as u64 => {
-                return Err(fail(&format!(
-                    "COPY stored {n} rows instead of {}",
-                    tb.batch.rows
-                )))
-            }
-            _ => {}
-        }
+        copy_in(db, &tb.copy, &location, tb.batch.rows, &[&tb.buf])?;
         tb.buf.clear();
         tb.batch.clear();
         Ok(())
+    }
+
+    /// Sends a row holding a large value in a `COPY` of its own, the
+    /// value straight from its buffer: encoded into the batch it would be
+    /// held twice.
+    fn send_alone(&mut self, table: Table, row: &[Val<'_>]) -> Result<()> {
+        self.send(table)?;
+        let location = row_location(&self.target, table, row);
+        let Some(tb) = self.tables.get(&table) else {
+            return Err(sql_err(location, "table not prepared"));
+        };
+        // Everything but the large values is encoded first, so that a bad
+        // value is reported before the COPY starts.
+        let mut small = Vec::new();
+        let mut parts: Vec<(usize, usize, &[u8])> = Vec::new();
+        small.extend_from_slice(&(row.len() as i16).to_be_bytes());
+        for ((v, ty), col) in row.iter().zip(&tb.types).zip(table.columns()) {
+            match (ty, v) {
+                (PgType::Bytea, Val::Bytes(b)) if b.len() > LONG_VALUE => {
+                    let n = i32::try_from(b.len()).map_err(|_| {
+                        sql_err(
+                            location.clone(),
+                            format!(
+                                "column {col}: {} bytes, more than one PostgreSQL field",
+                                b.len()
+                            ),
+                        )
+                    })?;
+                    small.extend_from_slice(&n.to_be_bytes());
+                    // The small bytes so far, then the value.
+                    parts.push((parts.last().map_or(0, |p| p.1), small.len(), b));
+                }
+                _ => encode(&mut small, *ty, v)
+                    .map_err(|e| sql_err(location.clone(), format!("column {col}: {e}")))?,
+            }
+        }
+        let mut pieces: Vec<&[u8]> = Vec::new();
+        for (from, to, value) in &parts {
+            pieces.push(small.get(*from..*to).unwrap_or_default());
+            pieces.push(value);
+        }
+        pieces.push(
+            small
+                .get(parts.last().map_or(0, |p| p.1)..)
+                .unwrap_or_default(),
+        );
+        copy_in(&mut self.db, &tb.copy, &location, 1, &pieces)
+    }
+}
+
+/// Runs `copy` (binary `COPY ... FROM STDIN`) with `pieces` between the
+/// header and the trailer, handed to the driver in [`CHUNK`]s, and checks
+/// that it stored `rows` rows.
+fn copy_in(
+    db: &mut PgConn,
+    copy: &str,
+    location: &str,
+    rows: usize,
+    pieces: &[&[u8]],
+) -> Result<()> {
+    let fail = |e: &dyn std::fmt::Display| sql_err(location, e);
+    let err = db.err_fn();
+    let mut w = db.client.copy_in(copy).map_err(|e| fail(&err(&e)))?;
+    let mut written = w.write_all(COPY_HEADER);
+    for chunk in pieces.iter().flat_map(|p| p.chunks(CHUNK)) {
+        if written.is_err() {
+            break;
+        }
+        written = w.write_all(chunk);
+    }
+    if written.is_ok() {
+        written = w.write_all(&COPY_TRAILER);
+    }
+    // The server's own error (a duplicate key, a type) arrives with
+    // `finish`; a write error is only the symptom.
+    let finished = w.finish();
+    match (written, finished) {
+        (_, Err(e)) => Err(fail(&err(&e))),
+        (Err(e), Ok(_)) => Err(fail(&e)),
+        (Ok(()), Ok(n)) if n != rows as u64 => {
+            Err(fail(&format!("COPY stored {n} rows instead of {rows}")))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -343,6 +402,12 @@ impl Target for PgTarget {
                 row_location(&target, table, row),
                 format!("{} values for {} columns", row.len(), tb.types.len()),
             ));
+        }
+        if row
+            .iter()
+            .any(|v| matches!(v, Val::Bytes(b) if b.len() > LONG_VALUE))
+        {
+            return self.send_alone(table, row);
         }
         let start = tb.buf.len();
         // Field count: at most 7 columns.
