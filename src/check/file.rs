@@ -853,7 +853,7 @@ impl Checker {
         rel: &str,
         offset: u64,
         payload: &[u8],
-    ) -> std::result::Result<MsgFacts, String> {
+    ) -> std::result::Result<MsgFacts, prost::DecodeError> {
         if let Some(view) = MsgView::canonical(payload) {
             self.note_envelope(rel, view.data);
             return Ok(MsgFacts {
@@ -861,7 +861,7 @@ impl Checker {
                 timestamp: view.timestamp,
             });
         }
-        let m = MsgProto::decode(payload).map_err(|e| e.to_string())?;
+        let m = MsgProto::decode(payload)?;
         self.check_canonical(rel, offset, 0, "MsgProto", &m, payload);
         self.note_envelope(rel, &m.data);
         Ok(MsgFacts {
@@ -1231,7 +1231,7 @@ impl Checker {
                         next = entries.next_entry();
                     }
                     let mut crc_ok = None;
-                    let mut msg: Option<std::result::Result<MsgFacts, String>> = None;
+                    let mut msg: Option<std::result::Result<MsgFacts, prost::DecodeError>> = None;
                     let computed = payload
                         .as_ref()
                         .and_then(|_| dat.computed_crc(offset, size as u32));
@@ -1516,7 +1516,7 @@ impl Checker {
         dat_rel: &str,
         e: &Entry,
         size: u64,
-        msg: Option<&std::result::Result<MsgFacts, String>>,
+        msg: Option<&std::result::Result<MsgFacts, prost::DecodeError>>,
     ) {
         if e.size != size {
             self.push(
@@ -1938,7 +1938,7 @@ impl SliceObserver for IndexChecks<'_> {
                             entry.seq
                         ))
                         .expected(format!("a {}-byte record of seq {} with a valid CRC", entry.size, entry.seq))
-                        .found(problem.clone())
+                        .found(problem.to_string())
                         .seq(Some(entry.seq))
                         .server("discards the index and rebuilds it from the data file (v0.10.0+; older servers trust it)"),
                 );

@@ -11,6 +11,7 @@ use std::path::Path;
 use bytes::Bytes;
 use prost::Message as _;
 
+use super::problem::LastRecordProblem;
 use super::readahead::{self, Layout, ReadAhead};
 use super::record::{FILE_VERSION, HEADER_LEN};
 use super::slice::{
@@ -381,7 +382,10 @@ pub enum IndexEvent {
     /// scanned.
     Empty,
     /// The record the last entry points at does not match it: rebuilt.
-    LastMismatch { entry: IndexEntry, problem: String },
+    LastMismatch {
+        entry: IndexEntry,
+        problem: LastRecordProblem,
+    },
 }
 
 /// What a walk reports as it goes. Every method has a default that ignores
@@ -549,17 +553,20 @@ fn read_index(
 
 /// `ensureLastMsgAndIndexMatch`: the record at the entry's offset has its
 /// size, a valid CRC (always checked) and its sequence.
-fn verify_last(dat: &Path, e: &IndexEntry, opts: &ReadOptions) -> std::result::Result<(), String> {
-    let mut src = FrameCursor::open(dat, false).map_err(|err| err.to_string())?;
+fn verify_last(
+    dat: &Path,
+    e: &IndexEntry,
+    opts: &ReadOptions,
+) -> std::result::Result<(), LastRecordProblem> {
+    let mut src = FrameCursor::open(dat, false)?;
     if e.offset < 4 || e.offset >= src.len() {
-        return Err(format!(
-            "offset {} is beyond the end of the file ({} bytes): EOF",
-            e.offset,
-            src.len()
-        ));
+        return Err(LastRecordProblem::BeyondEnd {
+            offset: e.offset,
+            file_len: src.len(),
+        });
     }
     src.seek(e.offset);
-    let frame = src.step(true).map_err(|err| err.to_string())?;
+    let frame = src.step(true)?;
     let (size, stored, payload) = match frame {
         Frame::Record {
             size,
@@ -567,42 +574,34 @@ fn verify_last(dat: &Path, e: &IndexEntry, opts: &ReadOptions) -> std::result::R
             payload: Some(p),
             ..
         } => (size, stored_crc, p),
-        Frame::Zero { .. } => return Err("unable to read last record: zero-filled header".into()),
+        Frame::Zero { .. } => return Err(LastRecordProblem::ZeroHeader),
         Frame::Torn {
-            needed: Some(n),
+            needed: Some(needed),
             available,
             ..
-        } => {
-            let why = format!("record needs {n} bytes, {available} left");
-            return Err(format!(
-                "unable to read last record: unexpected EOF ({why})"
-            ));
-        }
-        Frame::Torn { .. } => return Err("unable to read last record: unexpected EOF".into()),
+        } => return Err(LastRecordProblem::Torn { needed, available }),
+        Frame::Torn { .. } => return Err(LastRecordProblem::TornHeader),
         Frame::Eof | Frame::HeaderOnly { .. } | Frame::Record { payload: None, .. } => {
-            return Err("unable to read last record: EOF".into())
+            return Err(LastRecordProblem::Eof)
         }
     };
     if size != u64::from(e.size) {
-        return Err(format!(
-            "expected record size to be {} bytes, got {size} bytes",
-            e.size
-        ));
+        return Err(LastRecordProblem::Size {
+            indexed: e.size,
+            stored: size,
+        });
     }
     let payload = src.bytes(&payload);
     let actual = opts.crc.checksum(payload);
     if actual != stored {
-        return Err(format!(
-            "corrupted data, expected crc to be 0x{stored:08x}, got 0x{actual:08x}"
-        ));
+        return Err(LastRecordProblem::Crc { stored, actual });
     }
-    let (seq, _) =
-        decode_message(payload).map_err(|err| format!("error decoding message: {err}"))?;
+    let (seq, _) = decode_message(payload).map_err(LastRecordProblem::Decode)?;
     if seq != e.seq {
-        return Err(format!(
-            "last message sequence in index is {}, data file is {seq}",
-            e.seq
-        ));
+        return Err(LastRecordProblem::Seq {
+            indexed: e.seq,
+            found: seq,
+        });
     }
     Ok(())
 }
