@@ -154,6 +154,8 @@ pub async fn migrate_consumer(
         name: cp.name.clone(),
         stan_key: cp.stan_key.clone(),
         action: ConsumerAction::Created,
+        deliver_subject: cp.deliver_subject.clone(),
+        deliver_group: cp.deliver_group.clone(),
         deliver_from_js: pos.deliver_from,
         pending_js: pos.pending.clone(),
         next_new_js: pos.last_sent + 1,

@@ -108,11 +108,12 @@ pub enum JetStreamError {
     #[error("consumer names on channel {channel:?}: {clash}")]
     ConsumerNames { channel: String, clash: NameClash },
 
-    #[error("channel {channel:?}: deliver subject {subject:?} of consumer {consumer} is not a valid subject")]
+    #[error("channel {channel:?}: deliver subject {subject:?} of consumer {consumer} {reason}")]
     DeliverSubject {
         channel: String,
         consumer: String,
         subject: String,
+        reason: &'static str,
     },
 
     #[error("channel {channel:?}: queue group {group:?} is not a valid deliver group (NATS queue names have no whitespace)")]

@@ -207,6 +207,9 @@ pub struct ConsumerReport {
     pub name: String,
     pub stan_key: String,
     pub action: ConsumerAction,
+    /// Push consumers: where they send, and the queue group to use.
+    pub deliver_subject: Option<String>,
+    pub deliver_group: Option<String>,
     /// JetStream sequences, as positioned.
     pub deliver_from_js: u64,
     pub pending_js: Vec<u64>,

@@ -325,6 +325,10 @@ pub fn build_plan(store: &mut dyn StoreReader, opts: &PlanOptions) -> Result<Pla
             notes,
         });
     }
+    let subjects: BTreeSet<&str> = streams.iter().map(|s| s.subject.as_str()).collect();
+    for sp in &streams {
+        check_deliver_subjects(&sp.channel, &sp.consumers, &subjects)?;
+    }
     Ok(Plan {
         cluster_id,
         source: store.backend().to_string(),
@@ -338,6 +342,30 @@ pub fn build_plan(store: &mut dyn StoreReader, opts: &PlanOptions) -> Result<Pla
         streams,
         totals,
     })
+}
+
+/// A push consumer sending to a stream's subject would store what it
+/// delivers (JetStream refuses it on its own stream as a cycle).
+fn check_deliver_subjects(
+    channel: &str,
+    consumers: &[ConsumerPlan],
+    stream_subjects: &BTreeSet<&str>,
+) -> Result<()> {
+    for cp in consumers {
+        if let Some(d) = cp
+            .deliver_subject
+            .as_deref()
+            .filter(|d| stream_subjects.contains(d))
+        {
+            return Err(JetStreamError::DeliverSubject {
+                channel: channel.to_string(),
+                consumer: cp.name.clone(),
+                subject: d.to_string(),
+                reason: "is the subject of a stream",
+            });
+        }
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -553,6 +581,7 @@ fn plan_consumers(
                         channel: channel.to_string(),
                         consumer: name,
                         subject,
+                        reason: "is not a valid subject",
                     });
                 }
                 if let Some(g) = queue_group.as_ref().filter(|g| !names::is_valid_queue(g)) {
@@ -684,5 +713,19 @@ mod tests {
         };
         let err = plan_consumers("c", "orders_eu", &subs, &opts).expect_err("bad subject");
         assert!(err.to_string().contains("bad..orders_eu.dur"), "{err}");
+        let opts = PlanOptions {
+            deliver_subject_prefix: "in.".into(),
+            ..opts
+        };
+        let (consumers, _) = plan_consumers("c", "s", &subs, &opts).expect("plan");
+        let ok = BTreeSet::from(["in.s", "c"]);
+        assert!(check_deliver_subjects("c", &consumers, &ok).is_ok());
+        let cycle = BTreeSet::from(["c", "in.s.qd_workers"]);
+        let err = check_deliver_subjects("c", &consumers, &cycle).expect_err("cycle");
+        assert!(
+            err.to_string()
+                .contains("\"in.s.qd_workers\" of consumer qd_workers is the subject of a stream"),
+            "{err}"
+        );
     }
 }

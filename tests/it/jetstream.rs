@@ -566,6 +566,11 @@ fn check_consumers_as(
             info.config.deliver_group, want_group,
             "{ctx}: deliver group"
         );
+        assert_eq!(
+            (rc["deliver_subject"].as_str(), rc["deliver_group"].as_str()),
+            (deliver.as_deref(), want_group.as_deref()),
+            "{ctx}: reported delivery"
+        );
         assert!(!info.push_bound, "{ctx}: nobody listens after the export");
         let w = m["channels"]
             .as_array()

@@ -377,6 +377,7 @@ fn print_report(report: &MigrationReport, seconds: f64) -> anyhow::Result<()> {
         let mut t = output::table(&[
             "stream",
             "consumer",
+            "delivery",
             "stan durable",
             "action",
             "redelivered first",
@@ -386,6 +387,10 @@ fn print_report(report: &MigrationReport, seconds: f64) -> anyhow::Result<()> {
             t.add_row(vec![
                 s.stream.clone(),
                 c.name.clone(),
+                jetstream::consumers::delivery_text(
+                    c.deliver_subject.as_deref(),
+                    c.deliver_group.as_deref(),
+                ),
                 c.stan_key.clone(),
                 match c.action {
                     ConsumerAction::Created => "created",
