@@ -11,10 +11,11 @@ Repeatable: the mutations come from a fixed seed. Bounded in CPU: runs under
 nice -n 15, one command at a time.
 
 Usage: scripts/bad-input-campaign.py [--mutations N] [--seed S] [--bin PATH]
-           [--timeout SECONDS] [--json FILE]
+           [--timeout SECONDS] [--max-seconds SECONDS] [--json FILE]
 Default: 250 mutations x 13 commands (3,250 runs, about 10 minutes on two
 shared cores) with target/debug/stanctl (built with cargo build when
-missing).
+missing). --max-seconds bounds the wall time on a loaded machine: no new
+mutation starts after it, and the summary says how many ran.
 Exit status 1 when any run panicked, hung, changed its source or exited
 with another code; the summary (runs, exit codes, findings) is printed.
 """
@@ -29,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "fixtures")
@@ -124,6 +126,7 @@ def main():
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--bin", default=os.path.join(ROOT, "target/debug/stanctl"))
     ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--max-seconds", type=float, help="start no new mutation after this long")
     ap.add_argument("--json", help="also write the summary here")
     args = ap.parse_args()
     if not os.path.exists(args.bin):
@@ -136,8 +139,13 @@ def main():
     runs = 0
     work = tempfile.mkdtemp(prefix="stanctl-campaign-")
     env = dict(os.environ, NO_COLOR="1", COLUMNS="200")
+    started = time.monotonic()
+    done = 0
     try:
         for i in range(args.mutations):
+            if args.max_seconds is not None and time.monotonic() - started > args.max_seconds:
+                break
+            done += 1
             name, rel, key = fixtures[i % len(fixtures)]
             case = os.path.join(work, "case")
             shutil.rmtree(case, ignore_errors=True)
@@ -180,7 +188,8 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     summary = {
         "seed": args.seed,
-        "mutations": args.mutations,
+        "mutations": done,
+        "seconds": round(time.monotonic() - started),
         "fixtures": len(fixtures),
         "runs": runs,
         "exit_codes": {str(k): v for k, v in sorted(exits.items(), key=lambda kv: str(kv[0]))},
