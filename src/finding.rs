@@ -280,8 +280,38 @@ registry! {
         meaning "a query of the check failed, so that part of the store was not checked"
         server "-";
     SqlRecovery = "sql.recovery" [Error, Warning, Info]
-        meaning "reading the SQL store as the server recovers it failed or worked around something"
-        server "the finding says: refuses to start, or what it does with the rows";
+        meaning "reading the SQL store as the server recovers it failed (no more specific sql.* code applies)"
+        server "refuses to start";
+    SqlNullColumn = "sql.null_column" [Warning]
+        meaning "a column the server scans into a number or string is NULL (maxseq, lastsent, seq, hbinbox); read as 0 or empty"
+        server "its recovery fails to scan the NULL and it does not start";
+    SqlDuplicateChannel = "sql.duplicate_channel" [Warning]
+        meaning "a channel name has several live Channels rows"
+        server "recovers both and keeps whichever it reads last";
+    SqlDeletedChannel = "sql.deleted_channel" [Info]
+        meaning "a channel flagged deleted still has message or subscription rows"
+        server "does not recover it; leftovers of a deletion interrupted by a stop are never cleaned up";
+    SqlBelowFirst = "sql.below_first" [Warning, Info]
+        meaning "message or pending rows below the channel's recovered first sequence"
+        server "never delivers those messages; with sql_no_caching deletes those pending rows at start-up";
+    SqlMaxAge = "sql.max_age" [Info]
+        meaning "messages older than the channel's recorded max_age; shown as stored"
+        server "a server started with this max_age deletes them at start-up";
+    SqlDecode = "sql.decode" [Error, Warning]
+        meaning "a proto or pending-list column is NULL or does not decode (Subscriptions, SubsPending, Clients)"
+        server "the finding says: does not start, skips the row, or keeps what decoded";
+    SqlProtoMismatch = "sql.proto_mismatch" [Error, Warning]
+        meaning "a row's columns and its protobuf disagree: an ID, a sequence or a timestamp"
+        server "the finding says which one it uses";
+    SqlPendingStyles = "sql.pending_styles" [Info]
+        meaning "a channel's pending rows are in both the caching and the no-caching style (sql_no_caching changed between runs)"
+        server "persists acks in the running mode's style only; messages pending through the other are redelivered after every restart";
+    SqlServerInfo = "sql.server_info" [Error, Warning]
+        meaning "the ServerInfo row has an unsupported version, or is missing while channels exist"
+        server "refuses to start (before v0.25.0 for a missing row)";
+    SqlSchema = "sql.schema" [Warning]
+        meaning "the reader worked around the schema: a table missing, two tables whose names differ in case, or Messages columns not as the server inserts them"
+        server "the finding says: cannot prepare its statements, or stores into the wrong columns";
     OrphanMessages = "orphan.messages" [Warning]
         meaning "Messages rows of a channel id with no Channels row"
         server "never reads them again";

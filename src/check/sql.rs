@@ -1062,6 +1062,44 @@ mod tests {
         assert!(!codes.contains(&"sql.recovery"), "{codes:?}");
     }
 
+    /// The reader's workarounds have codes of their own, not one
+    /// sql.recovery: a NULL maxseq, a NULL subscription proto, a
+    /// ServerInfo of another version.
+    #[test]
+    fn sqlite_reader_findings_have_specific_codes() {
+        let info = crate::proto::ServerInfo {
+            cluster_id: b"c".to_vec(),
+            ..Default::default()
+        };
+        let mut sql = crate::sqlstore::schema::SQLITE_SCHEMA.to_string();
+        sql.push_str(&format!(
+            "INSERT INTO ServerInfo (uniquerow, id, proto, version) VALUES (1, 'c', x'{}', 2);",
+            hex::encode(info.encode_to_vec())
+        ));
+        sql.push_str("INSERT INTO Channels (id, name, maxseq) VALUES (1, 'a', NULL);");
+        sql.push_str(
+            "INSERT INTO Subscriptions (id, subid, lastsent, proto) VALUES (1, 1, 0, NULL);",
+        );
+        let (_dir, path) = sqlite_store(&sql);
+        let out = check_sqlite(&path, false);
+        let code_of = |text: &str| {
+            out.findings
+                .iter()
+                .find(|f| f.message.contains(text))
+                .map(|f| f.code.as_str())
+        };
+        assert_eq!(code_of("maxseq is NULL"), Some("sql.null_column"));
+        assert_eq!(code_of("proto is NULL"), Some("sql.decode"));
+        let codes: Vec<&str> = out.findings.iter().map(|f| f.code.as_str()).collect();
+        assert!(!codes.contains(&"sql.recovery"), "{codes:?}");
+        // The server's identity is read only when asked for.
+        let mut reader = crate::sqlstore::open_reader(SqlDriver::Sqlite, &path).unwrap();
+        reader.server_info().unwrap();
+        let f = reader.findings();
+        let version = f.iter().find(|f| f.message.contains("expected 1")).unwrap();
+        assert_eq!(version.code, Code::SqlServerInfo);
+    }
+
     #[test]
     fn sqlite_check_reports_orphans() {
         let mut sql = crate::sqlstore::schema::SQLITE_SCHEMA.to_string();

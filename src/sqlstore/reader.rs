@@ -123,23 +123,8 @@ fn sql_err(location: impl Into<String>, message: impl ToString) -> StoreError {
     }
 }
 
+/// A finding of the reader (check reports it with its code as it is).
 fn finding(
-    severity: Severity,
-    location: String,
-    message: String,
-    server_behaviour: impl Into<String>,
-) -> Finding {
-    coded(
-        Code::SqlRecovery,
-        severity,
-        location,
-        message,
-        server_behaviour,
-    )
-}
-
-/// A finding with a code of its own (check keeps the reader's codes).
-fn coded(
     code: Code,
     severity: Severity,
     location: String,
@@ -342,7 +327,7 @@ impl SqlReader {
         };
         let (first, second, owner) = (&lock.first, &lock.second, lock.owner());
         if lock.live() {
-            self.push(coded(
+            self.push(finding(
                 Code::StoreLocked,
                 Severity::Warning,
                 loc_table("StoreLock"),
@@ -356,7 +341,7 @@ impl SqlReader {
                 "a server in fault-tolerance mode owns the store and keeps writing to it",
             ));
         } else {
-            self.push(coded(
+            self.push(finding(
                 Code::StoreLocked,
                 Severity::Warning,
                 loc_table("StoreLock"),
@@ -371,7 +356,7 @@ impl SqlReader {
             ));
         }
         if second.len() > 1 {
-            self.push(coded(
+            self.push(finding(
                 Code::StoreLocked,
                 Severity::Warning,
                 loc_table("StoreLock"),
@@ -395,6 +380,7 @@ impl SqlReader {
             let maxseq = col_u64(&r, 2, "maxseq", &loc)?;
             if maxseq.is_none() {
                 self.push(finding(
+                    Code::SqlNullColumn,
                     Severity::Warning,
                     loc.clone(),
                     "maxseq is NULL (read as 0)".into(),
@@ -424,6 +410,7 @@ impl SqlReader {
             )?;
             if let Some(prev) = live.insert(c.name.clone(), i) {
                 self.push(finding(
+                    Code::SqlDuplicateChannel,
                     Severity::Warning,
                     loc_key("Channels", &format!("id={}", c.id)),
                     format!(
@@ -466,6 +453,7 @@ impl SqlReader {
             .flatten()
             .unwrap_or(0);
         self.push(finding(
+            Code::SqlDeletedChannel,
             Severity::Info,
             loc,
             format!(
@@ -612,6 +600,7 @@ impl SqlReader {
         let cloc = loc_key("Channels", &format!("id={id}"));
         if count > 0 && first > max_seq {
             self.push(finding(
+                Code::SqlBelowFirst,
                 Severity::Warning,
                 mloc.clone(),
                 format!(
@@ -635,6 +624,7 @@ impl SqlReader {
                     .flatten();
                 if let Some(old) = old.filter(|n| *n > 0) {
                     self.push(finding(
+                        Code::SqlMaxAge,
                         Severity::Info,
                         cloc.clone(),
                         format!(
@@ -690,6 +680,7 @@ impl SqlReader {
             let col_last_sent = col_u64(&r, 1, "lastsent", &loc)?;
             if col_last_sent.is_none() {
                 self.push(finding(
+                    Code::SqlNullColumn,
                     Severity::Warning,
                     loc.clone(),
                     "lastsent is NULL (read as 0)".into(),
@@ -699,6 +690,7 @@ impl SqlReader {
             let col_last_sent = col_last_sent.unwrap_or(0);
             let Some(bytes) = col_bytes(&mut r, 2, "proto", &loc)? else {
                 self.push(finding(
+                    Code::SqlDecode,
                     Severity::Warning,
                     loc,
                     format!("proto is NULL; subscription skipped (its lastsent {col_last_sent} still counts)"),
@@ -711,6 +703,7 @@ impl SqlReader {
                 Ok(s) => s,
                 Err(e) => {
                     self.push(finding(
+                        Code::SqlDecode,
                         Severity::Error,
                         loc,
                         format!("proto ({} bytes) does not decode as spb.SubState: {e}; subscription skipped", bytes.len()),
@@ -722,6 +715,7 @@ impl SqlReader {
             };
             if state.id != subid {
                 self.push(finding(
+                    Code::SqlProtoMismatch,
                     Severity::Warning,
                     loc.clone(),
                     format!("proto has ID {} but the row's subid is {subid}", state.id),
@@ -734,6 +728,7 @@ impl SqlReader {
             styles.1 += replay.no_caching_rows;
             for bad in &replay.bad_lists {
                 self.push(finding(
+                    Code::SqlDecode,
                     Severity::Error,
                     loc_key(
                         "SubsPending",
@@ -750,6 +745,7 @@ impl SqlReader {
                 .collect();
             if !below.is_empty() {
                 self.push(finding(
+                    Code::SqlBelowFirst,
                     Severity::Info,
                     loc_key("SubsPending", &format!("subid={}", state.id)),
                     format!(
@@ -769,6 +765,7 @@ impl SqlReader {
         }
         if styles.0 > 0 && styles.1 > 0 {
             self.push(finding(
+                Code::SqlPendingStyles,
                 Severity::Info,
                 loc_key("SubsPending", &format!("channel id={id}")),
                 format!(
@@ -796,6 +793,7 @@ impl SqlReader {
             let last_sent = col_u64(&r, 2, "lastsent", &loc)?;
             if seq.is_none() || last_sent.is_none() {
                 self.push(finding(
+                    Code::SqlNullColumn,
                     Severity::Warning,
                     loc.clone(),
                     "seq or lastsent is NULL (read as 0)".into(),
@@ -824,6 +822,7 @@ impl SqlReader {
         let loc = loc_key("ServerInfo", "uniquerow=1");
         if version != Some(1) {
             self.push(finding(
+                Code::SqlServerInfo,
                 Severity::Error,
                 loc.clone(),
                 format!("version is {version:?}, expected 1"),
@@ -832,6 +831,7 @@ impl SqlReader {
         }
         if column_id.as_deref() != Some(info.cluster_id.as_str()) {
             self.push(finding(
+                Code::SqlProtoMismatch,
                 Severity::Error,
                 loc,
                 format!(
@@ -850,6 +850,7 @@ impl SqlReader {
         let Some(mut r) = rows.into_iter().next() else {
             if !self.server_checked && !self.channels.is_empty() {
                 self.push(finding(
+                    Code::SqlServerInfo,
                     Severity::Warning,
                     loc_table("ServerInfo"),
                     format!("no ServerInfo row but {} channel rows", self.channels.len()),
@@ -888,6 +889,7 @@ impl SqlReader {
             let hb = col_text(&mut r, 1, "hbinbox", &loc)?;
             if hb.is_none() {
                 self.push(finding(
+                    Code::SqlNullColumn,
                     Severity::Warning,
                     loc.clone(),
                     "hbinbox is NULL (read as empty)".into(),
@@ -911,6 +913,7 @@ impl SqlReader {
                         let c = Client::from(info);
                         if c.id != id {
                             self.push(finding(
+                                Code::SqlProtoMismatch,
                                 Severity::Warning,
                                 loc,
                                 format!("proto has client ID {:?}", c.id),
@@ -921,6 +924,7 @@ impl SqlReader {
                     }
                     Err(e) => {
                         self.push(finding(
+                            Code::SqlDecode,
                             Severity::Warning,
                             loc,
                             format!("proto does not decode as spb.ClientInfo: {e}; using id and hbinbox"),
@@ -949,6 +953,7 @@ fn resolve_schema(
 ) -> Result<(Statements, bool)> {
     for (want, used, other) in &catalog.ambiguous {
         findings.push(finding(
+            Code::SqlSchema,
             Severity::Warning,
             loc_table(want),
             format!("both {used:?} and {other:?} exist; reading {used:?}"),
@@ -974,6 +979,7 @@ fn resolve_schema(
     for (table, cols) in COLUMNS {
         if catalog.actual(table).is_none() {
             findings.push(finding(
+                Code::SqlSchema,
                 Severity::Warning,
                 loc_table(table),
                 "table missing".into(),
@@ -989,7 +995,7 @@ fn resolve_schema(
             .collect();
         if table == "Clients" && absent == ["proto"] {
             has_client_proto = false;
-            findings.push(coded(
+            findings.push(finding(
                 Code::SchemaClientsProtoMissing,
                 Severity::Warning,
                 loc_table("Clients"),
@@ -1011,6 +1017,7 @@ fn resolve_schema(
         }
         if table == "Messages" && have != cols {
             findings.push(finding(
+                Code::SqlSchema,
                 Severity::Warning,
                 loc_table("Messages"),
                 format!("columns are {have:?}; the server inserts without a column list into (id, seq, timestamp, size, data)"),
@@ -1150,7 +1157,7 @@ impl StoreReader for SqlReader {
 /// A row of a page: decoded, or too large for the page and read when its
 /// turn comes (one such row in memory at a time).
 enum PageRow {
-    Decoded(Result<Message>),
+    Definding(Result<Message>),
     Large {
         seq: u64,
         timestamp: Option<i64>,
@@ -1203,7 +1210,7 @@ impl MessagePages<'_> {
                 .ok_or_else(|| sql_err(loc_key("Messages", &format!("id={id}")), "NULL seq"))?;
             let row = self
                 .page_row(id, seq, inline, &mut r)
-                .unwrap_or_else(|e| PageRow::Decoded(Err(e)));
+                .unwrap_or_else(|e| PageRow::Definding(Err(e)));
             let len = r.get(2).and_then(|v| v.as_u64().ok().flatten());
             largest = largest.max(len.unwrap_or(0));
             self.buf.push_back(row);
@@ -1241,7 +1248,7 @@ impl MessagePages<'_> {
             },
             _ => {
                 let data = col_bytes(r, 3, "data", &loc)?;
-                PageRow::Decoded(self.decode(id, seq, timestamp, data))
+                PageRow::Definding(self.decode(id, seq, timestamp, data))
             }
         })
     }
@@ -1289,6 +1296,7 @@ impl MessagePages<'_> {
         })?;
         if m.sequence != seq {
             self.reader.push(finding(
+                Code::SqlProtoMismatch,
                 Severity::Warning,
                 loc.clone(),
                 format!(
@@ -1300,6 +1308,7 @@ impl MessagePages<'_> {
         }
         if column_ts != Some(m.timestamp) {
             self.reader.push(finding(
+                Code::SqlProtoMismatch,
                 Severity::Warning,
                 loc,
                 format!("timestamp column {column_ts:?} differs from the MsgProto timestamp {}", m.timestamp),
@@ -1322,7 +1331,7 @@ impl Iterator for MessagePages<'_> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             match self.buf.pop_front() {
-                Some(PageRow::Decoded(item)) => return Some(item),
+                Some(PageRow::Definding(item)) => return Some(item),
                 Some(PageRow::Large {
                     seq,
                     timestamp,
