@@ -14,6 +14,7 @@
 use std::fs::{self, File};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
 
 use arrow_array::builder::{
@@ -26,7 +27,7 @@ use arrow_array::{
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use serde::Serialize;
 
@@ -227,15 +228,25 @@ fn properties(opts: &ExportOptions) -> Result<WriterProperties> {
         ));
     }
     // Min/max of seq and timestamp let readers skip row groups; a payload
-    // or subject min/max only costs space.
-    Ok(WriterProperties::builder()
+    // or subject min/max only costs space. A dictionary pays only where
+    // values repeat (subject, reply, and the state files' few rows): for
+    // payloads, sequences and times it hashes every value and then falls
+    // back to plain. Sequences and times grow steadily, so delta encoding
+    // leaves zstd little to do.
+    let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(level))
         .set_max_row_group_bytes(Some(opts.row_group_bytes))
         .set_max_row_group_row_count(Some(opts.row_group_rows))
         .set_statistics_enabled(EnabledStatistics::None)
         .set_column_statistics_enabled("seq".into(), EnabledStatistics::Page)
         .set_column_statistics_enabled("timestamp".into(), EnabledStatistics::Page)
-        .build())
+        .set_column_dictionary_enabled("payload".into(), false);
+    for column in ["seq", "timestamp", "payload_size"] {
+        builder = builder
+            .set_column_dictionary_enabled(column.into(), false)
+            .set_column_encoding(column.into(), Encoding::DELTA_BINARY_PACKED);
+    }
+    Ok(builder.build())
 }
 
 /// One Parquet file being written under the staging directory.
@@ -285,7 +296,8 @@ struct MessageRows {
     reply: StringBuilder,
     payload: BinaryBuilder,
     payload_size: UInt64Builder,
-    rows: usize,
+    /// `ends[i]`: raw bytes of the rows up to and including row `i`.
+    ends: Vec<usize>,
     bytes: usize,
 }
 
@@ -293,6 +305,16 @@ struct MessageRows {
 /// keeping the copy between store and writer small.
 const BATCH_BYTES: usize = 4 << 20;
 const BATCH_ROWS: usize = 64 * 1024;
+/// Batches read ahead of the writer thread: memory stays bounded at about
+/// (this + 2) x [`BATCH_BYTES`] besides the row group being encoded.
+const BATCHES_AHEAD: usize = 2;
+
+/// Message rows on their way to the writer thread, with the raw size of
+/// each prefix so the writer can cut them at the split size.
+struct MessageBatch {
+    rows: RecordBatch,
+    ends: Vec<usize>,
+}
 
 impl MessageRows {
     fn new() -> Self {
@@ -303,7 +325,7 @@ impl MessageRows {
             reply: StringBuilder::new(),
             payload: BinaryBuilder::new(),
             payload_size: UInt64Builder::new(),
-            rows: 0,
+            ends: Vec::new(),
             bytes: 0,
         }
     }
@@ -320,18 +342,17 @@ impl MessageRows {
         }
         self.payload.append_value(m.data);
         self.payload_size.append_value(m.data.len() as u64);
-        self.rows += 1;
         self.bytes += m.data.len() + m.subject.len() + m.reply.len() + 24;
+        self.ends.push(self.bytes);
     }
 
-    /// `limit`: the bytes a batch may hold (at least one message).
-    fn full(&self, limit: usize) -> bool {
-        self.bytes >= limit || self.rows >= BATCH_ROWS
+    fn full(&self) -> bool {
+        self.bytes >= BATCH_BYTES || self.ends.len() >= BATCH_ROWS
     }
 
-    fn take(&mut self) -> Result<RecordBatch> {
-        self.rows = 0;
+    fn take(&mut self) -> Result<MessageBatch> {
         self.bytes = 0;
+        let ends = std::mem::take(&mut self.ends);
         let columns: Vec<ArrayRef> = vec![
             Arc::new(self.seq.finish()),
             Arc::new(self.timestamp.finish()),
@@ -340,7 +361,9 @@ impl MessageRows {
             Arc::new(self.payload.finish()),
             Arc::new(self.payload_size.finish()),
         ];
-        RecordBatch::try_new(message_schema(), columns).map_err(|e| arrow_error("message", e))
+        let rows = RecordBatch::try_new(message_schema(), columns)
+            .map_err(|e| arrow_error("message", e))?;
+        Ok(MessageBatch { rows, ends })
     }
 }
 
@@ -355,7 +378,26 @@ struct ChannelWriter<'a> {
 }
 
 impl<'a> ChannelWriter<'a> {
-    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+    /// Write a batch, cut where it would take a part past the split size
+    /// (or a row group past its size): a slice holds no more raw bytes than
+    /// the room left (at least one row), so a part ends within one message
+    /// of the split size; encoded sizes are at most the raw ones.
+    fn write(&mut self, batch: &MessageBatch) -> Result<()> {
+        let total = batch.rows.num_rows();
+        let mut start = 0;
+        while start < total {
+            let before = start.checked_sub(1).map_or(0, |i| batch.ends[i]);
+            let room = self.room();
+            let fit = batch.ends[start..]
+                .partition_point(|&end| end - before <= room)
+                .max(1);
+            self.write_part(&batch.rows.slice(start, fit))?;
+            start += fit;
+        }
+        Ok(())
+    }
+
+    fn write_part(&mut self, batch: &RecordBatch) -> Result<()> {
         if self.file.is_none() {
             if self.next_part == 0 {
                 fs::create_dir_all(&self.dir).map_err(|e| StoreError::io(&self.dir, e))?;
@@ -378,17 +420,15 @@ impl<'a> ChannelWriter<'a> {
         Ok(())
     }
 
-    /// Bytes the next batch may hold: a batch never holds more than the
-    /// room left before the split size (nor a row group, nor
-    /// [`BATCH_BYTES`]), so a part ends within one message of the split
-    /// size; encoded sizes are at most the raw ones.
-    fn batch_limit(&self) -> usize {
+    /// Raw bytes the next slice may hold: the room left before the split
+    /// size, and no more than a row group.
+    fn room(&self) -> usize {
         let room = match &self.file {
             Some(file) => self.opts.split_bytes.saturating_sub(file.size()),
             None => self.opts.split_bytes,
         };
         let room = usize::try_from(room).unwrap_or(usize::MAX);
-        BATCH_BYTES.min(self.opts.row_group_bytes).min(room)
+        self.opts.row_group_bytes.min(room)
     }
 
     fn close_part(&mut self) -> Result<()> {
@@ -478,58 +518,107 @@ fn export_channel(
             ..ChannelExport::default()
         },
     };
-    let mut rows = MessageRows::new();
-    let mut limit = out.batch_limit();
-    // The visitor can only return an I/O error: the real one waits here.
-    let mut failure: Option<StoreError> = None;
-    let walk = store.for_each_message(name, opts.range, &mut |item| {
-        let step = match item {
-            Ok(m) => {
-                if !opts.keep_encrypted {
-                    if let Some(cipher) = likely_envelope(m.data) {
-                        return Err(stop(
-                            &mut failure,
-                            StoreError::NeedsKey {
-                                location: format!("channel {name:?} seq {}", m.seq),
-                                message: format!(
-                                    "the payload is encrypted ({}); \
-                                     give the key, or keep the ciphertext deliberately",
-                                    cipher.name()
-                                ),
-                            },
-                        ));
-                    }
-                }
-                rows.push(&m);
-                out.report.rows += 1;
-                out.report.bytes_in += m.data.len() as u64;
-                progress.message(m.data.len() as u64);
-                if rows.full(limit) {
-                    let written = rows.take().and_then(|batch| out.write(&batch));
-                    limit = out.batch_limit();
-                    written
-                } else {
-                    Ok(())
-                }
+    // Arrow encoding and zstd take most of the time: they run on a second
+    // thread while this one reads the store and fills the next batch.
+    let (batches, received) = sync_channel::<MessageBatch>(BATCHES_AHEAD);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<ChannelExport> {
+            for batch in received {
+                out.write(&batch)?;
             }
-            Err(e) => Err(e),
-        };
-        step.map_err(|e| stop(&mut failure, e))
-    });
-    if let Some(e) = failure {
-        return Err(e);
-    }
-    walk?;
-    if rows.rows > 0 {
-        let batch = rows.take()?;
-        out.write(&batch)?;
-    }
-    out.close_part()?;
-    Ok(out.report)
+            out.close_part()?;
+            Ok(out.report)
+        });
+        let read = read_channel(store, name, opts, progress, batches);
+        let written = writer
+            .join()
+            .map_err(|_| StoreError::Invalid(format!("channel {name:?}: parquet writer failed")))?;
+        // A writer error stops the reading (its send fails): the writer's
+        // error is then the cause.
+        match (read, written) {
+            (Ok((rows, bytes_in)), Ok(mut report)) => {
+                report.rows = rows;
+                report.bytes_in = bytes_in;
+                Ok(report)
+            }
+            (Err(ReadStop::Store(e)), _) => Err(e),
+            (Err(ReadStop::WriterGone), Err(e)) | (Ok(_), Err(e)) => Err(e),
+            (Err(ReadStop::WriterGone), Ok(_)) => Err(StoreError::Invalid(format!(
+                "channel {name:?}: parquet writer stopped early"
+            ))),
+        }
+    })
 }
 
-fn stop(slot: &mut Option<StoreError>, e: StoreError) -> std::io::Error {
-    let io = std::io::Error::other(e.to_string());
+/// Why reading a channel stopped.
+enum ReadStop {
+    Store(StoreError),
+    /// The writer thread stopped (on an error it reports itself).
+    WriterGone,
+}
+
+/// Read a channel's messages into batches for the writer thread; returns
+/// the rows and payload bytes read.
+fn read_channel(
+    store: &mut dyn StoreReader,
+    name: &str,
+    opts: &ExportOptions,
+    progress: &mut dyn Progress,
+    batches: SyncSender<MessageBatch>,
+) -> std::result::Result<(u64, u64), ReadStop> {
+    let mut rows = MessageRows::new();
+    let (mut count, mut bytes_in) = (0u64, 0u64);
+    // The visitor can only return an I/O error: the real one waits here.
+    let mut failure: Option<ReadStop> = None;
+    let send = |rows: &mut MessageRows, failure: &mut Option<ReadStop>| {
+        let sent = match rows.take() {
+            Ok(batch) => batches.send(batch).map_err(|_| ReadStop::WriterGone),
+            Err(e) => Err(ReadStop::Store(e)),
+        };
+        sent.map_err(|e| stop(failure, e))
+    };
+    let walk = store.for_each_message(name, opts.range, &mut |item| {
+        let m = item.map_err(|e| stop(&mut failure, ReadStop::Store(e)))?;
+        if !opts.keep_encrypted {
+            if let Some(cipher) = likely_envelope(m.data) {
+                let e = StoreError::NeedsKey {
+                    location: format!("channel {name:?} seq {}", m.seq),
+                    message: format!(
+                        "the payload is encrypted ({}); \
+                         give the key, or keep the ciphertext deliberately",
+                        cipher.name()
+                    ),
+                };
+                return Err(stop(&mut failure, ReadStop::Store(e)));
+            }
+        }
+        rows.push(&m);
+        count += 1;
+        bytes_in += m.data.len() as u64;
+        progress.message(m.data.len() as u64);
+        if rows.full() {
+            send(&mut rows, &mut failure)?;
+        }
+        Ok(())
+    });
+    if let Some(stopped) = failure {
+        return Err(stopped);
+    }
+    walk.map_err(ReadStop::Store)?;
+    if !rows.ends.is_empty() {
+        let mut failure = None;
+        if send(&mut rows, &mut failure).is_err() {
+            return Err(failure.unwrap_or(ReadStop::WriterGone));
+        }
+    }
+    Ok((count, bytes_in))
+}
+
+fn stop(slot: &mut Option<ReadStop>, e: ReadStop) -> std::io::Error {
+    let io = std::io::Error::other(match &e {
+        ReadStop::Store(e) => e.to_string(),
+        ReadStop::WriterGone => "parquet writer stopped".to_string(),
+    });
     *slot = Some(e);
     io
 }
