@@ -707,15 +707,7 @@ impl StoreReader for FileStore {
         let state = self.channel(channel)?.clone();
         let mut walk = RangeWalk::new(state, range, self.read.clone());
         let out = |e: std::io::Error| StoreError::io("<output>", e);
-        loop {
-            let (entry, scanned) = match walk.next_entry() {
-                Ok(Some(next)) => next,
-                Ok(None) => return Ok(()),
-                Err(e) => {
-                    visit(Err(e)).map_err(out)?;
-                    continue;
-                }
-            };
+        while let Some((entry, scanned)) = walk.next_or_report(&mut |e| visit(Err(e)))? {
             // The data field found in place: no message is built.
             let found = match &scanned {
                 Some(record) => msgproto_data(record, entry.seq),
@@ -730,6 +722,7 @@ impl StoreReader for FileStore {
             }
             .map_err(out)?;
         }
+        Ok(())
     }
 
     fn for_each_message(
@@ -741,15 +734,7 @@ impl StoreReader for FileStore {
         let state = self.channel(channel)?.clone();
         let mut walk = RangeWalk::new(state, range, self.read.clone());
         let out = |e: std::io::Error| StoreError::io("<output>", e);
-        loop {
-            let (entry, scanned) = match walk.next_entry() {
-                Ok(Some(next)) => next,
-                Ok(None) => return Ok(()),
-                Err(e) => {
-                    visit(Err(e)).map_err(out)?;
-                    continue;
-                }
-            };
+        while let Some((entry, scanned)) = walk.next_or_report(&mut |e| visit(Err(e)))? {
             let record = match &scanned {
                 Some(record) => Ok(record.as_slice()),
                 None => walk.record(&entry)?,
@@ -782,6 +767,7 @@ impl StoreReader for FileStore {
             }
             .map_err(out)?;
         }
+        Ok(())
     }
 
     fn clients(&mut self) -> Result<Vec<Client>> {
@@ -876,6 +862,20 @@ impl RangeWalk {
 
     /// The next entry in range, with the record payload when its slice is
     /// scanned from the data file (else read it with `record`).
+    /// [`Self::next_entry`], handing each message-level error to `report`
+    /// and going on past it (`for_each_*` report and continue).
+    fn next_or_report(
+        &mut self,
+        report: &mut dyn FnMut(StoreError) -> std::io::Result<()>,
+    ) -> Result<Option<(IndexEntry, Option<Vec<u8>>)>> {
+        loop {
+            match self.next_entry() {
+                Err(e) => report(e).map_err(|e| StoreError::io("<output>", e))?,
+                next => return next,
+            }
+        }
+    }
+
     fn next_entry(&mut self) -> Result<Option<(IndexEntry, Option<Vec<u8>>)>> {
         loop {
             let Some(open) = self.current.as_mut() else {
