@@ -4,9 +4,7 @@
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
 use clap::{Args, ValueEnum};
 
@@ -171,15 +169,15 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl JsonRecords {
-    fn new(how: PayloadEncoding) -> Self {
-        JsonRecords {
+    fn new(how: PayloadEncoding) -> serde_json::Result<Self> {
+        Ok(JsonRecords {
             how,
             channel: String::new(),
             head: Vec::new(),
             pending: Vec::with_capacity(OUTPUT_BATCH + 4096),
             subject: Escaped::default(),
             reply: Escaped::default(),
-        }
+        })
     }
 
     /// Write `m` between `before` and `after` (separators) to `out`.
@@ -259,211 +257,6 @@ impl JsonRecords {
 /// Output written at a time by [`JsonRecords`].
 const OUTPUT_BATCH: usize = 1 << 16;
 
-/// Message bytes copied into one [`Batch`] before it goes to the
-/// formatting thread (its output is then about [`OUTPUT_BATCH`]).
-const BATCH_BYTES: usize = 48 << 10;
-/// Batches on their way or waiting to be written: bounds the memory.
-const BATCHES_IN_FLIGHT: usize = 4;
-
-/// Messages copied out of their records for the formatting thread, and
-/// the objects it formatted, on the way back.
-#[derive(Default)]
-struct Batch {
-    channels: Vec<String>,
-    /// Subjects, replies and payloads, end to end.
-    bytes: Vec<u8>,
-    items: Vec<BatchItem>,
-    out: Vec<u8>,
-}
-
-struct BatchItem {
-    /// Index in `channels`.
-    channel: usize,
-    seq: u64,
-    timestamp: i64,
-    /// Where the subject, reply and payload end in `bytes` (each starts
-    /// where the one before ends).
-    ends: [usize; 3],
-    encrypted: Option<Cipher>,
-}
-
-impl Batch {
-    fn push(&mut self, channel: &str, m: &MessageRef, encrypted: Option<Cipher>) {
-        if self.channels.last().is_none_or(|c| c != channel) {
-            self.channels.push(channel.to_string());
-        }
-        let mut ends = [0; 3];
-        for (end, field) in ends.iter_mut().zip([m.subject, m.reply, m.data]) {
-            self.bytes.extend_from_slice(field);
-            *end = self.bytes.len();
-        }
-        self.items.push(BatchItem {
-            channel: self.channels.len() - 1,
-            seq: m.seq,
-            timestamp: m.timestamp,
-            ends,
-            encrypted,
-        });
-    }
-
-    fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    /// Empty again, for the next messages (a huge payload's buffer is not
-    /// kept).
-    fn clear(&mut self) {
-        self.channels.clear();
-        self.bytes.clear();
-        self.bytes.shrink_to(2 * BATCH_BYTES);
-        self.items.clear();
-        self.out.clear();
-        self.out.shrink_to(2 * OUTPUT_BATCH);
-    }
-
-    /// Format every message into `out`, as [`Printer::item`] does on one
-    /// thread. `first`: no object written yet (JSON array separators).
-    fn format(
-        &mut self,
-        json: &mut JsonRecords,
-        format: Format,
-        first: &mut bool,
-    ) -> std::io::Result<()> {
-        let mut start = 0;
-        for item in &self.items {
-            let [subject, reply, data] = item.ends;
-            let m = MessageRef {
-                seq: item.seq,
-                timestamp: item.timestamp,
-                subject: &self.bytes[start..subject],
-                reply: &self.bytes[subject..reply],
-                data: &self.bytes[reply..data],
-            };
-            start = data;
-            let channel = self.channels.get(item.channel).map_or("", String::as_str);
-            let (before, after): (&[u8], &[u8]) = match format {
-                Format::Json if *first => (b"\n", b""),
-                Format::Json => (b",\n", b""),
-                _ => (b"", b"\n"),
-            };
-            json.write(&mut self.out, before, channel, &m, item.encrypted, after)?;
-            *first = false;
-        }
-        json.flush(&mut self.out)
-    }
-}
-
-/// The formatting thread of [`Printer::in_background`]: batches go to it
-/// in order and come back formatted in the same order (one thread, FIFO
-/// channels); this thread writes them out.
-struct Background {
-    to: Option<SyncSender<Batch>>,
-    back: Receiver<std::io::Result<Batch>>,
-    thread: Option<JoinHandle<()>>,
-    filling: Batch,
-    spare: Vec<Batch>,
-    in_flight: usize,
-}
-
-impl Background {
-    fn start(format: Format, how: PayloadEncoding) -> Option<Self> {
-        let (to, batches) = sync_channel::<Batch>(BATCHES_IN_FLIGHT);
-        let (formatted, back) = channel();
-        let work = move || {
-            let mut json = JsonRecords::new(how);
-            let mut first = true;
-            for mut batch in batches {
-                let done = batch.format(&mut json, format, &mut first).map(|()| batch);
-                let failed = done.is_err();
-                if formatted.send(done).is_err() || failed {
-                    return; // the printer is gone, or has the error
-                }
-            }
-        };
-        let thread = std::thread::Builder::new()
-            .name("stanctl-json".into())
-            .spawn(work)
-            .ok()?;
-        Some(Background {
-            to: Some(to),
-            back,
-            thread: Some(thread),
-            filling: Batch::default(),
-            spare: Vec::new(),
-            in_flight: 0,
-        })
-    }
-
-    fn push(
-        &mut self,
-        out: &mut impl Write,
-        channel: &str,
-        m: &MessageRef,
-        encrypted: Option<Cipher>,
-    ) -> std::io::Result<()> {
-        self.filling.push(channel, m, encrypted);
-        if self.filling.bytes.len() >= BATCH_BYTES {
-            self.send(out)?;
-        }
-        Ok(())
-    }
-
-    /// Hand the batch being filled to the thread; write out what came
-    /// back formatted meanwhile (and wait for the oldest batch when too
-    /// many are on their way).
-    fn send(&mut self, out: &mut impl Write) -> std::io::Result<()> {
-        let next = self.spare.pop().unwrap_or_default();
-        let batch = std::mem::replace(&mut self.filling, next);
-        let sent = self.to.as_ref().is_some_and(|to| to.send(batch).is_ok());
-        if !sent {
-            return Err(Self::stopped());
-        }
-        self.in_flight += 1;
-        while let Ok(batch) = self.back.try_recv() {
-            self.write(out, batch?)?;
-        }
-        while self.in_flight >= BATCHES_IN_FLIGHT {
-            let batch = self.back.recv().map_err(|_| Self::stopped())?;
-            self.write(out, batch?)?;
-        }
-        Ok(())
-    }
-
-    fn write(&mut self, out: &mut impl Write, mut batch: Batch) -> std::io::Result<()> {
-        self.in_flight -= 1;
-        out.write_all(&batch.out)?;
-        batch.clear();
-        self.spare.push(batch);
-        Ok(())
-    }
-
-    /// Every message pushed, formatted and written to `out`.
-    fn finish(&mut self, out: &mut impl Write) -> std::io::Result<()> {
-        if !self.filling.is_empty() {
-            self.send(out)?;
-        }
-        while self.in_flight > 0 {
-            let batch = self.back.recv().map_err(|_| Self::stopped())?;
-            self.write(out, batch?)?;
-        }
-        Ok(())
-    }
-
-    fn stopped() -> std::io::Error {
-        std::io::Error::other("the JSON formatting thread stopped")
-    }
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        // The thread ends when its batches do.
-        self.to = None;
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 /// The range of one channel: the selection, `--last` counted from the
 /// channel's own last sequence. `None` for `--last 0`.
 fn channel_range(
@@ -531,8 +324,7 @@ pub fn run(cli: &Cli, args: &DumpArgs, store: &mut dyn StoreReader) -> anyhow::R
         args.payload,
         have_key,
         several.then_some(channel_width),
-    )?
-    .in_background();
+    )?;
     printer.begin(&mut out)?;
     if !several || args.by_channel {
         for (channel, range) in &ranges {
@@ -704,8 +496,6 @@ pub struct Printer {
     /// Width of the table's channel column; `None`: one channel, no column.
     channel_width: Option<usize>,
     json: JsonRecords,
-    /// JSON objects formatted on a second thread ([`Printer::in_background`]).
-    background: Option<Background>,
     buf: Vec<u8>,
     first: bool,
     warned_encrypted: bool,
@@ -727,24 +517,13 @@ impl Printer {
             quiet: cli.quiet,
             have_key,
             channel_width,
-            json: JsonRecords::new(payload),
-            background: None,
+            json: JsonRecords::new(payload)?,
             buf: Vec::new(),
             first: true,
             warned_encrypted: false,
             decrypt_failed: false,
             problems: false,
         })
-    }
-
-    /// Format JSON objects on a second thread, in batches (in order): the
-    /// base64 and JSON of every message then no longer wait for the
-    /// reading. Stays on this thread when no thread can be started.
-    pub fn in_background(mut self) -> Self {
-        if matches!(self.format, Format::Json | Format::Ndjson) {
-            self.background = Background::start(self.format, self.payload);
-        }
-        self
     }
 
     /// The table header or the opening `[`.
@@ -768,9 +547,6 @@ impl Printer {
 
     /// What is pending, and the closing `]`.
     pub fn end(&mut self, out: &mut impl Write) -> std::io::Result<()> {
-        if let Some(background) = &mut self.background {
-            background.finish(out)?;
-        }
         self.json.flush(out)?;
         if self.format == Format::Json {
             out.write_all(b"\n]\n")?;
@@ -780,9 +556,6 @@ impl Printer {
 
     /// Write out what is pending (`--follow`, after each poll).
     pub fn flush(&mut self, out: &mut impl Write) -> std::io::Result<()> {
-        if let Some(background) = &mut self.background {
-            background.finish(out)?;
-        }
         self.json.flush(out)?;
         out.flush()
     }
@@ -828,9 +601,6 @@ impl Printer {
                 ),
             );
             self.warned_encrypted = true;
-        }
-        if let Some(background) = &mut self.background {
-            return background.push(out, channel, &m, encrypted);
         }
         match self.format {
             Format::Ndjson => {
@@ -901,64 +671,6 @@ mod tests {
                 let mut y = x.to_vec();
                 y[flip] ^= 0x80;
                 assert!(!same_bytes(x, &y), "{len} {flip}");
-            }
-        }
-    }
-
-    /// The formatting thread writes what one thread writes, byte for byte,
-    /// over many batches, channel changes, subjects and payload kinds.
-    #[test]
-    fn background_json_is_the_inline_json() {
-        let mut seed = 5u64;
-        let mut next = || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-            seed >> 33
-        };
-        let messages: Vec<(String, u64, Vec<u8>, Vec<u8>)> = (0..5000u64)
-            .map(|i| {
-                let channel = format!("c.{}", next() % 3);
-                let subject = format!("s\"{}", next() % 2).into_bytes();
-                let size = (next() % 700) as usize;
-                let data: Vec<u8> = match next() % 3 {
-                    0 => (0..size).map(|_| next() as u8).collect(),
-                    1 => "é\n".repeat(size / 3).into_bytes(),
-                    // A payload larger than a batch.
-                    _ if i % 1000 == 7 => vec![b'x'; 3 * BATCH_BYTES],
-                    _ => vec![],
-                };
-                (channel, i, subject, data)
-            })
-            .collect();
-        for format in [Format::Ndjson, Format::Json] {
-            for how in [PayloadEncoding::Auto, PayloadEncoding::Hex] {
-                let mut inline = Vec::new();
-                let mut json = JsonRecords::new(how);
-                let mut background = Vec::new();
-                let mut thread = Background::start(format, how).unwrap();
-                for (i, (channel, seq, subject, data)) in messages.iter().enumerate() {
-                    let m = MessageRef {
-                        seq: *seq,
-                        timestamp: -(*seq as i64),
-                        subject,
-                        reply: if i % 2 == 0 { b"r" } else { b"" },
-                        data,
-                    };
-                    let encrypted = (i % 9 == 0).then_some(Cipher::Aes);
-                    let (before, after): (&[u8], &[u8]) = match format {
-                        Format::Json if i == 0 => (b"\n", b""),
-                        Format::Json => (b",\n", b""),
-                        _ => (b"", b"\n"),
-                    };
-                    json.write(&mut inline, before, channel, &m, encrypted, after)
-                        .unwrap();
-                    thread
-                        .push(&mut background, channel, &m, encrypted)
-                        .unwrap();
-                }
-                json.flush(&mut inline).unwrap();
-                thread.finish(&mut background).unwrap();
-                assert!(inline.len() > 20 * OUTPUT_BATCH);
-                assert!(inline == background, "{format:?} {how:?}");
             }
         }
     }
