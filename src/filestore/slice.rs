@@ -184,6 +184,10 @@ pub struct FindingLog<'a> {
     findings: &'a mut Vec<Finding>,
     /// An index record failed its CRC already.
     crc_reported: bool,
+    /// The sequence of the previous trusted index record.
+    previous: Option<u64>,
+    /// A record out of order was reported already.
+    order_reported: bool,
 }
 
 impl<'a> FindingLog<'a> {
@@ -191,6 +195,8 @@ impl<'a> FindingLog<'a> {
         FindingLog {
             findings,
             crc_reported: false,
+            previous: None,
+            order_reported: false,
         }
     }
 
@@ -267,10 +273,30 @@ impl SliceObserver for FindingLog<'_> {
         &mut self,
         files: &SliceFiles,
         offset: u64,
-        _entry: &IndexEntry,
+        entry: &IndexEntry,
         crc: Option<(u32, u32)>,
         trusted: bool,
     ) {
+        // A CRC-valid record out of order: the server trusts the index and
+        // later misses the messages it hides, so say so even where nothing
+        // reads them (channels ls/show, info); once per slice.
+        if trusted {
+            let previous = self.previous.replace(entry.seq);
+            if let Some(p) = previous.filter(|&p| entry.seq <= p) {
+                if !std::mem::replace(&mut self.order_reported, true) {
+                    self.push(
+                        Severity::Error,
+                        Code::IndexOrder,
+                        at(&files.idx, offset),
+                        format!(
+                            "index record has sequence {} after {p}: sequences must ascend",
+                            entry.seq
+                        ),
+                        "serves the wrong messages for these sequences",
+                    );
+                }
+            }
+        }
         // The first record that makes the server rebuild the index.
         if let (Some((stored, computed)), false) = (crc, trusted) {
             if !std::mem::replace(&mut self.crc_reported, true) {

@@ -73,6 +73,27 @@ fn wrong_sequences_in_a_crc_valid_index_fail_dump_and_migrate_naming_the_record(
         let served: Vec<u64> = (1..=35).filter(|&s| s != 11).collect();
         assert_eq!(seqs, served, "{seq:?}");
 
+        // Commands that read only the index (as the server's start-up
+        // does) count what it claims, and say it is out of order.
+        for args in [
+            &["channels", "show", CHANNEL][..],
+            &["channels", "ls"],
+            &["info"],
+        ] {
+            let out = stanctl()
+                .args(["--dir", &store])
+                .args(args)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{seq:?} {args:?}: {stderr}");
+            assert!(
+                stderr.contains(&format!("{CHANNEL}/msgs.1.idx")),
+                "{stderr}"
+            );
+            assert!(stderr.contains("sequences must ascend"), "{stderr}");
+        }
+
         let target = tmp.path().join("migrated");
         let db = tmp.path().join("migrated.db");
         for (command, option, to) in [
