@@ -510,6 +510,20 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding with its message and what the server does about it: the
+    /// shape the store readers (file, SQL, Raft) report.
+    pub fn described(
+        code: Code,
+        severity: Severity,
+        location: String,
+        message: String,
+        server: impl Into<String>,
+    ) -> Self {
+        Finding::new(severity, code, location)
+            .msg(message)
+            .server(server)
+    }
+
     pub fn new(severity: Severity, code: Code, location: impl Into<String>) -> Self {
         Finding {
             severity,

@@ -583,13 +583,13 @@ fn next_typed<'r>(
 
 /// A record type the server does not know: it refuses to start.
 fn unknown_type(path: &Path, offset: u64, message: String) -> Finding {
-    Finding::new(
-        Severity::Error,
+    Finding::described(
         Code::RecordUnknownType,
+        Severity::Error,
         format!("{} at offset {offset}", path.display()),
+        message,
+        "refuses to start",
     )
-    .msg(message)
-    .server("refuses to start")
 }
 
 /// A finding for whatever ended a record log other than a clean EOF.
@@ -630,15 +630,13 @@ fn damage_finding(path: &Path, next: &Next<'_>) -> Option<Finding> {
             "refuses to start",
         ),
     };
-    Some(
-        Finding::new(
-            severity,
-            code,
-            format!("{} at offset {offset}", path.display()),
-        )
-        .msg(message)
-        .server(server),
-    )
+    Some(Finding::described(
+        code,
+        severity,
+        format!("{} at offset {offset}", path.display()),
+        message,
+        server,
+    ))
 }
 
 impl StoreReader for FileStore {

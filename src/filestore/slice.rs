@@ -208,11 +208,9 @@ impl<'a> FindingLog<'a> {
         message: String,
         server: &str,
     ) {
-        self.findings.push(
-            Finding::new(severity, code, location)
-                .msg(message)
-                .server(server),
-        );
+        self.findings.push(Finding::described(
+            code, severity, location, message, server,
+        ));
     }
 }
 

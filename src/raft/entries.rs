@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::bolt::BoltDb;
-use super::finding;
 use super::msgpack::{self, Value};
 use crate::error::{Result, StoreError};
 use crate::finding::{Code, Finding, Severity};
@@ -291,7 +290,7 @@ pub fn read_raft_log(path: &Path) -> Result<RaftLogFile> {
         .meta_notes
         .iter()
         .map(|n| {
-            finding(
+            Finding::described(
                 Code::RaftBolt,
                 Severity::Warning,
                 path.display().to_string(),
@@ -313,7 +312,7 @@ pub fn read_raft_log(path: &Path) -> Result<RaftLogFile> {
             }
             match read_with(&db) {
                 Ok(mut out) => {
-                    notes.push(finding(
+                    notes.push(Finding::described(
                         Code::RaftBolt,
                         Severity::Error,
                         path.display().to_string(),
@@ -367,7 +366,7 @@ fn read_with(db: &BoltDb) -> Result<RaftLogFile> {
                 b"CurrentTerm" | b"LastVoteTerm" => match be_u64(item.value) {
                     Some(v) if item.key == b"CurrentTerm" => out.current_term = Some(v),
                     Some(v) => out.last_vote_term = Some(v),
-                    None => findings.push(finding(
+                    None => findings.push(Finding::described(
                         Code::RaftBolt,
                         Severity::Warning,
                         loc(item.page, item.offset),
@@ -394,7 +393,7 @@ fn read_with(db: &BoltDb) -> Result<RaftLogFile> {
                 Some(id) if !item.is_bucket => {
                     ids.insert(item.key.to_vec(), id);
                 }
-                _ => findings.push(finding(
+                _ => findings.push(Finding::described(
                     Code::RaftBolt,
                     Severity::Warning,
                     loc(item.page, item.offset),
@@ -416,7 +415,7 @@ fn read_with(db: &BoltDb) -> Result<RaftLogFile> {
     db.for_each(&logs, &mut |item| {
         let location = loc(item.page, item.offset);
         let Some(key) = be_u64(item.key).filter(|_| !item.is_bucket) else {
-            findings.push(finding(
+            findings.push(Finding::described(
                 Code::RaftBolt,
                 Severity::Error,
                 location,
@@ -449,7 +448,7 @@ fn read_with(db: &BoltDb) -> Result<RaftLogFile> {
             Ok(mut e) => {
                 e.offset = item.offset;
                 if e.index != key {
-                    findings.push(finding(
+                    findings.push(Finding::described(
                         Code::RaftEntry,
                         Severity::Error,
                         location,
@@ -459,7 +458,7 @@ fn read_with(db: &BoltDb) -> Result<RaftLogFile> {
                 }
                 entries.push(e);
             }
-            Err(msg) => findings.push(finding(
+            Err(msg) => findings.push(Finding::described(
                 Code::RaftEntry,
                 Severity::Error,
                 location,

@@ -157,19 +157,6 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// A Raft finding: code, severity, where, what, and what the server does.
-pub(super) fn finding(
-    code: Code,
-    severity: Severity,
-    location: String,
-    message: String,
-    server: &str,
-) -> Finding {
-    Finding::new(severity, code, location)
-        .msg(message)
-        .server(server)
-}
-
 /// Rebuilds a node from its Raft directory alone (`<log_path>/<cluster_id>`,
 /// holding `raft.log` and `snapshots/`). Without the message store the
 /// channel set comes from the `channels` bucket and the snapshot, start
@@ -244,7 +231,7 @@ pub fn read_node_with_store(
                         )));
                     }
                     Err(err) => {
-                        findings.push(finding(
+                        findings.push(Finding::described(
                             Code::RaftEntry,
                             Severity::Error,
                             at,
@@ -264,7 +251,7 @@ pub fn read_node_with_store(
                 }
                 ops.push(Op { index: e.index, op })
             }
-            Err(err) => findings.push(finding(
+            Err(err) => findings.push(Finding::described(
                 Code::RaftEntry,
                 Severity::Warning,
                 at,
@@ -280,7 +267,7 @@ pub fn read_node_with_store(
     if let Some(st) = store.as_deref_mut() {
         if let Some(info) = st.server_info()? {
             if !info.cluster_id.is_empty() && info.cluster_id != cluster_id {
-                findings.push(finding(
+                findings.push(Finding::described(
                     Code::RaftStoreMismatch,
                     Severity::Warning,
                     raft_dir.display().to_string(),
@@ -293,7 +280,7 @@ pub fn read_node_with_store(
             }
             match info.node_id {
                 Some(n) => node_id = n,
-                None => findings.push(finding(
+                None => findings.push(Finding::described(
                     Code::RaftStoreMismatch,
                     Severity::Warning,
                     "server.dat".into(),
@@ -321,7 +308,7 @@ pub fn read_node_with_store(
         for (name, (first, last)) in &store_ranges {
             let id = log.channel_ids.get(name).copied().unwrap_or(0);
             if id == 0 && !log.channel_ids.is_empty() {
-                findings.push(finding(
+                findings.push(Finding::described(
                     Code::RaftStoreMismatch,
                     Severity::Info,
                     location.clone(),
@@ -336,7 +323,7 @@ pub fn read_node_with_store(
         }
         for name in log.channel_ids.keys() {
             if !store_ranges.contains_key(name) {
-                findings.push(finding(
+                findings.push(Finding::described(
                     Code::RaftStoreMismatch,
                     Severity::Warning,
                     location.clone(),
@@ -361,7 +348,7 @@ pub fn read_node_with_store(
         let state = match snapshot::read_state(s) {
             Ok(st) => st,
             Err(e) => {
-                findings.push(finding(
+                findings.push(Finding::described(
                     Code::RaftSnapshot,
                     Severity::Warning,
                     s.dir.display().to_string(),
@@ -379,7 +366,7 @@ pub fn read_node_with_store(
         let mut fsm = base.clone();
         if let Some(st) = &state {
             if let Err(e) = fsm.restore_snapshot(st) {
-                findings.push(finding(
+                findings.push(Finding::described(
                     Code::RaftSnapshot,
                     Severity::Warning,
                     s.dir.display().to_string(),
@@ -406,7 +393,7 @@ pub fn read_node_with_store(
         break;
     }
     if chosen.is_none() && !snaps.is_empty() {
-        findings.push(finding(
+        findings.push(Finding::described(
             Code::RaftSnapshot,
             Severity::Error,
             raft_dir.join("snapshots").display().to_string(),
@@ -424,7 +411,7 @@ pub fn read_node_with_store(
     let first_index = log.entries.first().map(|e| e.index);
     if let Some(fi) = first_index {
         if fi > snap_index.saturating_add(1) {
-            findings.push(finding(
+            findings.push(Finding::described(
                 Code::RaftGap,
                 Severity::Error,
                 location.clone(),
@@ -441,7 +428,7 @@ pub fn read_node_with_store(
     for e in &log.entries {
         if let Some(p) = prev {
             if e.index != p + 1 && e.index > snap_index {
-                findings.push(finding(
+                findings.push(Finding::described(
                     Code::RaftGap,
                     Severity::Error,
                     format!("{location} entry {}", e.index),
@@ -490,7 +477,7 @@ pub fn read_node_with_store(
         last_index.max(snap_index)
     };
     if uncommitted > 0 {
-        findings.push(finding(
+        findings.push(Finding::described(
             Code::RaftUncommitted,
             if opts.strict_commit {
                 Severity::Warning
@@ -532,7 +519,7 @@ pub fn read_node_with_store(
         if e.log_type == LogType::Configuration && e.index > snap_index {
             match entries::decode_configuration(&e.data) {
                 Ok(c) => configuration = c,
-                Err(err) => findings.push(finding(
+                Err(err) => findings.push(Finding::described(
                     Code::RaftEntry,
                     Severity::Error,
                     format!("{location} entry {}", e.index),
@@ -547,7 +534,7 @@ pub fn read_node_with_store(
     if node_id.is_empty() {
         node_id = guess_node_id(raft_dir, &cluster_id, &configuration);
         if node_id.is_empty() {
-            findings.push(finding(
+            findings.push(Finding::described(
                 Code::RaftLog,
                 Severity::Info,
                 raft_dir.display().to_string(),
@@ -562,7 +549,7 @@ pub fn read_node_with_store(
     for c in &channels {
         if let (Some(l), Some(lmax)) = (c.store_last_seq, c.last_seq) {
             if lmax > l {
-                findings.push(finding(
+                findings.push(Finding::described(
                     Code::RaftStoreMismatch,
                     Severity::Warning,
                     location.clone(),
@@ -740,7 +727,7 @@ fn proven_committed(
                     best = best.max(o.index);
                     break;
                 }
-                Some(false) => findings.push(finding(
+                Some(false) => findings.push(Finding::described(
                     Code::RaftStoreMismatch,
                     Severity::Error,
                     format!("{location} entry {}", o.index),

@@ -155,11 +155,9 @@ impl Fsm {
             Some(i) => format!("{} entry {i}", self.location),
             None => self.location.clone(),
         };
-        self.findings.push(
-            Finding::new(severity, code, location)
-                .msg(message)
-                .server(server),
-        );
+        self.findings.push(Finding::described(
+            code, severity, location, message, server,
+        ));
     }
 
     /// Adds a channel that exists before the snapshot/replay (step 1).

@@ -165,18 +165,6 @@ pub struct SnapshotDir {
     pub meta: SnapshotMeta,
 }
 
-fn finding(
-    code: Code,
-    severity: Severity,
-    location: &Path,
-    message: String,
-    server: &str,
-) -> Finding {
-    Finding::new(severity, code, location.display().to_string())
-        .msg(message)
-        .server(server)
-}
-
 /// Lists the usable snapshots of `snapshots/`, newest first, as raft's
 /// `getSnapshots` does: directories not ending in `.tmp` whose `meta.json`
 /// parses and whose version is 0 or 1, sorted by (Term, Index, ID)
@@ -196,10 +184,10 @@ pub fn list_snapshots(snap_dir: &Path, findings: &mut Vec<Finding>) -> Result<Ve
         }
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".tmp") {
-            findings.push(finding(
+            findings.push(Finding::described(
                 Code::RaftSnapshot,
                 Severity::Info,
-                &path,
+                path.display().to_string(),
                 "unfinished snapshot (.tmp) ignored".into(),
                 "ignores it (raft logs \"found temporary snapshot\")",
             ));
@@ -209,10 +197,10 @@ pub fn list_snapshots(snap_dir: &Path, findings: &mut Vec<Finding>) -> Result<Ve
         let bytes = match crate::safe_fs::read_regular(&meta_path) {
             Ok(b) => b,
             Err(e) => {
-                findings.push(finding(
+                findings.push(Finding::described(
                     Code::RaftSnapshot,
                     Severity::Warning,
-                    &meta_path,
+                    meta_path.display().to_string(),
                     format!("snapshot skipped: meta.json unreadable: {e}"),
                     "skips this snapshot",
                 ));
@@ -222,10 +210,10 @@ pub fn list_snapshots(snap_dir: &Path, findings: &mut Vec<Finding>) -> Result<Ve
         let meta = match parse_meta(&bytes) {
             Ok(m) => m,
             Err(e) => {
-                findings.push(finding(
+                findings.push(Finding::described(
                     Code::RaftSnapshot,
                     Severity::Warning,
-                    &meta_path,
+                    meta_path.display().to_string(),
                     format!("snapshot skipped: {e}"),
                     "skips this snapshot",
                 ));
@@ -233,10 +221,10 @@ pub fn list_snapshots(snap_dir: &Path, findings: &mut Vec<Finding>) -> Result<Ve
             }
         };
         if !(0..=1).contains(&meta.version) {
-            findings.push(finding(
+            findings.push(Finding::described(
                 Code::RaftSnapshot,
                 Severity::Warning,
-                &meta_path,
+                meta_path.display().to_string(),
                 format!("snapshot skipped: unsupported version {}", meta.version),
                 "skips this snapshot",
             ));

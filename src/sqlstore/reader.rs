@@ -123,19 +123,6 @@ fn sql_err(location: impl Into<String>, message: impl ToString) -> StoreError {
     }
 }
 
-/// A finding of the reader (check reports it with its code as it is).
-fn finding(
-    code: Code,
-    severity: Severity,
-    location: String,
-    message: String,
-    server_behaviour: impl Into<String>,
-) -> Finding {
-    Finding::new(severity, code, location)
-        .msg(message)
-        .server(server_behaviour)
-}
-
 /// Takes column `i` of a row (rows have the statement's column count).
 fn take(row: &mut Row, i: usize) -> Value {
     row.get_mut(i)
@@ -327,7 +314,7 @@ impl SqlReader {
         };
         let (first, second, owner) = (&lock.first, &lock.second, lock.owner());
         if lock.live() {
-            self.push(finding(
+            self.push(Finding::described(
                 Code::StoreLocked,
                 Severity::Warning,
                 loc_table("StoreLock"),
@@ -341,7 +328,7 @@ impl SqlReader {
                 "a server in fault-tolerance mode owns the store and keeps writing to it",
             ));
         } else {
-            self.push(finding(
+            self.push(Finding::described(
                 Code::StoreLocked,
                 Severity::Warning,
                 loc_table("StoreLock"),
@@ -356,7 +343,7 @@ impl SqlReader {
             ));
         }
         if second.len() > 1 {
-            self.push(finding(
+            self.push(Finding::described(
                 Code::StoreLocked,
                 Severity::Warning,
                 loc_table("StoreLock"),
@@ -379,7 +366,7 @@ impl SqlReader {
             let loc = loc_key("Channels", &format!("id={id}"));
             let maxseq = col_u64(&r, 2, "maxseq", &loc)?;
             if maxseq.is_none() {
-                self.push(finding(
+                self.push(Finding::described(
                     Code::SqlNullColumn,
                     Severity::Warning,
                     loc.clone(),
@@ -409,7 +396,7 @@ impl SqlReader {
                 loc_key("Channels", &format!("id={}", c.id)),
             )?;
             if let Some(prev) = live.insert(c.name.clone(), i) {
-                self.push(finding(
+                self.push(Finding::described(
                     Code::SqlDuplicateChannel,
                     Severity::Warning,
                     loc_key("Channels", &format!("id={}", c.id)),
@@ -452,7 +439,7 @@ impl SqlReader {
             .transpose()?
             .flatten()
             .unwrap_or(0);
-        self.push(finding(
+        self.push(Finding::described(
             Code::SqlDeletedChannel,
             Severity::Info,
             loc,
@@ -599,7 +586,7 @@ impl SqlReader {
 
         let cloc = loc_key("Channels", &format!("id={id}"));
         if count > 0 && first > max_seq {
-            self.push(finding(
+            self.push(Finding::described(
                 Code::SqlBelowFirst,
                 Severity::Warning,
                 mloc.clone(),
@@ -623,7 +610,7 @@ impl SqlReader {
                     .transpose()?
                     .flatten();
                 if let Some(old) = old.filter(|n| *n > 0) {
-                    self.push(finding(
+                    self.push(Finding::described(
                         Code::SqlMaxAge,
                         Severity::Info,
                         cloc.clone(),
@@ -679,7 +666,7 @@ impl SqlReader {
             let loc = loc_key("Subscriptions", &format!("id={id}, subid={subid}"));
             let col_last_sent = col_u64(&r, 1, "lastsent", &loc)?;
             if col_last_sent.is_none() {
-                self.push(finding(
+                self.push(Finding::described(
                     Code::SqlNullColumn,
                     Severity::Warning,
                     loc.clone(),
@@ -689,7 +676,7 @@ impl SqlReader {
             }
             let col_last_sent = col_last_sent.unwrap_or(0);
             let Some(bytes) = col_bytes(&mut r, 2, "proto", &loc)? else {
-                self.push(finding(
+                self.push(Finding::described(
                     Code::SqlDecode,
                     Severity::Warning,
                     loc,
@@ -702,7 +689,7 @@ impl SqlReader {
             let state = match proto::SubState::decode(bytes.as_slice()) {
                 Ok(s) => s,
                 Err(e) => {
-                    self.push(finding(
+                    self.push(Finding::described(
                         Code::SqlDecode,
                         Severity::Error,
                         loc,
@@ -714,7 +701,7 @@ impl SqlReader {
                 }
             };
             if state.id != subid {
-                self.push(finding(
+                self.push(Finding::described(
                     Code::SqlProtoMismatch,
                     Severity::Warning,
                     loc.clone(),
@@ -727,7 +714,7 @@ impl SqlReader {
             styles.0 += replay.caching_rows;
             styles.1 += replay.no_caching_rows;
             for bad in &replay.bad_lists {
-                self.push(finding(
+                self.push(Finding::described(
                     Code::SqlDecode,
                     Severity::Error,
                     loc_key(
@@ -744,7 +731,7 @@ impl SqlReader {
                 .map(|p| p.seq)
                 .collect();
             if !below.is_empty() {
-                self.push(finding(
+                self.push(Finding::described(
                     Code::SqlBelowFirst,
                     Severity::Info,
                     loc_key("SubsPending", &format!("subid={}", state.id)),
@@ -764,7 +751,7 @@ impl SqlReader {
             subs.push(sub);
         }
         if styles.0 > 0 && styles.1 > 0 {
-            self.push(finding(
+            self.push(Finding::described(
                 Code::SqlPendingStyles,
                 Severity::Info,
                 loc_key("SubsPending", &format!("channel id={id}")),
@@ -792,7 +779,7 @@ impl SqlReader {
             let seq = col_u64(&r, 1, "seq", &loc)?;
             let last_sent = col_u64(&r, 2, "lastsent", &loc)?;
             if seq.is_none() || last_sent.is_none() {
-                self.push(finding(
+                self.push(Finding::described(
                     Code::SqlNullColumn,
                     Severity::Warning,
                     loc.clone(),
@@ -821,7 +808,7 @@ impl SqlReader {
     ) {
         let loc = loc_key("ServerInfo", "uniquerow=1");
         if version != Some(1) {
-            self.push(finding(
+            self.push(Finding::described(
                 Code::SqlServerInfo,
                 Severity::Error,
                 loc.clone(),
@@ -830,7 +817,7 @@ impl SqlReader {
             ));
         }
         if column_id.as_deref() != Some(info.cluster_id.as_str()) {
-            self.push(finding(
+            self.push(Finding::described(
                 Code::SqlProtoMismatch,
                 Severity::Error,
                 loc,
@@ -849,7 +836,7 @@ impl SqlReader {
         let rows = self.query(&sql, &[], || loc.clone())?;
         let Some(mut r) = rows.into_iter().next() else {
             if !self.server_checked && !self.channels.is_empty() {
-                self.push(finding(
+                self.push(Finding::described(
                     Code::SqlServerInfo,
                     Severity::Warning,
                     loc_table("ServerInfo"),
@@ -888,7 +875,7 @@ impl SqlReader {
             let loc = loc_key("Clients", &format!("id={id:?}"));
             let hb = col_text(&mut r, 1, "hbinbox", &loc)?;
             if hb.is_none() {
-                self.push(finding(
+                self.push(Finding::described(
                     Code::SqlNullColumn,
                     Severity::Warning,
                     loc.clone(),
@@ -912,7 +899,7 @@ impl SqlReader {
                     Ok(info) => {
                         let c = Client::from(info);
                         if c.id != id {
-                            self.push(finding(
+                            self.push(Finding::described(
                                 Code::SqlProtoMismatch,
                                 Severity::Warning,
                                 loc,
@@ -923,7 +910,7 @@ impl SqlReader {
                         c
                     }
                     Err(e) => {
-                        self.push(finding(
+                        self.push(Finding::described(
                             Code::SqlDecode,
                             Severity::Warning,
                             loc,
@@ -952,7 +939,7 @@ fn resolve_schema(
     findings: &mut Vec<Finding>,
 ) -> Result<(Statements, bool)> {
     for (want, used, other) in &catalog.ambiguous {
-        findings.push(finding(
+        findings.push(Finding::described(
             Code::SqlSchema,
             Severity::Warning,
             loc_table(want),
@@ -978,7 +965,7 @@ fn resolve_schema(
     let mut has_client_proto = true;
     for (table, cols) in COLUMNS {
         if catalog.actual(table).is_none() {
-            findings.push(finding(
+            findings.push(Finding::described(
                 Code::SqlSchema,
                 Severity::Warning,
                 loc_table(table),
@@ -995,7 +982,7 @@ fn resolve_schema(
             .collect();
         if table == "Clients" && absent == ["proto"] {
             has_client_proto = false;
-            findings.push(finding(
+            findings.push(Finding::described(
                 Code::SchemaClientsProtoMissing,
                 Severity::Warning,
                 loc_table("Clients"),
@@ -1016,7 +1003,7 @@ fn resolve_schema(
             ));
         }
         if table == "Messages" && have != cols {
-            findings.push(finding(
+            findings.push(Finding::described(
                 Code::SqlSchema,
                 Severity::Warning,
                 loc_table("Messages"),
@@ -1295,7 +1282,7 @@ impl MessagePages<'_> {
             )
         })?;
         if m.sequence != seq {
-            self.reader.push(finding(
+            self.reader.push(Finding::described(
                 Code::SqlProtoMismatch,
                 Severity::Warning,
                 loc.clone(),
@@ -1307,7 +1294,7 @@ impl MessagePages<'_> {
             ));
         }
         if column_ts != Some(m.timestamp) {
-            self.reader.push(finding(
+            self.reader.push(Finding::described(
                 Code::SqlProtoMismatch,
                 Severity::Warning,
                 loc,
