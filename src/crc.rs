@@ -6,13 +6,15 @@ pub const IEEE: u32 = 0xEDB8_8320;
 
 #[derive(Clone)]
 pub struct Crc32 {
-    table: Option<Box<[u32; 256]>>,
-    /// Slice-by-8 tables for short inputs (the 28 bytes of an index
-    /// record), where crc32fast's per-call set-up costs more than the CRC.
-    short: Box<[[u32; 256]; 8]>,
+    /// IEEE: long inputs go to crc32fast, the same function with SIMD.
+    ieee: bool,
+    /// Slice-by-8 tables (`[0]` is the byte table). They serve short
+    /// inputs (the 28 bytes of an index record), where crc32fast's per-call
+    /// set-up costs more than the CRC, and every input of other polynomials.
+    tables: Box<[[u32; 256]; 8]>,
 }
 
-/// Inputs shorter than this use the slice-by-8 tables.
+/// IEEE inputs shorter than this use the slice-by-8 tables.
 const SHORT: usize = 64;
 
 fn byte_table(poly: u32) -> [u32; 256] {
@@ -45,30 +47,22 @@ fn slice_by_8_tables(poly: u32) -> Box<[[u32; 256]; 8]> {
 
 impl Crc32 {
     pub fn new(poly: u32) -> Self {
-        let short = slice_by_8_tables(poly);
-        // For IEEE, crc32fast is the same function, with SIMD.
-        let table = (poly != IEEE).then(|| Box::new(short[0]));
-        Crc32 { table, short }
+        Crc32 {
+            ieee: poly == IEEE,
+            tables: slice_by_8_tables(poly),
+        }
     }
 
     pub fn checksum(&self, data: &[u8]) -> u32 {
-        if data.len() < SHORT {
-            return self.checksum_short(data);
-        }
-        match &self.table {
-            None => crc32fast::hash(data),
-            Some(table) => {
-                let mut crc = !0u32;
-                for &b in data {
-                    crc = table[((crc ^ b as u32) & 0xFF) as usize] ^ (crc >> 8);
-                }
-                !crc
-            }
+        if self.ieee && data.len() >= SHORT {
+            crc32fast::hash(data)
+        } else {
+            self.checksum_tables(data)
         }
     }
 
-    fn checksum_short(&self, data: &[u8]) -> u32 {
-        let t = &self.short;
+    fn checksum_tables(&self, data: &[u8]) -> u32 {
+        let t = &self.tables;
         let mut crc = !0u32;
         let mut chunks = data.chunks_exact(8);
         for c in &mut chunks {
@@ -99,8 +93,8 @@ impl Default for Crc32 {
 mod tests {
     use super::*;
 
-    /// Go's check values, through both paths (the tables for short
-    /// inputs, crc32fast or the byte table for long ones).
+    /// Go's check values, through both paths (the tables, and crc32fast
+    /// for long IEEE inputs).
     #[test]
     fn check_values_for_ieee_and_castagnoli_short_and_long() {
         let ieee = Crc32::new(IEEE);
