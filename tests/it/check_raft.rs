@@ -2,7 +2,7 @@
 //! or garbled log, snapshot or meta.json with the file and offset, exit 1,
 //! and never panics.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::common::*;
 
@@ -197,17 +197,7 @@ fn invalid_channel_name_in_the_raft_log_is_refused_with_entry_and_offset() {
         .unwrap_or_else(|| panic!("no offset in {said}"));
     assert!(offset < at && at - offset < 4096, "{offset} vs {at}");
     let target = tmp.path().join("out/new");
-    let out = stanctl()
-        .args([
-            "--dir",
-            store.to_str().expect("p"),
-            "migrate",
-            "file-to-file",
-            "--to-dir",
-        ])
-        .arg(&target)
-        .output()
-        .expect("run");
+    let out = migrate_file_to_file(&store, &target);
     // migrate refuses a source whose clients and subscriptions it cannot
     // read (exit 2, 3f5f905), naming the entry that made them unreadable.
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -218,19 +208,7 @@ fn invalid_channel_name_in_the_raft_log_is_refused_with_entry_and_offset() {
         "{stderr}"
     );
     assert!(!target.exists(), "{target:?}");
-    let mut found = Vec::new();
-    let mut dirs = vec![tmp.path().to_path_buf()];
-    while let Some(d) = dirs.pop() {
-        for e in std::fs::read_dir(&d).expect("dir") {
-            let p = e.expect("entry").path();
-            if p.to_string_lossy().contains("PWNED") {
-                found.push(p.clone());
-            }
-            if p.is_dir() {
-                dirs.push(p);
-            }
-        }
-    }
+    let found = named_like(tmp.path(), "PWNED");
     assert!(found.is_empty(), "{found:?}");
 }
 
@@ -273,17 +251,7 @@ fn invalid_channel_name_in_a_raft_snapshot_is_refused_naming_the_snapshot() {
 
     let store = node.join("store");
     let target = tmp.path().join("out/new");
-    let out = stanctl()
-        .args([
-            "--dir",
-            store.to_str().expect("p"),
-            "migrate",
-            "file-to-file",
-            "--to-dir",
-        ])
-        .arg(&target)
-        .output()
-        .expect("run");
+    let out = migrate_file_to_file(&store, &target);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -306,13 +274,31 @@ fn invalid_channel_name_in_a_raft_snapshot_is_refused_naming_the_snapshot() {
                 .is_none(),
         "something written beside the target"
     );
+    let found = named_like(tmp.path(), "PWNED");
+    assert!(found.is_empty(), "{found:?}");
+    assert_eq!(hash_tree(&node), before, "the source node changed");
+}
+
+/// `stanctl --dir STORE migrate file-to-file --to-dir TARGET`.
+fn migrate_file_to_file(store: &Path, target: &Path) -> std::process::Output {
+    stanctl()
+        .arg("--dir")
+        .arg(store)
+        .args(["migrate", "file-to-file", "--to-dir"])
+        .arg(target)
+        .output()
+        .expect("run")
+}
+
+/// Every path under `root` whose file name contains `needle`.
+fn named_like(root: &Path, needle: &str) -> Vec<PathBuf> {
     let mut found = Vec::new();
-    let mut dirs = vec![tmp.path().to_path_buf()];
+    let mut dirs = vec![root.to_path_buf()];
     while let Some(d) = dirs.pop() {
         for e in std::fs::read_dir(&d).expect("dir") {
             let p = e.expect("entry").path();
             if p.file_name()
-                .is_some_and(|n| n.to_string_lossy().contains("PWNED"))
+                .is_some_and(|n| n.to_string_lossy().contains(needle))
             {
                 found.push(p.clone());
             }
@@ -321,6 +307,5 @@ fn invalid_channel_name_in_a_raft_snapshot_is_refused_naming_the_snapshot() {
             }
         }
     }
-    assert!(found.is_empty(), "{found:?}");
-    assert_eq!(hash_tree(&node), before, "the source node changed");
+    found
 }
