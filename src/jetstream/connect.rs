@@ -350,6 +350,88 @@ pub async fn connect(o: &ConnectionOptions) -> Result<Server> {
     Ok(server)
 }
 
+/// How [`pull_through`] ended.
+pub enum Pulled {
+    /// Every message up to the last one asked for was taken.
+    Reached,
+    /// Five pulls in a row brought nothing new after stream seq `after`.
+    Stalled { after: u64 },
+}
+
+/// Failed pulls in a row before [`pull_through`] gives up (waiting 0.25 s,
+/// 0.5 s, … between them: 9 s in all).
+const MAX_FAILED_PULLS: u32 = 8;
+
+/// Pulls the messages of `consumer` after stream seq `after` up to `last`,
+/// in batches of at most `batch`, and gives each to `take` once, in order,
+/// with its stream sequence (redeliveries of earlier ones are skipped).
+///
+/// A pull fails (503, no responders) while the consumer's leader is being
+/// elected or moves on a busy cluster; the consumer keeps its place, so it
+/// is pulled again a little later. async-nats gives the status only as
+/// text, so every pull that fails before bringing anything is retried.
+#[allow(clippy::too_many_arguments)]
+pub async fn pull_through(
+    consumer: &async_nats::jetstream::consumer::PullConsumer,
+    mut after: u64,
+    last: u64,
+    batch: u64,
+    timeout: Duration,
+    what: &dyn Fn() -> String,
+    mut take: impl AsyncFnMut(async_nats::jetstream::Message, u64) -> Result<()>,
+) -> Result<Pulled> {
+    use futures::StreamExt as _;
+    let mut empty_rounds = 0;
+    let mut failed_pulls = 0u32;
+    'pulls: while after < last {
+        let want = (last - after).min(batch) as usize;
+        let mut messages = within(
+            timeout,
+            what,
+            consumer
+                .batch()
+                .max_messages(want)
+                .expires(Duration::from_secs(2))
+                .messages(),
+        )
+        .await?;
+        let mut got = 0;
+        while let Some(item) = bounded(timeout, what, messages.next()).await? {
+            let m = match item {
+                Ok(m) => m,
+                // Only a pull that brought nothing: messages it did bring
+                // may be in flight, and a retry would skip them.
+                Err(_) if got == 0 && failed_pulls < MAX_FAILED_PULLS => {
+                    failed_pulls += 1;
+                    tokio::time::sleep(Duration::from_millis(250) * failed_pulls).await;
+                    continue 'pulls;
+                }
+                Err(e) => return Err(JetStreamError::client(what(), &*e)),
+            };
+            let seq = m
+                .info()
+                .map_err(|e| JetStreamError::client(what(), &*e))?
+                .stream_sequence;
+            if seq <= after {
+                continue;
+            }
+            got += 1;
+            failed_pulls = 0;
+            after = seq;
+            take(m, seq).await?;
+        }
+        if got == 0 {
+            empty_rounds += 1;
+            if empty_rounds >= 5 {
+                return Ok(Pulled::Stalled { after });
+            }
+        } else {
+            empty_rounds = 0;
+        }
+    }
+    Ok(Pulled::Reached)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,7 +28,7 @@ use async_nats::jetstream::{AckKind, Message};
 use futures::StreamExt;
 use serde_json::json;
 
-use super::connect::{bounded, within, Server};
+use super::connect::{bounded, pull_through, within, Pulled, Server};
 use super::error::{JetStreamError, Result};
 use super::plan::{ConsumerKind, ConsumerPlan, Delivery, Plan, StreamPlan};
 use super::{ConsumerAction, ConsumerReport, RunOptions, SeqMap};
@@ -258,50 +258,34 @@ async fn position_pull(
     let pending: BTreeSet<u64> = pos.pending.iter().copied().collect();
     let mut held = Vec::new();
     let mut deferred_ack = None;
-    let mut last_seen = pos.deliver_from - 1;
-    let mut empty_rounds = 0;
-    while last_seen < pos.last_sent {
-        let want = (pos.last_sent - last_seen).min(BATCH) as usize;
-        let pulling = || format!("pulling from consumer {} of stream {}", cp.name, sp.stream);
-        let mut batch = within(
-            opts.timeout * 2,
-            pulling,
-            consumer
-                .batch()
-                .max_messages(want)
-                .expires(Duration::from_secs(2))
-                .messages(),
-        )
-        .await?;
-        let mut got = 0;
-        while let Some(item) = bounded(opts.timeout * 2, pulling, batch.next()).await? {
-            let m = item.map_err(|e| JetStreamError::client(pulling(), &*e))?;
-            let Some(seq) = taken_seq(sp, cp, pos, last_seen, &m, &pulling)? else {
-                continue;
-            };
-            got += 1;
-            last_seen = seq;
+    let pulling = || format!("pulling from consumer {} of stream {}", cp.name, sp.stream);
+    let pulled = pull_through(
+        &consumer,
+        pos.deliver_from - 1,
+        pos.last_sent,
+        BATCH,
+        opts.timeout * 2,
+        &pulling,
+        async |m, seq| {
+            beyond_last_sent(sp, cp, pos, seq)?;
             if pending.contains(&seq) {
                 held.push(m);
             } else if let Some(prev) = deferred_ack.replace(m) {
                 ack(cp, &prev, AckKind::Ack, opts, false).await?;
             }
-        }
-        if got == 0 {
-            empty_rounds += 1;
-            if empty_rounds >= 5 {
-                return Err(consumer_error(
-                    sp,
-                    cp,
-                    format!(
-                        "no message after stream seq {last_seen} (expected up to {})",
-                        pos.last_sent
-                    ),
-                ));
-            }
-        } else {
-            empty_rounds = 0;
-        }
+            Ok(())
+        },
+    )
+    .await?;
+    if let Pulled::Stalled { after } = pulled {
+        return Err(consumer_error(
+            sp,
+            cp,
+            format!(
+                "no message after stream seq {after} (expected up to {})",
+                pos.last_sent
+            ),
+        ));
     }
     release(cp, &held, deferred_ack.as_slice(), opts).await
 }
@@ -354,6 +338,12 @@ fn taken_seq(
     if seq <= last_seen {
         return Ok(None);
     }
+    beyond_last_sent(sp, cp, pos, seq)?;
+    Ok(Some(seq))
+}
+
+/// Positioning must never take a message STAN had not sent.
+fn beyond_last_sent(sp: &StreamPlan, cp: &ConsumerPlan, pos: &Position, seq: u64) -> Result<()> {
     if seq > pos.last_sent {
         return Err(consumer_error(
             sp,
@@ -364,7 +354,7 @@ fn taken_seq(
             ),
         ));
     }
-    Ok(Some(seq))
+    Ok(())
 }
 
 /// Receive every message up to the last sent one on the deliver subject

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Message, MessageRange};
 
-use super::connect::{bounded, within, Server};
+use super::connect::{bounded, pull_through, within, Pulled, Server};
 use super::consumers::{consumer_info, delivery_differs};
 use super::error::{JetStreamError, Result};
 use super::plan::{Plan, StreamPlan};
@@ -24,9 +24,6 @@ use super::{
 
 /// Differences listed at most (all are counted).
 const MAX_LISTED: usize = 100;
-/// Failed pulls in a row before verify gives up on a stream (waiting
-/// 0.25 s, 0.5 s, … between them: 9 s in all).
-const MAX_FAILED_PULLS: u32 = 8;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct StreamVerify {
@@ -168,44 +165,14 @@ async fn verify_stream(
             }),
         )
         .await?;
-        let mut last_js = state.first_sequence - 1;
-        let mut empty_rounds = 0;
-        let mut failed_pulls = 0u32;
-        'pulls: while last_js < state.last_sequence {
-            let want = (state.last_sequence - last_js).min(1000) as usize;
-            let mut batch = within(
-                opts.timeout * 2,
-                reading,
-                reader
-                    .batch()
-                    .max_messages(want)
-                    .expires(Duration::from_secs(2))
-                    .messages(),
-            )
-            .await?;
-            let mut got = 0;
-            while let Some(item) = bounded(opts.timeout * 2, reading, batch.next()).await? {
-                let m = match item {
-                    Ok(m) => m,
-                    // A pull fails (503, no responders) while the consumer's
-                    // leader is being elected or moves on a busy cluster: the
-                    // consumer keeps its place, so pull again a little later.
-                    Err(_) if failed_pulls < MAX_FAILED_PULLS => {
-                        failed_pulls += 1;
-                        tokio::time::sleep(Duration::from_millis(250) * failed_pulls).await;
-                        continue 'pulls;
-                    }
-                    Err(e) => return Err(JetStreamError::client(reading(), &*e)),
-                };
-                let js = m
-                    .info()
-                    .map_err(|e| JetStreamError::client(reading(), &*e))?
-                    .stream_sequence;
-                if js <= last_js {
-                    continue;
-                }
-                got += 1;
-                last_js = js;
+        let pulled = pull_through(
+            &reader,
+            state.first_sequence - 1,
+            state.last_sequence,
+            1000,
+            opts.timeout * 2,
+            &reading,
+            async |m, js| {
                 sv.messages_checked += 1;
                 let src = match source.next_message().await {
                     Some(r) => Some(r?),
@@ -223,23 +190,18 @@ async fn verify_stream(
                     out,
                 );
                 expected_js = js + 1;
-                failed_pulls = 0;
-            }
-            if got == 0 {
-                empty_rounds += 1;
-                if empty_rounds >= 5 {
-                    out.diff(
-                        &mut sv,
-                        format!(
-                            "stream {}: could not read past seq {last_js} (last {})",
-                            sp.stream, state.last_sequence
-                        ),
-                    );
-                    break;
-                }
-            } else {
-                empty_rounds = 0;
-            }
+                Ok(())
+            },
+        )
+        .await?;
+        if let Pulled::Stalled { after } = pulled {
+            out.diff(
+                &mut sv,
+                format!(
+                    "stream {}: could not read past seq {after} (last {})",
+                    sp.stream, state.last_sequence
+                ),
+            );
         }
         let _ = bounded(
             server.timeout * 2,
