@@ -525,19 +525,11 @@ impl Checker {
         }
     }
 
-    /// An index entry `e` after `p`: order, gaps, time, offset chain.
-    fn index_order(&mut self, idx_rel: &str, p: &Entry, e: &Entry) {
+    /// An index entry `e` after `p`: gaps, time, offset chain (the walk
+    /// reports order, see [`IndexEvent::OutOfOrder`]).
+    fn index_continuity(&mut self, idx_rel: &str, p: &Entry, e: &Entry) {
         let at = e.at;
-        if e.seq <= p.seq {
-            self.push(
-                Finding::at_file(Severity::Error, Code::IndexOrder, idx_rel, Some(at))
-                    .msg(format!("sequence {} after {}", e.seq, p.seq))
-                    .expected(format!("seq > {}", p.seq))
-                    .found(format!("seq {}", e.seq))
-                    .seq(Some(e.seq))
-                    .server("serves the wrong messages for these sequences"),
-            );
-        } else if e.seq != p.seq + 1 {
+        if e.seq > p.seq.saturating_add(1) {
             self.features
                 .index_gap
                 .get_or_insert_with(|| idx_rel.to_string());
@@ -1930,6 +1922,20 @@ impl SliceObserver for IndexChecks<'_> {
                     );
                 }
             }
+            IndexEvent::OutOfOrder {
+                at,
+                entry,
+                previous,
+            } => {
+                self.c.push(
+                    Finding::at_file(Severity::Error, Code::IndexOrder, idx_rel, Some(*at))
+                        .msg(format!("sequence {} after {previous}", entry.seq))
+                        .expected(format!("seq > {previous}"))
+                        .found(format!("seq {}", entry.seq))
+                        .seq(Some(entry.seq))
+                        .server("serves the wrong messages for these sequences"),
+                );
+            }
             IndexEvent::LastMismatch { entry, problem } => {
                 self.c.push(
                     Finding::at_file(Severity::Warning, Code::IndexLastMismatch, self.dat_rel, Some(entry.offset))
@@ -1992,7 +1998,7 @@ impl SliceObserver for IndexChecks<'_> {
         }
         let e = Entry::new(at, entry);
         if let Some(p) = self.s.prev {
-            self.c.index_order(idx_rel, &p, &e);
+            self.c.index_continuity(idx_rel, &p, &e);
         } else if e.offset != 4 {
             self.c.push(
                 Finding::at_file(Severity::Warning, Code::IndexOffsetChain, idx_rel, Some(at))

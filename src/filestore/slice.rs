@@ -28,6 +28,12 @@ pub struct IndexEntry {
 }
 
 impl IndexEntry {
+    /// The index's order rule: sequences ascend. `Some(previous)` when this
+    /// entry cannot follow an entry of sequence `previous`.
+    pub fn out_of_order(&self, previous: Option<u64>) -> Option<u64> {
+        previous.filter(|&p| self.seq <= p)
+    }
+
     /// The server's byte accounting for one message (record header + index record).
     pub fn accounted_bytes(&self) -> u64 {
         self.size as u64 + 40
@@ -184,8 +190,6 @@ pub struct FindingLog<'a> {
     findings: &'a mut Vec<Finding>,
     /// An index record failed its CRC already.
     crc_reported: bool,
-    /// The sequence of the previous trusted index record.
-    previous: Option<u64>,
     /// A record out of order was reported already.
     order_reported: bool,
 }
@@ -195,7 +199,6 @@ impl<'a> FindingLog<'a> {
         FindingLog {
             findings,
             crc_reported: false,
-            previous: None,
             order_reported: false,
         }
     }
@@ -254,6 +257,27 @@ impl SliceObserver for FindingLog<'_> {
                 "truncates the index file here",
             ),
             IndexEvent::Empty => {}
+            // The server trusts the index and later misses the messages it
+            // hides, so say so even where nothing reads them (channels
+            // ls/show, info); once per slice.
+            IndexEvent::OutOfOrder {
+                at: offset,
+                entry,
+                previous,
+            } => {
+                if !std::mem::replace(&mut self.order_reported, true) {
+                    self.push(
+                        Severity::Error,
+                        Code::IndexOrder,
+                        at(idx, *offset),
+                        format!(
+                            "index record has sequence {} after {previous}: sequences must ascend",
+                            entry.seq
+                        ),
+                        "serves the wrong messages for these sequences",
+                    );
+                }
+            }
             IndexEvent::LastMismatch { entry, problem } => self.push(
                 Severity::Warning,
                 Code::IndexLastMismatch,
@@ -271,30 +295,10 @@ impl SliceObserver for FindingLog<'_> {
         &mut self,
         files: &SliceFiles,
         offset: u64,
-        entry: &IndexEntry,
+        _entry: &IndexEntry,
         crc: Option<(u32, u32)>,
         trusted: bool,
     ) {
-        // A CRC-valid record out of order: the server trusts the index and
-        // later misses the messages it hides, so say so even where nothing
-        // reads them (channels ls/show, info); once per slice.
-        if trusted {
-            let previous = self.previous.replace(entry.seq);
-            if let Some(p) = previous.filter(|&p| entry.seq <= p) {
-                if !std::mem::replace(&mut self.order_reported, true) {
-                    self.push(
-                        Severity::Error,
-                        Code::IndexOrder,
-                        at(&files.idx, offset),
-                        format!(
-                            "index record has sequence {} after {p}: sequences must ascend",
-                            entry.seq
-                        ),
-                        "serves the wrong messages for these sequences",
-                    );
-                }
-            }
-        }
         // The first record that makes the server rebuild the index.
         if let (Some((stored, computed)), false) = (crc, trusted) {
             if !std::mem::replace(&mut self.crc_reported, true) {
@@ -382,14 +386,13 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8], path: &Path) -> Result<usi
 
 /// Why an index record with sequence `seq` cannot follow `previous` in a
 /// slice recovered as spanning `first..=last`, if it cannot.
-fn misplaced(seq: u64, previous: Option<u64>, first: u64, last: u64) -> Option<String> {
-    match previous {
-        Some(p) if seq <= p => Some(format!(" after {p}: sequences must ascend")),
-        _ if seq < first || seq > last => Some(format!(
-            " outside the slice's range {first}..={last} (from its first and last records)"
-        )),
-        _ => None,
+fn misplaced(entry: &IndexEntry, previous: Option<u64>, first: u64, last: u64) -> Option<String> {
+    if let Some(p) = entry.out_of_order(previous) {
+        return Some(format!(" after {p}: sequences must ascend"));
     }
+    (entry.seq < first || entry.seq > last).then(|| {
+        format!(" outside the slice's range {first}..={last} (from its first and last records)")
+    })
 }
 
 /// Streams the entries of a recovered slice: from the index when trusted,
@@ -493,7 +496,7 @@ impl SliceCursor {
                         "index record CRC mismatch (run stanctl check; the server rebuilds this index from the data file)",
                     ));
                 }
-                if let Some(problem) = misplaced(entry.seq, *previous, *first_seq, *last_seq) {
+                if let Some(problem) = misplaced(&entry, *previous, *first_seq, *last_seq) {
                     // The server trusts such an index at start-up (it checks
                     // only the last entry) and later cannot find the
                     // messages it hides, although the data file holds them.

@@ -381,6 +381,14 @@ pub enum IndexEvent {
     /// No record before the end (or a zero record): the data file is
     /// scanned.
     Empty,
+    /// A trusted record at `at` whose sequence does not ascend past the
+    /// `previous` trusted one: the server trusts the index all the same
+    /// (it checks only the last entry) and serves the wrong messages.
+    OutOfOrder {
+        at: u64,
+        entry: IndexEntry,
+        previous: u64,
+    },
     /// The record the last entry points at does not match it: rebuilt.
     LastMismatch {
         entry: IndexEntry,
@@ -527,6 +535,17 @@ fn read_index(
         }
         observer.index_record(files, at, &entry, crc, !rebuild);
         if !rebuild {
+            let previous = tally.last.map(|p| p.seq);
+            if let Some(previous) = entry.out_of_order(previous) {
+                observer.index_event(
+                    files,
+                    &IndexEvent::OutOfOrder {
+                        at,
+                        entry,
+                        previous,
+                    },
+                );
+            }
             tally.add(entry);
         }
     }
