@@ -696,19 +696,84 @@ impl Checker {
             );
             return;
         }
+        let mut clients: BTreeMap<String, u64> = BTreeMap::new();
+        let records =
+            self.walk_log(
+                rel,
+                "client record",
+                |c, offset, rtype, size, payload| match rtype {
+                    CLIENT_ADD => match ClientInfo::decode(payload) {
+                        Ok(info) => {
+                            c.check_canonical(rel, offset, rtype, "ClientInfo", &info, payload);
+                            if info.protocol != 0 || !info.conn_id.is_empty() {
+                                c.features.client_v010 = true;
+                            }
+                            clients.insert(proto::text(&info.id), offset);
+                        }
+                        Err(e) => c.decode_error(rel, offset, size, "ClientInfo", &e),
+                    },
+                    CLIENT_DELETE => match ClientDelete::decode(payload) {
+                        Ok(del) => {
+                            c.check_canonical(rel, offset, rtype, "ClientDelete", &del, payload);
+                            clients.remove(&proto::text(&del.id));
+                        }
+                        Err(e) => c.decode_error(rel, offset, size, "ClientDelete", &e),
+                    },
+                    other => c.push(
+                        Finding::at_file(
+                            Severity::Error,
+                            Code::RecordUnknownType,
+                            rel,
+                            Some(offset),
+                        )
+                        .msg(format!("invalid client record type {other}"))
+                        .expected("type 1 (add) or 2 (delete)")
+                        .found(format!("type {other}"))
+                        .length(HEADER + size)
+                        .server(format!("{REFUSES} (invalid client record type)")),
+                    ),
+                },
+            );
+        let Some(records) = records else {
+            return;
+        };
+        if self.features.node_id.is_some() && records > 0 {
+            self.push(
+                Finding::at_file(Severity::Info, Code::ClientsClustered, rel, Some(4))
+                    .msg(format!("{records} client records in a clustered store"))
+                    .expected("header only (a clustered server keeps clients in its Raft log)")
+                    .found(format!("{records} records"))
+                    .server("recovers them, then relies on the Raft log"),
+            );
+        }
+        self.clients = clients.into_keys().collect();
+    }
+
+    /// Walk a typed record log (clients.dat, subs.dat): count the file,
+    /// check its version, verify each record's CRC (`what` names the
+    /// records in that finding) and hand each record that passes to
+    /// `record` as (offset, type, size, payload); say how the log ends.
+    /// The number of records, or `None` when the file cannot be opened or
+    /// its version is bad (with a finding).
+    fn walk_log(
+        &mut self,
+        rel: &str,
+        what: &str,
+        mut record: impl FnMut(&mut Self, u64, u8, u64, &[u8]),
+    ) -> Option<u64> {
+        let path = self.root.join(rel);
         let mut walker = match FrameCursor::open(&path, true) {
             Ok(w) => w,
             Err(e) => {
                 self.io_finding(rel, &e);
-                return;
+                return None;
             }
         };
         self.out.stats.files += 1;
         self.out.stats.bytes += walker.len();
         if !self.version_ok(&mut walker, rel) {
-            return;
+            return None;
         }
-        let mut clients: BTreeMap<String, u64> = BTreeMap::new();
         let mut records = 0u64;
         loop {
             let step = match walker.step(true) {
@@ -731,47 +796,11 @@ impl Checker {
             };
             records += 1;
             let payload = payload.map_or(&[][..], |r| walker.bytes(&r));
-            if !self.record_crc(rel, offset, size, stored_crc, payload, "client record") {
-                continue;
-            }
-            match rtype {
-                CLIENT_ADD => match ClientInfo::decode(payload) {
-                    Ok(info) => {
-                        self.check_canonical(rel, offset, rtype, "ClientInfo", &info, payload);
-                        if info.protocol != 0 || !info.conn_id.is_empty() {
-                            self.features.client_v010 = true;
-                        }
-                        clients.insert(proto::text(&info.id), offset);
-                    }
-                    Err(e) => self.decode_error(rel, offset, size, "ClientInfo", &e),
-                },
-                CLIENT_DELETE => match ClientDelete::decode(payload) {
-                    Ok(del) => {
-                        self.check_canonical(rel, offset, rtype, "ClientDelete", &del, payload);
-                        clients.remove(&proto::text(&del.id));
-                    }
-                    Err(e) => self.decode_error(rel, offset, size, "ClientDelete", &e),
-                },
-                other => self.push(
-                    Finding::at_file(Severity::Error, Code::RecordUnknownType, rel, Some(offset))
-                        .msg(format!("invalid client record type {other}"))
-                        .expected("type 1 (add) or 2 (delete)")
-                        .found(format!("type {other}"))
-                        .length(HEADER + size)
-                        .server(format!("{REFUSES} (invalid client record type)")),
-                ),
+            if self.record_crc(rel, offset, size, stored_crc, payload, what) {
+                record(self, offset, rtype, size, payload);
             }
         }
-        if self.features.node_id.is_some() && records > 0 {
-            self.push(
-                Finding::at_file(Severity::Info, Code::ClientsClustered, rel, Some(4))
-                    .msg(format!("{records} client records in a clustered store"))
-                    .expected("header only (a clustered server keeps clients in its Raft log)")
-                    .found(format!("{records} records"))
-                    .server("recovers them, then relies on the Raft log"),
-            );
-        }
-        self.clients = clients.into_keys().collect();
+        Some(records)
     }
 
     /// Verify a typed record's CRC; false (with a finding) on mismatch.
@@ -1548,59 +1577,17 @@ impl Checker {
 
     fn check_subs(&mut self, channel: &str, first_seq: u64, last_seq: u64, msgs: u64) {
         let rel = format!("{channel}/subs.dat");
-        let path = self.root.join(&rel);
-        let mut walker = match FrameCursor::open(&path, true) {
-            Ok(w) => w,
-            Err(e) => {
-                self.io_finding(&rel, &e);
-                return;
-            }
-        };
-        self.out.stats.files += 1;
-        self.out.stats.bytes += walker.len();
-        if !self.version_ok(&mut walker, &rel) {
-            return;
-        }
         // id -> (state, pending, offset of its last state record)
         let mut subs: BTreeMap<u64, (SubState, BTreeSet<u64>, u64)> = BTreeMap::new();
-        let mut records = 0u64;
-        loop {
-            let step = match walker.step(true) {
-                Ok(s) => s,
-                Err(e) => {
-                    self.io_finding(&rel, &e);
-                    break;
-                }
-            };
-            let Frame::Record {
-                offset,
-                rtype,
-                size,
-                stored_crc,
-                payload,
-            } = step
-            else {
-                self.log_end(&rel, &mut walker, &step);
-                break;
-            };
-            records += 1;
-            let payload = payload.map_or(&[][..], |r| walker.bytes(&r));
-            if !self.record_crc(
-                &rel,
-                offset,
-                size,
-                stored_crc,
-                payload,
-                "subscription record",
-            ) {
-                continue;
-            }
-            match rtype {
+        let records = self.walk_log(
+            &rel,
+            "subscription record",
+            |c, offset, rtype, size, payload| match rtype {
                 SUB_NEW | SUB_UPDATE => match SubState::decode(payload) {
                     Ok(state) => {
-                        self.check_canonical(&rel, offset, rtype, "SubState", &state, payload);
+                        c.check_canonical(&rel, offset, rtype, "SubState", &state, payload);
                         if state.is_closed {
-                            self.features.sub_closed = true;
+                            c.features.sub_closed = true;
                         }
                         match subs.get_mut(&state.id) {
                             Some(entry) if rtype == SUB_UPDATE => {
@@ -1612,18 +1599,18 @@ impl Checker {
                             }
                         }
                     }
-                    Err(e) => self.decode_error(&rel, offset, size, "SubState", &e),
+                    Err(e) => c.decode_error(&rel, offset, size, "SubState", &e),
                 },
                 SUB_DELETE => match SubStateDelete::decode(payload) {
                     Ok(del) => {
-                        self.check_canonical(&rel, offset, rtype, "SubStateDelete", &del, payload);
+                        c.check_canonical(&rel, offset, rtype, "SubStateDelete", &del, payload);
                         subs.remove(&del.id);
                     }
-                    Err(e) => self.decode_error(&rel, offset, size, "SubStateDelete", &e),
+                    Err(e) => c.decode_error(&rel, offset, size, "SubStateDelete", &e),
                 },
                 SUB_ACK | SUB_MSG => match proto::SubStateUpdate::decode(payload) {
                     Ok(u) => {
-                        self.check_canonical(&rel, offset, rtype, "SubStateUpdate", &u, payload);
+                        c.check_canonical(&rel, offset, rtype, "SubStateUpdate", &u, payload);
                         if let Some((state, pending, _)) = subs.get_mut(&u.id) {
                             if rtype == SUB_MSG {
                                 pending.insert(u.seqno);
@@ -1633,9 +1620,9 @@ impl Checker {
                             }
                         }
                     }
-                    Err(e) => self.decode_error(&rel, offset, size, "SubStateUpdate", &e),
+                    Err(e) => c.decode_error(&rel, offset, size, "SubStateUpdate", &e),
                 },
-                other => self.push(
+                other => c.push(
                     Finding::at_file(Severity::Error, Code::RecordUnknownType, &rel, Some(offset))
                         .msg(format!("unexpected record type {other}"))
                         .expected("type 1 (new), 2 (update), 3 (delete), 4 (ack) or 5 (sent)")
@@ -1643,8 +1630,11 @@ impl Checker {
                         .length(HEADER + size)
                         .server(format!("{REFUSES} (unexpected record type)")),
                 ),
-            }
-        }
+            },
+        );
+        let Some(records) = records else {
+            return;
+        };
         if let Some(node) = &self.features.node_id {
             if records > 0 {
                 self.features
