@@ -12,8 +12,9 @@
 #   scripts/test-databases.sh scripts/bench.sh).
 # A nats-server 2.10+ ($STANCTL_BENCH_NATS_BIN, $STANCTL_TEST_NATS_BIN, the
 # one scripts/test-nats.sh installs in target/test-tools, or nats-server on
-# PATH) adds the JetStream rows: migrate to-jetstream of the main store beside
-# a bare async publisher of the same messages (examples/js-publish-limit.rs),
+# PATH) adds the JetStream rows: migrate to-jetstream of a quarter-size store
+# beside a bare async publisher of the same messages
+# (examples/js-publish-limit.rs), interleaved, each run on a fresh server,
 # into one server and into a 3-node cluster (R3), and the export of a store
 # of many channels (10,000 at full scale) with its peak RSS.
 # STANCTL_BENCH_SERVER=/path/to/nats-streaming-server adds rows for the real
@@ -369,27 +370,46 @@ start_nats() {
     nats_urls="$nats_urls${nats_urls:+,}nats://127.0.0.1:$port"
   done
 }
-# js_rows LABEL REPLICAS: the bare publisher, then the export, into a fresh
-# server or cluster.
+# js_rows LABEL REPLICAS: the bare publisher and the export, $runs
+# interleaved pairs, each run into a fresh server or cluster (a run on a
+# cluster that still holds the other side's streams would pay for their
+# replicas catching up), warmed up alike; the medians of each side.
 js_rows() {
-  local label=$1 replicas=$2 bare_s
-  start_nats "$replicas" || return 0
-  # The bare publisher also waits for the cluster to place R3 streams.
-  "$js_limit" "${nats_urls%%,*}" 1 1 16 1 "$replicas" WARMUP > /dev/null
-  log "bare publisher ($label)"
-  bare_s=$(one_s "$js_limit" "${nats_urls%%,*}" 4 "$main_msgs" 256 256 "$replicas" BARE)
-  row "bare async publisher, same messages, headers and window, $label (baseline)" "$bare_s" "$(rate "$data_bytes" "$bare_s") MB/s, $(awk -v n="$total_msgs" -v s="$bare_s" 'BEGIN {printf "%.0f", n/s}') msgs/s" "1.00" "-"
-  log "migrate to-jetstream ($label)"
-  # Messages only, as the publisher: consumers are positioned afterwards.
-  BASE_S=$bare_s migrate_row "migrate to-jetstream --no-consumers, $label" "$total_msgs" "$data_bytes" "$bin" --dir "$main" migrate to-jetstream --server "$nats_urls" --replicas "$replicas" --no-consumers --quiet
-  local r
-  r=$(printf '%s\n' "${rows[@]}" | awk -F' [|] ' -v l="| migrate to-jetstream --no-consumers, $label" '$1 == l {print $2}' | tail -1)
-  [ -n "$r" ] && jsnotes+=("- migrate to-jetstream --no-consumers, $label: $(ratio "$bare_s" "$r")x the bare publisher's speed (publisher $bare_s s / stanctl $r s; goal 0.8)")
-  stop_nats
+  local label=$1 replicas=$2 i side bare=() export=() rss=() bare_s export_s
+  for i in $(seq "$runs"); do
+    for side in bare export; do
+      start_nats "$replicas" || return 0
+      # Waits for the cluster to place R3 streams (a stream of its own).
+      "$js_limit" "${nats_urls%%,*}" 1 1 16 1 "$replicas" WARMUP > /dev/null
+      log "$side ($label, run $i)"
+      if [ "$side" = bare ]; then
+        bare+=("$(one_s "$js_limit" "${nats_urls%%,*}" 4 "$js_msgs" 256 256 "$replicas" BARE)")
+      else
+        rm -f "$work/rss.txt"
+        export+=("$(one_s /usr/bin/time -v -o "$work/rss.txt" "$bin" --dir "$js_store" migrate to-jetstream --server "$nats_urls" --replicas "$replicas" --no-consumers --quiet)")
+        rss+=("$(rss_mb "$work/rss.txt")")
+      fi
+      stop_nats
+    done
+  done
+  bare_s=$(printf '%s\n' "${bare[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  export_s=$(printf '%s\n' "${export[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  local peak
+  peak=$(printf '%s\n' "${rss[@]}" | sort -n | tail -1)
+  row "bare async publisher, same messages, headers and window, $label (baseline)" "$bare_s" "$(rate "$js_bytes" "$bare_s") MB/s, $(awk -v n="$js_total" -v s="$bare_s" 'BEGIN {printf "%.0f", n/s}') msgs/s" "1.00" "-"
+  row "migrate to-jetstream --no-consumers, $label" "$export_s" "$(rate "$js_bytes" "$export_s") MB/s, $(awk -v n="$js_total" -v s="$export_s" 'BEGIN {printf "%.0f", n/s}') msgs/s" "$(ratio "$bare_s" "$export_s")" "$peak"
+  jsnotes+=("- migrate to-jetstream --no-consumers, $label: $(ratio "$bare_s" "$export_s")x the bare publisher's speed (medians of $runs interleaved pairs: publisher $bare_s s / stanctl $export_s s; publisher runs ${bare[*]} s, stanctl runs ${export[*]} s; goal 0.8)")
 }
+# The JetStream rows' store: 4 channels x js_msgs x 256 random bytes (a
+# quarter of the main store, so that each side can run $runs times).
+js_msgs=$(( main_msgs / 4 ))
+js_total=$(( js_msgs * 4 ))
+js_store=$work/js-$js_msgs
 jsnotes=()
 if [ -n "$nats_bin" ] && [ -x "$js_limit" ]; then
   log "JetStream rows with $nats_bin"
+  [ -d "$js_store" ] || { log "generating $js_store"; "$gen" --dir "$js_store" --channels 4 --msgs "$js_msgs" --size 256 --subs 0; }
+  js_bytes=$(find "$js_store" -name 'msgs.*.dat' -printf '%s\n' | awk '{s+=$1} END {print s}')
   js_rows "one server" 1
   js_rows "3-node cluster, R3" 3
   many=$work/many-$many_channels
@@ -412,9 +432,9 @@ fi
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "- machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
-  echo "- data: $total_msgs messages of 256 random bytes in 4 channels ($(mb "$data_bytes") MiB of .dat files, $(mb "$store_bytes") MiB store), generated by examples/gen-store.rs; for the SQL rows also $(( small_msgs * 4 )) messages of 100 bytes in 4 channels; channels ls stores of $ls_sizes messages"
+  echo "- data: $total_msgs messages of 256 random bytes in 4 channels ($(mb "$data_bytes") MiB of .dat files, $(mb "$store_bytes") MiB store), generated by examples/gen-store.rs; for the SQL rows also $(( small_msgs * 4 )) messages of 100 bytes in 4 channels; for the JetStream rows $js_total messages of 256 random bytes in 4 channels; channels ls stores of $ls_sizes messages"
   echo "- baselines: \`cat\` of the same .dat files for dump and check; \`cp -r\` for file-to-file; for channels ls the real server's start-up on the same store, when \`STANCTL_BENCH_SERVER\` names one"
-  echo "- times: median of $runs runs; migrations one run each, timed until a final sync, as is the cp -r baseline; the page cache is warm for every row alike"
+  echo "- times: median of $runs runs; migrations one run each, timed until a final sync (JetStream rows: the median of $runs interleaved pairs, each run on a fresh server or cluster), as is the cp -r baseline; the page cache is warm for every row alike"
   echo
   echo "| what | seconds | throughput | ratio to baseline (baseline time / time; 1.00 = as fast) | peak RSS MiB |"
   echo "|---|---|---|---|---|"
