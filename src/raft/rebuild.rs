@@ -962,6 +962,14 @@ mod tests {
     };
     use super::*;
 
+    /// A node with channel "ch" (seqs 1-10) and client `id` connected.
+    fn channel_with_client(id: &str) -> Fsm {
+        let mut f = Fsm::new("t".into(), true);
+        f.add_channel(b"ch", 0, 1, 10, false);
+        connect(&mut f, id);
+        f
+    }
+
     fn connect(f: &mut Fsm, id: &str) {
         f.apply(
             1,
@@ -1038,9 +1046,7 @@ mod tests {
 
     #[test]
     fn durable_queue_group_leaves_a_shadow_and_is_rejoined() {
-        let mut f = Fsm::new("t".into(), true);
-        f.add_channel(b"ch", 0, 1, 10, false);
-        connect(&mut f, "a");
+        let mut f = channel_with_client("a");
         connect(&mut f, "b");
         subscribe(&mut f, "a", "g", "d", "ack1", 1);
         subscribe(&mut f, "b", "g", "d", "ack2", 2);
@@ -1073,9 +1079,7 @@ mod tests {
 
     #[test]
     fn durable_goes_offline_and_resumes() {
-        let mut f = Fsm::new("t".into(), true);
-        f.add_channel(b"ch", 0, 1, 10, false);
-        connect(&mut f, "a");
+        let mut f = channel_with_client("a");
         subscribe(&mut f, "a", "", "dur", "ack1", 1);
         subscribe(&mut f, "a", "", "", "ack2", 2);
         sent(&mut f, "ack1", &[1, 2, 3], &[2]);
@@ -1152,9 +1156,7 @@ mod tests {
 
     #[test]
     fn unsubscribed_durable_is_gone_closed_one_stays() {
-        let mut f = Fsm::new("t".into(), true);
-        f.add_channel(b"ch", 0, 1, 10, false);
-        connect(&mut f, "a");
+        let mut f = channel_with_client("a");
         subscribe(&mut f, "a", "", "d1", "ack1", 1);
         subscribe(&mut f, "a", "", "d2", "ack2", 2);
         unsub(&mut f, "a", "ack1", false);
