@@ -31,7 +31,7 @@ use crate::filestore::record::{
 use crate::filestore::slice::{
     index_file_name, slice_name, IndexEntry, SliceName, INDEX_RECORD_LEN,
 };
-use crate::filestore::walk::{Frame, FrameCursor};
+use crate::filestore::walk::{walk_typed_log, Frame, FrameCursor};
 use crate::filestore::writer::{FileStoreWriter, FileWriterOptions};
 use crate::model::{ChannelStats, Client, Limits, Message, ServerInfo, Subscription};
 use crate::proto::{
@@ -221,40 +221,23 @@ fn for_each_typed_record(
         bad += 1;
     };
     log.seek(4);
-    loop {
-        match log.step(true) {
-            Err(_) | Ok(Frame::Eof) => break,
-            Ok(Frame::Torn {
-                offset,
-                needed: None,
-                ..
-            }) => {
-                drop(offset, len, "torn record header");
-                break;
-            }
-            Ok(Frame::Torn { offset, .. } | Frame::HeaderOnly { offset, .. }) => {
-                drop(offset, len, "torn record");
-                break;
-            }
-            Ok(Frame::Zero { offset }) => {
-                if !matches!(log.first_nonzero(offset), Ok(None)) {
-                    drop(offset, len, "zero padding followed by data");
-                }
-                break;
-            }
-            Ok(Frame::Record {
-                offset,
-                rtype,
-                size,
-                stored_crc,
-                payload,
-            }) => {
-                let payload = log.bytes(&payload.unwrap_or(0..0));
-                if crc.checksum(payload) == stored_crc {
-                    record(rtype, payload);
-                } else {
-                    drop(offset, offset + 8 + size, "CRC mismatch");
-                }
+    let end = walk_typed_log(&mut log, crc, |r| match r.crc_mismatch {
+        None => record(r.rtype, r.payload),
+        Some(_) => drop(r.offset, r.offset + 8 + r.size, "CRC mismatch"),
+    });
+    match end {
+        Err(_) | Ok(Frame::Eof | Frame::Record { .. }) => {}
+        Ok(Frame::Torn {
+            offset,
+            needed: None,
+            ..
+        }) => drop(offset, len, "torn record header"),
+        Ok(Frame::Torn { offset, .. } | Frame::HeaderOnly { offset, .. }) => {
+            drop(offset, len, "torn record")
+        }
+        Ok(Frame::Zero { offset }) => {
+            if !matches!(log.first_nonzero(offset), Ok(None)) {
+                drop(offset, len, "zero padding followed by data");
             }
         }
     }

@@ -28,7 +28,8 @@ use crate::filestore::record::{
 use crate::filestore::slice::{index_file_name, slice_name, SliceName};
 use crate::filestore::slice::{EntrySource, IndexEntry, ReadOptions, SliceFiles, SliceSummary};
 use crate::filestore::walk::{
-    recover_slice, seq_hint, Frame, FrameCursor, IndexEvent, ScanEnd, SliceObserver,
+    recover_slice, seq_hint, walk_typed_log, Frame, FrameCursor, IndexEvent, LogRecord, ScanEnd,
+    SliceObserver,
 };
 use crate::proto::{self, ClientDelete, ClientInfo, MsgProto, MsgView, SubState, SubStateDelete};
 
@@ -775,50 +776,30 @@ impl Checker {
             return None;
         }
         let mut records = 0u64;
-        loop {
-            let step = match walker.step(true) {
-                Ok(s) => s,
-                Err(e) => {
-                    self.io_finding(rel, &e);
-                    break;
-                }
-            };
-            let Frame::Record {
-                offset,
-                rtype,
-                size,
-                stored_crc,
-                payload,
-            } = step
-            else {
-                self.log_end(rel, &mut walker, &step);
-                break;
-            };
+        let crc = self.crc.clone();
+        let end = walk_typed_log(&mut walker, &crc, |r| {
             records += 1;
-            let payload = payload.map_or(&[][..], |r| walker.bytes(&r));
-            if self.record_crc(rel, offset, size, stored_crc, payload, what) {
-                record(self, offset, rtype, size, payload);
+            if self.record_crc(rel, &r, what) {
+                record(self, r.offset, r.rtype, r.size, r.payload);
             }
+        });
+        match end {
+            Ok(step) => {
+                self.log_end(rel, &mut walker, &step);
+            }
+            Err(e) => self.io_finding(rel, &e),
         }
         Some(records)
     }
 
     /// Verify a typed record's CRC; false (with a finding) on mismatch.
-    fn record_crc(
-        &mut self,
-        rel: &str,
-        offset: u64,
-        size: u64,
-        stored: u32,
-        payload: &[u8],
-        what: &str,
-    ) -> bool {
+    fn record_crc(&mut self, rel: &str, r: &LogRecord, what: &str) -> bool {
         self.out.stats.records += 1;
         self.out.stats.crc_verified += 1;
-        let actual = self.crc.checksum(payload);
-        if actual == stored {
+        let Some((stored, actual)) = r.crc_mismatch else {
             return true;
-        }
+        };
+        let (offset, size) = (r.offset, r.size);
         self.push(
             Finding::at_file(Severity::Error, Code::RecordCrc, rel, Some(offset))
                 .msg(format!(

@@ -278,6 +278,49 @@ impl FrameCursor {
     }
 }
 
+/// A record of a typed log (clients.dat, subs.dat), its CRC checked.
+pub struct LogRecord<'a> {
+    pub offset: u64,
+    pub rtype: u8,
+    /// Payload size, without the 8-byte header.
+    pub size: u64,
+    pub payload: &'a [u8],
+    /// `(stored, computed)` when they differ.
+    pub crc_mismatch: Option<(u32, u32)>,
+}
+
+/// Walk a typed log from the cursor's position (after the version header)
+/// to its end: hand each record to `record` with its CRC checked, and
+/// return the frame that ends the log (never a record).
+pub fn walk_typed_log(
+    log: &mut FrameCursor,
+    crc: &crate::crc::Crc32,
+    mut record: impl FnMut(LogRecord<'_>),
+) -> io::Result<Frame> {
+    loop {
+        let frame = log.step(true)?;
+        let Frame::Record {
+            offset,
+            rtype,
+            size,
+            stored_crc,
+            payload,
+        } = frame
+        else {
+            return Ok(frame);
+        };
+        let payload = log.bytes(&payload.unwrap_or(0..0));
+        let computed = crc.checksum(payload);
+        record(LogRecord {
+            offset,
+            rtype,
+            size,
+            payload,
+            crc_mismatch: (computed != stored_crc).then_some((stored_crc, computed)),
+        });
+    }
+}
+
 /// The sequence at the start of a (possibly partial) MsgProto: field 1,
 /// varint.
 pub fn seq_hint(payload: &[u8]) -> Option<u64> {
