@@ -3,7 +3,7 @@
 use clap::Subcommand;
 use serde::Serialize;
 
-use stanctl::model::{Limits, LimitsSource};
+use stanctl::model::{ChannelStats, Limits, LimitsSource};
 use stanctl::StoreReader;
 
 use super::output::{self, opt_num, opt_time, Format};
@@ -25,13 +25,9 @@ pub enum ChannelsCommand {
 /// The JSON contract of `channels ls` (README.md).
 #[derive(Debug, Serialize)]
 pub struct ChannelRow {
-    pub name: String,
-    pub msgs: u64,
-    pub bytes: u64,
-    pub first_seq: u64,
-    pub last_seq: u64,
-    pub first_timestamp: Option<i64>,
-    pub last_timestamp: Option<i64>,
+    /// Name, counts and ranges, first, in the order of [`ChannelStats`].
+    #[serde(flatten)]
+    pub stats: ChannelStats,
     /// Null when unknown (a cluster node read without its Raft log or key).
     pub subscriptions: Option<usize>,
     pub limits: Limits,
@@ -46,13 +42,7 @@ pub fn channel_row(store: &mut dyn StoreReader, name: &str) -> anyhow::Result<Ch
     };
     let (limits, limits_source) = store.channel_limits(name)?;
     Ok(ChannelRow {
-        name: stats.name,
-        msgs: stats.msgs,
-        bytes: stats.bytes,
-        first_seq: stats.first_seq,
-        last_seq: stats.last_seq,
-        first_timestamp: stats.first_timestamp,
-        last_timestamp: stats.last_timestamp,
+        stats,
         subscriptions,
         limits,
         limits_source,
@@ -108,13 +98,13 @@ pub fn run(
             let mut t = output::table(&["field", "value"]);
             let src = r.limits_source;
             for (k, v) in [
-                ("name", r.name.clone()),
-                ("msgs", r.msgs.to_string()),
-                ("bytes", r.bytes.to_string()),
-                ("first seq", r.first_seq.to_string()),
-                ("last seq", r.last_seq.to_string()),
-                ("first time", opt_time(r.first_timestamp)),
-                ("last time", opt_time(r.last_timestamp)),
+                ("name", r.stats.name.clone()),
+                ("msgs", r.stats.msgs.to_string()),
+                ("bytes", r.stats.bytes.to_string()),
+                ("first seq", r.stats.first_seq.to_string()),
+                ("last seq", r.stats.last_seq.to_string()),
+                ("first time", opt_time(r.stats.first_timestamp)),
+                ("last time", opt_time(r.stats.last_timestamp)),
                 (
                     "subscriptions",
                     r.subscriptions
@@ -148,13 +138,13 @@ pub fn run(
             for r in &rows {
                 let src = r.limits_source;
                 t.add_row(vec![
-                    r.name.clone(),
-                    r.msgs.to_string(),
-                    output::human_bytes(r.bytes),
-                    r.first_seq.to_string(),
-                    r.last_seq.to_string(),
-                    short_time(r.first_timestamp),
-                    short_time(r.last_timestamp),
+                    r.stats.name.clone(),
+                    r.stats.msgs.to_string(),
+                    output::human_bytes(r.stats.bytes),
+                    r.stats.first_seq.to_string(),
+                    r.stats.last_seq.to_string(),
+                    short_time(r.stats.first_timestamp),
+                    short_time(r.stats.last_timestamp),
                     r.subscriptions
                         .map_or_else(|| "unknown".into(), |n| n.to_string()),
                     limit_text(r.limits.max_msgs, src),
