@@ -234,6 +234,31 @@ fn seq_list(seqs: &[u64]) -> String {
     s.join(",")
 }
 
+/// How a consumer delivers, in words.
+fn delivery(subject: &Option<String>, group: &Option<String>) -> String {
+    jetstream::consumers::delivery_text(subject.as_deref(), group.as_deref())
+}
+
+/// A table of a row per item of every stream (its consumers, its skipped
+/// subscriptions), printed only when there is a row.
+fn print_per_stream<S, T>(
+    streams: &[S],
+    items: impl Fn(&S) -> &[T],
+    header: &[&str],
+    row: impl Fn(&S, &T) -> Vec<String>,
+) -> anyhow::Result<()> {
+    let mut t = output::table(header);
+    for s in streams {
+        for item in items(s) {
+            t.add_row(row(s, item));
+        }
+    }
+    if !t.is_empty() {
+        output::print_table(&t)?;
+    }
+    Ok(())
+}
+
 fn print_plan(plan: &Plan) -> anyhow::Result<()> {
     let mut t = output::table(&[
         "channel",
@@ -262,13 +287,10 @@ fn print_plan(plan: &Plan) -> anyhow::Result<()> {
         ]);
     }
     output::print_table(&t)?;
-    let consumers: Vec<_> = plan
-        .streams
-        .iter()
-        .flat_map(|s| s.consumers.iter().map(move |c| (s, c)))
-        .collect();
-    if !consumers.is_empty() {
-        let mut t = output::table(&[
+    print_per_stream(
+        &plan.streams,
+        |s| &s.consumers,
+        &[
             "stream",
             "consumer",
             "kind",
@@ -279,44 +301,36 @@ fn print_plan(plan: &Plan) -> anyhow::Result<()> {
             "then from",
             "ack wait",
             "max ack pending",
-        ]);
-        for (s, c) in consumers {
-            t.add_row(vec![
+        ],
+        |s, c| {
+            vec![
                 s.stream.clone(),
                 c.name.clone(),
                 kind_text(c.kind).to_string(),
-                jetstream::consumers::delivery_text(
-                    c.deliver_subject.as_deref(),
-                    c.deliver_group.as_deref(),
-                ),
+                delivery(&c.deliver_subject, &c.deliver_group),
                 c.stan_key.clone(),
                 c.clients.join(","),
                 seq_list(&c.pending),
                 c.next_new_seq.to_string(),
                 format!("{}s", c.ack_wait_s),
                 c.max_ack_pending.to_string(),
-            ]);
-        }
-        output::print_table(&t)?;
-    }
-    let skipped: Vec<_> = plan
-        .streams
-        .iter()
-        .flat_map(|s| s.skipped.iter().map(move |k| (s, k)))
-        .collect();
-    if !skipped.is_empty() {
-        let mut t = output::table(&["channel", "sub id", "client", "kind", "skipped because"]);
-        for (s, k) in skipped {
-            t.add_row(vec![
+            ]
+        },
+    )?;
+    print_per_stream(
+        &plan.streams,
+        |s| &s.skipped,
+        &["channel", "sub id", "client", "kind", "skipped because"],
+        |s, k| {
+            vec![
                 s.channel.clone(),
                 k.id.to_string(),
                 k.client_id.clone(),
                 k.kind.to_string(),
                 k.reason.clone(),
-            ]);
-        }
-        output::print_table(&t)?;
-    }
+            ]
+        },
+    )?;
     for s in &plan.streams {
         for n in &s.notes {
             println!("note: {} → {}: {n}", s.channel, s.stream);
@@ -368,13 +382,10 @@ fn print_report(report: &MigrationReport, seconds: f64) -> anyhow::Result<()> {
         ]);
     }
     output::print_table(&t)?;
-    let consumers: Vec<_> = report
-        .streams
-        .iter()
-        .flat_map(|s| s.consumers.iter().map(move |c| (s, c)))
-        .collect();
-    if !consumers.is_empty() {
-        let mut t = output::table(&[
+    print_per_stream(
+        &report.streams,
+        |s| &s.consumers,
+        &[
             "stream",
             "consumer",
             "delivery",
@@ -382,15 +393,12 @@ fn print_report(report: &MigrationReport, seconds: f64) -> anyhow::Result<()> {
             "action",
             "redelivered first",
             "then from",
-        ]);
-        for (s, c) in consumers {
-            t.add_row(vec![
+        ],
+        |s, c| {
+            vec![
                 s.stream.clone(),
                 c.name.clone(),
-                jetstream::consumers::delivery_text(
-                    c.deliver_subject.as_deref(),
-                    c.deliver_group.as_deref(),
-                ),
+                delivery(&c.deliver_subject, &c.deliver_group),
                 c.stan_key.clone(),
                 match c.action {
                     ConsumerAction::Created => "created",
@@ -401,10 +409,9 @@ fn print_report(report: &MigrationReport, seconds: f64) -> anyhow::Result<()> {
                 .to_string(),
                 seq_list(&c.pending_js),
                 c.next_new_js.to_string(),
-            ]);
-        }
-        output::print_table(&t)?;
-    }
+            ]
+        },
+    )?;
     for s in &report.streams {
         if !s.seq_preserved {
             for r in &s.seq_mapping {
