@@ -288,10 +288,6 @@ impl Target for LiteTarget {
         Ok(())
     }
 
-    fn flush(&mut self) -> Result<()> {
-        Ok(())
-    }
-
     fn commit(&mut self) -> Result<()> {
         let loc = self.location.clone();
         let conn = self

@@ -17,7 +17,7 @@
 //! only), and the pending sets are written in the row style the target
 //! server's `sql_no_caching` setting expects (4.5).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use prost::Message as _;
@@ -185,6 +185,17 @@ pub(crate) fn describe_key(table: Table, row: &[Val<'_>]) -> String {
     out
 }
 
+/// A target's state of a table whose rows it sends in batches.
+pub(crate) trait Batched {
+    fn batch(&self) -> &Batch;
+}
+
+/// The state of `table` when it holds a batch to send; `None` when it
+/// holds no row (or the table was not prepared).
+pub(crate) fn to_send<T: Batched>(tables: &mut HashMap<Table, T>, table: Table) -> Option<&mut T> {
+    tables.get_mut(&table).filter(|tb| tb.batch().rows > 0)
+}
+
 /// The rows buffered for one table: counts and the keys of the first and
 /// last row, to name them when the database refuses the batch.
 #[derive(Debug, Default)]
@@ -268,8 +279,19 @@ pub(crate) trait Target {
         Ok(data)
     }
 
+    /// Sends the rows of `table` it buffered; a target that buffers
+    /// nothing has nothing to send.
+    fn send(&mut self, _table: Table) -> Result<()> {
+        Ok(())
+    }
+
     /// Sends every buffered row.
-    fn flush(&mut self) -> Result<()>;
+    fn flush(&mut self) -> Result<()> {
+        for table in Table::ALL {
+            self.send(table)?;
+        }
+        Ok(())
+    }
 
     /// Sends what is buffered and commits: the store becomes visible.
     /// Dropping a target that was not committed rolls everything back.

@@ -10,8 +10,8 @@ use ::mysql::prelude::Queryable;
 use ::mysql::{Params, Value as MyValue};
 
 use super::{
-    ensure_empty, read_catalog, row_location, sql_err, statements, Batch, Table, Target, Val,
-    LONG_VALUE,
+    ensure_empty, read_catalog, row_location, sql_err, statements, to_send, Batch, Batched, Table,
+    Target, Val, LONG_VALUE,
 };
 use crate::error::Result;
 use crate::sqlstore::catalog::Catalog;
@@ -214,36 +214,14 @@ impl MyTarget {
         }
         Ok(size)
     }
+}
 
-    fn send(&mut self, table: Table) -> Result<()> {
-        let MyTarget {
-            db, target, tables, ..
-        } = self;
-        let Some(tb) = tables.get_mut(&table) else {
-            return Ok(());
-        };
-        if tb.batch.rows == 0 {
-            return Ok(());
-        }
-        let mut sql = String::with_capacity(tb.head.len() + tb.batch.rows * (tb.group.len() + 1));
-        sql.push_str(&tb.head);
-        for i in 0..tb.batch.rows {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&tb.group);
-        }
-        let values = std::mem::take(&mut tb.values);
-        let sent = db.conn.exec_drop(sql.as_str(), Params::Positional(values));
-        sent.map_err(|e| sql_err(tb.batch.location(target, table), packet_hint(db.err(&e))))?;
-        tb.batch.clear();
-        Ok(())
+impl Batched for MyTable {
+    fn batch(&self) -> &Batch {
+        &self.batch
     }
 }
 
-/// The server refuses a packet over its `max_allowed_packet` (error 1153,
-/// or 1210 for a long parameter) and may drop the connection: say which
-/// setting to raise.
 fn packet_hint(e: SqlError) -> String {
     let text = e.to_string();
     if text.contains("max_allowed_packet") || text.contains("Error 1153") {
@@ -309,10 +287,30 @@ impl Target for MyTarget {
         Ok(Vec::new())
     }
 
-    fn flush(&mut self) -> Result<()> {
-        for table in Table::ALL {
-            self.send(table)?;
+    fn send(&mut self, table: Table) -> Result<()> {
+        let Some(tb) = to_send(&mut self.tables, table) else {
+            return Ok(());
+        };
+        let mut sql = String::with_capacity(tb.head.len() + tb.batch.rows * (tb.group.len() + 1));
+        sql.push_str(&tb.head);
+        for i in 0..tb.batch.rows {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&tb.group);
         }
+        let values = std::mem::take(&mut tb.values);
+        let sent = self
+            .db
+            .conn
+            .exec_drop(sql.as_str(), Params::Positional(values));
+        sent.map_err(|e| {
+            sql_err(
+                tb.batch.location(&self.target, table),
+                packet_hint(self.db.err(&e)),
+            )
+        })?;
+        tb.batch.clear();
         Ok(())
     }
 

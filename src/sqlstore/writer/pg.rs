@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use super::{
-    ensure_empty, read_catalog, row_location, sql_err, Batch, Table, Target, Val, LONG_VALUE,
+    ensure_empty, read_catalog, row_location, sql_err, to_send, Batch, Batched, Table, Target, Val,
+    LONG_VALUE,
 };
 use crate::error::Result;
 use crate::sqlstore::catalog::Catalog;
@@ -67,6 +68,12 @@ struct PgTable {
     /// Encoded rows (without header and trailer).
     buf: Vec<u8>,
     batch: Batch,
+}
+
+impl Batched for PgTable {
+    fn batch(&self) -> &Batch {
+        &self.batch
+    }
 }
 
 pub(crate) struct PgTarget {
@@ -197,23 +204,6 @@ impl PgTarget {
                     ),
                 )
             })
-    }
-
-    fn send(&mut self, table: Table) -> Result<()> {
-        let PgTarget {
-            db, target, tables, ..
-        } = self;
-        let Some(tb) = tables.get_mut(&table) else {
-            return Ok(());
-        };
-        if tb.batch.rows == 0 {
-            return Ok(());
-        }
-        let location = tb.batch.location(target, table);
-        copy_in(db, &tb.copy, &location, tb.batch.rows, &[&tb.buf])?;
-        tb.buf.clear();
-        tb.batch.clear();
-        Ok(())
     }
 
     /// Sends a row holding a large value in a `COPY` of its own, the
@@ -429,10 +419,14 @@ impl Target for PgTarget {
         Ok(())
     }
 
-    fn flush(&mut self) -> Result<()> {
-        for table in Table::ALL {
-            self.send(table)?;
-        }
+    fn send(&mut self, table: Table) -> Result<()> {
+        let Some(tb) = to_send(&mut self.tables, table) else {
+            return Ok(());
+        };
+        let location = tb.batch.location(&self.target, table);
+        copy_in(&mut self.db, &tb.copy, &location, tb.batch.rows, &[&tb.buf])?;
+        tb.buf.clear();
+        tb.batch.clear();
         Ok(())
     }
 
