@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use anyhow::{anyhow, bail};
 use clap::{Args, ValueEnum};
 
 use stanctl::config::load_config;
@@ -78,28 +79,31 @@ pub struct StoreArgs {
 }
 
 /// A CRC polynomial: decimal or 0x hex, not 0.
-pub fn parse_u32(s: &str) -> Result<u32, String> {
+pub fn parse_u32(s: &str) -> anyhow::Result<u32> {
     let parsed = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         Some(hex) => u32::from_str_radix(hex, 16),
         None => s.parse::<u32>(),
     };
     match parsed {
-        Ok(0) => Err("the polynomial must not be 0".into()),
+        Ok(0) => bail!("the polynomial must not be 0"),
         Ok(v) => Ok(v),
-        Err(e) => Err(format!("{s:?}: {e}")),
+        Err(e) => bail!("{s:?}: {e}"),
     }
 }
 
 /// A duration argument (`90s`, `1m`, `500ms`), in nanoseconds.
-pub fn parse_duration(s: &str) -> Result<i64, String> {
+pub fn parse_duration(s: &str) -> anyhow::Result<i64> {
     stanctl::config::parse_duration_ns(s)
-        .ok_or_else(|| format!("{s:?}: expected a duration (90s, 1m, 500ms)"))
+        .ok_or_else(|| anyhow!("{s:?}: expected a duration (90s, 1m, 500ms)"))
 }
 
 /// `--since`, `--until`, `--now`: see `timefmt::parse_time_spec`; a
 /// relative time counts back from the current clock.
-pub fn parse_time_arg(s: &str) -> Result<i64, String> {
-    stanctl::timefmt::parse_time_spec(s, stanctl::timefmt::now_ns()).map_err(|e| e.to_string())
+pub fn parse_time_arg(s: &str) -> anyhow::Result<i64> {
+    Ok(stanctl::timefmt::parse_time_spec(
+        s,
+        stanctl::timefmt::now_ns(),
+    )?)
 }
 
 /// A key file's bytes, one trailing line ending removed. Never printed.

@@ -57,8 +57,8 @@ pub struct ParquetArgs {
 }
 
 /// `123`, `64K`, `64M`, `2G` (powers of 1024).
-fn parse_size(s: &str) -> Result<u64, String> {
-    let bad = || format!("{s:?}: expected a size like 1048576, 64M or 2G");
+fn parse_size(s: &str) -> anyhow::Result<u64> {
+    let bad = || anyhow::anyhow!("{s:?}: expected a size like 1048576, 64M or 2G");
     let t = s.trim();
     let (digits, shift) = match t.char_indices().last() {
         Some((i, 'k' | 'K')) => (&t[..i], 10),
@@ -70,7 +70,7 @@ fn parse_size(s: &str) -> Result<u64, String> {
     let n: u64 = digits.parse().map_err(|_| bad())?;
     let size = n.checked_mul(1 << shift).ok_or_else(bad)?;
     if size == 0 {
-        return Err(format!("{s:?}: must be above 0"));
+        anyhow::bail!("{s:?}: must be above 0");
     }
     Ok(size)
 }

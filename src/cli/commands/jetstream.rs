@@ -145,17 +145,17 @@ pub enum ConsumerKindArg {
     Push,
 }
 
-fn parse_stream_name(s: &str) -> Result<(String, String), String> {
+fn parse_stream_name(s: &str) -> anyhow::Result<(String, String)> {
     match s.rsplit_once('=') {
         Some((c, n)) if !c.is_empty() && !n.is_empty() => Ok((c.to_string(), n.to_string())),
-        _ => Err(format!("{s:?}: expected CHANNEL=NAME")),
+        _ => bail!("{s:?}: expected CHANNEL=NAME"),
     }
 }
 
-fn parse_timeout(s: &str) -> Result<Duration, String> {
+fn parse_timeout(s: &str) -> anyhow::Result<Duration> {
     match stanctl::config::parse_duration_ns(s) {
         Some(ns) if ns > 0 => Ok(Duration::from_nanos(ns as u64)),
-        _ => Err(format!("{s:?}: expected a duration like 10s")),
+        _ => bail!("{s:?}: expected a duration like 10s"),
     }
 }
 
