@@ -299,6 +299,31 @@ fn map_value<'de, A: MapAccess<'de>>(map: A) -> std::result::Result<Value, A::Er
     Value::deserialize(de::value::MapAccessDeserializer::new(map))
 }
 
+/// The part of a first-pass visitor that is not the one kind of value
+/// (`map` or `seq`) it looks into: its `Value`, what it expects, and every
+/// other JSON value taken whole as a `Value`, through `$wrap`.
+macro_rules! first_pass {
+    ($de:lifetime, $value:ty, $wrap:expr, $what:literal, looks_into_map) => {
+        first_pass!(@common $value, $wrap, $what);
+        fn visit_seq<A: SeqAccess<$de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
+            Ok(($wrap)(seq_value(seq)?))
+        }
+    };
+    ($de:lifetime, $value:ty, $wrap:expr, $what:literal, looks_into_seq) => {
+        first_pass!(@common $value, $wrap, $what);
+        fn visit_map<A: MapAccess<$de>>(self, map: A) -> std::result::Result<Self::Value, A::Error> {
+            Ok(($wrap)(map_value(map)?))
+        }
+    };
+    (@common $value:ty, $wrap:expr, $what:literal) => {
+        type Value = $value;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str($what)
+        }
+        other_values!($wrap);
+    };
+}
+
 /// First pass, the document: `channels` through [`OutlineChannels`].
 struct OutlineTop<'l> {
     lists: &'l mut Vec<Option<ListOrder>>,
@@ -307,14 +332,7 @@ struct OutlineTop<'l> {
 seed_of_visitor!(OutlineTop<'_>, deserialize_any);
 
 impl<'de> Visitor<'de> for OutlineTop<'_> {
-    type Value = Value;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON document")
-    }
-    other_values!(std::convert::identity);
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Value, A::Error> {
-        seq_value(seq)
-    }
+    first_pass!('de, Value, std::convert::identity, "a JSON document", looks_into_map);
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
@@ -340,14 +358,7 @@ struct OutlineChannels<'l> {
 seed_of_visitor!(OutlineChannels<'_>, deserialize_any);
 
 impl<'de> Visitor<'de> for OutlineChannels<'_> {
-    type Value = Value;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of channels")
-    }
-    other_values!(std::convert::identity);
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Value, A::Error> {
-        map_value(map)
-    }
+    first_pass!('de, Value, std::convert::identity, "a list of channels", looks_into_seq);
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
         let mut out = Vec::new();
         loop {
@@ -373,14 +384,7 @@ struct OutlineChannel<'o> {
 seed_of_visitor!(OutlineChannel<'_>, deserialize_any);
 
 impl<'de> Visitor<'de> for OutlineChannel<'_> {
-    type Value = Value;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a channel")
-    }
-    other_values!(std::convert::identity);
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Value, A::Error> {
-        seq_value(seq)
-    }
+    first_pass!('de, Value, std::convert::identity, "a channel", looks_into_map);
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
@@ -410,14 +414,7 @@ struct ListScan;
 seed_of_visitor!(ListScan, deserialize_any);
 
 impl<'de> Visitor<'de> for ListScan {
-    type Value = std::result::Result<ListOrder, Value>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of messages")
-    }
-    other_values!(Err);
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Self::Value, A::Error> {
-        Ok(Err(map_value(map)?))
-    }
+    first_pass!('de, std::result::Result<ListOrder, Value>, Err, "a list of messages", looks_into_seq);
     fn visit_seq<A: SeqAccess<'de>>(
         self,
         mut seq: A,
