@@ -252,38 +252,30 @@ impl Fsm {
             );
         }
         for cs in &snap.channels {
-            let ci = match self.lookup_channel(&cs.channel, cs.channel_id) {
-                Some(ci) => ci,
-                None if self.no_store => {
-                    match self.lookup_or_create(&cs.channel, cs.channel_id, None) {
-                        Some(ci) => ci,
-                        None => {
-                            self.note(
-                            Code::RaftSnapshot,
-                            Severity::Info,
-                            None,
-                            format!(
-                                "snapshot channel {:?} (ID {}) is older than the node's channel of that name; skipped",
-                                text(&cs.channel),
-                                cs.channel_id
-                            ),
-                            "skips it",
-                        );
-                            continue;
-                        }
-                    }
-                }
-                None => {
+            // Why a snapshot channel is skipped, and what the server does.
+            let found = match self.lookup_channel(&cs.channel, cs.channel_id) {
+                Some(ci) => Ok(ci),
+                None if self.no_store => self
+                    .lookup_or_create(&cs.channel, cs.channel_id, None)
+                    .ok_or(("is older than the node's channel of that name", "skips it")),
+                None => Err((
+                    "is not in the message store (or has another ID)",
+                    "a restarting node ignores snapshot channels its store does not have",
+                )),
+            };
+            let ci = match found {
+                Ok(ci) => ci,
+                Err((why, server)) => {
                     self.note(
                         Code::RaftSnapshot,
                         Severity::Info,
                         None,
                         format!(
-                            "snapshot channel {:?} (ID {}) is not in the message store (or has another ID); skipped",
+                            "snapshot channel {:?} (ID {}) {why}; skipped",
                             text(&cs.channel),
                             cs.channel_id
                         ),
-                        "a restarting node ignores snapshot channels its store does not have",
+                        server,
                     );
                     continue;
                 }
