@@ -1,7 +1,7 @@
 //! `stanctl subs ls [--channel NAME]` and `stanctl subs show CHANNEL ID`.
 
 use clap::Subcommand;
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeStruct};
 
 use stanctl::model::Subscription;
 use stanctl::{StoreError, StoreReader};
@@ -28,55 +28,53 @@ pub enum SubsCommand {
     },
 }
 
-/// The JSON contract of `subs ls` (README.md).
-#[derive(Debug, Serialize)]
+/// A subscription as `subs ls` shows it.
+#[derive(Debug)]
 pub struct SubRow {
-    pub channel: String,
-    pub id: u64,
-    pub client_id: String,
-    pub inbox: String,
-    pub ack_inbox: String,
-    pub durable_name: String,
-    pub queue_group: String,
-    pub max_in_flight: i32,
-    pub ack_wait_s: i32,
-    pub last_sent: u64,
-    pub pending: Vec<u64>,
-    pub pending_count: usize,
+    pub sub: Subscription,
     /// Channel last sequence minus last sent.
     pub lag: u64,
-    pub is_durable: bool,
-    pub is_closed: bool,
-    pub is_shadow: bool,
 }
 
-fn row(s: Subscription, channel_last: u64) -> SubRow {
-    SubRow {
-        lag: channel_last.saturating_sub(s.last_sent),
-        pending_count: s.pending.len(),
-        is_shadow: s.is_shadow(),
-        channel: s.channel,
-        id: s.id,
-        client_id: s.client_id,
-        inbox: s.inbox,
-        ack_inbox: s.ack_inbox,
-        durable_name: s.durable_name,
-        queue_group: s.queue_group,
-        max_in_flight: s.max_in_flight,
-        ack_wait_s: s.ack_wait_s,
-        last_sent: s.last_sent,
-        pending: s.pending,
-        is_durable: s.is_durable,
-        is_closed: s.is_closed,
+/// The JSON contract of `subs ls` (README.md): the subscription's fields,
+/// with `pending_count` and `lag` after `pending` and `is_shadow` last.
+impl Serialize for SubRow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let s = &self.sub;
+        let mut row = serializer.serialize_struct("SubRow", 16)?;
+        row.serialize_field("channel", &s.channel)?;
+        row.serialize_field("id", &s.id)?;
+        row.serialize_field("client_id", &s.client_id)?;
+        row.serialize_field("inbox", &s.inbox)?;
+        row.serialize_field("ack_inbox", &s.ack_inbox)?;
+        row.serialize_field("durable_name", &s.durable_name)?;
+        row.serialize_field("queue_group", &s.queue_group)?;
+        row.serialize_field("max_in_flight", &s.max_in_flight)?;
+        row.serialize_field("ack_wait_s", &s.ack_wait_s)?;
+        row.serialize_field("last_sent", &s.last_sent)?;
+        row.serialize_field("pending", &s.pending)?;
+        row.serialize_field("pending_count", &s.pending.len())?;
+        row.serialize_field("lag", &self.lag)?;
+        row.serialize_field("is_durable", &s.is_durable)?;
+        row.serialize_field("is_closed", &s.is_closed)?;
+        row.serialize_field("is_shadow", &s.is_shadow())?;
+        row.end()
     }
 }
 
-fn kind(r: &SubRow) -> &'static str {
+fn row(sub: Subscription, channel_last: u64) -> SubRow {
+    SubRow {
+        lag: channel_last.saturating_sub(sub.last_sent),
+        sub,
+    }
+}
+
+fn kind(s: &Subscription) -> &'static str {
     match (
-        r.is_durable,
-        r.queue_group.is_empty(),
-        r.is_shadow,
-        r.is_closed,
+        s.is_durable,
+        s.queue_group.is_empty(),
+        s.is_shadow(),
+        s.is_closed,
     ) {
         (_, false, true, _) => "queue (shadow)",
         (true, false, _, _) => "durable queue",
@@ -108,7 +106,7 @@ pub fn run(cli: &Cli, cmd: &SubsCommand, store: &mut dyn StoreReader) -> anyhow:
         }
     }
     if let SubsCommand::Show { channel, id } = cmd {
-        rows.retain(|r| r.id == *id);
+        rows.retain(|r| r.sub.id == *id);
         if rows.is_empty() {
             return Err(StoreError::Invalid(format!(
                 "no subscription {id} on channel {channel:?}"
@@ -136,23 +134,24 @@ pub fn run(cli: &Cli, cmd: &SubsCommand, store: &mut dyn StoreReader) -> anyhow:
                 "ack wait",
             ]);
             for r in &rows {
+                let s = &r.sub;
                 let pending = if show {
-                    format!("{} {:?}", r.pending_count, r.pending)
+                    format!("{} {:?}", s.pending.len(), s.pending)
                 } else {
-                    r.pending_count.to_string()
+                    s.pending.len().to_string()
                 };
                 t.add_row(vec![
-                    r.channel.clone(),
-                    r.id.to_string(),
-                    kind(r).to_string(),
-                    r.client_id.clone(),
-                    r.durable_name.clone(),
-                    r.queue_group.clone(),
-                    r.last_sent.to_string(),
+                    s.channel.clone(),
+                    s.id.to_string(),
+                    kind(s).to_string(),
+                    s.client_id.clone(),
+                    s.durable_name.clone(),
+                    s.queue_group.clone(),
+                    s.last_sent.to_string(),
                     r.lag.to_string(),
                     pending,
-                    r.max_in_flight.to_string(),
-                    format!("{}s", r.ack_wait_s),
+                    s.max_in_flight.to_string(),
+                    format!("{}s", s.ack_wait_s),
                 ]);
             }
             // Narrow terminals lose the settings first, then names.
