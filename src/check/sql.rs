@@ -27,7 +27,7 @@ use crate::sqlstore::conn::{
 };
 use crate::sqlstore::dsn::Dsn;
 use crate::sqlstore::schema::{
-    column_type, create_statements, is_binary_type, is_blob_column, COLUMNS, TABLES,
+    column_type, create_statements, is_binary_type, is_blob_column, message_data, COLUMNS, TABLES,
 };
 use crate::sqlstore::SqlDriver;
 use crate::store::StoreReader;
@@ -781,9 +781,7 @@ impl Checker {
             .actual("Messages")
             .unwrap_or("Messages")
             .to_string();
-        let key = [Param::Int(id), Param::UInt(seq)];
-        self.db
-            .read_long(&table, "data", "id=? AND seq=?", &key, len)
+        self.db.read_long(&message_data(&table, id, seq, len))
     }
 
     fn add_encryption_constraints(&mut self, cipher: &str) {

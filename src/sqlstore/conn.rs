@@ -54,14 +54,49 @@ pub(crate) struct CatalogColumn {
     pub(crate) udt: String,
 }
 
+/// A value too large for a page: `column` of the row of `table` (both as
+/// the catalog spells them) that `key_where` (`?` for `key`) selects, `len`
+/// bytes long (its `octet_length`).
+pub(crate) struct LongValue<'a> {
+    pub(crate) table: &'a str,
+    pub(crate) column: &'a str,
+    pub(crate) key_where: &'a str,
+    pub(crate) key: Vec<Param>,
+    pub(crate) len: u64,
+}
+
+/// Which database a connection reaches: its driver, and the location
+/// that names it in errors.
+pub(crate) struct Endpoint {
+    pub(crate) driver: SqlDriver,
+    /// `<driver> <source, password redacted>`.
+    pub(crate) location: String,
+}
+
+impl Endpoint {
+    pub(crate) fn new(driver: SqlDriver, redacted_source: &str) -> Endpoint {
+        Endpoint {
+            driver,
+            location: format!("{driver} {redacted_source}"),
+        }
+    }
+}
+
 /// One connection. Errors are the driver's messages, in the form the
 /// server's Go drivers print them, secrets scrubbed; the caller adds table
 /// and key.
 pub(crate) trait Conn {
-    fn driver(&self) -> SqlDriver;
+    /// The database this connection reaches.
+    fn endpoint(&self) -> &Endpoint;
+
+    fn driver(&self) -> SqlDriver {
+        self.endpoint().driver
+    }
 
     /// `<driver> <source, password redacted>`.
-    fn location(&self) -> &str;
+    fn location(&self) -> &str {
+        &self.endpoint().location
+    }
 
     /// Runs `sql` (MySQL style: `?` placeholders, identifiers already
     /// quoted with [`Conn::quote`]) and returns every row.
@@ -79,12 +114,22 @@ pub(crate) trait Conn {
     /// read-only transaction).
     fn prepare(&mut self, sql: &str) -> Result<(), SqlError>;
 
+    /// The query of [`Conn::catalog`]: `(table, column, data type, short
+    /// type)` text columns.
+    fn catalog_query(&self) -> &'static str;
+
     /// Every column of the current database/schema, in table and column
     /// order.
-    fn catalog(&mut self) -> Result<Vec<CatalogColumn>, SqlError>;
+    fn catalog(&mut self) -> Result<Vec<CatalogColumn>, SqlError> {
+        let rows = self.query(self.catalog_query(), &[])?;
+        catalog_rows(rows)
+    }
 
-    /// Quotes an identifier.
-    fn quote(&self, ident: &str) -> String;
+    /// Quotes an identifier: SQL's double quotes (MySQL's backticks are
+    /// its own).
+    fn quote(&self, ident: &str) -> String {
+        format!("\"{}\"", ident.replace('"', "\"\""))
+    }
 
     /// Starts the read-only, repeatable-read transaction a reader keeps
     /// for its whole life.
@@ -94,25 +139,17 @@ pub(crate) trait Conn {
     /// failure leaves the snapshot usable).
     fn execute(&mut self, sql: &str) -> Result<(), SqlError>;
 
-    /// Reads one value of `len` bytes (its `octet_length`) into a buffer
-    /// of exactly that size, so that a value too large for a page is held
-    /// once: `column` of the row of `table` (both as the catalog spells
-    /// them) that `key_where` (`?` for `key`) selects. Pieces of
+    /// Reads one value into a buffer of exactly its length, so that a
+    /// value too large for a page is held once. Pieces of
     /// [`PIECE_BYTES`], one query each.
-    fn read_long(
-        &mut self,
-        table: &str,
-        column: &str,
-        key_where: &str,
-        key: &[Param],
-        len: u64,
-    ) -> Result<Vec<u8>, SqlError> {
+    fn read_long(&mut self, value: &LongValue<'_>) -> Result<Vec<u8>, SqlError> {
         let sql = format!(
-            "SELECT substr({}, ?, ?) FROM {} WHERE {key_where}",
-            self.quote(column),
-            self.quote(table)
+            "SELECT substr({}, ?, ?) FROM {} WHERE {}",
+            self.quote(value.column),
+            self.quote(value.table),
+            value.key_where
         );
-        read_in_pieces(self, &sql, key, len)
+        read_in_pieces(self, &sql, &value.key, value.len)
     }
 
     /// Whether `quoted_table` holds at least one row.
@@ -192,6 +229,14 @@ pub(crate) fn buffer_for(len: u64) -> Result<Vec<u8>, SqlError> {
 /// buffer of exactly that size (so the value is held once). `sql` selects
 /// `substr(column, ?, ?)` of one row; `key` are its parameters after the
 /// piece's start and length.
+/// The first column of the first row; NULL when there is none.
+pub(crate) fn first_value(rows: Vec<Row>) -> Value {
+    rows.into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next())
+        .unwrap_or(Value::Null)
+}
+
 fn read_in_pieces<C: Conn + ?Sized>(
     conn: &mut C,
     sql: &str,
@@ -204,12 +249,7 @@ fn read_in_pieces<C: Conn + ?Sized>(
         let count = PIECE_BYTES.min(len - start);
         let mut params = vec![Param::UInt(start + 1), Param::UInt(count)];
         params.extend_from_slice(key);
-        let rows = conn.query(sql, &params)?;
-        let piece = rows
-            .into_iter()
-            .next()
-            .and_then(|r| r.into_iter().next())
-            .unwrap_or(Value::Null)
+        let piece = first_value(conn.query(sql, &params)?)
             .into_bytes()?
             .unwrap_or_default();
         if piece.len() as u64 != count {
@@ -335,7 +375,7 @@ impl Value {
 }
 
 /// Catalog rows of `(table, column, data type, short type)` text columns.
-pub(crate) fn catalog_rows(rows: Vec<Row>) -> Result<Vec<CatalogColumn>, SqlError> {
+fn catalog_rows(rows: Vec<Row>) -> Result<Vec<CatalogColumn>, SqlError> {
     rows.into_iter()
         .map(|row| {
             let mut it = row.into_iter();

@@ -5,7 +5,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, DatabaseName, OpenFlags};
 
 use super::conn::{
-    buffer_for, catalog_rows, Access, CatalogColumn, Conn, Param, Row, SqlError, Value,
+    buffer_for, first_value, Access, Conn, Endpoint, LongValue, Param, Row, SqlError, Value,
 };
 use super::dsn::SqliteDsn;
 use super::SqlDriver;
@@ -13,7 +13,7 @@ use crate::error::{Result, StoreError};
 
 pub(crate) struct LiteConn {
     conn: Connection,
-    location: String,
+    endpoint: Endpoint,
     in_tx: bool,
 }
 
@@ -25,9 +25,9 @@ pub(crate) fn connect(dsn: &SqliteDsn, access: Access) -> Result<LiteConn> {
     if dsn.uri {
         flags |= OpenFlags::SQLITE_OPEN_URI;
     }
-    let location = format!("sqlite {}", dsn.redacted());
+    let endpoint = Endpoint::new(SqlDriver::Sqlite, &dsn.redacted());
     let err = |message: String| StoreError::Sql {
-        location: location.clone(),
+        location: endpoint.location.clone(),
         message,
     };
     if !dsn.uri && !std::path::Path::new(&dsn.path).is_file() {
@@ -42,7 +42,7 @@ pub(crate) fn connect(dsn: &SqliteDsn, access: Access) -> Result<LiteConn> {
     }
     Ok(LiteConn {
         conn,
-        location,
+        endpoint,
         in_tx: false,
     })
 }
@@ -64,12 +64,8 @@ fn from_ref(v: ValueRef<'_>) -> Value {
 }
 
 impl Conn for LiteConn {
-    fn driver(&self) -> SqlDriver {
-        SqlDriver::Sqlite
-    }
-
-    fn location(&self) -> &str {
-        &self.location
+    fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
     }
 
     fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, SqlError> {
@@ -103,21 +99,16 @@ impl Conn for LiteConn {
 
     /// SQLite's `substr` loads the whole value for every piece; its
     /// incremental blob I/O reads the pages straight into the buffer.
-    fn read_long(
-        &mut self,
-        table: &str,
-        column: &str,
-        key_where: &str,
-        key: &[Param],
-        len: u64,
-    ) -> Result<Vec<u8>, SqlError> {
+    fn read_long(&mut self, value: &LongValue<'_>) -> Result<Vec<u8>, SqlError> {
+        let LongValue {
+            table,
+            column,
+            key_where,
+            ref key,
+            len,
+        } = *value;
         let sql = format!("SELECT rowid FROM {} WHERE {key_where}", self.quote(table));
-        let rowid = self
-            .query(&sql, key)?
-            .into_iter()
-            .next()
-            .and_then(|r| r.into_iter().next())
-            .unwrap_or(Value::Null)
+        let rowid = first_value(self.query(&sql, key)?)
             .as_i64()?
             .ok_or_else(|| SqlError::Database("the row is gone".into()))?;
         let blob = self
@@ -140,17 +131,9 @@ impl Conn for LiteConn {
         self.conn.prepare(sql).map(drop).map_err(db_err)
     }
 
-    fn catalog(&mut self) -> Result<Vec<CatalogColumn>, SqlError> {
-        let rows = self.query(
-            "SELECT m.name, p.name, p.type, p.type FROM sqlite_schema AS m, pragma_table_info(m.name) AS p \
-             WHERE m.type = 'table' ORDER BY m.name, p.cid",
-            &[],
-        )?;
-        catalog_rows(rows)
-    }
-
-    fn quote(&self, ident: &str) -> String {
-        format!("\"{}\"", ident.replace('"', "\"\""))
+    fn catalog_query(&self) -> &'static str {
+        "SELECT m.name, p.name, p.type, p.type FROM sqlite_schema AS m, pragma_table_info(m.name) AS p \
+         WHERE m.type = 'table' ORDER BY m.name, p.cid"
     }
 
     fn begin_snapshot(&mut self) -> Result<(), SqlError> {

@@ -5,7 +5,7 @@
 use ::mysql::prelude::Queryable;
 use ::mysql::{Conn as MyConnection, Params};
 
-use super::conn::{catalog_rows, scrub, CatalogColumn, Conn, Param, Row, SqlError, Value};
+use super::conn::{scrub, Conn, Endpoint, Param, Row, SqlError, Value};
 use super::dsn::MysqlDsn;
 use super::SqlDriver;
 use crate::error::{Result, StoreError};
@@ -14,15 +14,15 @@ pub(crate) struct MyConn {
     /// The writer's batched inserts use the connection itself.
     pub(crate) conn: MyConnection,
     password: Option<String>,
-    location: String,
+    endpoint: Endpoint,
     in_tx: bool,
 }
 
 pub(crate) fn connect(dsn: &MysqlDsn) -> Result<MyConn> {
-    let location = format!("mysql {}", dsn.redacted());
+    let endpoint = Endpoint::new(SqlDriver::Mysql, &dsn.redacted());
     let opts = dsn.opts()?;
     let conn = MyConnection::new(opts).map_err(|e| StoreError::Sql {
-        location: location.clone(),
+        location: endpoint.location.clone(),
         message: scrub(
             format!("cannot connect: {}", error_text(&e)),
             dsn.password.as_deref(),
@@ -31,7 +31,7 @@ pub(crate) fn connect(dsn: &MysqlDsn) -> Result<MyConn> {
     Ok(MyConn {
         conn,
         password: dsn.password.clone(),
-        location,
+        endpoint,
         in_tx: false,
     })
 }
@@ -69,12 +69,8 @@ fn from_mysql(v: ::mysql::Value) -> Result<Value, SqlError> {
 }
 
 impl Conn for MyConn {
-    fn driver(&self) -> SqlDriver {
-        SqlDriver::Mysql
-    }
-
-    fn location(&self) -> &str {
-        &self.location
+    fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
     }
 
     fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, SqlError> {
@@ -111,13 +107,9 @@ impl Conn for MyConn {
         self.conn.close(stmt).map_err(|e| self.err(&e))
     }
 
-    fn catalog(&mut self) -> Result<Vec<CatalogColumn>, SqlError> {
-        let rows = self.query(
-            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, DATA_TYPE FROM information_schema.COLUMNS \
-             WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION",
-            &[],
-        )?;
-        catalog_rows(rows)
+    fn catalog_query(&self) -> &'static str {
+        "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, DATA_TYPE FROM information_schema.COLUMNS \
+         WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION"
     }
 
     fn quote(&self, ident: &str) -> String {

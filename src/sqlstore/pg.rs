@@ -6,9 +6,7 @@ use std::collections::HashMap;
 use ::postgres::types::{ToSql, Type};
 use ::postgres::{Client, NoTls, Statement};
 
-use super::conn::{
-    catalog_rows, dollar_placeholders, scrub, CatalogColumn, Conn, Param, Row, SqlError, Value,
-};
+use super::conn::{dollar_placeholders, scrub, Conn, Endpoint, Param, Row, SqlError, Value};
 use super::dsn::PgDsn;
 use super::SqlDriver;
 use crate::error::{Result, StoreError};
@@ -18,15 +16,15 @@ pub(crate) struct PgConn {
     pub(crate) client: Client,
     statements: HashMap<String, Statement>,
     password: Option<String>,
-    location: String,
+    endpoint: Endpoint,
     in_tx: bool,
 }
 
 pub(crate) fn connect(dsn: &PgDsn) -> Result<PgConn> {
-    let location = format!("postgres {}", dsn.redacted());
+    let endpoint = Endpoint::new(SqlDriver::Postgres, &dsn.redacted());
     let cfg = dsn.config()?;
     let client = cfg.connect(NoTls).map_err(|e| StoreError::Sql {
-        location: location.clone(),
+        location: endpoint.location.clone(),
         message: scrub(
             format!("cannot connect: {}", error_text(&e)),
             dsn.password.as_deref(),
@@ -36,7 +34,7 @@ pub(crate) fn connect(dsn: &PgDsn) -> Result<PgConn> {
         client,
         statements: HashMap::new(),
         password: dsn.password.clone(),
-        location,
+        endpoint,
         in_tx: false,
     })
 }
@@ -152,12 +150,8 @@ fn to_value(row: &::postgres::Row, i: usize) -> Result<Value, SqlError> {
 }
 
 impl Conn for PgConn {
-    fn driver(&self) -> SqlDriver {
-        SqlDriver::Postgres
-    }
-
-    fn location(&self) -> &str {
-        &self.location
+    fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
     }
 
     fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>, SqlError> {
@@ -210,21 +204,13 @@ impl Conn for PgConn {
         self.probe(|c| c.prepare(sql).map(drop))
     }
 
-    fn catalog(&mut self) -> Result<Vec<CatalogColumn>, SqlError> {
-        let rows = self.query(
-            "SELECT table_name::text, column_name::text, \
-             CASE WHEN character_maximum_length IS NULL THEN data_type::text \
-             ELSE data_type::text || '(' || character_maximum_length::text || ')' END, \
-             udt_name::text \
-             FROM information_schema.columns WHERE table_schema = current_schema() \
-             ORDER BY table_name, ordinal_position",
-            &[],
-        )?;
-        catalog_rows(rows)
-    }
-
-    fn quote(&self, ident: &str) -> String {
-        format!("\"{}\"", ident.replace('"', "\"\""))
+    fn catalog_query(&self) -> &'static str {
+        "SELECT table_name::text, column_name::text, \
+         CASE WHEN character_maximum_length IS NULL THEN data_type::text \
+         ELSE data_type::text || '(' || character_maximum_length::text || ')' END, \
+         udt_name::text \
+         FROM information_schema.columns WHERE table_schema = current_schema() \
+         ORDER BY table_name, ordinal_position"
     }
 
     fn begin_snapshot(&mut self) -> Result<(), SqlError> {

@@ -12,7 +12,7 @@ use super::conn::{
 };
 use super::dsn::Dsn;
 use super::recovery::{recovered_range, replay_pending, PendingRow};
-use super::schema::{COLUMNS, TABLES};
+use super::schema::{message_data, COLUMNS, TABLES};
 use super::SqlDriver;
 use crate::error::{Result, StoreError};
 use crate::finding::Code;
@@ -1243,12 +1243,11 @@ impl MessagePages<'_> {
     /// Reads a message too large for its page, in pieces, into one buffer.
     fn read_large(&mut self, seq: u64, timestamp: Option<i64>, len: u64) -> Result<Message> {
         let id = self.channel_id;
-        let key = [Param::Int(id), Param::UInt(seq)];
         let table = &self.reader.sql.messages_table;
         let data = self
             .reader
             .conn
-            .read_long(table, "data", "id=? AND seq=?", &key, len)
+            .read_long(&message_data(table, id, seq, len))
             .map_err(|e| {
                 sql_err(
                     loc_key("Messages", &format!("id={id}, seq={seq}")),

@@ -6,6 +6,7 @@
 //! them; `INSERT INTO Messages VALUES (?, ?, ?, ?, ?)` also needs the five
 //! `Messages` columns in this order); types may be tuned.
 
+use super::conn::{LongValue, Param};
 use super::SqlDriver;
 
 /// The SQLite schema: same tables and columns as the server's
@@ -194,6 +195,18 @@ pub(crate) fn create_statements(driver: SqlDriver, table: &str) -> Vec<String> {
         .filter(|l| l.starts_with(&create) || (l.starts_with("CREATE INDEX") && l.contains(&index)))
         .map(|l| l.trim_end_matches(';').to_string())
         .collect()
+}
+
+/// `Messages.data` of message `seq` of channel `id`, `len` bytes long;
+/// `table` is `Messages` as the catalog spells it.
+pub(crate) fn message_data(table: &str, id: i64, seq: u64, len: u64) -> LongValue<'_> {
+    LongValue {
+        table,
+        column: "data",
+        key_where: "id=? AND seq=?",
+        key: vec![Param::Int(id), Param::UInt(seq)],
+        len,
+    }
 }
 
 #[cfg(test)]
