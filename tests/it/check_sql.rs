@@ -41,6 +41,15 @@ enum Db {
 }
 
 impl Db {
+    /// The database of a `per_fixture!` case.
+    fn named(driver: &str) -> Db {
+        match driver {
+            "postgres" => Db::Pg,
+            "mysql" => Db::My,
+            other => panic!("no test database {other:?}"),
+        }
+    }
+
     fn driver(self) -> &'static str {
         match self {
             Db::Pg => "postgres",
@@ -92,108 +101,104 @@ fn failing_statement(manifest: &Value) -> (String, String) {
     (stmt.to_string(), err.to_string())
 }
 
-#[test]
-fn pre_0_10_schemas_are_incompatible_with_the_exact_statement_and_fix() {
-    for db in [Db::Pg, Db::My] {
-        let fixture = db.fixture("v0.9");
-        let Some(dsn) = env_dsn(&db.var(&fixture)) else {
-            continue;
-        };
-        let m = manifest(&fixture);
-        let (stmt, driver_error) = failing_statement(&m);
-        let alter = str_of(&m["upgrade_check"]["after_alter"]["alter_statement"]);
+fn pre_0_10_schemas_are_incompatible_with_the_exact_statement_and_fix(driver: &str) {
+    let db = Db::named(driver);
+    let fixture = db.fixture("v0.9");
+    let Some(dsn) = env_dsn(&db.var(&fixture)) else {
+        return;
+    };
+    let m = manifest(&fixture);
+    let (stmt, driver_error) = failing_statement(&m);
+    let alter = str_of(&m["upgrade_check"]["after_alter"]["alter_statement"]);
 
-        let r = check(db, &dsn, &["--server-version", "0.10.0"], 1);
-        let f = findings(&r, "schema.clients_proto_missing");
-        assert_eq!(f.len(), 1, "{db:?}: {r:#}");
-        let f = f[0];
-        assert_eq!(f["severity"], "error");
-        assert_eq!(f["table"], "Clients");
-        let msg = str_of(&f["message"]);
-        assert!(msg.contains(&stmt), "{db:?}: {msg}\nwant {stmt}");
-        assert!(
-            msg.contains(&driver_error),
-            "{db:?}: {msg}\nwant {driver_error}"
-        );
-        assert_eq!(f["fix"][db.driver()], alter, "{db:?}");
-        assert_eq!(f["fix"]["mysql"], "ALTER TABLE Clients ADD proto BLOB");
-        assert_eq!(f["fix"]["postgres"], "ALTER TABLE Clients ADD proto BYTEA");
-        let sv = &r["compatibility"]["server_version"];
-        assert_eq!(sv["verdict"], "incompatible");
-        assert!(sv["reasons"]
-            .to_string()
-            .contains("Clients (id, hbinbox, proto)"));
-        assert_eq!(
-            r["compatibility"]["opens_with"],
-            serde_json::json!(["v0.7.0 - v0.9.2"])
-        );
+    let r = check(db, &dsn, &["--server-version", "0.10.0"], 1);
+    let f = findings(&r, "schema.clients_proto_missing");
+    assert_eq!(f.len(), 1, "{db:?}: {r:#}");
+    let f = f[0];
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["table"], "Clients");
+    let msg = str_of(&f["message"]);
+    assert!(msg.contains(&stmt), "{db:?}: {msg}\nwant {stmt}");
+    assert!(
+        msg.contains(&driver_error),
+        "{db:?}: {msg}\nwant {driver_error}"
+    );
+    assert_eq!(f["fix"][db.driver()], alter, "{db:?}");
+    assert_eq!(f["fix"]["mysql"], "ALTER TABLE Clients ADD proto BLOB");
+    assert_eq!(f["fix"]["postgres"], "ALTER TABLE Clients ADD proto BYTEA");
+    let sv = &r["compatibility"]["server_version"];
+    assert_eq!(sv["verdict"], "incompatible");
+    assert!(sv["reasons"]
+        .to_string()
+        .contains("Clients (id, hbinbox, proto)"));
+    assert_eq!(
+        r["compatibility"]["opens_with"],
+        serde_json::json!(["v0.7.0 - v0.9.2"])
+    );
 
-        for v in ["0.10.0", "0.23.2", "0.25.6"] {
-            check(db, &dsn, &["--server-version", v], 1);
-        }
-        for v in ["0.7.0", "0.9.2"] {
-            let r = check(db, &dsn, &["--server-version", v], 0);
-            assert_eq!(r["compatibility"]["server_version"]["opens"], true);
-        }
-        // Without a target version the store is intact: a warning only.
-        let r = check(db, &dsn, &[], 0);
-        assert_eq!(r["counts"]["error"], 0, "{r:#}");
-        assert_eq!(
-            findings(&r, "schema.clients_proto_missing")[0]["severity"],
-            "warning"
-        );
-        // And its content is what the server wrote.
-        let file = fixture_manifest(&fixture);
-        let r = check(db, &dsn, &["--deep", "--expect", &file], 0);
-        assert!(
-            r["expect"]["differences"].as_array().unwrap().is_empty(),
-            "{r:#}"
-        );
+    for v in ["0.10.0", "0.23.2", "0.25.6"] {
+        check(db, &dsn, &["--server-version", v], 1);
     }
+    for v in ["0.7.0", "0.9.2"] {
+        let r = check(db, &dsn, &["--server-version", v], 0);
+        assert_eq!(r["compatibility"]["server_version"]["opens"], true);
+    }
+    // Without a target version the store is intact: a warning only.
+    let r = check(db, &dsn, &[], 0);
+    assert_eq!(r["counts"]["error"], 0, "{r:#}");
+    assert_eq!(
+        findings(&r, "schema.clients_proto_missing")[0]["severity"],
+        "warning"
+    );
+    // And its content is what the server wrote.
+    let file = fixture_manifest(&fixture);
+    let r = check(db, &dsn, &["--deep", "--expect", &file], 0);
+    assert!(
+        r["expect"]["differences"].as_array().unwrap().is_empty(),
+        "{r:#}"
+    );
 }
 
 fn fixture_manifest(name: &str) -> String {
     fixture(name).join("MANIFEST.json").display().to_string()
 }
 
-#[test]
-fn current_schemas_pass() {
-    for db in [Db::Pg, Db::My] {
-        let fixture = db.fixture("v0.23");
-        let Some(dsn) = env_dsn(&db.var(&fixture)) else {
-            continue;
-        };
-        let file = fixture_manifest(&fixture);
-        let r = check(
-            db,
-            &dsn,
-            &["--deep", "--server-version", "0.23.2", "--expect", &file],
-            0,
-        );
-        assert_eq!(r["ok"], true, "{db:?}: {r:#}");
-        assert_eq!(r["counts"]["error"], 0);
-        assert!(r["expect"]["differences"].as_array().unwrap().is_empty());
+fn current_schemas_pass(driver: &str) {
+    let db = Db::named(driver);
+    let fixture = db.fixture("v0.23");
+    let Some(dsn) = env_dsn(&db.var(&fixture)) else {
+        return;
+    };
+    let file = fixture_manifest(&fixture);
+    let r = check(
+        db,
+        &dsn,
+        &["--deep", "--server-version", "0.23.2", "--expect", &file],
+        0,
+    );
+    assert_eq!(r["ok"], true, "{db:?}: {r:#}");
+    assert_eq!(r["counts"]["error"], 0);
+    assert!(r["expect"]["differences"].as_array().unwrap().is_empty());
+    assert_eq!(
+        r["compatibility"]["opens_with"],
+        serde_json::json!(["v0.7.0 - v0.25.6"])
+    );
+    let tables: Vec<&str> = r["schema"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| str_of(&t["table"]))
+        .collect();
+    assert_eq!(tables.len(), 7, "{tables:?}");
+    if db == Db::My {
+        // 65000-byte payloads in a 64 KiB BLOB.
+        let f = findings(&r, "schema.data_too_narrow");
+        assert_eq!(f.len(), 1, "{r:#}");
+        assert_eq!(f[0]["severity"], "warning");
         assert_eq!(
-            r["compatibility"]["opens_with"],
-            serde_json::json!(["v0.7.0 - v0.25.6"])
+            f[0]["fix"]["mysql"],
+            "ALTER TABLE Messages MODIFY data LONGBLOB"
         );
-        let tables: Vec<&str> = r["schema"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| str_of(&t["table"]))
-            .collect();
-        assert_eq!(tables.len(), 7, "{tables:?}");
-        if db == Db::My {
-            // 65000-byte payloads in a 64 KiB BLOB.
-            let f = findings(&r, "schema.data_too_narrow");
-            assert_eq!(f.len(), 1, "{r:#}");
-            assert_eq!(f[0]["severity"], "warning");
-            assert_eq!(
-                f[0]["fix"]["mysql"],
-                "ALTER TABLE Messages MODIFY data LONGBLOB"
-            );
-        }
     }
 }
 
@@ -304,92 +309,90 @@ fn admin(db: Db) -> Option<String> {
     })
 }
 
-#[test]
-fn upgrade_apply_on_a_copy_makes_0_23_2_open_it() {
+fn upgrade_apply_on_a_copy_makes_0_23_2_open_it(driver: &str) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    for db in [Db::Pg, Db::My] {
-        let fixture = db.fixture("v0.9");
-        let (Some(src), Some(admin)) = (env_dsn(&db.var(&fixture)), admin(db)) else {
-            continue;
-        };
-        let m = manifest(&fixture);
-        let alter = str_of(&m["upgrade_check"]["after_alter"]["alter_statement"]).to_string();
-        let copy = make_copy(db, &src, &admin);
-        check(db, &copy.dsn, &["--server-version", "0.23.2"], 1);
+    let db = Db::named(driver);
+    let fixture = db.fixture("v0.9");
+    let (Some(src), Some(admin)) = (env_dsn(&db.var(&fixture)), admin(db)) else {
+        return;
+    };
+    let m = manifest(&fixture);
+    let alter = str_of(&m["upgrade_check"]["after_alter"]["alter_statement"]).to_string();
+    let copy = make_copy(db, &src, &admin);
+    check(db, &copy.dsn, &["--server-version", "0.23.2"], 1);
 
-        // Without --apply: the plan, nothing written.
-        let plan = json_with_code(
-            &sql_args(db, &copy.dsn, &["sql", "upgrade", "--format", "json"]),
-            0,
-        );
-        assert_eq!(
-            plan["statements"],
-            serde_json::json!([alter]),
-            "{db:?}: {plan:#}"
-        );
-        assert_eq!(plan["applied"], false);
-        let out = stanctl()
-            .args(sql_args(db, &copy.dsn, &["sql", "upgrade"]))
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("{alter};")));
-        check(db, &copy.dsn, &["--server-version", "0.23.2"], 1);
+    // Without --apply: the plan, nothing written.
+    let plan = json_with_code(
+        &sql_args(db, &copy.dsn, &["sql", "upgrade", "--format", "json"]),
+        0,
+    );
+    assert_eq!(
+        plan["statements"],
+        serde_json::json!([alter]),
+        "{db:?}: {plan:#}"
+    );
+    assert_eq!(plan["applied"], false);
+    let out = stanctl()
+        .args(sql_args(db, &copy.dsn, &["sql", "upgrade"]))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("{alter};")));
+    check(db, &copy.dsn, &["--server-version", "0.23.2"], 1);
 
-        // --apply, then v0.23.2 opens it.
-        let applied = json_with_code(
-            &sql_args(
-                db,
-                &copy.dsn,
-                &["sql", "upgrade", "--apply", "--format", "json"],
-            ),
-            0,
-        );
-        assert_eq!(applied["applied"], true);
-        assert_eq!(applied["outcome"]["applied"], serde_json::json!([alter]));
-        assert_eq!(applied["transactional"], db == Db::Pg);
-        let r = check(db, &copy.dsn, &["--server-version", "0.23.2", "--deep"], 0);
-        assert_eq!(r["compatibility"]["server_version"]["opens"], true, "{r:#}");
-        assert_eq!(r["counts"]["error"], 0, "{r:#}");
-        assert_eq!(
-            r["compatibility"]["opens_with"],
-            serde_json::json!(["v0.7.0 - v0.25.6"])
-        );
-        // Same content as before, as the real server saw it after the ALTER.
-        let file = fixture_manifest(&fixture);
-        let r = check(db, &copy.dsn, &["--expect", &file], 0);
-        assert!(
-            r["expect"]["differences"].as_array().unwrap().is_empty(),
-            "{r:#}"
-        );
-        let channels = json(&sql_args(
+    // --apply, then v0.23.2 opens it.
+    let applied = json_with_code(
+        &sql_args(
             db,
             &copy.dsn,
-            &["channels", "ls", "--format", "json"],
-        ));
-        for want in m["upgrade_check"]["after_alter"]["channels"]
+            &["sql", "upgrade", "--apply", "--format", "json"],
+        ),
+        0,
+    );
+    assert_eq!(applied["applied"], true);
+    assert_eq!(applied["outcome"]["applied"], serde_json::json!([alter]));
+    assert_eq!(applied["transactional"], db == Db::Pg);
+    let r = check(db, &copy.dsn, &["--server-version", "0.23.2", "--deep"], 0);
+    assert_eq!(r["compatibility"]["server_version"]["opens"], true, "{r:#}");
+    assert_eq!(r["counts"]["error"], 0, "{r:#}");
+    assert_eq!(
+        r["compatibility"]["opens_with"],
+        serde_json::json!(["v0.7.0 - v0.25.6"])
+    );
+    // Same content as before, as the real server saw it after the ALTER.
+    let file = fixture_manifest(&fixture);
+    let r = check(db, &copy.dsn, &["--expect", &file], 0);
+    assert!(
+        r["expect"]["differences"].as_array().unwrap().is_empty(),
+        "{r:#}"
+    );
+    let channels = json(&sql_args(
+        db,
+        &copy.dsn,
+        &["channels", "ls", "--format", "json"],
+    ));
+    for want in m["upgrade_check"]["after_alter"]["channels"]
+        .as_array()
+        .unwrap()
+    {
+        let got = channels
             .as_array()
             .unwrap()
-        {
-            let got = channels
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|c| c["name"] == want["name"])
-                .unwrap_or_else(|| panic!("{db:?}: channel {}", want["name"]));
-            assert_eq!(got["first_seq"], want["first_seq"]);
-            assert_eq!(got["last_seq"], want["last_seq"]);
-            assert_eq!(got["msgs"], want["msgs"]);
-        }
-        // Nothing left to do.
-        let again = json_with_code(
-            &sql_args(db, &copy.dsn, &["sql", "upgrade", "--format", "json"]),
-            0,
-        );
-        assert_eq!(again["statements"], serde_json::json!([]));
-        // The original fixture database is untouched.
-        check(db, &src, &["--server-version", "0.23.2"], 1);
+            .iter()
+            .find(|c| c["name"] == want["name"])
+            .unwrap_or_else(|| panic!("{db:?}: channel {}", want["name"]));
+        assert_eq!(got["first_seq"], want["first_seq"]);
+        assert_eq!(got["last_seq"], want["last_seq"]);
+        assert_eq!(got["msgs"], want["msgs"]);
     }
+    // Nothing left to do.
+    let again = json_with_code(
+        &sql_args(db, &copy.dsn, &["sql", "upgrade", "--format", "json"]),
+        0,
+    );
+    assert_eq!(again["statements"], serde_json::json!([]));
+    // The original fixture database is untouched.
+    check(db, &src, &["--server-version", "0.23.2"], 1);
 }
 
 #[test]
@@ -533,30 +536,38 @@ impl Drop for NoDataUser {
 /// A check query the database refuses (here: no SELECT on Messages.data,
 /// which the data-size and encryption checks read) is an error finding
 /// naming the table and the query, never "no problems found".
-#[test]
-fn a_check_query_that_fails_is_an_error_finding() {
+fn a_check_query_that_fails_is_an_error_finding(driver: &str) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    for db in [Db::Pg, Db::My] {
-        let fixture = db.fixture("v0.23");
-        let (Some(src), Some(admin)) = (env_dsn(&db.var(&fixture)), admin(db)) else {
-            continue;
-        };
-        let copy = make_copy(db, &src, &admin);
-        // The copy passes as its fixture does.
-        let r = check(db, &copy.dsn, &[], 0);
-        assert!(findings(&r, "sql.query_failed").is_empty(), "{r:#}");
-        let (user, dsn) = NoDataUser::create(copy);
-        let r = check(db, &dsn, &[], 1);
-        let failed = findings(&r, "sql.query_failed");
-        assert!(!failed.is_empty(), "{db:?}: {r:#}");
-        for f in &failed {
-            assert_eq!(f["severity"], "error", "{db:?}: {f:#}");
-            assert_eq!(f["table"], "Messages", "{db:?}: {f:#}");
-            let msg = str_of(&f["message"]);
-            assert!(msg.contains("data"), "{db:?}: names the query: {msg}");
-            assert!(msg.contains("denied"), "{db:?}: says why: {msg}");
-        }
-        assert!(r["counts"]["error"].as_u64().unwrap() >= failed.len() as u64);
-        drop(user);
+    let db = Db::named(driver);
+    let fixture = db.fixture("v0.23");
+    let (Some(src), Some(admin)) = (env_dsn(&db.var(&fixture)), admin(db)) else {
+        return;
+    };
+    let copy = make_copy(db, &src, &admin);
+    // The copy passes as its fixture does.
+    let r = check(db, &copy.dsn, &[], 0);
+    assert!(findings(&r, "sql.query_failed").is_empty(), "{r:#}");
+    let (user, dsn) = NoDataUser::create(copy);
+    let r = check(db, &dsn, &[], 1);
+    let failed = findings(&r, "sql.query_failed");
+    assert!(!failed.is_empty(), "{db:?}: {r:#}");
+    for f in &failed {
+        assert_eq!(f["severity"], "error", "{db:?}: {f:#}");
+        assert_eq!(f["table"], "Messages", "{db:?}: {f:#}");
+        let msg = str_of(&f["message"]);
+        assert!(msg.contains("data"), "{db:?}: names the query: {msg}");
+        assert!(msg.contains("denied"), "{db:?}: says why: {msg}");
     }
+    assert!(r["counts"]["error"].as_u64().unwrap() >= failed.len() as u64);
+    drop(user);
+}
+
+per_fixture! { [
+    pre_0_10_schemas_are_incompatible_with_the_exact_statement_and_fix,
+    current_schemas_pass,
+    upgrade_apply_on_a_copy_makes_0_23_2_open_it,
+    a_check_query_that_fails_is_an_error_finding,
+]
+    postgres => "postgres",
+    mysql => "mysql",
 }

@@ -28,16 +28,6 @@ use stanctl::jetstream::{
 };
 use stanctl::open::{StoreOptions, StoreSpec};
 
-/// Every file-store fixture a real server ran.
-const FIXTURES: [&str; 6] = [
-    "file-basic-v0.23",
-    "file-basic-v0.9",
-    "file-nocrc-v0.23",
-    "file-encrypted-v0.23",
-    "file-slices-v0.23",
-    "file-kill9-v0.23",
-];
-
 fn env_var(var: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(v) if !v.is_empty() => Some(v),
@@ -600,48 +590,46 @@ fn check_consumers_as(
     }
 }
 
-#[test]
-fn every_fixture_to_a_current_server() {
+fn every_fixture_to_a_current_server(name: &str) {
     let Some(url) = env_var("STANCTL_TEST_NATS_URL") else {
         return;
     };
-    for name in FIXTURES {
-        let (sp, subj) = unique(name);
-        let nats = Nats::connect(&url, &sp);
-        let report = migrate_fixture(name, &url, &sp, &subj, &[]);
-        assert_eq!(report["first_seq_supported"], true, "{name}");
-        let m = truth(name);
-        let msgs: u64 = m["channels"]
-            .as_array()
-            .expect("channels")
-            .iter()
-            .map(|c| expected_messages(c).len() as u64)
-            .sum();
-        assert_eq!(
-            u64_of(&report["totals"]["published"]),
-            msgs,
-            "{name}: published"
-        );
-        check_streams(&nats, name, &report, &sp, &subj, true);
-        check_consumers(&nats, name, &report, true);
-        if name == "file-slices-v0.23" {
-            // Limits from the configuration the server ran with.
-            let limits = |ch: &str| {
-                nats.stream_info(&format!("{sp}{}", rule(ch)))
-                    .expect("stream")
-                    .config
-            };
-            assert_eq!(limits("metrics.cpu").max_messages, 120);
-            assert_eq!(limits("events.ttl").max_age, Duration::from_secs(10));
-            assert!(limits("kv.sized").max_bytes >= 6000);
-            // STAN's default limit, which a configuration file leaves as is.
-            assert_eq!(limits("logs.app").max_messages, 1_000_000);
-        }
+    let (sp, subj) = unique(name);
+    let nats = Nats::connect(&url, &sp);
+    let report = migrate_fixture(name, &url, &sp, &subj, &[]);
+    assert_eq!(report["first_seq_supported"], true, "{name}");
+    let m = truth(name);
+    let msgs: u64 = m["channels"]
+        .as_array()
+        .expect("channels")
+        .iter()
+        .map(|c| expected_messages(c).len() as u64)
+        .sum();
+    assert_eq!(
+        u64_of(&report["totals"]["published"]),
+        msgs,
+        "{name}: published"
+    );
+    check_streams(&nats, name, &report, &sp, &subj, true);
+    check_consumers(&nats, name, &report, true);
+    if name == "file-slices-v0.23" {
+        // Limits from the configuration the server ran with.
+        let limits = |ch: &str| {
+            nats.stream_info(&format!("{sp}{}", rule(ch)))
+                .expect("stream")
+                .config
+        };
+        assert_eq!(limits("metrics.cpu").max_messages, 120);
+        assert_eq!(limits("events.ttl").max_age, Duration::from_secs(10));
+        assert!(limits("kv.sized").max_bytes >= 6000);
+        // STAN's default limit, which a configuration file leaves as is.
+        assert_eq!(limits("logs.app").max_messages, 1_000_000);
     }
 }
 
-#[test]
-fn older_server_records_the_sequence_mapping() {
+with_untorn_standalone_stores!(per_fixture![every_fixture_to_a_current_server]);
+
+fn older_server_records_the_sequence_mapping(name: &str) {
     let Some(url) = env_var("STANCTL_TEST_NATS_OLD_URL") else {
         return;
     };
@@ -652,28 +640,31 @@ fn older_server_records_the_sequence_mapping() {
     } else {
         &[]
     };
-    for name in ["file-slices-v0.23", "file-basic-v0.23"] {
-        let (sp, subj) = unique(name);
-        let nats = Nats::connect(&url, &sp);
-        let report = migrate_fixture(name, &url, &sp, &subj, extra);
-        assert_eq!(report["first_seq_supported"], false, "{name}");
-        let m = truth(name);
-        for w in m["channels"].as_array().expect("channels") {
-            let channel = str_of(&w["name"]);
-            let want = expected_messages(w);
-            let first = u64_of(&want[0]["seq"]);
-            let last = u64_of(&want[want.len() - 1]["seq"]);
-            let rs = report_stream(&report, channel);
-            assert_eq!(rs["seq_preserved"], first == 1, "{name}/{channel}");
-            assert_eq!(
-                rs["seq_mapping"],
-                serde_json::json!([{"stan_first": first, "stan_last": last, "js_first": 1}]),
-                "{name}/{channel}: mapping"
-            );
-        }
-        check_streams(&nats, name, &report, &sp, &subj, false);
-        check_consumers(&nats, name, &report, false);
+    let (sp, subj) = unique(name);
+    let nats = Nats::connect(&url, &sp);
+    let report = migrate_fixture(name, &url, &sp, &subj, extra);
+    assert_eq!(report["first_seq_supported"], false, "{name}");
+    let m = truth(name);
+    for w in m["channels"].as_array().expect("channels") {
+        let channel = str_of(&w["name"]);
+        let want = expected_messages(w);
+        let first = u64_of(&want[0]["seq"]);
+        let last = u64_of(&want[want.len() - 1]["seq"]);
+        let rs = report_stream(&report, channel);
+        assert_eq!(rs["seq_preserved"], first == 1, "{name}/{channel}");
+        assert_eq!(
+            rs["seq_mapping"],
+            serde_json::json!([{"stan_first": first, "stan_last": last, "js_first": 1}]),
+            "{name}/{channel}: mapping"
+        );
     }
+    check_streams(&nats, name, &report, &sp, &subj, false);
+    check_consumers(&nats, name, &report, false);
+}
+
+per_fixture! { [older_server_records_the_sequence_mapping]
+    file_slices_v0_23 => "file-slices-v0.23",
+    file_basic_v0_23 => "file-basic-v0.23",
 }
 
 /// A nats-server this test runs, killed at the end.
@@ -741,8 +732,7 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
-#[test]
-fn consumers_survive_a_server_restart() {
+fn consumers_survive_a_server_restart(name: &str) {
     let Some(bin) = env_var("STANCTL_TEST_NATS_BIN") else {
         return;
     };
@@ -752,24 +742,23 @@ fn consumers_survive_a_server_restart() {
     let mut runs = Vec::new();
     {
         let _ready = Nats::connect(&url, "");
-        for name in FIXTURES {
-            let (sp, subj) = unique(name);
-            // Unlimited streams: events.ttl keeps a 10 s max_age otherwise.
-            let report = migrate_fixture(name, &url, &sp, &subj, &["--no-limits"]);
-            runs.push((name, sp, subj, report, None));
+        let (sp, subj) = unique(name);
+        // Unlimited streams: events.ttl keeps a 10 s max_age otherwise.
+        let report = migrate_fixture(name, &url, &sp, &subj, &["--no-limits"]);
+        runs.push((name, sp, subj, report, None));
+        if name == "file-basic-v0.23" {
+            // Push consumers too.
+            let (sp, subj) = unique("push_restart");
+            let deliver = format!("{subj}to.");
+            let push = [
+                "--consumer-kind",
+                "push",
+                "--deliver-subject-prefix",
+                &deliver,
+            ];
+            let report = migrate_fixture(name, &url, &sp, &subj, &push);
+            runs.push((name, sp, subj, report, Some(deliver)));
         }
-        // Push consumers too.
-        let name = "file-basic-v0.23";
-        let (sp, subj) = unique("push_restart");
-        let deliver = format!("{subj}to.");
-        let push = [
-            "--consumer-kind",
-            "push",
-            "--deliver-subject-prefix",
-            &deliver,
-        ];
-        let report = migrate_fixture(name, &url, &sp, &subj, &push);
-        runs.push((name, sp, subj, report, Some(deliver)));
     }
     server.restart();
     let nats = Nats::connect(&url, "");
@@ -797,6 +786,8 @@ fn consumers_survive_a_server_restart() {
         check_consumers_as(&nats, name, report, true, push.as_deref());
     }
 }
+
+with_untorn_standalone_stores!(per_fixture![consumers_survive_a_server_restart]);
 
 #[test]
 fn running_twice_changes_nothing() {
@@ -1316,43 +1307,33 @@ fn encrypted_store_needs_its_key() {
 
 /// The SQL fixtures (real servers' PostgreSQL and MariaDB stores, loaded by
 /// scripts/test-databases.sh) migrate the same way.
-#[test]
-fn sql_fixtures_to_a_current_server() {
+fn sql_fixtures_to_a_current_server(name: &str) {
     let Some(url) = env_var("STANCTL_TEST_NATS_URL") else {
         return;
     };
-    for (name, driver, var) in [
-        (
-            "sql-postgres-v0.23",
-            "postgres",
-            "STANCTL_TEST_PG_SQL_POSTGRES_V0_23",
-        ),
-        (
-            "sql-mysql-v0.23",
-            "mysql",
-            "STANCTL_TEST_MYSQL_SQL_MYSQL_V0_23",
-        ),
-        (
-            "sql-postgres-v0.9",
-            "postgres",
-            "STANCTL_TEST_PG_SQL_POSTGRES_V0_9",
-        ),
-        (
-            "sql-mysql-v0.9",
-            "mysql",
-            "STANCTL_TEST_MYSQL_SQL_MYSQL_V0_9",
-        ),
-    ] {
-        let Some(dsn) = env_var(var) else {
-            continue;
-        };
-        let store = sql_store(driver, &dsn, vec![], true);
-        let (sp, subj) = unique(name);
-        let nats = Nats::connect(&url, &sp);
-        let report = migrate_store(&store, name, &url, &sp, &subj, &[]);
-        check_streams(&nats, name, &report, &sp, &subj, true);
-        check_consumers(&nats, name, &report, true);
-    }
+    let (driver, var) = match name {
+        "sql-postgres-v0.23" => ("postgres", "STANCTL_TEST_PG_SQL_POSTGRES_V0_23"),
+        "sql-mysql-v0.23" => ("mysql", "STANCTL_TEST_MYSQL_SQL_MYSQL_V0_23"),
+        "sql-postgres-v0.9" => ("postgres", "STANCTL_TEST_PG_SQL_POSTGRES_V0_9"),
+        "sql-mysql-v0.9" => ("mysql", "STANCTL_TEST_MYSQL_SQL_MYSQL_V0_9"),
+        other => panic!("no SQL fixture {other:?}"),
+    };
+    let Some(dsn) = env_var(var) else {
+        return;
+    };
+    let store = sql_store(driver, &dsn, vec![], true);
+    let (sp, subj) = unique(name);
+    let nats = Nats::connect(&url, &sp);
+    let report = migrate_store(&store, name, &url, &sp, &subj, &[]);
+    check_streams(&nats, name, &report, &sp, &subj, true);
+    check_consumers(&nats, name, &report, true);
+}
+
+per_fixture! { [sql_fixtures_to_a_current_server]
+    sql_postgres_v0_23 => "sql-postgres-v0.23",
+    sql_mysql_v0_23 => "sql-mysql-v0.23",
+    sql_postgres_v0_9 => "sql-postgres-v0.9",
+    sql_mysql_v0_9 => "sql-mysql-v0.9",
 }
 
 /// A run killed while positioning a consumer leaves it marked incomplete:

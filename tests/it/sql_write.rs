@@ -131,12 +131,10 @@ impl TestDb {
         }
     }
 
-    /// SQLite and every database server the environment provides.
-    fn all() -> Vec<TestDb> {
-        [SqlDriver::Sqlite, SqlDriver::Postgres, SqlDriver::Mysql]
-            .into_iter()
-            .filter_map(TestDb::new)
-            .collect()
+    /// The database of a `per_fixture!` case (`sqlite`, `postgres`,
+    /// `mysql`), or `None` when the environment does not provide it.
+    fn named(driver: &str) -> Option<TestDb> {
+        TestDb::new(driver.parse().expect("a SQL driver"))
     }
 
     fn dir(&self) -> Option<PathBuf> {
@@ -767,170 +765,184 @@ fn sub_truth(ids: &SubIds, new: u64) -> (String, String, BTreeSet<u64>, bool, u6
 
 // ------------------------------------------------------------------ tests
 
-#[test]
-fn fixture_round_trips_in_both_pending_styles() {
+fn fixture_round_trips_in_both_pending_styles(driver: &str) {
     for no_caching in [false, true] {
-        for db in TestDb::all() {
-            let ids = migrate(&db, opts(no_caching, false))
-                .unwrap_or_else(|e| panic!("{} no_caching={no_caching}: {e}", db.driver));
-            check_store(&db, &ids);
-            check_rows(&db, &ids, no_caching);
-        }
-    }
-}
-
-#[test]
-fn non_empty_target_is_refused_without_force() {
-    for db in TestDb::all() {
-        let d = db.driver;
-        migrate(&db, opts(false, false)).unwrap();
-        let e = migrate(&db, opts(false, false)).unwrap_err().to_string();
-        assert!(e.contains("refusing") && e.contains("force"), "{d}: {e}");
-        if d != SqlDriver::Sqlite {
-            assert!(e.contains("already holds a STAN store"), "{d}: {e}");
-            assert!(
-                e.contains("ServerInfo") || e.contains("serverinfo"),
-                "{d}: {e}"
-            );
-        }
-        // Nothing changed; with force the rows are replaced, not added.
-        let ids = migrate(&db, opts(true, true)).unwrap_or_else(|e| panic!("{d}: force: {e}"));
-        check_store(&db, &ids);
-        check_rows(&db, &ids, true);
-    }
-}
-
-#[test]
-fn failed_forced_migration_leaves_the_old_store() {
-    for db in TestDb::all() {
-        let d = db.driver;
-        let ids = migrate(&db, opts(false, false)).unwrap();
-        // A forced rewrite that fails at the database (a duplicate client
-        // key): the old rows must survive, including the deleted ones.
-        let attempt = || -> stanctl::Result<()> {
-            let mut src = source_store();
-            let mut w = sqlstore::create_writer(d, &db.source, opts(true, true))?;
-            copy(&mut src, w.as_mut())?;
-            for c in src.clients()? {
-                w.add_client(&c)?;
-            }
-            w.finish()
+        let Some(db) = TestDb::named(driver) else {
+            return;
         };
-        let e = attempt()
-            .expect_err("duplicate clients must fail")
-            .to_string();
-        assert!(
-            e.contains("table Clients") || e.contains("table clients"),
-            "{d}: error names the table: {e}"
-        );
-        assert!(e.contains("id=\""), "{d}: error names the key: {e}");
+        let ids = migrate(&db, opts(no_caching, false))
+            .unwrap_or_else(|e| panic!("{} no_caching={no_caching}: {e}", db.driver));
         check_store(&db, &ids);
-        check_rows(&db, &ids, false);
-        if let Some(dir) = db.dir() {
-            let left: Vec<_> = std::fs::read_dir(dir)
-                .unwrap()
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .collect();
-            assert_eq!(
-                left,
-                vec!["stan.db".to_string()],
-                "{d}: temporary files left"
-            );
-        }
+        check_rows(&db, &ids, no_caching);
     }
 }
 
-#[test]
-fn dropped_writer_leaves_the_target_empty() {
-    for db in TestDb::all() {
-        let d = db.driver;
-        {
-            let mut src = source_store();
-            let mut w = sqlstore::create_writer(d, &db.source, opts(false, false)).unwrap();
-            copy(&mut src, w.as_mut()).unwrap();
-            // Enough rows for several batches to have reached the database.
-            let stats = ChannelStats {
-                name: "bulk".into(),
-                msgs: 25_000,
-                first_seq: 1,
-                last_seq: 25_000,
-                ..ChannelStats::default()
-            };
-            w.begin_channel(&stats, &Limits::default()).unwrap();
-            for seq in 1..=25_000u64 {
-                w.append_message(&synthetic(seq, 100)).unwrap();
-            }
-            // Dropped here, without finish.
-        }
-        let rows = table_rows(&db);
+fn non_empty_target_is_refused_without_force(driver: &str) {
+    let Some(db) = TestDb::named(driver) else {
+        return;
+    };
+    let d = db.driver;
+    migrate(&db, opts(false, false)).unwrap();
+    let e = migrate(&db, opts(false, false)).unwrap_err().to_string();
+    assert!(e.contains("refusing") && e.contains("force"), "{d}: {e}");
+    if d != SqlDriver::Sqlite {
+        assert!(e.contains("already holds a STAN store"), "{d}: {e}");
         assert!(
-            rows.values().all(|n| *n == 0),
-            "{d}: rows left by a dropped writer: {rows:?}"
+            e.contains("ServerInfo") || e.contains("serverinfo"),
+            "{d}: {e}"
         );
-        match d {
-            // DDL is transactional: not even the tables remain.
-            SqlDriver::Postgres => assert!(rows.is_empty(), "{d}: {rows:?}"),
-            SqlDriver::Sqlite => {
-                let left: Vec<_> = std::fs::read_dir(db.dir().unwrap()).unwrap().collect();
-                assert!(left.is_empty(), "{d}: files left: {left:?}");
-            }
-            // CREATE TABLE commits implicitly: empty tables remain, and
-            // the reader sees no store in them.
-            SqlDriver::Mysql => {
-                let mut r = sqlstore::open(d, &db.source).unwrap();
-                assert_eq!(r.server_info().unwrap(), None);
-                assert!(r.channel_names().unwrap().is_empty());
-            }
+    }
+    // Nothing changed; with force the rows are replaced, not added.
+    let ids = migrate(&db, opts(true, true)).unwrap_or_else(|e| panic!("{d}: force: {e}"));
+    check_store(&db, &ids);
+    check_rows(&db, &ids, true);
+}
+
+fn failed_forced_migration_leaves_the_old_store(driver: &str) {
+    let Some(db) = TestDb::named(driver) else {
+        return;
+    };
+    let d = db.driver;
+    let ids = migrate(&db, opts(false, false)).unwrap();
+    // A forced rewrite that fails at the database (a duplicate client
+    // key): the old rows must survive, including the deleted ones.
+    let attempt = || -> stanctl::Result<()> {
+        let mut src = source_store();
+        let mut w = sqlstore::create_writer(d, &db.source, opts(true, true))?;
+        copy(&mut src, w.as_mut())?;
+        for c in src.clients()? {
+            w.add_client(&c)?;
         }
-        // The target takes a complete migration afterwards.
-        let ids = migrate(&db, opts(false, false)).unwrap();
-        check_store(&db, &ids);
+        w.finish()
+    };
+    let e = attempt()
+        .expect_err("duplicate clients must fail")
+        .to_string();
+    assert!(
+        e.contains("table Clients") || e.contains("table clients"),
+        "{d}: error names the table: {e}"
+    );
+    assert!(e.contains("id=\""), "{d}: error names the key: {e}");
+    check_store(&db, &ids);
+    check_rows(&db, &ids, false);
+    if let Some(dir) = db.dir() {
+        let left: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            left,
+            vec!["stan.db".to_string()],
+            "{d}: temporary files left"
+        );
     }
 }
 
-#[test]
-fn old_schema_is_refused_with_the_alter_to_run() {
-    for driver in [SqlDriver::Postgres, SqlDriver::Mysql] {
-        let Some(db) = TestDb::new(driver) else {
-            continue;
+fn dropped_writer_leaves_the_target_empty(driver: &str) {
+    let Some(db) = TestDb::named(driver) else {
+        return;
+    };
+    let d = db.driver;
+    {
+        let mut src = source_store();
+        let mut w = sqlstore::create_writer(d, &db.source, opts(false, false)).unwrap();
+        copy(&mut src, w.as_mut()).unwrap();
+        // Enough rows for several batches to have reached the database.
+        let stats = ChannelStats {
+            name: "bulk".into(),
+            msgs: 25_000,
+            first_seq: 1,
+            last_seq: 25_000,
+            ..ChannelStats::default()
         };
-        // The schema of a pre-0.10 server: no Clients.proto.
-        match driver {
-            SqlDriver::Postgres => {
-                let mut c = postgres::Client::connect(&db.source, postgres::NoTls).unwrap();
-                c.batch_execute(stanctl::sqlstore::schema::POSTGRES_SCHEMA)
-                    .unwrap();
-                c.batch_execute("ALTER TABLE Clients DROP COLUMN proto")
-                    .unwrap();
-            }
-            _ => {
-                use mysql::prelude::Queryable;
-                let mut c = mysql_conn(&db.source);
-                for stmt in stanctl::sqlstore::schema::MYSQL_SCHEMA
-                    .split(';')
-                    .filter(|s| !s.trim().is_empty())
-                {
-                    c.query_drop(stmt).unwrap();
-                }
-                c.query_drop("ALTER TABLE Clients DROP COLUMN proto")
-                    .unwrap();
-            }
+        w.begin_channel(&stats, &Limits::default()).unwrap();
+        for seq in 1..=25_000u64 {
+            w.append_message(&synthetic(seq, 100)).unwrap();
         }
-        for force in [false, true] {
-            let e = migrate(&db, opts(false, force)).unwrap_err().to_string();
-            let blob = if driver == SqlDriver::Postgres {
-                "BYTEA"
-            } else {
-                "BLOB"
-            };
-            assert!(e.contains("ADD proto") && e.contains(blob), "{driver}: {e}");
-            assert!(
-                e.to_ascii_lowercase().contains("alter table clients"),
-                "{driver}: {e}"
-            );
-        }
-        assert!(table_rows(&db).values().all(|n| *n == 0));
+        // Dropped here, without finish.
     }
+    let rows = table_rows(&db);
+    assert!(
+        rows.values().all(|n| *n == 0),
+        "{d}: rows left by a dropped writer: {rows:?}"
+    );
+    match d {
+        // DDL is transactional: not even the tables remain.
+        SqlDriver::Postgres => assert!(rows.is_empty(), "{d}: {rows:?}"),
+        SqlDriver::Sqlite => {
+            let left: Vec<_> = std::fs::read_dir(db.dir().unwrap()).unwrap().collect();
+            assert!(left.is_empty(), "{d}: files left: {left:?}");
+        }
+        // CREATE TABLE commits implicitly: empty tables remain, and
+        // the reader sees no store in them.
+        SqlDriver::Mysql => {
+            let mut r = sqlstore::open(d, &db.source).unwrap();
+            assert_eq!(r.server_info().unwrap(), None);
+            assert!(r.channel_names().unwrap().is_empty());
+        }
+    }
+    // The target takes a complete migration afterwards.
+    let ids = migrate(&db, opts(false, false)).unwrap();
+    check_store(&db, &ids);
+}
+
+per_fixture! { [
+    fixture_round_trips_in_both_pending_styles,
+    non_empty_target_is_refused_without_force,
+    failed_forced_migration_leaves_the_old_store,
+    dropped_writer_leaves_the_target_empty,
+]
+    sqlite => "sqlite",
+    postgres => "postgres",
+    mysql => "mysql",
+}
+
+fn old_schema_is_refused_with_the_alter_to_run(name: &str) {
+    let driver: SqlDriver = name.parse().expect("a SQL driver");
+    let Some(db) = TestDb::new(driver) else {
+        return;
+    };
+    // The schema of a pre-0.10 server: no Clients.proto.
+    match driver {
+        SqlDriver::Postgres => {
+            let mut c = postgres::Client::connect(&db.source, postgres::NoTls).unwrap();
+            c.batch_execute(stanctl::sqlstore::schema::POSTGRES_SCHEMA)
+                .unwrap();
+            c.batch_execute("ALTER TABLE Clients DROP COLUMN proto")
+                .unwrap();
+        }
+        _ => {
+            use mysql::prelude::Queryable;
+            let mut c = mysql_conn(&db.source);
+            for stmt in stanctl::sqlstore::schema::MYSQL_SCHEMA
+                .split(';')
+                .filter(|s| !s.trim().is_empty())
+            {
+                c.query_drop(stmt).unwrap();
+            }
+            c.query_drop("ALTER TABLE Clients DROP COLUMN proto")
+                .unwrap();
+        }
+    }
+    for force in [false, true] {
+        let e = migrate(&db, opts(false, force)).unwrap_err().to_string();
+        let blob = if driver == SqlDriver::Postgres {
+            "BYTEA"
+        } else {
+            "BLOB"
+        };
+        assert!(e.contains("ADD proto") && e.contains(blob), "{driver}: {e}");
+        assert!(
+            e.to_ascii_lowercase().contains("alter table clients"),
+            "{driver}: {e}"
+        );
+    }
+    assert!(table_rows(&db).values().all(|n| *n == 0));
+}
+
+per_fixture! { [old_schema_is_refused_with_the_alter_to_run]
+    postgres => "postgres",
+    mysql => "mysql",
 }
 
 fn synthetic(seq: u64, len: usize) -> Message {
@@ -948,8 +960,7 @@ fn synthetic(seq: u64, len: usize) -> Message {
     }
 }
 
-#[test]
-fn large_channels_are_written_in_bounded_batches() {
+fn large_channels_are_written_in_bounded_batches(driver: &str) {
     // Message sizes: mostly small, some of several MiB (MySQL batches are
     // cut by bytes), one subscription with more pending sequences than a
     // caching row holds.
@@ -961,96 +972,103 @@ fn large_channels_are_written_in_bounded_batches() {
     };
     let last = 12_345u64;
     for no_caching in [false, true] {
-        for db in TestDb::all() {
-            let d = db.driver;
-            let mut w = sqlstore::create_writer(d, &db.source, opts(no_caching, false)).unwrap();
-            w.server_info(&ServerInfo {
-                cluster_id: "bulk-cluster".into(),
-                ..ServerInfo::default()
-            })
-            .unwrap();
-            w.add_client(&Client {
-                id: "c".into(),
-                hb_inbox: "hb".into(),
-                ..Client::default()
-            })
-            .unwrap();
-            let stats = ChannelStats {
-                name: "bulk".into(),
-                first_seq: 1,
-                last_seq: last,
-                ..ChannelStats::default()
-            };
-            let limits = Limits {
-                max_msgs: Some(1_000_000),
-                max_bytes: Some(1 << 33),
-                max_age_ns: Some(3_600_000_000_000),
-                ..Limits::default()
-            };
-            w.begin_channel(&stats, &limits).unwrap();
-            for seq in 1..=last {
-                w.append_message(&synthetic(seq, size(seq))).unwrap();
-            }
-            let pending: Vec<u64> = (1..=last).filter(|s| s % 3 != 0).collect();
-            let sub = Subscription {
-                channel: "bulk".into(),
-                id: 1,
-                client_id: "c".into(),
-                inbox: "in".into(),
-                ack_inbox: "ack".into(),
-                durable_name: "dur".into(),
-                max_in_flight: 100_000,
-                ack_wait_s: 30,
-                last_sent: last,
-                pending: pending.clone(),
-                is_durable: true,
-                ..Subscription::default()
-            };
-            assert_eq!(w.add_subscription(&sub).unwrap(), 1);
-            w.end_channel().unwrap();
-            w.finish().unwrap_or_else(|e| panic!("{d}: {e}"));
-
-            let mut r = sqlstore::open(d, &db.source).unwrap();
-            let st = r.channel_stats("bulk").unwrap();
-            assert_eq!((st.first_seq, st.last_seq, st.msgs), (1, last, last), "{d}");
-            let (l, _) = r.channel_limits("bulk").unwrap();
-            assert_eq!(
-                (l.max_msgs, l.max_bytes, l.max_age_ns),
-                (limits.max_msgs, limits.max_bytes, limits.max_age_ns),
-                "{d}: limits"
-            );
-            let mut n = 0u64;
-            for m in r.messages("bulk", MessageRange::default()).unwrap() {
-                let m = m.unwrap();
-                n += 1;
-                assert_eq!(m, synthetic(n, size(n)), "{d}: message {n}");
-            }
-            assert_eq!(n, last, "{d}");
-            let subs = r.subscriptions("bulk").unwrap();
-            assert_eq!(subs.len(), 1);
-            assert_eq!(
-                (subs[0].last_sent, &subs[0].pending),
-                (last, &pending),
-                "{d}"
-            );
-            assert!(
-                r.findings().iter().all(|f| f.severity < Severity::Warning),
-                "{d}"
-            );
-            drop(r);
-            let rows = table_rows(&db);
-            let want_rows = if no_caching {
-                pending.len()
-            } else {
-                // 2000 sequences per caching row, as the server's flushes.
-                pending.len().div_ceil(2000)
-            };
-            assert_eq!(
-                rows["subspending"], want_rows as i64,
-                "{d}: SubsPending rows"
-            );
+        let Some(db) = TestDb::named(driver) else {
+            return;
+        };
+        let d = db.driver;
+        let mut w = sqlstore::create_writer(d, &db.source, opts(no_caching, false)).unwrap();
+        w.server_info(&ServerInfo {
+            cluster_id: "bulk-cluster".into(),
+            ..ServerInfo::default()
+        })
+        .unwrap();
+        w.add_client(&Client {
+            id: "c".into(),
+            hb_inbox: "hb".into(),
+            ..Client::default()
+        })
+        .unwrap();
+        let stats = ChannelStats {
+            name: "bulk".into(),
+            first_seq: 1,
+            last_seq: last,
+            ..ChannelStats::default()
+        };
+        let limits = Limits {
+            max_msgs: Some(1_000_000),
+            max_bytes: Some(1 << 33),
+            max_age_ns: Some(3_600_000_000_000),
+            ..Limits::default()
+        };
+        w.begin_channel(&stats, &limits).unwrap();
+        for seq in 1..=last {
+            w.append_message(&synthetic(seq, size(seq))).unwrap();
         }
+        let pending: Vec<u64> = (1..=last).filter(|s| s % 3 != 0).collect();
+        let sub = Subscription {
+            channel: "bulk".into(),
+            id: 1,
+            client_id: "c".into(),
+            inbox: "in".into(),
+            ack_inbox: "ack".into(),
+            durable_name: "dur".into(),
+            max_in_flight: 100_000,
+            ack_wait_s: 30,
+            last_sent: last,
+            pending: pending.clone(),
+            is_durable: true,
+            ..Subscription::default()
+        };
+        assert_eq!(w.add_subscription(&sub).unwrap(), 1);
+        w.end_channel().unwrap();
+        w.finish().unwrap_or_else(|e| panic!("{d}: {e}"));
+
+        let mut r = sqlstore::open(d, &db.source).unwrap();
+        let st = r.channel_stats("bulk").unwrap();
+        assert_eq!((st.first_seq, st.last_seq, st.msgs), (1, last, last), "{d}");
+        let (l, _) = r.channel_limits("bulk").unwrap();
+        assert_eq!(
+            (l.max_msgs, l.max_bytes, l.max_age_ns),
+            (limits.max_msgs, limits.max_bytes, limits.max_age_ns),
+            "{d}: limits"
+        );
+        let mut n = 0u64;
+        for m in r.messages("bulk", MessageRange::default()).unwrap() {
+            let m = m.unwrap();
+            n += 1;
+            assert_eq!(m, synthetic(n, size(n)), "{d}: message {n}");
+        }
+        assert_eq!(n, last, "{d}");
+        let subs = r.subscriptions("bulk").unwrap();
+        assert_eq!(subs.len(), 1);
+        assert_eq!(
+            (subs[0].last_sent, &subs[0].pending),
+            (last, &pending),
+            "{d}"
+        );
+        assert!(
+            r.findings().iter().all(|f| f.severity < Severity::Warning),
+            "{d}"
+        );
+        drop(r);
+        let rows = table_rows(&db);
+        let want_rows = if no_caching {
+            pending.len()
+        } else {
+            // 2000 sequences per caching row, as the server's flushes.
+            pending.len().div_ceil(2000)
+        };
+        assert_eq!(
+            rows["subspending"], want_rows as i64,
+            "{d}: SubsPending rows"
+        );
     }
+}
+
+per_fixture! { [large_channels_are_written_in_bounded_batches]
+    sqlite => "sqlite",
+    postgres => "postgres",
+    mysql => "mysql",
 }
 
 #[test]

@@ -378,6 +378,19 @@ macro_rules! with_file_stores {
 /// full (with its key if encrypted).
 macro_rules! with_whole_stores {
     ($macro:ident ! $checks:tt) => {
+        with_untorn_standalone_stores! { $macro ! $checks
+            file_torn_tail_kill9_v0_23 => "file-torn-tail-kill9-v0.23",
+            cluster_3node_v0_23 => "cluster-3node-v0.23",
+            cluster_encrypted_v0_23 => "cluster-encrypted-v0.23",
+        }
+    };
+}
+
+/// Calls `$macro! { $checks NAME => "fixture", ..., $more }` with every
+/// whole fixture of a standalone server whose last record is whole too
+/// (`with_whole_stores` but the torn tail and the cluster nodes).
+macro_rules! with_untorn_standalone_stores {
+    ($macro:ident ! $checks:tt $($more:tt)*) => {
         $macro! { $checks
             file_basic_v0_23 => "file-basic-v0.23",
             file_basic_v0_9 => "file-basic-v0.9",
@@ -385,9 +398,7 @@ macro_rules! with_whole_stores {
             file_encrypted_v0_23 => "file-encrypted-v0.23",
             file_slices_v0_23 => "file-slices-v0.23",
             file_kill9_v0_23 => "file-kill9-v0.23",
-            file_torn_tail_kill9_v0_23 => "file-torn-tail-kill9-v0.23",
-            cluster_3node_v0_23 => "cluster-3node-v0.23",
-            cluster_encrypted_v0_23 => "cluster-encrypted-v0.23",
+            $($more)*
         }
     };
 }
