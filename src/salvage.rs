@@ -31,7 +31,7 @@ use crate::filestore::record::{
 use crate::filestore::slice::{
     index_file_name, slice_name, IndexEntry, SliceName, INDEX_RECORD_LEN,
 };
-use crate::filestore::walk::{walk_typed_log, Frame, FrameCursor};
+use crate::filestore::walk::{walk_typed_log, Frame, FrameCursor, LogEnd};
 use crate::filestore::writer::{FileStoreWriter, FileWriterOptions};
 use crate::model::{ChannelStats, Client, Limits, Message, ServerInfo, Subscription};
 use crate::proto::{
@@ -226,16 +226,16 @@ fn for_each_typed_record(
         Some(_) => drop(r.offset, r.offset + 8 + r.size, "CRC mismatch"),
     });
     match end {
-        Err(_) | Ok(Frame::Eof | Frame::Record { .. }) => {}
-        Ok(Frame::Torn {
+        Err(_) | Ok(LogEnd::Eof) => {}
+        Ok(LogEnd::Torn {
             offset,
             needed: None,
             ..
         }) => drop(offset, len, "torn record header"),
-        Ok(Frame::Torn { offset, .. } | Frame::HeaderOnly { offset, .. }) => {
+        Ok(LogEnd::Torn { offset, .. } | LogEnd::HeaderOnly { offset, .. }) => {
             drop(offset, len, "torn record")
         }
-        Ok(Frame::Zero { offset }) => {
+        Ok(LogEnd::Zero { offset }) => {
             if !matches!(log.first_nonzero(offset), Ok(None)) {
                 drop(offset, len, "zero padding followed by data");
             }

@@ -28,8 +28,8 @@ use crate::filestore::record::{
 use crate::filestore::slice::{index_file_name, slice_name, SliceName};
 use crate::filestore::slice::{EntrySource, IndexEntry, ReadOptions, SliceFiles, SliceSummary};
 use crate::filestore::walk::{
-    recover_slice, seq_hint, walk_typed_log, Frame, FrameCursor, IndexEvent, LogRecord, ScanEnd,
-    SliceObserver,
+    recover_slice, seq_hint, walk_typed_log, Frame, FrameCursor, IndexEvent, LogEnd, LogRecord,
+    ScanEnd, SliceObserver,
 };
 use crate::proto::{self, ClientDelete, ClientInfo, MsgProto, MsgView, SubState, SubStateDelete};
 
@@ -619,10 +619,10 @@ impl Checker {
 
     /// Report how a typed record log ended, when not cleanly. Returns true
     /// when the server would refuse to start.
-    fn log_end(&mut self, rel: &str, walker: &mut FrameCursor, step: &Frame) -> bool {
+    fn log_end(&mut self, rel: &str, walker: &mut FrameCursor, end: &LogEnd) -> bool {
         let len = walker.len();
-        match *step {
-            Frame::Zero { offset } => {
+        match *end {
+            LogEnd::Zero { offset } => {
                 self.features
                     .zero_padding
                     .get_or_insert_with(|| rel.to_string());
@@ -645,7 +645,7 @@ impl Checker {
                 );
                 false
             }
-            Frame::HeaderOnly { offset, size } => {
+            LogEnd::HeaderOnly { offset, size } => {
                 self.push(
                     Finding::at_file(Severity::Warning, Code::RecordHeaderOnly, rel, Some(offset))
                         .msg(format!("record header (size {size}) with no payload at end of file (quirk Q1)"))
@@ -657,7 +657,7 @@ impl Checker {
                 );
                 false
             }
-            Frame::Torn {
+            LogEnd::Torn {
                 offset,
                 needed,
                 available,
@@ -680,7 +680,7 @@ impl Checker {
                 );
                 true
             }
-            Frame::Eof | Frame::Record { .. } => false,
+            LogEnd::Eof => false,
         }
     }
 
@@ -784,8 +784,8 @@ impl Checker {
             }
         });
         match end {
-            Ok(step) => {
-                self.log_end(rel, &mut walker, &step);
+            Ok(end) => {
+                self.log_end(rel, &mut walker, &end);
             }
             Err(e) => self.io_finding(rel, &e),
         }
@@ -1215,7 +1215,7 @@ impl Checker {
                 }
             };
             match step {
-                Frame::Eof => break,
+                Frame::End(LogEnd::Eof) => break,
                 Frame::Record {
                     offset,
                     size,
@@ -1314,7 +1314,7 @@ impl Checker {
                         }
                     }
                 }
-                Frame::Zero { offset } => {
+                Frame::End(LogEnd::Zero { offset }) => {
                     self.features
                         .zero_padding
                         .get_or_insert_with(|| dat_rel.clone());
@@ -1364,7 +1364,7 @@ impl Checker {
                         _ => break,
                     }
                 }
-                Frame::HeaderOnly { offset, size } => {
+                Frame::End(LogEnd::HeaderOnly { offset, size }) => {
                     self.push(
                         Finding::at_file(Severity::Warning, Code::RecordHeaderOnly, &dat_rel, Some(offset))
                             .msg(format!("record header (size {size}) with no payload at end of file (quirk Q1)"))
@@ -1376,12 +1376,12 @@ impl Checker {
                     );
                     break;
                 }
-                Frame::Torn {
+                Frame::End(LogEnd::Torn {
                     offset,
                     needed,
                     available,
                     seq_hint: hint,
-                } => {
+                }) => {
                     // Index entries at or after this offset: those sequences
                     // are in the damaged part.
                     let mut dropped: Option<(u64, u64)> = None;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::problem::RecordProblem;
 use super::readahead::{Layout, ReadAhead};
-use super::walk::{Frame, FrameCursor};
+use super::walk::{Frame, FrameCursor, LogEnd};
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 
@@ -155,18 +155,18 @@ impl RecordReader {
             .step(true)
             .map_err(|e| StoreError::io(&self.path, e))?;
         Ok(match frame {
-            Frame::Eof => Next::Eof,
-            Frame::Zero { offset } => Next::ZeroPadding { offset },
-            Frame::HeaderOnly { offset, size } => Next::HeaderOnlyAtEof {
+            Frame::End(LogEnd::Eof) => Next::Eof,
+            Frame::End(LogEnd::Zero { offset }) => Next::ZeroPadding { offset },
+            Frame::End(LogEnd::HeaderOnly { offset, size }) => Next::HeaderOnlyAtEof {
                 offset,
                 size: size as u32,
             },
-            Frame::Torn {
+            Frame::End(LogEnd::Torn {
                 offset,
                 needed,
                 available,
                 ..
-            } => Next::Torn {
+            }) => Next::Torn {
                 offset,
                 needed,
                 available,

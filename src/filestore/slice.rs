@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use prost::Message as _;
 
 use super::record::{open_read_only, Framing, Next, RecordReader};
-use super::walk::{decoded_or_corrupt, IndexEvent, ScanEnd, SliceObserver};
+use super::walk::{decoded_or_corrupt, IndexEvent, LogEnd, ScanEnd, SliceObserver};
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 use crate::finding::{Code, Finding, Severity};
@@ -318,7 +318,7 @@ impl SliceObserver for FindingLog<'_> {
     fn scan_end(&mut self, files: &SliceFiles, end: &ScanEnd) {
         let dat = &files.dat;
         match end {
-            ScanEnd::Eof => {}
+            ScanEnd::Log(LogEnd::Eof) => {}
             ScanEnd::Undecodable { offset, error } => self.push(
                 Severity::Error,
                 Code::RecordDecode,
@@ -326,25 +326,26 @@ impl SliceObserver for FindingLog<'_> {
                 format!("record does not decode as a message: {error}"),
                 "refuses to start",
             ),
-            ScanEnd::Zero { offset } => self.push(
+            ScanEnd::Log(LogEnd::Zero { offset }) => self.push(
                 Severity::Warning,
                 Code::RecordZeroPadding,
                 at(dat, *offset),
                 "zero-filled tail".into(),
                 "truncates the data file here and continues",
             ),
-            ScanEnd::HeaderOnly { offset, size } => self.push(
+            ScanEnd::Log(LogEnd::HeaderOnly { offset, size }) => self.push(
                 Severity::Warning,
                 Code::RecordHeaderOnly,
                 at(dat, *offset),
                 format!("record header (size {size}) with no payload at end of file"),
                 "treats it as end of file and appends after it (quirk Q1)",
             ),
-            ScanEnd::Torn {
+            ScanEnd::Log(LogEnd::Torn {
                 offset,
                 needed,
                 available,
-            } => {
+                ..
+            }) => {
                 let what = super::walk::torn_text(*needed, *available);
                 self.push(
                     Severity::Error,

@@ -26,8 +26,6 @@ const TYPED_SIZE_MASK: u32 = 0x00FF_FFFF;
 /// One step of a framed-record walk (`readRecord`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame {
-    /// Clean end of file.
-    Eof,
     Record {
         offset: u64,
         /// Record type (typed files), 0 otherwise.
@@ -38,6 +36,16 @@ pub enum Frame {
         /// ([`FrameCursor::bytes`]); `None` when it was skipped.
         payload: Option<Range<usize>>,
     },
+    /// No record here: how the walk ends.
+    End(LogEnd),
+}
+
+/// How a framed-record walk ends (what `readRecord` returns instead of a
+/// record).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogEnd {
+    /// Clean end of file.
+    Eof,
     /// A header of zeros (`errNeedRewind`): the server truncates here.
     Zero { offset: u64 },
     /// A complete header and no payload byte at end of file: Go's
@@ -53,6 +61,18 @@ pub enum Frame {
         /// The sequence at the start of a partial message payload.
         seq_hint: Option<u64>,
     },
+}
+
+impl LogEnd {
+    /// Where the readable records end.
+    pub fn offset(&self, file_len: u64) -> u64 {
+        match self {
+            LogEnd::Eof => file_len,
+            LogEnd::Zero { offset }
+            | LogEnd::HeaderOnly { offset, .. }
+            | LogEnd::Torn { offset, .. } => *offset,
+        }
+    }
 }
 
 /// A store file read sequentially (or at offsets) through [`ReadAhead`]:
@@ -215,15 +235,15 @@ impl FrameCursor {
         let mut h = [0u8; 8];
         let got = self.read_up_to(&mut h)?;
         if got == 0 {
-            return Ok(Frame::Eof);
+            return Ok(Frame::End(LogEnd::Eof));
         }
         if got < 8 {
-            return Ok(Frame::Torn {
+            return Ok(Frame::End(LogEnd::Torn {
                 offset,
                 needed: None,
                 available: got as u64,
                 seq_hint: None,
-            });
+            }));
         }
         let word0 = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
         let stored_crc = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
@@ -233,11 +253,11 @@ impl FrameCursor {
             (0u8, u64::from(word0))
         };
         if size == 0 && rtype == 0 && stored_crc == 0 {
-            return Ok(Frame::Zero { offset });
+            return Ok(Frame::End(LogEnd::Zero { offset }));
         }
         let left = self.remaining();
         if left == 0 && size > 0 {
-            return Ok(Frame::HeaderOnly { offset, size });
+            return Ok(Frame::End(LogEnd::HeaderOnly { offset, size }));
         }
         if size > left {
             let partial = self.take(left.min(16))?;
@@ -247,12 +267,12 @@ impl FrameCursor {
                 seq_hint(self.bytes(&partial))
             };
             self.seek(self.len);
-            return Ok(Frame::Torn {
+            return Ok(Frame::End(LogEnd::Torn {
                 offset,
                 needed: Some(HEADER_LEN + size),
                 available: HEADER_LEN + left,
                 seq_hint: hint,
-            });
+            }));
         }
         let payload = if read_payload {
             // Header and payload as one window: when the record runs past
@@ -291,23 +311,22 @@ pub struct LogRecord<'a> {
 
 /// Walk a typed log from the cursor's position (after the version header)
 /// to its end: hand each record to `record` with its CRC checked, and
-/// return the frame that ends the log (never a record).
+/// return how the log ends.
 pub fn walk_typed_log(
     log: &mut FrameCursor,
     crc: &crate::crc::Crc32,
     mut record: impl FnMut(LogRecord<'_>),
-) -> io::Result<Frame> {
+) -> io::Result<LogEnd> {
     loop {
-        let frame = log.step(true)?;
-        let Frame::Record {
-            offset,
-            rtype,
-            size,
-            stored_crc,
-            payload,
-        } = frame
-        else {
-            return Ok(frame);
+        let (offset, rtype, size, stored_crc, payload) = match log.step(true)? {
+            Frame::End(end) => return Ok(end),
+            Frame::Record {
+                offset,
+                rtype,
+                size,
+                stored_crc,
+                payload,
+            } => (offset, rtype, size, stored_crc, payload),
         };
         let payload = log.bytes(&payload.unwrap_or(0..0));
         let computed = crc.checksum(payload);
@@ -369,19 +388,12 @@ pub fn torn_text(needed: Option<u64>, available: u64) -> String {
 /// Why the rebuild scan of a data file stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScanEnd {
-    /// End of file: every record was read.
-    Eof,
-    /// A zero header: the server truncates the data file here and goes on.
-    Zero { offset: u64 },
-    /// A header with no payload at end of file: plain EOF for the server (Q1).
-    HeaderOnly { offset: u64, size: u64 },
-    /// A torn record: the server refuses to start (unexpected EOF) unless
+    /// The file ended: every record was read ([`LogEnd::Eof`]); at a zero
+    /// header, where the server truncates the data file and goes on; at a
+    /// header with no payload, plain EOF for the server (Q1); or at a torn
+    /// record, where the server refuses to start (unexpected EOF) unless
     /// `-file_truncate_bad_eof`.
-    Torn {
-        offset: u64,
-        needed: Option<u64>,
-        available: u64,
-    },
+    Log(LogEnd),
     /// A CRC mismatch (when CRCs are verified): the server refuses to start.
     Crc {
         offset: u64,
@@ -397,12 +409,8 @@ impl ScanEnd {
     /// Where the recovered part of the data file ends.
     pub fn offset(&self, file_len: u64) -> u64 {
         match self {
-            ScanEnd::Eof => file_len,
-            ScanEnd::Zero { offset }
-            | ScanEnd::HeaderOnly { offset, .. }
-            | ScanEnd::Torn { offset, .. }
-            | ScanEnd::Crc { offset, .. }
-            | ScanEnd::Undecodable { offset, .. } => *offset,
+            ScanEnd::Log(end) => end.offset(file_len),
+            ScanEnd::Crc { offset, .. } | ScanEnd::Undecodable { offset, .. } => *offset,
         }
     }
 }
@@ -636,16 +644,16 @@ fn verify_last(
             payload: Some(p),
             ..
         } => (size, stored_crc, p),
-        Frame::Zero { .. } => return Err(LastRecordProblem::ZeroHeader),
-        Frame::Torn {
+        Frame::End(LogEnd::Zero { .. }) => return Err(LastRecordProblem::ZeroHeader),
+        Frame::End(LogEnd::Torn {
             needed: Some(needed),
             available,
             ..
-        } => return Err(LastRecordProblem::Torn { needed, available }),
-        Frame::Torn { .. } => return Err(LastRecordProblem::TornHeader),
-        Frame::Eof | Frame::HeaderOnly { .. } | Frame::Record { payload: None, .. } => {
-            return Err(LastRecordProblem::Eof)
-        }
+        }) => return Err(LastRecordProblem::Torn { needed, available }),
+        Frame::End(LogEnd::Torn { .. }) => return Err(LastRecordProblem::TornHeader),
+        Frame::End(LogEnd::Eof)
+        | Frame::End(LogEnd::HeaderOnly { .. })
+        | Frame::Record { payload: None, .. } => return Err(LastRecordProblem::Eof),
     };
     if size != u64::from(e.size) {
         return Err(LastRecordProblem::Size {
@@ -684,21 +692,7 @@ fn scan_data(
     let end = loop {
         let frame = dat.step(true).map_err(io_err)?;
         let (offset, size, stored_crc, payload) = match frame {
-            Frame::Eof => break ScanEnd::Eof,
-            Frame::Zero { offset } => break ScanEnd::Zero { offset },
-            Frame::HeaderOnly { offset, size } => break ScanEnd::HeaderOnly { offset, size },
-            Frame::Torn {
-                offset,
-                needed,
-                available,
-                ..
-            } => {
-                break ScanEnd::Torn {
-                    offset,
-                    needed,
-                    available,
-                }
-            }
+            Frame::End(end) => break ScanEnd::Log(end),
             Frame::Record {
                 offset,
                 size,
@@ -791,7 +785,7 @@ mod tests {
         let (mut records, mut with_crc) = (0u64, 0u64);
         loop {
             match dat.step(true).unwrap() {
-                Frame::Eof => break,
+                Frame::End(LogEnd::Eof) => break,
                 Frame::Record {
                     offset,
                     size,
