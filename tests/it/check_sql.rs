@@ -27,7 +27,7 @@ fn env_dsn(var: &str) -> Option<String> {
                 panic!("{var} is not set: run through scripts/test-databases.sh");
             }
             eprintln!(
-                "note: {var} not set; run `scripts/test-databases.sh cargo test --test check_sql`"
+                "note: {var} not set; run `scripts/test-databases.sh cargo test --test it check_sql::`"
             );
             None
         }

@@ -6,7 +6,7 @@
 //! bitmap scan of the rest of the channel plus a sort, once per page: a
 //! 1M-message dump took minutes. Each page must read one key window.
 //!
-//! Run through `scripts/test-databases.sh cargo test --test sql_plan`
+//! Run through `scripts/test-databases.sh cargo test --test it sql_plan::`
 //! (it exports the admin DSNs); without them the database tests print a
 //! note and pass, except under CI.
 

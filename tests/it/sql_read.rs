@@ -2,7 +2,7 @@
 //! the fixture dumps, compared with the fixtures' MANIFEST.json (ground
 //! truth recorded while the real server ran), plus a SQLite copy.
 //!
-//! Run through `scripts/test-databases.sh cargo test --test sql_read`,
+//! Run through `scripts/test-databases.sh cargo test --test it sql_read::`,
 //! which loads each dump into a fresh database and exports
 //! `STANCTL_TEST_PG_SQL_POSTGRES_V0_23`, `..._V0_9`,
 //! `STANCTL_TEST_MYSQL_SQL_MYSQL_V0_23`, `..._V0_9`. Without them the
@@ -32,11 +32,11 @@ fn dsn(var: &str) -> Option<String> {
             if std::env::var_os("CI").is_some() {
                 panic!(
                     "{var} is not set: run the database tests through scripts/test-databases.sh \
-                     (e.g. scripts/test-databases.sh cargo test --test sql_read)"
+                     (e.g. scripts/test-databases.sh cargo test --test it sql_read::)"
                 );
             }
             eprintln!(
-                "note: {var} not set; skipping (run via scripts/test-databases.sh cargo test --test sql_read)"
+                "note: {var} not set; skipping (run via scripts/test-databases.sh cargo test --test it sql_read::)"
             );
             None
         }

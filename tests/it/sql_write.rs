@@ -4,7 +4,7 @@
 //! MANIFEST.json (ground truth recorded while the real server ran); the
 //! rows themselves are checked against FORMAT.md 4.4/4.5.
 //!
-//! Run through `scripts/test-databases.sh cargo test --test sql_write`,
+//! Run through `scripts/test-databases.sh cargo test --test it sql_write::`,
 //! which exports `STANCTL_TEST_PG_ADMIN` and `STANCTL_TEST_MYSQL_ADMIN`;
 //! each test creates its own databases there and drops them. Without them
 //! the PostgreSQL/MariaDB parts print a note and pass (the SQLite parts
@@ -41,11 +41,11 @@ fn admin(var: &str) -> Option<String> {
             if std::env::var_os("CI").is_some() {
                 panic!(
                     "{var} is not set: run the database tests through scripts/test-databases.sh \
-                     (e.g. scripts/test-databases.sh cargo test --test sql_write)"
+                     (e.g. scripts/test-databases.sh cargo test --test it sql_write::)"
                 );
             }
             eprintln!(
-                "note: {var} not set; skipping (run via scripts/test-databases.sh cargo test --test sql_write)"
+                "note: {var} not set; skipping (run via scripts/test-databases.sh cargo test --test it sql_write::)"
             );
             None
         }
