@@ -1,6 +1,6 @@
 //! `stanctl check` and `stanctl sql upgrade` on the SQL fixtures loaded
 //! into real databases. Run through `scripts/test-databases.sh cargo test
-//! --test check_sql`; without its variables these tests note it and pass,
+//! --test it check_sql::`; without its variables these tests note it and pass,
 //! unless `CI` is set, then they fail.
 //!
 //! The pre-0.10 fixtures must be reported incompatible with 0.10.0+ with
