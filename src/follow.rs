@@ -11,7 +11,7 @@ use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 use crate::filestore::record::{Framing, Next, RecordReader};
 use crate::filestore::slice::{slice_name, SliceName};
-use crate::filestore::walk::decoded_or_corrupt;
+use crate::filestore::walk::{decoded_or_corrupt, LogEnd};
 use crate::filestore::ReadOptions;
 use crate::model::{check_channel_name, Message};
 use crate::proto::{self, MsgProto};
@@ -159,11 +159,9 @@ impl Follower {
                         .map_err(|e| StoreError::io("<output>", e))?;
                     }
                 }
-                Next::Eof => return Ok(true),
+                Next::End(LogEnd::Eof) => return Ok(true),
                 // The live tail: the rest of the record is on its way.
-                Next::Torn { .. } | Next::HeaderOnlyAtEof { .. } | Next::ZeroPadding { .. } => {
-                    return Ok(false)
-                }
+                Next::End(_) => return Ok(false),
                 Next::CrcMismatch { offset, .. } => {
                     // A record whose bytes end the file may be half
                     // written; one followed by more data is damage.

@@ -37,6 +37,7 @@ use slice::{
     index_file_name, slice_name, FindingLog, IndexEntry, SliceCursor, SliceFiles, SliceName,
     SliceState, SliceSummary,
 };
+use walk::LogEnd;
 
 /// Limits of a channel by name, from the server configuration.
 pub type LimitsFn = Arc<dyn Fn(&str) -> Limits + Send + Sync>;
@@ -595,22 +596,22 @@ fn unknown_type(path: &Path, offset: u64, message: String) -> Finding {
 /// A finding for whatever ended a record log other than a clean EOF.
 fn damage_finding(path: &Path, next: &Next<'_>) -> Option<Finding> {
     let (severity, code, offset, message, server) = match next {
-        Next::Record { .. } | Next::Eof => return None,
-        Next::ZeroPadding { offset } => (
+        Next::Record { .. } | Next::End(LogEnd::Eof) => return None,
+        Next::End(LogEnd::Zero { offset }) => (
             Severity::Warning,
             Code::RecordZeroPadding,
             *offset,
             "zero-filled tail".to_string(),
             "truncates the file here and continues",
         ),
-        Next::HeaderOnlyAtEof { offset, size } => (
+        Next::End(LogEnd::HeaderOnly { offset, size }) => (
             Severity::Warning,
             Code::RecordHeaderOnly,
             *offset,
             format!("record header (size {size}) with no payload at end of file"),
             "treats it as end of file (quirk Q1)",
         ),
-        Next::Torn { offset, .. } => (
+        Next::End(LogEnd::Torn { offset, .. }) => (
             Severity::Error,
             Code::RecordTorn,
             *offset,

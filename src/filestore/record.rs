@@ -81,20 +81,8 @@ pub enum Next<'a> {
         record_type: u8,
         payload: &'a [u8],
     },
-    /// Clean end of file.
-    Eof,
-    /// A header of zeros: the server truncates the file here (1.4).
-    ZeroPadding { offset: u64 },
-    /// A complete header with no payload byte after it: Go's ReadFull
-    /// reports plain EOF, so the server stops here without error (Q1).
-    HeaderOnlyAtEof { offset: u64, size: u32 },
-    /// A partial header or payload: "unexpected EOF" for the server.
-    Torn {
-        offset: u64,
-        /// Bytes the record needs (header + declared payload), if known.
-        needed: Option<u64>,
-        available: u64,
-    },
+    /// No record here: how the file ends.
+    End(LogEnd),
     /// The CRC stored in the header does not match the payload.
     CrcMismatch {
         offset: u64,
@@ -155,22 +143,7 @@ impl RecordReader {
             .step(true)
             .map_err(|e| StoreError::io(&self.path, e))?;
         Ok(match frame {
-            Frame::End(LogEnd::Eof) => Next::Eof,
-            Frame::End(LogEnd::Zero { offset }) => Next::ZeroPadding { offset },
-            Frame::End(LogEnd::HeaderOnly { offset, size }) => Next::HeaderOnlyAtEof {
-                offset,
-                size: size as u32,
-            },
-            Frame::End(LogEnd::Torn {
-                offset,
-                needed,
-                available,
-                ..
-            }) => Next::Torn {
-                offset,
-                needed,
-                available,
-            },
+            Frame::End(end) => Next::End(end),
             Frame::Record {
                 offset,
                 rtype,
