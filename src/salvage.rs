@@ -28,6 +28,7 @@ use crate::error::{Result, StoreError};
 use crate::filestore::record::{
     CLIENT_ADD, CLIENT_DELETE, FILE_VERSION, SUB_ACK, SUB_DELETE, SUB_MSG, SUB_NEW, SUB_UPDATE,
 };
+use crate::filestore::replay::{ReplayedSub, SubsReplay};
 use crate::filestore::slice::{
     index_file_name, slice_name, IndexEntry, SliceName, INDEX_RECORD_LEN,
 };
@@ -197,14 +198,15 @@ fn index_entries(path: &Path, crc: &Crc32) -> Vec<(u64, u64)> {
     out
 }
 
-/// Each typed record of a log whose CRC checks out, in order, skipping
-/// damaged ones (noted in `dropped`). Returns how many were skipped.
+/// Each typed record of a log whose CRC checks out (offset, type,
+/// payload), in order, skipping damaged ones (noted in `dropped`).
+/// Returns how many were skipped.
 fn for_each_typed_record(
     path: &Path,
     rel: &str,
     crc: &Crc32,
     dropped: &mut Vec<DroppedBytes>,
-    mut record: impl FnMut(u8, &[u8]),
+    mut record: impl FnMut(u64, u8, &[u8]),
 ) -> u64 {
     let Ok(mut log) = FrameCursor::open(path, true) else {
         return 0;
@@ -222,7 +224,7 @@ fn for_each_typed_record(
     };
     log.seek(4);
     let end = walk_typed_log(&mut log, crc, |r| match r.crc_mismatch {
-        None => record(r.rtype, r.payload),
+        None => record(r.offset, r.rtype, r.payload),
         Some(_) => drop(r.offset, r.offset + 8 + r.size, "CRC mismatch"),
     });
     match end {
@@ -299,7 +301,7 @@ pub fn salvage(root: &Path, target: &Path, opts: &SalvageOptions) -> Result<Salv
         "clients.dat",
         &crc,
         &mut report.dropped_bytes,
-        |rtype, payload| match rtype {
+        |_, rtype, payload| match rtype {
             CLIENT_ADD => match ClientInfo::decode(payload) {
                 Ok(ci) => {
                     let c = Client::from(ci);
@@ -540,43 +542,31 @@ fn salvage_channel(
     }
     // Subscriptions, as the server would recover them.
     let subs_rel = format!("{name}/subs.dat");
-    let mut subs: BTreeMap<u64, (SubState, BTreeSet<u64>)> = BTreeMap::new();
+    let mut subs = SubsReplay::default();
     let mut undecodable = 0u64;
     let bad = for_each_typed_record(
         &dir.join("subs.dat"),
         &subs_rel,
         crc,
         &mut report.dropped_bytes,
-        |rtype, payload| match rtype {
+        |offset, rtype, payload| match rtype {
             SUB_NEW | SUB_UPDATE => {
                 if let Ok(s) = SubState::decode(payload) {
-                    match subs.get_mut(&s.id) {
-                        Some(e) if rtype == SUB_UPDATE => e.0 = s,
-                        _ => {
-                            subs.insert(s.id, (s, BTreeSet::new()));
-                        }
-                    }
+                    subs.state(rtype, s, offset);
                 } else {
                     undecodable += 1;
                 }
             }
             SUB_DELETE => {
                 if let Ok(d) = SubStateDelete::decode(payload) {
-                    subs.remove(&d.id);
+                    subs.delete(d.id);
                 } else {
                     undecodable += 1;
                 }
             }
             SUB_ACK | SUB_MSG => {
                 if let Ok(u) = SubStateUpdate::decode(payload) {
-                    if let Some((s, pending)) = subs.get_mut(&u.id) {
-                        if rtype == SUB_MSG {
-                            pending.insert(u.seqno);
-                            s.last_sent = s.last_sent.max(u.seqno);
-                        } else {
-                            pending.remove(&u.seqno);
-                        }
-                    }
+                    subs.sent_or_acked(rtype, &u);
                 } else {
                     undecodable += 1;
                 }
@@ -586,7 +576,7 @@ fn salvage_channel(
     );
     out.dropped_subscription_records = bad + undecodable;
     if !clustered {
-        for (state, pending) in subs.into_values() {
+        for ReplayedSub { state, pending, .. } in subs.finish().into_values() {
             let mut sub = Subscription::from_state(name, &state);
             sub.pending = pending.into_iter().collect();
             let known_client = clients.contains_key(&sub.client_id);

@@ -25,6 +25,7 @@ use crate::error::{Result, StoreError};
 use crate::filestore::record::{
     CLIENT_ADD, CLIENT_DELETE, KNOWN_POLYS, SUB_ACK, SUB_DELETE, SUB_MSG, SUB_NEW, SUB_UPDATE,
 };
+use crate::filestore::replay::{ReplayedSub, SubsReplay};
 use crate::filestore::slice::{index_file_name, slice_name, SliceName};
 use crate::filestore::slice::{EntrySource, IndexEntry, ReadOptions, SliceFiles, SliceSummary};
 use crate::filestore::walk::{
@@ -1559,7 +1560,7 @@ impl Checker {
     fn check_subs(&mut self, channel: &str, first_seq: u64, last_seq: u64, msgs: u64) {
         let rel = format!("{channel}/subs.dat");
         // id -> (state, pending, offset of its last state record)
-        let mut subs: BTreeMap<u64, (SubState, BTreeSet<u64>, u64)> = BTreeMap::new();
+        let mut subs = SubsReplay::default();
         let records = self.walk_log(
             &rel,
             "subscription record",
@@ -1570,36 +1571,21 @@ impl Checker {
                         if state.is_closed {
                             c.features.sub_closed = true;
                         }
-                        match subs.get_mut(&state.id) {
-                            Some(entry) if rtype == SUB_UPDATE => {
-                                entry.0 = state;
-                                entry.2 = offset;
-                            }
-                            _ => {
-                                subs.insert(state.id, (state, BTreeSet::new(), offset));
-                            }
-                        }
+                        subs.state(rtype, state, offset);
                     }
                     Err(e) => c.decode_error(&rel, offset, size, "SubState", &e),
                 },
                 SUB_DELETE => match SubStateDelete::decode(payload) {
                     Ok(del) => {
                         c.check_canonical(&rel, offset, rtype, "SubStateDelete", &del, payload);
-                        subs.remove(&del.id);
+                        subs.delete(del.id);
                     }
                     Err(e) => c.decode_error(&rel, offset, size, "SubStateDelete", &e),
                 },
                 SUB_ACK | SUB_MSG => match proto::SubStateUpdate::decode(payload) {
                     Ok(u) => {
                         c.check_canonical(&rel, offset, rtype, "SubStateUpdate", &u, payload);
-                        if let Some((state, pending, _)) = subs.get_mut(&u.id) {
-                            if rtype == SUB_MSG {
-                                pending.insert(u.seqno);
-                                state.last_sent = state.last_sent.max(u.seqno);
-                            } else {
-                                pending.remove(&u.seqno);
-                            }
-                        }
+                        subs.sent_or_acked(rtype, &u);
                     }
                     Err(e) => c.decode_error(&rel, offset, size, "SubStateUpdate", &e),
                 },
@@ -1633,7 +1619,7 @@ impl Checker {
             }
             return;
         }
-        for (id, (state, pending, at)) in &subs {
+        for (id, ReplayedSub { state, pending, at }) in &subs.finish() {
             let client = proto::text(&state.client_id);
             let durable = state.is_durable || !state.durable_name.is_empty();
             let queue = !state.q_group.is_empty();

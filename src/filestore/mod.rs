@@ -4,6 +4,7 @@
 pub mod problem;
 pub mod readahead;
 pub mod record;
+pub mod replay;
 pub mod slice;
 pub mod walk;
 pub mod writer;
@@ -32,6 +33,7 @@ use record::{
     ChunkReader, Framing, Next, RecordReader, CLIENT_ADD, CLIENT_DELETE, KNOWN_POLYS, SUB_ACK,
     SUB_DELETE, SUB_MSG, SUB_NEW, SUB_UPDATE,
 };
+use replay::{ReplayedSub, SubsReplay};
 pub use slice::ReadOptions;
 use slice::{
     index_file_name, slice_name, FindingLog, IndexEntry, SliceCursor, SliceFiles, SliceName,
@@ -503,7 +505,7 @@ impl FileStore {
         if !crate::safe_fs::is_present(&path)? {
             return Ok(Vec::new());
         }
-        let mut subs: BTreeMap<u64, (SubState, BTreeSet<u64>)> = BTreeMap::new();
+        let mut subs = SubsReplay::default();
         let mut reader = RecordReader::open(&path, Framing::Typed, &self.read)?;
         while let Some((offset, record_type, payload)) =
             next_typed(&mut reader, &path, &mut self.findings)?
@@ -512,33 +514,17 @@ impl FileStore {
                 StoreError::corrupt(&path, offset, format!("bad subscription record: {e}"))
             };
             match record_type {
-                SUB_NEW => {
+                SUB_NEW | SUB_UPDATE => {
                     let state = SubState::decode(payload).map_err(bad)?;
-                    subs.insert(state.id, (state, BTreeSet::new()));
-                }
-                SUB_UPDATE => {
-                    let state = SubState::decode(payload).map_err(bad)?;
-                    match subs.get_mut(&state.id) {
-                        Some(entry) => entry.0 = state,
-                        None => {
-                            subs.insert(state.id, (state, BTreeSet::new()));
-                        }
-                    }
+                    subs.state(record_type, state, offset);
                 }
                 SUB_DELETE => {
                     let del = SubStateDelete::decode(payload).map_err(bad)?;
-                    subs.remove(&del.id);
+                    subs.delete(del.id);
                 }
                 SUB_ACK | SUB_MSG => {
                     let update = SubStateUpdate::decode(payload).map_err(bad)?;
-                    if let Some((state, pending)) = subs.get_mut(&update.id) {
-                        if record_type == SUB_MSG {
-                            pending.insert(update.seqno);
-                            state.last_sent = state.last_sent.max(update.seqno);
-                        } else {
-                            pending.remove(&update.seqno);
-                        }
-                    }
+                    subs.sent_or_acked(record_type, &update);
                 }
                 other => {
                     self.findings.push(unknown_type(
@@ -551,8 +537,9 @@ impl FileStore {
             }
         }
         Ok(subs
+            .finish()
             .into_values()
-            .map(|(state, pending)| {
+            .map(|ReplayedSub { state, pending, .. }| {
                 let mut sub = Subscription::from_state(channel, &state);
                 sub.pending = pending.into_iter().collect();
                 sub
