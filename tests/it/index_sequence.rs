@@ -114,6 +114,42 @@ fn wrong_sequences_in_a_crc_valid_index_fail_dump_and_migrate_naming_the_record(
     }
 }
 
+/// check names each trusted index record whose sequence does not ascend,
+/// at its own offset, with the sequence it follows (the rule the walk
+/// applies for the reader too), and nothing else as out of order.
+#[test]
+fn check_names_each_record_out_of_order() {
+    let idx = format!("{CHANNEL}/msgs.1.idx");
+    for (seq, at, message) in [
+        // u64::MAX is in order after seq 10; seq 12 after it is not.
+        (
+            Some(u64::MAX),
+            ENTRY_11 + 32,
+            "sequence 12 after 18446744073709551615",
+        ),
+        (Some(0), ENTRY_11, "sequence 0 after 10"),
+        (None, ENTRY_11, "sequence 10 after 10"),
+    ] {
+        let (_tmp, dir) = store_with_entry_11(seq);
+        let report = json_with_code(
+            &[
+                "--dir",
+                &dir.display().to_string(),
+                "check",
+                "--format",
+                "json",
+            ],
+            1,
+        );
+        let order = findings(&report, "index.order");
+        assert_eq!(order.len(), 1, "{seq:?}: {order:?}");
+        assert_eq!(order[0]["file"], idx.as_str(), "{seq:?}");
+        assert_eq!(u64_of(&order[0]["offset"]), at, "{seq:?}");
+        assert_eq!(order[0]["message"], message, "{seq:?}");
+        assert_eq!(order[0]["severity"], "error", "{seq:?}");
+    }
+}
+
 #[test]
 fn an_untouched_index_still_reads_every_message() {
     // Control for the test above: the same copy without the edit.
