@@ -446,6 +446,37 @@ impl<'a> ChannelWriter<'a> {
     }
 }
 
+/// Keep the memory of freed buffers in the process for the export's next
+/// ones (glibc only; elsewhere nothing changes). The export allocates and
+/// frees by the megabyte: batches of [`BATCH_BYTES`], and the pages of a
+/// row group, all freed when it is written. By default glibc maps blocks
+/// above a threshold (128 KiB, raised to the largest block freed) on their
+/// own and hands freed memory above twice that back to the kernel, so
+/// every new buffer was faulted in again page by page: ~96k page faults
+/// exporting 4 x 250k messages of 256 bytes, with as much system time as
+/// user time. With blocks up to 8 MiB served from the heap and up to a row
+/// group of free memory kept, 35-45k faults and 40% less system time. The
+/// cost: a row group's worth
+/// of freed memory may stay in the process (peak RSS 117 MiB, in some runs
+/// 175 MiB); a smaller trim threshold (32 MiB) lost most of the gain.
+pub fn keep_freed_memory(opts: &ExportOptions) {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[allow(unsafe_code)]
+    {
+        let trim = libc::c_int::try_from(opts.row_group_bytes).unwrap_or(libc::c_int::MAX);
+        // SAFETY: mallopt takes two integers and only sets malloc's
+        // parameters, under malloc's own lock; it is called before the
+        // export starts its threads. A value it refuses leaves the default,
+        // which is only slower.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 8 << 20);
+            libc::mallopt(libc::M_TRIM_THRESHOLD, trim);
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = opts;
+}
+
 /// Export the store into `target` (which must not exist or be empty). The
 /// dataset is written in a staging directory and renamed at the end; on
 /// any error nothing is left at the target.

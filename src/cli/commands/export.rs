@@ -105,6 +105,7 @@ pub fn run(cli: &Cli, cmd: &ExportCommand) -> anyhow::Result<Outcome> {
     };
     // A name that selects nothing is a typo, not an empty export.
     stanctl::multichannel::select_channels(store.as_mut(), &opts.channels)?;
+    export::keep_freed_memory(&opts);
     let started = Instant::now();
     let result = {
         // Bars live in this block: cleared before the summary is printed.
