@@ -316,6 +316,17 @@ fixture_tests! {
     sql_mysql_v0_9 => "sql-mysql-v0.9",
 }
 
+/// orders.eu of file-basic-v0.23 (seqs 1..35) exported in row groups of
+/// five rows: the export's directory and the channel's file.
+fn orders_eu_in_row_groups_of_five() -> (tempfile::TempDir, std::path::PathBuf) {
+    let args = fixture_file_store("file-basic-v0.23").args;
+    let (_, tmp) = export(&args, &["--channel", "orders.eu", "--row-group-rows", "5"]);
+    let file = tmp
+        .path()
+        .join("out/messages/channel=orders.eu/part-00000.parquet");
+    (tmp, file)
+}
+
 /// A `seq` range query on a file of many row groups reads only the row
 /// groups whose min/max statistics overlap it (DuckDB's own profile says
 /// how many it scanned), and the statistics are there for seq and time.
@@ -324,11 +335,7 @@ fn seq_range_reads_only_matching_row_groups() {
     let Some(python) = duckdb_python() else {
         return;
     };
-    let args = fixture_file_store("file-basic-v0.23").args;
-    let (_, tmp) = export(&args, &["--channel", "orders.eu", "--row-group-rows", "5"]);
-    let file = tmp
-        .path()
-        .join("out/messages/channel=orders.eu/part-00000.parquet");
+    let (tmp, file) = orders_eu_in_row_groups_of_five();
     let stats = duckdb(
         &python,
         &format!(
@@ -362,6 +369,32 @@ fn seq_range_reads_only_matching_row_groups() {
     let query = &profile["query"];
     assert_eq!(query["total_row_groups_to_scan"], 7, "{query:#}");
     assert_eq!(query["total_row_groups_scanned"], 1, "{query:#}");
+}
+
+/// Payloads are written as DELTA_LENGTH_BYTE_ARRAY (lengths apart, bytes
+/// back to back), as DuckDB's parquet_metadata reports them: with PLAIN's
+/// length before every value, zstd ran its Huffman pass over random
+/// payloads for nothing (issue 17's speed goal).
+#[test]
+fn payloads_are_written_without_length_prefixes() {
+    let Some(python) = duckdb_python() else {
+        return;
+    };
+    let (_tmp, file) = orders_eu_in_row_groups_of_five();
+    let chunks = duckdb(
+        &python,
+        &format!(
+            "SELECT row_group_id, encodings FROM parquet_metadata({}) \
+             WHERE path_in_schema = 'payload' ORDER BY row_group_id",
+            lit(&file)
+        ),
+    );
+    assert_eq!(chunks.len(), 7, "{chunks:#?}");
+    for c in &chunks {
+        let encodings = c["encodings"].as_str().unwrap_or_default();
+        assert!(encodings.contains("DELTA_LENGTH_BYTE_ARRAY"), "{c}");
+        assert!(!encodings.contains("PLAIN"), "{c}");
+    }
 }
 
 /// A non-empty target is refused and left as it was; encrypted payloads
