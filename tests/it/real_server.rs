@@ -422,14 +422,35 @@ fn startup_delivery_done(channelsz: &Value, kicks_every_subscription: bool) -> b
         })
 }
 
-/// /streaming/channelsz?subs=1 once the start-up delivery is done (or
-/// after 30 s, as it is then: the comparison shows any difference).
+/// How long the channels must stay as they are once the rule above holds.
+/// The rule alone can hold too early: a subscription stored stalled (its
+/// pending count at max in flight) looks done before the redelivery has run
+/// (seen under load: ttl-dur of file-slices-v0.23 with last_sent 3 and 3
+/// pending, where the control, observed later, showed 60 and 0 once its
+/// expired messages were dropped).
+const SETTLED_FOR: Duration = Duration::from_millis(500);
+
+/// /streaming/channelsz?subs=1 once the start-up delivery is done and the
+/// channels stayed the same for [`SETTLED_FOR`] (or after 30 s, as it is
+/// then: the comparison shows any difference).
 fn settled_channelsz(server: &Server) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
+    // The channels when the rule last started to hold, and since when.
+    let mut done_since: Option<(Value, Instant)> = None;
     loop {
         let channelsz = server.monitor("/streaming/channelsz?subs=1&limit=100000");
         if startup_delivery_done(&channelsz, server.bin.kicks_every_subscription) {
-            return channelsz;
+            match &done_since {
+                // Only the channels: the reply also holds the time of day.
+                Some((seen, since)) if seen["channels"] == channelsz["channels"] => {
+                    if since.elapsed() >= SETTLED_FOR {
+                        return channelsz;
+                    }
+                }
+                _ => done_since = Some((channelsz.clone(), Instant::now())),
+            }
+        } else {
+            done_since = None;
         }
         if Instant::now() > deadline {
             eprintln!("note: start-up delivery not done after 30 s; observing as it is");
