@@ -59,6 +59,7 @@ fn bench_script_runs_and_reports_every_row() {
         "dump --format raw (4 channels)",
         "dump --format ndjson (4 channels)",
         "export parquet --zstd-level 1 (4 channels; ratio to dump --format raw)",
+        "dump --format raw (4 channels) into a file beside the export's target (baseline)",
         "channels ls, 100 messages",
         "channels ls, 1000 messages",
         "check (default)",
