@@ -149,12 +149,14 @@ pub fn print_fitted(t: &mut Table, drop_order: &[usize]) -> anyhow::Result<()> {
 
 /// `3d4h`, `90s`, `250ms`: the two largest units.
 pub fn human_duration(ns: i64) -> String {
-    const UNITS: [(&str, i64); 6] = [
+    const UNITS: [(&str, i64); 7] = [
         ("d", 86_400_000_000_000),
         ("h", 3_600_000_000_000),
         ("m", 60_000_000_000),
         ("s", 1_000_000_000),
         ("ms", 1_000_000),
+        // Without it a width of 26.36 ms printed as "26ms363501ns".
+        ("µs", 1_000),
         ("ns", 1),
     ];
     let mut rest = ns.max(0);
@@ -298,5 +300,7 @@ mod tests {
         );
         assert_eq!(human_duration(86_400_000_000_000 + 1), "1d");
         assert_eq!(human_duration(250_000_000), "250ms");
+        assert_eq!(human_duration(26_363_501), "26ms363µs");
+        assert_eq!(human_duration(1_500), "1µs500ns");
     }
 }
