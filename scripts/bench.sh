@@ -66,6 +66,8 @@ for n in $ls_sizes; do
   [ -d "$d" ] || { log "generating $d"; "$gen" --dir "$d" --channels 1 --msgs "$n" --size 16 --subs 1; }
 done
 
+# median: the median of the numbers on stdin, one per line.
+median() { sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
 # median_s CMD...: median wall time of $runs runs, in seconds.
 median_s() {
   local times=() t0 t1
@@ -73,7 +75,7 @@ median_s() {
     t0=$(date +%s%N); "$@" > /dev/null; t1=$(date +%s%N)
     times+=("$(( t1 - t0 ))")
   done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.4f", a[int((NR+1)/2)]/1e9}'
+  printf '%s\n' "${times[@]}" | median | awk '{printf "%.4f", $1/1e9}'
 }
 # one_run_s CMD...: wall time of one run, in seconds.
 one_run_s() { local t0 t1; t0=$(date +%s%N); "$@" > /dev/null; t1=$(date +%s%N); awk -v d=$((t1 - t0)) 'BEGIN {printf "%.4f", d/1e9}'; }
@@ -125,7 +127,7 @@ server_ready_s() {
     times+=("$(( t1 - t0 ))")
   done
   rm -rf "$copy" "$fifo"
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.4f", a[2]/1e9}'
+  printf '%s\n' "${times[@]}" | median | awk '{printf "%.4f", $1/1e9}'
 }
 declare -A server_start=()
 server_scan=""
@@ -401,8 +403,8 @@ js_rows() {
       stop_nats
     done
   done
-  bare_s=$(printf '%s\n' "${bare[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  export_s=$(printf '%s\n' "${export[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  bare_s=$(printf '%s\n' "${bare[@]}" | median)
+  export_s=$(printf '%s\n' "${export[@]}" | median)
   local peak
   peak=$(printf '%s\n' "${rss[@]}" | sort -n | tail -1)
   row "bare async publisher, same messages, headers and window, $label (baseline)" "$bare_s" "$(rate "$js_bytes" "$bare_s") MB/s, $(awk -v n="$js_total" -v s="$bare_s" 'BEGIN {printf "%.0f", n/s}') msgs/s" "1.00" "-"

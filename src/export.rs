@@ -456,9 +456,9 @@ impl<'a> ChannelWriter<'a> {
 /// exporting 4 x 250k messages of 256 bytes, with as much system time as
 /// user time. With blocks up to 8 MiB served from the heap and up to a row
 /// group of free memory kept, 35-45k faults and 40% less system time. The
-/// cost: a row group's worth
-/// of freed memory may stay in the process (peak RSS 117 MiB, in some runs
-/// 175 MiB); a smaller trim threshold (32 MiB) lost most of the gain.
+/// cost: a row group's worth of freed memory may stay in the process (peak
+/// RSS 117 MiB, in some runs 175 MiB); a smaller trim threshold (32 MiB)
+/// lost most of the gain.
 pub fn keep_freed_memory(opts: &ExportOptions) {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     #[allow(unsafe_code)]
