@@ -28,7 +28,7 @@ use crate::error::{Result, StoreError};
 use crate::filestore::record::{
     CLIENT_ADD, CLIENT_DELETE, FILE_VERSION, SUB_ACK, SUB_DELETE, SUB_MSG, SUB_NEW, SUB_UPDATE,
 };
-use crate::filestore::replay::{ReplayedSub, SubsReplay};
+use crate::filestore::replay::{ClientsReplay, ReplayedSub, SubsReplay};
 use crate::filestore::slice::{
     index_file_name, slice_name, IndexEntry, SliceName, INDEX_RECORD_LEN,
 };
@@ -294,7 +294,7 @@ pub fn salvage(root: &Path, target: &Path, opts: &SalvageOptions) -> Result<Salv
     writer.server_info(&info)?;
 
     // Clients.
-    let mut clients: BTreeMap<String, Client> = BTreeMap::new();
+    let mut clients = ClientsReplay::default();
     let notes = &mut report.notes;
     let bad = for_each_typed_record(
         &root.join("clients.dat"),
@@ -303,18 +303,13 @@ pub fn salvage(root: &Path, target: &Path, opts: &SalvageOptions) -> Result<Salv
         &mut report.dropped_bytes,
         |_, rtype, payload| match rtype {
             CLIENT_ADD => match ClientInfo::decode(payload) {
-                Ok(ci) => {
-                    let c = Client::from(ci);
-                    clients.insert(c.id.clone(), c);
-                }
+                Ok(info) => clients.add(info),
                 Err(_) => {
                     notes.push("clients.dat: an undecodable client record was skipped".into())
                 }
             },
             CLIENT_DELETE => match ClientDelete::decode(payload) {
-                Ok(d) => {
-                    clients.remove(&proto::text(&d.id));
-                }
+                Ok(del) => clients.delete(&del),
                 Err(_) => {
                     notes.push("clients.dat: an undecodable delete record was skipped".into())
                 }
@@ -329,6 +324,7 @@ pub fn salvage(root: &Path, target: &Path, opts: &SalvageOptions) -> Result<Salv
             .notes
             .push(format!("clients.dat: {bad} damaged records skipped"));
     }
+    let clients = clients.finish();
     for c in clients.values() {
         writer.add_client(c)?;
     }

@@ -25,7 +25,7 @@ use crate::error::{Result, StoreError};
 use crate::filestore::record::{
     CLIENT_ADD, CLIENT_DELETE, KNOWN_POLYS, SUB_ACK, SUB_DELETE, SUB_MSG, SUB_NEW, SUB_UPDATE,
 };
-use crate::filestore::replay::{ReplayedSub, SubsReplay};
+use crate::filestore::replay::{ClientsReplay, ReplayedSub, SubsReplay};
 use crate::filestore::slice::{index_file_name, slice_name, SliceName};
 use crate::filestore::slice::{EntrySource, IndexEntry, ReadOptions, SliceFiles, SliceSummary};
 use crate::filestore::walk::{
@@ -698,7 +698,7 @@ impl Checker {
             );
             return;
         }
-        let mut clients: BTreeMap<String, u64> = BTreeMap::new();
+        let mut clients = ClientsReplay::default();
         let records =
             self.walk_log(
                 rel,
@@ -710,14 +710,14 @@ impl Checker {
                             if info.protocol != 0 || !info.conn_id.is_empty() {
                                 c.features.client_v010 = true;
                             }
-                            clients.insert(proto::text(&info.id), offset);
+                            clients.add(info);
                         }
                         Err(e) => c.decode_error(rel, offset, size, "ClientInfo", &e),
                     },
                     CLIENT_DELETE => match ClientDelete::decode(payload) {
                         Ok(del) => {
                             c.check_canonical(rel, offset, rtype, "ClientDelete", &del, payload);
-                            clients.remove(&proto::text(&del.id));
+                            clients.delete(&del);
                         }
                         Err(e) => c.decode_error(rel, offset, size, "ClientDelete", &e),
                     },
@@ -748,7 +748,7 @@ impl Checker {
                     .server("recovers them, then relies on the Raft log"),
             );
         }
-        self.clients = clients.into_keys().collect();
+        self.clients = clients.finish().into_keys().collect();
     }
 
     /// Walk a typed record log (clients.dat, subs.dat): count the file,

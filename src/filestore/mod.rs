@@ -33,7 +33,7 @@ use record::{
     ChunkReader, Framing, Next, RecordReader, CLIENT_ADD, CLIENT_DELETE, KNOWN_POLYS, SUB_ACK,
     SUB_DELETE, SUB_MSG, SUB_NEW, SUB_UPDATE,
 };
-use replay::{ReplayedSub, SubsReplay};
+use replay::{ClientsReplay, ReplayedSub, SubsReplay};
 pub use slice::ReadOptions;
 use slice::{
     index_file_name, slice_name, FindingLog, IndexEntry, SliceCursor, SliceFiles, SliceName,
@@ -463,7 +463,7 @@ impl FileStore {
     fn load_clients(&mut self) -> Result<&BTreeMap<String, Client>> {
         if self.clients.is_none() {
             let path = self.root.join("clients.dat");
-            let mut clients = BTreeMap::new();
+            let mut clients = ClientsReplay::default();
             if crate::safe_fs::is_present(&path)? {
                 let mut reader = RecordReader::open(&path, Framing::Typed, &self.read)?;
                 while let Some((offset, record_type, payload)) =
@@ -474,13 +474,10 @@ impl FileStore {
                     };
                     match record_type {
                         CLIENT_ADD => {
-                            let info = ClientInfo::decode(payload).map_err(bad)?;
-                            let client = Client::from(info);
-                            clients.insert(client.id.clone(), client);
+                            clients.add(ClientInfo::decode(payload).map_err(bad)?);
                         }
                         CLIENT_DELETE => {
-                            let del = ClientDelete::decode(payload).map_err(bad)?;
-                            clients.remove(&proto::text(&del.id));
+                            clients.delete(&ClientDelete::decode(payload).map_err(bad)?);
                         }
                         other => {
                             self.findings.push(unknown_type(
@@ -493,7 +490,7 @@ impl FileStore {
                     }
                 }
             }
-            self.clients = Some(clients);
+            self.clients = Some(clients.finish());
         }
         Ok(self.clients.get_or_insert_with(BTreeMap::new))
     }
