@@ -66,23 +66,17 @@ pub trait StoreReader {
 
     /// Hand each payload of a channel within `range` to `visit`, in order,
     /// as `messages` would yield it (an `Err` for a message that cannot be
-    /// read; the walk goes on). Backends may do it without building
-    /// messages: `dump --format raw` uses it. An error of `visit` ends the
-    /// walk and is returned.
+    /// read; the walk goes on). Backends may do it without decoding the
+    /// rest of the message: `dump --format raw` uses it. An error of
+    /// `visit` ends the walk and is returned.
     fn for_each_payload(
         &mut self,
         channel: &str,
         range: MessageRange,
         visit: &mut dyn FnMut(Result<&[u8]>) -> std::io::Result<()>,
     ) -> Result<()> {
-        for item in self.messages(channel, range)? {
-            match item {
-                Ok(m) => visit(Ok(&m.data)),
-                Err(e) => visit(Err(e)),
-            }
-            .map_err(|e| StoreError::io("<output>", e))?;
-        }
-        Ok(())
+        // The payload is the borrowed message's data.
+        self.for_each_message(channel, range, &mut |m| visit(m.map(|m| m.data)))
     }
 
     /// Hand each message of a channel within `range` to `visit`, borrowed,
