@@ -90,7 +90,8 @@ pub fn check(root: &Path, opts: &FileCheckOptions) -> Result<FileCheck> {
             root.display()
         )));
     }
-    if !root.join("server.dat").exists() {
+    // A dangling link is present (and unreadable), not absent.
+    if !crate::safe_fs::is_present(&root.join("server.dat"))? {
         return Err(StoreError::not_a_store(root));
     }
     let mut c = Checker {
@@ -259,6 +260,8 @@ impl Checker {
         // docs/FORMAT.md 2.14: text clients.dat, server.dat without CRC.
         let clients = self.root.join("clients.dat");
         let mut text = false;
+        // Only a sniff: a clients.dat that cannot be opened or read is not
+        // taken for legacy, and check_clients reports it (file.unreadable).
         if let Ok(mut src) = FrameCursor::open(&clients, false) {
             let mut b = [0u8; 6];
             if src.read_up_to(&mut b).unwrap_or(0) == 6 {
@@ -627,7 +630,13 @@ impl Checker {
                 self.features
                     .zero_padding
                     .get_or_insert_with(|| rel.to_string());
-                let after = walker.first_nonzero(offset).unwrap_or(None);
+                let after = match walker.first_nonzero(offset) {
+                    Ok(after) => after,
+                    Err(e) => {
+                        self.io_finding(rel, &e);
+                        return true;
+                    }
+                };
                 let (sev, msg) = match after {
                     Some(at) => (
                         Severity::Error,
@@ -688,7 +697,9 @@ impl Checker {
     fn check_clients(&mut self) {
         let rel = "clients.dat";
         let path = self.root.join(rel);
-        if !path.exists() {
+        // Only nothing at all is "missing": a dangling link or a file that
+        // cannot be looked at is the file.unreadable walk_log reports.
+        if matches!(crate::safe_fs::is_present(&path), Ok(false)) {
             self.push(
                 Finding::at_file(Severity::Info, Code::ClientsMissing, rel, None)
                     .msg("clients.dat missing")
@@ -916,15 +927,30 @@ impl Checker {
         let mut idx_files: BTreeSet<String> = BTreeSet::new();
         let mut has_subs = false;
         let mut others: Vec<(String, bool)> = Vec::new();
-        for entry in entries.flatten() {
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    self.io_finding(name, &e);
+                    continue;
+                }
+            };
             let fname = entry.file_name().to_string_lossy().into_owned();
-            let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
-            if is_dir {
-                others.push((fname, true));
-                continue;
-            }
+            let is_dir = match entry.file_type() {
+                Ok(t) => t.is_dir(),
+                Err(e) => {
+                    self.io_finding(&format!("{name}/{fname}"), &e);
+                    continue;
+                }
+            };
+            // Whatever stands at subs.dat (a directory too) is read as it,
+            // so what cannot be is file.unreadable, not missing.
             if fname == "subs.dat" {
                 has_subs = true;
+                continue;
+            }
+            if is_dir {
+                others.push((fname, true));
                 continue;
             }
             match slice_name(&fname) {

@@ -645,3 +645,52 @@ fn sparse_zero_tail_is_skipped_by_its_holes() {
         "{f:#}"
     );
 }
+
+/// A file the store needs that stands there but cannot be read (a dangling
+/// or looping link, a directory) is `file.unreadable` naming it, never an
+/// absence: a dangling `clients.dat` read as "missing" (ok) and a directory
+/// as `subs.dat` as "subs.dat missing" (ok), while the server refuses both.
+#[test]
+fn unreadable_store_files_are_findings_not_absences() {
+    let cases = [
+        ("dangling link", "leads nowhere"),
+        ("looping link", "links loop"),
+        ("directory", "is a directory, not a regular file"),
+    ];
+    let make = |kind: &str, p: &Path| match kind {
+        "dangling link" => std::os::unix::fs::symlink(p.with_file_name("gone"), p).unwrap(),
+        "looping link" => std::os::unix::fs::symlink(p, p).unwrap(),
+        _ => std::fs::create_dir(p).unwrap(),
+    };
+    for rel in [
+        "server.dat",
+        "clients.dat",
+        "orders.eu/subs.dat",
+        "orders.eu/msgs.1.idx",
+    ] {
+        for (kind, needle) in cases {
+            let (_tmp, dir) = copy_store("file-basic-v0.23");
+            let path = dir.join(rel);
+            std::fs::remove_file(&path).unwrap();
+            make(kind, &path);
+            let report = check(dir.to_str().unwrap(), &[], 1);
+            let named = findings(&report, "file.unreadable")
+                .into_iter()
+                .filter(|f| f["file"] == rel || str_of(&f["message"]).contains(rel))
+                .collect::<Vec<_>>();
+            assert_eq!(named.len(), 1, "{rel} as a {kind}: {report:#}");
+            assert_eq!(named[0]["severity"], "error", "{rel} as a {kind}");
+            assert!(
+                str_of(&named[0]["message"]).contains(needle),
+                "{rel} as a {kind}: {:#}",
+                named[0]
+            );
+            for missing in ["clients.missing", "subs.missing"] {
+                assert!(
+                    findings(&report, missing).is_empty(),
+                    "{rel} as a {kind}: {report:#}"
+                );
+            }
+        }
+    }
+}
