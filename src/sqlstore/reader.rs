@@ -237,6 +237,17 @@ impl SqlReader {
         }
     }
 
+    /// A column the server scans into an integer is NULL at `loc`.
+    fn null_integer(&mut self, loc: &str, columns: &str) {
+        self.push(Finding::described(
+            Code::SqlNullColumn,
+            Severity::Warning,
+            loc.to_string(),
+            format!("{columns} is NULL (read as 0)"),
+            "the server's recovery fails to scan NULL into an integer and does not start",
+        ));
+    }
+
     /// Attempts a write inside the reader's transaction and returns what the
     /// database said. A correct reader always gets an error here.
     #[doc(hidden)]
@@ -366,13 +377,7 @@ impl SqlReader {
             let loc = loc_key("Channels", &format!("id={id}"));
             let maxseq = col_u64(&r, 2, "maxseq", &loc)?;
             if maxseq.is_none() {
-                self.push(Finding::described(
-                    Code::SqlNullColumn,
-                    Severity::Warning,
-                    loc.clone(),
-                    "maxseq is NULL (read as 0)".into(),
-                    "the server's recovery fails to scan NULL into an integer and does not start",
-                ));
+                self.null_integer(&loc, "maxseq");
             }
             let row = ChannelRow {
                 id,
@@ -666,13 +671,7 @@ impl SqlReader {
             let loc = loc_key("Subscriptions", &format!("id={id}, subid={subid}"));
             let col_last_sent = col_u64(&r, 1, "lastsent", &loc)?;
             if col_last_sent.is_none() {
-                self.push(Finding::described(
-                    Code::SqlNullColumn,
-                    Severity::Warning,
-                    loc.clone(),
-                    "lastsent is NULL (read as 0)".into(),
-                    "the server's recovery fails to scan NULL into an integer and does not start",
-                ));
+                self.null_integer(&loc, "lastsent");
             }
             let col_last_sent = col_last_sent.unwrap_or(0);
             let Some(bytes) = col_bytes(&mut r, 2, "proto", &loc)? else {
@@ -779,13 +778,7 @@ impl SqlReader {
             let seq = col_u64(&r, 1, "seq", &loc)?;
             let last_sent = col_u64(&r, 2, "lastsent", &loc)?;
             if seq.is_none() || last_sent.is_none() {
-                self.push(Finding::described(
-                    Code::SqlNullColumn,
-                    Severity::Warning,
-                    loc.clone(),
-                    "seq or lastsent is NULL (read as 0)".into(),
-                    "the server's recovery fails to scan NULL into an integer and does not start",
-                ));
+                self.null_integer(&loc, "seq or lastsent");
             }
             out.push(PendingRow {
                 row,
