@@ -348,19 +348,8 @@ impl Checker {
     fn check_server_dat(&mut self, has_channels: bool) -> Option<proto::ServerInfo> {
         let rel = "server.dat";
         let path = self.root.join(rel);
-        let mut src = match FrameCursor::open(&path, false) {
-            Ok(s) => s,
-            Err(e) => {
-                self.io_finding(rel, &e);
-                return None;
-            }
-        };
-        self.out.stats.files += 1;
-        self.out.stats.bytes += src.len();
+        let mut src = self.open_counted(rel, FrameCursor::open(&path, false))?;
         let len = src.len();
-        if !self.version_ok(&mut src, rel) {
-            return None;
-        }
         if len == 4 {
             if has_channels {
                 self.push(
@@ -579,6 +568,21 @@ impl Checker {
     }
 
     /// The 4-byte version header; false (with a finding) when bad.
+    /// A store file just opened (`opened`): counted in the stats and past
+    /// its version word, or `None` with the finding that says why not.
+    fn open_counted(&mut self, rel: &str, opened: io::Result<FrameCursor>) -> Option<FrameCursor> {
+        let mut src = match opened {
+            Ok(src) => src,
+            Err(e) => {
+                self.io_finding(rel, &e);
+                return None;
+            }
+        };
+        self.out.stats.files += 1;
+        self.out.stats.bytes += src.len();
+        self.version_ok(&mut src, rel).then_some(src)
+    }
+
     fn version_ok(&mut self, src: &mut FrameCursor, rel: &str) -> bool {
         match src.version() {
             Err(e) => {
@@ -775,18 +779,7 @@ impl Checker {
         mut record: impl FnMut(&mut Self, u64, u8, u64, &[u8]),
     ) -> Option<u64> {
         let path = self.root.join(rel);
-        let mut walker = match FrameCursor::open(&path, true) {
-            Ok(w) => w,
-            Err(e) => {
-                self.io_finding(rel, &e);
-                return None;
-            }
-        };
-        self.out.stats.files += 1;
-        self.out.stats.bytes += walker.len();
-        if !self.version_ok(&mut walker, rel) {
-            return None;
-        }
+        let mut walker = self.open_counted(rel, FrameCursor::open(&path, true))?;
         let mut records = 0u64;
         let crc = self.crc.clone();
         let end = walk_typed_log(&mut walker, &crc, |r| {
