@@ -194,40 +194,32 @@ pub fn list_snapshots(snap_dir: &Path, findings: &mut Vec<Finding>) -> Result<Ve
             continue;
         }
         let meta_path = path.join("meta.json");
+        // raft skips a snapshot whose meta.json it cannot use.
+        let skipped = |why: String| {
+            Finding::described(
+                Code::RaftSnapshot,
+                Severity::Warning,
+                meta_path.display().to_string(),
+                format!("snapshot skipped: {why}"),
+                "skips this snapshot",
+            )
+        };
         let bytes = match crate::safe_fs::read_regular(&meta_path) {
             Ok(b) => b,
             Err(e) => {
-                findings.push(Finding::described(
-                    Code::RaftSnapshot,
-                    Severity::Warning,
-                    meta_path.display().to_string(),
-                    format!("snapshot skipped: meta.json unreadable: {e}"),
-                    "skips this snapshot",
-                ));
+                findings.push(skipped(format!("meta.json unreadable: {e}")));
                 continue;
             }
         };
         let meta = match parse_meta(&bytes) {
             Ok(m) => m,
             Err(e) => {
-                findings.push(Finding::described(
-                    Code::RaftSnapshot,
-                    Severity::Warning,
-                    meta_path.display().to_string(),
-                    format!("snapshot skipped: {e}"),
-                    "skips this snapshot",
-                ));
+                findings.push(skipped(e.to_string()));
                 continue;
             }
         };
         if !(0..=1).contains(&meta.version) {
-            findings.push(Finding::described(
-                Code::RaftSnapshot,
-                Severity::Warning,
-                meta_path.display().to_string(),
-                format!("snapshot skipped: unsupported version {}", meta.version),
-                "skips this snapshot",
-            ));
+            findings.push(skipped(format!("unsupported version {}", meta.version)));
             continue;
         }
         out.push(SnapshotDir {
