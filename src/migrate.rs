@@ -251,15 +251,11 @@ fn refuse_gap(
         prev + 1,
         next - 1
     );
-    let reasons = reasons_against(&[sequence_gap(&place)], version);
-    if reasons.is_empty() {
-        return Ok(());
-    }
-    Err(StoreError::NotForServer {
-        version: version.to_string(),
-        reasons: reasons.join("; "),
-        remedy: "such a store cannot be written for it",
-    })
+    refuse_for(
+        version,
+        reasons_against(&[sequence_gap(&place)], version),
+        "such a store cannot be written for it",
+    )
 }
 
 /// Payloads copied as stored that look encrypted, for a version without
@@ -275,14 +271,27 @@ fn refuse_envelope(
         return Ok(());
     };
     let place = format!(", channel {name:?} seq {seq}");
-    let reasons = reasons_against(&encrypted_payloads(cipher.name(), &place), version);
+    refuse_for(
+        version,
+        reasons_against(&encrypted_payloads(cipher.name(), &place), version),
+        "give the source key so they are written in plaintext",
+    )
+}
+
+/// The error for a target `version` that the `reasons` found (check's
+/// reasons against it); none: go on.
+fn refuse_for(
+    version: &crate::check::compat::Version,
+    reasons: Vec<String>,
+    remedy: &'static str,
+) -> Result<()> {
     if reasons.is_empty() {
         return Ok(());
     }
     Err(StoreError::NotForServer {
         version: version.to_string(),
         reasons: reasons.join("; "),
-        remedy: "give the source key so they are written in plaintext",
+        remedy,
     })
 }
 
