@@ -329,23 +329,23 @@ impl Value {
     }
 
     pub(crate) fn as_u64(&self) -> Result<Option<u64>, SqlError> {
-        match self.as_i128()? {
-            None => Ok(None),
-            Some(v) => u64::try_from(v).map(Some).map_err(|_| SqlError::Value {
-                expected: "an unsigned 64-bit integer",
-                found: v.to_string(),
-            }),
-        }
+        self.as_int("an unsigned 64-bit integer")
     }
 
     pub(crate) fn as_i64(&self) -> Result<Option<i64>, SqlError> {
-        match self.as_i128()? {
-            None => Ok(None),
-            Some(v) => i64::try_from(v).map(Some).map_err(|_| SqlError::Value {
-                expected: "a signed 64-bit integer",
-                found: v.to_string(),
-            }),
-        }
+        self.as_int("a signed 64-bit integer")
+    }
+
+    /// [`Value::as_i128`] narrowed to `T` (`expected` names it in the
+    /// error for a value out of its range).
+    fn as_int<T: TryFrom<i128>>(&self, expected: &'static str) -> Result<Option<T>, SqlError> {
+        let Some(v) = self.as_i128()? else {
+            return Ok(None);
+        };
+        T::try_from(v).map(Some).map_err(|_| SqlError::Value {
+            expected,
+            found: v.to_string(),
+        })
     }
 
     /// A blob column (text columns are accepted as their bytes).
@@ -451,6 +451,27 @@ pub(crate) fn scrub(message: String, secret: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// NULL is none, text is parsed, and a value out of the target's range
+    /// is an error naming the range, for both widths.
+    #[test]
+    fn integers_narrow_or_say_why_not() {
+        assert_eq!(Value::Null.as_u64().unwrap(), None);
+        assert_eq!(Value::Text("42".into()).as_u64().unwrap(), Some(42));
+        assert_eq!(Value::UInt(7).as_i64().unwrap(), Some(7));
+        let out_of_range = |r: Result<Option<i128>, SqlError>| match r {
+            Err(SqlError::Value { expected, found }) => format!("{expected}: {found}"),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            out_of_range(Value::Int(-1).as_u64().map(|v| v.map(i128::from))),
+            "an unsigned 64-bit integer: -1"
+        );
+        assert_eq!(
+            out_of_range(Value::UInt(u64::MAX).as_i64().map(|v| v.map(i128::from))),
+            format!("a signed 64-bit integer: {}", u64::MAX)
+        );
+    }
 
     #[test]
     fn placeholders() {
