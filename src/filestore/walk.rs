@@ -356,14 +356,49 @@ pub fn seq_hint(payload: &[u8]) -> Option<u64> {
     None
 }
 
+/// A message payload decoded as the server's `msg.Unmarshal` accepts it.
+pub enum DecodedMsg<'a> {
+    /// The canonical encoding, read in place.
+    Canonical(MsgView<'a>),
+    /// Any other encoding prost accepts.
+    Other(MsgProto),
+}
+
+impl DecodedMsg<'_> {
+    pub fn sequence(&self) -> u64 {
+        match self {
+            DecodedMsg::Canonical(v) => v.sequence,
+            DecodedMsg::Other(m) => m.sequence,
+        }
+    }
+
+    pub fn timestamp(&self) -> i64 {
+        match self {
+            DecodedMsg::Canonical(v) => v.timestamp,
+            DecodedMsg::Other(m) => m.timestamp,
+        }
+    }
+
+    pub fn data(&self) -> &[u8] {
+        match self {
+            DecodedMsg::Canonical(v) => v.data,
+            DecodedMsg::Other(m) => &m.data,
+        }
+    }
+}
+
+/// Decode a message payload: in place when canonical, else through prost.
+pub fn decode_msg(payload: &[u8]) -> std::result::Result<DecodedMsg<'_>, prost::DecodeError> {
+    if let Some(view) = MsgView::canonical(payload) {
+        return Ok(DecodedMsg::Canonical(view));
+    }
+    MsgProto::decode(payload).map(DecodedMsg::Other)
+}
+
 /// Sequence and timestamp of a message payload, as the server's
 /// `msg.Unmarshal` accepts it.
 pub fn decode_message(payload: &[u8]) -> std::result::Result<(u64, i64), prost::DecodeError> {
-    if let Some(view) = MsgView::canonical(payload) {
-        return Ok((view.sequence, view.timestamp));
-    }
-    let m = MsgProto::decode(payload)?;
-    Ok((m.sequence, m.timestamp))
+    decode_msg(payload).map(|m| (m.sequence(), m.timestamp()))
 }
 
 /// A decoded message record, or an error naming its file and offset: the
@@ -382,6 +417,109 @@ pub fn torn_text(needed: Option<u64>, available: u64) -> String {
     match needed {
         Some(n) => format!("torn record: needs {n} bytes, {available} left"),
         None => format!("torn record header: {available} of 8 bytes"),
+    }
+}
+
+/// A record of a message data file, as [`walk_data_file`] hands it out.
+pub struct DataRecord<'a> {
+    pub offset: u64,
+    /// Payload size, without the 8-byte header.
+    pub size: u64,
+    pub stored_crc: u32,
+    /// The payload, when the observer asked for it.
+    pub payload: Option<ReadPayload<'a>>,
+}
+
+/// A message record's payload, its CRC and its decoding.
+pub struct ReadPayload<'a> {
+    pub bytes: &'a [u8],
+    /// The CRC computed over `bytes`, when the walk was given a CRC.
+    pub computed_crc: Option<u32>,
+    pub msg: std::result::Result<DecodedMsg<'a>, prost::DecodeError>,
+}
+
+impl ReadPayload<'_> {
+    /// `(stored, computed)` when a computed CRC differs from the stored one.
+    pub fn crc_mismatch(&self, stored: u32) -> Option<(u32, u32)> {
+        self.computed_crc
+            .filter(|&c| c != stored)
+            .map(|c| (stored, c))
+    }
+}
+
+/// What a walk of a message data file reports: the rebuild scan stops at
+/// the first damage, `check` goes on to the end and compares each record
+/// with the index.
+pub trait DataObserver {
+    /// Whether to read, CRC and decode the payload of the record at
+    /// `offset` (else only its framing is walked).
+    fn wants_payload(&mut self, _offset: u64) -> bool {
+        true
+    }
+
+    /// A framed record; `false` ends the walk.
+    fn record(&mut self, record: &DataRecord<'_>) -> bool;
+
+    /// The framing ends at `end`. After a zero header the observer may
+    /// return an offset past it to go on from (`check` resynchronises on
+    /// the next index entry); `dat` is there to look past the end
+    /// ([`FrameCursor::first_nonzero`]).
+    fn end(&mut self, end: &LogEnd, dat: &mut FrameCursor) -> Option<u64>;
+}
+
+/// Walk a message data file from the cursor's position (after the version
+/// header): frame each record, read its payload when the observer wants it,
+/// compute its CRC (when `crc` is given: ahead, by the read-ahead worker of
+/// an [`FrameCursor::open_data`] cursor, or here) and decode it. Errors: a
+/// failed read.
+pub fn walk_data_file(
+    dat: &mut FrameCursor,
+    crc: Option<&crate::crc::Crc32>,
+    observer: &mut dyn DataObserver,
+) -> io::Result<()> {
+    loop {
+        let read_payload = observer.wants_payload(dat.pos());
+        let (offset, size, stored_crc, payload) = match dat.step(read_payload)? {
+            Frame::End(end) => match (observer.end(&end, dat), &end) {
+                // Only forward, so that the walk ends.
+                (Some(resume), LogEnd::Zero { offset }) if resume > *offset => {
+                    dat.seek(resume);
+                    continue;
+                }
+                _ => return Ok(()),
+            },
+            Frame::Record {
+                offset,
+                size,
+                stored_crc,
+                payload,
+                ..
+            } => (offset, size, stored_crc, payload),
+        };
+        let computed_crc = match (&payload, crc) {
+            (Some(range), Some(crc)) => Some(
+                dat.computed_crc(offset, size as u32)
+                    .unwrap_or_else(|| crc.checksum(dat.bytes(range))),
+            ),
+            _ => None,
+        };
+        let payload = payload.map(|range| {
+            let bytes = dat.bytes(&range);
+            ReadPayload {
+                bytes,
+                computed_crc,
+                msg: decode_msg(bytes),
+            }
+        });
+        let record = DataRecord {
+            offset,
+            size,
+            stored_crc,
+            payload,
+        };
+        if !observer.record(&record) {
+            return Ok(());
+        }
     }
 }
 
@@ -686,57 +824,73 @@ fn scan_data(
     let path = &files.dat;
     let io_err = |e| StoreError::io(path, e);
     let crc = opts.verify_crc.then(|| opts.crc.clone());
-    let mut dat = FrameCursor::open_data(path, crc).map_err(io_err)?;
+    let mut dat = FrameCursor::open_data(path, crc.clone()).map_err(io_err)?;
     dat.expect_version(path)?;
-    let mut tally = Tally::default();
-    let end = loop {
-        let frame = dat.step(true).map_err(io_err)?;
-        let (offset, size, stored_crc, payload) = match frame {
-            Frame::End(end) => break ScanEnd::Log(end),
-            Frame::Record {
-                offset,
-                size,
-                stored_crc,
-                payload,
-                ..
-            } => (offset, size, stored_crc, payload.unwrap_or(0..0)),
-        };
-        if opts.verify_crc {
-            let computed = match dat.computed_crc(offset, size as u32) {
-                Some(c) => c,
-                None => opts.crc.checksum(dat.bytes(&payload)),
-            };
-            if computed != stored_crc {
-                break ScanEnd::Crc {
-                    offset,
-                    stored: stored_crc,
-                    computed,
-                };
-            }
-        }
-        let bytes = dat.bytes(&payload);
-        match decode_message(bytes) {
-            Ok((seq, timestamp)) => {
-                let entry = IndexEntry {
-                    seq,
-                    offset,
-                    timestamp,
-                    size: size as u32,
-                };
-                observer.scanned(&files, &entry, bytes);
-                tally.add(entry);
-            }
-            Err(e) => {
-                break ScanEnd::Undecodable {
-                    offset,
-                    error: e.to_string(),
-                }
-            }
-        }
+    let mut scan = Scan {
+        files: &files,
+        observer,
+        tally: Tally::default(),
+        end: ScanEnd::Log(LogEnd::Eof),
     };
+    walk_data_file(&mut dat, crc.as_ref(), &mut scan).map_err(io_err)?;
+    let Scan {
+        observer,
+        tally,
+        end,
+        ..
+    } = scan;
     observer.scan_end(&files, &end);
     let end = end.offset(dat.len());
     Ok(tally.into_state(files, EntrySource::DataScan { end }))
+}
+
+/// The rebuild scan as an observer of the data walk.
+struct Scan<'a> {
+    files: &'a SliceFiles,
+    observer: &'a mut dyn SliceObserver,
+    tally: Tally,
+    end: ScanEnd,
+}
+
+impl DataObserver for Scan<'_> {
+    fn record(&mut self, r: &DataRecord<'_>) -> bool {
+        let Some(payload) = &r.payload else {
+            return true;
+        };
+        if let Some((stored, computed)) = payload.crc_mismatch(r.stored_crc) {
+            self.end = ScanEnd::Crc {
+                offset: r.offset,
+                stored,
+                computed,
+            };
+            return false;
+        }
+        match &payload.msg {
+            Ok(msg) => {
+                let entry = IndexEntry {
+                    seq: msg.sequence(),
+                    offset: r.offset,
+                    timestamp: msg.timestamp(),
+                    size: r.size as u32,
+                };
+                self.observer.scanned(self.files, &entry, payload.bytes);
+                self.tally.add(entry);
+                true
+            }
+            Err(e) => {
+                self.end = ScanEnd::Undecodable {
+                    offset: r.offset,
+                    error: e.to_string(),
+                };
+                false
+            }
+        }
+    }
+
+    fn end(&mut self, end: &LogEnd, _dat: &mut FrameCursor) -> Option<u64> {
+        self.end = ScanEnd::Log(end.clone());
+        None
+    }
 }
 
 #[cfg(test)]
@@ -807,6 +961,71 @@ mod tests {
         }
         assert_eq!(records, (bytes.len() as u64 - 4) / record);
         assert!(with_crc > records * 4 / 5, "{with_crc} of {records}");
+    }
+
+    /// Records seen and ends met by a data walk that resumes after a zero
+    /// header at `resume(zero offset)`.
+    struct Seen {
+        records: Vec<u64>,
+        ends: Vec<LogEnd>,
+        resume: fn(u64) -> Option<u64>,
+    }
+
+    impl DataObserver for Seen {
+        fn record(&mut self, r: &DataRecord<'_>) -> bool {
+            self.records.push(r.offset);
+            true
+        }
+
+        fn end(&mut self, end: &LogEnd, _dat: &mut FrameCursor) -> Option<u64> {
+            self.ends.push(end.clone());
+            match end {
+                LogEnd::Zero { offset } => (self.resume)(*offset),
+                _ => None,
+            }
+        }
+    }
+
+    /// A zero header ends the walk unless the observer names an offset
+    /// past it, and a resume point that does not move forward ends it too.
+    #[test]
+    fn data_walk_resumes_only_forward_after_zeros() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("msgs.1.dat");
+        let record = |payload: &[u8]| {
+            let mut r = (payload.len() as u32).to_le_bytes().to_vec();
+            r.extend(crate::crc::Crc32::default().checksum(payload).to_le_bytes());
+            r.extend(payload);
+            r
+        };
+        let mut bytes = FILE_VERSION.to_le_bytes().to_vec();
+        bytes.extend(record(&[0x08, 0x01]));
+        bytes.extend([0u8; 8]);
+        let second = bytes.len() as u64;
+        bytes.extend(record(&[0x08, 0x02]));
+        std::fs::write(&path, &bytes).unwrap();
+        let walk = |resume: fn(u64) -> Option<u64>| {
+            let mut dat = FrameCursor::open_data(&path, None).unwrap();
+            dat.seek(4);
+            let mut seen = Seen {
+                records: vec![],
+                ends: vec![],
+                resume,
+            };
+            walk_data_file(&mut dat, Some(&crate::crc::Crc32::default()), &mut seen).unwrap();
+            seen
+        };
+        let on = walk(|zero| Some(zero + 8));
+        assert_eq!(on.records, vec![4, second]);
+        assert_eq!(
+            on.ends,
+            vec![LogEnd::Zero { offset: second - 8 }, LogEnd::Eof]
+        );
+        for resume in [(|_| None) as fn(u64) -> Option<u64>, |zero| Some(zero)] {
+            let stopped = walk(resume);
+            assert_eq!(stopped.records, vec![4]);
+            assert_eq!(stopped.ends, vec![LogEnd::Zero { offset: second - 8 }]);
+        }
     }
 
     #[test]
