@@ -83,17 +83,7 @@ pub struct FileCheck {
 /// Check the file store at `root`. Errors only when it cannot be opened at
 /// all (not a directory, no `server.dat`).
 pub fn check(root: &Path, opts: &FileCheckOptions) -> Result<FileCheck> {
-    let meta = fs::metadata(root).map_err(|e| StoreError::io(root, e))?;
-    if !meta.is_dir() {
-        return Err(StoreError::Invalid(format!(
-            "{}: not a directory",
-            root.display()
-        )));
-    }
-    // A dangling link is present (and unreadable), not absent.
-    if !crate::safe_fs::is_present(&root.join("server.dat"))? {
-        return Err(StoreError::not_a_store(root));
-    }
+    crate::filestore::ensure_store_root(root)?;
     let mut c = Checker {
         root: root.to_path_buf(),
         opts: opts.clone(),

@@ -128,18 +128,26 @@ fn ensure_files_usable(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// That `root` is a file store's root, for the reader and `check`: a
+/// directory with something at `server.dat` (a dangling link there is
+/// present, and found unreadable when it is read).
+pub fn ensure_store_root(root: &Path) -> Result<()> {
+    let meta = fs::metadata(root).map_err(|e| StoreError::io(root, e))?;
+    if !meta.is_dir() {
+        return Err(StoreError::Invalid(format!(
+            "{}: not a directory",
+            root.display()
+        )));
+    }
+    if !crate::safe_fs::is_present(&root.join("server.dat"))? {
+        return Err(StoreError::not_a_store(root));
+    }
+    Ok(())
+}
+
 impl FileStore {
     pub fn open(root: &Path, opts: FileStoreOptions) -> Result<Self> {
-        let meta = fs::metadata(root).map_err(|e| StoreError::io(root, e))?;
-        if !meta.is_dir() {
-            return Err(StoreError::Invalid(format!(
-                "{}: not a directory",
-                root.display()
-            )));
-        }
-        if !crate::safe_fs::is_present(&root.join("server.dat"))? {
-            return Err(StoreError::not_a_store(root));
-        }
+        ensure_store_root(root)?;
         ensure_files_usable(root)?;
         let read = ReadOptions {
             crc: Crc32::new(opts.crc_poly),
