@@ -397,6 +397,52 @@ fn payloads_are_written_without_length_prefixes() {
     }
 }
 
+/// zstd is kept for payloads that compress and left out for payloads it
+/// cannot shrink (random bytes: zstd would only copy them into raw blocks,
+/// a fifth of the export's CPU, issue 17); both read back as stored
+/// (`--verify`) and DuckDB reports each column chunk's codec.
+#[test]
+fn payloads_zstd_only_where_it_shrinks_them() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (compressible, codec) in [(true, "ZSTD"), (false, "UNCOMPRESSED")] {
+        let store = tmp.path().join(format!("store-{compressible}"));
+        stanctl::generate::generate_store(
+            &store,
+            &stanctl::generate::GenOptions {
+                channels: 1,
+                msgs: 3000,
+                size: 300,
+                subs: 0,
+                compressible,
+                ..stanctl::generate::GenOptions::default()
+            },
+        )
+        .expect("generate store");
+        let args = vec!["--dir".to_string(), store.display().to_string()];
+        let (summary, out) = export(&args, &["--verify", "--row-group-rows", "1000"]);
+        assert_eq!(summary["verify"]["ok"], true, "{summary:#}");
+        let Some(python) = duckdb_python() else {
+            continue;
+        };
+        let file = out
+            .path()
+            .join("out/messages/channel=gen.channel.0/part-00000.parquet");
+        let chunks = duckdb(
+            &python,
+            &format!(
+                "SELECT row_group_id, path_in_schema AS col, compression FROM parquet_metadata({}) \
+                 WHERE path_in_schema IN ('payload', 'seq') ORDER BY row_group_id, col",
+                lit(&file)
+            ),
+        );
+        assert_eq!(chunks.len(), 6, "{chunks:#?}");
+        for c in &chunks {
+            let want = if c["col"] == "payload" { codec } else { "ZSTD" };
+            assert_eq!(c["compression"], want, "compressible {compressible}: {c}");
+        }
+    }
+}
+
 /// A non-empty target is refused and left as it was; encrypted payloads
 /// without a key are refused and nothing (not even a staging directory)
 /// is left behind.
