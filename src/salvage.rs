@@ -94,7 +94,19 @@ pub struct SalvageReport {
     /// A clustered node's clients and subscriptions live in its Raft log,
     /// which salvage does not read: none were copied.
     pub raft_state_not_copied: bool,
+    /// Source files there that could not be read (a note says why): what
+    /// they hold is not copied.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable_files: Vec<String>,
     pub notes: Vec<String>,
+}
+
+impl SalvageReport {
+    /// `rel` is there but cannot be read: skipped, and said so.
+    fn unreadable(&mut self, rel: &str, e: &io::Error) {
+        self.unreadable_files.push(rel.to_string());
+        self.notes.push(format!("{rel}: unreadable ({e}), skipped"));
+    }
 }
 
 /// Where a message's record is.
@@ -200,16 +212,20 @@ fn index_entries(path: &Path, crc: &Crc32) -> Vec<(u64, u64)> {
 
 /// Each typed record of a log whose CRC checks out (offset, type,
 /// payload), in order, skipping damaged ones (noted in `dropped`).
-/// Returns how many were skipped.
+/// Returns how many were skipped (none when there is no file), or the
+/// error that stopped the reading: the file is there but cannot be opened,
+/// or a read failed (the records before it were handed over).
 fn for_each_typed_record(
     path: &Path,
     rel: &str,
     crc: &Crc32,
     dropped: &mut Vec<DroppedBytes>,
     mut record: impl FnMut(u64, u8, &[u8]),
-) -> u64 {
-    let Ok(mut log) = FrameCursor::open(path, true) else {
-        return 0;
+) -> io::Result<u64> {
+    let mut log = match FrameCursor::open(path, true) {
+        Ok(log) => log,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
     };
     let len = log.len();
     let mut bad = 0u64;
@@ -226,24 +242,24 @@ fn for_each_typed_record(
     let end = walk_typed_log(&mut log, crc, |r| match r.crc_mismatch {
         None => record(r.offset, r.rtype, r.payload),
         Some(_) => drop(r.offset, r.offset + 8 + r.size, "CRC mismatch"),
-    });
+    })?;
     match end {
-        Err(_) | Ok(LogEnd::Eof) => {}
-        Ok(LogEnd::Torn {
+        LogEnd::Eof => {}
+        LogEnd::Torn {
             offset,
             needed: None,
             ..
-        }) => drop(offset, len, "torn record header"),
-        Ok(LogEnd::Torn { offset, .. } | LogEnd::HeaderOnly { offset, .. }) => {
+        } => drop(offset, len, "torn record header"),
+        LogEnd::Torn { offset, .. } | LogEnd::HeaderOnly { offset, .. } => {
             drop(offset, len, "torn record")
         }
-        Ok(LogEnd::Zero { offset }) => {
-            if !matches!(log.first_nonzero(offset), Ok(None)) {
+        LogEnd::Zero { offset } => {
+            if log.first_nonzero(offset)?.is_some() {
                 drop(offset, len, "zero padding followed by data");
             }
         }
     }
-    bad
+    Ok(bad)
 }
 
 /// Copy what is recoverable from `root` into `target` (which must not
@@ -318,7 +334,11 @@ pub fn salvage(root: &Path, target: &Path, opts: &SalvageOptions) -> Result<Salv
                 "clients.dat: record of unknown type {other} skipped"
             )),
         },
-    );
+    )
+    .unwrap_or_else(|e| {
+        report.unreadable("clients.dat", &e);
+        0
+    });
     if bad > 0 {
         report
             .notes
@@ -397,9 +417,7 @@ fn salvage_channel(
         let mut data = match Data::open(&path) {
             Ok(d) => d,
             Err(e) => {
-                report
-                    .notes
-                    .push(format!("{rel}: unreadable ({e}), skipped"));
+                report.unreadable(&rel, &e);
                 continue;
             }
         };
@@ -569,7 +587,11 @@ fn salvage_channel(
             }
             _ => undecodable += 1,
         },
-    );
+    )
+    .unwrap_or_else(|e| {
+        report.unreadable(&subs_rel, &e);
+        0
+    });
     out.dropped_subscription_records = bad + undecodable;
     if !clustered {
         for ReplayedSub { state, pending, .. } in subs.finish().into_values() {

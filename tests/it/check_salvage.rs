@@ -508,3 +508,30 @@ fn negative_slice_number_is_a_slice() {
     let c = slice_name_case("damaged-slice-negative-v0.23", "msgs.-1.dat");
     assert_eq!(findings(&c, "slice.overlap").len(), 1, "{c:#}");
 }
+
+/// A store file that is there but cannot be read (here a dangling link) is
+/// skipped and said so, with exit 1: a clients.dat or subs.dat like it was
+/// read as absent, exit 0, and its clients or subscriptions were lost
+/// without a word.
+#[test]
+fn unreadable_files_are_named_and_exit_1() {
+    for rel in ["clients.dat", "orders.eu/subs.dat", "orders.eu/msgs.1.dat"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("store");
+        copy_tree(&fixture("file-basic-v0.23").join("store"), &src);
+        let path = src.join(rel);
+        std::fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink(path.with_file_name("gone"), &path).unwrap();
+        let r = salvage(src.to_str().unwrap(), &tmp.path().join("new"), 1);
+        assert_eq!(r["unreadable_files"], json!([rel]), "{r:#}");
+        let note = format!("{rel}: unreadable (");
+        assert!(
+            r["notes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| str_of(n).starts_with(&note) && str_of(n).contains("leads nowhere")),
+            "{r:#}"
+        );
+    }
+}

@@ -32,6 +32,7 @@ pub fn run(cli: &Cli, args: &SalvageArgs) -> anyhow::Result<Outcome> {
     };
     let report = salvage(dir, &args.to_dir, &opts)?;
     let lost = !report.dropped_bytes.is_empty()
+        || !report.unreadable_files.is_empty()
         || report.raft_state_not_copied
         || report.channels.iter().any(|c| !c.dropped_seqs.is_empty());
     if matches!(cli.format, Format::Json | Format::Ndjson) {
