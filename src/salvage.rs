@@ -351,12 +351,18 @@ pub fn salvage(root: &Path, target: &Path, opts: &SalvageOptions) -> Result<Salv
     report.clients = clients.len() as u64;
 
     // Channels.
-    let mut names: Vec<String> = fs::read_dir(root)
-        .map_err(|e| StoreError::io(root, e))?
-        .flatten()
-        .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
+    // A directory entry that cannot be read is an error, not a channel
+    // left out.
+    let mut names = Vec::new();
+    for entry in fs::read_dir(root).map_err(|e| StoreError::io(root, e))? {
+        let entry = entry.map_err(|e| StoreError::io(root, e))?;
+        let kind = entry
+            .file_type()
+            .map_err(|e| StoreError::io(entry.path(), e))?;
+        if kind.is_dir() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
     names.sort();
     for name in names {
         if !channel_name_valid(&name) {
@@ -390,17 +396,14 @@ fn salvage_channel(
     writer: &mut dyn StoreWriter,
 ) -> Result<ChannelReport> {
     let dir = root.join(name);
-    let mut slices: Vec<(i64, String)> = fs::read_dir(&dir)
-        .map_err(|e| StoreError::io(&dir, e))?
-        .flatten()
-        .filter_map(|e| {
-            let f = e.file_name().to_string_lossy().into_owned();
-            let SliceName::Number(n) = slice_name(&f) else {
-                return None;
-            };
-            Some((n, f))
-        })
-        .collect();
+    let mut slices: Vec<(i64, String)> = Vec::new();
+    for entry in fs::read_dir(&dir).map_err(|e| StoreError::io(&dir, e))? {
+        let entry = entry.map_err(|e| StoreError::io(&dir, e))?;
+        let f = entry.file_name().to_string_lossy().into_owned();
+        if let SliceName::Number(n) = slice_name(&f) {
+            slices.push((n, f));
+        }
+    }
     slices.sort();
     let mut out = ChannelReport {
         name: name.to_string(),
