@@ -10,7 +10,7 @@
 use super::dsn::Dsn;
 pub(crate) use super::error::SqlError;
 use super::{lite, my, pg, SqlDriver};
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 
 /// How a connection may use the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +78,15 @@ impl Endpoint {
         Endpoint {
             driver,
             location: format!("{driver} {redacted_source}"),
+        }
+    }
+
+    /// The error for a connection the driver refused (`driver_text`), the
+    /// password scrubbed from it.
+    pub(crate) fn cannot_connect(&self, driver_text: &str, password: Option<&str>) -> StoreError {
+        StoreError::Sql {
+            location: self.location.clone(),
+            message: scrub(format!("cannot connect: {driver_text}"), password),
         }
     }
 }

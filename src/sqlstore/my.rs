@@ -8,7 +8,7 @@ use ::mysql::{Conn as MyConnection, Params};
 use super::conn::{scrub, Conn, Endpoint, Param, Row, SqlError, Value};
 use super::dsn::MysqlDsn;
 use super::SqlDriver;
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 
 pub(crate) struct MyConn {
     /// The writer's batched inserts use the connection itself.
@@ -21,13 +21,8 @@ pub(crate) struct MyConn {
 pub(crate) fn connect(dsn: &MysqlDsn) -> Result<MyConn> {
     let endpoint = Endpoint::new(SqlDriver::Mysql, &dsn.redacted());
     let opts = dsn.opts()?;
-    let conn = MyConnection::new(opts).map_err(|e| StoreError::Sql {
-        location: endpoint.location.clone(),
-        message: scrub(
-            format!("cannot connect: {}", error_text(&e)),
-            dsn.password.as_deref(),
-        ),
-    })?;
+    let conn = MyConnection::new(opts)
+        .map_err(|e| endpoint.cannot_connect(&error_text(&e), dsn.password.as_deref()))?;
     Ok(MyConn {
         conn,
         password: dsn.password.clone(),

@@ -9,7 +9,7 @@ use ::postgres::{Client, NoTls, Statement};
 use super::conn::{dollar_placeholders, scrub, Conn, Endpoint, Param, Row, SqlError, Value};
 use super::dsn::PgDsn;
 use super::SqlDriver;
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 
 pub(crate) struct PgConn {
     /// The writer's `COPY` and advisory lock use the client itself.
@@ -23,13 +23,9 @@ pub(crate) struct PgConn {
 pub(crate) fn connect(dsn: &PgDsn) -> Result<PgConn> {
     let endpoint = Endpoint::new(SqlDriver::Postgres, &dsn.redacted());
     let cfg = dsn.config()?;
-    let client = cfg.connect(NoTls).map_err(|e| StoreError::Sql {
-        location: endpoint.location.clone(),
-        message: scrub(
-            format!("cannot connect: {}", error_text(&e)),
-            dsn.password.as_deref(),
-        ),
-    })?;
+    let client = cfg
+        .connect(NoTls)
+        .map_err(|e| endpoint.cannot_connect(&error_text(&e), dsn.password.as_deref()))?;
     Ok(PgConn {
         client,
         statements: HashMap::new(),
