@@ -256,46 +256,40 @@ fn properties(opts: &ExportOptions) -> Result<WriterProperties> {
 
 /// Payload bytes zstd is tried on at the start of each part.
 const SAMPLE_BYTES: usize = 1 << 20;
+/// A smaller sample decides nothing: zstd's frame costs more than a few
+/// short payloads can save, and redundancy between messages only shows
+/// over many.
+const MIN_SAMPLE_BYTES: usize = 64 << 10;
 
-/// The properties of a new part whose first rows are `first`: `props`,
-/// with the payload column stored uncompressed when zstd at `level` saves
-/// less than 1/32 of a sample of those payloads (up to [`SAMPLE_BYTES`]).
+/// Whether zstd at `level` is worth it on the payloads of a new part whose
+/// first rows are `first`: it must save 1/32 of a sample of them (up to
+/// [`SAMPLE_BYTES`]); None when the sample is under [`MIN_SAMPLE_BYTES`].
 /// On payloads that do not compress (random, already compressed or
 /// encrypted bytes) zstd only copies them into raw blocks, at a fifth of
 /// the export's CPU (benchmark store, 4 x 1M random 256-byte payloads:
 /// 2.53 s user+sys with zstd on the payloads, 2.07 s without, the output
 /// no larger: raw blocks have headers too). A part is up to `--split-size`,
 /// so a channel whose payloads change decides again at its next part.
-fn part_properties(props: &WriterProperties, level: i32, first: &RecordBatch) -> WriterProperties {
+fn zstd_pays_on(level: i32, first: &RecordBatch) -> Option<bool> {
     let payloads = first
-        .column_by_name("payload")
-        .and_then(|c| c.as_any().downcast_ref::<BinaryArray>());
-    let sample = payloads.and_then(|p| {
-        let offsets = p.value_offsets();
-        let start = usize::try_from(*offsets.first()?).ok()?;
-        let end = offsets
-            .iter()
-            .filter_map(|&o| usize::try_from(o).ok())
-            .find(|&o| o.saturating_sub(start) >= SAMPLE_BYTES)
-            .or_else(|| offsets.last().and_then(|&o| usize::try_from(o).ok()))?;
-        p.value_data().get(start..end)
-    });
-    let Some(sample) = sample.filter(|s| !s.is_empty()) else {
-        return props.clone();
-    };
-    // zstd failing on a sample would fail on the pages too, and report it there.
-    let saved = match zstd::bulk::compress(sample, level) {
-        Ok(compressed) => sample.len().saturating_sub(compressed.len()),
-        Err(_) => return props.clone(),
-    };
-    if saved >= sample.len() / 32 {
-        return props.clone();
+        .column_by_name("payload")?
+        .as_any()
+        .downcast_ref::<BinaryArray>()?;
+    let offsets = payloads.value_offsets();
+    let start = usize::try_from(*offsets.first()?).ok()?;
+    let end = offsets
+        .iter()
+        .filter_map(|&o| usize::try_from(o).ok())
+        .find(|&o| o.saturating_sub(start) >= SAMPLE_BYTES)
+        .or_else(|| offsets.last().and_then(|&o| usize::try_from(o).ok()))?;
+    let sample = payloads.value_data().get(start..end)?;
+    if sample.len() < MIN_SAMPLE_BYTES {
+        return None;
     }
-    props
-        .clone()
-        .into_builder()
-        .set_column_compression("payload".into(), Compression::UNCOMPRESSED)
-        .build()
+    // zstd failing on a sample would fail on the pages too, and report it there.
+    let compressed = zstd::bulk::compress(sample, level).ok()?;
+    let saved = sample.len().saturating_sub(compressed.len());
+    Some(saved >= sample.len() / 32)
 }
 
 /// One Parquet file being written under the staging directory.
@@ -423,6 +417,9 @@ struct ChannelWriter<'a> {
     opts: &'a ExportOptions,
     file: Option<PartFile>,
     next_part: usize,
+    /// zstd on the payload column of the part being written; a part whose
+    /// first rows are too few to tell keeps the choice of the one before.
+    zstd_payloads: bool,
     report: ChannelExport,
 }
 
@@ -453,7 +450,18 @@ impl<'a> ChannelWriter<'a> {
             }
             let name = format!("part-{:05}.parquet", self.next_part);
             self.next_part += 1;
-            let props = part_properties(self.props, self.opts.zstd_level, batch);
+            if let Some(pays) = zstd_pays_on(self.opts.zstd_level, batch) {
+                self.zstd_payloads = pays;
+            }
+            let props = if self.zstd_payloads {
+                self.props.clone()
+            } else {
+                self.props
+                    .clone()
+                    .into_builder()
+                    .set_column_compression("payload".into(), Compression::UNCOMPRESSED)
+                    .build()
+            };
             self.file = Some(PartFile::create(
                 self.dir.join(&name),
                 message_schema(),
@@ -594,6 +602,7 @@ fn export_channel(
         opts,
         file: None,
         next_part: 0,
+        zstd_payloads: true,
         report: ChannelExport {
             name: name.to_string(),
             ..ChannelExport::default()
