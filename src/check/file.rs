@@ -29,10 +29,10 @@ use crate::filestore::replay::{ClientsReplay, ReplayedSub, SubsReplay};
 use crate::filestore::slice::{index_file_name, slice_name, SliceName};
 use crate::filestore::slice::{EntrySource, IndexEntry, ReadOptions, SliceFiles, SliceSummary};
 use crate::filestore::walk::{
-    recover_slice, seq_hint, walk_typed_log, Frame, FrameCursor, IndexEvent, LogEnd, LogRecord,
-    ScanEnd, SliceObserver,
+    recover_slice, seq_hint, walk_data_file, walk_typed_log, DataObserver, DataRecord, DecodedMsg,
+    FrameCursor, IndexEvent, LogEnd, LogRecord, ScanEnd, SliceObserver,
 };
-use crate::proto::{self, ClientDelete, ClientInfo, MsgProto, MsgView, SubState, SubStateDelete};
+use crate::proto::{self, ClientDelete, ClientInfo, SubState, SubStateDelete};
 
 const HEADER: u64 = 8;
 const INDEX_RECORD: u64 = 32;
@@ -557,7 +557,6 @@ impl Checker {
         }
     }
 
-    /// The 4-byte version header; false (with a finding) when bad.
     /// A store file just opened (`opened`): counted in the stats and past
     /// its version word, or `None` with the finding that says why not.
     fn open_counted(&mut self, rel: &str, opened: io::Result<FrameCursor>) -> Option<FrameCursor> {
@@ -573,6 +572,7 @@ impl Checker {
         self.version_ok(&mut src, rel).then_some(src)
     }
 
+    /// The 4-byte version header; false (with a finding) when bad.
     fn version_ok(&mut self, src: &mut FrameCursor, rel: &str) -> bool {
         match src.version() {
             Err(e) => {
@@ -650,15 +650,7 @@ impl Checker {
                 false
             }
             LogEnd::HeaderOnly { offset, size } => {
-                self.push(
-                    Finding::at_file(Severity::Warning, Code::RecordHeaderOnly, rel, Some(offset))
-                        .msg(format!("record header (size {size}) with no payload at end of file (quirk Q1)"))
-                        .expected(format!("{size} payload bytes"))
-                        .found("end of file")
-                        .length(HEADER)
-                        .ok_up_to(offset)
-                        .server("treats it as end of file without truncating; the next record is appended after these 8 bytes and a later read fails there"),
-                );
+                self.push(header_only(rel, offset, size).server("treats it as end of file without truncating; the next record is appended after these 8 bytes and a later read fails there"));
                 false
             }
             LogEnd::Torn {
@@ -845,26 +837,13 @@ impl Checker {
     /// A message record's sequence and timestamp. Records are read in
     /// place when canonical (the server's own output); anything else goes
     /// through the full decoder, which judges it as the server would.
-    fn decode_message(
-        &mut self,
-        rel: &str,
-        offset: u64,
-        payload: &[u8],
-    ) -> std::result::Result<MsgFacts, prost::DecodeError> {
-        if let Some(view) = MsgView::canonical(payload) {
-            self.note_envelope(rel, view.data);
-            return Ok(MsgFacts {
-                sequence: view.sequence,
-                timestamp: view.timestamp,
-            });
+    /// What check notes of a decoded message: a non-canonical encoding,
+    /// an encryption envelope.
+    fn note_message(&mut self, rel: &str, offset: u64, msg: &DecodedMsg<'_>, payload: &[u8]) {
+        if let DecodedMsg::Other(m) = msg {
+            self.check_canonical(rel, offset, 0, "MsgProto", m, payload);
         }
-        let m = MsgProto::decode(payload)?;
-        self.check_canonical(rel, offset, 0, "MsgProto", &m, payload);
-        self.note_envelope(rel, &m.data);
-        Ok(MsgFacts {
-            sequence: m.sequence,
-            timestamp: m.timestamp,
-        })
+        self.note_envelope(rel, msg.data());
     }
 
     /// The first payload that looks like an encryption envelope.
@@ -1129,19 +1108,8 @@ impl Checker {
         let idx_path = self.root.join(&idx_rel);
         // A deep check verifies every CRC: have them computed ahead.
         let ahead_crc = self.opts.deep.then(|| self.crc.clone());
-        let mut dat = match FrameCursor::open_data(&dat_path, ahead_crc) {
-            Ok(w) => w,
-            Err(e) => {
-                self.io_finding(&dat_rel, &e);
-                return None;
-            }
-        };
-        self.out.stats.files += 1;
-        self.out.stats.bytes += dat.len();
+        let mut dat = self.open_counted(&dat_rel, FrameCursor::open_data(&dat_path, ahead_crc))?;
         let dat_len = dat.len();
-        if !self.version_ok(&mut dat, &dat_rel) {
-            return None;
-        }
 
         // ---- 1. the server's recovery of the slice, observed.
         let idx_len = match fs::metadata(&idx_path) {
@@ -1203,256 +1171,37 @@ impl Checker {
         };
 
         // ---- 2. the data file, merged with the index entries.
-        let mut entries = IndexStream::open(&idx_path, idx.usable);
         let last_indexed = idx.entries_last.map(|e| e.offset);
-        let deep = self.opts.deep;
-        let mut next = entries.next_entry();
-        let mut scan_done = false;
-        let mut orphans: Option<(u64, u64, Option<u64>, u64)> = None; // (count, first offset, first seq, bytes)
-        let mut unindexed_mid = 0u64;
-        let mut bad_offsets: Vec<Entry> = Vec::new();
+        let mut entries = IndexStream::open(&idx_path, idx.usable);
+        let next = entries.next_entry();
+        let crc = self.crc.clone();
+        let mut data = DataChecks {
+            deep: self.opts.deep,
+            c: self,
+            dat_rel: &dat_rel,
+            dat_len,
+            mode,
+            last_indexed,
+            entries,
+            next,
+            scan_done: false,
+            orphans: None,
+            unindexed_mid: 0,
+            bad_offsets: Vec::new(),
+        };
         dat.seek(4);
-        loop {
-            let off = dat.pos();
-            let past_index = last_indexed.is_none_or(|l| off > l);
-            let read_payload =
-                deep || mode == Mode::Scan || Some(off) == last_indexed || past_index;
-            let step = match dat.step(read_payload) {
-                Ok(s) => s,
-                Err(e) => {
-                    self.io_finding(&dat_rel, &e);
-                    break;
-                }
-            };
-            match step {
-                Frame::End(LogEnd::Eof) => break,
-                Frame::Record {
-                    offset,
-                    size,
-                    stored_crc,
-                    payload,
-                    ..
-                } => {
-                    self.out.stats.records += 1;
-                    while let Some(e) = next.filter(|e| e.offset < offset) {
-                        bad_offsets.push(e);
-                        next = entries.next_entry();
-                    }
-                    let matched = next.filter(|e| e.offset == offset);
-                    if matched.is_some() {
-                        next = entries.next_entry();
-                    }
-                    let mut crc_ok = None;
-                    let mut msg: Option<std::result::Result<MsgFacts, prost::DecodeError>> = None;
-                    let computed = payload
-                        .as_ref()
-                        .and_then(|_| dat.computed_crc(offset, size as u32));
-                    if let Some(p) = payload.as_ref().map(|r| dat.bytes(r)) {
-                        self.out.stats.crc_verified += 1;
-                        let actual = computed.unwrap_or_else(|| self.crc.checksum(p));
-                        crc_ok = Some(actual == stored_crc);
-                        if actual != stored_crc {
-                            let seq = matched.map(|e| e.seq).or_else(|| seq_hint(p));
-                            let server = if mode == Mode::Trusted && past_index {
-                                "ignores it: the record is not in the trusted index".to_string()
-                            } else if mode == Mode::Scan && !scan_done && self.opts.verify_crc {
-                                format!("{REFUSES}: the index rebuild stops on this CRC error (-file_truncate_bad_eof does not repair it)")
-                            } else if self.opts.verify_crc {
-                                "starts (it reads only the last record of a slice), then fails to deliver this message: corrupted data on lookup".to_string()
-                            } else {
-                                "does not verify CRCs (file_crc=false): delivers the corrupted payload".to_string()
-                            };
-                            self.push(
-                                Finding::at_file(Severity::Error, Code::RecordCrc, &dat_rel, Some(offset))
-                                    .msg(format!(
-                                        "message record{}: corrupted data, expected crc to be 0x{stored_crc:08x}, got 0x{actual:08x}",
-                                        seq.map_or(String::new(), |s| format!(" (seq {s})"))
-                                    ))
-                                    .expected(format!("crc 0x{stored_crc:08x} (stored in the header)"))
-                                    .found(format!("crc 0x{actual:08x} (computed over the payload)"))
-                                    .length(HEADER + size)
-                                    .seq(seq)
-                                    .ok_up_to(offset)
-                                    .server(server),
-                            );
-                        }
-                        self.out.stats.messages_decoded += 1;
-                        msg = Some(self.decode_message(&dat_rel, offset, p));
-                    }
-                    if let Some(Err(e)) = &msg {
-                        if crc_ok == Some(true) {
-                            self.push(
-                                Finding::at_file(
-                                    Severity::Error,
-                                    Code::RecordDecode,
-                                    &dat_rel,
-                                    Some(offset),
-                                )
-                                .msg(format!("message record does not decode: {e}"))
-                                .expected("a pb.MsgProto")
-                                .found(format!("{size} undecodable bytes"))
-                                .length(HEADER + size)
-                                .seq(matched.map(|e| e.seq))
-                                .server(
-                                    if mode == Mode::Scan && !scan_done {
-                                        REFUSES
-                                    } else {
-                                        "fails to deliver this message"
-                                    },
-                                ),
-                            );
-                        }
-                    }
-                    match matched {
-                        Some(e) => self.compare_entry(&dat_rel, &e, size, msg.as_ref()),
-                        None if next.is_some() => unindexed_mid += 1,
-                        None if mode == Mode::Trusted => {
-                            let seq = match &msg {
-                                Some(Ok(m)) => Some(m.sequence),
-                                _ => None,
-                            };
-                            let o = orphans.get_or_insert((0, offset, seq, 0));
-                            o.0 += 1;
-                            o.3 += HEADER + size;
-                        }
-                        None => {}
-                    }
-                    if mode == Mode::Scan && !scan_done {
-                        let crc_fails = self.opts.verify_crc && crc_ok == Some(false);
-                        if crc_fails || matches!(msg, Some(Err(_))) {
-                            scan_done = true;
-                        }
-                    }
-                }
-                Frame::End(LogEnd::Zero { offset }) => {
-                    self.features
-                        .zero_padding
-                        .get_or_insert_with(|| dat_rel.clone());
-                    let after = dat.first_nonzero(offset).unwrap_or(None);
-                    let later = next.filter(|e| e.offset > offset);
-                    let scanning = mode == Mode::Scan && !scan_done;
-                    let (sev, msg, server) = match (after, scanning) {
-                        (None, true) => (
-                            Severity::Warning,
-                            "zero-filled tail (after a crash)".to_string(),
-                            "truncates the data file here and continues".to_string(),
-                        ),
-                        (None, false) => (
-                            Severity::Warning,
-                            "zero-filled tail after the last indexed message".to_string(),
-                            "ignores it while the index is trusted and appends after the zeros (quirk Q4); an index rebuild truncates the file here".to_string(),
-                        ),
-                        (Some(at), true) => (
-                            Severity::Error,
-                            format!("zero-filled bytes followed by more data at offset {at}"),
-                            "truncates the data file here while rebuilding the index: the records after the zeros are lost".to_string(),
-                        ),
-                        (Some(at), false) => (
-                            Severity::Warning,
-                            format!("zero-filled bytes inside the data file, more records follow at offset {at} (quirk Q4)"),
-                            "reads the indexed records; an index rebuild would truncate the file here and lose everything after it".to_string(),
-                        ),
-                    };
-                    self.push(
-                        Finding::at_file(sev, Code::RecordZeroPadding, &dat_rel, Some(offset))
-                            .msg(msg)
-                            .expected("a record header or end of file")
-                            .found(format!("{} zero bytes", after.unwrap_or(dat_len) - offset))
-                            .length(after.unwrap_or(dat_len) - offset)
-                            .ok_up_to(offset)
-                            .server(server),
-                    );
-                    if scanning {
-                        scan_done = true;
-                    }
-                    // Resynchronise on the next index entry, if any.
-                    match later {
-                        Some(e) => {
-                            dat.seek(e.offset);
-                            continue;
-                        }
-                        _ => break,
-                    }
-                }
-                Frame::End(LogEnd::HeaderOnly { offset, size }) => {
-                    self.push(
-                        Finding::at_file(Severity::Warning, Code::RecordHeaderOnly, &dat_rel, Some(offset))
-                            .msg(format!("record header (size {size}) with no payload at end of file (quirk Q1)"))
-                            .expected(format!("{size} payload bytes"))
-                            .found("end of file")
-                            .length(HEADER)
-                            .ok_up_to(offset)
-                            .server("treats it as end of file without truncating; the next message is appended after these 8 bytes and a later index rebuild fails there"),
-                    );
-                    break;
-                }
-                Frame::End(LogEnd::Torn {
-                    offset,
-                    needed,
-                    available,
-                    seq_hint: hint,
-                }) => {
-                    // Index entries at or after this offset: those sequences
-                    // are in the damaged part.
-                    let mut dropped: Option<(u64, u64)> = None;
-                    let mut beyond = next;
-                    while let Some(e) = beyond {
-                        if e.offset >= offset {
-                            dropped = Some(match dropped {
-                                None => (e.seq, e.seq),
-                                Some((a, b)) => (a.min(e.seq), b.max(e.seq)),
-                            });
-                        }
-                        beyond = entries.next_entry();
-                    }
-                    next = None;
-                    let dropped = dropped.or(hint.map(|s| (s, s)));
-                    let what = crate::filestore::walk::torn_text(needed, available);
-                    let indexed = last_indexed.is_some_and(|l| offset <= l);
-                    let scanning = mode == Mode::Scan && !scan_done;
-                    let truncation = super::Truncation {
-                        truncate_to: offset,
-                        drops_bytes: dat_len - offset,
-                        drops_seqs: dropped,
-                    };
-                    let lost = match dropped {
-                        Some((a, b)) => format!(", dropping {}", seqs_text(a, b)),
-                        None => String::new(),
-                    };
-                    let f = Finding::at_file(
-                        if scanning || indexed {
-                            Severity::Error
-                        } else {
-                            Severity::Warning
-                        },
-                        Code::RecordTorn,
-                        &dat_rel,
-                        Some(offset),
-                    )
-                    .msg(format!("{what}; ok_up_to={offset}"))
-                    .expected(
-                        needed.map_or("an 8-byte header".to_string(), |n| format!("{n} bytes")),
-                    )
-                    .found(format!("{available} bytes before end of file"))
-                    .length(dat_len - offset)
-                    .seq(dropped.map(|d| d.0))
-                    .ok_up_to(offset)
-                    .truncation(truncation);
-                    let f = if scanning {
-                        f.server(format!(
-                            "{REFUSES} (unexpected EOF); with -file_truncate_bad_eof it truncates the file to {offset} and continues{lost}"
-                        ))
-                    } else if indexed {
-                        f.server("starts with the index, but cannot read the indexed messages in the torn part")
-                    } else {
-                        f.server(format!(
-                            "ignores it while the index is trusted (the record is not indexed), appends new messages after it; an index rebuild stops here: unexpected EOF, -file_truncate_bad_eof would truncate to {offset}"
-                        ))
-                    };
-                    self.push(f);
-                    break;
-                }
-            }
+        let walked = walk_data_file(&mut dat, Some(&crc), &mut data);
+        let DataChecks {
+            mode,
+            mut entries,
+            mut next,
+            orphans,
+            unindexed_mid,
+            mut bad_offsets,
+            ..
+        } = data;
+        if let Err(e) = walked {
+            self.io_finding(&dat_rel, &e);
         }
         // Entries the walk never reached.
         while let Some(e) = next {
@@ -1523,13 +1272,7 @@ impl Checker {
     }
 
     /// Compare a matched index entry with its record.
-    fn compare_entry(
-        &mut self,
-        dat_rel: &str,
-        e: &Entry,
-        size: u64,
-        msg: Option<&std::result::Result<MsgFacts, prost::DecodeError>>,
-    ) {
+    fn compare_entry(&mut self, dat_rel: &str, e: &Entry, size: u64, msg: Option<&DecodedMsg<'_>>) {
         if e.size != size {
             self.push(
                 Finding::at_file(Severity::Error, Code::IndexSizeMismatch, dat_rel, Some(e.offset))
@@ -1540,23 +1283,23 @@ impl Checker {
                     .server("fails to read this message (record size mismatch); for a slice's last message: rebuilds the index"),
             );
         }
-        if let Some(Ok(m)) = msg {
-            if m.sequence != e.seq {
+        if let Some(m) = msg {
+            if m.sequence() != e.seq {
                 self.push(
                     Finding::at_file(Severity::Error, Code::IndexSeqMismatch, dat_rel, Some(e.offset))
-                        .msg(format!("data record has sequence {}, index says {}", m.sequence, e.seq))
+                        .msg(format!("data record has sequence {}, index says {}", m.sequence(), e.seq))
                         .expected(format!("seq {}", e.seq))
-                        .found(format!("seq {}", m.sequence))
+                        .found(format!("seq {}", m.sequence()))
                         .seq(Some(e.seq))
                         .server("serves the record under the index's sequence; for a slice's last message: rebuilds the index"),
                 );
             }
-            if m.timestamp != e.timestamp {
+            if m.timestamp() != e.timestamp {
                 self.push(
                     Finding::at_file(Severity::Warning, Code::IndexTimestampMismatch, dat_rel, Some(e.offset))
-                        .msg(format!("seq {}: record timestamp {} differs from the index's {}", e.seq, m.timestamp, e.timestamp))
+                        .msg(format!("seq {}: record timestamp {} differs from the index's {}", e.seq, m.timestamp(), e.timestamp))
                         .expected(format!("timestamp {}", e.timestamp))
-                        .found(format!("timestamp {}", m.timestamp))
+                        .found(format!("timestamp {}", m.timestamp()))
                         .seq(Some(e.seq))
                         .server("uses the index timestamp for age limits and time lookups, the record's for delivery"),
                 );
@@ -1993,6 +1736,274 @@ impl SliceObserver for IndexChecks<'_> {
     }
 }
 
+/// Check's observer of the walk of one data file: each record against the
+/// index entry at its offset (the two merged in offset order), and a finding
+/// for each damage.
+struct DataChecks<'a> {
+    c: &'a mut Checker,
+    dat_rel: &'a str,
+    dat_len: u64,
+    mode: Mode,
+    deep: bool,
+    /// Offset of the last entry the server reads.
+    last_indexed: Option<u64>,
+    entries: IndexStream,
+    /// The next index entry not yet met by the walk.
+    next: Option<Entry>,
+    /// The rebuild scan has stopped: the server reads no further.
+    scan_done: bool,
+    /// Records after the last index entry: (count, first offset, first seq,
+    /// bytes).
+    orphans: Option<(u64, u64, Option<u64>, u64)>,
+    unindexed_mid: u64,
+    /// Entries that point at no record.
+    bad_offsets: Vec<Entry>,
+}
+
+impl DataChecks<'_> {
+    fn past_index(&self, offset: u64) -> bool {
+        self.last_indexed.is_none_or(|l| offset > l)
+    }
+}
+
+impl DataObserver for DataChecks<'_> {
+    fn wants_payload(&mut self, offset: u64) -> bool {
+        self.deep
+            || self.mode == Mode::Scan
+            || Some(offset) == self.last_indexed
+            || self.past_index(offset)
+    }
+
+    fn record(&mut self, r: &DataRecord<'_>) -> bool {
+        let (offset, size, stored_crc) = (r.offset, r.size, r.stored_crc);
+        let dat_rel = self.dat_rel;
+        let mode = self.mode.clone();
+        let past_index = self.past_index(offset);
+        self.c.out.stats.records += 1;
+        while let Some(e) = self.next.filter(|e| e.offset < offset) {
+            self.bad_offsets.push(e);
+            self.next = self.entries.next_entry();
+        }
+        let matched = self.next.filter(|e| e.offset == offset);
+        if matched.is_some() {
+            self.next = self.entries.next_entry();
+        }
+        let mut crc_ok = None;
+        let mut decoded = None;
+        let mut undecodable = None;
+        if let Some(p) = &r.payload {
+            self.c.out.stats.crc_verified += 1;
+            let actual = p
+                .computed_crc
+                .unwrap_or_else(|| self.c.crc.checksum(p.bytes));
+            crc_ok = Some(actual == stored_crc);
+            if actual != stored_crc {
+                let seq = matched.map(|e| e.seq).or_else(|| seq_hint(p.bytes));
+                let server = if mode == Mode::Trusted && past_index {
+                    "ignores it: the record is not in the trusted index".to_string()
+                } else if mode == Mode::Scan && !self.scan_done && self.c.opts.verify_crc {
+                    format!("{REFUSES}: the index rebuild stops on this CRC error (-file_truncate_bad_eof does not repair it)")
+                } else if self.c.opts.verify_crc {
+                    "starts (it reads only the last record of a slice), then fails to deliver this message: corrupted data on lookup".to_string()
+                } else {
+                    "does not verify CRCs (file_crc=false): delivers the corrupted payload"
+                        .to_string()
+                };
+                self.c.push(
+                    Finding::at_file(Severity::Error, Code::RecordCrc, dat_rel, Some(offset))
+                        .msg(format!(
+                            "message record{}: corrupted data, expected crc to be 0x{stored_crc:08x}, got 0x{actual:08x}",
+                            seq.map_or(String::new(), |s| format!(" (seq {s})"))
+                        ))
+                        .expected(format!("crc 0x{stored_crc:08x} (stored in the header)"))
+                        .found(format!("crc 0x{actual:08x} (computed over the payload)"))
+                        .length(HEADER + size)
+                        .seq(seq)
+                        .ok_up_to(offset)
+                        .server(server),
+                );
+            }
+            self.c.out.stats.messages_decoded += 1;
+            match &p.msg {
+                Ok(msg) => {
+                    self.c.note_message(dat_rel, offset, msg, p.bytes);
+                    decoded = Some(msg);
+                }
+                Err(e) => undecodable = Some(e),
+            }
+        }
+        if let Some(e) = undecodable {
+            if crc_ok == Some(true) {
+                self.c.push(
+                    Finding::at_file(Severity::Error, Code::RecordDecode, dat_rel, Some(offset))
+                        .msg(format!("message record does not decode: {e}"))
+                        .expected("a pb.MsgProto")
+                        .found(format!("{size} undecodable bytes"))
+                        .length(HEADER + size)
+                        .seq(matched.map(|e| e.seq))
+                        .server(if mode == Mode::Scan && !self.scan_done {
+                            REFUSES
+                        } else {
+                            "fails to deliver this message"
+                        }),
+                );
+            }
+        }
+        match matched {
+            Some(e) => self.c.compare_entry(dat_rel, &e, size, decoded),
+            None if self.next.is_some() => self.unindexed_mid += 1,
+            None if mode == Mode::Trusted => {
+                let seq = decoded.map(|m| m.sequence());
+                let o = self.orphans.get_or_insert((0, offset, seq, 0));
+                o.0 += 1;
+                o.3 += HEADER + size;
+            }
+            None => {}
+        }
+        if mode == Mode::Scan && !self.scan_done {
+            let crc_fails = self.c.opts.verify_crc && crc_ok == Some(false);
+            if crc_fails || undecodable.is_some() {
+                self.scan_done = true;
+            }
+        }
+        true
+    }
+
+    fn end(&mut self, end: &LogEnd, dat: &mut FrameCursor) -> Option<u64> {
+        let dat_rel = self.dat_rel;
+        let dat_len = self.dat_len;
+        match *end {
+            LogEnd::Eof => None,
+            LogEnd::Zero { offset } => {
+                self.c
+                    .features
+                    .zero_padding
+                    .get_or_insert_with(|| dat_rel.to_string());
+                let after = dat.first_nonzero(offset).unwrap_or(None);
+                let later = self.next.filter(|e| e.offset > offset);
+                let scanning = self.mode == Mode::Scan && !self.scan_done;
+                let (sev, msg, server) = match (after, scanning) {
+                    (None, true) => (
+                        Severity::Warning,
+                        "zero-filled tail (after a crash)".to_string(),
+                        "truncates the data file here and continues".to_string(),
+                    ),
+                    (None, false) => (
+                        Severity::Warning,
+                        "zero-filled tail after the last indexed message".to_string(),
+                        "ignores it while the index is trusted and appends after the zeros (quirk Q4); an index rebuild truncates the file here".to_string(),
+                    ),
+                    (Some(at), true) => (
+                        Severity::Error,
+                        format!("zero-filled bytes followed by more data at offset {at}"),
+                        "truncates the data file here while rebuilding the index: the records after the zeros are lost".to_string(),
+                    ),
+                    (Some(at), false) => (
+                        Severity::Warning,
+                        format!("zero-filled bytes inside the data file, more records follow at offset {at} (quirk Q4)"),
+                        "reads the indexed records; an index rebuild would truncate the file here and lose everything after it".to_string(),
+                    ),
+                };
+                self.c.push(
+                    Finding::at_file(sev, Code::RecordZeroPadding, dat_rel, Some(offset))
+                        .msg(msg)
+                        .expected("a record header or end of file")
+                        .found(format!("{} zero bytes", after.unwrap_or(dat_len) - offset))
+                        .length(after.unwrap_or(dat_len) - offset)
+                        .ok_up_to(offset)
+                        .server(server),
+                );
+                if scanning {
+                    self.scan_done = true;
+                }
+                // Resynchronise on the next index entry, if any.
+                later.map(|e| e.offset)
+            }
+            LogEnd::HeaderOnly { offset, size } => {
+                self.c.push(header_only(dat_rel, offset, size).server("treats it as end of file without truncating; the next message is appended after these 8 bytes and a later index rebuild fails there"));
+                None
+            }
+            LogEnd::Torn {
+                offset,
+                needed,
+                available,
+                seq_hint: hint,
+            } => {
+                // Index entries at or after this offset: those sequences are
+                // in the damaged part.
+                let mut dropped: Option<(u64, u64)> = None;
+                let mut beyond = self.next;
+                while let Some(e) = beyond {
+                    if e.offset >= offset {
+                        dropped = Some(match dropped {
+                            None => (e.seq, e.seq),
+                            Some((a, b)) => (a.min(e.seq), b.max(e.seq)),
+                        });
+                    }
+                    beyond = self.entries.next_entry();
+                }
+                self.next = None;
+                let dropped = dropped.or(hint.map(|s| (s, s)));
+                let what = crate::filestore::walk::torn_text(needed, available);
+                let indexed = self.last_indexed.is_some_and(|l| offset <= l);
+                let scanning = self.mode == Mode::Scan && !self.scan_done;
+                let truncation = super::Truncation {
+                    truncate_to: offset,
+                    drops_bytes: dat_len - offset,
+                    drops_seqs: dropped,
+                };
+                let lost = match dropped {
+                    Some((a, b)) => format!(", dropping {}", seqs_text(a, b)),
+                    None => String::new(),
+                };
+                let f = Finding::at_file(
+                    if scanning || indexed {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    },
+                    Code::RecordTorn,
+                    dat_rel,
+                    Some(offset),
+                )
+                .msg(format!("{what}; ok_up_to={offset}"))
+                .expected(needed.map_or("an 8-byte header".to_string(), |n| format!("{n} bytes")))
+                .found(format!("{available} bytes before end of file"))
+                .length(dat_len - offset)
+                .seq(dropped.map(|d| d.0))
+                .ok_up_to(offset)
+                .truncation(truncation);
+                let f = if scanning {
+                    f.server(format!(
+                        "{REFUSES} (unexpected EOF); with -file_truncate_bad_eof it truncates the file to {offset} and continues{lost}"
+                    ))
+                } else if indexed {
+                    f.server("starts with the index, but cannot read the indexed messages in the torn part")
+                } else {
+                    f.server(format!(
+                        "ignores it while the index is trusted (the record is not indexed), appends new messages after it; an index rebuild stops here: unexpected EOF, -file_truncate_bad_eof would truncate to {offset}"
+                    ))
+                };
+                self.c.push(f);
+                None
+            }
+        }
+    }
+}
+
+/// A record header with no payload at end of file (`rel`, any record
+/// file), without what the server does about it.
+fn header_only(rel: &str, offset: u64, size: u64) -> Finding {
+    Finding::at_file(Severity::Warning, Code::RecordHeaderOnly, rel, Some(offset))
+        .msg(format!(
+            "record header (size {size}) with no payload at end of file (quirk Q1)"
+        ))
+        .expected(format!("{size} payload bytes"))
+        .found("end of file")
+        .length(HEADER)
+        .ok_up_to(offset)
+}
+
 /// Streams the first `limit` records of an index file.
 struct IndexStream {
     src: Option<FrameCursor>,
@@ -2021,13 +2032,6 @@ impl IndexStream {
         self.left -= 1;
         Some(Entry::new(at, &IndexEntry::decode(&raw).0))
     }
-}
-
-/// What the walk needs of a decoded message.
-#[derive(Debug, Clone, Copy)]
-struct MsgFacts {
-    sequence: u64,
-    timestamp: i64,
 }
 
 #[cfg(test)]
