@@ -351,20 +351,8 @@ pub fn salvage(root: &Path, target: &Path, opts: &SalvageOptions) -> Result<Salv
     report.clients = clients.len() as u64;
 
     // Channels.
-    // A directory entry that cannot be read is an error, not a channel
-    // left out.
-    let mut names = Vec::new();
-    for entry in fs::read_dir(root).map_err(|e| StoreError::io(root, e))? {
-        let entry = entry.map_err(|e| StoreError::io(root, e))?;
-        let kind = entry
-            .file_type()
-            .map_err(|e| StoreError::io(entry.path(), e))?;
-        if kind.is_dir() {
-            names.push(entry.file_name().to_string_lossy().into_owned());
-        }
-    }
-    names.sort();
-    for name in names {
+    // A directory at clients.dat is not one: it is in unreadable_files.
+    for name in crate::filestore::root_entries(root)?.channels {
         if !channel_name_valid(&name) {
             report
                 .notes

@@ -21,7 +21,7 @@ use super::compat::{Constraint, Verdict};
 use super::{Code, Finding, Need, Severity, Stats};
 use crate::crc::Crc32;
 use crate::crypto::{likely_envelope, Cipher};
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::filestore::record::{
     CLIENT_ADD, CLIENT_DELETE, KNOWN_POLYS, SUB_ACK, SUB_DELETE, SUB_MSG, SUB_NEW, SUB_UPDATE,
 };
@@ -208,20 +208,12 @@ impl Checker {
     }
 
     fn run(&mut self) -> Result<()> {
-        let entries = fs::read_dir(&self.root).map_err(|e| StoreError::io(&self.root, e))?;
-        let mut dirs = Vec::new();
-        let mut files = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| StoreError::io(&self.root, e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => dirs.push(name),
-                Ok(_) => files.push(name),
-                Err(e) => return Err(StoreError::io(entry.path(), e)),
-            }
-        }
-        dirs.sort();
-        files.sort();
+        // A directory at server.dat or clients.dat is among `files`, and
+        // found unreadable by check_server_dat or check_clients.
+        let crate::filestore::RootEntries {
+            channels: dirs,
+            others: files,
+        } = crate::filestore::root_entries(&self.root)?;
         self.out.stats.channels = dirs.len() as u64;
 
         self.detect_legacy();

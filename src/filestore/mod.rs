@@ -105,15 +105,11 @@ pub struct FileStore {
 /// error naming the file, whichever files it goes on to read; only
 /// metadata is read here.
 fn ensure_files_usable(root: &Path) -> Result<()> {
-    for name in ["server.dat", "clients.dat"] {
+    for name in ROOT_STORE_FILES {
         crate::safe_fs::check_regular_if_present(&root.join(name))?;
     }
-    for entry in fs::read_dir(root).map_err(|e| StoreError::io(root, e))? {
-        let entry = entry.map_err(|e| StoreError::io(root, e))?;
-        if !entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-            continue;
-        }
-        let dir = entry.path();
+    for channel in root_entries(root)?.channels {
+        let dir = root.join(channel);
         for file in fs::read_dir(&dir).map_err(|e| StoreError::io(&dir, e))? {
             let file = file.map_err(|e| StoreError::io(&dir, e))?;
             let name = file.file_name();
@@ -126,6 +122,47 @@ fn ensure_files_usable(root: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The files of a store root, never channels: the server opens (or
+/// creates) them as files before it lists the channel directories, so a
+/// directory by one of these names stops it and is not a channel.
+pub const ROOT_STORE_FILES: [&str; 2] = ["server.dat", "clients.dat"];
+
+/// Whether an entry of a store root is a channel directory, the server's
+/// rule (Go `FileStore.Recover`): a directory itself (a symbolic link to
+/// one is not: `ioutil.ReadDir` does not follow links), other than the
+/// store's own files. Its name is vetted by whoever uses it.
+pub fn is_channel_entry(name: &str, kind: fs::FileType) -> bool {
+    kind.is_dir() && !ROOT_STORE_FILES.contains(&name)
+}
+
+/// The entries of a store root, each list sorted by name: the channel
+/// directories ([`is_channel_entry`]) and everything else. An entry that
+/// cannot be read is an error naming it, not a channel left out.
+#[derive(Debug, Default, PartialEq)]
+pub struct RootEntries {
+    pub channels: Vec<String>,
+    pub others: Vec<String>,
+}
+
+pub fn root_entries(root: &Path) -> Result<RootEntries> {
+    let mut out = RootEntries::default();
+    for entry in fs::read_dir(root).map_err(|e| StoreError::io(root, e))? {
+        let entry = entry.map_err(|e| StoreError::io(root, e))?;
+        let kind = entry
+            .file_type()
+            .map_err(|e| StoreError::io(entry.path(), e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_channel_entry(&name, kind) {
+            out.channels.push(name);
+        } else {
+            out.others.push(name);
+        }
+    }
+    out.channels.sort();
+    out.others.sort();
+    Ok(out)
 }
 
 /// That `root` is a file store's root, for the reader and `check`: a
@@ -249,7 +286,10 @@ impl FileStore {
 
     fn channel_dir(&self, channel: &str) -> Result<PathBuf> {
         let dir = self.root.join(channel);
-        if crate::model::channel_name_problem(channel).is_some() || !dir.is_dir() {
+        // The rule of channel_names, so that a name not listed is not read.
+        let listed =
+            fs::symlink_metadata(&dir).is_ok_and(|m| is_channel_entry(channel, m.file_type()));
+        if crate::model::channel_name_problem(channel).is_some() || !listed {
             return Err(StoreError::NoSuchChannel(channel.to_string()));
         }
         Ok(dir)
@@ -642,17 +682,10 @@ impl StoreReader for FileStore {
     }
 
     fn channel_names(&mut self) -> Result<Vec<String>> {
-        let mut names = Vec::new();
-        let entries = fs::read_dir(&self.root).map_err(|e| StoreError::io(&self.root, e))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| StoreError::io(&self.root, e))?;
-            if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                crate::model::check_channel_name(&name, entry.path().display())?;
-                names.push(name);
-            }
+        let names = root_entries(&self.root)?.channels;
+        for name in &names {
+            crate::model::check_channel_name(name, self.root.join(name).display())?;
         }
-        names.sort();
         Ok(names)
     }
 
@@ -1053,5 +1086,27 @@ impl Iterator for FileMessages {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.next_message().transpose()
+    }
+}
+
+#[cfg(test)]
+mod root_entries_tests {
+    use super::*;
+
+    /// Channels are the root's directories, links not followed, except a
+    /// directory at server.dat or clients.dat; subs.dat is a channel name
+    /// like any other in the root.
+    #[test]
+    fn channels_are_directories_other_than_the_store_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        for d in ["a", "subs.dat", "clients.dat", "server.dat"] {
+            fs::create_dir(root.join(d)).unwrap();
+        }
+        fs::write(root.join("x"), b"").unwrap();
+        std::os::unix::fs::symlink(root.join("a"), root.join("l")).unwrap();
+        let got = root_entries(root).unwrap();
+        assert_eq!(got.channels, ["a", "subs.dat"]);
+        assert_eq!(got.others, ["clients.dat", "l", "server.dat", "x"]);
     }
 }

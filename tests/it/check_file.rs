@@ -694,3 +694,35 @@ fn unreadable_store_files_are_findings_not_absences() {
         }
     }
 }
+
+/// A directory at server.dat or clients.dat is an unreadable store file,
+/// never a channel: the server opens both as files before it lists the
+/// channel directories (Go `FileStore.Recover`), so it refuses to start.
+/// check counted it as a sixth channel and checked it as one
+/// (`channel.empty_dir`, or the findings of the channel files in it).
+#[test]
+fn a_directory_at_server_dat_or_clients_dat_is_not_a_channel() {
+    for rel in ["server.dat", "clients.dat"] {
+        for filled in [false, true] {
+            let (_tmp, dir) = copy_store("file-basic-v0.23");
+            let path = dir.join(rel);
+            std::fs::remove_file(&path).unwrap();
+            if filled {
+                copy_tree(&dir.join("payments"), &path);
+            } else {
+                std::fs::create_dir(&path).unwrap();
+            }
+            let report = check(dir.to_str().unwrap(), &[], 1);
+            assert_eq!(report["stats"]["channels"], 5, "{rel}: {report:#}");
+            let inside = format!("{rel}/");
+            let about = report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["file"] == rel || str_of(&f["file"]).starts_with(&inside))
+                .collect::<Vec<_>>();
+            assert_eq!(about.len(), 1, "{rel} (filled: {filled}): {report:#}");
+            assert_eq!(about[0]["code"], "file.unreadable", "{:#}", about[0]);
+        }
+    }
+}

@@ -535,3 +535,61 @@ fn unreadable_files_are_named_and_exit_1() {
         );
     }
 }
+
+/// A directory at clients.dat is an unreadable file, never a channel:
+/// salvage copied it as one and failed with "File exists" (exit 2) when it
+/// came to write it over the new store's clients.dat. At server.dat it is
+/// the store's identity that cannot be read: a clear error naming it.
+#[test]
+fn a_directory_at_clients_dat_or_server_dat_is_not_a_channel() {
+    for filled in [false, true] {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("store");
+        copy_tree(&fixture("file-basic-v0.23").join("store"), &src);
+        let clients = src.join("clients.dat");
+        std::fs::remove_file(&clients).unwrap();
+        if filled {
+            copy_tree(&src.join("payments"), &clients);
+        } else {
+            std::fs::create_dir(&clients).unwrap();
+        }
+        let new = tmp.path().join("new");
+        let r = salvage(src.to_str().unwrap(), &new, 1);
+        assert_eq!(r["unreadable_files"], json!(["clients.dat"]), "{r:#}");
+        let names: Vec<&str> = r["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| str_of(&c["name"]))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "audit.log",
+                "bin.data",
+                "orders.eu",
+                "orders.us",
+                "payments"
+            ],
+            "{r:#}"
+        );
+        assert!(new.join("clients.dat").is_file(), "{r:#}");
+    }
+
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("store");
+    copy_tree(&fixture("file-basic-v0.23").join("store"), &src);
+    std::fs::remove_file(src.join("server.dat")).unwrap();
+    std::fs::create_dir(src.join("server.dat")).unwrap();
+    let new = tmp.path().join("new");
+    stanctl()
+        .args(["--dir", src.to_str().unwrap(), "salvage", "--to-dir"])
+        .arg(&new)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(format!(
+            "{}: is a directory, not a regular file",
+            src.join("server.dat").display()
+        )));
+    assert!(!new.exists());
+}
