@@ -221,10 +221,7 @@ impl Checker {
             self.finish_constraints(!dirs.is_empty());
             return Ok(());
         }
-        let info = self.check_server_dat(!dirs.is_empty());
-        if info.is_none() && !dirs.is_empty() {
-            self.features.no_server_info_with_channels = true;
-        }
+        self.check_server_dat(!dirs.is_empty());
         self.check_clients();
         for name in &files {
             self.root_file(name);
@@ -327,6 +324,10 @@ impl Checker {
     }
 
     /// Check `server.dat`; returns the ServerInfo when it is readable.
+    /// Only a server.dat the server reads as holding no information (the
+    /// header only, or a record header with no payload) counts as "no
+    /// server information" for the compatibility verdict: one it cannot
+    /// open or refuses (a directory, a bad CRC) is an error, not empty.
     fn check_server_dat(&mut self, has_channels: bool) -> Option<proto::ServerInfo> {
         let rel = "server.dat";
         let path = self.root.join(rel);
@@ -334,6 +335,7 @@ impl Checker {
         let len = src.len();
         if len == 4 {
             if has_channels {
+                self.features.no_server_info_with_channels = true;
                 self.push(
                     Finding::at_file(Severity::Warning, Code::ServerEmptyWithChannels, rel, Some(4))
                         .msg("no server information, but channel directories exist")
@@ -399,6 +401,8 @@ impl Checker {
             return None;
         }
         if len == 12 {
+            // The server reads no information, as from the header only.
+            self.features.no_server_info_with_channels = has_channels;
             self.push(
                 Finding::at_file(Severity::Error, Code::RecordHeaderOnly, rel, Some(4))
                     .msg(format!("record header (size {size}) with no payload"))

@@ -726,3 +726,34 @@ fn a_directory_at_server_dat_or_clients_dat_is_not_a_channel() {
         }
     }
 }
+
+/// "server.dat is empty but channels exist" (servers before v0.25.0 start
+/// empty, later ones recover the channels) is said of a server.dat the
+/// server reads as holding no information: the header only, or a record
+/// header with no payload (quirk Q1). One it cannot open or refuses (a
+/// directory, a bad CRC) is an error, and it was taken for empty too.
+#[test]
+fn only_a_server_dat_read_as_empty_is_empty() {
+    let empty = "server.dat is empty but channels exist";
+    let server_dat = std::fs::read(fixture("file-basic-v0.23").join("store/server.dat")).unwrap();
+    let mut bad_crc = server_dat.clone();
+    bad_crc[8] ^= 0xff;
+    for (what, bytes, said) in [
+        ("header only", Some(server_dat[..4].to_vec()), true),
+        ("record header only", Some(server_dat[..12].to_vec()), true),
+        ("bad CRC", Some(bad_crc), false),
+        ("directory", None, false),
+    ] {
+        let (_tmp, dir) = copy_store("file-basic-v0.23");
+        let path = dir.join("server.dat");
+        std::fs::remove_file(&path).unwrap();
+        match bytes {
+            Some(b) => std::fs::write(&path, b).unwrap(),
+            None => std::fs::create_dir(&path).unwrap(),
+        }
+        let code = if what == "header only" { 0 } else { 1 };
+        let report = check(dir.to_str().unwrap(), &[], code);
+        let text = report["compatibility"].to_string();
+        assert_eq!(text.contains(empty), said, "{what}: {report:#}");
+    }
+}
