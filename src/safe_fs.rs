@@ -35,9 +35,16 @@ pub fn kind_of(meta: &Metadata) -> &'static str {
     }
 }
 
-/// Why `path` could not be opened: a symbolic link that leads nowhere (or
-/// loops) is named as such, not as "no such file".
+/// Why `path` could not be opened: what is not a regular file is named
+/// (`open(2)` of a socket fails with "No such device or address"), and a
+/// symbolic link that leads nowhere (or loops) as such, not as "no such
+/// file".
 fn open_error(path: &Path, e: std::io::Error) -> StoreError {
+    if let Ok(meta) = fs::metadata(path) {
+        if !meta.file_type().is_file() {
+            return not_regular(path, &meta);
+        }
+    }
     let is_link = fs::symlink_metadata(path)
         .map(|m| m.file_type().is_symlink())
         .unwrap_or(false);

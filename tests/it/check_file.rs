@@ -650,16 +650,20 @@ fn sparse_zero_tail_is_skipped_by_its_holes() {
 /// or looping link, a directory) is `file.unreadable` naming it, never an
 /// absence: a dangling `clients.dat` read as "missing" (ok) and a directory
 /// as `subs.dat` as "subs.dat missing" (ok), while the server refuses both.
+/// A socket is named as one, not as "No such device or address".
 #[test]
 fn unreadable_store_files_are_findings_not_absences() {
     let cases = [
         ("dangling link", "leads nowhere"),
         ("looping link", "links loop"),
         ("directory", "is a directory, not a regular file"),
+        ("socket", "is a socket, not a regular file"),
     ];
     let make = |kind: &str, p: &Path| match kind {
         "dangling link" => std::os::unix::fs::symlink(p.with_file_name("gone"), p).unwrap(),
         "looping link" => std::os::unix::fs::symlink(p, p).unwrap(),
+        // The socket file stays when the listener is dropped.
+        "socket" => drop(std::os::unix::net::UnixListener::bind(p).unwrap()),
         _ => std::fs::create_dir(p).unwrap(),
     };
     for rel in [
