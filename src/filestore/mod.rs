@@ -132,7 +132,8 @@ pub const ROOT_STORE_FILES: [&str; 2] = ["server.dat", "clients.dat"];
 /// Whether an entry of a store root is a channel directory, the server's
 /// rule (Go `FileStore.Recover`): a directory itself (a symbolic link to
 /// one is not: `ioutil.ReadDir` does not follow links), other than the
-/// store's own files. Its name is vetted by whoever uses it.
+/// store's own files (docs/FORMAT.md 2.1). Its name is vetted by whoever
+/// uses it.
 pub fn is_channel_entry(name: &str, kind: fs::FileType) -> bool {
     kind.is_dir() && !ROOT_STORE_FILES.contains(&name)
 }
