@@ -837,7 +837,7 @@ impl Checker {
     /// an encryption envelope.
     fn note_message(&mut self, rel: &str, offset: u64, msg: &DecodedMsg<'_>, payload: &[u8]) {
         if let DecodedMsg::Other(m) = msg {
-            self.check_canonical(rel, offset, 0, "MsgProto", m, payload);
+            self.check_canonical(rel, offset, 0, "MsgProto", m.as_ref(), payload);
         }
         self.note_envelope(rel, msg.data());
     }

@@ -360,8 +360,9 @@ pub fn seq_hint(payload: &[u8]) -> Option<u64> {
 pub enum DecodedMsg<'a> {
     /// The canonical encoding, read in place.
     Canonical(MsgView<'a>),
-    /// Any other encoding prost accepts.
-    Other(MsgProto),
+    /// Any other encoding prost accepts (boxed: rare, and the canonical
+    /// case then moves a small value per record).
+    Other(Box<MsgProto>),
 }
 
 impl DecodedMsg<'_> {
@@ -392,7 +393,7 @@ pub fn decode_msg(payload: &[u8]) -> std::result::Result<DecodedMsg<'_>, prost::
     if let Some(view) = MsgView::canonical(payload) {
         return Ok(DecodedMsg::Canonical(view));
     }
-    MsgProto::decode(payload).map(DecodedMsg::Other)
+    MsgProto::decode(payload).map(|m| DecodedMsg::Other(Box::new(m)))
 }
 
 /// Sequence and timestamp of a message payload, as the server's
@@ -472,10 +473,10 @@ pub trait DataObserver {
 /// compute its CRC (when `crc` is given: ahead, by the read-ahead worker of
 /// an [`FrameCursor::open_data`] cursor, or here) and decode it. Errors: a
 /// failed read.
-pub fn walk_data_file(
+pub fn walk_data_file<O: DataObserver + ?Sized>(
     dat: &mut FrameCursor,
     crc: Option<&crate::crc::Crc32>,
-    observer: &mut dyn DataObserver,
+    observer: &mut O,
 ) -> io::Result<()> {
     loop {
         let read_payload = observer.wants_payload(dat.pos());
