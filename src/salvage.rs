@@ -133,28 +133,31 @@ impl Data {
     }
 
     /// Whether every byte from `offset` to the end is zero.
-    fn all_zero_from(&mut self, offset: u64) -> bool {
-        matches!(self.cur.first_nonzero(offset), Ok(None))
+    fn all_zero_from(&mut self, offset: u64) -> io::Result<bool> {
+        Ok(self.cur.first_nonzero(offset)?.is_none())
     }
 
-    /// A valid untyped record at `offset`: (size, message).
-    fn record_at(&mut self, offset: u64, crc: &Crc32) -> Option<(u64, MsgProto)> {
+    /// A valid untyped record at `offset`: (size, message). A read error
+    /// is an error, not damage.
+    fn record_at(&mut self, offset: u64, crc: &Crc32) -> io::Result<Option<(u64, MsgProto)>> {
         self.cur.seek(offset);
         let Frame::Record {
             size,
             stored_crc,
             payload: Some(payload),
             ..
-        } = self.cur.step(true).ok()?
+        } = self.cur.step(true)?
         else {
-            return None;
+            return Ok(None);
         };
         let payload = self.cur.bytes(&payload);
         if size == 0 || crc.checksum(payload) != stored_crc {
-            return None;
+            return Ok(None);
         }
-        let msg = MsgProto::decode(payload).ok()?;
-        (msg.sequence > 0).then_some((size, msg))
+        let Ok(msg) = MsgProto::decode(payload) else {
+            return Ok(None);
+        };
+        Ok((msg.sequence > 0).then_some((size, msg)))
     }
 
     /// The next offset in `(from, from + window]` where a valid record
@@ -172,7 +175,7 @@ impl Data {
                     continue;
                 }
                 let at = chunk_start + i as u64;
-                if self.record_at(at, crc).is_some() {
+                if self.record_at(at, crc)?.is_some() {
                     return Ok(Some(at));
                 }
             }
@@ -193,21 +196,24 @@ fn ranges(seqs: impl IntoIterator<Item = u64>) -> Vec<(u64, u64)> {
     out
 }
 
-/// Index entries of a slice whose own CRC checks out: (seq, offset).
-fn index_entries(path: &Path, crc: &Crc32) -> Vec<(u64, u64)> {
+/// Index entries of a slice whose own CRC checks out: (seq, offset); none
+/// when there is no index. Errors: the index is there and cannot be read.
+fn index_entries(path: &Path, crc: &Crc32) -> io::Result<Vec<(u64, u64)>> {
     let mut out = Vec::new();
-    let Ok(mut idx) = FrameCursor::open(path, false) else {
-        return out;
+    let mut idx = match FrameCursor::open(path, false) {
+        Ok(idx) => idx,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(e),
     };
     idx.seek(4);
     let mut raw = [0u8; INDEX_RECORD_LEN as usize];
-    while idx.read_up_to(&mut raw).ok() == Some(raw.len()) {
+    while idx.read_up_to(&mut raw)? == raw.len() {
         let (entry, stored) = IndexEntry::decode(&raw);
         if raw.iter().any(|&b| b != 0) && crc.checksum(&raw[0..28]) == stored {
             out.push((entry.seq, entry.offset));
         }
     }
-    out
+    Ok(out)
 }
 
 /// Each typed record of a log whose CRC checks out (offset, type,
@@ -412,7 +418,17 @@ fn salvage_channel(
                 continue;
             }
         };
-        let entries = index_entries(&dir.join(index_file_name(*n)), crc);
+        // The index only gives hints: an unreadable one is said so, and
+        // the data file is salvaged without them.
+        let idx_name = index_file_name(*n);
+        let entries = match index_entries(&dir.join(&idx_name), crc) {
+            Ok(entries) => entries,
+            Err(e) => {
+                report.unreadable(&format!("{name}/{idx_name}"), &e);
+                Vec::new()
+            }
+        };
+        let io_err = |e| StoreError::io(&path, e);
         let last_indexed = entries.iter().map(|e| e.1).max();
         // Sequence of the valid record at each offset of this file.
         let mut seq_at: BTreeMap<u64, u64> = BTreeMap::new();
@@ -426,7 +442,7 @@ fn salvage_channel(
             ));
         }
         while pos < data.len() {
-            if let Some((size, msg)) = data.record_at(pos, crc) {
+            if let Some((size, msg)) = data.record_at(pos, crc).map_err(io_err)? {
                 if let std::collections::btree_map::Entry::Vacant(v) = locs.entry(msg.sequence) {
                     let indexed = hints.contains(&pos);
                     if !indexed && last_indexed.is_some_and(|l| pos > l) {
@@ -443,17 +459,18 @@ fn salvage_channel(
                 continue;
             }
             // Damage at `pos`: the next valid record, preferring index hints.
-            let hinted = hints
-                .range(pos + 1..)
-                .copied()
-                .find(|&h| data.record_at(h, crc).is_some());
+            let mut hinted = None;
+            for &h in hints.range(pos + 1..) {
+                if data.record_at(h, crc).map_err(io_err)?.is_some() {
+                    hinted = Some(h);
+                    break;
+                }
+            }
             let next = match hinted {
                 Some(h) => Some(h),
-                None => data
-                    .resync(pos, crc)
-                    .map_err(|e| StoreError::io(&path, e))?,
+                None => data.resync(pos, crc).map_err(io_err)?,
             };
-            let trailing_zeros = next.is_none() && data.all_zero_from(pos);
+            let trailing_zeros = next.is_none() && data.all_zero_from(pos).map_err(io_err)?;
             if !trailing_zeros {
                 report.dropped_bytes.push(DroppedBytes {
                     file: rel.clone(),
@@ -530,11 +547,20 @@ fn salvage_channel(
         let Some((_, data)) = open.as_mut() else {
             continue;
         };
-        let Some((_, msg)) = data.record_at(loc.offset, crc) else {
-            report
-                .notes
-                .push(format!("{rel}: seq {seq} changed while salvaging; skipped"));
-            continue;
+        let msg = match data.record_at(loc.offset, crc) {
+            Ok(Some((_, msg))) => msg,
+            Ok(None) => {
+                report
+                    .notes
+                    .push(format!("{rel}: seq {seq} changed while salvaging; skipped"));
+                continue;
+            }
+            Err(e) => {
+                report.notes.push(format!(
+                    "{rel}: seq {seq} unreadable while salvaging ({e}); skipped"
+                ));
+                continue;
+            }
         };
         writer.append_message(&Message {
             seq: msg.sequence,
@@ -610,4 +636,31 @@ fn salvage_channel(
     }
     writer.end_channel()?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A read error in a data file or an index is an error, not damage,
+    /// zeros or an absent index.
+    #[test]
+    fn read_errors_are_errors() {
+        let tmp = tempfile::tempdir().unwrap();
+        let crc = Crc32::default();
+        assert_eq!(
+            index_entries(&tmp.path().join("msgs.1.idx"), &crc).unwrap(),
+            vec![]
+        );
+        assert!(index_entries(tmp.path(), &crc).is_err());
+        // A directory opened as a file: its length is known (not 0, with
+        // an entry in it), reads fail.
+        std::fs::write(tmp.path().join("x"), b"x").unwrap();
+        let unreadable = || Data {
+            cur: FrameCursor::from_file(std::fs::File::open(tmp.path()).unwrap(), false).unwrap(),
+        };
+        assert!(unreadable().len() > 0);
+        assert!(unreadable().record_at(0, &crc).is_err());
+        assert!(unreadable().all_zero_from(0).is_err());
+    }
 }

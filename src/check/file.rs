@@ -1114,6 +1114,8 @@ impl Checker {
                 self.out.stats.bytes += m.len();
                 m.len()
             }
+            // Absent; or there and unreadable, which recover_slice below
+            // finds too (it opens the index) and reports as file.unreadable.
             Err(_) => 0,
         };
         let files = SliceFiles {
@@ -1168,7 +1170,13 @@ impl Checker {
 
         // ---- 2. the data file, merged with the index entries.
         let last_indexed = idx.entries_last.map(|e| e.offset);
-        let mut entries = IndexStream::open(&idx_path, idx.usable);
+        let mut entries = match IndexStream::open(&idx_path, idx.usable) {
+            Ok(entries) => entries,
+            Err(e) => {
+                self.io_finding(&idx_rel, &e);
+                IndexStream::empty()
+            }
+        };
         let next = entries.next_entry();
         let crc = self.crc.clone();
         let mut data = DataChecks {
@@ -1203,6 +1211,9 @@ impl Checker {
         while let Some(e) = next {
             bad_offsets.push(e);
             next = entries.next_entry();
+        }
+        if let Some(e) = entries.error.take() {
+            self.io_finding(&idx_rel, &e);
         }
         if !bad_offsets.is_empty() {
             let first = bad_offsets[0];
@@ -1875,7 +1886,14 @@ impl DataObserver for DataChecks<'_> {
                     .features
                     .zero_padding
                     .get_or_insert_with(|| dat_rel.to_string());
-                let after = dat.first_nonzero(offset).unwrap_or(None);
+                let after = match dat.first_nonzero(offset) {
+                    Ok(after) => after,
+                    // Unknown past the zeros: said so, not taken as zeros.
+                    Err(e) => {
+                        self.c.io_finding(dat_rel, &e);
+                        return None;
+                    }
+                };
                 let later = self.next.filter(|e| e.offset > offset);
                 let scanning = self.mode == Mode::Scan && !self.scan_done;
                 let (sev, msg, server) = match (after, scanning) {
@@ -2004,17 +2022,39 @@ fn header_only(rel: &str, offset: u64, size: u64) -> Finding {
 struct IndexStream {
     src: Option<FrameCursor>,
     left: u64,
+    /// The read error that ended the stream, for the caller to report.
+    error: Option<io::Error>,
 }
 
 impl IndexStream {
-    fn open(path: &Path, limit: u64) -> IndexStream {
-        let src = FrameCursor::open(path, false).ok().map(|mut s| {
-            s.seek(4);
-            s
-        });
-        IndexStream { src, left: limit }
+    /// An absent index is an empty stream; one that is there and cannot
+    /// be opened is an error.
+    fn open(path: &Path, limit: u64) -> io::Result<IndexStream> {
+        let src = match FrameCursor::open(path, false) {
+            Ok(mut s) => {
+                s.seek(4);
+                Some(s)
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        Ok(IndexStream {
+            src,
+            left: limit,
+            error: None,
+        })
     }
 
+    fn empty() -> IndexStream {
+        IndexStream {
+            src: None,
+            left: 0,
+            error: None,
+        }
+    }
+
+    /// The next entry; `None` at the end, or after a read error (kept in
+    /// `error`).
     fn next_entry(&mut self) -> Option<Entry> {
         let src = self.src.as_mut()?;
         if self.left == 0 {
@@ -2022,7 +2062,15 @@ impl IndexStream {
         }
         let at = src.pos();
         let mut raw = [0u8; 32];
-        if src.read_up_to(&mut raw).ok()? < 32 || raw.iter().all(|&b| b == 0) {
+        let got = match src.read_up_to(&mut raw) {
+            Ok(got) => got,
+            Err(e) => {
+                self.error = Some(e);
+                self.src = None;
+                return None;
+            }
+        };
+        if got < 32 || raw.iter().all(|&b| b == 0) {
             return None;
         }
         self.left -= 1;
@@ -2042,5 +2090,27 @@ mod tests {
         assert!(!channel_name_valid("a..b"));
         assert!(!channel_name_valid("a.*"));
         assert!(!channel_name_valid(""));
+    }
+
+    /// An index that is there and cannot be opened or read is an error,
+    /// not an index without entries.
+    #[test]
+    fn index_stream_errors_are_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let absent = IndexStream::open(&tmp.path().join("msgs.1.idx"), 5).unwrap();
+        assert!(absent.src.is_none() && absent.error.is_none());
+        assert!(IndexStream::open(tmp.path(), 5).is_err());
+        // A directory opened as a file: its length is known (not 0, with
+        // an entry in it), reads fail.
+        std::fs::write(tmp.path().join("x"), b"x").unwrap();
+        let dir = std::fs::File::open(tmp.path()).unwrap();
+        let mut s = IndexStream {
+            src: Some(FrameCursor::from_file(dir, false).unwrap()),
+            left: 5,
+            error: None,
+        };
+        assert!(s.next_entry().is_none());
+        let e = s.error.take().expect("the read error is kept");
+        assert_eq!(e.raw_os_error(), Some(libc::EISDIR), "{e}");
     }
 }

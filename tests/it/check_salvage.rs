@@ -512,10 +512,21 @@ fn negative_slice_number_is_a_slice() {
 /// A store file that is there but cannot be read (here a dangling link) is
 /// skipped and said so, with exit 1: a clients.dat or subs.dat like it was
 /// read as absent, exit 0, and its clients or subscriptions were lost
-/// without a word.
+/// without a word. An unreadable index (read as absent before) only loses
+/// its hints: the messages of its data file are all kept.
 #[test]
 fn unreadable_files_are_named_and_exit_1() {
-    for rel in ["clients.dat", "orders.eu/subs.dat", "orders.eu/msgs.1.dat"] {
+    let whole = {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = fixture("file-basic-v0.23").join("store");
+        salvage(src.to_str().unwrap(), &tmp.path().join("new"), 0)
+    };
+    for rel in [
+        "clients.dat",
+        "orders.eu/subs.dat",
+        "orders.eu/msgs.1.dat",
+        "orders.eu/msgs.1.idx",
+    ] {
         let tmp = tempfile::tempdir().unwrap();
         let src = tmp.path().join("store");
         copy_tree(&fixture("file-basic-v0.23").join("store"), &src);
@@ -533,6 +544,9 @@ fn unreadable_files_are_named_and_exit_1() {
                 .any(|n| str_of(n).starts_with(&note) && str_of(n).contains("leads nowhere")),
             "{r:#}"
         );
+        if rel.ends_with(".idx") {
+            assert_eq!(r["channels"], whole["channels"], "{r:#}");
+        }
     }
 }
 
