@@ -32,12 +32,13 @@ use crate::filestore::replay::{ClientsReplay, ReplayedSub, SubsReplay};
 use crate::filestore::slice::{
     index_file_name, slice_name, IndexEntry, SliceName, INDEX_RECORD_LEN,
 };
-use crate::filestore::walk::{walk_typed_log, Frame, FrameCursor, LogEnd};
+use crate::filestore::walk::{
+    step_data, walk_data_file, walk_typed_log, DataObserver, DataRecord, DecodedMsg, FrameCursor,
+    LogEnd,
+};
 use crate::filestore::writer::{FileStoreWriter, FileWriterOptions};
 use crate::model::{ChannelStats, Client, Limits, Message, ServerInfo, Subscription};
-use crate::proto::{
-    self, ClientDelete, ClientInfo, MsgProto, SubState, SubStateDelete, SubStateUpdate,
-};
+use crate::proto::{self, ClientDelete, ClientInfo, SubState, SubStateDelete, SubStateUpdate};
 use crate::store::StoreWriter;
 
 /// Bytes searched for the next valid record after a bad one.
@@ -116,7 +117,48 @@ struct Loc {
     offset: u64,
 }
 
-/// A data file read through the walk's framing cursor.
+/// The message of a record salvage keeps: framing, CRC and protobuf check
+/// out, with a non-empty payload and a sequence.
+fn kept<'a>(r: &'a DataRecord<'a>) -> Option<&'a DecodedMsg<'a>> {
+    let payload = r.payload.as_ref()?;
+    if r.size == 0 || payload.crc_mismatch(r.stored_crc).is_some() {
+        return None;
+    }
+    payload.msg.as_ref().ok().filter(|m| m.sequence() > 0)
+}
+
+/// Whether a record salvage keeps starts at `offset`. A read error is an
+/// error, not damage.
+fn valid_at(cur: &mut FrameCursor, offset: u64, crc: &Crc32) -> io::Result<bool> {
+    cur.seek(offset);
+    Ok(step_data(cur, Some(crc), true)?.is_ok_and(|r| kept(&r).is_some()))
+}
+
+/// The next offset in `(from, from + window]` where a valid record starts.
+/// Candidates are pre-filtered on the MsgProto's first byte.
+fn resync(cur: &mut FrameCursor, from: u64, crc: &Crc32) -> io::Result<Option<u64>> {
+    let end = cur.len().min(from.saturating_add(RESYNC_WINDOW));
+    let mut chunk_start = from + 1;
+    let chunk = 1 << 20;
+    while chunk_start + 9 <= end {
+        cur.seek(chunk_start);
+        let buf = cur.read_vec((chunk + 9).min(end - chunk_start))?;
+        for i in 0..buf.len().saturating_sub(8) {
+            // header (8 bytes) then payload starting with 0x08 (field 1).
+            if buf[i + 8] != 0x08 {
+                continue;
+            }
+            let at = chunk_start + i as u64;
+            if valid_at(cur, at, crc)? {
+                return Ok(Some(at));
+            }
+        }
+        chunk_start += chunk;
+    }
+    Ok(None)
+}
+
+/// A data file read through the walk's framing cursor, for the copy.
 struct Data {
     cur: FrameCursor,
 }
@@ -128,60 +170,123 @@ impl Data {
         })
     }
 
-    fn len(&self) -> u64 {
-        self.cur.len()
-    }
-
-    /// Whether every byte from `offset` to the end is zero.
-    fn all_zero_from(&mut self, offset: u64) -> io::Result<bool> {
-        Ok(self.cur.first_nonzero(offset)?.is_none())
-    }
-
-    /// A valid untyped record at `offset`: (size, message). A read error
-    /// is an error, not damage.
-    fn record_at(&mut self, offset: u64, crc: &Crc32) -> io::Result<Option<(u64, MsgProto)>> {
+    /// The message of a record salvage keeps at `offset`. A read error is
+    /// an error, not damage.
+    fn message_at(&mut self, offset: u64, crc: &Crc32) -> io::Result<Option<Message>> {
         self.cur.seek(offset);
-        let Frame::Record {
-            size,
-            stored_crc,
-            payload: Some(payload),
-            ..
-        } = self.cur.step(true)?
-        else {
+        let Ok(r) = step_data(&mut self.cur, Some(crc), true)? else {
             return Ok(None);
         };
-        let payload = self.cur.bytes(&payload);
-        if size == 0 || crc.checksum(payload) != stored_crc {
-            return Ok(None);
+        Ok(kept(&r).map(|m| match m {
+            DecodedMsg::Canonical(v) => Message {
+                seq: v.sequence,
+                timestamp: v.timestamp,
+                subject: proto::text(v.subject),
+                reply: proto::text(v.reply),
+                data: bytes::Bytes::copy_from_slice(v.data),
+            },
+            DecodedMsg::Other(m) => Message {
+                seq: m.sequence,
+                timestamp: m.timestamp,
+                subject: proto::text(&m.subject),
+                reply: proto::text(&m.reply),
+                data: m.data.clone(),
+            },
+        }))
+    }
+}
+
+/// Salvage's forward scan of one data file, as an observer of the data
+/// walk: every valid record is noted; after damage (a bad record, or where
+/// the framing ends before end of file) the scan goes on at the next
+/// index entry that points at a valid record, else at the next offset
+/// where one starts, and the bytes skipped are reported.
+struct Scan<'a> {
+    crc: &'a Crc32,
+    rel: &'a str,
+    file: usize,
+    hints: &'a BTreeSet<u64>,
+    last_indexed: Option<u64>,
+    locs: &'a mut BTreeMap<u64, Loc>,
+    known: &'a mut BTreeSet<u64>,
+    /// Sequence of the valid record at each offset of this file.
+    seq_at: BTreeMap<u64, u64>,
+    recovered_unindexed: u64,
+    dropped_bytes: &'a mut Vec<DroppedBytes>,
+    /// A failed read while resynchronising: it ends the walk.
+    error: Option<io::Error>,
+}
+
+impl Scan<'_> {
+    /// Damage at `pos`: the next valid record to go on from, if any.
+    fn damage(&mut self, pos: u64, cur: &mut FrameCursor) -> Option<u64> {
+        match self.next_valid(pos, cur) {
+            Ok(next) => next,
+            Err(e) => {
+                self.error = Some(e);
+                None
+            }
         }
-        let Ok(msg) = MsgProto::decode(payload) else {
-            return Ok(None);
-        };
-        Ok((msg.sequence > 0).then_some((size, msg)))
     }
 
-    /// The next offset in `(from, from + window]` where a valid record
-    /// starts. Candidates are pre-filtered on the MsgProto's first byte.
-    fn resync(&mut self, from: u64, crc: &Crc32) -> io::Result<Option<u64>> {
-        let end = self.len().min(from.saturating_add(RESYNC_WINDOW));
-        let mut chunk_start = from + 1;
-        let chunk = 1 << 20;
-        while chunk_start + 9 <= end {
-            self.cur.seek(chunk_start);
-            let buf = self.cur.read_vec((chunk + 9).min(end - chunk_start))?;
-            for i in 0..buf.len().saturating_sub(8) {
-                // header (8 bytes) then payload starting with 0x08 (field 1).
-                if buf[i + 8] != 0x08 {
-                    continue;
-                }
-                let at = chunk_start + i as u64;
-                if self.record_at(at, crc)?.is_some() {
-                    return Ok(Some(at));
-                }
+    fn next_valid(&mut self, pos: u64, cur: &mut FrameCursor) -> io::Result<Option<u64>> {
+        let mut next = None;
+        for &h in self.hints.range(pos + 1..) {
+            if valid_at(cur, h, self.crc)? {
+                next = Some(h);
+                break;
             }
-            chunk_start += chunk;
         }
-        Ok(None)
+        if next.is_none() {
+            next = resync(cur, pos, self.crc)?;
+        }
+        let trailing_zeros = next.is_none() && cur.first_nonzero(pos)?.is_none();
+        if !trailing_zeros {
+            self.dropped_bytes.push(DroppedBytes {
+                file: self.rel.to_string(),
+                from: pos,
+                to: next.unwrap_or(cur.len()),
+                reason: if next.is_some() {
+                    "damaged record(s); resynchronised on the next valid record".into()
+                } else {
+                    "damaged or torn tail".into()
+                },
+            });
+        }
+        Ok(next)
+    }
+}
+
+impl DataObserver for Scan<'_> {
+    fn record(&mut self, r: &DataRecord<'_>) -> bool {
+        let Some(msg) = kept(r) else {
+            return false;
+        };
+        let (pos, seq) = (r.offset, msg.sequence());
+        if let std::collections::btree_map::Entry::Vacant(v) = self.locs.entry(seq) {
+            let indexed = self.hints.contains(&pos);
+            if !indexed && self.last_indexed.is_some_and(|l| pos > l) {
+                self.recovered_unindexed += 1;
+            }
+            v.insert(Loc {
+                file: self.file,
+                offset: pos,
+            });
+        }
+        self.known.insert(seq);
+        self.seq_at.insert(pos, seq);
+        true
+    }
+
+    fn resume_after(&mut self, offset: u64, cur: &mut FrameCursor) -> Option<u64> {
+        self.damage(offset, cur)
+    }
+
+    fn end(&mut self, end: &LogEnd, cur: &mut FrameCursor) -> Option<u64> {
+        match end {
+            LogEnd::Eof => None,
+            _ => self.damage(end.offset(cur.len()), cur),
+        }
     }
 }
 
@@ -428,66 +533,40 @@ fn salvage_channel(
                 Vec::new()
             }
         };
-        let io_err = |e| StoreError::io(&path, e);
         let last_indexed = entries.iter().map(|e| e.1).max();
-        // Sequence of the valid record at each offset of this file.
-        let mut seq_at: BTreeMap<u64, u64> = BTreeMap::new();
         let hints: BTreeSet<u64> = entries.iter().map(|e| e.1).collect();
-        let file_idx = files.len();
-        let mut pos = 4u64;
         let version_ok = matches!(data.cur.version(), Ok(Some(FILE_VERSION)));
         if !version_ok {
             report.notes.push(format!(
                 "{rel}: bad version header; records searched anyway"
             ));
         }
-        while pos < data.len() {
-            if let Some((size, msg)) = data.record_at(pos, crc).map_err(io_err)? {
-                if let std::collections::btree_map::Entry::Vacant(v) = locs.entry(msg.sequence) {
-                    let indexed = hints.contains(&pos);
-                    if !indexed && last_indexed.is_some_and(|l| pos > l) {
-                        out.recovered_unindexed += 1;
-                    }
-                    v.insert(Loc {
-                        file: file_idx,
-                        offset: pos,
-                    });
-                }
-                known.insert(msg.sequence);
-                seq_at.insert(pos, msg.sequence);
-                pos += 8 + size;
-                continue;
-            }
-            // Damage at `pos`: the next valid record, preferring index hints.
-            let mut hinted = None;
-            for &h in hints.range(pos + 1..) {
-                if data.record_at(h, crc).map_err(io_err)?.is_some() {
-                    hinted = Some(h);
-                    break;
-                }
-            }
-            let next = match hinted {
-                Some(h) => Some(h),
-                None => data.resync(pos, crc).map_err(io_err)?,
-            };
-            let trailing_zeros = next.is_none() && data.all_zero_from(pos).map_err(io_err)?;
-            if !trailing_zeros {
-                report.dropped_bytes.push(DroppedBytes {
-                    file: rel.clone(),
-                    from: pos,
-                    to: next.unwrap_or(data.len()),
-                    reason: if next.is_some() {
-                        "damaged record(s); resynchronised on the next valid record".into()
-                    } else {
-                        "damaged or torn tail".into()
-                    },
-                });
-            }
-            match next {
-                Some(n) => pos = n,
-                None => break,
-            }
+        let mut scan = Scan {
+            crc,
+            rel: &rel,
+            file: files.len(),
+            hints: &hints,
+            last_indexed,
+            locs: &mut locs,
+            known: &mut known,
+            seq_at: BTreeMap::new(),
+            recovered_unindexed: 0,
+            dropped_bytes: &mut report.dropped_bytes,
+            error: None,
+        };
+        data.cur.seek(4);
+        let walked = walk_data_file(&mut data.cur, Some(crc), &mut scan);
+        let io_err = |e| StoreError::io(&path, e);
+        walked.map_err(io_err)?;
+        if let Some(e) = scan.error.take() {
+            return Err(io_err(e));
         }
+        let Scan {
+            seq_at,
+            recovered_unindexed,
+            ..
+        } = scan;
+        out.recovered_unindexed += recovered_unindexed;
         // An index entry is a sequence that existed, unless the record it
         // points at holds another sequence: then the entry is wrong (a CRC-
         // valid index record with a bad sequence), not a lost message.
@@ -547,8 +626,8 @@ fn salvage_channel(
         let Some((_, data)) = open.as_mut() else {
             continue;
         };
-        let msg = match data.record_at(loc.offset, crc) {
-            Ok(Some((_, msg))) => msg,
+        let msg = match data.message_at(loc.offset, crc) {
+            Ok(Some(msg)) => msg,
             Ok(None) => {
                 report
                     .notes
@@ -562,13 +641,7 @@ fn salvage_channel(
                 continue;
             }
         };
-        writer.append_message(&Message {
-            seq: msg.sequence,
-            timestamp: msg.timestamp,
-            subject: proto::text(&msg.subject),
-            reply: proto::text(&msg.reply),
-            data: msg.data,
-        })?;
+        writer.append_message(&msg)?;
         out.kept_messages += 1;
     }
     // Subscriptions, as the server would recover them.
@@ -659,8 +732,9 @@ mod tests {
         let unreadable = || Data {
             cur: FrameCursor::from_file(std::fs::File::open(tmp.path()).unwrap(), false).unwrap(),
         };
-        assert!(unreadable().len() > 0);
-        assert!(unreadable().record_at(0, &crc).is_err());
-        assert!(unreadable().all_zero_from(0).is_err());
+        assert!(!unreadable().cur.is_empty());
+        assert!(unreadable().message_at(0, &crc).is_err());
+        assert!(valid_at(&mut unreadable().cur, 0, &crc).is_err());
+        assert!(unreadable().cur.first_nonzero(0).is_err());
     }
 }

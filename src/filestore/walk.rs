@@ -458,21 +458,75 @@ pub trait DataObserver {
         true
     }
 
-    /// A framed record; `false` ends the walk.
+    /// A framed record; `false` refuses it, which ends the walk unless
+    /// [`DataObserver::resume_after`] names where to go on.
     fn record(&mut self, record: &DataRecord<'_>) -> bool;
 
-    /// The framing ends at `end`. After a zero header the observer may
+    /// After the record at `offset` was refused: an offset past it to go
+    /// on from (`salvage` resynchronises on the next valid record), else
+    /// `None` to end the walk. `dat` is there to look ahead.
+    fn resume_after(&mut self, _offset: u64, _dat: &mut FrameCursor) -> Option<u64> {
+        None
+    }
+
+    /// The framing ends at `end`. Unless at end of file, the observer may
     /// return an offset past it to go on from (`check` resynchronises on
-    /// the next index entry); `dat` is there to look past the end
+    /// the next index entry after a zero header, `salvage` on the next
+    /// valid record after any damage); `dat` is there to look past the end
     /// ([`FrameCursor::first_nonzero`]).
     fn end(&mut self, end: &LogEnd, dat: &mut FrameCursor) -> Option<u64>;
 }
 
+/// One step of [`walk_data_file`] at the cursor's position: the record
+/// there, framed, its payload read when `read_payload`, its CRC computed
+/// (when `crc` is given: ahead, by the read-ahead worker of an
+/// [`FrameCursor::open_data`] cursor, or here) and decoded; else how the
+/// framing ends. Errors: a failed read.
+pub fn step_data<'a>(
+    dat: &'a mut FrameCursor,
+    crc: Option<&crate::crc::Crc32>,
+    read_payload: bool,
+) -> io::Result<std::result::Result<DataRecord<'a>, LogEnd>> {
+    let (offset, size, stored_crc, payload) = match dat.step(read_payload)? {
+        Frame::End(end) => return Ok(Err(end)),
+        Frame::Record {
+            offset,
+            size,
+            stored_crc,
+            payload,
+            ..
+        } => (offset, size, stored_crc, payload),
+    };
+    let computed_crc = match (&payload, crc) {
+        (Some(range), Some(crc)) => Some(
+            dat.computed_crc(offset, size as u32)
+                .unwrap_or_else(|| crc.checksum(dat.bytes(range))),
+        ),
+        _ => None,
+    };
+    let dat: &'a FrameCursor = dat;
+    let payload = payload.map(|range| {
+        let bytes = dat.bytes(&range);
+        ReadPayload {
+            bytes,
+            computed_crc,
+            msg: decode_msg(bytes),
+        }
+    });
+    Ok(Ok(DataRecord {
+        offset,
+        size,
+        stored_crc,
+        payload,
+    }))
+}
+
 /// Walk a message data file from the cursor's position (after the version
-/// header): frame each record, read its payload when the observer wants it,
-/// compute its CRC (when `crc` is given: ahead, by the read-ahead worker of
-/// an [`FrameCursor::open_data`] cursor, or here) and decode it. Errors: a
-/// failed read.
+/// header), one [`step_data`] at a time, handing each record to the
+/// observer. After a record the observer refuses, or where the framing
+/// ends (but at end of file), the walk goes on at the offset the observer
+/// names, if past the record or the end: only forward, so that the walk
+/// ends. Errors: a failed read.
 pub fn walk_data_file<O: DataObserver + ?Sized>(
     dat: &mut FrameCursor,
     crc: Option<&crate::crc::Crc32>,
@@ -480,47 +534,27 @@ pub fn walk_data_file<O: DataObserver + ?Sized>(
 ) -> io::Result<()> {
     loop {
         let read_payload = observer.wants_payload(dat.pos());
-        let (offset, size, stored_crc, payload) = match dat.step(read_payload)? {
-            Frame::End(end) => match (observer.end(&end, dat), &end) {
-                // Only forward, so that the walk ends.
-                (Some(resume), LogEnd::Zero { offset }) if resume > *offset => {
-                    dat.seek(resume);
-                    continue;
-                }
+        let resume = match step_data(dat, crc, read_payload)? {
+            Err(LogEnd::Eof) => {
+                observer.end(&LogEnd::Eof, dat);
+                return Ok(());
+            }
+            Err(end) => match observer.end(&end, dat) {
+                Some(resume) if resume > end.offset(dat.len()) => resume,
                 _ => return Ok(()),
             },
-            Frame::Record {
-                offset,
-                size,
-                stored_crc,
-                payload,
-                ..
-            } => (offset, size, stored_crc, payload),
-        };
-        let computed_crc = match (&payload, crc) {
-            (Some(range), Some(crc)) => Some(
-                dat.computed_crc(offset, size as u32)
-                    .unwrap_or_else(|| crc.checksum(dat.bytes(range))),
-            ),
-            _ => None,
-        };
-        let payload = payload.map(|range| {
-            let bytes = dat.bytes(&range);
-            ReadPayload {
-                bytes,
-                computed_crc,
-                msg: decode_msg(bytes),
+            Ok(record) => {
+                if observer.record(&record) {
+                    continue;
+                }
+                let offset = record.offset;
+                match observer.resume_after(offset, dat) {
+                    Some(resume) if resume > offset => resume,
+                    _ => return Ok(()),
+                }
             }
-        });
-        let record = DataRecord {
-            offset,
-            size,
-            stored_crc,
-            payload,
         };
-        if !observer.record(&record) {
-            return Ok(());
-        }
+        dat.seek(resume);
     }
 }
 
@@ -1027,6 +1061,62 @@ mod tests {
             assert_eq!(stopped.records, vec![4]);
             assert_eq!(stopped.ends, vec![LogEnd::Zero { offset: second - 8 }]);
         }
+    }
+
+    /// Refuses the record at `bad` and names `resume(bad)` to go on from.
+    struct Refuse {
+        bad: u64,
+        records: Vec<u64>,
+        resume: fn(u64) -> Option<u64>,
+    }
+
+    impl DataObserver for Refuse {
+        fn record(&mut self, r: &DataRecord<'_>) -> bool {
+            self.records.push(r.offset);
+            r.offset != self.bad
+        }
+
+        fn resume_after(&mut self, offset: u64, _dat: &mut FrameCursor) -> Option<u64> {
+            (self.resume)(offset)
+        }
+
+        fn end(&mut self, _end: &LogEnd, _dat: &mut FrameCursor) -> Option<u64> {
+            None
+        }
+    }
+
+    /// A refused record ends the walk unless the observer names an offset
+    /// past it; one that does not move forward ends it too.
+    #[test]
+    fn data_walk_resumes_only_forward_after_a_refused_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("msgs.1.dat");
+        let mut bytes = FILE_VERSION.to_le_bytes().to_vec();
+        for seq in 1..=3u8 {
+            let payload = [0x08, seq];
+            bytes.extend(2u32.to_le_bytes());
+            bytes.extend(
+                crate::crc::Crc32::default()
+                    .checksum(&payload)
+                    .to_le_bytes(),
+            );
+            bytes.extend(payload);
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let walk = |resume: fn(u64) -> Option<u64>| {
+            let mut dat = FrameCursor::open_data(&path, None).unwrap();
+            dat.seek(4);
+            let mut seen = Refuse {
+                bad: 14,
+                records: vec![],
+                resume,
+            };
+            walk_data_file(&mut dat, Some(&crate::crc::Crc32::default()), &mut seen).unwrap();
+            seen.records
+        };
+        assert_eq!(walk(|_| None), vec![4, 14]);
+        assert_eq!(walk(Some), vec![4, 14]);
+        assert_eq!(walk(|at| Some(at + 10)), vec![4, 14, 24]);
     }
 
     #[test]
