@@ -177,21 +177,12 @@ impl Data {
         let Ok(r) = step_data(&mut self.cur, Some(crc), true)? else {
             return Ok(None);
         };
-        Ok(kept(&r).map(|m| match m {
-            DecodedMsg::Canonical(v) => Message {
-                seq: v.sequence,
-                timestamp: v.timestamp,
-                subject: proto::text(v.subject),
-                reply: proto::text(v.reply),
-                data: bytes::Bytes::copy_from_slice(v.data),
-            },
-            DecodedMsg::Other(m) => Message {
-                seq: m.sequence,
-                timestamp: m.timestamp,
-                subject: proto::text(&m.subject),
-                reply: proto::text(&m.reply),
-                data: m.data.clone(),
-            },
+        Ok(kept(&r).map(|m| Message {
+            seq: m.sequence(),
+            timestamp: m.timestamp(),
+            subject: proto::text(m.subject()),
+            reply: proto::text(m.reply()),
+            data: bytes::Bytes::copy_from_slice(m.data()),
         }))
     }
 }

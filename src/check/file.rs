@@ -143,7 +143,7 @@ impl Entry {
 }
 
 /// What the server does with a slice's index (2.8.2).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     /// The index is trusted; the data file is not scanned.
     Trusted,
@@ -1784,7 +1784,7 @@ impl DataObserver for DataChecks<'_> {
     fn record(&mut self, r: &DataRecord<'_>) -> bool {
         let (offset, size, stored_crc) = (r.offset, r.size, r.stored_crc);
         let dat_rel = self.dat_rel;
-        let mode = self.mode.clone();
+        let mode = self.mode;
         let past_index = self.past_index(offset);
         self.c.out.stats.records += 1;
         while let Some(e) = self.next.filter(|e| e.offset < offset) {

@@ -380,6 +380,20 @@ impl DecodedMsg<'_> {
         }
     }
 
+    pub fn subject(&self) -> &[u8] {
+        match self {
+            DecodedMsg::Canonical(v) => v.subject,
+            DecodedMsg::Other(m) => &m.subject,
+        }
+    }
+
+    pub fn reply(&self) -> &[u8] {
+        match self {
+            DecodedMsg::Canonical(v) => v.reply,
+            DecodedMsg::Other(m) => &m.reply,
+        }
+    }
+
     pub fn data(&self) -> &[u8] {
         match self {
             DecodedMsg::Canonical(v) => v.data,
@@ -932,6 +946,14 @@ impl DataObserver for Scan<'_> {
 mod tests {
     use super::*;
 
+    /// A message record: size, CRC (IEEE) and payload.
+    fn framed(payload: &[u8]) -> Vec<u8> {
+        let mut r = (payload.len() as u32).to_le_bytes().to_vec();
+        r.extend(crate::crc::Crc32::default().checksum(payload).to_le_bytes());
+        r.extend(payload);
+        r
+    }
+
     /// A message data file of 256-byte records, past the size read in
     /// place, whose first chunk ends inside a payload (not a header).
     fn data_file(dir: &Path) -> (std::path::PathBuf, Vec<u8>) {
@@ -946,13 +968,7 @@ mod tests {
                     (seed >> 56) as u8
                 })
                 .collect();
-            bytes.extend(256u32.to_le_bytes());
-            bytes.extend(
-                crate::crc::Crc32::default()
-                    .checksum(&payload)
-                    .to_le_bytes(),
-            );
-            bytes.extend(payload);
+            bytes.extend(framed(&payload));
         }
         let path = dir.join("msgs.1.dat");
         std::fs::write(&path, &bytes).unwrap();
@@ -1027,17 +1043,11 @@ mod tests {
     fn data_walk_resumes_only_forward_after_zeros() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("msgs.1.dat");
-        let record = |payload: &[u8]| {
-            let mut r = (payload.len() as u32).to_le_bytes().to_vec();
-            r.extend(crate::crc::Crc32::default().checksum(payload).to_le_bytes());
-            r.extend(payload);
-            r
-        };
         let mut bytes = FILE_VERSION.to_le_bytes().to_vec();
-        bytes.extend(record(&[0x08, 0x01]));
+        bytes.extend(framed(&[0x08, 0x01]));
         bytes.extend([0u8; 8]);
         let second = bytes.len() as u64;
-        bytes.extend(record(&[0x08, 0x02]));
+        bytes.extend(framed(&[0x08, 0x02]));
         std::fs::write(&path, &bytes).unwrap();
         let walk = |resume: fn(u64) -> Option<u64>| {
             let mut dat = FrameCursor::open_data(&path, None).unwrap();
@@ -1093,14 +1103,7 @@ mod tests {
         let path = dir.path().join("msgs.1.dat");
         let mut bytes = FILE_VERSION.to_le_bytes().to_vec();
         for seq in 1..=3u8 {
-            let payload = [0x08, seq];
-            bytes.extend(2u32.to_le_bytes());
-            bytes.extend(
-                crate::crc::Crc32::default()
-                    .checksum(&payload)
-                    .to_le_bytes(),
-            );
-            bytes.extend(payload);
+            bytes.extend(framed(&[0x08, seq]));
         }
         std::fs::write(&path, &bytes).unwrap();
         let walk = |resume: fn(u64) -> Option<u64>| {

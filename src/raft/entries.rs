@@ -10,6 +10,7 @@ use super::bolt::BoltDb;
 use super::msgpack::{self, Value};
 use crate::error::{Result, StoreError};
 use crate::finding::{Code, Finding, Severity};
+use crate::proto::text;
 
 /// hashicorp/raft `LogType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -208,10 +209,6 @@ impl RaftServer {
             _ => "unknown",
         }
     }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn servers_from(list: &Value) -> std::result::Result<Vec<RaftServer>, DecodeError> {

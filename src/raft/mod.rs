@@ -29,7 +29,7 @@ use crate::crypto::{decrypt_payload, decrypt_with_master, envelope_cipher, Ciphe
 use crate::error::{Result, StoreError};
 use crate::finding::{Code, Finding, Severity};
 use crate::model::{check_channel_name, Client, MessageRange, Subscription};
-use crate::proto::MsgProto;
+use crate::proto::{text, MsgProto};
 use crate::store::StoreReader;
 
 pub use entries::{LogEntry, LogType, RaftServer};
@@ -151,10 +151,6 @@ fn created_channel(op: &RaftOperation) -> Option<&[u8]> {
         op_type::SEND_AND_ACK => op.sub_sent_ack.as_ref().map(|a| a.channel.as_slice()),
         _ => None,
     }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Rebuilds a node from its Raft directory alone (`<log_path>/<cluster_id>`,

@@ -13,17 +13,13 @@ use super::pb::{
 };
 use crate::finding::{Code, Finding, Severity};
 use crate::model::{Client, Subscription};
-use crate::proto::{ClientInfo, SubState};
+use crate::proto::{text, ClientInfo, SubState};
 
 /// Why the server fails to restore a snapshot (it then tries an older one).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RestoreError {
     #[error("client {0:?} appears twice (register fails with \"invalid client id\")")]
     DuplicateClient(String),
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 #[derive(Debug, Clone)]
