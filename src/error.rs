@@ -135,6 +135,18 @@ impl StoreError {
         }
     }
 
+    /// The file the error is about, where it names one.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            StoreError::Io { path, .. }
+            | StoreError::File { path, .. }
+            | StoreError::Corrupt { path, .. }
+            | StoreError::BadRecord { path, .. }
+            | StoreError::CrcPolynomial { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
     pub fn corrupt(path: impl Into<PathBuf>, offset: u64, message: impl Into<String>) -> Self {
         StoreError::Corrupt {
             path: path.into(),

@@ -164,6 +164,8 @@ struct Features {
     no_server_info_with_channels: bool,
     legacy: bool,
     server_info_fields: Option<(bool, bool)>,
+    /// The first store file that cannot be read: every server refuses.
+    unreadable: Option<String>,
 }
 
 /// The server's view of one slice.
@@ -198,6 +200,15 @@ impl Checker {
     }
 
     fn io_finding(&mut self, rel: &str, e: &io::Error) {
+        self.unreadable(rel, e);
+    }
+
+    /// `file.unreadable`: a file the server opens at start-up cannot be
+    /// read, so no version starts on the store.
+    fn unreadable(&mut self, rel: &str, e: &dyn std::fmt::Display) {
+        self.features
+            .unreadable
+            .get_or_insert_with(|| rel.to_string());
         self.push(
             Finding::at_file(Severity::Error, Code::FileUnreadable, rel, None)
                 .msg(format!("cannot read: {e}"))
@@ -1140,13 +1151,12 @@ impl Checker {
         let state = match recovered {
             Ok(state) => state,
             Err(e) => {
-                self.push(
-                    Finding::at_file(Severity::Error, Code::FileUnreadable, &dat_rel, None)
-                        .msg(format!("cannot read: {e}"))
-                        .expected("a readable file")
-                        .found(e.to_string())
-                        .server("fails to open it and refuses to start"),
-                );
+                // Filed under the file that failed (the index or the data).
+                let rel = match e.path().and_then(|p| p.strip_prefix(&self.root).ok()) {
+                    Some(p) => p.to_string_lossy().into_owned(),
+                    None => dat_rel.clone(),
+                };
+                self.unreadable(&rel, &e);
                 return None;
             }
         };
@@ -1455,6 +1465,14 @@ impl Checker {
             Verdict::Incompatible,
             "v0.1.0 reads only its own legacy layout (no CRC framing, text clients.dat)",
         ));
+        if let Some(file) = &f.unreadable {
+            c.push(Constraint::all(
+                Verdict::Incompatible,
+                format!(
+                    "{file} cannot be read: every server fails to open it and refuses to start"
+                ),
+            ));
+        }
         if let Some((n, file)) = &f.high_slice {
             c.push(Constraint::before(
                 "0.3.4",

@@ -650,7 +650,8 @@ fn sparse_zero_tail_is_skipped_by_its_holes() {
 /// or looping link, a directory) is `file.unreadable` naming it, never an
 /// absence: a dangling `clients.dat` read as "missing" (ok) and a directory
 /// as `subs.dat` as "subs.dat missing" (ok), while the server refuses both.
-/// A socket is named as one, not as "No such device or address".
+/// A socket is named as one, not as "No such device or address". The
+/// compatibility verdict said "opens with v0.2.0 - v0.25.6" beside it.
 #[test]
 fn unreadable_store_files_are_findings_not_absences() {
     let cases = [
@@ -695,6 +696,12 @@ fn unreadable_store_files_are_findings_not_absences() {
                     "{rel} as a {kind}: {report:#}"
                 );
             }
+            // No release starts on it, and the verdict says so.
+            assert_eq!(
+                report["compatibility"]["opens_with"],
+                serde_json::json!([]),
+                "{rel} as a {kind}: {report:#}"
+            );
         }
     }
 }
