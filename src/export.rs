@@ -360,15 +360,17 @@ struct MessageBatch {
 }
 
 impl MessageRows {
-    fn new() -> Self {
+    /// Builders with room for `rows` rows and the given bytes of subjects,
+    /// replies and payloads.
+    fn with_capacity(rows: usize, subjects: usize, replies: usize, payloads: usize) -> Self {
         MessageRows {
-            seq: UInt64Builder::new(),
-            timestamp: TimestampNanosecondBuilder::new().with_timezone("UTC"),
-            subject: StringBuilder::new(),
-            reply: StringBuilder::new(),
-            payload: BinaryBuilder::new(),
-            payload_size: UInt64Builder::new(),
-            ends: Vec::new(),
+            seq: UInt64Builder::with_capacity(rows),
+            timestamp: TimestampNanosecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            subject: StringBuilder::with_capacity(rows, subjects),
+            reply: StringBuilder::with_capacity(rows, replies),
+            payload: BinaryBuilder::with_capacity(rows, payloads),
+            payload_size: UInt64Builder::with_capacity(rows),
+            ends: Vec::with_capacity(rows),
             bytes: 0,
         }
     }
@@ -393,20 +395,31 @@ impl MessageRows {
         self.bytes >= BATCH_BYTES || self.ends.len() >= BATCH_ROWS
     }
 
+    /// The rows so far as a batch; the builders start again with room for a
+    /// batch like this one. Grown from empty instead (as `finish` leaves
+    /// them), the payload buffer was copied once more by its reallocations.
     fn take(&mut self) -> Result<MessageBatch> {
-        self.bytes = 0;
-        let ends = std::mem::take(&mut self.ends);
+        let next = MessageRows::with_capacity(
+            self.ends.len(),
+            self.subject.values_slice().len(),
+            self.reply.values_slice().len(),
+            self.payload.values_slice().len(),
+        );
+        let mut full = std::mem::replace(self, next);
         let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.seq.finish()),
-            Arc::new(self.timestamp.finish()),
-            Arc::new(self.subject.finish()),
-            Arc::new(self.reply.finish()),
-            Arc::new(self.payload.finish()),
-            Arc::new(self.payload_size.finish()),
+            Arc::new(full.seq.finish()),
+            Arc::new(full.timestamp.finish()),
+            Arc::new(full.subject.finish()),
+            Arc::new(full.reply.finish()),
+            Arc::new(full.payload.finish()),
+            Arc::new(full.payload_size.finish()),
         ];
         let rows = RecordBatch::try_new(message_schema(), columns)
             .map_err(|e| arrow_error("message", e))?;
-        Ok(MessageBatch { rows, ends })
+        Ok(MessageBatch {
+            rows,
+            ends: full.ends,
+        })
     }
 }
 
@@ -656,7 +669,7 @@ fn read_channel(
     progress: &mut dyn Progress,
     batches: SyncSender<MessageBatch>,
 ) -> std::result::Result<(u64, u64), ReadStop> {
-    let mut rows = MessageRows::new();
+    let mut rows = MessageRows::with_capacity(0, 0, 0, 0);
     let (mut count, mut bytes_in) = (0u64, 0u64);
     // The visitor can only return an I/O error: the real one waits here.
     let mut failure: Option<ReadStop> = None;
