@@ -29,8 +29,8 @@ use crate::filestore::replay::{ClientsReplay, ReplayedSub, SubsReplay};
 use crate::filestore::slice::{index_file_name, slice_name, SliceName};
 use crate::filestore::slice::{EntrySource, IndexEntry, ReadOptions, SliceFiles, SliceSummary};
 use crate::filestore::walk::{
-    recover_slice, seq_hint, walk_data_file, walk_typed_log, DataObserver, DataRecord, DecodedMsg,
-    FrameCursor, IndexEvent, LogEnd, LogRecord, ScanEnd, SliceObserver,
+    recover_slice, seq_hint, walk_data_file, walk_typed_log, CrcMismatch, DataObserver, DataRecord,
+    DecodedMsg, FrameCursor, IndexEvent, LogEnd, LogRecord, ScanEnd, SliceObserver,
 };
 use crate::proto::{self, ClientDelete, ClientInfo, SubState, SubStateDelete};
 
@@ -790,15 +790,17 @@ impl Checker {
     fn record_crc(&mut self, rel: &str, r: &LogRecord, what: &str) -> bool {
         self.out.stats.records += 1;
         self.out.stats.crc_verified += 1;
-        let Some((stored, actual)) = r.crc_mismatch else {
+        let Some(mismatch) = r.crc_mismatch else {
             return true;
         };
+        let CrcMismatch {
+            stored,
+            computed: actual,
+        } = mismatch;
         let (offset, size) = (r.offset, r.size);
         self.push(
             Finding::at_file(Severity::Error, Code::RecordCrc, rel, Some(offset))
-                .msg(format!(
-                    "{what}: corrupted data, expected crc to be 0x{stored:08x}, got 0x{actual:08x}"
-                ))
+                .msg(format!("{what}: {mismatch}"))
                 .expected(format!("crc 0x{stored:08x} (stored in the header)"))
                 .found(format!("crc 0x{actual:08x} (computed over the payload)"))
                 .length(HEADER + size)
@@ -1818,11 +1820,12 @@ impl DataObserver for DataChecks<'_> {
         let mut undecodable = None;
         if let Some(p) = &r.payload {
             self.c.out.stats.crc_verified += 1;
-            let actual = p
-                .computed_crc
-                .unwrap_or_else(|| self.c.crc.checksum(p.bytes));
-            crc_ok = Some(actual == stored_crc);
-            if actual != stored_crc {
+            // The walk is always given the CRC: every payload has its
+            // computed CRC.
+            let mismatch = p.crc_mismatch(stored_crc);
+            crc_ok = Some(mismatch.is_none());
+            if let Some(mismatch) = mismatch {
+                let actual = mismatch.computed;
                 let seq = matched.map(|e| e.seq).or_else(|| seq_hint(p.bytes));
                 let server = if mode == Mode::Trusted && past_index {
                     "ignores it: the record is not in the trusted index".to_string()
@@ -1837,7 +1840,7 @@ impl DataObserver for DataChecks<'_> {
                 self.c.push(
                     Finding::at_file(Severity::Error, Code::RecordCrc, dat_rel, Some(offset))
                         .msg(format!(
-                            "message record{}: corrupted data, expected crc to be 0x{stored_crc:08x}, got 0x{actual:08x}",
+                            "message record{}: {mismatch}",
                             seq.map_or(String::new(), |s| format!(" (seq {s})"))
                         ))
                         .expected(format!("crc 0x{stored_crc:08x} (stored in the header)"))

@@ -39,7 +39,7 @@ use slice::{
     index_file_name, slice_name, FindingLog, IndexEntry, SliceCursor, SliceFiles, SliceName,
     SliceState, SliceSummary,
 };
-use walk::LogEnd;
+use walk::{CrcMismatch, LogEnd};
 
 /// Limits of a channel by name, from the server configuration.
 pub type LimitsFn = Arc<dyn Fn(&str) -> Limits + Send + Sync>;
@@ -210,7 +210,11 @@ impl FileStore {
 
     /// A server.dat CRC mismatch: name the polynomial that fits, if one
     /// of the known ones does.
-    fn crc_mismatch(&self, stored: u32, actual: u32) -> StoreError {
+    fn crc_mismatch(&self, mismatch: CrcMismatch) -> StoreError {
+        let CrcMismatch {
+            stored,
+            computed: actual,
+        } = mismatch;
         let path = self.root.join("server.dat");
         let fits = KNOWN_POLYS.iter().find(|(poly, _)| {
             *poly != self.opts.crc_poly
@@ -234,11 +238,7 @@ impl FileStore {
                 suggested,
                 name,
             },
-            None => StoreError::corrupt(
-                &path,
-                4,
-                format!("corrupted data, expected crc to be 0x{stored:08x}, got 0x{actual:08x}"),
-            ),
+            None => StoreError::corrupt(&path, 4, mismatch.to_string()),
         }
     }
 
@@ -498,9 +498,7 @@ impl FileStore {
                     .map_err(|e| StoreError::corrupt(&path, 4, format!("bad ServerInfo: {e}")))?;
                 Ok(Some(info.into()))
             }
-            Next::CrcMismatch {
-                expected, actual, ..
-            } => Err(self.crc_mismatch(expected, actual)),
+            Next::CrcMismatch { mismatch, .. } => Err(self.crc_mismatch(mismatch)),
             other => Err(StoreError::corrupt(
                 &path,
                 4,
@@ -652,15 +650,12 @@ fn damage_finding(path: &Path, next: &Next<'_>) -> Option<Finding> {
             "refuses to start (unexpected EOF); with -file_truncate_bad_eof it truncates the file here",
         ),
         Next::CrcMismatch {
-            offset,
-            expected,
-            actual,
-            ..
+            offset, mismatch, ..
         } => (
             Severity::Error,
             Code::RecordCrc,
             *offset,
-            format!("corrupted data, expected crc to be 0x{expected:08x}, got 0x{actual:08x}"),
+            mismatch.to_string(),
             "refuses to start",
         ),
     };

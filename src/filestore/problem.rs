@@ -2,6 +2,8 @@
 //! message the entry names (the server's `getMessage` and
 //! `ensureLastMsgAndIndexMatch` errors, docs/FORMAT.md 2.4, 2.8.2).
 
+use super::walk::CrcMismatch;
+
 /// A message record read through its index entry that is not usable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RecordProblem {
@@ -16,8 +18,8 @@ pub enum RecordProblem {
     SizeMismatch { stored: u32, indexed: u32 },
 
     /// The record's CRC does not match (only when CRCs are verified).
-    #[error("corrupted data, expected crc to be 0x{stored:08x}, got 0x{actual:08x}")]
-    Crc { stored: u32, actual: u32 },
+    #[error(transparent)]
+    Crc(#[from] CrcMismatch),
 
     #[error("bad MsgProto")]
     BadMsgProto,
@@ -67,8 +69,8 @@ pub enum LastRecordProblem {
     #[error("expected record size to be {indexed} bytes, got {stored} bytes")]
     Size { indexed: u32, stored: u64 },
 
-    #[error("corrupted data, expected crc to be 0x{stored:08x}, got 0x{actual:08x}")]
-    Crc { stored: u32, actual: u32 },
+    #[error(transparent)]
+    Crc(#[from] CrcMismatch),
 
     #[error("error decoding message: {0}")]
     Decode(prost::DecodeError),
@@ -94,10 +96,10 @@ mod tests {
     /// were strings; tests and users match on them.
     #[test]
     fn texts_are_unchanged() {
-        let crc = RecordProblem::Crc {
+        let crc = RecordProblem::Crc(CrcMismatch {
             stored: 0x72c2_2422,
-            actual: 0xff4a_d9c0,
-        };
+            computed: 0xff4a_d9c0,
+        });
         assert_eq!(
             crc.describe(12),
             "seq 12: corrupted data, expected crc to be 0x72c22422, got 0xff4ad9c0"

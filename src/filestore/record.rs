@@ -2,12 +2,11 @@
 //! 2.8.5): a 4-byte version header, then `{u32 size|type, u32 crc, payload}`.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::problem::RecordProblem;
-use super::readahead::{Layout, ReadAhead};
-use super::walk::{Frame, FrameCursor, LogEnd};
+use super::walk::{CrcMismatch, Frame, FrameCursor, LogEnd};
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 
@@ -87,8 +86,7 @@ pub enum Next<'a> {
     CrcMismatch {
         offset: u64,
         record_type: u8,
-        expected: u32,
-        actual: u32,
+        mismatch: CrcMismatch,
         payload: &'a [u8],
     },
 }
@@ -147,94 +145,36 @@ impl RecordReader {
             Frame::Record {
                 offset,
                 rtype,
+                size,
                 stored_crc,
                 payload,
-                ..
             } => {
-                let payload = self.cursor.bytes(&payload.unwrap_or(0..0));
-                let actual = if self.verify_crc {
-                    self.crc.checksum(payload)
+                let payload = payload.unwrap_or(0..0);
+                let checked = if self.verify_crc {
+                    let computed =
+                        self.cursor
+                            .payload_crc(offset, size as u32, &payload, &self.crc);
+                    CrcMismatch::check(stored_crc, computed)
                 } else {
-                    stored_crc
+                    Ok(())
                 };
-                if actual != stored_crc {
-                    Next::CrcMismatch {
-                        offset,
-                        record_type: rtype,
-                        expected: stored_crc,
-                        actual,
-                        payload,
-                    }
-                } else {
-                    Next::Record {
+                let payload = self.cursor.bytes(&payload);
+                match checked {
+                    Ok(()) => Next::Record {
                         offset,
                         record_type: rtype,
                         payload,
-                    }
+                    },
+                    Err(mismatch) => Next::CrcMismatch {
+                        offset,
+                        record_type: rtype,
+                        mismatch,
+                        payload,
+                    },
                 }
             }
         })
     }
-}
-
-/// Read exactly one record at `offset` of an untyped file, checking its
-/// size and CRC. Used to verify the record an index entry points at.
-pub fn read_record_at(
-    file: &mut File,
-    path: &Path,
-    file_len: u64,
-    offset: u64,
-    expected_size: u32,
-    crc: Option<&Crc32>,
-) -> Result<Vec<u8>> {
-    if offset < 4 || offset + HEADER_LEN > file_len {
-        return Err(StoreError::corrupt(
-            path,
-            offset,
-            format!("record header beyond end of file ({file_len} bytes)"),
-        ));
-    }
-    file.seek(SeekFrom::Start(offset))
-        .map_err(|e| StoreError::io(path, e))?;
-    let mut header = [0u8; 8];
-    file.read_exact(&mut header)
-        .map_err(|e| StoreError::io(path, e))?;
-    let size = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
-    let stored_crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-    if size != expected_size {
-        return Err(StoreError::corrupt(
-            path,
-            offset,
-            format!("record size {size} does not match the index size {expected_size}"),
-        ));
-    }
-    if offset + HEADER_LEN + size as u64 > file_len {
-        return Err(StoreError::corrupt(
-            path,
-            offset,
-            format!(
-                "unexpected EOF: record of {} bytes but only {} left in the file",
-                HEADER_LEN + size as u64,
-                file_len - offset
-            ),
-        ));
-    }
-    let mut payload = vec![0u8; size as usize];
-    file.read_exact(&mut payload)
-        .map_err(|e| StoreError::io(path, e))?;
-    if let Some(crc) = crc {
-        let actual = crc.checksum(&payload);
-        if actual != stored_crc {
-            return Err(StoreError::corrupt(
-                path,
-                offset,
-                format!(
-                    "corrupted data, expected crc to be 0x{stored_crc:08x}, got 0x{actual:08x}"
-                ),
-            ));
-        }
-    }
-    Ok(payload)
 }
 
 /// Reads records at offsets taken from an index, out of large shared
@@ -242,7 +182,7 @@ pub fn read_record_at(
 /// slice of its chunk, so streaming a slice costs no allocation or copy per
 /// message.
 pub struct ChunkReader {
-    ahead: ReadAhead,
+    cursor: FrameCursor,
     path: PathBuf,
     crc: Crc32,
     verify_crc: bool,
@@ -251,13 +191,11 @@ pub struct ChunkReader {
 impl ChunkReader {
     pub fn open(path: &Path, crc: Crc32, verify_crc: bool) -> Result<Self> {
         let mut file = open_read_only(path)?;
-        let file_len = file.metadata().map_err(|e| StoreError::io(path, e))?.len();
         check_version(&mut file, path)?;
-        let layout = Layout::Messages {
-            crc: verify_crc.then(|| crc.clone()),
-        };
+        let cursor = FrameCursor::data_file(file, verify_crc.then(|| crc.clone()))
+            .map_err(|e| StoreError::io(path, e))?;
         Ok(ChunkReader {
-            ahead: ReadAhead::new(file, file_len, layout),
+            cursor,
             path: path.to_path_buf(),
             crc,
             verify_crc,
@@ -277,24 +215,21 @@ impl ChunkReader {
         size: u32,
     ) -> Result<std::result::Result<std::ops::Range<usize>, RecordProblem>> {
         let record_len = HEADER_LEN + u64::from(size);
+        self.cursor.seek(offset);
         let record = self
-            .ahead
-            .window(offset, record_len)
+            .cursor
+            .take(record_len)
             .map_err(|e| StoreError::io(&self.path, e))?;
         if (record.len() as u64) < record_len {
             return Ok(Err(RecordProblem::PastEnd {
                 needed: record_len,
                 offset,
-                file_len: self.ahead.len(),
+                file_len: self.cursor.len(),
             }));
         }
-        let computed = if self.verify_crc {
-            self.ahead.computed_crc(offset, size)
-        } else {
-            None
-        };
-        let chunk = self.ahead.chunk();
-        let header = &chunk[record.start..record.start + HEADER_LEN as usize];
+        let header = self
+            .cursor
+            .bytes(&(record.start..record.start + HEADER_LEN as usize));
         let stored_size = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
         let stored_crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
         if stored_size != size {
@@ -305,12 +240,9 @@ impl ChunkReader {
         }
         let payload = record.start + HEADER_LEN as usize..record.end;
         if self.verify_crc {
-            let actual = computed.unwrap_or_else(|| self.crc.checksum(&chunk[payload.clone()]));
-            if actual != stored_crc {
-                return Ok(Err(RecordProblem::Crc {
-                    stored: stored_crc,
-                    actual,
-                }));
+            let computed = self.cursor.payload_crc(offset, size, &payload, &self.crc);
+            if let Err(mismatch) = CrcMismatch::check(stored_crc, computed) {
+                return Ok(Err(RecordProblem::Crc(mismatch)));
             }
         }
         Ok(Ok(payload))
@@ -326,7 +258,7 @@ impl ChunkReader {
     ) -> Result<std::result::Result<bytes::Bytes, RecordProblem>> {
         Ok(self
             .locate(offset, size)?
-            .map(|range| self.ahead.chunk().slice(range)))
+            .map(|range| self.cursor.chunk().slice(range)))
     }
 
     /// [`Self::read_sized`], borrowed: no reference counting at all.
@@ -337,6 +269,6 @@ impl ChunkReader {
     ) -> Result<std::result::Result<&[u8], RecordProblem>> {
         Ok(self
             .locate(offset, size)?
-            .map(|range| &self.ahead.chunk()[range]))
+            .map(|range| self.cursor.bytes(&range)))
     }
 }

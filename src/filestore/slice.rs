@@ -355,17 +355,11 @@ impl SliceObserver for FindingLog<'_> {
                     "refuses to start (unexpected EOF); with -file_truncate_bad_eof it truncates the file here",
                 )
             }
-            ScanEnd::Crc {
-                offset,
-                stored,
-                computed,
-            } => self.push(
+            ScanEnd::Crc { offset, mismatch } => self.push(
                 Severity::Error,
                 Code::RecordCrc,
                 at(dat, *offset),
-                format!(
-                    "corrupted data, expected crc to be 0x{stored:08x}, got 0x{computed:08x}; ok_up_to={offset}"
-                ),
+                format!("{mismatch}; ok_up_to={offset}"),
                 "refuses to start (CRC mismatch while rebuilding the index)",
             ),
         }

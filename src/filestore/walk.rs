@@ -75,6 +75,26 @@ impl LogEnd {
     }
 }
 
+/// A record whose payload does not match the CRC stored in its header:
+/// the server's "corrupted data" error, worded here only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("corrupted data, expected crc to be 0x{stored:08x}, got 0x{computed:08x}")]
+pub struct CrcMismatch {
+    pub stored: u32,
+    pub computed: u32,
+}
+
+impl CrcMismatch {
+    /// The mismatch, if `computed` is not the `stored` CRC.
+    pub fn check(stored: u32, computed: u32) -> std::result::Result<(), CrcMismatch> {
+        if computed == stored {
+            Ok(())
+        } else {
+            Err(CrcMismatch { stored, computed })
+        }
+    }
+}
+
 /// A store file read sequentially (or at offsets) through [`ReadAhead`]:
 /// a payload is handed out borrowed from its chunk, so a walk allocates
 /// nothing per record, and nothing larger than the file.
@@ -94,6 +114,15 @@ impl FrameCursor {
     /// A message data file, with its CRCs computed ahead when `crc` is given.
     pub fn open_data(path: &Path, crc: Option<crate::crc::Crc32>) -> io::Result<FrameCursor> {
         FrameCursor::open_as(path, false, Layout::Messages { crc })
+    }
+
+    /// A message data file opened already (read-only, regular), with its
+    /// CRCs computed ahead when `crc` is given.
+    pub fn data_file(
+        file: std::fs::File,
+        crc: Option<crate::crc::Crc32>,
+    ) -> io::Result<FrameCursor> {
+        FrameCursor::with_layout(file, false, Layout::Messages { crc })
     }
 
     /// A file opened already (read-only, regular).
@@ -170,6 +199,21 @@ impl FrameCursor {
     /// The CRC the read-ahead worker computed for the record at `offset`.
     pub fn computed_crc(&mut self, offset: u64, size: u32) -> Option<u32> {
         self.ahead.computed_crc(offset, size)
+    }
+
+    /// The CRC of the payload (`payload`, a range of the chunk) of the
+    /// record at `offset` of `size` bytes: the one the read-ahead worker
+    /// computed, else computed here. Every record CRC is computed here.
+    pub fn payload_crc(
+        &mut self,
+        offset: u64,
+        size: u32,
+        payload: &Range<usize>,
+        crc: &crate::crc::Crc32,
+    ) -> u32 {
+        self.ahead
+            .computed_crc(offset, size)
+            .unwrap_or_else(|| crc.checksum(&self.ahead.chunk()[payload.clone()]))
     }
 
     /// Offset of the first non-zero byte at or after `from`, if any. The
@@ -305,8 +349,8 @@ pub struct LogRecord<'a> {
     /// Payload size, without the 8-byte header.
     pub size: u64,
     pub payload: &'a [u8],
-    /// `(stored, computed)` when they differ.
-    pub crc_mismatch: Option<(u32, u32)>,
+    /// When the payload does not match its stored CRC.
+    pub crc_mismatch: Option<CrcMismatch>,
 }
 
 /// Walk a typed log from the cursor's position (after the version header)
@@ -328,14 +372,14 @@ pub fn walk_typed_log(
                 payload,
             } => (offset, rtype, size, stored_crc, payload),
         };
-        let payload = log.bytes(&payload.unwrap_or(0..0));
-        let computed = crc.checksum(payload);
+        let payload = payload.unwrap_or(0..0);
+        let computed = log.payload_crc(offset, size as u32, &payload, crc);
         record(LogRecord {
             offset,
             rtype,
             size,
-            payload,
-            crc_mismatch: (computed != stored_crc).then_some((stored_crc, computed)),
+            payload: log.bytes(&payload),
+            crc_mismatch: CrcMismatch::check(stored_crc, computed).err(),
         });
     }
 }
@@ -454,11 +498,9 @@ pub struct ReadPayload<'a> {
 }
 
 impl ReadPayload<'_> {
-    /// `(stored, computed)` when a computed CRC differs from the stored one.
-    pub fn crc_mismatch(&self, stored: u32) -> Option<(u32, u32)> {
-        self.computed_crc
-            .filter(|&c| c != stored)
-            .map(|c| (stored, c))
+    /// When a computed CRC differs from the `stored` one.
+    pub fn crc_mismatch(&self, stored: u32) -> Option<CrcMismatch> {
+        CrcMismatch::check(stored, self.computed_crc?).err()
     }
 }
 
@@ -512,10 +554,7 @@ pub fn step_data<'a>(
         } => (offset, size, stored_crc, payload),
     };
     let computed_crc = match (&payload, crc) {
-        (Some(range), Some(crc)) => Some(
-            dat.computed_crc(offset, size as u32)
-                .unwrap_or_else(|| crc.checksum(dat.bytes(range))),
-        ),
+        (Some(range), Some(crc)) => Some(dat.payload_crc(offset, size as u32, range, crc)),
         _ => None,
     };
     let dat: &'a FrameCursor = dat;
@@ -582,11 +621,7 @@ pub enum ScanEnd {
     /// `-file_truncate_bad_eof`.
     Log(LogEnd),
     /// A CRC mismatch (when CRCs are verified): the server refuses to start.
-    Crc {
-        offset: u64,
-        stored: u32,
-        computed: u32,
-    },
+    Crc { offset: u64, mismatch: CrcMismatch },
     /// A record that does not decode as a message: the server refuses to
     /// start.
     Undecodable { offset: u64, error: String },
@@ -848,12 +883,9 @@ fn verify_last(
             stored: size,
         });
     }
-    let payload = src.bytes(&payload);
-    let actual = opts.crc.checksum(payload);
-    if actual != stored {
-        return Err(LastRecordProblem::Crc { stored, actual });
-    }
-    let (seq, _) = decode_message(payload).map_err(LastRecordProblem::Decode)?;
+    let computed = src.payload_crc(e.offset, e.size, &payload, &opts.crc);
+    CrcMismatch::check(stored, computed)?;
+    let (seq, _) = decode_message(src.bytes(&payload)).map_err(LastRecordProblem::Decode)?;
     if seq != e.seq {
         return Err(LastRecordProblem::Seq {
             indexed: e.seq,
@@ -906,11 +938,10 @@ impl DataObserver for Scan<'_> {
         let Some(payload) = &r.payload else {
             return true;
         };
-        if let Some((stored, computed)) = payload.crc_mismatch(r.stored_crc) {
+        if let Some(mismatch) = payload.crc_mismatch(r.stored_crc) {
             self.end = ScanEnd::Crc {
                 offset: r.offset,
-                stored,
-                computed,
+                mismatch,
             };
             return false;
         }

@@ -307,6 +307,7 @@ fn wrong_crc_polynomial_is_a_typed_error_with_the_fitting_one() {
 #[test]
 fn crc_flip_is_a_typed_bad_record_error() {
     use stanctl::filestore::problem::RecordProblem;
+    use stanctl::filestore::walk::CrcMismatch;
     use stanctl::filestore::{FileStore, FileStoreOptions};
     use stanctl::model::MessageRange;
     let name = "damaged-crc-flip-v0.23";
@@ -331,7 +332,11 @@ fn crc_flip_is_a_typed_bad_record_error() {
     match &errors[0] {
         stanctl::StoreError::BadRecord {
             seq: got,
-            problem: RecordProblem::Crc { stored, actual },
+            problem:
+                RecordProblem::Crc(CrcMismatch {
+                    stored,
+                    computed: actual,
+                }),
             path,
             ..
         } => {

@@ -124,7 +124,7 @@ pub fn run(cli: &Cli, cmd: &ExportCommand) -> anyhow::Result<Outcome> {
                  --keep-encrypted to keep the ciphertext)"
             }
             StoreError::BadRecord {
-                problem: RecordProblem::Crc { .. },
+                problem: RecordProblem::Crc(_),
                 ..
             } => {
                 " (the server fails on this message too; --file_crc=false exports what \
