@@ -36,7 +36,7 @@ use crate::error::{Result, StoreError};
 use crate::migrate::{subject_matches, Progress};
 use crate::model::{ChannelStats, Limits, LimitsSource, MessageRange, MessageRef};
 use crate::staging::Staging;
-use crate::store::StoreReader;
+use crate::store::{StoreReader, Visit};
 
 /// Which messages to export and how to write them.
 #[derive(Debug, Clone)]
@@ -680,30 +680,34 @@ fn read_channel(
         };
         sent.map_err(|e| stop(failure, e))
     };
-    let walk = store.for_each_message(name, opts.range, &mut |item| {
-        let m = item.map_err(|e| stop(&mut failure, ReadStop::Store(e)))?;
-        if !opts.keep_encrypted {
-            if let Some(cipher) = likely_envelope(m.data) {
-                let e = StoreError::NeedsKey {
-                    location: format!("channel {name:?} seq {}", m.seq),
-                    message: format!(
-                        "the payload is encrypted ({}); \
+    let walk = store.walk(
+        name,
+        opts.range,
+        Visit::Messages(&mut |item| {
+            let m = item.map_err(|e| stop(&mut failure, ReadStop::Store(e)))?;
+            if !opts.keep_encrypted {
+                if let Some(cipher) = likely_envelope(m.data) {
+                    let e = StoreError::NeedsKey {
+                        location: format!("channel {name:?} seq {}", m.seq),
+                        message: format!(
+                            "the payload is encrypted ({}); \
                          give the key, or keep the ciphertext deliberately",
-                        cipher.name()
-                    ),
-                };
-                return Err(stop(&mut failure, ReadStop::Store(e)));
+                            cipher.name()
+                        ),
+                    };
+                    return Err(stop(&mut failure, ReadStop::Store(e)));
+                }
             }
-        }
-        rows.push(&m);
-        count += 1;
-        bytes_in += m.data.len() as u64;
-        progress.message(m.data.len() as u64);
-        if rows.full() {
-            send(&mut rows, &mut failure)?;
-        }
-        Ok(())
-    });
+            rows.push(&m);
+            count += 1;
+            bytes_in += m.data.len() as u64;
+            progress.message(m.data.len() as u64);
+            if rows.full() {
+                send(&mut rows, &mut failure)?;
+            }
+            Ok(())
+        }),
+    );
     if let Some(stopped) = failure {
         return Err(stopped);
     }

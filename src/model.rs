@@ -74,7 +74,7 @@ pub struct Message {
 }
 
 /// A message borrowed from where it was read, as
-/// [`crate::store::StoreReader::for_each_message`] hands it out. Subject
+/// [`crate::store::StoreReader::walk`] hands it out. Subject
 /// and reply are the stored bytes; [`crate::proto::text`] makes the
 /// `String`s a [`Message`] holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::store::StoreReader;
+use crate::store::{StoreReader, Visit};
 
 /// Payload sizes in a log-linear histogram (as HdrHistogram does): sizes
 /// below 2048 bytes exactly, larger ones in 256 buckets per power of two,
@@ -233,23 +233,27 @@ pub fn compute(store: &mut dyn StoreReader, channels: &[String], buckets: usize)
     let mut subjects = TopCounter::new(SUBJECT_COUNTERS);
     let (mut msgs, mut bytes, mut replies, mut unreadable) = (0u64, 0u64, 0u64, 0u64);
     for name in channels {
-        store.for_each_message(name, Default::default(), &mut |item| {
-            let Ok(m) = item else {
-                unreadable += 1;
-                return Ok(());
-            };
-            let offset = (i128::from(m.timestamp) - i128::from(start)) / i128::from(width);
-            let b = offset.clamp(0, buckets as i128 - 1) as usize;
-            counts[b] += 1;
-            msgs += 1;
-            bytes += m.data.len() as u64;
-            sizes.add(m.data.len() as u64);
-            subjects.add(&String::from_utf8_lossy(m.subject));
-            if !m.reply.is_empty() {
-                replies += 1;
-            }
-            Ok(())
-        })?;
+        store.walk(
+            name,
+            Default::default(),
+            Visit::Messages(&mut |item| {
+                let Ok(m) = item else {
+                    unreadable += 1;
+                    return Ok(());
+                };
+                let offset = (i128::from(m.timestamp) - i128::from(start)) / i128::from(width);
+                let b = offset.clamp(0, buckets as i128 - 1) as usize;
+                counts[b] += 1;
+                msgs += 1;
+                bytes += m.data.len() as u64;
+                sizes.add(m.data.len() as u64);
+                subjects.add(&String::from_utf8_lossy(m.subject));
+                if !m.reply.is_empty() {
+                    replies += 1;
+                }
+                Ok(())
+            }),
+        )?;
     }
     Ok(Stats {
         channels: channels.to_vec(),

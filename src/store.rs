@@ -35,6 +35,26 @@ impl std::fmt::Display for Backend {
 /// A stream of messages in ascending sequence order.
 pub type MessageIter<'a> = Box<dyn Iterator<Item = Result<Message>> + 'a>;
 
+/// What [`StoreReader::walk`] hands each message to, borrowed. An error of
+/// the visitor (its output failed) ends the walk.
+pub enum Visit<'v> {
+    /// Only the payload: a backend may find it without decoding the rest of
+    /// the message (`dump --format raw`, `check --keys`).
+    Payloads(&'v mut dyn FnMut(Result<&[u8]>) -> std::io::Result<()>),
+    /// The whole message.
+    Messages(&'v mut dyn FnMut(Result<MessageRef<'_>>) -> std::io::Result<()>),
+}
+
+impl Visit<'_> {
+    /// Hand over a message, or only its payload.
+    pub fn message(&mut self, m: Result<MessageRef<'_>>) -> std::io::Result<()> {
+        match self {
+            Visit::Payloads(visit) => visit(m.map(|m| m.data)),
+            Visit::Messages(visit) => visit(m),
+        }
+    }
+}
+
 /// Read-only access to a store. Implementations never modify the store.
 pub trait StoreReader {
     /// The backend the store is read from.
@@ -64,36 +84,17 @@ pub trait StoreReader {
     /// Problems and notable states met so far.
     fn findings(&self) -> Vec<Finding>;
 
-    /// Hand each payload of a channel within `range` to `visit`, in order,
-    /// as `messages` would yield it (an `Err` for a message that cannot be
-    /// read; the walk goes on). Backends may do it without decoding the
-    /// rest of the message: `dump --format raw` uses it. An error of
-    /// `visit` ends the walk and is returned.
-    fn for_each_payload(
-        &mut self,
-        channel: &str,
-        range: MessageRange,
-        visit: &mut dyn FnMut(Result<&[u8]>) -> std::io::Result<()>,
-    ) -> Result<()> {
-        // The payload is the borrowed message's data.
-        self.for_each_message(channel, range, &mut |m| visit(m.map(|m| m.data)))
-    }
-
-    /// Hand each message of a channel within `range` to `visit`, borrowed,
-    /// in order, as `messages` would yield it (an `Err` for a message that
-    /// cannot be read; the walk goes on). Backends may do it without
-    /// building messages: `dump` uses it. An error of `visit` ends the walk
-    /// and is returned.
-    fn for_each_message(
-        &mut self,
-        channel: &str,
-        range: MessageRange,
-        visit: &mut dyn FnMut(Result<MessageRef<'_>>) -> std::io::Result<()>,
-    ) -> Result<()> {
+    /// Hand each message (or only its payload) of a channel within `range`
+    /// to `visit`, borrowed, in order, as `messages` would yield it (an
+    /// `Err` for a message that cannot be read; the walk goes on). Backends
+    /// may do it without building messages: `dump` uses it. An error of
+    /// `visit` ends the walk and is returned. One method for both kinds, so
+    /// a wrapper that forwards it cannot forward one and miss the other.
+    fn walk(&mut self, channel: &str, range: MessageRange, mut visit: Visit<'_>) -> Result<()> {
         for item in self.messages(channel, range)? {
             match item {
-                Ok(m) => visit(Ok(MessageRef::from(&m))),
-                Err(e) => visit(Err(e)),
+                Ok(m) => visit.message(Ok(MessageRef::from(&m))),
+                Err(e) => visit.message(Err(e)),
             }
             .map_err(|e| StoreError::io("<output>", e))?;
         }

@@ -5,7 +5,7 @@
 use super::{Code, Finding, Severity};
 use crate::error::StoreError;
 use crate::model::MessageRange;
-use crate::store::StoreReader;
+use crate::store::{StoreReader, Visit};
 
 /// What decrypting every payload of a store found.
 #[derive(Debug, Default)]
@@ -24,14 +24,18 @@ pub fn check_decryption(store: &mut dyn StoreReader) -> crate::error::Result<Key
         let mut failed = 0u64;
         let mut first: Option<(u64, String)> = None;
         let mut read = 0u64;
-        store.for_each_payload(&channel, MessageRange::default(), &mut |item| {
-            read += 1;
-            if let Err(StoreError::Decrypt { seq, message, .. }) = item {
-                failed += 1;
-                first.get_or_insert((seq, message));
-            }
-            Ok(())
-        })?;
+        store.walk(
+            &channel,
+            MessageRange::default(),
+            Visit::Payloads(&mut |item| {
+                read += 1;
+                if let Err(StoreError::Decrypt { seq, message, .. }) = item {
+                    failed += 1;
+                    first.get_or_insert((seq, message));
+                }
+                Ok(())
+            }),
+        )?;
         out.messages += read;
         if let Some((seq, message)) = first {
             out.findings.push(

@@ -27,7 +27,7 @@ use crate::model::{
 use crate::proto::{
     self, ClientDelete, ClientInfo, MsgProto, MsgView, SubState, SubStateDelete, SubStateUpdate,
 };
-use crate::store::{MessageIter, StoreReader};
+use crate::store::{MessageIter, StoreReader, Visit};
 use problem::RecordProblem;
 use record::{
     ChunkReader, Framing, Next, RecordReader, CLIENT_ADD, CLIENT_DELETE, KNOWN_POLYS, SUB_ACK,
@@ -718,76 +718,13 @@ impl StoreReader for FileStore {
         walk.next_message()
     }
 
-    fn for_each_payload(
-        &mut self,
-        channel: &str,
-        range: MessageRange,
-        visit: &mut dyn FnMut(Result<&[u8]>) -> std::io::Result<()>,
-    ) -> Result<()> {
+    fn walk(&mut self, channel: &str, range: MessageRange, visit: Visit<'_>) -> Result<()> {
         let state = self.channel(channel)?.clone();
         let mut walk = RangeWalk::new(state, range, self.read.clone());
-        let out = |e: std::io::Error| StoreError::io("<output>", e);
-        while let Some((entry, scanned)) = walk.next_or_report(&mut |e| visit(Err(e)))? {
-            // The data field found in place: no message is built.
-            let found = match &scanned {
-                Some(record) => msgproto_data(record, entry.seq),
-                None => match walk.record(&entry)? {
-                    Ok(record) => msgproto_data(record, entry.seq),
-                    Err(problem) => Err(problem),
-                },
-            };
-            match found {
-                Ok(payload) => visit(Ok(payload)),
-                Err(problem) => visit(Err(walk.bad_record(&entry, problem))),
-            }
-            .map_err(out)?;
+        match visit {
+            Visit::Payloads(visit) => walk.payloads(visit),
+            Visit::Messages(visit) => walk.messages(visit),
         }
-        Ok(())
-    }
-
-    fn for_each_message(
-        &mut self,
-        channel: &str,
-        range: MessageRange,
-        visit: &mut dyn FnMut(Result<MessageRef<'_>>) -> std::io::Result<()>,
-    ) -> Result<()> {
-        let state = self.channel(channel)?.clone();
-        let mut walk = RangeWalk::new(state, range, self.read.clone());
-        let out = |e: std::io::Error| StoreError::io("<output>", e);
-        while let Some((entry, scanned)) = walk.next_or_report(&mut |e| visit(Err(e)))? {
-            let record = match &scanned {
-                Some(record) => Ok(record.as_slice()),
-                None => walk.record(&entry)?,
-            };
-            // A canonical record (the server's own output) is read in
-            // place; anything else is decoded as `messages` decodes it.
-            let decoded = match record {
-                Ok(bytes) => match MsgView::canonical(bytes) {
-                    Some(view) if view.sequence == entry.seq => {
-                        visit(Ok(MessageRef {
-                            seq: view.sequence,
-                            timestamp: view.timestamp,
-                            subject: view.subject,
-                            reply: view.reply,
-                            data: view.data,
-                        }))
-                        .map_err(out)?;
-                        continue;
-                    }
-                    _ => MsgProto::decode(bytes),
-                },
-                Err(problem) => {
-                    visit(Err(walk.bad_record(&entry, problem))).map_err(out)?;
-                    continue;
-                }
-            };
-            match message_from(decoded, &entry, walk.dat()) {
-                Ok(m) => visit(Ok(MessageRef::from(&m))),
-                Err(e) => visit(Err(e)),
-            }
-            .map_err(out)?;
-        }
-        Ok(())
     }
 
     fn clients(&mut self) -> Result<Vec<Client>> {
@@ -851,7 +788,7 @@ struct OpenSlice {
 }
 
 /// The index entries of a channel within a range, slice by slice, and the
-/// records they point at. Shared by `messages` and `for_each_payload`.
+/// records they point at. Shared by `messages` and `walk`.
 struct RangeWalk {
     read: ReadOptions,
     slices: std::vec::IntoIter<SliceState>,
@@ -969,6 +906,72 @@ impl RangeWalk {
             seq: entry.seq,
             problem,
         }
+    }
+
+    /// `walk` handing out only payloads.
+    fn payloads(
+        &mut self,
+        visit: &mut dyn FnMut(Result<&[u8]>) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let out = |e: std::io::Error| StoreError::io("<output>", e);
+        while let Some((entry, scanned)) = self.next_or_report(&mut |e| visit(Err(e)))? {
+            // The data field found in place: no message is built.
+            let found = match &scanned {
+                Some(record) => msgproto_data(record, entry.seq),
+                None => match self.record(&entry)? {
+                    Ok(record) => msgproto_data(record, entry.seq),
+                    Err(problem) => Err(problem),
+                },
+            };
+            match found {
+                Ok(payload) => visit(Ok(payload)),
+                Err(problem) => visit(Err(self.bad_record(&entry, problem))),
+            }
+            .map_err(out)?;
+        }
+        Ok(())
+    }
+
+    /// `walk` handing out borrowed messages.
+    fn messages(
+        &mut self,
+        visit: &mut dyn FnMut(Result<MessageRef<'_>>) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let out = |e: std::io::Error| StoreError::io("<output>", e);
+        while let Some((entry, scanned)) = self.next_or_report(&mut |e| visit(Err(e)))? {
+            let record = match &scanned {
+                Some(record) => Ok(record.as_slice()),
+                None => self.record(&entry)?,
+            };
+            // A canonical record (the server's own output) is read in
+            // place; anything else is decoded as `messages` decodes it.
+            let decoded = match record {
+                Ok(bytes) => match MsgView::canonical(bytes) {
+                    Some(view) if view.sequence == entry.seq => {
+                        visit(Ok(MessageRef {
+                            seq: view.sequence,
+                            timestamp: view.timestamp,
+                            subject: view.subject,
+                            reply: view.reply,
+                            data: view.data,
+                        }))
+                        .map_err(out)?;
+                        continue;
+                    }
+                    _ => MsgProto::decode(bytes),
+                },
+                Err(problem) => {
+                    visit(Err(self.bad_record(&entry, problem))).map_err(out)?;
+                    continue;
+                }
+            };
+            match message_from(decoded, &entry, self.dat()) {
+                Ok(m) => visit(Ok(MessageRef::from(&m))),
+                Err(e) => visit(Err(e)),
+            }
+            .map_err(out)?;
+        }
+        Ok(())
     }
 }
 

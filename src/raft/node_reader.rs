@@ -7,7 +7,7 @@ use crate::model::{
     ChannelStats, Client, ClusterInfo, Finding, Limits, LimitsSource, MessageRange, ServerInfo,
     Subscription,
 };
-use crate::store::{MessageIter, StoreReader};
+use crate::store::{MessageIter, StoreReader, Visit};
 
 pub struct NodeReader {
     store: Box<dyn StoreReader>,
@@ -49,22 +49,8 @@ impl StoreReader for NodeReader {
         self.store.expired_tail(channel)
     }
 
-    fn for_each_payload(
-        &mut self,
-        channel: &str,
-        range: MessageRange,
-        visit: &mut dyn FnMut(Result<&[u8]>) -> std::io::Result<()>,
-    ) -> Result<()> {
-        self.store.for_each_payload(channel, range, visit)
-    }
-
-    fn for_each_message(
-        &mut self,
-        channel: &str,
-        range: MessageRange,
-        visit: &mut dyn FnMut(Result<crate::model::MessageRef<'_>>) -> std::io::Result<()>,
-    ) -> Result<()> {
-        self.store.for_each_message(channel, range, visit)
+    fn walk(&mut self, channel: &str, range: MessageRange, visit: Visit<'_>) -> Result<()> {
+        self.store.walk(channel, range, visit)
     }
 
     fn clients(&mut self) -> Result<Vec<Client>> {
@@ -106,7 +92,6 @@ impl StoreReader for NodeReader {
 mod tests {
     use super::*;
     use crate::error::StoreError;
-    use crate::model::MessageRef;
     use crate::store::Backend;
 
     /// A store with only the borrowed walk: its `messages` fails, so a
@@ -132,12 +117,7 @@ mod tests {
         fn messages<'a>(&'a mut self, _: &str, _: MessageRange) -> Result<MessageIter<'a>> {
             Err(StoreError::Invalid("slow path taken".into()))
         }
-        fn for_each_message(
-            &mut self,
-            _: &str,
-            _: MessageRange,
-            _: &mut dyn FnMut(Result<MessageRef<'_>>) -> std::io::Result<()>,
-        ) -> Result<()> {
+        fn walk(&mut self, _: &str, _: MessageRange, _: Visit<'_>) -> Result<()> {
             Ok(())
         }
         fn clients(&mut self) -> Result<Vec<Client>> {
@@ -154,7 +134,11 @@ mod tests {
     #[test]
     fn the_borrowed_message_walk_is_the_stores() {
         let mut node = NodeReader::new(Box::new(FastOnly), NodeState::default());
-        let walked = node.for_each_message("c", MessageRange::default(), &mut |_| Ok(()));
+        let walked = node.walk(
+            "c",
+            MessageRange::default(),
+            Visit::Messages(&mut |_| Ok(())),
+        );
         assert!(walked.is_ok(), "{walked:?}");
     }
 }

@@ -315,16 +315,16 @@ fn crc_flip_is_a_typed_bad_record_error() {
     let mut store =
         FileStore::open(&fixture(name).join("store"), FileStoreOptions::default()).expect("open");
     let mut errors = Vec::new();
-    stanctl::StoreReader::for_each_message(
+    stanctl::StoreReader::walk(
         &mut store,
         "orders.eu",
         MessageRange::default(),
-        &mut |m| {
+        stanctl::store::Visit::Messages(&mut |m| {
             if let Err(e) = m {
                 errors.push(e);
             }
             Ok(())
-        },
+        }),
     )
     .expect("walk");
     assert_eq!(errors.len(), 1, "{errors:?}");

@@ -11,6 +11,7 @@ use clap::{Args, ValueEnum};
 use stanctl::crypto::{likely_envelope, Cipher};
 use stanctl::model::{MessageRange, MessageRef};
 use stanctl::multichannel::{select_channels, Merged};
+use stanctl::store::Visit;
 use stanctl::{StoreError, StoreReader};
 
 use super::output::{self, Format};
@@ -328,9 +329,11 @@ pub fn run(cli: &Cli, args: &DumpArgs, store: &mut dyn StoreReader) -> anyhow::R
     printer.begin(&mut out)?;
     if !several || args.by_channel {
         for (channel, range) in &ranges {
-            store.for_each_message(channel, *range, &mut |item| {
-                printer.item(&mut out, channel, item)
-            })?;
+            store.walk(
+                channel,
+                *range,
+                Visit::Messages(&mut |item| printer.item(&mut out, channel, item)),
+            )?;
         }
     } else {
         let names: Vec<String> = ranges.iter().map(|(name, _)| name.clone()).collect();
@@ -401,10 +404,14 @@ fn follow(
         printer.begin(&mut out)?;
     }
     if let Some(start) = start {
-        store.for_each_message(channel, start, &mut |item| match (raw, item) {
-            (true, Ok(m)) => out.write_all(m.data),
-            (_, item) => printer.item(&mut out, channel, item),
-        })?;
+        store.walk(
+            channel,
+            start,
+            Visit::Messages(&mut |item| match (raw, item) {
+                (true, Ok(m)) => out.write_all(m.data),
+                (_, item) => printer.item(&mut out, channel, item),
+            }),
+        )?;
     }
     printer.flush(&mut out)?;
     let mut idle_since = std::time::Instant::now();
@@ -451,7 +458,7 @@ fn dump_raw(
     let mut problems = false;
     let mut warned_encrypted = false;
     let mut decrypt_failed = false;
-    store.for_each_payload(channel, range, &mut |item| match item {
+    store.walk(channel, range, Visit::Payloads(&mut |item| match item {
         Ok(data) => match (have_key, likely_envelope(data)) {
             (false, Some(cipher)) => {
                 if !warned_encrypted {
@@ -481,7 +488,7 @@ fn dump_raw(
             problems = true;
             Ok(())
         }
-    })?;
+    }))?;
     Ok(problems)
 }
 
