@@ -35,6 +35,7 @@ use crate::crypto::likely_envelope;
 use crate::error::{Result, StoreError};
 use crate::migrate::{subject_matches, Progress};
 use crate::model::{ChannelStats, Limits, LimitsSource, MessageRange, MessageRef};
+use crate::proto::text_ref;
 use crate::staging::Staging;
 use crate::store::{StoreReader, Visit};
 
@@ -378,12 +379,11 @@ impl MessageRows {
     fn push(&mut self, m: &MessageRef<'_>) {
         self.seq.append_value(m.seq);
         self.timestamp.append_value(m.timestamp);
-        self.subject
-            .append_value(String::from_utf8_lossy(m.subject));
+        self.subject.append_value(text_ref(m.subject));
         if m.reply.is_empty() {
             self.reply.append_null();
         } else {
-            self.reply.append_value(String::from_utf8_lossy(m.reply));
+            self.reply.append_value(text_ref(m.reply));
         }
         self.payload.append_value(m.data);
         self.payload_size.append_value(m.data.len() as u64);

@@ -119,7 +119,17 @@ pub struct SubStateUpdate {
 
 /// Lossy text for a string field: the server stores raw bytes.
 pub fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    text_ref(bytes).into_owned()
+}
+
+/// [`text`] borrowed when the bytes are valid UTF-8. `str::from_utf8`
+/// checks ASCII a word at a time; `from_utf8_lossy` walks byte by byte,
+/// which was 3.5% of an export's instructions for its subjects alone.
+pub fn text_ref(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(valid) => std::borrow::Cow::Borrowed(valid),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// [`text`] taking ownership: no copy when the bytes are valid UTF-8.
