@@ -37,7 +37,7 @@ pub use rebuild::SubOwner;
 
 use entries::node_id_from_address;
 use pb::{op_type, RaftOperation};
-use rebuild::Fsm;
+use rebuild::{ChanRec, Fsm};
 
 /// How to read a node.
 #[derive(Debug, Clone, Default)]
@@ -633,22 +633,11 @@ fn channel_infos(
             ..Default::default()
         };
         for o in ops {
-            if o.op.op_type != op_type::PUBLISH {
-                continue;
-            }
-            let Some(b) = &o.op.publish_batch else {
+            let Some(published) = published_to(o, c) else {
                 continue;
             };
-            let Some(m0) = b.messages.first() else {
-                continue;
-            };
-            if m0.subject != c.name
-                || !(o.op.channel_id == 0 || c.id == 0 || o.op.channel_id == c.id)
-            {
-                continue;
-            }
             info.publish_entries += 1;
-            for m in &b.messages {
+            for m in published {
                 info.messages_in_log += 1;
                 info.first_seq = Some(info.first_seq.map_or(m.sequence, |f| f.min(m.sequence)));
                 info.last_seq = Some(info.last_seq.map_or(m.sequence, |l| l.max(m.sequence)));
@@ -658,6 +647,19 @@ fn channel_infos(
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
+}
+
+/// The messages of `o` when it is a `Publish` to channel `c`: the batch's
+/// first subject names the channel, and its channel ID, when both are
+/// known, must agree.
+fn published_to<'o>(o: &'o Op, c: &ChanRec) -> Option<&'o [MsgProto]> {
+    if o.op.op_type != op_type::PUBLISH {
+        return None;
+    }
+    let batch = o.op.publish_batch.as_ref()?;
+    let first = batch.messages.first()?;
+    let same_id = o.op.channel_id == 0 || c.id == 0 || o.op.channel_id == c.id;
+    (first.subject == c.name && same_id).then_some(batch.messages.as_slice())
 }
 
 /// How many candidate entries per channel are compared with the store.
@@ -682,22 +684,10 @@ fn proven_committed(
             if o.index <= best || tried >= COMMIT_PROBES {
                 break;
             }
-            if o.op.op_type != op_type::PUBLISH {
-                continue;
-            }
-            let Some(b) = &o.op.publish_batch else {
+            let Some(published) = published_to(o, c) else {
                 continue;
             };
-            let Some(m0) = b.messages.first() else {
-                continue;
-            };
-            if m0.subject != c.name
-                || !(o.op.channel_id == 0 || c.id == 0 || o.op.channel_id == c.id)
-            {
-                continue;
-            }
-            let Some(m) = b
-                .messages
+            let Some(m) = published
                 .iter()
                 .filter(|m| m.sequence >= first && m.sequence <= last)
                 .max_by_key(|m| m.sequence)
