@@ -119,12 +119,12 @@ struct Loc {
 
 /// The message of a record salvage keeps: framing, CRC and protobuf check
 /// out, with a non-empty payload and a sequence.
-fn kept<'a>(r: &'a DataRecord<'a>) -> Option<&'a DecodedMsg<'a>> {
+fn kept<'a>(r: &DataRecord<'a>) -> Option<DecodedMsg<'a>> {
     let payload = r.payload.as_ref()?;
     if r.size == 0 || payload.crc_mismatch(r.stored_crc).is_some() {
         return None;
     }
-    payload.msg.as_ref().ok().filter(|m| m.sequence() > 0)
+    payload.msg().ok().filter(|m| m.sequence() > 0)
 }
 
 /// Whether a record salvage keeps starts at `offset`. A read error is an

@@ -1816,9 +1816,10 @@ impl DataObserver for DataChecks<'_> {
             self.next = self.entries.next_entry();
         }
         let mut crc_ok = None;
+        let msg = r.payload.as_ref().map(|p| p.msg());
         let mut decoded = None;
         let mut undecodable = None;
-        if let Some(p) = &r.payload {
+        if let (Some(p), Some(msg)) = (&r.payload, &msg) {
             self.c.out.stats.crc_verified += 1;
             // The walk is always given the CRC: every payload has its
             // computed CRC.
@@ -1852,7 +1853,7 @@ impl DataObserver for DataChecks<'_> {
                 );
             }
             self.c.out.stats.messages_decoded += 1;
-            match &p.msg {
+            match msg {
                 Ok(msg) => {
                     self.c.note_message(dat_rel, offset, msg, p.bytes);
                     decoded = Some(msg);

@@ -489,15 +489,20 @@ pub struct DataRecord<'a> {
     pub payload: Option<ReadPayload<'a>>,
 }
 
-/// A message record's payload, its CRC and its decoding.
+/// A message record's payload and its CRC.
 pub struct ReadPayload<'a> {
     pub bytes: &'a [u8],
     /// The CRC computed over `bytes`, when the walk was given a CRC.
     pub computed_crc: Option<u32>,
-    pub msg: std::result::Result<DecodedMsg<'a>, prost::DecodeError>,
 }
 
-impl ReadPayload<'_> {
+impl<'a> ReadPayload<'a> {
+    /// The payload decoded as a message: done by the observer that wants
+    /// it, where the result is used, rather than handed through the walk.
+    pub fn msg(&self) -> std::result::Result<DecodedMsg<'a>, prost::DecodeError> {
+        decode_msg(self.bytes)
+    }
+
     /// When a computed CRC differs from the `stored` one.
     pub fn crc_mismatch(&self, stored: u32) -> Option<CrcMismatch> {
         CrcMismatch::check(stored, self.computed_crc?).err()
@@ -534,10 +539,10 @@ pub trait DataObserver {
 }
 
 /// One step of [`walk_data_file`] at the cursor's position: the record
-/// there, framed, its payload read when `read_payload`, its CRC computed
-/// (when `crc` is given: ahead, by the read-ahead worker of an
-/// [`FrameCursor::open_data`] cursor, or here) and decoded; else how the
-/// framing ends. Errors: a failed read.
+/// there, framed, its payload read when `read_payload` and its CRC
+/// computed (when `crc` is given: ahead, by the read-ahead worker of an
+/// [`FrameCursor::open_data`] cursor, or here); else how the framing
+/// ends. Errors: a failed read.
 pub fn step_data<'a>(
     dat: &'a mut FrameCursor,
     crc: Option<&crate::crc::Crc32>,
@@ -558,13 +563,9 @@ pub fn step_data<'a>(
         _ => None,
     };
     let dat: &'a FrameCursor = dat;
-    let payload = payload.map(|range| {
-        let bytes = dat.bytes(&range);
-        ReadPayload {
-            bytes,
-            computed_crc,
-            msg: decode_msg(bytes),
-        }
+    let payload = payload.map(|range| ReadPayload {
+        bytes: dat.bytes(&range),
+        computed_crc,
     });
     Ok(Ok(DataRecord {
         offset,
@@ -945,7 +946,7 @@ impl DataObserver for Scan<'_> {
             };
             return false;
         }
-        match &payload.msg {
+        match payload.msg() {
             Ok(msg) => {
                 let entry = IndexEntry {
                     seq: msg.sequence(),
