@@ -587,18 +587,31 @@ fn only_key<'de, A: MapAccess<'de>>(
     Ok(read.is_none())
 }
 
-/// Second pass, the document: only `channels` is read.
-struct ListsTop<'a, 'p, 's> {
-    pass: &'a mut ChannelPass<'p, 's>,
+/// A second-pass visitor over one level of the document: a struct holding
+/// the pass, its own seed (`$how` tells the deserializer what comes), what
+/// it expects, and its one `visit_*` (written with `'de`).
+macro_rules! second_pass {
+    ($(#[$doc:meta])* $name:ident, $how:ident, $what:literal, $($visit:tt)*) => {
+        $(#[$doc])*
+        struct $name<'a, 'p, 's> {
+            pass: &'a mut ChannelPass<'p, 's>,
+        }
+
+        seed_of_visitor!($name<'_, '_, '_>, $how);
+
+        impl<'de> Visitor<'de> for $name<'_, '_, '_> {
+            type Value = ();
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str($what)
+            }
+            $($visit)*
+        }
+    };
 }
 
-seed_of_visitor!(ListsTop<'_, '_, '_>, deserialize_map);
-
-impl<'de> Visitor<'de> for ListsTop<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("the same document as the first pass")
-    }
+second_pass! {
+    /// Second pass, the document: only `channels` is read.
+    ListsTop, deserialize_map, "the same document as the first pass",
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
         only_key(&mut map, "channels", |map| {
             map.next_value_seed(ListsChannels { pass: self.pass })
@@ -607,18 +620,9 @@ impl<'de> Visitor<'de> for ListsTop<'_, '_, '_> {
     }
 }
 
-/// Second pass, `channels`.
-struct ListsChannels<'a, 'p, 's> {
-    pass: &'a mut ChannelPass<'p, 's>,
-}
-
-seed_of_visitor!(ListsChannels<'_, '_, '_>, deserialize_seq);
-
-impl<'de> Visitor<'de> for ListsChannels<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("the same list of channels as the first pass")
-    }
+second_pass! {
+    /// Second pass, `channels`.
+    ListsChannels, deserialize_seq, "the same list of channels as the first pass",
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
         while self.pass.next < self.pass.channels.len() {
             let i = self.pass.next;
@@ -650,18 +654,9 @@ fn fail<E: de::Error>(pass: &mut ChannelPass<'_, '_>, e: StoreError) -> E {
     E::custom(text)
 }
 
-/// Second pass, one channel with a message list.
-struct ListsChannel<'a, 'p, 's> {
-    pass: &'a mut ChannelPass<'p, 's>,
-}
-
-seed_of_visitor!(ListsChannel<'_, '_, '_>, deserialize_map);
-
-impl<'de> Visitor<'de> for ListsChannel<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("the same channel as the first pass")
-    }
+second_pass! {
+    /// Second pass, one channel with a message list.
+    ListsChannel, deserialize_map, "the same channel as the first pass",
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
         let found = only_key(&mut map, "messages", |map| {
             map.next_value_seed(ListsMessages {
@@ -675,18 +670,9 @@ impl<'de> Visitor<'de> for ListsChannel<'_, '_, '_> {
     }
 }
 
-/// Second pass, a message list: compared with the store as it is read.
-struct ListsMessages<'a, 'p, 's> {
-    pass: &'a mut ChannelPass<'p, 's>,
-}
-
-seed_of_visitor!(ListsMessages<'_, '_, '_>, deserialize_seq);
-
-impl<'de> Visitor<'de> for ListsMessages<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("the same list of messages as the first pass")
-    }
+second_pass! {
+    /// Second pass, a message list: compared with the store as it is read.
+    ListsMessages, deserialize_seq, "the same list of messages as the first pass",
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
         let order = self.pass.lists[self.pass.next];
         let mut json_error = None;
