@@ -305,7 +305,7 @@ fn index_entries(path: &Path, crc: &Crc32) -> io::Result<Vec<(u64, u64)>> {
     let mut raw = [0u8; INDEX_RECORD_LEN as usize];
     while idx.read_up_to(&mut raw)? == raw.len() {
         let (entry, stored) = IndexEntry::decode(&raw);
-        if raw.iter().any(|&b| b != 0) && crc.checksum(&raw[0..28]) == stored {
+        if raw.iter().any(|&b| b != 0) && IndexEntry::record_crc(&raw, crc) == stored {
             out.push((entry.seq, entry.offset));
         }
     }

@@ -58,13 +58,19 @@ impl IndexEntry {
         )
     }
 
+    /// The CRC of an index record: over the entry, its first 28 bytes
+    /// (the stored CRC is the last 4).
+    pub fn record_crc(raw: &[u8; 32], crc: &Crc32) -> u32 {
+        crc.checksum(&raw[0..28])
+    }
+
     pub fn encode(&self, crc: &Crc32) -> [u8; 32] {
         let mut raw = [0u8; 32];
         raw[0..8].copy_from_slice(&self.seq.to_le_bytes());
         raw[8..16].copy_from_slice(&self.offset.to_le_bytes());
         raw[16..24].copy_from_slice(&self.timestamp.to_le_bytes());
         raw[24..28].copy_from_slice(&self.size.to_le_bytes());
-        let sum = crc.checksum(&raw[0..28]);
+        let sum = IndexEntry::record_crc(&raw, crc);
         raw[28..32].copy_from_slice(&sum.to_le_bytes());
         raw
     }
@@ -482,7 +488,7 @@ impl SliceCursor {
                 let offset = 4 + (*position) * INDEX_RECORD_LEN;
                 *position += 1;
                 let (entry, stored) = IndexEntry::decode(&raw);
-                if *verify_crc && crc.checksum(&raw[0..28]) != stored {
+                if *verify_crc && IndexEntry::record_crc(&raw, crc) != stored {
                     // Only possible when the summary skipped this record:
                     // the server would have rebuilt the index from data.
                     return Err(StoreError::corrupt(

@@ -802,7 +802,7 @@ fn read_index(
             break;
         }
         let (entry, stored) = IndexEntry::decode(&raw);
-        let computed = opts.crc.checksum(&raw[0..28]);
+        let computed = IndexEntry::record_crc(&raw, &opts.crc);
         let crc = (computed != stored).then_some((stored, computed));
         if crc.is_some() && opts.verify_crc {
             rebuild = true;
