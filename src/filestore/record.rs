@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::problem::RecordProblem;
-use super::walk::{CrcMismatch, Frame, FrameCursor, LogEnd};
+use super::walk::{step_data, CrcMismatch, FrameCursor, LogEnd};
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 
@@ -136,43 +136,28 @@ impl RecordReader {
 
     /// Read the next record. Never allocates more than the file holds.
     pub fn next_record(&mut self) -> Result<Next<'_>> {
-        let frame = self
-            .cursor
-            .step(true)
-            .map_err(|e| StoreError::io(&self.path, e))?;
-        Ok(match frame {
-            Frame::End(end) => Next::End(end),
-            Frame::Record {
-                offset,
-                rtype,
-                size,
-                stored_crc,
+        let crc = self.verify_crc.then_some(&self.crc);
+        let r = match step_data(&mut self.cursor, crc, true) {
+            Err(e) => return Err(StoreError::io(&self.path, e)),
+            Ok(Err(end)) => return Ok(Next::End(end)),
+            Ok(Ok(r)) => r,
+        };
+        let (payload, mismatch) = match &r.payload {
+            Some(p) => (p.bytes, p.crc_mismatch(r.stored_crc)),
+            None => (&[][..], None),
+        };
+        Ok(match mismatch {
+            None => Next::Record {
+                offset: r.offset,
+                record_type: r.rtype,
                 payload,
-            } => {
-                let payload = payload.unwrap_or(0..0);
-                let checked = if self.verify_crc {
-                    let computed =
-                        self.cursor
-                            .payload_crc(offset, size as u32, &payload, &self.crc);
-                    CrcMismatch::check(stored_crc, computed)
-                } else {
-                    Ok(())
-                };
-                let payload = self.cursor.bytes(&payload);
-                match checked {
-                    Ok(()) => Next::Record {
-                        offset,
-                        record_type: rtype,
-                        payload,
-                    },
-                    Err(mismatch) => Next::CrcMismatch {
-                        offset,
-                        record_type: rtype,
-                        mismatch,
-                        payload,
-                    },
-                }
-            }
+            },
+            Some(mismatch) => Next::CrcMismatch {
+                offset: r.offset,
+                record_type: r.rtype,
+                mismatch,
+                payload,
+            },
         })
     }
 }

@@ -362,24 +362,20 @@ pub fn walk_typed_log(
     mut record: impl FnMut(LogRecord<'_>),
 ) -> io::Result<LogEnd> {
     loop {
-        let (offset, rtype, size, stored_crc, payload) = match log.step(true)? {
-            Frame::End(end) => return Ok(end),
-            Frame::Record {
-                offset,
-                rtype,
-                size,
-                stored_crc,
-                payload,
-            } => (offset, rtype, size, stored_crc, payload),
+        let r = match step_data(log, Some(crc), true)? {
+            Err(end) => return Ok(end),
+            Ok(r) => r,
         };
-        let payload = payload.unwrap_or(0..0);
-        let computed = log.payload_crc(offset, size as u32, &payload, crc);
+        let (payload, crc_mismatch) = match &r.payload {
+            Some(p) => (p.bytes, p.crc_mismatch(r.stored_crc)),
+            None => (&[][..], None),
+        };
         record(LogRecord {
-            offset,
-            rtype,
-            size,
-            payload: log.bytes(&payload),
-            crc_mismatch: CrcMismatch::check(stored_crc, computed).err(),
+            offset: r.offset,
+            rtype: r.rtype,
+            size: r.size,
+            payload,
+            crc_mismatch,
         });
     }
 }
@@ -482,6 +478,8 @@ pub fn torn_text(needed: Option<u64>, available: u64) -> String {
 /// A record of a message data file, as [`walk_data_file`] hands it out.
 pub struct DataRecord<'a> {
     pub offset: u64,
+    /// Record type (typed files), 0 otherwise.
+    pub rtype: u8,
     /// Payload size, without the 8-byte header.
     pub size: u64,
     pub stored_crc: u32,
@@ -538,7 +536,8 @@ pub trait DataObserver {
     fn end(&mut self, end: &LogEnd, dat: &mut FrameCursor) -> Option<u64>;
 }
 
-/// One step of [`walk_data_file`] at the cursor's position: the record
+/// One step over a framed file at the cursor's position, for every walk
+/// and reader (data files, typed logs, dump's records): the record
 /// there, framed, its payload read when `read_payload` and its CRC
 /// computed (when `crc` is given: ahead, by the read-ahead worker of an
 /// [`FrameCursor::open_data`] cursor, or here); else how the framing
@@ -548,15 +547,15 @@ pub fn step_data<'a>(
     crc: Option<&crate::crc::Crc32>,
     read_payload: bool,
 ) -> io::Result<std::result::Result<DataRecord<'a>, LogEnd>> {
-    let (offset, size, stored_crc, payload) = match dat.step(read_payload)? {
+    let (offset, rtype, size, stored_crc, payload) = match dat.step(read_payload)? {
         Frame::End(end) => return Ok(Err(end)),
         Frame::Record {
             offset,
+            rtype,
             size,
             stored_crc,
             payload,
-            ..
-        } => (offset, size, stored_crc, payload),
+        } => (offset, rtype, size, stored_crc, payload),
     };
     let computed_crc = match (&payload, crc) {
         (Some(range), Some(crc)) => Some(dat.payload_crc(offset, size as u32, range, crc)),
@@ -569,6 +568,7 @@ pub fn step_data<'a>(
     });
     Ok(Ok(DataRecord {
         offset,
+        rtype,
         size,
         stored_crc,
         payload,
