@@ -13,4 +13,7 @@ cargo clippy --all-targets -- -D warnings
 if [[ -d ../shared/upstream ]]; then
     export STANCTL_REQUIRE_REAL_SERVER="${STANCTL_REQUIRE_REAL_SERVER:-1}"
 fi
-exec scripts/test-databases.sh scripts/test-nats.sh scripts/test-real-server.sh scripts/test-duckdb.sh cargo test --all-targets
+scripts/test-databases.sh scripts/test-nats.sh scripts/test-real-server.sh scripts/test-duckdb.sh cargo test --all-targets
+# --all-targets leaves the doctests out: src/lib.rs's example opens a
+# fixture store through the library alone.
+cargo test --doc
