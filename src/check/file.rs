@@ -199,10 +199,6 @@ impl Checker {
         }
     }
 
-    fn io_finding(&mut self, rel: &str, e: &io::Error) {
-        self.unreadable(rel, e);
-    }
-
     /// `file.unreadable`: a file the server opens at start-up cannot be
     /// read, so no version starts on the store.
     fn unreadable(&mut self, rel: &str, e: &dyn std::fmt::Display) {
@@ -380,7 +376,7 @@ impl Checker {
         let mut buf = Vec::new();
         src.seek(0);
         if let Err(e) = src.read_vec(len).map(|b| buf = b) {
-            self.io_finding(rel, &e);
+            self.unreadable(rel, &e);
             return None;
         }
         if buf.len() < 12 {
@@ -570,7 +566,7 @@ impl Checker {
         let mut src = match opened {
             Ok(src) => src,
             Err(e) => {
-                self.io_finding(rel, &e);
+                self.unreadable(rel, &e);
                 return None;
             }
         };
@@ -583,7 +579,7 @@ impl Checker {
     fn version_ok(&mut self, src: &mut FrameCursor, rel: &str) -> bool {
         match src.version() {
             Err(e) => {
-                self.io_finding(rel, &e);
+                self.unreadable(rel, &e);
                 false
             }
             Ok(found) => self.version_finding(rel, found, src.len()),
@@ -634,7 +630,7 @@ impl Checker {
                 let after = match walker.first_nonzero(offset) {
                     Ok(after) => after,
                     Err(e) => {
-                        self.io_finding(rel, &e);
+                        self.unreadable(rel, &e);
                         return true;
                     }
                 };
@@ -781,7 +777,7 @@ impl Checker {
             Ok(end) => {
                 self.log_end(rel, &mut walker, &end);
             }
-            Err(e) => self.io_finding(rel, &e),
+            Err(e) => self.unreadable(rel, &e),
         }
         Some(records)
     }
@@ -890,7 +886,7 @@ impl Checker {
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) => {
-                self.io_finding(name, &e);
+                self.unreadable(name, &e);
                 return;
             }
         };
@@ -902,7 +898,7 @@ impl Checker {
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(e) => {
-                    self.io_finding(name, &e);
+                    self.unreadable(name, &e);
                     continue;
                 }
             };
@@ -910,7 +906,7 @@ impl Checker {
             let is_dir = match entry.file_type() {
                 Ok(t) => t.is_dir(),
                 Err(e) => {
-                    self.io_finding(&format!("{name}/{fname}"), &e);
+                    self.unreadable(&format!("{name}/{fname}"), &e);
                     continue;
                 }
             };
@@ -1185,7 +1181,7 @@ impl Checker {
         let mut entries = match IndexStream::open(&idx_path, idx.usable) {
             Ok(entries) => entries,
             Err(e) => {
-                self.io_finding(&idx_rel, &e);
+                self.unreadable(&idx_rel, &e);
                 IndexStream::empty()
             }
         };
@@ -1217,7 +1213,7 @@ impl Checker {
             ..
         } = data;
         if let Err(e) = walked {
-            self.io_finding(&dat_rel, &e);
+            self.unreadable(&dat_rel, &e);
         }
         // Entries the walk never reached.
         while let Some(e) = next {
@@ -1225,7 +1221,7 @@ impl Checker {
             next = entries.next_entry();
         }
         if let Some(e) = entries.error.take() {
-            self.io_finding(&idx_rel, &e);
+            self.unreadable(&idx_rel, &e);
         }
         if !bad_offsets.is_empty() {
             let first = bad_offsets[0];
@@ -1912,7 +1908,7 @@ impl DataObserver for DataChecks<'_> {
                     Ok(after) => after,
                     // Unknown past the zeros: said so, not taken as zeros.
                     Err(e) => {
-                        self.c.io_finding(dat_rel, &e);
+                        self.c.unreadable(dat_rel, &e);
                         return None;
                     }
                 };

@@ -96,8 +96,8 @@ pub enum Next<'a> {
 pub struct RecordReader {
     cursor: FrameCursor,
     path: PathBuf,
-    crc: Crc32,
-    verify_crc: bool,
+    /// The CRC to verify records with; `None` when not verified.
+    crc: Option<Crc32>,
 }
 
 impl RecordReader {
@@ -110,8 +110,7 @@ impl RecordReader {
         Ok(RecordReader {
             cursor,
             path: path.to_path_buf(),
-            crc: read.crc.clone(),
-            verify_crc: read.verify_crc,
+            crc: read.verify_crc.then(|| read.crc.clone()),
         })
     }
 
@@ -136,8 +135,7 @@ impl RecordReader {
 
     /// Read the next record. Never allocates more than the file holds.
     pub fn next_record(&mut self) -> Result<Next<'_>> {
-        let crc = self.verify_crc.then_some(&self.crc);
-        let r = match step_data(&mut self.cursor, crc, true) {
+        let r = match step_data(&mut self.cursor, self.crc.as_ref(), true) {
             Err(e) => return Err(StoreError::io(&self.path, e)),
             Ok(Err(end)) => return Ok(Next::End(end)),
             Ok(Ok(r)) => r,
@@ -169,21 +167,21 @@ impl RecordReader {
 pub struct ChunkReader {
     cursor: FrameCursor,
     path: PathBuf,
-    crc: Crc32,
-    verify_crc: bool,
+    /// The CRC to verify records with; `None` when not verified.
+    crc: Option<Crc32>,
 }
 
 impl ChunkReader {
     pub fn open(path: &Path, crc: Crc32, verify_crc: bool) -> Result<Self> {
         let mut file = open_read_only(path)?;
         check_version(&mut file, path)?;
-        let cursor = FrameCursor::data_file(file, verify_crc.then(|| crc.clone()))
-            .map_err(|e| StoreError::io(path, e))?;
+        let crc = verify_crc.then_some(crc);
+        let cursor =
+            FrameCursor::data_file(file, crc.clone()).map_err(|e| StoreError::io(path, e))?;
         Ok(ChunkReader {
             cursor,
             path: path.to_path_buf(),
             crc,
-            verify_crc,
         })
     }
 
@@ -224,8 +222,8 @@ impl ChunkReader {
             }));
         }
         let payload = record.start + HEADER_LEN as usize..record.end;
-        if self.verify_crc {
-            let computed = self.cursor.payload_crc(offset, size, &payload, &self.crc);
+        if let Some(crc) = &self.crc {
+            let computed = self.cursor.payload_crc(offset, size, &payload, crc);
             if let Err(mismatch) = CrcMismatch::check(stored_crc, computed) {
                 return Ok(Err(RecordProblem::Crc(mismatch)));
             }

@@ -196,7 +196,9 @@ impl FrameCursor {
         Ok(self.ahead.chunk()[range].to_vec())
     }
 
-    /// The CRC the read-ahead worker computed for the record at `offset`.
+    /// The CRC the read-ahead worker computed for the record at `offset`
+    /// (readers take [`FrameCursor::payload_crc`]; tests look here).
+    #[cfg(test)]
     pub fn computed_crc(&mut self, offset: u64, size: u32) -> Option<u32> {
         self.ahead.computed_crc(offset, size)
     }
