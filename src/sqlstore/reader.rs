@@ -1337,14 +1337,9 @@ mod tests {
     /// An in-memory SQLite store built from the schema, read through the
     /// shared logic (no external database needed).
     fn store(setup: &str) -> (tempfile::TempDir, SqlReader) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.db");
-        let db = rusqlite::Connection::open(&path).unwrap();
-        db.execute_batch(super::super::schema::SQLITE_SCHEMA)
-            .unwrap();
-        db.execute_batch(setup).unwrap();
-        drop(db);
-        let r = SqlReader::open(SqlDriver::Sqlite, path.to_str().unwrap()).unwrap();
+        let schema = super::super::schema::SQLITE_SCHEMA;
+        let (dir, path) = crate::test_util::sqlite_store(&format!("{schema}\n{setup}"));
+        let r = SqlReader::open(SqlDriver::Sqlite, &path).unwrap();
         (dir, r)
     }
 
