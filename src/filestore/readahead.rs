@@ -297,8 +297,14 @@ fn read_chunk(
 ) -> io::Result<Chunk> {
     let size = want.min(len.saturating_sub(pos)) as usize;
     if buf.len() < size {
-        // Zeroes only what this buffer never held before.
-        buf.resize(size, 0);
+        if buf.is_empty() {
+            // A fresh buffer: zeroed by the allocator (fresh pages are
+            // zero), not by a loop over every byte.
+            buf = vec![0; size];
+        } else {
+            // Zeroes only what this buffer never held before.
+            buf.resize(size, 0);
+        }
     }
     let mut got = 0;
     while got < size {
