@@ -381,16 +381,32 @@ impl Checker {
         match self.db.try_query(sql, params) {
             Ok(rows) => Some(rows),
             Err(e) => {
-                self.push(
-                    Finding::at_table(Severity::Error, Code::SqlQueryFailed, table, None)
-                        .msg(format!("cannot check {what}: {e} (query: {sql})"))
-                        .expected("a query the database runs")
-                        .found(e.to_string())
-                        .server("-"),
+                self.query_failed(
+                    table,
+                    None,
+                    format!("cannot check {what}: {e} (query: {sql})"),
+                    &e,
                 );
                 None
             }
         }
+    }
+
+    /// A check that could not run is a finding, never silence (exit 1).
+    fn query_failed(
+        &mut self,
+        table: &'static str,
+        key: Option<String>,
+        msg: String,
+        e: &SqlError,
+    ) {
+        self.push(
+            Finding::at_table(Severity::Error, Code::SqlQueryFailed, table, key)
+                .msg(msg)
+                .expected("a query the database runs")
+                .found(e.to_string())
+                .server("-"),
+        );
     }
 
     /// The first column of the first row of a check query (see [`Self::rows`]).
@@ -760,9 +776,17 @@ impl Checker {
             let mut row = rows.into_iter().next().unwrap_or_default();
             let len = u64_of(row.first());
             let data = match row.get_mut(1).map(|v| std::mem::replace(v, Value::Null)) {
-                Some(Value::Null) | None if len > PAGE_BYTES => {
-                    self.large_data(id, seq, len).unwrap_or_default()
-                }
+                Some(Value::Null) | None if len > PAGE_BYTES => match self.large_data(id, seq, len)
+                {
+                    Ok(data) => data,
+                    Err(e) => {
+                        let msg = format!(
+                            "cannot check payload encryption: reading {len} bytes of data: {e}"
+                        );
+                        self.query_failed("Messages", Some(format!("id={id}, seq={seq}")), msg, &e);
+                        continue;
+                    }
+                },
                 v => bytes_of(v),
             };
             if let Ok(msg) = MsgProto::decode(bytes::Bytes::from(data)) {
@@ -1038,6 +1062,38 @@ mod tests {
         // SQLite itself is no server's driver.
         assert!(before.1.iter().any(|r| r.contains("SQLite")));
         assert!(before.1.iter().any(|r| r.contains("no ServerInfo row")));
+    }
+
+    /// A sampled payload too large for one query that cannot be read is
+    /// a failed check (exit 1), not a payload with nothing in it: here the
+    /// table has no rowid, which SQLite's piecewise read needs.
+    #[test]
+    fn an_unreadable_sampled_payload_is_a_failed_check() {
+        let mut sql = crate::sqlstore::schema::SQLITE_SCHEMA.to_string();
+        sql.push_str(
+            "DROP TABLE Messages;
+             CREATE TABLE Messages (id INTEGER NOT NULL, seq BIGINT NOT NULL, timestamp BIGINT, size INTEGER, data BLOB, PRIMARY KEY (id, seq)) WITHOUT ROWID;
+             INSERT INTO Channels (id, name) VALUES (1, 'a');",
+        );
+        sql.push_str(&format!(
+            "INSERT INTO Messages VALUES (1, 1, 0, {0}, zeroblob({0}));",
+            PAGE_BYTES + 1
+        ));
+        let (_dir, path) = sqlite_store(&sql);
+        let out = check_sqlite(&path, false);
+        let failed: Vec<_> = out
+            .findings
+            .iter()
+            .filter(|f| f.code == Code::SqlQueryFailed)
+            .collect();
+        assert_eq!(failed.len(), 1, "{:?}", out.findings);
+        assert_eq!(failed[0].table.as_deref(), Some("Messages"));
+        assert!(
+            failed[0].message.contains("payload encryption"),
+            "{}",
+            failed[0].message
+        );
+        assert_eq!(failed[0].severity, Severity::Error);
     }
 
     /// The reader's findings keep their own codes in check: a held
