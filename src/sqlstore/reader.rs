@@ -1522,6 +1522,86 @@ mod tests {
         assert!(f[0].message.contains("sequence 9"), "{f:?}");
     }
 
+    #[test]
+    fn columns_that_disagree_with_their_proto_are_findings() {
+        let server = proto::ServerInfo {
+            cluster_id: b"proto-cluster".to_vec(),
+            ..Default::default()
+        };
+        let client = proto::ClientInfo {
+            id: b"proto-client".to_vec(),
+            ..Default::default()
+        };
+        let m = proto::MsgProto {
+            sequence: 9,
+            timestamp: 12,
+            ..Default::default()
+        };
+        let setup = format!(
+            "INSERT INTO ServerInfo (uniquerow, id, proto, version) VALUES (1, 'column-cluster', x'{}', 1);
+             INSERT INTO Clients (id, hbinbox, proto) VALUES ('column-client', 'hb', x'{}');
+             INSERT INTO Channels (id, name) VALUES (1, 'foo');
+             INSERT INTO Messages VALUES (1, 1, 10, {}, x'{}'); {}",
+            hex::encode(server.encode_to_vec()),
+            hex::encode(client.encode_to_vec()),
+            m.encoded_len(),
+            hex::encode(m.encode_to_vec()),
+            sub(7, 0, 0).replace("(1, 7,", "(1, 8,")
+        );
+        let (_d, mut r) = store(&setup);
+        r.server_info().unwrap();
+        r.clients().unwrap();
+        r.subscriptions("foo").unwrap();
+        assert_eq!(
+            r.messages("foo", MessageRange::default()).unwrap().count(),
+            1
+        );
+        let mut got: Vec<_> = r
+            .findings()
+            .into_iter()
+            .filter(|f| f.code == Code::SqlProtoMismatch)
+            .map(|f| (f.severity, f.location, f.message, f.server_behaviour))
+            .collect();
+        got.sort();
+        let want = [
+            (
+                Severity::Warning,
+                "table Clients, key (id=\"column-client\")",
+                "proto has client ID \"proto-client\"",
+                "the server uses the proto",
+            ),
+            (
+                Severity::Warning,
+                "table Messages, key (id=1, seq=1)",
+                "MsgProto has sequence 9 but the row's seq is 1",
+                "the server delivers the stored MsgProto as it is",
+            ),
+            (
+                Severity::Warning,
+                "table Messages, key (id=1, seq=1)",
+                "timestamp column Some(10) differs from the MsgProto timestamp 12",
+                "the server uses the column for expiry and time-based starts, the MsgProto for delivery",
+            ),
+            (
+                Severity::Warning,
+                "table Subscriptions, key (id=1, subid=8)",
+                "proto has ID 7 but the row's subid is 8",
+                "the server uses the proto's ID, also to look up SubsPending",
+            ),
+            (
+                Severity::Error,
+                "table ServerInfo, key (uniquerow=1)",
+                "id column Some(\"column-cluster\") differs from the cluster ID \"proto-cluster\" in proto",
+                "the server refuses to start: \"id in column does not match cluster ID in data\"",
+            ),
+        ];
+        let want: Vec<_> = want
+            .into_iter()
+            .map(|(s, l, m, b)| (s, l.to_string(), m.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(got, want);
+    }
+
     /// The sequences channel `foo` yields in `range`.
     fn seqs_of(r: &mut SqlReader, range: MessageRange) -> Vec<u64> {
         r.messages("foo", range)
