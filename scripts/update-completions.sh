@@ -13,5 +13,5 @@ rm -f man/*.1
 "$bin" man-pages man
 # The --help snapshot (tests/it/help.rs) follows the same definitions.
 STANCTL_UPDATE_SNAPSHOTS=1 cargo test --quiet --test it help:: >/dev/null
-# docs/FINDINGS.md follows the finding registry (src/finding.rs).
+# docs/FINDINGS.md follows the finding registry (src/finding/codes.txt).
 STANCTL_UPDATE_SNAPSHOTS=1 cargo test --quiet --test it docs::findings_doc >/dev/null

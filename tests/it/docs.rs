@@ -1,6 +1,6 @@
 //! The documents under docs/ that are kept in step with the code:
 //! docs/FINDINGS.md is generated from the finding registry
-//! (src/finding.rs); rewrite it with STANCTL_UPDATE_SNAPSHOTS=1 (as
+//! (src/finding/codes.txt); rewrite it with STANCTL_UPDATE_SNAPSHOTS=1 (as
 //! scripts/update-completions.sh does) after a deliberate change.
 
 use std::path::Path;
