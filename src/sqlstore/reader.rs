@@ -248,6 +248,29 @@ impl SqlReader {
         ));
     }
 
+    /// A row's column and the protobuf stored in the same row must hold the
+    /// same value; when they do not (`sql.proto_mismatch`), `server` says
+    /// which of the two the server goes by. `message` is built only then.
+    fn check_proto_matches_column<T: PartialEq>(
+        &mut self,
+        column: T,
+        proto: T,
+        severity: Severity,
+        loc: &str,
+        message: impl FnOnce() -> String,
+        server: &str,
+    ) {
+        if column != proto {
+            self.push(Finding::described(
+                Code::SqlProtoMismatch,
+                severity,
+                loc.to_string(),
+                message(),
+                server,
+            ));
+        }
+    }
+
     /// Attempts a write inside the reader's transaction and returns what the
     /// database said. A correct reader always gets an error here.
     #[doc(hidden)]
@@ -699,15 +722,14 @@ impl SqlReader {
                     continue;
                 }
             };
-            if state.id != subid {
-                self.push(Finding::described(
-                    Code::SqlProtoMismatch,
-                    Severity::Warning,
-                    loc.clone(),
-                    format!("proto has ID {} but the row's subid is {subid}", state.id),
-                    "the server uses the proto's ID, also to look up SubsPending",
-                ));
-            }
+            self.check_proto_matches_column(
+                subid,
+                state.id,
+                Severity::Warning,
+                &loc,
+                || format!("proto has ID {} but the row's subid is {subid}", state.id),
+                "the server uses the proto's ID, also to look up SubsPending",
+            );
             let pending_rows = self.pending_rows(state.id)?;
             let replay = replay_pending(state.last_sent.max(col_last_sent), &pending_rows);
             styles.0 += replay.caching_rows;
@@ -809,18 +831,19 @@ impl SqlReader {
                 "the server refuses to start: \"sql: unsupported version\"",
             ));
         }
-        if column_id.as_deref() != Some(info.cluster_id.as_str()) {
-            self.push(Finding::described(
-                Code::SqlProtoMismatch,
-                Severity::Error,
-                loc,
+        self.check_proto_matches_column(
+            column_id.as_deref(),
+            Some(info.cluster_id.as_str()),
+            Severity::Error,
+            &loc,
+            || {
                 format!(
                     "id column {:?} differs from the cluster ID {:?} in proto",
                     column_id, info.cluster_id
-                ),
-                "the server refuses to start: \"id in column does not match cluster ID in data\"",
-            ));
-        }
+                )
+            },
+            "the server refuses to start: \"id in column does not match cluster ID in data\"",
+        );
     }
 
     fn read_server_info(&mut self) -> Result<Option<ServerInfo>> {
@@ -891,15 +914,14 @@ impl SqlReader {
                 Some(b) => match proto::ClientInfo::decode(b.as_slice()) {
                     Ok(info) => {
                         let c = Client::from(info);
-                        if c.id != id {
-                            self.push(Finding::described(
-                                Code::SqlProtoMismatch,
-                                Severity::Warning,
-                                loc,
-                                format!("proto has client ID {:?}", c.id),
-                                "the server uses the proto",
-                            ));
-                        }
+                        self.check_proto_matches_column(
+                            id.as_str(),
+                            c.id.as_str(),
+                            Severity::Warning,
+                            &loc,
+                            || format!("proto has client ID {:?}", c.id),
+                            "the server uses the proto",
+                        );
                         c
                     }
                     Err(e) => {
@@ -1273,27 +1295,27 @@ impl MessagePages<'_> {
                 format!("data ({len} bytes) does not decode as pb.MsgProto: {e}"),
             )
         })?;
-        if m.sequence != seq {
-            self.reader.push(Finding::described(
-                Code::SqlProtoMismatch,
-                Severity::Warning,
-                loc.clone(),
+        self.reader.check_proto_matches_column(
+            seq,
+            m.sequence,
+            Severity::Warning,
+            &loc,
+            || {
                 format!(
                     "MsgProto has sequence {} but the row's seq is {seq}",
                     m.sequence
-                ),
-                "the server delivers the stored MsgProto as it is",
-            ));
-        }
-        if column_ts != Some(m.timestamp) {
-            self.reader.push(Finding::described(
-                Code::SqlProtoMismatch,
-                Severity::Warning,
-                loc,
-                format!("timestamp column {column_ts:?} differs from the MsgProto timestamp {}", m.timestamp),
-                "the server uses the column for expiry and time-based starts, the MsgProto for delivery",
-            ));
-        }
+                )
+            },
+            "the server delivers the stored MsgProto as it is",
+        );
+        self.reader.check_proto_matches_column(
+            column_ts,
+            Some(m.timestamp),
+            Severity::Warning,
+            &loc,
+            || format!("timestamp column {column_ts:?} differs from the MsgProto timestamp {}", m.timestamp),
+            "the server uses the column for expiry and time-based starts, the MsgProto for delivery",
+        );
         Ok(Message {
             seq,
             timestamp: m.timestamp,
