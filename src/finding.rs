@@ -105,8 +105,8 @@ impl PartialEq<&str> for Code {
 pub fn findings_markdown() -> String {
     let mut out = String::from(
         "# Finding codes\n\n\
-         Generated from the registry in `src/finding.rs` (`scripts/update-completions.sh`\n\
-         rewrites this file; a test fails when it is stale).\n\n\
+         Generated from the registry in `src/finding/codes.txt`\n\
+         (`scripts/update-completions.sh` rewrites this file; a test fails when it is stale).\n\n\
          Every finding of `stanctl check` (and every warning a reader prints) carries one of\n\
          these codes in its `code` field. The codes are stable: scripts may match on them.\n\
          Each finding also says, for its own case, where it is, what was expected, what was\n\
