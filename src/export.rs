@@ -571,7 +571,7 @@ pub fn export_parquet(
     let mut sub_rows = SubscriptionRows::new();
     for name in &names {
         let stats = store.channel_stats(name)?;
-        progress.channel_start(name, stats.msgs);
+        progress.channel_start(name, stats.counts.msgs);
         let exported = export_channel(store, name, &root, opts, &props, progress)?;
         progress.channel_end();
         let (limits, source) = store.channel_limits(name)?;
@@ -761,12 +761,12 @@ impl ChannelRows {
 
     fn push(&mut self, s: &ChannelStats, l: &Limits, source: LimitsSource, exported: u64) {
         self.name.append_value(&s.name);
-        self.first_seq.append_value(s.first_seq);
-        self.last_seq.append_value(s.last_seq);
-        self.first_timestamp.append_option(s.first_timestamp);
-        self.last_timestamp.append_option(s.last_timestamp);
-        self.msgs.append_value(s.msgs);
-        self.bytes.append_value(s.bytes);
+        self.first_seq.append_value(s.counts.first_seq);
+        self.last_seq.append_value(s.counts.last_seq);
+        self.first_timestamp.append_option(s.counts.first_timestamp);
+        self.last_timestamp.append_option(s.counts.last_timestamp);
+        self.msgs.append_value(s.counts.msgs);
+        self.bytes.append_value(s.counts.bytes);
         let values = [
             l.max_msgs,
             l.max_bytes,

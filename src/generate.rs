@@ -8,7 +8,9 @@ use bytes::Bytes;
 
 use crate::error::Result;
 use crate::filestore::writer::{FileStoreWriter, FileWriterOptions, SliceLimits};
-use crate::model::{ChannelStats, Client, Limits, Message, ServerInfo, Subscription};
+use crate::model::{
+    ChannelCounts, ChannelStats, Client, Limits, Message, ServerInfo, Subscription,
+};
 use crate::store::StoreWriter;
 
 #[derive(Debug, Clone)]
@@ -105,10 +107,12 @@ pub fn generate_store(dir: &Path, opts: &GenOptions) -> Result<u64> {
         let name = format!("gen.channel.{c}");
         let stats = ChannelStats {
             name: name.clone(),
-            msgs: opts.msgs,
-            first_seq: 1.min(opts.msgs),
-            last_seq: opts.msgs,
-            ..ChannelStats::default()
+            counts: ChannelCounts {
+                msgs: opts.msgs,
+                first_seq: 1.min(opts.msgs),
+                last_seq: opts.msgs,
+                ..ChannelCounts::default()
+            },
         };
         writer.begin_channel(&stats, &Limits::default())?;
         for seq in 1..=opts.msgs {

@@ -168,16 +168,16 @@ pub fn migrate(
         let (limits, source) = src.channel_limits(&name)?;
         let (limits, limits_from) = limits_to_write(limits, source);
         dst.begin_channel(&stats, &limits)?;
-        progress.channel_start(&name, stats.msgs);
+        progress.channel_start(&name, stats.counts.msgs);
         let mut channel = ChannelReport {
             name: name.clone(),
-            first_seq: stats.first_seq,
-            last_seq: stats.last_seq,
+            first_seq: stats.counts.first_seq,
+            last_seq: stats.counts.last_seq,
             limits: dst.keeps_limits().then_some(limits),
             limits_from: dst.keeps_limits().then_some(limits_from),
             ..ChannelReport::default()
         };
-        let mut transform = ChannelCrypto::new(crypto, &name, stats.last_seq)?;
+        let mut transform = ChannelCrypto::new(crypto, &name, stats.counts.last_seq)?;
         let mut previous: Option<u64> = None;
         for msg in src.messages(&name, range)? {
             let mut msg = msg?;
@@ -197,12 +197,12 @@ pub fn migrate(
             channel.payload_bytes += msg.data.len() as u64;
             progress.message(msg.data.len() as u64);
         }
-        if stats.msgs == 0 && stats.last_seq > 0 && !dst.keeps_empty_sequence() {
+        if stats.counts.msgs == 0 && stats.counts.last_seq > 0 && !dst.keeps_empty_sequence() {
             channel.empty_sequence = Some(keep_empty_sequence(
                 src,
                 dst.as_mut(),
                 &name,
-                stats.last_seq,
+                stats.counts.last_seq,
                 &mut transform,
                 policy,
             )?);
@@ -516,14 +516,14 @@ pub fn verify(
             continue;
         }
         let (s, d) = (src.channel_stats(name)?, dst.channel_stats(name)?);
-        if (s.first_seq, s.last_seq) != (d.first_seq, d.last_seq)
+        if (s.counts.first_seq, s.counts.last_seq) != (d.counts.first_seq, d.counts.last_seq)
             && selection.from_seq.is_none()
             && selection.since_ns.is_none()
         {
             report.differ(
                 format!("channel {name:?} first/last seq"),
-                format!("{}..{}", s.first_seq, s.last_seq),
-                format!("{}..{}", d.first_seq, d.last_seq),
+                format!("{}..{}", s.counts.first_seq, s.counts.last_seq),
+                format!("{}..{}", d.counts.first_seq, d.counts.last_seq),
             );
         }
         let mut src_iter = src.messages(name, range)?;

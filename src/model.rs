@@ -45,10 +45,19 @@ pub enum LimitsSource {
     Unknown,
 }
 
-/// Counts and ranges of one channel, as the server would recover them.
+/// One channel's name with its counts and ranges.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ChannelStats {
     pub name: String,
+    #[serde(flatten)]
+    pub counts: ChannelCounts,
+}
+
+/// Counts and ranges of one channel, as the server would recover them.
+/// Flattened into every JSON that shows a channel's counts, so their
+/// names and order are defined here only.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ChannelCounts {
     pub msgs: u64,
     /// The store's own size accounting, as the server's monitoring reports
     /// it (file store: payload + 8-byte record header + 32-byte index

@@ -37,7 +37,9 @@ use crate::filestore::walk::{
     LogEnd,
 };
 use crate::filestore::writer::{FileStoreWriter, FileWriterOptions};
-use crate::model::{ChannelStats, Client, Limits, Message, ServerInfo, Subscription};
+use crate::model::{
+    ChannelCounts, ChannelStats, Client, Limits, Message, ServerInfo, Subscription,
+};
 use crate::proto::{self, ClientDelete, ClientInfo, SubState, SubStateDelete, SubStateUpdate};
 use crate::store::StoreWriter;
 
@@ -591,10 +593,12 @@ fn salvage_channel(
     writer.begin_channel(
         &ChannelStats {
             name: name.to_string(),
-            first_seq: first,
-            last_seq: last,
-            msgs: kept.len() as u64,
-            ..ChannelStats::default()
+            counts: ChannelCounts {
+                first_seq: first,
+                last_seq: last,
+                msgs: kept.len() as u64,
+                ..ChannelCounts::default()
+            },
         },
         &Limits::default(),
     )?;

@@ -728,9 +728,9 @@ fn compare_channel(
 ) -> Result<()> {
     let path = format!("channels[{name}]");
     let stats = store.channel_stats(name)?;
-    c.field(&path, ch, "first_seq", json!(stats.first_seq));
-    c.field(&path, ch, "last_seq", json!(stats.last_seq));
-    c.field(&path, ch, "msg_count", json!(stats.msgs));
+    c.field(&path, ch, "first_seq", json!(stats.counts.first_seq));
+    c.field(&path, ch, "last_seq", json!(stats.counts.last_seq));
+    c.field(&path, ch, "msg_count", json!(stats.counts.msgs));
     let want_total = ch.get("total_payload_bytes").and_then(Value::as_u64);
     if list.is_none() && want_total.is_none() {
         return Ok(());

@@ -189,9 +189,9 @@ pub fn prepare(
         let stats = store.channel_stats(&name)?;
         let mut entry = ChannelEntry {
             name: name.clone(),
-            first_seq: stats.first_seq,
-            last_seq: stats.last_seq,
-            msg_count: stats.msgs,
+            first_seq: stats.counts.first_seq,
+            last_seq: stats.counts.last_seq,
+            msg_count: stats.counts.msgs,
             total_payload_bytes: None,
             messages: None,
         };

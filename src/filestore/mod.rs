@@ -21,8 +21,8 @@ use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 use crate::finding::Code;
 use crate::model::{
-    ChannelStats, Client, Finding, Limits, LimitsSource, Message, MessageRange, MessageRef,
-    ServerInfo, Severity, Subscription,
+    ChannelCounts, ChannelStats, Client, Finding, Limits, LimitsSource, Message, MessageRange,
+    MessageRef, ServerInfo, Severity, Subscription,
 };
 use crate::proto::{
     self, ClientDelete, ClientInfo, MsgProto, MsgView, SubState, SubStateDelete, SubStateUpdate,
@@ -362,12 +362,14 @@ impl FileStore {
             slices.iter().map(|s| s.first).min_by_key(|e| e.seq),
             slices.iter().map(|s| s.last).max_by_key(|e| e.seq),
         ) {
-            stats.first_seq = first.seq;
-            stats.last_seq = last.seq;
-            stats.first_timestamp = Some(first.timestamp);
-            stats.last_timestamp = Some(last.timestamp);
-            stats.msgs = slices.iter().map(|s| s.count).sum();
-            stats.bytes = slices.iter().map(|s| s.bytes).sum();
+            stats.counts = ChannelCounts {
+                msgs: slices.iter().map(|s| s.count).sum(),
+                bytes: slices.iter().map(|s| s.bytes).sum(),
+                first_seq: first.seq,
+                last_seq: last.seq,
+                first_timestamp: Some(first.timestamp),
+                last_timestamp: Some(last.timestamp),
+            };
         }
         let recovered = slices.iter().map(SliceState::summary).collect();
         let slices = self.served_slices(slices);
@@ -436,25 +438,25 @@ impl FileStore {
         if max_msgs == 0 && max_bytes == 0 && max_age == 0 {
             return Ok(());
         }
-        let stats = &mut state.stats;
-        let over_count = |s: &ChannelStats| {
-            s.msgs > 1
-                && ((max_msgs > 0 && s.msgs > max_msgs) || (max_bytes > 0 && s.bytes > max_bytes))
+        let counts = &mut state.stats.counts;
+        let over_count = |c: &ChannelCounts| {
+            c.msgs > 1
+                && ((max_msgs > 0 && c.msgs > max_msgs) || (max_bytes > 0 && c.bytes > max_bytes))
         };
-        let expired = |s: &ChannelStats, ts: i64| {
-            s.msgs > 0 && max_age > 0 && self.opts.now_ns.saturating_sub(ts) >= max_age
+        let expired = |c: &ChannelCounts, ts: i64| {
+            c.msgs > 0 && max_age > 0 && self.opts.now_ns.saturating_sub(ts) >= max_age
         };
         let mut first_after: Option<IndexEntry> = None;
         'slices: for slice in &state.slices {
             let mut cursor = SliceCursor::open(slice, &self.read, 0)?;
             while let Some((entry, _)) = cursor.next_entry()? {
-                if entry.seq < stats.first_seq {
+                if entry.seq < counts.first_seq {
                     continue;
                 }
-                if over_count(stats) || expired(stats, entry.timestamp) {
-                    stats.msgs -= 1;
-                    stats.bytes = stats.bytes.saturating_sub(entry.accounted_bytes());
-                    stats.first_seq = entry.seq + 1;
+                if over_count(counts) || expired(counts, entry.timestamp) {
+                    counts.msgs -= 1;
+                    counts.bytes = counts.bytes.saturating_sub(entry.accounted_bytes());
+                    counts.first_seq = entry.seq + 1;
                 } else {
                     first_after = Some(entry);
                     break 'slices;
@@ -462,14 +464,14 @@ impl FileStore {
             }
         }
         match first_after {
-            Some(entry) => stats.first_timestamp = Some(entry.timestamp),
+            Some(entry) => counts.first_timestamp = Some(entry.timestamp),
             None => {
                 // Everything expired: the last sequence survives alone.
-                stats.first_timestamp = None;
-                stats.last_timestamp = None;
-                stats.msgs = 0;
-                stats.bytes = 0;
-                stats.first_seq = stats.last_seq + 1;
+                counts.first_timestamp = None;
+                counts.last_timestamp = None;
+                counts.msgs = 0;
+                counts.bytes = 0;
+                counts.first_seq = counts.last_seq + 1;
             }
         }
         Ok(())
@@ -706,12 +708,12 @@ impl StoreReader for FileStore {
 
     fn expired_tail(&mut self, channel: &str) -> Result<Option<Message>> {
         let mut state = self.channel(channel)?.clone();
-        let last = state.stats.last_seq;
-        if state.stats.msgs > 0 || last == 0 {
+        let last = state.stats.counts.last_seq;
+        if state.stats.counts.msgs > 0 || last == 0 {
             return Ok(None);
         }
         // Limits only moved the view's first sequence: the records are there.
-        state.stats.first_seq = last;
+        state.stats.counts.first_seq = last;
         let mut walk = FileMessages {
             walk: RangeWalk::new(state, MessageRange::default(), self.read.clone()),
         };
@@ -800,8 +802,14 @@ struct RangeWalk {
 
 impl RangeWalk {
     fn new(state: ChannelState, range: MessageRange, read: ReadOptions) -> Self {
-        let lo = range.from_seq.unwrap_or(0).max(state.stats.first_seq);
-        let hi = range.to_seq.unwrap_or(u64::MAX).min(state.stats.last_seq);
+        let lo = range
+            .from_seq
+            .unwrap_or(0)
+            .max(state.stats.counts.first_seq);
+        let hi = range
+            .to_seq
+            .unwrap_or(u64::MAX)
+            .min(state.stats.counts.last_seq);
         let slices = state
             .slices
             .into_iter()

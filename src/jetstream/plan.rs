@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::migrate::subject_matches;
-use crate::model::{Limits, LimitsSource, Subscription};
+use crate::model::{ChannelCounts, Limits, LimitsSource, Subscription};
 use crate::store::StoreReader;
 
 use super::error::{JetStreamError, Result};
@@ -115,12 +115,8 @@ pub struct StreamPlan {
     pub name_source: NameSource,
     pub subject: String,
     /// The channel as the store holds it.
-    pub msgs: u64,
-    pub bytes: u64,
-    pub first_seq: u64,
-    pub last_seq: u64,
-    pub first_timestamp: Option<i64>,
-    pub last_timestamp: Option<i64>,
+    #[serde(flatten)]
+    pub counts: ChannelCounts,
     /// The stream's first sequence (on nats-server 2.10+), so that
     /// JetStream sequence = STAN sequence.
     pub stream_first_seq: u64,
@@ -297,14 +293,14 @@ pub fn build_plan(store: &mut dyn StoreReader, opts: &PlanOptions) -> Result<Pla
         );
         let subs = store.subscriptions(channel)?;
         let (consumers, skipped) = plan_consumers(channel, &stream, &subs, opts)?;
-        let stream_first_seq = if stats.msgs > 0 {
-            stats.first_seq
+        let stream_first_seq = if stats.counts.msgs > 0 {
+            stats.counts.first_seq
         } else {
-            stats.last_seq + 1
+            stats.counts.last_seq + 1
         }
         .max(1);
         totals.streams += 1;
-        totals.msgs += stats.msgs;
+        totals.msgs += stats.counts.msgs;
         totals.consumers += consumers.len();
         totals.skipped_subscriptions += skipped.len();
         streams.push(StreamPlan {
@@ -312,12 +308,7 @@ pub fn build_plan(store: &mut dyn StoreReader, opts: &PlanOptions) -> Result<Pla
             stream,
             name_source,
             subject,
-            msgs: stats.msgs,
-            bytes: stats.bytes,
-            first_seq: stats.first_seq,
-            last_seq: stats.last_seq,
-            first_timestamp: stats.first_timestamp,
-            last_timestamp: stats.last_timestamp,
+            counts: stats.counts,
             stream_first_seq,
             limits: stream_limits,
             consumers,
@@ -390,15 +381,16 @@ fn stream_limits(
                 .into(),
         );
     }
-    let msgs = i64::try_from(stats.msgs).unwrap_or(i64::MAX);
+    let msgs = i64::try_from(stats.counts.msgs).unwrap_or(i64::MAX);
     if max_msgs > 0 && msgs > max_msgs {
         notes.push(format!(
             "max_msgs raised from {max_msgs} to {msgs}: the channel holds more than its limit"
         ));
         max_msgs = msgs;
     }
-    let needed = stats.bytes.saturating_add(
+    let needed = stats.counts.bytes.saturating_add(
         stats
+            .counts
             .msgs
             .saturating_mul(jetstream_msg_overhead(cluster_id, channel, subject)),
     );

@@ -279,7 +279,7 @@ pub async fn migrate_stream(
 ) -> Result<(StreamReport, SeqMap)> {
     let server = t.server;
     let mut run = StreamRun::default();
-    progress.channel_start(&sp.channel, sp.msgs);
+    progress.channel_start(&sp.channel, sp.counts.msgs);
     let map = loop {
         match attempt(t, sp, readers, &mut run, progress).await {
             Ok(map) => break map,
@@ -403,8 +403,8 @@ async fn attempt(
     if run.attempts == 0
         && run.created
         && resume.is_none()
-        && sp.msgs > 0
-        && js_next != sp.first_seq
+        && sp.counts.msgs > 0
+        && js_next != sp.counts.first_seq
     {
         run.notes.push(format!(
             "JetStream sequences differ from STAN's ({}): the server cannot start a stream at a given sequence (nats-server 2.10+ can)",

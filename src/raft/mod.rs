@@ -287,7 +287,10 @@ pub fn read_node_with_store(
         }
         for name in st.channel_names()? {
             let stats = st.channel_stats(&name)?;
-            store_ranges.insert(name.into_bytes(), (stats.first_seq, stats.last_seq));
+            store_ranges.insert(
+                name.into_bytes(),
+                (stats.counts.first_seq, stats.counts.last_seq),
+            );
         }
     }
     let have_store = store.is_some();

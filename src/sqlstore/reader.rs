@@ -17,8 +17,8 @@ use super::SqlDriver;
 use crate::error::{Result, StoreError};
 use crate::finding::Code;
 use crate::model::{
-    ChannelStats, Client, Finding, Limits, LimitsSource, Message, MessageRange, ServerInfo,
-    Severity, Subscription,
+    ChannelCounts, ChannelStats, Client, Finding, Limits, LimitsSource, Message, MessageRange,
+    ServerInfo, Severity, Subscription,
 };
 use crate::proto;
 use crate::store::{MessageIter, StoreReader};
@@ -657,12 +657,14 @@ impl SqlReader {
 
         let stats = ChannelStats {
             name: ch.name.clone(),
-            msgs: count,
-            bytes,
-            first_seq: first,
-            last_seq: last,
-            first_timestamp,
-            last_timestamp,
+            counts: ChannelCounts {
+                msgs: count,
+                bytes,
+                first_seq: first,
+                last_seq: last,
+                first_timestamp,
+                last_timestamp,
+            },
         };
         Ok(ChannelState { stats, subs })
     }
@@ -1123,9 +1125,13 @@ impl StoreReader for SqlReader {
     fn messages<'a>(&'a mut self, channel: &str, range: MessageRange) -> Result<MessageIter<'a>> {
         let id = self.channel_row(channel)?.id;
         let stats = self.state(channel)?.stats.clone();
-        let lo = stats.first_seq.max(range.from_seq.unwrap_or(0)).max(1);
-        let hi = stats.last_seq.min(range.to_seq.unwrap_or(u64::MAX));
-        let empty = stats.msgs == 0 || stats.first_seq == 0 || lo > hi;
+        let lo = stats
+            .counts
+            .first_seq
+            .max(range.from_seq.unwrap_or(0))
+            .max(1);
+        let hi = stats.counts.last_seq.min(range.to_seq.unwrap_or(u64::MAX));
+        let empty = stats.counts.msgs == 0 || stats.counts.first_seq == 0 || lo > hi;
         Ok(Box::new(MessagePages {
             reader: self,
             channel_id: id,
@@ -1399,7 +1405,10 @@ mod tests {
     fn all_expired_channel_continues_after_maxseq() {
         let (_d, mut r) = store("INSERT INTO Channels (id, name, maxseq) VALUES (1, 'foo', 3);");
         let st = r.channel_stats("foo").unwrap();
-        assert_eq!((st.first_seq, st.last_seq, st.msgs), (4, 3, 0));
+        assert_eq!(
+            (st.counts.first_seq, st.counts.last_seq, st.counts.msgs),
+            (4, 3, 0)
+        );
         assert_eq!(
             r.messages("foo", MessageRange::default()).unwrap().count(),
             0
@@ -1438,8 +1447,14 @@ mod tests {
         );
         let (_d, mut r) = store(&setup);
         let st = r.channel_stats("foo").unwrap();
-        assert_eq!((st.first_seq, st.last_seq, st.msgs), (6, 5, 2));
-        assert_eq!((st.first_timestamp, st.last_timestamp), (None, None));
+        assert_eq!(
+            (st.counts.first_seq, st.counts.last_seq, st.counts.msgs),
+            (6, 5, 2)
+        );
+        assert_eq!(
+            (st.counts.first_timestamp, st.counts.last_timestamp),
+            (None, None)
+        );
         let subs = r.subscriptions("foo").unwrap();
         assert_eq!((subs[0].last_sent, subs[0].pending.clone()), (5, vec![5]));
         assert_eq!(
@@ -1462,7 +1477,7 @@ mod tests {
         let (_d, mut r) = store(&setup);
         assert!(r.subscriptions("foo").unwrap().is_empty());
         let st = r.channel_stats("foo").unwrap();
-        assert_eq!((st.first_seq, st.last_seq), (10, 9));
+        assert_eq!((st.counts.first_seq, st.counts.last_seq), (10, 9));
     }
 
     #[test]
@@ -1651,7 +1666,7 @@ mod tests {
         assert_eq!(some, (1500..=2001).collect::<Vec<_>>());
         let st = r.channel_stats("foo").unwrap();
         assert_eq!(
-            (st.first_timestamp, st.last_timestamp),
+            (st.counts.first_timestamp, st.counts.last_timestamp),
             (Some(1001), Some(3500))
         );
         let none = MessageRange {

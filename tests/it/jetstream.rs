@@ -963,7 +963,9 @@ fn push_consumers_deliver_what_stan_would_send_next() {
 #[test]
 fn push_positioning_stops_at_the_last_sent_message() {
     use stanctl::filestore::writer::{FileStoreWriter, FileWriterOptions};
-    use stanctl::model::{ChannelStats, Client, Limits, Message, ServerInfo, Subscription};
+    use stanctl::model::{
+        ChannelCounts, ChannelStats, Client, Limits, Message, ServerInfo, Subscription,
+    };
     use stanctl::store::StoreWriter;
     let Some(url) = env_var("STANCTL_TEST_NATS_URL") else {
         return;
@@ -995,10 +997,12 @@ fn push_positioning_stops_at_the_last_sent_message() {
     .expect("client");
     let stats = ChannelStats {
         name: "wide".into(),
-        msgs: 2000,
-        first_seq: 1,
-        last_seq: 2000,
-        ..ChannelStats::default()
+        counts: ChannelCounts {
+            msgs: 2000,
+            first_seq: 1,
+            last_seq: 2000,
+            ..ChannelCounts::default()
+        },
     };
     w.begin_channel(&stats, &Limits::default())
         .expect("channel");

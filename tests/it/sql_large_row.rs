@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 
 use bytes::Bytes;
 use stanctl::filestore::writer::{FileStoreWriter, FileWriterOptions};
-use stanctl::model::{ChannelStats, Client, Limits, Message, ServerInfo};
+use stanctl::model::{ChannelCounts, ChannelStats, Client, Limits, Message, ServerInfo};
 use stanctl::store::StoreWriter;
 
 use crate::common::TempDb;
@@ -72,10 +72,12 @@ fn source_store(dir: &Path, work: &Path) -> String {
     let payloads = payloads();
     let stats = ChannelStats {
         name: CHANNEL.into(),
-        msgs: payloads.len() as u64,
-        first_seq: 1,
-        last_seq: payloads.len() as u64,
-        ..ChannelStats::default()
+        counts: ChannelCounts {
+            msgs: payloads.len() as u64,
+            first_seq: 1,
+            last_seq: payloads.len() as u64,
+            ..ChannelCounts::default()
+        },
     };
     w.begin_channel(&stats, &Limits::default()).unwrap();
     let expected = work.join("expected.raw");

@@ -19,7 +19,8 @@ use prost::Message as _;
 use serde_json::Value;
 use stanctl::filestore::{FileStore, FileStoreOptions};
 use stanctl::model::{
-    ChannelStats, Client, Limits, Message, MessageRange, ServerInfo, Severity, Subscription,
+    ChannelCounts, ChannelStats, Client, Limits, Message, MessageRange, ServerInfo, Severity,
+    Subscription,
 };
 use stanctl::proto;
 use stanctl::sqlstore::dsn::MysqlDsn;
@@ -469,18 +470,28 @@ fn check_store(db: &TestDb, ids: &SubIds) {
             .filter(|w| w["in_server_view_at_shutdown"].as_bool().unwrap_or(true))
             .collect();
         let st = r.channel_stats(name).unwrap();
-        assert_eq!(st.first_seq, u64_of(&c["first_seq"]), "{}", ctx("first"));
-        assert_eq!(st.last_seq, u64_of(&c["last_seq"]), "{}", ctx("last"));
-        assert_eq!(st.msgs, u64_of(&c["msg_count"]), "{}", ctx("count"));
+        assert_eq!(
+            st.counts.first_seq,
+            u64_of(&c["first_seq"]),
+            "{}",
+            ctx("first")
+        );
+        assert_eq!(
+            st.counts.last_seq,
+            u64_of(&c["last_seq"]),
+            "{}",
+            ctx("last")
+        );
+        assert_eq!(st.counts.msgs, u64_of(&c["msg_count"]), "{}", ctx("count"));
         // SQL accounting: the marshaled MsgProto of every message.
         assert_eq!(
-            st.bytes,
+            st.counts.bytes,
             want.iter().map(|w| msg_proto_len(w)).sum::<u64>(),
             "{}",
             ctx("bytes")
         );
         assert_eq!(
-            st.first_timestamp,
+            st.counts.first_timestamp,
             want.first().map(|w| w["timestamp_ns"].as_i64().unwrap()),
             "{}",
             ctx("first timestamp")
@@ -850,10 +861,12 @@ fn dropped_writer_leaves_the_target_empty(driver: &str) {
         // Enough rows for several batches to have reached the database.
         let stats = ChannelStats {
             name: "bulk".into(),
-            msgs: 25_000,
-            first_seq: 1,
-            last_seq: 25_000,
-            ..ChannelStats::default()
+            counts: ChannelCounts {
+                msgs: 25_000,
+                first_seq: 1,
+                last_seq: 25_000,
+                ..ChannelCounts::default()
+            },
         };
         w.begin_channel(&stats, &Limits::default()).unwrap();
         for seq in 1..=25_000u64 {
@@ -990,9 +1003,11 @@ fn large_channels_are_written_in_bounded_batches(driver: &str) {
         .unwrap();
         let stats = ChannelStats {
             name: "bulk".into(),
-            first_seq: 1,
-            last_seq: last,
-            ..ChannelStats::default()
+            counts: ChannelCounts {
+                first_seq: 1,
+                last_seq: last,
+                ..ChannelCounts::default()
+            },
         };
         let limits = Limits {
             max_msgs: Some(1_000_000),
@@ -1025,7 +1040,11 @@ fn large_channels_are_written_in_bounded_batches(driver: &str) {
 
         let mut r = sqlstore::open(d, &db.source).unwrap();
         let st = r.channel_stats("bulk").unwrap();
-        assert_eq!((st.first_seq, st.last_seq, st.msgs), (1, last, last), "{d}");
+        assert_eq!(
+            (st.counts.first_seq, st.counts.last_seq, st.counts.msgs),
+            (1, last, last),
+            "{d}"
+        );
         let (l, _) = r.channel_limits("bulk").unwrap();
         assert_eq!(
             (l.max_msgs, l.max_bytes, l.max_age_ns),

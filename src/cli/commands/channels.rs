@@ -99,12 +99,12 @@ pub fn run(
             let src = r.limits_source;
             for (k, v) in [
                 ("name", r.stats.name.clone()),
-                ("msgs", r.stats.msgs.to_string()),
-                ("bytes", r.stats.bytes.to_string()),
-                ("first seq", r.stats.first_seq.to_string()),
-                ("last seq", r.stats.last_seq.to_string()),
-                ("first time", opt_time(r.stats.first_timestamp)),
-                ("last time", opt_time(r.stats.last_timestamp)),
+                ("msgs", r.stats.counts.msgs.to_string()),
+                ("bytes", r.stats.counts.bytes.to_string()),
+                ("first seq", r.stats.counts.first_seq.to_string()),
+                ("last seq", r.stats.counts.last_seq.to_string()),
+                ("first time", opt_time(r.stats.counts.first_timestamp)),
+                ("last time", opt_time(r.stats.counts.last_timestamp)),
                 (
                     "subscriptions",
                     r.subscriptions
@@ -139,12 +139,12 @@ pub fn run(
                 let src = r.limits_source;
                 t.add_row(vec![
                     r.stats.name.clone(),
-                    r.stats.msgs.to_string(),
-                    output::human_bytes(r.stats.bytes),
-                    r.stats.first_seq.to_string(),
-                    r.stats.last_seq.to_string(),
-                    short_time(r.stats.first_timestamp),
-                    short_time(r.stats.last_timestamp),
+                    r.stats.counts.msgs.to_string(),
+                    output::human_bytes(r.stats.counts.bytes),
+                    r.stats.counts.first_seq.to_string(),
+                    r.stats.counts.last_seq.to_string(),
+                    short_time(r.stats.counts.first_timestamp),
+                    short_time(r.stats.counts.last_timestamp),
                     r.subscriptions
                         .map_or_else(|| "unknown".into(), |n| n.to_string()),
                     limit_text(r.limits.max_msgs, src),

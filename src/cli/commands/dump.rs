@@ -272,7 +272,11 @@ fn channel_range(
             return Ok(None);
         }
         let stats = store.channel_stats(channel)?;
-        let from = stats.last_seq.saturating_sub(n.saturating_sub(1)).max(1);
+        let from = stats
+            .counts
+            .last_seq
+            .saturating_sub(n.saturating_sub(1))
+            .max(1);
         range.from_seq = Some(range.from_seq.map_or(from, |f| f.max(from)));
     }
     Ok(Some(range))
@@ -383,13 +387,13 @@ fn follow(
     let start = if given {
         channel_range(args, range, store, channel)?
     } else {
-        let last = store.channel_stats(channel)?.last_seq;
+        let last = store.channel_stats(channel)?.counts.last_seq;
         Some(MessageRange {
             from_seq: Some(last.saturating_sub(9).max(1)),
             ..MessageRange::default()
         })
     };
-    let after_seq = store.channel_stats(channel)?.last_seq;
+    let after_seq = store.channel_stats(channel)?.counts.last_seq;
     let mut follower = stanctl::follow::Follower::new(
         root,
         channel,

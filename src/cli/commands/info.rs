@@ -66,8 +66,8 @@ pub fn run(
     let (mut msgs, mut bytes, mut subscriptions) = (0, 0, 0);
     for name in &names {
         let stats = store.channel_stats(name)?;
-        msgs += stats.msgs;
-        bytes += stats.bytes;
+        msgs += stats.counts.msgs;
+        bytes += stats.counts.bytes;
         if unknown.is_none() {
             subscriptions += store.subscriptions(name)?.len();
         }

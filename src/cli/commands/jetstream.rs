@@ -183,7 +183,7 @@ fn with_options(e: JetStreamError) -> anyhow::Error {
 /// Refuse to copy ciphertext by mistake: the first message of each channel
 /// is checked when no key is given.
 fn check_plaintext(store: &mut dyn StoreReader, plan: &Plan) -> anyhow::Result<()> {
-    for sp in plan.streams.iter().filter(|s| s.msgs > 0) {
+    for sp in plan.streams.iter().filter(|s| s.counts.msgs > 0) {
         let first = store
             .messages(&sp.channel, MessageRange::default())?
             .next()
@@ -277,8 +277,8 @@ fn print_plan(plan: &Plan) -> anyhow::Result<()> {
             s.channel.clone(),
             s.stream.clone(),
             s.subject.clone(),
-            s.msgs.to_string(),
-            format!("{}..{}", s.first_seq, s.last_seq),
+            s.counts.msgs.to_string(),
+            format!("{}..{}", s.counts.first_seq, s.counts.last_seq),
             limit(s.limits.max_msgs),
             limit(s.limits.max_bytes),
             age(s.limits.max_age_ns),

@@ -100,7 +100,7 @@ pub fn run(cli: &Cli, cmd: &SubsCommand, store: &mut dyn StoreReader) -> anyhow:
     }
     let mut rows = Vec::new();
     for channel in &channels {
-        let last = store.channel_stats(channel)?.last_seq;
+        let last = store.channel_stats(channel)?.counts.last_seq;
         for sub in store.subscriptions(channel)? {
             rows.push(row(sub, last));
         }

@@ -99,7 +99,7 @@ pub fn bars_for(
     let mut total = 0;
     for name in store.channel_names()? {
         if wants(&name) {
-            total += store.channel_stats(&name)?.msgs;
+            total += store.channel_stats(&name)?.counts.msgs;
         }
     }
     Ok(Some(Bars::new(total)))

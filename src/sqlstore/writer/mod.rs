@@ -615,7 +615,7 @@ impl StoreWriter for SqlWriter {
                 &[
                     Val::Int(id),
                     Val::Text(&stats.name),
-                    Val::UInt(stats.last_seq),
+                    Val::UInt(stats.counts.last_seq),
                     limit(limits.max_msgs),
                     limit(limits.max_bytes),
                     limit(limits.max_age_ns),
