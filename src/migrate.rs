@@ -515,15 +515,18 @@ pub fn verify(
             report.channels.push(ch);
             continue;
         }
-        let (s, d) = (src.channel_stats(name)?, dst.channel_stats(name)?);
-        if (s.counts.first_seq, s.counts.last_seq) != (d.counts.first_seq, d.counts.last_seq)
+        let (s, d) = (
+            src.channel_stats(name)?.counts,
+            dst.channel_stats(name)?.counts,
+        );
+        if (s.first_seq, s.last_seq) != (d.first_seq, d.last_seq)
             && selection.from_seq.is_none()
             && selection.since_ns.is_none()
         {
             report.differ(
                 format!("channel {name:?} first/last seq"),
-                format!("{}..{}", s.counts.first_seq, s.counts.last_seq),
-                format!("{}..{}", d.counts.first_seq, d.counts.last_seq),
+                format!("{}..{}", s.first_seq, s.last_seq),
+                format!("{}..{}", d.first_seq, d.last_seq),
             );
         }
         let mut src_iter = src.messages(name, range)?;

@@ -198,13 +198,13 @@ pub fn compute(store: &mut dyn StoreReader, channels: &[String], buckets: usize)
     let mut last: Option<i64> = None;
     let mut subscriptions = Vec::new();
     for name in channels {
-        let s = store.channel_stats(name)?;
-        if s.counts.msgs > 0 {
-            first = match (first, s.counts.first_timestamp) {
+        let s = store.channel_stats(name)?.counts;
+        if s.msgs > 0 {
+            first = match (first, s.first_timestamp) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            last = match (last, s.counts.last_timestamp) {
+            last = match (last, s.last_timestamp) {
                 (Some(a), Some(b)) => Some(a.max(b)),
                 (a, b) => a.or(b),
             };
@@ -213,7 +213,7 @@ pub fn compute(store: &mut dyn StoreReader, channels: &[String], buckets: usize)
             subscriptions.push(SubscriptionLag {
                 channel: name.clone(),
                 id: sub.id,
-                lag: s.counts.last_seq.saturating_sub(sub.last_sent),
+                lag: s.last_seq.saturating_sub(sub.last_sent),
                 client_id: sub.client_id,
                 durable_name: sub.durable_name,
                 queue_group: sub.queue_group,

@@ -253,7 +253,7 @@ pub fn build_plan(store: &mut dyn StoreReader, opts: &PlanOptions) -> Result<Pla
     let mut streams = Vec::new();
     let mut totals = PlanTotals::default();
     for channel in all.iter().filter(|c| opts.wants_channel(c)) {
-        let stats = store.channel_stats(channel)?;
+        let counts = store.channel_stats(channel)?.counts;
         let (mut limits, mut source) = store.channel_limits(channel)?;
         let mut notes = Vec::new();
         if opts.no_limits {
@@ -285,7 +285,7 @@ pub fn build_plan(store: &mut dyn StoreReader, opts: &PlanOptions) -> Result<Pla
             &cluster_id,
             channel,
             &subject,
-            &stats,
+            &counts,
             limits,
             source,
             opts.replicas,
@@ -293,14 +293,14 @@ pub fn build_plan(store: &mut dyn StoreReader, opts: &PlanOptions) -> Result<Pla
         );
         let subs = store.subscriptions(channel)?;
         let (consumers, skipped) = plan_consumers(channel, &stream, &subs, opts)?;
-        let stream_first_seq = if stats.counts.msgs > 0 {
-            stats.counts.first_seq
+        let stream_first_seq = if counts.msgs > 0 {
+            counts.first_seq
         } else {
-            stats.counts.last_seq + 1
+            counts.last_seq + 1
         }
         .max(1);
         totals.streams += 1;
-        totals.msgs += stats.counts.msgs;
+        totals.msgs += counts.msgs;
         totals.consumers += consumers.len();
         totals.skipped_subscriptions += skipped.len();
         streams.push(StreamPlan {
@@ -308,7 +308,7 @@ pub fn build_plan(store: &mut dyn StoreReader, opts: &PlanOptions) -> Result<Pla
             stream,
             name_source,
             subject,
-            counts: stats.counts,
+            counts,
             stream_first_seq,
             limits: stream_limits,
             consumers,
@@ -364,7 +364,7 @@ fn stream_limits(
     cluster_id: &str,
     channel: &str,
     subject: &str,
-    stats: &crate::model::ChannelStats,
+    counts: &ChannelCounts,
     stan: Limits,
     source: LimitsSource,
     replicas: usize,
@@ -381,16 +381,15 @@ fn stream_limits(
                 .into(),
         );
     }
-    let msgs = i64::try_from(stats.counts.msgs).unwrap_or(i64::MAX);
+    let msgs = i64::try_from(counts.msgs).unwrap_or(i64::MAX);
     if max_msgs > 0 && msgs > max_msgs {
         notes.push(format!(
             "max_msgs raised from {max_msgs} to {msgs}: the channel holds more than its limit"
         ));
         max_msgs = msgs;
     }
-    let needed = stats.counts.bytes.saturating_add(
-        stats
-            .counts
+    let needed = counts.bytes.saturating_add(
+        counts
             .msgs
             .saturating_mul(jetstream_msg_overhead(cluster_id, channel, subject)),
     );

@@ -286,11 +286,8 @@ pub fn read_node_with_store(
             }
         }
         for name in st.channel_names()? {
-            let stats = st.channel_stats(&name)?;
-            store_ranges.insert(
-                name.into_bytes(),
-                (stats.counts.first_seq, stats.counts.last_seq),
-            );
+            let counts = st.channel_stats(&name)?.counts;
+            store_ranges.insert(name.into_bytes(), (counts.first_seq, counts.last_seq));
         }
     }
     let have_store = store.is_some();

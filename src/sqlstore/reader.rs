@@ -1124,14 +1124,10 @@ impl StoreReader for SqlReader {
 
     fn messages<'a>(&'a mut self, channel: &str, range: MessageRange) -> Result<MessageIter<'a>> {
         let id = self.channel_row(channel)?.id;
-        let stats = self.state(channel)?.stats.clone();
-        let lo = stats
-            .counts
-            .first_seq
-            .max(range.from_seq.unwrap_or(0))
-            .max(1);
-        let hi = stats.counts.last_seq.min(range.to_seq.unwrap_or(u64::MAX));
-        let empty = stats.counts.msgs == 0 || stats.counts.first_seq == 0 || lo > hi;
+        let counts = self.state(channel)?.stats.counts;
+        let lo = counts.first_seq.max(range.from_seq.unwrap_or(0)).max(1);
+        let hi = counts.last_seq.min(range.to_seq.unwrap_or(u64::MAX));
+        let empty = counts.msgs == 0 || counts.first_seq == 0 || lo > hi;
         Ok(Box::new(MessagePages {
             reader: self,
             channel_id: id,
@@ -1404,11 +1400,8 @@ mod tests {
     #[test]
     fn all_expired_channel_continues_after_maxseq() {
         let (_d, mut r) = store("INSERT INTO Channels (id, name, maxseq) VALUES (1, 'foo', 3);");
-        let st = r.channel_stats("foo").unwrap();
-        assert_eq!(
-            (st.counts.first_seq, st.counts.last_seq, st.counts.msgs),
-            (4, 3, 0)
-        );
+        let st = r.channel_stats("foo").unwrap().counts;
+        assert_eq!((st.first_seq, st.last_seq, st.msgs), (4, 3, 0));
         assert_eq!(
             r.messages("foo", MessageRange::default()).unwrap().count(),
             0
@@ -1446,15 +1439,9 @@ mod tests {
             sub(7, 1, 0)
         );
         let (_d, mut r) = store(&setup);
-        let st = r.channel_stats("foo").unwrap();
-        assert_eq!(
-            (st.counts.first_seq, st.counts.last_seq, st.counts.msgs),
-            (6, 5, 2)
-        );
-        assert_eq!(
-            (st.counts.first_timestamp, st.counts.last_timestamp),
-            (None, None)
-        );
+        let st = r.channel_stats("foo").unwrap().counts;
+        assert_eq!((st.first_seq, st.last_seq, st.msgs), (6, 5, 2));
+        assert_eq!((st.first_timestamp, st.last_timestamp), (None, None));
         let subs = r.subscriptions("foo").unwrap();
         assert_eq!((subs[0].last_sent, subs[0].pending.clone()), (5, vec![5]));
         assert_eq!(
@@ -1476,8 +1463,8 @@ mod tests {
         );
         let (_d, mut r) = store(&setup);
         assert!(r.subscriptions("foo").unwrap().is_empty());
-        let st = r.channel_stats("foo").unwrap();
-        assert_eq!((st.counts.first_seq, st.counts.last_seq), (10, 9));
+        let st = r.channel_stats("foo").unwrap().counts;
+        assert_eq!((st.first_seq, st.last_seq), (10, 9));
     }
 
     #[test]
@@ -1664,9 +1651,9 @@ mod tests {
         };
         let some = seqs_of(&mut r, range);
         assert_eq!(some, (1500..=2001).collect::<Vec<_>>());
-        let st = r.channel_stats("foo").unwrap();
+        let st = r.channel_stats("foo").unwrap().counts;
         assert_eq!(
-            (st.counts.first_timestamp, st.counts.last_timestamp),
+            (st.first_timestamp, st.last_timestamp),
             (Some(1001), Some(3500))
         );
         let none = MessageRange {

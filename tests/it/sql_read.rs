@@ -148,29 +148,20 @@ fn check_against_manifest(r: &mut dyn StoreReader, fixture: &str, old: bool) {
     for c in arr(&m["channels"]) {
         let name = str_of(&c["name"]);
         let ctx = |what: &str| format!("{fixture} channel {name}: {what}");
-        let st = r.channel_stats(name).unwrap();
-        assert_eq!(st.name, name);
+        let stats = r.channel_stats(name).unwrap();
+        assert_eq!(stats.name, name);
+        let st = stats.counts;
         assert_eq!(
-            st.counts.first_seq,
+            st.first_seq,
             u64_of(&c["first_seq"]),
             "{}",
             ctx("first_seq")
         );
-        assert_eq!(
-            st.counts.last_seq,
-            u64_of(&c["last_seq"]),
-            "{}",
-            ctx("last_seq")
-        );
-        assert_eq!(
-            st.counts.msgs,
-            u64_of(&c["msg_count"]),
-            "{}",
-            ctx("msg_count")
-        );
+        assert_eq!(st.last_seq, u64_of(&c["last_seq"]), "{}", ctx("last_seq"));
+        assert_eq!(st.msgs, u64_of(&c["msg_count"]), "{}", ctx("msg_count"));
         // The SQL store's own accounting, as its monitoring reported it.
         assert_eq!(
-            st.counts.bytes,
+            st.bytes,
             u64_of(&c["server_reported_at_shutdown"]["bytes"]),
             "{}",
             ctx("bytes")
@@ -181,13 +172,13 @@ fn check_against_manifest(r: &mut dyn StoreReader, fixture: &str, old: bool) {
             .filter(|msg| msg["in_server_view_at_shutdown"].as_bool().unwrap_or(true))
             .collect();
         assert_eq!(
-            st.counts.first_timestamp,
+            st.first_timestamp,
             want.first().map(|w| w["timestamp_ns"].as_i64().unwrap()),
             "{}",
             ctx("first timestamp")
         );
         assert_eq!(
-            st.counts.last_timestamp,
+            st.last_timestamp,
             want.last().map(|w| w["timestamp_ns"].as_i64().unwrap()),
             "{}",
             ctx("last timestamp")
@@ -806,11 +797,8 @@ fn sqlite_reader_keeps_its_snapshot() {
         )
         .unwrap();
     assert_eq!(r.channel_names().unwrap(), vec!["a".to_string()]);
-    let st = r.channel_stats("a").unwrap();
-    assert_eq!(
-        (st.counts.first_seq, st.counts.last_seq, st.counts.msgs),
-        (1, 1, 1)
-    );
+    let st = r.channel_stats("a").unwrap().counts;
+    assert_eq!((st.first_seq, st.last_seq, st.msgs), (1, 1, 1));
     let seqs: Vec<u64> = r
         .messages("a", MessageRange::default())
         .unwrap()

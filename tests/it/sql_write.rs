@@ -469,29 +469,19 @@ fn check_store(db: &TestDb, ids: &SubIds) {
             .iter()
             .filter(|w| w["in_server_view_at_shutdown"].as_bool().unwrap_or(true))
             .collect();
-        let st = r.channel_stats(name).unwrap();
-        assert_eq!(
-            st.counts.first_seq,
-            u64_of(&c["first_seq"]),
-            "{}",
-            ctx("first")
-        );
-        assert_eq!(
-            st.counts.last_seq,
-            u64_of(&c["last_seq"]),
-            "{}",
-            ctx("last")
-        );
-        assert_eq!(st.counts.msgs, u64_of(&c["msg_count"]), "{}", ctx("count"));
+        let st = r.channel_stats(name).unwrap().counts;
+        assert_eq!(st.first_seq, u64_of(&c["first_seq"]), "{}", ctx("first"));
+        assert_eq!(st.last_seq, u64_of(&c["last_seq"]), "{}", ctx("last"));
+        assert_eq!(st.msgs, u64_of(&c["msg_count"]), "{}", ctx("count"));
         // SQL accounting: the marshaled MsgProto of every message.
         assert_eq!(
-            st.counts.bytes,
+            st.bytes,
             want.iter().map(|w| msg_proto_len(w)).sum::<u64>(),
             "{}",
             ctx("bytes")
         );
         assert_eq!(
-            st.counts.first_timestamp,
+            st.first_timestamp,
             want.first().map(|w| w["timestamp_ns"].as_i64().unwrap()),
             "{}",
             ctx("first timestamp")
@@ -1039,12 +1029,8 @@ fn large_channels_are_written_in_bounded_batches(driver: &str) {
         w.finish().unwrap_or_else(|e| panic!("{d}: {e}"));
 
         let mut r = sqlstore::open(d, &db.source).unwrap();
-        let st = r.channel_stats("bulk").unwrap();
-        assert_eq!(
-            (st.counts.first_seq, st.counts.last_seq, st.counts.msgs),
-            (1, last, last),
-            "{d}"
-        );
+        let st = r.channel_stats("bulk").unwrap().counts;
+        assert_eq!((st.first_seq, st.last_seq, st.msgs), (1, last, last), "{d}");
         let (l, _) = r.channel_limits("bulk").unwrap();
         assert_eq!(
             (l.max_msgs, l.max_bytes, l.max_age_ns),

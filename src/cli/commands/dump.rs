@@ -271,12 +271,8 @@ fn channel_range(
         if n == 0 {
             return Ok(None);
         }
-        let stats = store.channel_stats(channel)?;
-        let from = stats
-            .counts
-            .last_seq
-            .saturating_sub(n.saturating_sub(1))
-            .max(1);
+        let last_seq = store.channel_stats(channel)?.counts.last_seq;
+        let from = last_seq.saturating_sub(n.saturating_sub(1)).max(1);
         range.from_seq = Some(range.from_seq.map_or(from, |f| f.max(from)));
     }
     Ok(Some(range))
