@@ -1904,17 +1904,40 @@ fn stanctl_killed_at_random_points_against_the_cluster() {
         .unwrap_or(1)
         | 1;
     let mut kills = 0;
+    let total = g.channels as u64 * g.msgs;
     for round in 0..4 {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let delay = Duration::from_millis(300 + seed % 2500);
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("stanctl"))
             .args(&args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn");
+        if round == 0 {
+            // The first run is killed while it publishes, once the streams
+            // hold a random count of messages (in the first half): a fast
+            // machine finished the whole export before any fixed delay.
+            let target = 1 + seed % (total / 2);
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while child.try_wait().expect("wait").is_none() {
+                let held: u64 = (0..g.channels)
+                    .filter_map(|c| nats.stream_info(&format!("{sp}gen_channel_{c}")))
+                    .map(|info| info.state.messages)
+                    .sum();
+                if held >= target || Instant::now() > deadline {
+                    child.kill().expect("SIGKILL");
+                    kills += u32::from(held >= target);
+                    eprintln!("round 0: killed at {held} of {total} messages");
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let _ = child.wait();
+            continue;
+        }
+        let delay = Duration::from_millis(300 + seed % 2500);
         std::thread::sleep(delay);
         if child.try_wait().expect("wait").is_none() {
             child.kill().expect("SIGKILL");
