@@ -29,9 +29,7 @@ use crate::filestore::record::{
     CLIENT_ADD, CLIENT_DELETE, FILE_VERSION, SUB_ACK, SUB_DELETE, SUB_MSG, SUB_NEW, SUB_UPDATE,
 };
 use crate::filestore::replay::{ClientsReplay, ReplayedSub, SubsReplay};
-use crate::filestore::slice::{
-    index_file_name, slice_name, IndexEntry, SliceName, INDEX_RECORD_LEN,
-};
+use crate::filestore::slice::{index_file_name, slice_name, IndexReader, SliceName};
 use crate::filestore::walk::{
     step_data, walk_data_file, walk_typed_log, DataObserver, DataRecord, DecodedMsg, FrameCursor,
     LogEnd,
@@ -298,16 +296,12 @@ fn ranges(seqs: impl IntoIterator<Item = u64>) -> Vec<(u64, u64)> {
 /// when there is no index. Errors: the index is there and cannot be read.
 fn index_entries(path: &Path, crc: &Crc32) -> io::Result<Vec<(u64, u64)>> {
     let mut out = Vec::new();
-    let mut idx = match FrameCursor::open(path, false) {
-        Ok(idx) => idx,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => return Err(e),
+    let Some(mut idx) = IndexReader::open_if_present(path)? else {
+        return Ok(out);
     };
-    idx.seek(4);
-    let mut raw = [0u8; INDEX_RECORD_LEN as usize];
-    while idx.read_up_to(&mut raw)? == raw.len() {
-        let (entry, stored) = IndexEntry::decode(&raw);
-        if raw.iter().any(|&b| b != 0) && IndexEntry::record_crc(&raw, crc) == stored {
+    while let Ok(record) = idx.next_record()? {
+        if !record.is_zero() && record.crc_mismatch(crc).is_none() {
+            let entry = record.entry();
             out.push((entry.seq, entry.offset));
         }
     }

@@ -27,7 +27,10 @@ use crate::filestore::record::{
 };
 use crate::filestore::replay::{ClientsReplay, ReplayedSub, SubsReplay};
 use crate::filestore::slice::{index_file_name, slice_name, SliceName};
-use crate::filestore::slice::{EntrySource, IndexEntry, ReadOptions, SliceFiles, SliceSummary};
+use crate::filestore::slice::{
+    index_record_number, EntrySource, IndexEntry, IndexReader, ReadOptions, SliceFiles,
+    SliceSummary, INDEX_RECORD_LEN,
+};
 use crate::filestore::walk::{
     recover_slice, seq_hint, walk_data_file, walk_typed_log, CrcMismatch, DataObserver, DataRecord,
     DecodedMsg, FrameCursor, IndexEvent, LogEnd, LogRecord, ScanEnd, SliceObserver,
@@ -35,7 +38,6 @@ use crate::filestore::walk::{
 use crate::proto::{self, ClientDelete, ClientInfo, SubState, SubStateDelete};
 
 const HEADER: u64 = 8;
-const INDEX_RECORD: u64 = 32;
 /// Findings listed per file before the rest are summarised.
 const MAX_PER_FILE: usize = 25;
 /// `server.dat` is one small record; anything bigger is damage.
@@ -1711,11 +1713,11 @@ impl SliceObserver for IndexChecks<'_> {
                     )
                     .msg(format!(
                         "index record CRC mismatch (entry {})",
-                        (at - 4) / INDEX_RECORD
+                        index_record_number(at)
                     ))
                     .expected(format!("crc 0x{stored:08x} (stored)"))
                     .found(format!("crc 0x{actual:08x} (computed)"))
-                    .length(INDEX_RECORD)
+                    .length(INDEX_RECORD_LEN)
                     .server(if verify {
                         "discards the index and rebuilds it from the data file"
                     } else {
@@ -2038,7 +2040,7 @@ fn header_only(rel: &str, offset: u64, size: u64) -> Finding {
 
 /// Streams the first `limit` records of an index file.
 struct IndexStream {
-    src: Option<FrameCursor>,
+    src: Option<IndexReader>,
     left: u64,
     /// The read error that ended the stream, for the caller to report.
     error: Option<io::Error>,
@@ -2048,16 +2050,8 @@ impl IndexStream {
     /// An absent index is an empty stream; one that is there and cannot
     /// be opened is an error.
     fn open(path: &Path, limit: u64) -> io::Result<IndexStream> {
-        let src = match FrameCursor::open(path, false) {
-            Ok(mut s) => {
-                s.seek(4);
-                Some(s)
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e),
-        };
         Ok(IndexStream {
-            src,
+            src: IndexReader::open_if_present(path)?,
             left: limit,
             error: None,
         })
@@ -2071,28 +2065,27 @@ impl IndexStream {
         }
     }
 
-    /// The next entry; `None` at the end, or after a read error (kept in
-    /// `error`).
+    /// The next entry; `None` at the end (where the index ends or a zero
+    /// record starts), or after a read error (kept in `error`).
     fn next_entry(&mut self) -> Option<Entry> {
         let src = self.src.as_mut()?;
         if self.left == 0 {
             return None;
         }
-        let at = src.pos();
-        let mut raw = [0u8; 32];
-        let got = match src.read_up_to(&mut raw) {
-            Ok(got) => got,
+        let record = match src.next_record() {
+            Ok(Ok(record)) => record,
+            Ok(Err(_)) => return None,
             Err(e) => {
                 self.error = Some(e);
                 self.src = None;
                 return None;
             }
         };
-        if got < 32 || raw.iter().all(|&b| b == 0) {
+        if record.is_zero() {
             return None;
         }
         self.left -= 1;
-        Some(Entry::new(at, &IndexEntry::decode(&raw).0))
+        Some(Entry::new(record.at, &record.entry()))
     }
 }
 
@@ -2123,7 +2116,7 @@ mod tests {
         std::fs::write(tmp.path().join("x"), b"x").unwrap();
         let dir = std::fs::File::open(tmp.path()).unwrap();
         let mut s = IndexStream {
-            src: Some(FrameCursor::from_file(dir, false).unwrap()),
+            src: Some(IndexReader::from_file(dir).unwrap()),
             left: 5,
             error: None,
         };

@@ -1,20 +1,18 @@
 //! One message slice: `msgs.N.dat` and its `msgs.N.idx` (docs/FORMAT.md 2.4, 2.8.2).
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use prost::Message as _;
 
 use super::record::{open_read_only, Framing, Next, RecordReader};
-use super::walk::{decoded_or_corrupt, IndexEvent, LogEnd, ScanEnd, SliceObserver};
+use super::walk::{decoded_or_corrupt, FrameCursor, IndexEvent, LogEnd, ScanEnd, SliceObserver};
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 use crate::finding::{Code, Finding, Severity};
 use crate::proto::MsgProto;
 
 pub const INDEX_RECORD_LEN: u64 = 32;
-const INDEX_BUFFER: usize = 256 * 1024;
 
 /// One 32-byte index record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +71,108 @@ impl IndexEntry {
         let sum = IndexEntry::record_crc(&raw, crc);
         raw[28..32].copy_from_slice(&sum.to_le_bytes());
         raw
+    }
+}
+
+/// Byte offset of index record `number` (the records follow the 4-byte
+/// version header).
+pub fn index_record_at(number: u64) -> u64 {
+    4 + number * INDEX_RECORD_LEN
+}
+
+/// Number of the index record at byte offset `at`.
+pub fn index_record_number(at: u64) -> u64 {
+    at.saturating_sub(4) / INDEX_RECORD_LEN
+}
+
+/// One whole 32-byte record of an index file, as read: what it means is
+/// the caller's to decide (a zero record ends the server's index, salvage
+/// skips it; a CRC mismatch is acted on only where CRCs are verified).
+pub struct IndexRecord {
+    /// Byte offset of the record in the index file.
+    pub at: u64,
+    raw: [u8; INDEX_RECORD_LEN as usize],
+}
+
+impl IndexRecord {
+    pub fn entry(&self) -> IndexEntry {
+        IndexEntry::decode(&self.raw).0
+    }
+
+    /// All 32 bytes are zero (a preallocated or truncated tail).
+    pub fn is_zero(&self) -> bool {
+        self.raw.iter().all(|&b| b == 0)
+    }
+
+    /// `(stored, computed)` when the record fails its CRC.
+    pub fn crc_mismatch(&self, crc: &Crc32) -> Option<(u32, u32)> {
+        let stored = IndexEntry::decode(&self.raw).1;
+        let computed = IndexEntry::record_crc(&self.raw, crc);
+        (computed != stored).then_some((stored, computed))
+    }
+}
+
+/// How the records of an index file end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexEnd {
+    /// At end of file, on a record boundary.
+    Eof,
+    /// A record cut short at `at`: `got` of its 32 bytes.
+    Partial { at: u64, got: u64 },
+}
+
+/// The one reader of an index file's records, buffered through a
+/// [`FrameCursor`]: one record at a time, nothing kept. Its callers keep
+/// their own rules on where the index ends and which records count.
+pub struct IndexReader {
+    cursor: FrameCursor,
+}
+
+impl IndexReader {
+    /// A file opened already (read-only, regular), positioned at its first
+    /// record.
+    pub fn from_file(file: File) -> std::io::Result<IndexReader> {
+        let mut cursor = FrameCursor::from_file(file, false)?;
+        cursor.seek(index_record_at(0));
+        Ok(IndexReader { cursor })
+    }
+
+    /// The index at `path` positioned at its first record; `None` when
+    /// there is no such file. Errors: it is there and cannot be opened.
+    pub fn open_if_present(path: &Path) -> std::io::Result<Option<IndexReader>> {
+        match crate::safe_fs::open_regular_io(path) {
+            Ok(file) => IndexReader::from_file(file).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The 4-byte version word ([`FrameCursor::version`]); leaves the
+    /// reader on the first record.
+    pub fn version(&mut self) -> std::io::Result<Option<u32>> {
+        self.cursor.version()
+    }
+
+    /// Go to record `number`.
+    pub fn seek_record(&mut self, number: u64) {
+        self.cursor.seek(index_record_at(number));
+    }
+
+    /// Offset of the first non-zero byte at or after `from`, if any.
+    pub fn first_nonzero(&mut self, from: u64) -> std::io::Result<Option<u64>> {
+        self.cursor.first_nonzero(from)
+    }
+
+    /// The next record, or how the records end. Errors: a failed read.
+    pub fn next_record(&mut self) -> std::io::Result<std::result::Result<IndexRecord, IndexEnd>> {
+        let at = self.cursor.pos();
+        let mut raw = [0u8; INDEX_RECORD_LEN as usize];
+        let got = self.cursor.read_up_to(&mut raw)?;
+        Ok(match got {
+            0 => Err(IndexEnd::Eof),
+            n if n < raw.len() => Err(IndexEnd::Partial { at, got: n as u64 }),
+            _ => Ok(IndexRecord { at, raw }),
+        })
     }
 }
 
@@ -372,19 +472,6 @@ impl SliceObserver for FindingLog<'_> {
     }
 }
 
-fn read_up_to(reader: &mut impl Read, buf: &mut [u8], path: &Path) -> Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match reader.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(StoreError::io(path, e)),
-        }
-    }
-    Ok(got)
-}
-
 /// Why an index record with sequence `seq` cannot follow `previous` in a
 /// slice recovered as spanning `first..=last`, if it cannot.
 fn misplaced(entry: &IndexEntry, previous: Option<u64>, first: u64, last: u64) -> Option<String> {
@@ -404,11 +491,9 @@ pub struct SliceCursor {
 
 enum CursorKind {
     Index {
-        reader: BufReader<File>,
+        reader: IndexReader,
         path: PathBuf,
         remaining: u64,
-        /// Record number of the next entry.
-        position: u64,
         crc: Crc32,
         verify_crc: bool,
         /// Sequences the recovered slice spans, and the last one read:
@@ -430,20 +515,19 @@ impl SliceCursor {
         match slice.source {
             EntrySource::Index { records } => {
                 let path = slice.files.idx.clone();
-                let mut file = open_read_only(&path)?;
+                let mut reader = IndexReader::from_file(open_read_only(&path)?)
+                    .map_err(|e| StoreError::io(&path, e))?;
                 // Gap-free slices (v0.9.2+) put seq s at record s - first.
                 let mut skip = 0;
                 if from_seq > slice.first.seq && slice.last.seq - slice.first.seq + 1 == records {
                     skip = (from_seq - slice.first.seq).min(records);
                 }
-                file.seek(SeekFrom::Start(4 + skip * INDEX_RECORD_LEN))
-                    .map_err(|e| StoreError::io(&path, e))?;
+                reader.seek_record(skip);
                 Ok(SliceCursor {
                     inner: CursorKind::Index {
-                        reader: BufReader::with_capacity(INDEX_BUFFER, file),
+                        reader,
                         path,
                         remaining: records - skip,
-                        position: skip,
                         crc: opts.crc.clone(),
                         verify_crc: opts.verify_crc,
                         first_seq: slice.first.seq,
@@ -468,7 +552,6 @@ impl SliceCursor {
                 reader,
                 path,
                 remaining,
-                position,
                 crc,
                 verify_crc,
                 first_seq,
@@ -478,17 +561,16 @@ impl SliceCursor {
                 if *remaining == 0 {
                     return Ok(None);
                 }
-                let mut raw = [0u8; 32];
-                let got = read_up_to(reader, &mut raw, path)?;
-                if got < raw.len() {
+                let record = match reader.next_record() {
+                    Ok(Ok(record)) => record,
+                    Err(e) => return Err(StoreError::io(path.as_path(), e)),
                     // The file changed since recovery (a live server).
-                    return Ok(None);
-                }
+                    Ok(Err(_)) => return Ok(None),
+                };
                 *remaining -= 1;
-                let offset = 4 + (*position) * INDEX_RECORD_LEN;
-                *position += 1;
-                let (entry, stored) = IndexEntry::decode(&raw);
-                if *verify_crc && IndexEntry::record_crc(&raw, crc) != stored {
+                let offset = record.at;
+                let entry = record.entry();
+                if *verify_crc && record.crc_mismatch(crc).is_some() {
                     // Only possible when the summary skipped this record:
                     // the server would have rebuilt the index from data.
                     return Err(StoreError::corrupt(

@@ -15,7 +15,7 @@ use super::problem::LastRecordProblem;
 use super::readahead::{self, Layout, ReadAhead};
 use super::record::{FILE_VERSION, HEADER_LEN};
 use super::slice::{
-    EntrySource, IndexEntry, ReadOptions, SliceFiles, SliceState, INDEX_RECORD_LEN,
+    EntrySource, IndexEnd, IndexEntry, IndexReader, ReadOptions, SliceFiles, SliceState,
 };
 use crate::error::{Result, StoreError};
 use crate::proto::{MsgProto, MsgView};
@@ -770,7 +770,8 @@ fn read_index(
         return Ok(None);
     }
     let io_err = |e| StoreError::io(path, e);
-    let mut idx = FrameCursor::open(path, false).map_err(io_err)?;
+    let file = crate::safe_fs::open_regular_io(path).map_err(io_err)?;
+    let mut idx = IndexReader::from_file(file).map_err(io_err)?;
     match idx.version().map_err(io_err)? {
         Some(FILE_VERSION) => {}
         found => {
@@ -780,32 +781,24 @@ fn read_index(
     }
     let mut tally = Tally::default();
     let mut rebuild = false;
-    let mut raw = [0u8; INDEX_RECORD_LEN as usize];
     loop {
-        let at = idx.pos();
-        let got = idx.read_up_to(&mut raw).map_err(io_err)?;
-        if got == 0 {
-            break;
-        }
-        if got < raw.len() {
-            observer.index_event(
-                files,
-                &IndexEvent::Partial {
-                    at,
-                    got: got as u64,
-                },
-            );
-            rebuild = true;
-            break;
-        }
-        if raw.iter().all(|&b| b == 0) {
+        let record = match idx.next_record().map_err(io_err)? {
+            Ok(record) => record,
+            Err(IndexEnd::Eof) => break,
+            Err(IndexEnd::Partial { at, got }) => {
+                observer.index_event(files, &IndexEvent::Partial { at, got });
+                rebuild = true;
+                break;
+            }
+        };
+        let at = record.at;
+        if record.is_zero() {
             let more_at = idx.first_nonzero(at).map_err(io_err)?;
             observer.index_event(files, &IndexEvent::Zero { at, more_at });
             break;
         }
-        let (entry, stored) = IndexEntry::decode(&raw);
-        let computed = IndexEntry::record_crc(&raw, &opts.crc);
-        let crc = (computed != stored).then_some((stored, computed));
+        let entry = record.entry();
+        let crc = record.crc_mismatch(&opts.crc);
         if crc.is_some() && opts.verify_crc {
             rebuild = true;
         }
