@@ -15,7 +15,7 @@ pub enum RecordProblem {
     },
 
     #[error("record size {stored} does not match the index size {indexed}")]
-    SizeMismatch { stored: u32, indexed: u32 },
+    SizeMismatch { stored: u64, indexed: u32 },
 
     /// The record's CRC does not match (only when CRCs are verified).
     #[error(transparent)]

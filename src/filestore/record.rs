@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::problem::RecordProblem;
-use super::walk::{step_data, CrcMismatch, FrameCursor, LogEnd};
+use super::walk::{step_data, CrcMismatch, FrameCursor, LogEnd, RecordHeader};
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 
@@ -203,28 +203,30 @@ impl ChunkReader {
             .cursor
             .take(record_len)
             .map_err(|e| StoreError::io(&self.path, e))?;
-        if (record.len() as u64) < record_len {
+        let whole = record.len() as u64 >= record_len;
+        let header = self
+            .cursor
+            .bytes(&record)
+            .first_chunk()
+            .filter(|_| whole)
+            .map(|h| RecordHeader::parse(h, false));
+        let Some(header) = header else {
             return Ok(Err(RecordProblem::PastEnd {
                 needed: record_len,
                 offset,
                 file_len: self.cursor.len(),
             }));
-        }
-        let header = self
-            .cursor
-            .bytes(&(record.start..record.start + HEADER_LEN as usize));
-        let stored_size = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
-        let stored_crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-        if stored_size != size {
+        };
+        if header.size != u64::from(size) {
             return Ok(Err(RecordProblem::SizeMismatch {
-                stored: stored_size,
+                stored: header.size,
                 indexed: size,
             }));
         }
         let payload = record.start + HEADER_LEN as usize..record.end;
         if let Some(crc) = &self.crc {
             let computed = self.cursor.payload_crc(offset, size, &payload, crc);
-            if let Err(mismatch) = CrcMismatch::check(stored_crc, computed) {
+            if let Err(mismatch) = CrcMismatch::check(header.stored_crc, computed) {
                 return Ok(Err(RecordProblem::Crc(mismatch)));
             }
         }

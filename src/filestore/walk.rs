@@ -95,6 +95,35 @@ impl CrcMismatch {
     }
 }
 
+/// A record header (docs/FORMAT.md 1.1): `{u32 size|type, u32 crc}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordHeader {
+    /// Record type (typed files), 0 otherwise.
+    pub rtype: u8,
+    /// Payload size, without the header.
+    pub size: u64,
+    pub stored_crc: u32,
+}
+
+impl RecordHeader {
+    /// `typed`: the file's records carry a type in the size word's high
+    /// byte (clients.dat, subs.dat).
+    pub fn parse(h: &[u8; HEADER_LEN as usize], typed: bool) -> RecordHeader {
+        let word0 = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
+        let stored_crc = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
+        let (rtype, size) = if typed {
+            ((word0 >> 24) as u8, u64::from(word0 & TYPED_SIZE_MASK))
+        } else {
+            (0u8, u64::from(word0))
+        };
+        RecordHeader {
+            rtype,
+            size,
+            stored_crc,
+        }
+    }
+}
+
 /// A store file read sequentially (or at offsets) through [`ReadAhead`]:
 /// a payload is handed out borrowed from its chunk, so a walk allocates
 /// nothing per record, and nothing larger than the file.
@@ -278,12 +307,12 @@ impl FrameCursor {
     /// The next record (`readRecord`), its payload read when `read_payload`.
     pub fn step(&mut self, read_payload: bool) -> io::Result<Frame> {
         let offset = self.pos;
-        let mut h = [0u8; 8];
+        let mut h = [0u8; HEADER_LEN as usize];
         let got = self.read_up_to(&mut h)?;
         if got == 0 {
             return Ok(Frame::End(LogEnd::Eof));
         }
-        if got < 8 {
+        if got < h.len() {
             return Ok(Frame::End(LogEnd::Torn {
                 offset,
                 needed: None,
@@ -291,13 +320,11 @@ impl FrameCursor {
                 seq_hint: None,
             }));
         }
-        let word0 = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
-        let stored_crc = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
-        let (rtype, size) = if self.typed {
-            ((word0 >> 24) as u8, u64::from(word0 & TYPED_SIZE_MASK))
-        } else {
-            (0u8, u64::from(word0))
-        };
+        let RecordHeader {
+            rtype,
+            size,
+            stored_crc,
+        } = RecordHeader::parse(&h, self.typed);
         if size == 0 && rtype == 0 && stored_crc == 0 {
             return Ok(Frame::End(LogEnd::Zero { offset }));
         }
