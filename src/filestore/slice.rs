@@ -626,6 +626,66 @@ impl SliceCursor {
 mod tests {
     use super::*;
 
+    /// Each record comes with its offset, whether it is zero and whether
+    /// its CRC holds; the end says whether the last record was cut short.
+    #[test]
+    fn index_reader_hands_over_records_and_a_typed_end() {
+        let crc = Crc32::default();
+        let entry = |seq| IndexEntry {
+            seq,
+            offset: 4 + 10 * seq,
+            timestamp: 7,
+            size: 2,
+        };
+        let mut bytes = 1u32.to_le_bytes().to_vec();
+        bytes.extend(entry(1).encode(&crc));
+        let mut bad = entry(2).encode(&crc);
+        bad[31] ^= 1;
+        bytes.extend(bad);
+        bytes.extend([0u8; 32]);
+        bytes.extend(entry(4).encode(&crc));
+        bytes.extend([9u8; 5]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("msgs.1.idx");
+        std::fs::write(&path, &bytes).unwrap();
+
+        let mut reader = IndexReader::open_if_present(&path).unwrap().unwrap();
+        let mut seen = Vec::new();
+        let end = loop {
+            match reader.next_record().unwrap() {
+                Ok(r) => seen.push((r.at, r.entry().seq, r.is_zero(), r.crc_mismatch(&crc))),
+                Err(end) => break end,
+            }
+        };
+        let stored = u32::from_le_bytes([bad[28], bad[29], bad[30], bad[31]]);
+        let computed = IndexEntry::record_crc(&bad, &crc);
+        assert_eq!(
+            seen,
+            vec![
+                (4, 1, false, None),
+                (36, 2, false, Some((stored, computed))),
+                (68, 0, true, Some((0, crc.checksum(&[0u8; 28])))),
+                (100, 4, false, None),
+            ]
+        );
+        assert_eq!(end, IndexEnd::Partial { at: 132, got: 5 });
+
+        reader.seek_record(3);
+        assert_eq!(
+            reader.next_record().unwrap().ok().map(|r| r.entry()),
+            Some(entry(4))
+        );
+        assert_eq!(index_record_number(100), 3);
+
+        std::fs::write(&path, &bytes[..68]).unwrap();
+        let mut reader = IndexReader::open_if_present(&path).unwrap().unwrap();
+        reader.seek_record(2);
+        assert_eq!(reader.next_record().unwrap().err(), Some(IndexEnd::Eof));
+        assert!(IndexReader::open_if_present(&dir.path().join("msgs.2.idx"))
+            .unwrap()
+            .is_none());
+    }
+
     #[test]
     fn slice_names_as_go_parses_them() {
         use SliceName::*;
