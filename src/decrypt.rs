@@ -7,12 +7,8 @@ use std::collections::HashMap;
 use bytes::Bytes;
 
 use crate::crypto::{decrypt_payload, ChannelKey, MasterKey};
-use crate::error::{Result, StoreError};
-use crate::model::{
-    ChannelStats, Client, ClusterInfo, Finding, Limits, LimitsSource, MessageRange, ServerInfo,
-    Subscription,
-};
-use crate::store::{MessageIter, StoreReader};
+use crate::error::StoreError;
+use crate::store::{MessageMap, ReaderLayer, StoreReader};
 
 pub struct DecryptingReader {
     inner: Box<dyn StoreReader>,
@@ -30,37 +26,23 @@ impl DecryptingReader {
     }
 }
 
-impl StoreReader for DecryptingReader {
-    fn backend(&self) -> crate::store::Backend {
-        self.inner.backend()
+impl ReaderLayer for DecryptingReader {
+    fn inner(&self) -> &dyn StoreReader {
+        self.inner.as_ref()
     }
 
-    fn server_info(&mut self) -> Result<Option<ServerInfo>> {
-        self.inner.server_info()
+    fn inner_mut(&mut self) -> &mut dyn StoreReader {
+        self.inner.as_mut()
     }
 
-    fn channel_names(&mut self) -> Result<Vec<String>> {
-        self.inner.channel_names()
-    }
-
-    fn channel_stats(&mut self, channel: &str) -> Result<ChannelStats> {
-        self.inner.channel_stats(channel)
-    }
-
-    fn channel_limits(&mut self, channel: &str) -> Result<(Limits, LimitsSource)> {
-        self.inner.channel_limits(channel)
-    }
-
-    fn messages<'a>(&'a mut self, channel: &str, range: MessageRange) -> Result<MessageIter<'a>> {
+    fn message_map(&mut self, channel: &str) -> Option<MessageMap> {
         let key = self
             .keys
             .entry(channel.to_string())
             .or_insert_with(|| self.master.channel_key(channel))
             .clone();
         let name = channel.to_string();
-        let inner = self.inner.messages(channel, range)?;
-        Ok(Box::new(inner.map(move |item| {
-            let mut msg = item?;
+        Some(Box::new(move |mut msg| {
             let plain = decrypt_payload(&key, &msg.data).map_err(|e| StoreError::Decrypt {
                 channel: name.clone(),
                 seq: msg.seq,
@@ -68,26 +50,96 @@ impl StoreReader for DecryptingReader {
             })?;
             msg.data = Bytes::from(plain);
             Ok(msg)
-        })))
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{encrypt_payload, Cipher, NonceSequence};
+    use crate::error::Result;
+    use crate::model::{
+        ChannelStats, Client, Finding, Limits, LimitsSource, Message, MessageRange, ServerInfo,
+        Subscription,
+    };
+    use crate::store::{Backend, MessageIter, Visit};
+
+    const USER_KEY: &[u8] = b"secret";
+
+    fn sealed(seq: u64) -> Message {
+        let key = MasterKey::from_user_key(USER_KEY).channel_key("c");
+        let mut nonces = NonceSequence::new([1, 2, 3, 4], 0);
+        let data = encrypt_payload(&key, Cipher::ChaCha, &mut nonces, b"plain");
+        Message {
+            seq,
+            data: Bytes::from(data.unwrap_or_default()),
+            ..Message::default()
+        }
     }
 
-    fn clients(&mut self) -> Result<Vec<Client>> {
-        self.inner.clients()
+    /// An encrypted store whose borrowed walk fails: a decrypting layer
+    /// must walk the decrypted messages, never the stored bytes.
+    struct Sealed;
+
+    impl StoreReader for Sealed {
+        fn backend(&self) -> Backend {
+            Backend::File
+        }
+        fn server_info(&mut self) -> Result<Option<ServerInfo>> {
+            Ok(None)
+        }
+        fn channel_names(&mut self) -> Result<Vec<String>> {
+            Ok(vec!["c".into()])
+        }
+        fn channel_stats(&mut self, _: &str) -> Result<ChannelStats> {
+            Ok(ChannelStats::default())
+        }
+        fn channel_limits(&mut self, _: &str) -> Result<(Limits, LimitsSource)> {
+            Err(StoreError::Invalid("not asked".into()))
+        }
+        fn messages<'a>(&'a mut self, _: &str, _: MessageRange) -> Result<MessageIter<'a>> {
+            Ok(Box::new(std::iter::once(Ok(sealed(1)))))
+        }
+        fn walk(&mut self, _: &str, _: MessageRange, _: Visit<'_>) -> Result<()> {
+            Err(StoreError::Invalid("the stored bytes were walked".into()))
+        }
+        fn expired_tail(&mut self, _: &str) -> Result<Option<Message>> {
+            Ok(Some(sealed(7)))
+        }
+        fn clients(&mut self) -> Result<Vec<Client>> {
+            Ok(Vec::new())
+        }
+        fn subscriptions(&mut self, _: &str) -> Result<Vec<Subscription>> {
+            Ok(Vec::new())
+        }
+        fn findings(&self) -> Vec<Finding> {
+            Vec::new()
+        }
     }
 
-    fn subscriptions(&mut self, channel: &str) -> Result<Vec<Subscription>> {
-        self.inner.subscriptions(channel)
-    }
+    #[test]
+    fn messages_walk_and_expired_tail_are_all_decrypted() -> Result<()> {
+        let mut reader = DecryptingReader::new(Box::new(Sealed), USER_KEY);
+        let read: Vec<Message> = reader
+            .messages("c", MessageRange::default())?
+            .collect::<Result<_>>()?;
+        assert_eq!(read.len(), 1);
+        assert_eq!(&read[0].data[..], b"plain");
 
-    fn findings(&self) -> Vec<Finding> {
-        self.inner.findings()
-    }
+        let mut walked = Vec::new();
+        reader.walk(
+            "c",
+            MessageRange::default(),
+            Visit::Payloads(&mut |data| {
+                walked.push(data.map(<[u8]>::to_vec).map_err(std::io::Error::other)?);
+                Ok(())
+            }),
+        )?;
+        assert_eq!(walked, vec![b"plain".to_vec()]);
 
-    fn cluster(&self) -> Option<ClusterInfo> {
-        self.inner.cluster()
-    }
-
-    fn membership_unknown(&self) -> Option<String> {
-        self.inner.membership_unknown()
+        let tail = reader.expired_tail("c")?.map(|m| (m.seq, m.data));
+        assert_eq!(tail, Some((7, Bytes::from_static(b"plain"))));
+        Ok(())
     }
 }

@@ -90,15 +90,8 @@ pub trait StoreReader {
     /// may do it without building messages: `dump` uses it. An error of
     /// `visit` ends the walk and is returned. One method for both kinds, so
     /// a wrapper that forwards it cannot forward one and miss the other.
-    fn walk(&mut self, channel: &str, range: MessageRange, mut visit: Visit<'_>) -> Result<()> {
-        for item in self.messages(channel, range)? {
-            match item {
-                Ok(m) => visit.message(Ok(MessageRef::from(&m))),
-                Err(e) => visit.message(Err(e)),
-            }
-            .map_err(|e| StoreError::io("<output>", e))?;
-        }
-        Ok(())
+    fn walk(&mut self, channel: &str, range: MessageRange, visit: Visit<'_>) -> Result<()> {
+        walk_messages(self, channel, range, visit)
     }
 
     /// For a channel whose every message was removed by limits (first =
@@ -119,6 +112,132 @@ pub trait StoreReader {
     /// Raft log is encrypted or missing): then they are unknown, not none.
     fn membership_unknown(&self) -> Option<String> {
         None
+    }
+}
+
+/// Rewrites each message a [`ReaderLayer`] hands out (decryption).
+pub type MessageMap = Box<dyn FnMut(Message) -> Result<Message>>;
+
+/// A reader over another reader that changes only part of it: every
+/// [`StoreReader`] method it does not override is the inner reader's, so a
+/// layer states only what it changes and none can forget to forward a
+/// method. A new `StoreReader` method gets its forwarding line here.
+pub trait ReaderLayer {
+    fn inner(&self) -> &dyn StoreReader;
+
+    fn inner_mut(&mut self) -> &mut dyn StoreReader;
+
+    /// How the layer rewrites the messages of `channel`. One hook for the
+    /// messages, the walk and the expired tail, so they cannot disagree;
+    /// `None` (the default) leaves all three to the inner reader, with its
+    /// borrowed walk.
+    fn message_map(&mut self, _channel: &str) -> Option<MessageMap> {
+        None
+    }
+
+    fn server_info(&mut self) -> Result<Option<ServerInfo>> {
+        self.inner_mut().server_info()
+    }
+
+    fn channel_names(&mut self) -> Result<Vec<String>> {
+        self.inner_mut().channel_names()
+    }
+
+    fn channel_stats(&mut self, channel: &str) -> Result<ChannelStats> {
+        self.inner_mut().channel_stats(channel)
+    }
+
+    fn channel_limits(&mut self, channel: &str) -> Result<(Limits, LimitsSource)> {
+        self.inner_mut().channel_limits(channel)
+    }
+
+    fn clients(&mut self) -> Result<Vec<Client>> {
+        self.inner_mut().clients()
+    }
+
+    fn subscriptions(&mut self, channel: &str) -> Result<Vec<Subscription>> {
+        self.inner_mut().subscriptions(channel)
+    }
+
+    fn findings(&self) -> Vec<Finding> {
+        self.inner().findings()
+    }
+
+    fn cluster(&self) -> Option<ClusterInfo> {
+        self.inner().cluster()
+    }
+
+    fn membership_unknown(&self) -> Option<String> {
+        self.inner().membership_unknown()
+    }
+}
+
+impl<L: ReaderLayer> StoreReader for L {
+    fn backend(&self) -> Backend {
+        self.inner().backend()
+    }
+
+    fn server_info(&mut self) -> Result<Option<ServerInfo>> {
+        ReaderLayer::server_info(self)
+    }
+
+    fn channel_names(&mut self) -> Result<Vec<String>> {
+        ReaderLayer::channel_names(self)
+    }
+
+    fn channel_stats(&mut self, channel: &str) -> Result<ChannelStats> {
+        ReaderLayer::channel_stats(self, channel)
+    }
+
+    fn channel_limits(&mut self, channel: &str) -> Result<(Limits, LimitsSource)> {
+        ReaderLayer::channel_limits(self, channel)
+    }
+
+    fn messages<'a>(&'a mut self, channel: &str, range: MessageRange) -> Result<MessageIter<'a>> {
+        match self.message_map(channel) {
+            None => self.inner_mut().messages(channel, range),
+            Some(mut map) => {
+                let inner = self.inner_mut().messages(channel, range)?;
+                Ok(Box::new(inner.map(move |item| item.and_then(&mut map))))
+            }
+        }
+    }
+
+    fn walk(&mut self, channel: &str, range: MessageRange, visit: Visit<'_>) -> Result<()> {
+        match self.message_map(channel) {
+            None => self.inner_mut().walk(channel, range, visit),
+            // The inner walk hands out messages unchanged: walk the
+            // rewritten ones.
+            Some(_) => walk_messages(self, channel, range, visit),
+        }
+    }
+
+    fn expired_tail(&mut self, channel: &str) -> Result<Option<Message>> {
+        let tail = self.inner_mut().expired_tail(channel)?;
+        match self.message_map(channel) {
+            None => Ok(tail),
+            Some(map) => tail.map(map).transpose(),
+        }
+    }
+
+    fn clients(&mut self) -> Result<Vec<Client>> {
+        ReaderLayer::clients(self)
+    }
+
+    fn subscriptions(&mut self, channel: &str) -> Result<Vec<Subscription>> {
+        ReaderLayer::subscriptions(self, channel)
+    }
+
+    fn findings(&self) -> Vec<Finding> {
+        ReaderLayer::findings(self)
+    }
+
+    fn cluster(&self) -> Option<ClusterInfo> {
+        ReaderLayer::cluster(self)
+    }
+
+    fn membership_unknown(&self) -> Option<String> {
+        ReaderLayer::membership_unknown(self)
     }
 }
 
@@ -164,6 +283,23 @@ fn did_you_mean(name: &str, names: &[String]) -> String {
         1..=10 => format!("; channels: {}", quoted(&mut names.iter())),
         n => format!("; {n} channels (stanctl channels ls)"),
     }
+}
+
+/// The walk over `messages`, for a reader without a borrowed one.
+fn walk_messages<R: StoreReader + ?Sized>(
+    reader: &mut R,
+    channel: &str,
+    range: MessageRange,
+    mut visit: Visit<'_>,
+) -> Result<()> {
+    for item in reader.messages(channel, range)? {
+        match item {
+            Ok(m) => visit.message(Ok(MessageRef::from(&m))),
+            Err(e) => visit.message(Err(e)),
+        }
+        .map_err(|e| StoreError::io("<output>", e))?;
+    }
+    Ok(())
 }
 
 /// Builds a new store. Nothing is visible at the target until `finish`

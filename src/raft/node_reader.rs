@@ -3,11 +3,8 @@
 
 use super::NodeState;
 use crate::error::Result;
-use crate::model::{
-    ChannelStats, Client, ClusterInfo, Finding, Limits, LimitsSource, MessageRange, ServerInfo,
-    Subscription,
-};
-use crate::store::{MessageIter, StoreReader, Visit};
+use crate::model::{Client, ClusterInfo, Finding, Subscription};
+use crate::store::{ReaderLayer, StoreReader};
 
 pub struct NodeReader {
     store: Box<dyn StoreReader>,
@@ -20,37 +17,13 @@ impl NodeReader {
     }
 }
 
-impl StoreReader for NodeReader {
-    fn backend(&self) -> crate::store::Backend {
-        self.store.backend()
+impl ReaderLayer for NodeReader {
+    fn inner(&self) -> &dyn StoreReader {
+        self.store.as_ref()
     }
 
-    fn server_info(&mut self) -> Result<Option<ServerInfo>> {
-        self.store.server_info()
-    }
-
-    fn channel_names(&mut self) -> Result<Vec<String>> {
-        self.store.channel_names()
-    }
-
-    fn channel_stats(&mut self, channel: &str) -> Result<ChannelStats> {
-        self.store.channel_stats(channel)
-    }
-
-    fn channel_limits(&mut self, channel: &str) -> Result<(Limits, LimitsSource)> {
-        self.store.channel_limits(channel)
-    }
-
-    fn messages<'a>(&'a mut self, channel: &str, range: MessageRange) -> Result<MessageIter<'a>> {
-        self.store.messages(channel, range)
-    }
-
-    fn expired_tail(&mut self, channel: &str) -> Result<Option<crate::model::Message>> {
-        self.store.expired_tail(channel)
-    }
-
-    fn walk(&mut self, channel: &str, range: MessageRange, visit: Visit<'_>) -> Result<()> {
-        self.store.walk(channel, range, visit)
+    fn inner_mut(&mut self) -> &mut dyn StoreReader {
+        self.store.as_mut()
     }
 
     fn clients(&mut self) -> Result<Vec<Client>> {
@@ -92,7 +65,8 @@ impl StoreReader for NodeReader {
 mod tests {
     use super::*;
     use crate::error::StoreError;
-    use crate::store::Backend;
+    use crate::model::{ChannelStats, Limits, LimitsSource, MessageRange, ServerInfo};
+    use crate::store::{Backend, MessageIter, Visit};
 
     /// A store with only the borrowed walk: its `messages` fails, so a
     /// wrapper that falls back to the default walk shows up.
@@ -134,7 +108,8 @@ mod tests {
     #[test]
     fn the_borrowed_message_walk_is_the_stores() {
         let mut node = NodeReader::new(Box::new(FastOnly), NodeState::default());
-        let walked = node.walk(
+        let walked = StoreReader::walk(
+            &mut node,
             "c",
             MessageRange::default(),
             Visit::Messages(&mut |_| Ok(())),
