@@ -184,6 +184,30 @@ pub(super) fn ends_bare_key(b: u8) -> bool {
     is_space(b) || b == b':' || b == b'='
 }
 
+/// What delimits the elements of a map or an array.
+struct Container {
+    kind: &'static str,
+    close: u8,
+    /// Besides a new line.
+    separators: &'static [u8],
+    /// What may follow an element, for errors.
+    expected: &'static str,
+}
+
+const MAP: Container = Container {
+    kind: "map",
+    close: b'}',
+    separators: b",;/",
+    expected: "',', ';', a new line or '}'",
+};
+
+const ARRAY: Container = Container {
+    kind: "array",
+    close: b']',
+    separators: b",/",
+    expected: "',', a new line or ']'",
+};
+
 impl<'a> Parser<'a> {
     pub(super) fn new(text: &'a str, env_depth: usize) -> Parser<'a> {
         Parser {
@@ -523,11 +547,7 @@ impl<'a> Parser<'a> {
         loop {
             self.skip_spaces_and_comments();
             match self.peek() {
-                None => {
-                    return self.err(format!(
-                        "unexpected end of file: expected '}}' to close the map opened on line {open_line}"
-                    ))
-                }
+                None => return self.unclosed(&MAP, open_line),
                 Some(b'}') => {
                     self.bump();
                     break;
@@ -546,26 +566,8 @@ impl<'a> Parser<'a> {
             if self.skip_comment() {
                 continue;
             }
-            match self.peek() {
-                // A lone '/' ends the value like ',' (nats-server quirk).
-                Some(b) if is_nl(b) || matches!(b, b',' | b';' | b'/') => {
-                    self.bump();
-                }
-                Some(b'}') => {
-                    self.bump();
-                    break;
-                }
-                None => {
-                    return self.err(format!(
-                        "unexpected end of file: expected '}}' to close the map opened on line {open_line}"
-                    ))
-                }
-                Some(_) => {
-                    return self.err(format!(
-                        "expected ',', ';', a new line or '}}' after the value of {key:?}, found {}",
-                        self.found()
-                    ))
-                }
+            if self.after_element(&MAP, open_line, &format!("the value of {key:?}"))? {
+                break;
             }
         }
         self.depth = self.depth.saturating_sub(1);
@@ -579,11 +581,7 @@ impl<'a> Parser<'a> {
         loop {
             self.skip_spaces_and_comments();
             match self.peek() {
-                None => {
-                    return self.err(format!(
-                        "unexpected end of file: expected ']' to close the array opened on line {open_line}"
-                    ))
-                }
+                None => return self.unclosed(&ARRAY, open_line),
                 Some(b']') => {
                     self.bump();
                     break;
@@ -598,30 +596,42 @@ impl<'a> Parser<'a> {
             if self.skip_comment() {
                 continue;
             }
-            match self.peek() {
-                // A lone '/' separates values like ',' (nats-server quirk).
-                Some(b) if is_nl(b) || b == b',' || b == b'/' => {
-                    self.bump();
-                }
-                Some(b']') => {
-                    self.bump();
-                    break;
-                }
-                None => {
-                    return self.err(format!(
-                        "unexpected end of file: expected ']' to close the array opened on line {open_line}"
-                    ))
-                }
-                Some(_) => {
-                    return self.err(format!(
-                        "expected ',', a new line or ']' after an array value, found {}",
-                        self.found()
-                    ))
-                }
+            if self.after_element(&ARRAY, open_line, "an array value")? {
+                break;
             }
         }
         self.depth = self.depth.saturating_sub(1);
         Ok(Node::array(items, open_line))
+    }
+
+    /// After an element of a map or an array: its separator is consumed
+    /// (`false`), or the closing character that ends it (`true`).
+    fn after_element(&mut self, c: &Container, open_line: usize, element: &str) -> PResult<bool> {
+        match self.peek() {
+            // A lone '/' separates elements like ',' (nats-server quirk).
+            Some(b) if is_nl(b) || c.separators.contains(&b) => {
+                self.bump();
+                Ok(false)
+            }
+            Some(b) if b == c.close => {
+                self.bump();
+                Ok(true)
+            }
+            None => self.unclosed(c, open_line),
+            Some(_) => self.err(format!(
+                "expected {} after {element}, found {}",
+                c.expected,
+                self.found()
+            )),
+        }
+    }
+
+    fn unclosed<T>(&self, c: &Container, open_line: usize) -> PResult<T> {
+        self.err(format!(
+            "unexpected end of file: expected '{}' to close the {} opened on line {open_line}",
+            char::from(c.close),
+            c.kind
+        ))
     }
 
     /// After a `\` in a double-quoted or bare string.

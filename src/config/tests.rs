@@ -755,6 +755,41 @@ fn syntax_errors_name_line() {
     }
 }
 
+/// Maps and arrays say what may follow an element, and which one was
+/// left open.
+#[test]
+fn unclosed_and_unseparated_maps_and_arrays_say_what_was_expected() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "a {\n b: 1",
+            "expected '}' to close the map opened on line 1",
+        ),
+        ("a {\n", "expected '}' to close the map opened on line 1"),
+        (
+            "x: 1\na: [1, 2",
+            "expected ']' to close the array opened on line 2",
+        ),
+        ("a: [", "expected ']' to close the array opened on line 1"),
+        (
+            "a { b: 1 ] }",
+            "expected ',', ';', a new line or '}' after the value of \"b\", found",
+        ),
+        (
+            "a: [1 }",
+            "expected ',', a new line or ']' after an array value, found",
+        ),
+    ];
+    for (text, message) in cases {
+        let e = parse_err(text);
+        assert!(e.contains(message), "{text:?}: {e}");
+    }
+    // '/' separates like ',', ';' only in maps.
+    assert!(parse_err("a: [1; 2]").contains("after an array value"));
+    for text in ["a { b: 1 / c: 2 }", "a { b: 1; c: 2 }", "a: [1 / 2]"] {
+        parse(text);
+    }
+}
+
 /// Quirks of the nats-server lexer/parser kept on purpose (checked
 /// against the Go code on random inputs while writing this module).
 #[test]
