@@ -243,6 +243,24 @@ where
     })
 }
 
+/// Settings that only work together (a user name and its password, a
+/// client certificate and its key): both, neither, or the error for the
+/// one given alone. `alone` is (given, missing) for the first, then for the
+/// second.
+fn both_or_neither<'o, A, B>(
+    first: &'o Option<A>,
+    second: &'o Option<B>,
+    alone: [(&'static str, &'static str); 2],
+) -> Result<Option<(&'o A, &'o B)>> {
+    let unpaired = |(given, missing)| Err(JetStreamError::Unpaired { given, missing });
+    match (first, second) {
+        (Some(a), Some(b)) => Ok(Some((a, b))),
+        (Some(_), None) => unpaired(alone[0]),
+        (None, Some(_)) => unpaired(alone[1]),
+        (None, None) => Ok(None),
+    }
+}
+
 pub async fn connect(o: &ConnectionOptions) -> Result<Server> {
     let mut opts = async_nats::ConnectOptions::new()
         .name("stanctl migrate to-jetstream")
@@ -272,21 +290,12 @@ pub async fn connect(o: &ConnectionOptions) -> Result<Server> {
             .ok_or_else(|| JetStreamError::NoSeed { path: path.clone() })?;
         opts = opts.nkey(seed.to_string());
     }
-    match (&o.user, &o.password) {
-        (Some(u), Some(p)) => opts = opts.user_and_password(u.clone(), p.clone()),
-        (Some(_), None) => {
-            return Err(JetStreamError::Unpaired {
-                given: "a user name",
-                missing: "a password",
-            })
-        }
-        (None, Some(_)) => {
-            return Err(JetStreamError::Unpaired {
-                given: "a password",
-                missing: "a user name",
-            })
-        }
-        (None, None) => {}
+    if let Some((user, password)) = both_or_neither(
+        &o.user,
+        &o.password,
+        [("a user name", "a password"), ("a password", "a user name")],
+    )? {
+        opts = opts.user_and_password(user.clone(), password.clone());
     }
     if let Some(token) = &o.token {
         opts = opts.token(token.clone());
@@ -296,24 +305,16 @@ pub async fn connect(o: &ConnectionOptions) -> Result<Server> {
         opts = opts.add_root_certificates(ca.clone());
         tls = true;
     }
-    match (&o.tls_cert, &o.tls_key) {
-        (Some(cert), Some(key)) => {
-            opts = opts.add_client_certificate(cert.clone(), key.clone());
-            tls = true;
-        }
-        (Some(_), None) => {
-            return Err(JetStreamError::Unpaired {
-                given: "a client certificate",
-                missing: "its key",
-            })
-        }
-        (None, Some(_)) => {
-            return Err(JetStreamError::Unpaired {
-                given: "a client certificate key",
-                missing: "its certificate",
-            })
-        }
-        (None, None) => {}
+    if let Some((cert, key)) = both_or_neither(
+        &o.tls_cert,
+        &o.tls_key,
+        [
+            ("a client certificate", "its key"),
+            ("a client certificate key", "its certificate"),
+        ],
+    )? {
+        opts = opts.add_client_certificate(cert.clone(), key.clone());
+        tls = true;
     }
     if tls {
         opts = opts.require_tls(true);
@@ -444,5 +445,26 @@ mod tests {
         );
         assert_eq!(redact_url("tok@h:4222"), "***@h:4222");
         assert_eq!(redact_url("nats://h:4222"), "nats://h:4222");
+    }
+
+    #[test]
+    fn paired_settings_come_both_or_neither() {
+        let alone = [("a user name", "a password"), ("a password", "a user name")];
+        let (user, password) = (Some("u".to_string()), Some("p".to_string()));
+        let both = both_or_neither(&user, &password, alone).map_err(|e| e.to_string());
+        assert_eq!(both, Ok(Some((&"u".to_string(), &"p".to_string()))));
+        let none: Option<String> = None;
+        let neither = both_or_neither(&none, &none, alone).map_err(|e| e.to_string());
+        assert_eq!(neither, Ok(None));
+        let first = both_or_neither(&user, &none, alone).map_err(|e| e.to_string());
+        assert_eq!(
+            first,
+            Err("a user name given without a password".to_string())
+        );
+        let second = both_or_neither(&none, &password, alone).map_err(|e| e.to_string());
+        assert_eq!(
+            second,
+            Err("a password given without a user name".to_string())
+        );
     }
 }
