@@ -448,25 +448,10 @@ impl SqlReader {
     fn report_deleted_channel(&mut self, c: &ChannelRow) -> Result<()> {
         let loc = loc_key("Channels", &format!("id={}", c.id));
         let sql = self.sql.aggregates.clone();
-        let rows = self.query(&sql, &[Param::Int(c.id), Param::UInt(0)], || {
-            loc_key("Messages", &format!("id={}", c.id))
-        })?;
-        let msgs = rows
-            .first()
-            .map(|r| col_u64(r, 0, "count", &loc))
-            .transpose()?
-            .flatten()
-            .unwrap_or(0);
+        let params = [Param::Int(c.id), Param::UInt(0)];
+        let msgs = self.u64_of(&sql, &params, "Messages", c.id, "count")?;
         let sql = self.sql.count_subs.clone();
-        let rows = self.query(&sql, &[Param::Int(c.id)], || {
-            loc_key("Subscriptions", &format!("id={}", c.id))
-        })?;
-        let subs = rows
-            .first()
-            .map(|r| col_u64(r, 0, "count", &loc))
-            .transpose()?
-            .flatten()
-            .unwrap_or(0);
+        let subs = self.u64_of(&sql, &[Param::Int(c.id)], "Subscriptions", c.id, "count")?;
         self.push(Finding::described(
             Code::SqlDeletedChannel,
             Severity::Info,
@@ -524,11 +509,24 @@ impl SqlReader {
 
     /// One sequence (or 0) from a statement of channel `id`.
     fn seq_of(&mut self, sql: &str, params: &[Param], id: i64) -> Result<u64> {
-        let loc = loc_key("Messages", &format!("id={id}"));
+        self.u64_of(sql, params, "Messages", id, "seq")
+    }
+
+    /// The first column of the first row of a statement on `table` for
+    /// channel `id` (0 without a row or when NULL): a count or a sequence.
+    fn u64_of(
+        &mut self,
+        sql: &str,
+        params: &[Param],
+        table: &str,
+        id: i64,
+        column: &str,
+    ) -> Result<u64> {
+        let loc = loc_key(table, &format!("id={id}"));
         let rows = self.query(sql, params, || loc.clone())?;
         Ok(rows
             .first()
-            .map(|r| col_u64(r, 0, "seq", &loc))
+            .map(|r| col_u64(r, 0, column, &loc))
             .transpose()?
             .flatten()
             .unwrap_or(0))
