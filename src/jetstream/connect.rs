@@ -214,6 +214,25 @@ impl Server {
             Response::Err { error } => Err(error),
         })
     }
+
+    /// An `INFO` request (`subject` as for [`Server::api`]) of what may not
+    /// exist: `None` when the server answers `not_found`; its other errors
+    /// name `what`.
+    pub async fn info_if_any<V: DeserializeOwned>(
+        &self,
+        subject: String,
+        not_found: jetstream::ErrorCode,
+        what: impl FnOnce() -> String,
+    ) -> Result<Option<V>> {
+        match self.api::<_, V>(subject, &serde_json::json!({})).await? {
+            Ok(info) => Ok(Some(info)),
+            Err(e) if e.error_code() == not_found => Ok(None),
+            Err(error) => Err(JetStreamError::Api {
+                what: what(),
+                error,
+            }),
+        }
+    }
 }
 
 /// Await `fut` at most `limit`; `what` names what was awaited.

@@ -54,17 +54,11 @@ pub async fn consumer_info(
     stream: &str,
     name: &str,
 ) -> Result<Option<consumer::Info>> {
-    match server
-        .api::<_, consumer::Info>(format!("CONSUMER.INFO.{stream}.{name}"), &json!({}))
-        .await?
-    {
-        Ok(info) => Ok(Some(info)),
-        Err(e) if e.error_code() == ErrorCode::CONSUMER_NOT_FOUND => Ok(None),
-        Err(error) => Err(JetStreamError::Api {
-            what: format!("consumer {name} of stream {stream}"),
-            error,
-        }),
-    }
+    let subject = format!("CONSUMER.INFO.{stream}.{name}");
+    let what = || format!("consumer {name} of stream {stream}");
+    server
+        .info_if_any(subject, ErrorCode::CONSUMER_NOT_FOUND, what)
+        .await
 }
 
 /// Where a consumer goes, in JetStream sequences.

@@ -18,7 +18,6 @@ use async_nats::jetstream::context::PublishAckFuture;
 use async_nats::jetstream::stream;
 use async_nats::jetstream::ErrorCode;
 use async_nats::HeaderMap;
-use serde_json::json;
 
 use crate::migrate::Progress;
 use crate::model::{Message, MessageRange};
@@ -59,17 +58,14 @@ pub fn message_headers(cluster_id: &str, channel: &str, msg: &Message) -> Header
 
 /// Stream info, `None` when there is no such stream.
 pub async fn stream_info(server: &Server, name: &str) -> Result<Option<stream::Info>> {
-    match server
-        .api::<_, stream::Info>(format!("STREAM.INFO.{name}"), &json!({}))
-        .await?
-    {
-        Ok(info) => Ok(Some(info)),
-        Err(e) if e.error_code() == ErrorCode::STREAM_NOT_FOUND => Ok(None),
-        Err(error) => Err(JetStreamError::Api {
-            what: format!("stream {name}"),
-            error,
-        }),
-    }
+    let what = || format!("stream {name}");
+    server
+        .info_if_any(
+            format!("STREAM.INFO.{name}"),
+            ErrorCode::STREAM_NOT_FOUND,
+            what,
+        )
+        .await
 }
 
 /// The configuration a new stream gets.
