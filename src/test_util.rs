@@ -22,3 +22,22 @@ pub(crate) fn sqlite_store(sql: &str) -> (tempfile::TempDir, String) {
     conn.execute_batch(sql).unwrap();
     (dir, path.display().to_string())
 }
+
+/// The SQL that stores message `seq` of channel 1 (subject `foo`) as the
+/// server does: its `MsgProto` in `data`, the proto's length in `size`.
+pub(crate) fn message_row(seq: u64, timestamp: i64, data: &[u8]) -> String {
+    use prost::Message as _;
+    let m = crate::proto::MsgProto {
+        sequence: seq,
+        subject: b"foo".to_vec(),
+        data: bytes::Bytes::copy_from_slice(data),
+        timestamp,
+        ..Default::default()
+    };
+    let b = m.encode_to_vec();
+    format!(
+        "INSERT INTO Messages VALUES (1, {seq}, {timestamp}, {}, x'{}');",
+        b.len(),
+        hex::encode(&b)
+    )
+}

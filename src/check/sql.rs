@@ -1173,20 +1173,7 @@ mod tests {
         let envelope =
             hex::decode("0108cfc7d90000000000000001dc7a6e5a60d9b0b4f5c49e46632fc4c4a3d2c15841fd")
                 .unwrap();
-        let row = |seq: u64, data: &[u8]| {
-            let m = MsgProto {
-                sequence: seq,
-                data: data.to_vec().into(),
-                timestamp: 5,
-                ..MsgProto::default()
-            };
-            let bytes = m.encode_to_vec();
-            format!(
-                "INSERT INTO Messages VALUES (1, {seq}, 5, {}, x'{}');",
-                bytes.len(),
-                hex::encode(&bytes)
-            )
-        };
+        let row = |seq, data| crate::test_util::message_row(seq, 5, data);
         let mut sql = crate::sqlstore::schema::SQLITE_SCHEMA.to_string();
         sql.push_str("INSERT INTO Channels (id, name) VALUES (1, 'a');");
         sql.push_str(&row(1, b"plain"));

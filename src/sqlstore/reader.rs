@@ -1355,6 +1355,7 @@ impl Iterator for MessagePages<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_util::message_row;
 
     /// An in-memory SQLite store built from the schema, read through the
     /// shared logic (no external database needed).
@@ -1363,22 +1364,6 @@ mod tests {
         let (dir, path) = crate::test_util::sqlite_store(&format!("{schema}\n{setup}"));
         let r = SqlReader::open(SqlDriver::Sqlite, &path).unwrap();
         (dir, r)
-    }
-
-    fn msg(seq: u64, ts: i64, data: &[u8]) -> String {
-        let m = proto::MsgProto {
-            sequence: seq,
-            subject: b"foo".to_vec(),
-            data: bytes::Bytes::copy_from_slice(data),
-            timestamp: ts,
-            ..Default::default()
-        };
-        let b = m.encode_to_vec();
-        format!(
-            "INSERT INTO Messages VALUES (1, {seq}, {ts}, {}, x'{}');",
-            b.len(),
-            hex::encode(&b)
-        )
     }
 
     fn sub(subid: u64, last_sent: u64, col_last_sent: u64) -> String {
@@ -1410,7 +1395,7 @@ mod tests {
     fn deleted_channels_are_skipped() {
         let setup = format!(
             "INSERT INTO Channels (id, name, deleted) VALUES (1, 'gone', TRUE), (2, 'kept', FALSE); {}",
-            msg(1, 10, b"x")
+            message_row(1, 10, b"x")
         );
         let (_d, mut r) = store(&setup);
         assert_eq!(r.channel_names().unwrap(), vec!["kept".to_string()]);
@@ -1432,8 +1417,8 @@ mod tests {
         let setup = format!(
             "INSERT INTO Channels (id, name) VALUES (1, 'foo'); {} {} {}
              INSERT INTO SubsPending (subid, \"row\", seq) VALUES (7, 1, 5);",
-            msg(1, 10, b"a"),
-            msg(2, 11, b"b"),
+            message_row(1, 10, b"a"),
+            message_row(2, 11, b"b"),
             sub(7, 1, 0)
         );
         let (_d, mut r) = store(&setup);
@@ -1457,7 +1442,7 @@ mod tests {
         let setup = format!(
             "INSERT INTO Channels (id, name) VALUES (1, 'foo'); {}
              INSERT INTO Subscriptions (id, subid, lastsent, proto) VALUES (1, 3, 9, NULL);",
-            msg(1, 10, b"a")
+            message_row(1, 10, b"a")
         );
         let (_d, mut r) = store(&setup);
         assert!(r.subscriptions("foo").unwrap().is_empty());
@@ -1476,7 +1461,7 @@ mod tests {
              INSERT INTO Subscriptions (id, subid, lastsent, proto, deleted) VALUES (1, 6, 0, x'00', TRUE);
              INSERT INTO SubsPending (subid, \"row\", seq, lastsent, pending, acks) VALUES (4, 1, 0, 2, '[1,', x'');
              INSERT INTO Clients (id, hbinbox, proto) VALUES ('c', 'hb', x'0aff');",
-            msg(1, 10, b"a"),
+            message_row(1, 10, b"a"),
             sub(4, 0, 0)
         );
         let (_d, mut r) = store(&setup);
@@ -1636,7 +1621,7 @@ mod tests {
     fn ranges_and_paging() {
         let mut setup = String::from("INSERT INTO Channels (id, name) VALUES (1, 'foo');");
         for seq in 1..=2500u64 {
-            setup.push_str(&msg(seq, 1000 + seq as i64, &seq.to_be_bytes()));
+            setup.push_str(&message_row(seq, 1000 + seq as i64, &seq.to_be_bytes()));
         }
         let (_d, mut r) = store(&setup);
         let all = seqs_of(&mut r, MessageRange::default());
@@ -1671,10 +1656,10 @@ mod tests {
             (0..len).map(|i| (i * 31 + seq) as u8).collect()
         };
         for (i, &len) in sizes.iter().enumerate() {
-            setup.push_str(&msg(i as u64 + 1, 10, &payload(i + 1, len)));
+            setup.push_str(&message_row(i as u64 + 1, 10, &payload(i + 1, len)));
         }
         for seq in sizes.len() + 1..=3000 {
-            setup.push_str(&msg(seq as u64, 10, &payload(seq, 40)));
+            setup.push_str(&message_row(seq as u64, 10, &payload(seq, 40)));
         }
         let (_d, mut r) = store(&setup);
         let got: Vec<Message> = r
@@ -1699,7 +1684,7 @@ mod tests {
         let mut setup = String::from("INSERT INTO Channels (id, name) VALUES (1, 'foo');");
         let seqs: Vec<u64> = (3..=10).chain(1005..=1006).chain(5000..=7500).collect();
         for &seq in &seqs {
-            setup.push_str(&msg(seq, seq as i64, &seq.to_be_bytes()));
+            setup.push_str(&message_row(seq, seq as i64, &seq.to_be_bytes()));
         }
         let (_d, mut r) = store(&setup);
         let all = seqs_of(&mut r, MessageRange::default());
