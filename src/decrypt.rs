@@ -59,11 +59,9 @@ mod tests {
     use super::*;
     use crate::crypto::{encrypt_payload, Cipher, NonceSequence};
     use crate::error::Result;
-    use crate::model::{
-        ChannelStats, Client, Finding, Limits, LimitsSource, Message, MessageRange, ServerInfo,
-        Subscription,
-    };
-    use crate::store::{Backend, MessageIter, Visit};
+    use crate::model::{Message, MessageRange};
+    use crate::store::Visit;
+    use crate::test_util::StubReader;
 
     const USER_KEY: &[u8] = b"secret";
 
@@ -78,49 +76,16 @@ mod tests {
         }
     }
 
-    /// An encrypted store whose borrowed walk fails: a decrypting layer
-    /// must walk the decrypted messages, never the stored bytes.
-    struct Sealed;
-
-    impl StoreReader for Sealed {
-        fn backend(&self) -> Backend {
-            Backend::File
-        }
-        fn server_info(&mut self) -> Result<Option<ServerInfo>> {
-            Ok(None)
-        }
-        fn channel_names(&mut self) -> Result<Vec<String>> {
-            Ok(vec!["c".into()])
-        }
-        fn channel_stats(&mut self, _: &str) -> Result<ChannelStats> {
-            Ok(ChannelStats::default())
-        }
-        fn channel_limits(&mut self, _: &str) -> Result<(Limits, LimitsSource)> {
-            Err(StoreError::Invalid("not asked".into()))
-        }
-        fn messages<'a>(&'a mut self, _: &str, _: MessageRange) -> Result<MessageIter<'a>> {
-            Ok(Box::new(std::iter::once(Ok(sealed(1)))))
-        }
-        fn walk(&mut self, _: &str, _: MessageRange, _: Visit<'_>) -> Result<()> {
-            Err(StoreError::Invalid("the stored bytes were walked".into()))
-        }
-        fn expired_tail(&mut self, _: &str) -> Result<Option<Message>> {
-            Ok(Some(sealed(7)))
-        }
-        fn clients(&mut self) -> Result<Vec<Client>> {
-            Ok(Vec::new())
-        }
-        fn subscriptions(&mut self, _: &str) -> Result<Vec<Subscription>> {
-            Ok(Vec::new())
-        }
-        fn findings(&self) -> Vec<Finding> {
-            Vec::new()
-        }
-    }
-
     #[test]
     fn messages_walk_and_expired_tail_are_all_decrypted() -> Result<()> {
-        let mut reader = DecryptingReader::new(Box::new(Sealed), USER_KEY);
+        // An encrypted store whose borrowed walk fails: a decrypting layer
+        // must walk the decrypted messages, never the stored bytes.
+        let sealed_store = StubReader {
+            messages: Some(vec![sealed(1)]),
+            walk_works: false,
+            expired_tail: Some(sealed(7)),
+        };
+        let mut reader = DecryptingReader::new(Box::new(sealed_store), USER_KEY);
         let read: Vec<Message> = reader
             .messages("c", MessageRange::default())?
             .collect::<Result<_>>()?;

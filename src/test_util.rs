@@ -41,3 +41,67 @@ pub(crate) fn message_row(seq: u64, timestamp: i64, data: &[u8]) -> String {
         hex::encode(&b)
     )
 }
+
+/// A store of channel `c` for the tests of reader wrappers: which of its
+/// two message paths works shows which one a wrapper took.
+pub(crate) struct StubReader {
+    /// What `messages` yields; `None`: it fails.
+    pub messages: Option<Vec<crate::model::Message>>,
+    /// Whether the borrowed walk works (visiting nothing) or fails.
+    pub walk_works: bool,
+    pub expired_tail: Option<crate::model::Message>,
+}
+
+mod stub_reader {
+    use super::StubReader;
+    use crate::error::{Result, StoreError};
+    use crate::model::{
+        ChannelStats, Client, Finding, Limits, LimitsSource, Message, MessageRange, ServerInfo,
+        Subscription,
+    };
+    use crate::store::{Backend, MessageIter, StoreReader, Visit};
+
+    fn not_here(what: &str) -> StoreError {
+        StoreError::Invalid(format!("stub store: {what} taken"))
+    }
+
+    impl StoreReader for StubReader {
+        fn backend(&self) -> Backend {
+            Backend::File
+        }
+        fn server_info(&mut self) -> Result<Option<ServerInfo>> {
+            Ok(None)
+        }
+        fn channel_names(&mut self) -> Result<Vec<String>> {
+            Ok(vec!["c".into()])
+        }
+        fn channel_stats(&mut self, _: &str) -> Result<ChannelStats> {
+            Err(not_here("channel_stats"))
+        }
+        fn channel_limits(&mut self, _: &str) -> Result<(Limits, LimitsSource)> {
+            Err(not_here("channel_limits"))
+        }
+        fn messages<'a>(&'a mut self, _: &str, _: MessageRange) -> Result<MessageIter<'a>> {
+            let messages = self.messages.clone().ok_or_else(|| not_here("messages"))?;
+            Ok(Box::new(messages.into_iter().map(Ok)))
+        }
+        fn walk(&mut self, _: &str, _: MessageRange, _: Visit<'_>) -> Result<()> {
+            match self.walk_works {
+                true => Ok(()),
+                false => Err(not_here("the borrowed walk")),
+            }
+        }
+        fn expired_tail(&mut self, _: &str) -> Result<Option<Message>> {
+            Ok(self.expired_tail.clone())
+        }
+        fn clients(&mut self) -> Result<Vec<Client>> {
+            Ok(Vec::new())
+        }
+        fn subscriptions(&mut self, _: &str) -> Result<Vec<Subscription>> {
+            Ok(Vec::new())
+        }
+        fn findings(&self) -> Vec<Finding> {
+            Vec::new()
+        }
+    }
+}

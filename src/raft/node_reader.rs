@@ -64,50 +64,20 @@ impl ReaderLayer for NodeReader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::StoreError;
-    use crate::model::{ChannelStats, Limits, LimitsSource, MessageRange, ServerInfo};
-    use crate::store::{Backend, MessageIter, Visit};
-
-    /// A store with only the borrowed walk: its `messages` fails, so a
-    /// wrapper that falls back to the default walk shows up.
-    struct FastOnly;
-
-    impl StoreReader for FastOnly {
-        fn backend(&self) -> Backend {
-            Backend::File
-        }
-        fn server_info(&mut self) -> Result<Option<ServerInfo>> {
-            Ok(None)
-        }
-        fn channel_names(&mut self) -> Result<Vec<String>> {
-            Ok(Vec::new())
-        }
-        fn channel_stats(&mut self, _: &str) -> Result<ChannelStats> {
-            unreachable!()
-        }
-        fn channel_limits(&mut self, _: &str) -> Result<(Limits, LimitsSource)> {
-            unreachable!()
-        }
-        fn messages<'a>(&'a mut self, _: &str, _: MessageRange) -> Result<MessageIter<'a>> {
-            Err(StoreError::Invalid("slow path taken".into()))
-        }
-        fn walk(&mut self, _: &str, _: MessageRange, _: Visit<'_>) -> Result<()> {
-            Ok(())
-        }
-        fn clients(&mut self) -> Result<Vec<Client>> {
-            Ok(Vec::new())
-        }
-        fn subscriptions(&mut self, _: &str) -> Result<Vec<Subscription>> {
-            Ok(Vec::new())
-        }
-        fn findings(&self) -> Vec<Finding> {
-            Vec::new()
-        }
-    }
+    use crate::model::MessageRange;
+    use crate::store::Visit;
+    use crate::test_util::StubReader;
 
     #[test]
     fn the_borrowed_message_walk_is_the_stores() {
-        let mut node = NodeReader::new(Box::new(FastOnly), NodeState::default());
+        // A store with only the borrowed walk: its `messages` fails, so a
+        // wrapper that falls back to the default walk shows up.
+        let fast_only = StubReader {
+            messages: None,
+            walk_works: true,
+            expired_tail: None,
+        };
+        let mut node = NodeReader::new(Box::new(fast_only), NodeState::default());
         let walked = StoreReader::walk(
             &mut node,
             "c",
