@@ -205,30 +205,13 @@ impl<'a> Decoder<'a> {
             }
             0xc2 => Value::Bool(false),
             0xc3 => Value::Bool(true),
-            0xc4 => {
-                let n = self.len(1)?;
-                self.bytes(n)?
-            }
-            0xc5 => {
-                let n = self.len(2)?;
-                self.bytes(n)?
-            }
-            0xc6 => {
-                let n = self.len(4)?;
-                self.bytes(n)?
-            }
-            0xc7 => {
-                let n = self.len(1)?;
-                self.ext(n)?
-            }
-            0xc8 => {
-                let n = self.len(2)?;
-                self.ext(n)?
-            }
-            0xc9 => {
-                let n = self.len(4)?;
-                self.ext(n)?
-            }
+            // bin 8/16/32 and str 8/16/32: bytes after their length.
+            0xc4 | 0xd9 => self.len(1).and_then(|n| self.bytes(n))?,
+            0xc5 | 0xda => self.len(2).and_then(|n| self.bytes(n))?,
+            0xc6 | 0xdb => self.len(4).and_then(|n| self.bytes(n))?,
+            0xc7 => self.len(1).and_then(|n| self.ext(n))?,
+            0xc8 => self.len(2).and_then(|n| self.ext(n))?,
+            0xc9 => self.len(4).and_then(|n| self.ext(n))?,
             0xca => Value::Float(f64::from(f32::from_bits(self.be(4)? as u32))),
             0xcb => Value::Float(f64::from_bits(self.be(8)?)),
             0xcc => Value::Uint(self.be(1)?),
@@ -244,34 +227,10 @@ impl<'a> Decoder<'a> {
             0xd6 => self.ext(4)?,
             0xd7 => self.ext(8)?,
             0xd8 => self.ext(16)?,
-            0xd9 => {
-                let n = self.len(1)?;
-                self.bytes(n)?
-            }
-            0xda => {
-                let n = self.len(2)?;
-                self.bytes(n)?
-            }
-            0xdb => {
-                let n = self.len(4)?;
-                self.bytes(n)?
-            }
-            0xdc => {
-                let n = self.len(2)?;
-                self.array(n, depth)?
-            }
-            0xdd => {
-                let n = self.len(4)?;
-                self.array(n, depth)?
-            }
-            0xde => {
-                let n = self.len(2)?;
-                self.map(n, depth)?
-            }
-            0xdf => {
-                let n = self.len(4)?;
-                self.map(n, depth)?
-            }
+            0xdc => self.len(2).and_then(|n| self.array(n, depth))?,
+            0xdd => self.len(4).and_then(|n| self.array(n, depth))?,
+            0xde => self.len(2).and_then(|n| self.map(n, depth))?,
+            0xdf => self.len(4).and_then(|n| self.map(n, depth))?,
             0xe0..=0xff => Value::Int(i64::from(b as i8)),
         };
         Ok(v)
@@ -289,6 +248,46 @@ fn int(v: i64) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each length-prefixed type reads a length of its own width (1, 2
+    /// or 4 bytes, big-endian), then that many elements.
+    #[test]
+    fn length_prefixed_types_read_their_length_width() {
+        let with_len = |code: u8, width: usize, rest: &[u8]| {
+            let mut b = vec![code];
+            b.extend_from_slice(&1u32.to_be_bytes()[4 - width..]);
+            b.extend_from_slice(rest);
+            decode(&b)
+        };
+        for (code, width) in [
+            (0xc4, 1),
+            (0xc5, 2),
+            (0xc6, 4),
+            (0xd9, 1),
+            (0xda, 2),
+            (0xdb, 4),
+        ] {
+            let v = with_len(code, width, b"x");
+            assert_eq!(v.ok(), Some(Value::Bytes(b"x".to_vec())), "{code:#x}");
+        }
+        for (code, width) in [(0xc7, 1), (0xc8, 2), (0xc9, 4)] {
+            let v = with_len(code, width, &[7, b'x']);
+            assert_eq!(v.ok(), Some(Value::Ext(7, b"x".to_vec())), "{code:#x}");
+        }
+        for (code, width) in [(0xdc, 2), (0xdd, 4)] {
+            let v = with_len(code, width, &[5]);
+            assert_eq!(
+                v.ok(),
+                Some(Value::Array(vec![Value::Uint(5)])),
+                "{code:#x}"
+            );
+        }
+        for (code, width) in [(0xde, 2), (0xdf, 4)] {
+            let v = with_len(code, width, &[1, 2]);
+            let entry = (Value::Uint(1), Value::Uint(2));
+            assert_eq!(v.ok(), Some(Value::Map(vec![entry])), "{code:#x}");
+        }
+    }
 
     #[test]
     fn scalars() {
