@@ -33,7 +33,7 @@ use serde::Serialize;
 
 use crate::crypto::likely_envelope;
 use crate::error::{Result, StoreError};
-use crate::migrate::{subject_matches, Progress};
+use crate::migrate::{patterns_select, Progress};
 use crate::model::{ChannelStats, Limits, LimitsSource, MessageRange, MessageRef};
 use crate::proto::text_ref;
 use crate::staging::Staging;
@@ -75,7 +75,7 @@ impl Default for ExportOptions {
 
 impl ExportOptions {
     pub fn wants(&self, channel: &str) -> bool {
-        self.channels.is_empty() || self.channels.iter().any(|p| subject_matches(p, channel))
+        patterns_select(&self.channels, channel)
     }
 }
 

@@ -39,8 +39,14 @@ pub struct Selection {
 
 impl Selection {
     pub fn wants(&self, channel: &str) -> bool {
-        self.channels.is_empty() || self.channels.iter().any(|p| subject_matches(p, channel))
+        patterns_select(&self.channels, channel)
     }
+}
+
+/// Whether channel names and subject patterns select `channel`; none
+/// selects every channel.
+pub fn patterns_select(patterns: &[String], channel: &str) -> bool {
+    patterns.is_empty() || patterns.iter().any(|p| subject_matches(p, channel))
 }
 
 /// NATS subject matching: `*` one token, `>` the rest.

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::migrate::subject_matches;
+use crate::migrate::patterns_select;
 use crate::model::{ChannelCounts, Limits, LimitsSource, Subscription};
 use crate::store::StoreReader;
 
@@ -71,7 +71,7 @@ impl Default for PlanOptions {
 
 impl PlanOptions {
     pub fn wants_channel(&self, channel: &str) -> bool {
-        self.channels.is_empty() || self.channels.iter().any(|p| subject_matches(p, channel))
+        patterns_select(&self.channels, channel)
     }
 }
 
