@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use ::postgres::types::{ToSql, Type};
+use ::postgres::types::{FromSql, ToSql, Type};
 use ::postgres::{Client, NoTls, Statement};
 
 use super::conn::{dollar_placeholders, scrub, Conn, Endpoint, Param, Row, SqlError, Value};
@@ -108,41 +108,38 @@ fn to_param(p: &Param, ty: &Type) -> Result<Box<dyn ToSql + Sync>, SqlError> {
 }
 
 fn to_value(row: &::postgres::Row, i: usize) -> Result<Value, SqlError> {
-    let ty = row.columns()[i].type_().clone();
-    let e = |err: ::postgres::Error| SqlError::Column {
-        column: row.columns()[i].name().to_string(),
-        message: err.to_string(),
-    };
-    Ok(if ty == Type::INT2 {
-        row.try_get::<_, Option<i16>>(i)
-            .map_err(e)?
-            .map_or(Value::Null, |v| Value::Int(v.into()))
-    } else if ty == Type::INT4 {
-        row.try_get::<_, Option<i32>>(i)
-            .map_err(e)?
-            .map_or(Value::Null, |v| Value::Int(v.into()))
-    } else if ty == Type::INT8 {
-        row.try_get::<_, Option<i64>>(i)
-            .map_err(e)?
-            .map_or(Value::Null, Value::Int)
-    } else if ty == Type::BOOL {
-        row.try_get::<_, Option<bool>>(i)
-            .map_err(e)?
-            .map_or(Value::Null, |v| Value::Int(v.into()))
-    } else if ty == Type::BYTEA {
-        row.try_get::<_, Option<Vec<u8>>>(i)
-            .map_err(e)?
-            .map_or(Value::Null, Value::Bytes)
-    } else if ty == Type::OID {
-        row.try_get::<_, Option<u32>>(i)
-            .map_err(e)?
-            .map_or(Value::Null, |v| Value::Int(v.into()))
+    let ty = row.columns()[i].type_();
+    if *ty == Type::INT2 {
+        column(row, i, |v: i16| Value::Int(v.into()))
+    } else if *ty == Type::INT4 {
+        column(row, i, |v: i32| Value::Int(v.into()))
+    } else if *ty == Type::INT8 {
+        column(row, i, Value::Int)
+    } else if *ty == Type::BOOL {
+        column(row, i, |v: bool| Value::Int(v.into()))
+    } else if *ty == Type::BYTEA {
+        column(row, i, Value::Bytes)
+    } else if *ty == Type::OID {
+        column(row, i, |v: u32| Value::Int(v.into()))
     } else {
         // TEXT, VARCHAR, NAME, BPCHAR and anything text-like.
-        row.try_get::<_, Option<String>>(i)
-            .map_err(e)?
-            .map_or(Value::Null, Value::Text)
-    })
+        column(row, i, Value::Text)
+    }
+}
+
+/// Column `i` read as a `T` and made a `Value` by `to`; NULL as NULL.
+fn column<'r, T: FromSql<'r>>(
+    row: &'r ::postgres::Row,
+    i: usize,
+    to: impl FnOnce(T) -> Value,
+) -> Result<Value, SqlError> {
+    let v = row
+        .try_get::<_, Option<T>>(i)
+        .map_err(|err| SqlError::Column {
+            column: row.columns()[i].name().to_string(),
+            message: err.to_string(),
+        })?;
+    Ok(v.map_or(Value::Null, to))
 }
 
 impl Conn for PgConn {
