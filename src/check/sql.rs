@@ -497,22 +497,26 @@ impl Checker {
                         .server("reads the row with uniquerow = 1"),
                 );
             }
+            // An error in the row the server reads.
+            let row_error = |code| {
+                Finding::at_table(
+                    Severity::Error,
+                    code,
+                    "ServerInfo",
+                    Some("uniquerow=1".into()),
+                )
+            };
             let mut row = rows.into_iter().next().unwrap_or_default().into_iter();
             let id = text_of(row.next());
             let proto_bytes = bytes_of(row.next());
             let version = row.next().and_then(|v| v.as_i128().ok().flatten());
             if version != Some(1) {
                 self.push(
-                    Finding::at_table(
-                        Severity::Error,
-                        Code::ServerVersion,
-                        "ServerInfo",
-                        Some("uniquerow=1".into()),
-                    )
-                    .msg(format!("version is {version:?}"))
-                    .expected("1")
-                    .found(format!("{version:?}"))
-                    .server("refuses to start (sql: unsupported version)"),
+                    row_error(Code::ServerVersion)
+                        .msg(format!("version is {version:?}"))
+                        .expected("1")
+                        .found(format!("{version:?}"))
+                        .server("refuses to start (sql: unsupported version)"),
                 );
             }
             match proto::ServerInfo::decode(proto_bytes.as_slice()) {
@@ -520,7 +524,7 @@ impl Checker {
                     let cluster = proto::text(&info.cluster_id);
                     if cluster != id {
                         self.push(
-                            Finding::at_table(Severity::Error, Code::ServerIdMismatch, "ServerInfo", Some("uniquerow=1".into()))
+                            row_error(Code::ServerIdMismatch)
                                 .msg(format!("id column {id:?} does not match the cluster id {cluster:?} in proto"))
                                 .expected(cluster.clone())
                                 .found(id.clone())
@@ -536,16 +540,11 @@ impl Checker {
                     self.out.cluster_id = Some(cluster);
                 }
                 Err(e) => self.push(
-                    Finding::at_table(
-                        Severity::Error,
-                        Code::RecordDecode,
-                        "ServerInfo",
-                        Some("uniquerow=1".into()),
-                    )
-                    .msg(format!("proto does not decode: {e}"))
-                    .expected("a spb.ServerInfo protobuf")
-                    .found(format!("{} bytes", proto_bytes.len()))
-                    .server("refuses to start"),
+                    row_error(Code::RecordDecode)
+                        .msg(format!("proto does not decode: {e}"))
+                        .expected("a spb.ServerInfo protobuf")
+                        .found(format!("{} bytes", proto_bytes.len()))
+                        .server("refuses to start"),
                 ),
             }
         }
