@@ -13,11 +13,17 @@
 //!
 //! The report lists what was kept and what was dropped: sequence ranges
 //! and byte ranges per file.
+//!
+//! Memory does not grow with the messages: what is kept is held as runs of
+//! consecutive sequences stored back to back (one per slice in a healthy
+//! store), the index is streamed beside the data scan, and the copy reads
+//! each run again from its first record.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use prost::Message as _;
 use serde::Serialize;
@@ -26,7 +32,8 @@ use crate::check::file::channel_name_valid;
 use crate::crc::Crc32;
 use crate::error::{Result, StoreError};
 use crate::filestore::record::{
-    CLIENT_ADD, CLIENT_DELETE, FILE_VERSION, SUB_ACK, SUB_DELETE, SUB_MSG, SUB_NEW, SUB_UPDATE,
+    CLIENT_ADD, CLIENT_DELETE, FILE_VERSION, HEADER_LEN, SUB_ACK, SUB_DELETE, SUB_MSG, SUB_NEW,
+    SUB_UPDATE,
 };
 use crate::filestore::replay::{ClientsReplay, ReplayedSub, SubsReplay};
 use crate::filestore::slice::{index_file_name, slice_name, IndexReader, SliceName};
@@ -110,11 +117,210 @@ impl SalvageReport {
     }
 }
 
-/// Where a message's record is.
+/// Consecutive sequences kept from records stored back to back in one
+/// data file: `offset` is where the first starts, `end` where the last ends.
 #[derive(Debug, Clone)]
-struct Loc {
+struct Run {
+    last: u64,
     file: usize,
     offset: u64,
+    end: u64,
+}
+
+/// The records salvage keeps of one channel, as runs (by first sequence):
+/// memory grows with the damage and the slices, not with the messages
+/// (a store holds hundreds of GB). The first valid record of a sequence
+/// wins, in slice order, then offset order.
+#[derive(Debug, Default)]
+struct KeptRuns {
+    runs: BTreeMap<u64, Run>,
+}
+
+impl KeptRuns {
+    fn contains(&self, seq: u64) -> bool {
+        self.runs
+            .range(..=seq)
+            .next_back()
+            .is_some_and(|(_, run)| run.last >= seq)
+    }
+
+    /// Keeps `seq`, stored at `offset..end` of `file`, unless a record
+    /// kept earlier has it; whether it was kept.
+    fn keep(&mut self, seq: u64, file: usize, offset: u64, end: u64) -> bool {
+        if self.contains(seq) {
+            return false;
+        }
+        if let Some((_, run)) = self.runs.range_mut(..seq).next_back() {
+            if run.file == file && run.end == offset && run.last.checked_add(1) == Some(seq) {
+                run.last = seq;
+                run.end = end;
+                return true;
+            }
+        }
+        let run = Run {
+            last: seq,
+            file,
+            offset,
+            end,
+        };
+        self.runs.insert(seq, run);
+        true
+    }
+
+    fn count(&self) -> u64 {
+        self.runs
+            .iter()
+            .map(|(first, run)| run.last - first + 1)
+            .sum()
+    }
+
+    fn first(&self) -> Option<u64> {
+        self.runs.keys().next().copied()
+    }
+
+    fn last(&self) -> Option<u64> {
+        self.runs.values().next_back().map(|run| run.last)
+    }
+
+    /// The kept sequences as ranges (adjacent runs joined).
+    fn ranges(&self) -> Vec<(u64, u64)> {
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        for (&first, run) in &self.runs {
+            match out.last_mut() {
+                Some(prev) if prev.1.checked_add(1) == Some(first) => prev.1 = run.last,
+                _ => out.push((first, run.last)),
+            }
+        }
+        out
+    }
+
+    /// The sequences of `lo..=hi` not kept, as ranges.
+    fn missing_within(&self, lo: u64, hi: u64) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        // The lowest sequence not yet accounted for; `None` past u64::MAX.
+        let mut next = Some(lo);
+        for (first, last) in self.ranges() {
+            let Some(from) = next.filter(|&n| n <= hi) else {
+                break;
+            };
+            if first > from {
+                out.push((from, (first - 1).min(hi)));
+            }
+            if last >= from {
+                next = last.checked_add(1);
+            }
+        }
+        if let Some(from) = next.filter(|&n| n <= hi) {
+            out.push((from, hi));
+        }
+        out
+    }
+}
+
+/// A CRC-valid entry of a slice's index: the record at `offset` holds
+/// `seq`; `ordinal` is its place among the valid entries, in index order.
+#[derive(Debug, Clone, Copy)]
+struct IndexHint {
+    ordinal: usize,
+    seq: u64,
+    offset: u64,
+}
+
+/// The valid entries of a slice's index in offset order, one at a time:
+/// read from the file when its offsets ascend (as the server writes them),
+/// else sorted in memory (a damaged index, bounded by its size).
+enum IndexHints {
+    None,
+    File { index: IndexReader, ordinal: usize },
+    Sorted { hints: Rc<[IndexHint]>, next: usize },
+}
+
+impl IndexHints {
+    fn next(&mut self, crc: &Crc32) -> io::Result<Option<IndexHint>> {
+        match self {
+            IndexHints::None => Ok(None),
+            IndexHints::Sorted { hints, next } => {
+                let hint = hints.get(*next).copied();
+                *next += 1;
+                Ok(hint)
+            }
+            IndexHints::File { index, ordinal } => {
+                while let Ok(record) = index.next_record()? {
+                    if !record.is_zero() && record.crc_mismatch(crc).is_none() {
+                        let entry = record.entry();
+                        let hint = IndexHint {
+                            ordinal: *ordinal,
+                            seq: entry.seq,
+                            offset: entry.offset,
+                        };
+                        *ordinal += 1;
+                        return Ok(Some(hint));
+                    }
+                }
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// [`IndexHints`] that can look one entry ahead.
+struct HintCursor {
+    hints: IndexHints,
+    ahead: Option<IndexHint>,
+}
+
+impl HintCursor {
+    fn new(hints: IndexHints) -> HintCursor {
+        HintCursor { hints, ahead: None }
+    }
+
+    fn next(&mut self, crc: &Crc32) -> io::Result<Option<IndexHint>> {
+        match self.ahead.take() {
+            Some(hint) => Ok(Some(hint)),
+            None => self.hints.next(crc),
+        }
+    }
+
+    /// The next entry if it points at or before `offset`.
+    fn next_up_to(&mut self, offset: u64, crc: &Crc32) -> io::Result<Option<IndexHint>> {
+        if self.ahead.is_none() {
+            self.ahead = self.hints.next(crc)?;
+        }
+        Ok(self.ahead.take_if(|hint| hint.offset <= offset))
+    }
+}
+
+/// A slice's index as salvage uses it: two cursors over its valid entries
+/// in offset order (one to resynchronise on after damage, one to compare
+/// each entry with the record it points at) and the last offset it names.
+/// An absent index has no entries. Errors: the index is there and cannot
+/// be read.
+fn index_hints(path: &Path, crc: &Crc32) -> io::Result<(HintCursor, HintCursor, Option<u64>)> {
+    let open = || -> io::Result<IndexHints> {
+        Ok(match IndexReader::open_if_present(path)? {
+            Some(index) => IndexHints::File { index, ordinal: 0 },
+            None => IndexHints::None,
+        })
+    };
+    // A first pass: do the offsets ascend, and the last one.
+    let mut all = open()?;
+    let (mut last, mut ascending) = (None::<u64>, true);
+    while let Some(hint) = all.next(crc)? {
+        ascending &= last.is_none_or(|l| hint.offset > l);
+        last = last.max(Some(hint.offset));
+    }
+    if ascending {
+        return Ok((HintCursor::new(open()?), HintCursor::new(open()?), last));
+    }
+    let mut all = open()?;
+    let mut sorted = Vec::new();
+    while let Some(hint) = all.next(crc)? {
+        sorted.push(hint);
+    }
+    sorted.sort_by_key(|hint| hint.offset);
+    let hints: Rc<[IndexHint]> = sorted.into();
+    let sorted = |hints| HintCursor::new(IndexHints::Sorted { hints, next: 0 });
+    Ok((sorted(Rc::clone(&hints)), sorted(hints), last))
 }
 
 /// The message of a record salvage keeps: framing, CRC and protobuf check
@@ -170,10 +376,9 @@ impl Data {
         })
     }
 
-    /// The message of a record salvage keeps at `offset`. A read error is
-    /// an error, not damage.
-    fn message_at(&mut self, offset: u64, crc: &Crc32) -> io::Result<Option<Message>> {
-        self.cur.seek(offset);
+    /// The message of the record at the cursor, if salvage keeps it. A
+    /// read error is an error, not damage.
+    fn next_message(&mut self, crc: &Crc32) -> io::Result<Option<Message>> {
         let Ok(r) = step_data(&mut self.cur, Some(crc), true)? else {
             return Ok(None);
         };
@@ -196,21 +401,42 @@ struct Scan<'a> {
     crc: &'a Crc32,
     rel: &'a str,
     file: usize,
-    hints: &'a BTreeSet<u64>,
+    /// The index entries to resynchronise on after damage.
+    hints: HintCursor,
+    /// The index entries not yet compared with the records they point at.
+    entries: HintCursor,
     last_indexed: Option<u64>,
-    locs: &'a mut BTreeMap<u64, Loc>,
-    known: &'a mut BTreeSet<u64>,
-    /// Sequence of the valid record at each offset of this file.
-    seq_at: BTreeMap<u64, u64>,
+    kept: &'a mut KeptRuns,
+    /// The sequences of index entries: they existed.
+    indexed: &'a mut SeqSpan,
+    /// Index entries that name another sequence than their record holds:
+    /// (ordinal, seq of the entry, offset, seq of the record).
+    wrong_entries: Vec<(usize, u64, u64, u64)>,
     recovered_unindexed: u64,
     dropped_bytes: &'a mut Vec<DroppedBytes>,
-    /// A failed read while resynchronising: it ends the walk.
+    /// A failed read: it ends the walk.
     error: Option<io::Error>,
+}
+
+/// The lowest and the highest of some sequences.
+#[derive(Debug, Default, Clone, Copy)]
+struct SeqSpan(Option<(u64, u64)>);
+
+impl SeqSpan {
+    fn add(&mut self, seq: u64) {
+        self.0 = Some(match self.0 {
+            Some((lo, hi)) => (lo.min(seq), hi.max(seq)),
+            None => (seq, seq),
+        });
+    }
 }
 
 impl Scan<'_> {
     /// Damage at `pos`: the next valid record to go on from, if any.
     fn damage(&mut self, pos: u64, cur: &mut FrameCursor) -> Option<u64> {
+        if self.error.is_some() {
+            return None;
+        }
         match self.next_valid(pos, cur) {
             Ok(next) => next,
             Err(e) => {
@@ -221,10 +447,12 @@ impl Scan<'_> {
     }
 
     fn next_valid(&mut self, pos: u64, cur: &mut FrameCursor) -> io::Result<Option<u64>> {
+        // The walk only goes forward: entries at or before `pos`, and the
+        // invalid ones after it, are of no use to a later resync either.
         let mut next = None;
-        for &h in self.hints.range(pos + 1..) {
-            if valid_at(cur, h, self.crc)? {
-                next = Some(h);
+        while let Some(hint) = self.hints.next(self.crc)? {
+            if hint.offset > pos && valid_at(cur, hint.offset, self.crc)? {
+                next = Some(hint.offset);
                 break;
             }
         }
@@ -246,6 +474,23 @@ impl Scan<'_> {
         }
         Ok(next)
     }
+
+    /// The index entries up to `offset`, where a valid record holding
+    /// `seq` starts (`None`: to the end). An entry is a sequence that
+    /// existed, unless the record it points at holds another sequence:
+    /// then the entry is wrong (a CRC-valid index record with a bad
+    /// sequence), not a lost message.
+    fn compare_entries(&mut self, offset: u64, seq: Option<u64>) -> io::Result<()> {
+        while let Some(entry) = self.entries.next_up_to(offset, self.crc)? {
+            match seq {
+                Some(actual) if entry.offset == offset && actual != entry.seq => self
+                    .wrong_entries
+                    .push((entry.ordinal, entry.seq, offset, actual)),
+                _ => self.indexed.add(entry.seq),
+            }
+        }
+        Ok(())
+    }
 }
 
 impl DataObserver for Scan<'_> {
@@ -254,18 +499,15 @@ impl DataObserver for Scan<'_> {
             return false;
         };
         let (pos, seq) = (r.offset, msg.sequence());
-        if let std::collections::btree_map::Entry::Vacant(v) = self.locs.entry(seq) {
-            let indexed = self.hints.contains(&pos);
-            if !indexed && self.last_indexed.is_some_and(|l| pos > l) {
-                self.recovered_unindexed += 1;
-            }
-            v.insert(Loc {
-                file: self.file,
-                offset: pos,
-            });
+        let end = pos + HEADER_LEN + r.size;
+        // Past the last index entry no entry points at a record.
+        if self.kept.keep(seq, self.file, pos, end) && self.last_indexed.is_some_and(|l| pos > l) {
+            self.recovered_unindexed += 1;
         }
-        self.known.insert(seq);
-        self.seq_at.insert(pos, seq);
+        if let Err(e) = self.compare_entries(pos, Some(seq)) {
+            self.error = Some(e);
+            return false;
+        }
         true
     }
 
@@ -279,33 +521,6 @@ impl DataObserver for Scan<'_> {
             _ => self.damage(end.offset(cur.len()), cur),
         }
     }
-}
-
-fn ranges(seqs: impl IntoIterator<Item = u64>) -> Vec<(u64, u64)> {
-    let mut out: Vec<(u64, u64)> = Vec::new();
-    for s in seqs {
-        match out.last_mut() {
-            Some(last) if last.1.checked_add(1) == Some(s) => last.1 = s,
-            _ => out.push((s, s)),
-        }
-    }
-    out
-}
-
-/// Index entries of a slice whose own CRC checks out: (seq, offset); none
-/// when there is no index. Errors: the index is there and cannot be read.
-fn index_entries(path: &Path, crc: &Crc32) -> io::Result<Vec<(u64, u64)>> {
-    let mut out = Vec::new();
-    let Some(mut idx) = IndexReader::open_if_present(path)? else {
-        return Ok(out);
-    };
-    while let Ok(record) = idx.next_record()? {
-        if !record.is_zero() && record.crc_mismatch(crc).is_none() {
-            let entry = record.entry();
-            out.push((entry.seq, entry.offset));
-        }
-    }
-    Ok(out)
 }
 
 /// Each typed record of a log whose CRC checks out (offset, type,
@@ -498,8 +713,8 @@ fn salvage_channel(
     // Data files kept by path: reopened one at a time for the copy, so an
     // open cursor's chunk is held for one file only.
     let mut files: Vec<(String, PathBuf)> = Vec::new();
-    let mut locs: BTreeMap<u64, Loc> = BTreeMap::new();
-    let mut known: BTreeSet<u64> = BTreeSet::new();
+    let mut kept = KeptRuns::default();
+    let mut indexed = SeqSpan::default();
     for (n, fname) in &slices {
         let rel = format!("{name}/{fname}");
         let path = dir.join(fname);
@@ -513,15 +728,15 @@ fn salvage_channel(
         // The index only gives hints: an unreadable one is said so, and
         // the data file is salvaged without them.
         let idx_name = index_file_name(*n);
-        let entries = match index_entries(&dir.join(&idx_name), crc) {
-            Ok(entries) => entries,
+        let idx_path = dir.join(&idx_name);
+        let (hints, entries, last_indexed) = match index_hints(&idx_path, crc) {
+            Ok(hints) => hints,
             Err(e) => {
                 report.unreadable(&format!("{name}/{idx_name}"), &e);
-                Vec::new()
+                let none = || HintCursor::new(IndexHints::None);
+                (none(), none(), None)
             }
         };
-        let last_indexed = entries.iter().map(|e| e.1).max();
-        let hints: BTreeSet<u64> = entries.iter().map(|e| e.1).collect();
         let version_ok = matches!(data.cur.version(), Ok(Some(FILE_VERSION)));
         if !version_ok {
             report.notes.push(format!(
@@ -532,81 +747,78 @@ fn salvage_channel(
             crc,
             rel: &rel,
             file: files.len(),
-            hints: &hints,
+            hints,
+            entries,
             last_indexed,
-            locs: &mut locs,
-            known: &mut known,
-            seq_at: BTreeMap::new(),
+            kept: &mut kept,
+            indexed: &mut indexed,
+            wrong_entries: Vec::new(),
             recovered_unindexed: 0,
             dropped_bytes: &mut report.dropped_bytes,
             error: None,
         };
         data.cur.seek(4);
         let walked = walk_data_file(&mut data.cur, Some(crc), &mut scan);
-        let io_err = |e| StoreError::io(&path, e);
-        walked.map_err(io_err)?;
+        walked.map_err(|e| StoreError::io(&path, e))?;
         if let Some(e) = scan.error.take() {
-            return Err(io_err(e));
+            return Err(StoreError::io(&path, e));
         }
-        let Scan {
-            seq_at,
-            recovered_unindexed,
-            ..
-        } = scan;
-        out.recovered_unindexed += recovered_unindexed;
-        // An index entry is a sequence that existed, unless the record it
-        // points at holds another sequence: then the entry is wrong (a CRC-
-        // valid index record with a bad sequence), not a lost message.
-        for &(seq, offset) in &entries {
-            match seq_at.get(&offset) {
-                Some(&actual) if actual != seq => report.notes.push(format!(
-                    "{name}/{}: an index entry says seq {seq} for the record at offset \
-                     {offset} of {fname}, which holds seq {actual}: the entry is wrong, ignored",
-                    index_file_name(*n)
-                )),
-                _ => {
-                    known.insert(seq);
-                }
-            }
+        // The entries that point past the last valid record.
+        scan.compare_entries(u64::MAX, None)
+            .map_err(|e| StoreError::io(&idx_path, e))?;
+        out.recovered_unindexed += scan.recovered_unindexed;
+        let mut wrong = std::mem::take(&mut scan.wrong_entries);
+        wrong.sort_by_key(|w| w.0);
+        for (_, seq, offset, actual) in wrong {
+            report.notes.push(format!(
+                "{name}/{idx_name}: an index entry says seq {seq} for the record at offset \
+                 {offset} of {fname}, which holds seq {actual}: the entry is wrong, ignored"
+            ));
         }
         files.push((rel, path));
     }
-    // Interior gaps count as lost too.
-    if let (Some(&lo), Some(&hi)) = (known.iter().next(), known.iter().next_back()) {
-        if hi - lo < 100_000_000 {
-            known.extend(lo..=hi);
-        }
+    out.kept = kept.ranges();
+    // Sequences known to have existed: the kept ones, the index entries,
+    // and the interior gaps between them.
+    let mut known = indexed;
+    if let (Some(first), Some(last)) = (kept.first(), kept.last()) {
+        known.add(first);
+        known.add(last);
     }
-    let kept: Vec<u64> = locs.keys().copied().collect();
-    out.kept = ranges(kept.iter().copied());
-    out.dropped_seqs = ranges(known.iter().copied().filter(|s| !locs.contains_key(s)));
-    let (first, last) = (
-        kept.first().copied().unwrap_or(0),
-        kept.last().copied().unwrap_or(0),
-    );
+    if let SeqSpan(Some((lo, hi))) = known {
+        out.dropped_seqs = kept.missing_within(lo, hi);
+    }
     writer.begin_channel(
         &ChannelStats {
             name: name.to_string(),
             counts: ChannelCounts {
-                first_seq: first,
-                last_seq: last,
-                msgs: kept.len() as u64,
+                first_seq: kept.first().unwrap_or(0),
+                last_seq: kept.last().unwrap_or(0),
+                msgs: kept.count(),
                 ..ChannelCounts::default()
             },
         },
         &Limits::default(),
     )?;
     let mut open: Option<(usize, Data)> = None;
-    for (seq, loc) in &locs {
-        let Some((rel, path)) = files.get(loc.file) else {
+    for (&first, run) in &kept.runs {
+        let Some((rel, path)) = files.get(run.file) else {
             continue;
         };
-        if open.as_ref().is_none_or(|(i, _)| *i != loc.file) {
+        let seqs = |from: u64| {
+            if from == run.last {
+                format!("seq {from}")
+            } else {
+                format!("seqs {from}-{}", run.last)
+            }
+        };
+        if open.as_ref().is_none_or(|(i, _)| *i != run.file) {
             match Data::open(path) {
-                Ok(d) => open = Some((loc.file, d)),
+                Ok(d) => open = Some((run.file, d)),
                 Err(e) => {
                     report.notes.push(format!(
-                        "{rel}: seq {seq} unreadable while salvaging ({e}); skipped"
+                        "{rel}: {} unreadable while salvaging ({e}); skipped",
+                        seqs(first)
                     ));
                     continue;
                 }
@@ -615,23 +827,29 @@ fn salvage_channel(
         let Some((_, data)) = open.as_mut() else {
             continue;
         };
-        let msg = match data.message_at(loc.offset, crc) {
-            Ok(Some(msg)) => msg,
-            Ok(None) => {
-                report
-                    .notes
-                    .push(format!("{rel}: seq {seq} changed while salvaging; skipped"));
-                continue;
-            }
-            Err(e) => {
-                report.notes.push(format!(
-                    "{rel}: seq {seq} unreadable while salvaging ({e}); skipped"
-                ));
-                continue;
-            }
-        };
-        writer.append_message(&msg)?;
-        out.kept_messages += 1;
+        // The run's records are back to back: read on from its first.
+        data.cur.seek(run.offset);
+        for seq in first..=run.last {
+            let msg = match data.next_message(crc) {
+                Ok(Some(msg)) if msg.seq == seq => msg,
+                Ok(_) => {
+                    report.notes.push(format!(
+                        "{rel}: {} changed while salvaging; skipped",
+                        seqs(seq)
+                    ));
+                    break;
+                }
+                Err(e) => {
+                    report.notes.push(format!(
+                        "{rel}: {} unreadable while salvaging ({e}); skipped",
+                        seqs(seq)
+                    ));
+                    break;
+                }
+            };
+            writer.append_message(&msg)?;
+            out.kept_messages += 1;
+        }
     }
     // Subscriptions, as the server would recover them.
     let subs_rel = format!("{name}/subs.dat");
@@ -710,11 +928,12 @@ mod tests {
     fn read_errors_are_errors() {
         let tmp = tempfile::tempdir().unwrap();
         let crc = Crc32::default();
-        assert_eq!(
-            index_entries(&tmp.path().join("msgs.1.idx"), &crc).unwrap(),
-            vec![]
-        );
-        assert!(index_entries(tmp.path(), &crc).is_err());
+        let (mut hints, mut entries, last) =
+            index_hints(&tmp.path().join("msgs.1.idx"), &crc).unwrap();
+        assert!(last.is_none());
+        assert!(hints.next(&crc).unwrap().is_none());
+        assert!(entries.next_up_to(u64::MAX, &crc).unwrap().is_none());
+        assert!(index_hints(tmp.path(), &crc).is_err());
         // A directory opened as a file: its length is known (not 0, with
         // an entry in it), reads fail.
         std::fs::write(tmp.path().join("x"), b"x").unwrap();
@@ -722,8 +941,93 @@ mod tests {
             cur: FrameCursor::from_file(std::fs::File::open(tmp.path()).unwrap(), false).unwrap(),
         };
         assert!(!unreadable().cur.is_empty());
-        assert!(unreadable().message_at(0, &crc).is_err());
+        assert!(unreadable().next_message(&crc).is_err());
         assert!(valid_at(&mut unreadable().cur, 0, &crc).is_err());
         assert!(unreadable().cur.first_nonzero(0).is_err());
+    }
+
+    #[test]
+    fn kept_runs_join_records_back_to_back_and_keep_the_first_of_a_seq() {
+        let mut kept = KeptRuns::default();
+        // File 0: seqs 1-3 back to back, then 5 after a gap in the file.
+        assert!(kept.keep(1, 0, 4, 20));
+        assert!(kept.keep(2, 0, 20, 36));
+        assert!(kept.keep(3, 0, 36, 52));
+        assert!(kept.keep(5, 0, 70, 86));
+        // File 1 holds 3 again (not kept), then 4 and 6.
+        assert!(!kept.keep(3, 1, 4, 20));
+        assert!(kept.keep(4, 1, 20, 36));
+        assert!(kept.keep(6, 1, 36, 52));
+        assert_eq!(kept.runs.len(), 4);
+        assert_eq!(kept.runs[&1].last, 3);
+        assert_eq!(kept.runs[&1].end, 52);
+        assert_eq!(kept.count(), 6);
+        assert_eq!((kept.first(), kept.last()), (Some(1), Some(6)));
+        assert_eq!(kept.ranges(), vec![(1, 6)]);
+        assert!(kept.contains(2) && !kept.contains(7) && !kept.contains(0));
+        assert_eq!(kept.missing_within(0, 9), vec![(0, 0), (7, 9)]);
+        assert_eq!(kept.missing_within(2, 5), vec![]);
+
+        let mut gaps = KeptRuns::default();
+        assert!(gaps.keep(10, 0, 4, 20));
+        assert!(gaps.keep(u64::MAX, 0, 20, 36));
+        assert_eq!(gaps.ranges(), vec![(10, 10), (u64::MAX, u64::MAX)]);
+        assert_eq!(
+            gaps.missing_within(8, u64::MAX),
+            vec![(8, 9), (11, u64::MAX - 1)]
+        );
+        assert_eq!(gaps.missing_within(12, 20), vec![(12, 20)]);
+        assert_eq!(KeptRuns::default().missing_within(3, 4), vec![(3, 4)]);
+    }
+
+    /// Index entries come in offset order whatever the order of the
+    /// index: streamed when they ascend, sorted when they do not; records
+    /// with a bad CRC and zero records are not entries.
+    #[test]
+    fn index_hints_come_in_offset_order() {
+        use crate::filestore::slice::IndexEntry;
+        let tmp = tempfile::tempdir().unwrap();
+        let crc = Crc32::default();
+        let entry = |seq: u64, offset: u64| IndexEntry {
+            seq,
+            offset,
+            timestamp: 1,
+            size: 10,
+        };
+        let write = |entries: &[IndexEntry], bad_crc: bool| {
+            let path = tmp.path().join("msgs.1.idx");
+            let mut bytes = FILE_VERSION.to_le_bytes().to_vec();
+            for (i, e) in entries.iter().enumerate() {
+                let mut raw = e.encode(&crc);
+                if bad_crc && i == 1 {
+                    raw[31] ^= 1;
+                }
+                bytes.extend_from_slice(&raw);
+            }
+            bytes.extend_from_slice(&[0; 32]);
+            std::fs::write(&path, bytes).unwrap();
+            path
+        };
+        let all = |cursor: &mut HintCursor| {
+            let mut out = Vec::new();
+            while let Some(h) = cursor.next(&crc).unwrap() {
+                out.push((h.ordinal, h.seq, h.offset));
+            }
+            out
+        };
+        let ascending = write(&[entry(1, 4), entry(2, 30), entry(3, 56)], true);
+        let (mut hints, mut entries, last) = index_hints(&ascending, &crc).unwrap();
+        assert!(matches!(hints.hints, IndexHints::File { .. }));
+        assert_eq!(last, Some(56));
+        assert_eq!(all(&mut hints), vec![(0, 1, 4), (1, 3, 56)]);
+        assert_eq!(entries.next_up_to(3, &crc).unwrap().map(|h| h.seq), None);
+        assert_eq!(entries.next_up_to(4, &crc).unwrap().map(|h| h.seq), Some(1));
+        assert_eq!(all(&mut entries), vec![(1, 3, 56)]);
+
+        let swapped = write(&[entry(1, 4), entry(3, 56), entry(2, 30)], false);
+        let (mut hints, _, last) = index_hints(&swapped, &crc).unwrap();
+        assert!(matches!(hints.hints, IndexHints::Sorted { .. }));
+        assert_eq!(last, Some(56));
+        assert_eq!(all(&mut hints), vec![(0, 1, 4), (2, 2, 30), (1, 3, 56)]);
     }
 }
