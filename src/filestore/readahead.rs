@@ -25,6 +25,8 @@ use std::thread;
 
 use bytes::Bytes;
 
+use super::record::HEADER_LEN;
+use super::walk::RecordHeader;
 use crate::crc::Crc32;
 
 /// Read size: large enough for few system calls, small enough to stay in
@@ -34,7 +36,7 @@ pub const CHUNK: u64 = 1 << 20;
 const AHEAD: usize = 2;
 /// Files up to this size are read in place: a thread would cost more.
 const IN_PLACE_MAX: u64 = 4 * CHUNK;
-const HEADER: usize = 8;
+const HEADER: usize = HEADER_LEN as usize;
 /// Consecutive unframed chunks share this many bytes.
 pub const OVERLAP: u64 = 64 << 10;
 /// Records start after the file's 4-byte version header.
@@ -339,18 +341,18 @@ enum Framed {
 fn frame(bytes: &[u8], crc: Option<&Crc32>, out: &mut Vec<FramedCrc>) -> Framed {
     let mut at = 0usize;
     loop {
-        let Some(header) = bytes.get(at..at + HEADER) else {
+        let Some(header) = bytes.get(at..at + HEADER).and_then(|h| h.try_into().ok()) else {
             return if at == bytes.len() {
                 Framed::Whole
             } else {
                 Framed::CutAt {
                     at,
-                    record: HEADER as u64,
+                    record: HEADER_LEN,
                 }
             };
         };
-        let size = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
-        if size == 0 || u64::from(size) > MAX_FRAMED {
+        let size = RecordHeader::parse(header, false).size;
+        if size == 0 || size > MAX_FRAMED {
             // Zero padding, an empty record or a size no server writes:
             // the reader sorts it out.
             return Framed::Stop;
@@ -359,13 +361,14 @@ fn frame(bytes: &[u8], crc: Option<&Crc32>, out: &mut Vec<FramedCrc>) -> Framed 
         let Some(payload) = bytes.get(at + HEADER..end) else {
             return Framed::CutAt {
                 at,
-                record: HEADER as u64 + u64::from(size),
+                record: HEADER_LEN + size,
             };
         };
         if let Some(crc) = crc {
             out.push(FramedCrc {
                 offset: at as u64,
-                size,
+                // At most MAX_FRAMED.
+                size: size as u32,
                 crc: crc.checksum(payload),
             });
         }
