@@ -400,6 +400,8 @@ impl Data {
 struct Scan<'a> {
     crc: &'a Crc32,
     rel: &'a str,
+    data_path: &'a Path,
+    idx_path: &'a Path,
     file: usize,
     /// The index entries to resynchronise on after damage.
     hints: HintCursor,
@@ -414,8 +416,8 @@ struct Scan<'a> {
     wrong_entries: Vec<(usize, u64, u64, u64)>,
     recovered_unindexed: u64,
     dropped_bytes: &'a mut Vec<DroppedBytes>,
-    /// A failed read: it ends the walk.
-    error: Option<io::Error>,
+    /// A failed read, of the data file or its index: it ends the walk.
+    error: Option<StoreError>,
 }
 
 /// The lowest and the highest of some sequences.
@@ -446,20 +448,22 @@ impl Scan<'_> {
         }
     }
 
-    fn next_valid(&mut self, pos: u64, cur: &mut FrameCursor) -> io::Result<Option<u64>> {
+    fn next_valid(&mut self, pos: u64, cur: &mut FrameCursor) -> Result<Option<u64>> {
+        let data_err = |e| StoreError::io(self.data_path, e);
+        let idx_err = |e| StoreError::io(self.idx_path, e);
         // The walk only goes forward: entries at or before `pos`, and the
         // invalid ones after it, are of no use to a later resync either.
         let mut next = None;
-        while let Some(hint) = self.hints.next(self.crc)? {
-            if hint.offset > pos && valid_at(cur, hint.offset, self.crc)? {
+        while let Some(hint) = self.hints.next(self.crc).map_err(idx_err)? {
+            if hint.offset > pos && valid_at(cur, hint.offset, self.crc).map_err(data_err)? {
                 next = Some(hint.offset);
                 break;
             }
         }
         if next.is_none() {
-            next = resync(cur, pos, self.crc)?;
+            next = resync(cur, pos, self.crc).map_err(data_err)?;
         }
-        let trailing_zeros = next.is_none() && cur.first_nonzero(pos)?.is_none();
+        let trailing_zeros = next.is_none() && cur.first_nonzero(pos).map_err(data_err)?.is_none();
         if !trailing_zeros {
             self.dropped_bytes.push(DroppedBytes {
                 file: self.rel.to_string(),
@@ -480,8 +484,9 @@ impl Scan<'_> {
     /// existed, unless the record it points at holds another sequence:
     /// then the entry is wrong (a CRC-valid index record with a bad
     /// sequence), not a lost message.
-    fn compare_entries(&mut self, offset: u64, seq: Option<u64>) -> io::Result<()> {
-        while let Some(entry) = self.entries.next_up_to(offset, self.crc)? {
+    fn compare_entries(&mut self, offset: u64, seq: Option<u64>) -> Result<()> {
+        let idx_err = |e| StoreError::io(self.idx_path, e);
+        while let Some(entry) = self.entries.next_up_to(offset, self.crc).map_err(idx_err)? {
             match seq {
                 Some(actual) if entry.offset == offset && actual != entry.seq => self
                     .wrong_entries
@@ -746,6 +751,8 @@ fn salvage_channel(
         let mut scan = Scan {
             crc,
             rel: &rel,
+            data_path: &path,
+            idx_path: &idx_path,
             file: files.len(),
             hints,
             entries,
@@ -761,11 +768,10 @@ fn salvage_channel(
         let walked = walk_data_file(&mut data.cur, Some(crc), &mut scan);
         walked.map_err(|e| StoreError::io(&path, e))?;
         if let Some(e) = scan.error.take() {
-            return Err(StoreError::io(&path, e));
+            return Err(e);
         }
         // The entries that point past the last valid record.
-        scan.compare_entries(u64::MAX, None)
-            .map_err(|e| StoreError::io(&idx_path, e))?;
+        scan.compare_entries(u64::MAX, None)?;
         out.recovered_unindexed += scan.recovered_unindexed;
         let mut wrong = std::mem::take(&mut scan.wrong_entries);
         wrong.sort_by_key(|w| w.0);
