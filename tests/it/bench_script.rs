@@ -66,6 +66,7 @@ fn bench_script_runs_and_reports_every_row() {
         "check --deep",
         "cp -r of the store + sync (baseline)",
         "migrate file-to-file",
+        "salvage (a healthy store)",
         "migrate file-to-sql (SQLite), 256-byte payloads",
         "migrate file-to-sql (SQLite), 100-byte payloads",
         "SQLite bulk limit: bare prepared-insert loop of Messages in one transaction, 100-byte payloads (baseline)",
