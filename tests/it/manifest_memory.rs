@@ -72,18 +72,25 @@ pub(crate) fn run_measured(args: &[&str]) -> Measured {
     }
 }
 
-#[test]
-fn manifest_and_check_expect_stay_under_64_mb() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let store = tmp.path().join("store");
+/// A store of `channels` x `msgs` messages of 16 bytes, with one
+/// subscription a channel, in `dir`/store.
+fn generated_store(dir: &std::path::Path, channels: usize, msgs: u64) -> std::path::PathBuf {
+    let store = dir.join("store");
     let opts = GenOptions {
-        channels: 4,
-        msgs: 75_000,
+        channels,
+        msgs,
         size: 16,
         subs: 1,
         ..GenOptions::default()
     };
     generate_store(&store, &opts).expect("generate");
+    store
+}
+
+#[test]
+fn manifest_and_check_expect_stay_under_64_mb() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let store = generated_store(tmp.path(), 4, 75_000);
     let dir = store.to_str().expect("utf8");
     let file = tmp.path().join("manifest.json");
     let path = file.to_str().expect("utf8");
@@ -120,15 +127,7 @@ fn manifest_and_check_expect_stay_under_64_mb() {
 #[test]
 fn salvage_stays_under_64_mb() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let store = tmp.path().join("store");
-    let opts = GenOptions {
-        channels: 1,
-        msgs: 800_000,
-        size: 16,
-        subs: 1,
-        ..GenOptions::default()
-    };
-    generate_store(&store, &opts).expect("generate");
+    let store = generated_store(tmp.path(), 1, 800_000);
     let dir = store.to_str().expect("utf8");
     let target = tmp.path().join("salvaged");
     let to = target.to_str().expect("utf8");
