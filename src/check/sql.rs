@@ -82,6 +82,13 @@ fn u64_of(v: Option<&Value>) -> u64 {
     u64::try_from(int_of(v)).unwrap_or(0)
 }
 
+/// The one value of a `SELECT MIN(id)`: `None` for NULL (no rows).
+fn min_id(rows: Vec<Row>) -> Option<i64> {
+    let value = rows.into_iter().next()?.into_iter().next()?;
+    let id = value.as_i128().ok().flatten()?;
+    i64::try_from(id).ok()
+}
+
 fn text_of(v: Option<Value>) -> String {
     v.and_then(|v| v.into_text().ok().flatten())
         .unwrap_or_default()
@@ -819,40 +826,32 @@ impl Checker {
         // Pages bounded in rows and bytes, as the reader's (`PageSize`):
         // data larger than the page's share is read alone.
         let columns = "SELECT id, seq, timestamp, octet_length(data), CASE WHEN octet_length(data)<=? THEN data END";
-        let first = format!("{columns} FROM {m} ORDER BY id, seq LIMIT ?");
-        let next = format!(
-            "{columns} FROM {m} WHERE id > ? OR (id = ? AND seq > ?) ORDER BY id, seq LIMIT ?"
-        );
-        let mut last: Option<(i64, u64)> = None;
+        // Channel by channel, each in pages on the primary key (id, seq):
+        // `id > ? OR (id = ? AND seq > ?)` made SQLite scan a channel from
+        // its start for every page (3,000,000 messages: 277 s).
+        let first_channel = format!("SELECT MIN(id) FROM {m}");
+        let next_channel = format!("SELECT MIN(id) FROM {m} WHERE id > ?");
+        let first = format!("{columns} FROM {m} WHERE id = ? ORDER BY seq LIMIT ?");
+        let next = format!("{columns} FROM {m} WHERE id = ? AND seq > ? ORDER BY seq LIMIT ?");
+        let mut channel = match self.db.try_query(&first_channel, &[]) {
+            Ok(rows) => min_id(rows),
+            Err(e) => return self.messages_unreadable(&e),
+        };
+        // The channel being read, and the last sequence read in it.
+        let mut last: Option<u64> = None;
         let mut reported = 0usize;
         let mut size = PageSize::new();
-        loop {
+        while let Some(id) = channel {
             let (inline, limit) = (Param::UInt(size.inline_limit()), Param::UInt(size.rows()));
             let rows = match last {
-                None => self.db.try_query(&first, &[inline, limit]),
-                Some((id, seq)) => self.db.query(
-                    &next,
-                    &[
-                        inline,
-                        Param::Int(id),
-                        Param::Int(id),
-                        Param::UInt(seq),
-                        limit,
-                    ],
-                ),
+                None => self.db.try_query(&first, &[inline, Param::Int(id), limit]),
+                Some(seq) => self
+                    .db
+                    .query(&next, &[inline, Param::Int(id), Param::UInt(seq), limit]),
             };
             let rows = match rows {
                 Ok(r) => r,
-                Err(e) => {
-                    self.push(
-                        Finding::at_table(Severity::Error, Code::DataUnreadable, "Messages", None)
-                            .msg(format!("cannot read messages: {e}"))
-                            .expected("readable rows")
-                            .found(e.to_string())
-                            .server("-"),
-                    );
-                    return;
-                }
+                Err(e) => return self.messages_unreadable(&e),
             };
             let n = rows.len() as u64;
             let inline = size.inline_limit();
@@ -866,7 +865,7 @@ impl Checker {
                 largest = largest.max(len);
                 let key_id = i64::try_from(id).unwrap_or(i64::MAX);
                 let key_seq = u64::try_from(seq).unwrap_or(u64::MAX);
-                last = Some((key_id, key_seq));
+                last = Some(key_seq);
                 let key = format!("id={id}, seq={seq}");
                 let data = if len > inline {
                     match self.large_data(key_id, key_seq, len) {
@@ -933,10 +932,25 @@ impl Checker {
                 }
             }
             if n < size.rows() {
-                break;
+                channel = match self.db.query(&next_channel, &[Param::Int(id)]) {
+                    Ok(rows) => min_id(rows),
+                    Err(e) => return self.messages_unreadable(&e),
+                };
+                last = None;
+            } else {
+                size.fit(largest);
             }
-            size.fit(largest);
         }
+    }
+
+    fn messages_unreadable(&mut self, e: &SqlError) {
+        self.push(
+            Finding::at_table(Severity::Error, Code::DataUnreadable, "Messages", None)
+                .msg(format!("cannot read messages: {e}"))
+                .expected("readable rows")
+                .found(e.to_string())
+                .server("-"),
+        );
     }
 
     /// The server's recovery, through the reader: its findings are ours.
@@ -1151,6 +1165,48 @@ mod tests {
         let f = reader.findings();
         let version = f.iter().find(|f| f.message.contains("expected 1")).unwrap();
         assert_eq!(version.code, Code::SqlServerInfo);
+    }
+
+    /// `--deep` reads every message of every channel, an orphan channel's
+    /// too, page after page: each mismatch is found where it is.
+    #[test]
+    fn sqlite_deep_check_reads_every_channel_across_pages() {
+        use prost::Message as _;
+        let row = |id: u64, seq: u64, inner: u64| {
+            let data = MsgProto {
+                sequence: inner,
+                subject: b"foo".to_vec(),
+                timestamp: 5,
+                ..MsgProto::default()
+            }
+            .encode_to_vec();
+            let hex = hex::encode(&data);
+            format!(
+                "INSERT INTO Messages VALUES ({id}, {seq}, 5, {}, x'{hex}');",
+                data.len()
+            )
+        };
+        let mut sql = crate::sqlstore::schema::SQLITE_SCHEMA.to_string();
+        sql.push_str("INSERT INTO Channels (id, name) VALUES (1, 'a'), (3, 'b');");
+        let mut total = 0;
+        // Channel 3 spans three pages; channel 7 has no Channels row.
+        for (id, count, bad) in [(1, 3, 2), (3, 2_500, 2_001), (7, 1, 1)] {
+            for seq in 1..=count {
+                let inner = if seq == bad { seq + 1000 } else { seq };
+                sql.push_str(&row(id, seq, inner));
+                total += 1;
+            }
+        }
+        let (_dir, path) = sqlite_store(&sql);
+        let out = check_sqlite(&path, true);
+        assert_eq!(out.stats.messages_decoded, total);
+        let keys: Vec<&str> = out
+            .findings
+            .iter()
+            .filter(|f| f.code == Code::DataSeqMismatch)
+            .filter_map(|f| f.key.as_deref())
+            .collect();
+        assert_eq!(keys, ["id=1, seq=2", "id=3, seq=2001", "id=7, seq=1"]);
     }
 
     #[test]
