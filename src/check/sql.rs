@@ -837,7 +837,7 @@ impl Checker {
             Ok(rows) => min_id(rows),
             Err(e) => return self.messages_unreadable(&e),
         };
-        // The channel being read, and the last sequence read in it.
+        // The last sequence read in `channel`; `None` before its first page.
         let mut last: Option<u64> = None;
         let mut reported = 0usize;
         let mut size = PageSize::new();
